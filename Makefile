@@ -1,0 +1,47 @@
+# XPT kiosk edge agent. The README names the two commands that matter:
+#   make demo   run the kiosk with simulated devices and an embedded broker
+#   make test   every test
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+# The core builds and tests without cgo. Packages that link OpenCV,
+# GStreamer or MuPDF (and the binary, which links everything) are listed in
+# CGO_PKGS; everything else is core, and deptest keeps that true.
+CGO_PKGS := ./cmd/...
+CORE_PKGS = $(shell $(GO) list ./... | grep -v -e '/cmd/')
+
+.PHONY: all deps build test test-core test-race test-contract bench demo fuzz clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/xpt-kiosk ./cmd/xpt-kiosk
+
+test: deps build test-core test-race test-contract
+	@echo "make test: all passed"
+
+# The pure-Go core, fast, with CGO_ENABLED=0.
+test-core:
+	CGO_ENABLED=0 $(GO) test -count=1 $(CORE_PKGS)
+
+# The rest, and the concurrent parts of the core, under the race detector.
+test-race:
+	$(GO) test -count=1 -race $(CGO_PKGS) ./agent/... ./drivers/...
+
+# The command-line contracts, on the public specimens.
+test-contract: build
+	@if [ -x ../shared/contract/mrz-cli ]; then ../shared/contract/mrz-cli bin/xpt-kiosk; else echo "contract checks not present, skipped"; fi
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./mrz/
+
+demo: deps build
+	bin/xpt-kiosk run --demo
+
+clean:
+	rm -rf bin

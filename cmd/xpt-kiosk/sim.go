@@ -1,0 +1,4 @@
+package main
+
+// runSim is filled by its issue; until then it says it is not available.
+var runSim = notYet("sim")

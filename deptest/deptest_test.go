@@ -1,0 +1,55 @@
+package deptest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/xpt-pilot/xpt-kiosk"
+
+// cgoLibraries may be imported only by leaf packages outside the core.
+var cgoLibraries = []string{"gocv.io/x/gocv", "github.com/go-gst/", "github.com/gen2brain/go-fitz"}
+
+// deps lists pattern's transitive dependencies as "importpath standard" lines.
+func deps(t *testing.T, pattern string) map[string]bool {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{.Standard}}", pattern)
+	cmd.Dir = ".."
+	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("go list %s: %v\n%s", pattern, err, stderr)
+	}
+	m := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			m[f[0]] = f[1] == "true"
+		}
+	}
+	return m
+}
+
+func TestMRZImportsOnlyStandardLibrary(t *testing.T) {
+	for pkg, std := range deps(t, "./mrz") {
+		if !std && pkg != module+"/mrz" {
+			t.Errorf("mrz depends on %s, outside the standard library", pkg)
+		}
+	}
+}
+
+func TestCoreHasNoCgoLibraries(t *testing.T) {
+	for _, pattern := range []string{"./mrz", "./agent/...", "./ui/...", "./drivers"} {
+		for pkg := range deps(t, pattern) {
+			for _, lib := range cgoLibraries {
+				if strings.HasPrefix(pkg, lib) {
+					t.Errorf("%s depends on %s (cgo libraries belong in leaf packages)", pattern, pkg)
+				}
+			}
+		}
+	}
+}

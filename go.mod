@@ -1,0 +1,3 @@
+module github.com/xpt-pilot/xpt-kiosk
+
+go 1.26

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs, idempotently and without prompts, every Debian and npm package
+# the project needs to build, test and run its demo. Safe to run repeatedly:
+# it only calls apt-get when a package is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages, one per line: what needs it.
+APT_PACKAGES=(
+  build-essential pkg-config   # cgo
+  mosquitto                    # the real broker in integration tests
+  socat                        # pseudo-terminal plumbing for technicians' manual tests
+  fonts-ocr-b                  # the MRZ font, for rendering test documents
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Mosquitto's Debian package starts a system broker on port 1883; the tests
+# start their own on free loopback ports and never use it.
+
+# npm packages (browser tests), when the project has them.
+if [ -f tests/browser/package.json ]; then
+  if [ ! -d tests/browser/node_modules ] || [ tests/browser/package.json -nt tests/browser/node_modules ]; then
+    (cd tests/browser && npm install --no-audit --no-fund --silent)
+  fi
+fi
+echo "deps: ok"
