@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"sim":       {"simulated devices and fleets for demos and tests", runSim},
 	"central":   {"a stand-in for the central system: keys, batches, letters, commands, listener", runCentral},
 	"provision": {"set up a kiosk: identity, keys, certificates, configuration", runProvision},
+	"authz":     {"the local authorization replica: status, look-ups", runAuthz},
 }
 
 func main() {
@@ -89,3 +90,34 @@ func notYet(name string) func([]string, io.Reader, io.Writer, io.Writer) int {
 }
 
 func isHelp(a string) bool { return a == "-h" || a == "-help" || a == "--help" || a == "help" }
+
+// subDispatch runs one of a command's subcommands, with the same help and
+// usage conventions as the top level.
+func subDispatch(parent string, table map[string]command, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	list := func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: xpt-kiosk %s SUBCOMMAND [flags]\n\nSubcommands:\n", parent)
+		names := make([]string, 0, len(table))
+		for n := range table {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(w, "  %-12s %s\n", n, table[n].summary)
+		}
+		fmt.Fprintf(w, "\nRun 'xpt-kiosk %s SUBCOMMAND --help' for its flags.\n", parent)
+	}
+	if len(args) == 0 {
+		list(stderr)
+		return exitUsage
+	}
+	if isHelp(args[0]) {
+		list(stdout)
+		return exitOK
+	}
+	c, ok := table[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "xpt-kiosk %s: unknown subcommand %q (see xpt-kiosk %s --help)\n", parent, args[0], parent)
+		return exitUsage
+	}
+	return c.run(args[1:], stdin, stdout, stderr)
+}

@@ -1,4 +1,17 @@
 package main
 
-// runSim is filled by its issue; until then it says it is not available.
-var runSim = notYet("sim")
+import (
+	"fmt"
+	"io"
+)
+
+// simCommands are the simulators; each lives in its own file.
+var simCommands = map[string]command{
+	"mrz-reader":  {"a passport MRZ reader on a pseudo-terminal", runSimMRZReader},
+	"card-reader": {"a trusted-traveler card reader on a pseudo-terminal", runSimCardReader},
+	"fleet":       {"N lightweight simulated kiosks against one broker", runSimFleet},
+}
+
+func runSim(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return subDispatch("sim", simCommands, args, stdin, stdout, stderr)
+}

@@ -1,0 +1,6 @@
+package main
+
+var (
+	runSimMRZReader  = notYet("sim mrz-reader")
+	runSimCardReader = notYet("sim card-reader")
+)

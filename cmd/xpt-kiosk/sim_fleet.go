@@ -1,0 +1,3 @@
+package main
+
+var runSimFleet = notYet("sim fleet")
