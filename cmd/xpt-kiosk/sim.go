@@ -1,9 +1,6 @@
 package main
 
-import (
-	"fmt"
-	"io"
-)
+import "io"
 
 // simCommands are the simulators; each lives in its own file.
 var simCommands = map[string]command{
