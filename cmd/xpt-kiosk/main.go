@@ -37,6 +37,7 @@ var commands = map[string]command{
 	"central":   {"a stand-in for the central system: keys, batches, letters, commands, listener", runCentral},
 	"provision": {"set up a kiosk: identity, keys, certificates, configuration", runProvision},
 	"authz":     {"the local authorization replica: status, look-ups", runAuthz},
+	"audit":     {"the tamper-evident transaction audit log: show, verify", runAudit},
 }
 
 func main() {
