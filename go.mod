@@ -1,3 +1,23 @@
 module github.com/xpt-pilot/xpt-kiosk
 
-go 1.26
+go 1.26.0
+
+require (
+	github.com/BurntSushi/toml v1.6.0 // indirect
+	github.com/ebitengine/purego v0.8.4 // indirect
+	github.com/eclipse/paho.mqtt.golang v1.5.1 // indirect
+	github.com/gen2brain/go-fitz v1.24.15 // indirect
+	github.com/go-pdf/fpdf v0.9.0 // indirect
+	github.com/gorilla/websocket v1.5.3 // indirect
+	github.com/jupiterrider/ffi v0.5.0 // indirect
+	github.com/makiuchi-d/gozxing v0.1.1 // indirect
+	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e // indirect
+	go.bug.st/serial v1.8.0 // indirect
+	go.uber.org/goleak v1.3.0 // indirect
+	gocv.io/x/gocv v0.31.0 // indirect
+	golang.org/x/image v0.48.0 // indirect
+	golang.org/x/net v0.44.0 // indirect
+	golang.org/x/sync v0.17.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
+)

@@ -1,0 +1,270 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+)
+
+// Config is the whole kiosk configuration.
+type Config struct {
+	Kiosk   Kiosk   `toml:"kiosk"`
+	Log     Log     `toml:"log"`
+	Trust   Trust   `toml:"trust"`
+	MQTT    MQTT    `toml:"mqtt"`
+	Outbox  Outbox  `toml:"outbox"`
+	Authz   Authz   `toml:"authz"`
+	Policy  Policy  `toml:"policy"`
+	Devices Devices `toml:"devices"`
+	Face    Face    `toml:"face"`
+	UI      UI      `toml:"ui"`
+}
+
+// Kiosk is the kiosk's identity.
+type Kiosk struct {
+	ID        string `toml:"id"`
+	PortCode  string `toml:"portCode"`
+	Direction string `toml:"direction"`
+	DataDir   string `toml:"dataDir"`
+}
+
+// Log sets the log level: debug, info, warn or error. Personal data is
+// logged only at debug.
+type Log struct {
+	Level string `toml:"level"`
+}
+
+// Trust lists the central keys the kiosk trusts: keyId = standard base64
+// Ed25519 public key.
+type Trust struct {
+	Keys map[string]string `toml:"keys"`
+}
+
+// Duration is a time.Duration written as "150ms", "30s", "24h".
+type Duration struct{ time.Duration }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (write it like 150ms, 30s, 24h)", string(b))
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Error is one configuration problem, with the field path.
+type Error struct {
+	Field   string
+	Message string
+}
+
+func (e Error) Error() string { return e.Field + ": " + e.Message }
+
+// Errors is every problem found in one configuration.
+type Errors []Error
+
+func (es Errors) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d configuration problem(s):", len(es))
+	for _, e := range es {
+		b.WriteString("\n  ")
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// problems collects validation errors.
+type problems struct{ list Errors }
+
+func (p *problems) add(field, format string, a ...any) {
+	p.list = append(p.list, Error{Field: field, Message: fmt.Sprintf(format, a...)})
+}
+
+// Load reads, defaults and validates the file at path. Relative paths in
+// the file are resolved against the file's directory.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading configuration: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.resolvePaths(filepath.Dir(path))
+	return c, nil
+}
+
+// Parse decodes TOML, applies defaults and validates.
+func Parse(data []byte) (*Config, error) {
+	var c Config
+	md, err := toml.Decode(string(data), &c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("line %d: %s", pe.Position.Line, pe.Message)
+		}
+		return nil, err
+	}
+	var p problems
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, 0, len(und))
+		for _, k := range und {
+			keys = append(keys, k.String())
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p.add(k, "unknown key%s", suggest(k))
+		}
+	}
+	c.Defaults()
+	c.validate(&p)
+	if len(p.list) > 0 {
+		return nil, p.list
+	}
+	return &c, nil
+}
+
+// Defaults fills what was left out. It is idempotent.
+func (c *Config) Defaults() {
+	if c.Kiosk.DataDir == "" {
+		c.Kiosk.DataDir = "/var/lib/xpt-kiosk"
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	c.MQTT.defaults()
+	c.Outbox.defaults()
+	c.Authz.defaults()
+	c.Policy.defaults()
+	c.Devices.defaults()
+	c.Face.defaults()
+	c.UI.defaults()
+}
+
+func (c *Config) validate(p *problems) {
+	if !wire.ValidKioskID(c.Kiosk.ID) {
+		p.add("kiosk.id", "%q must match ^[a-z0-9][a-z0-9-]{2,39}$ (for example yyz-t1-k07)", c.Kiosk.ID)
+	}
+	if !wire.ValidPortCode(c.Kiosk.PortCode) {
+		p.add("kiosk.portCode", "%q must be 3 to 5 capital letters or digits (for example YYZ)", c.Kiosk.PortCode)
+	}
+	if c.Kiosk.Direction != wire.DirCAtoUS && c.Kiosk.Direction != wire.DirUStoCA {
+		p.add("kiosk.direction", "%q must be %q (a US port of entry) or %q (a Canadian one)", c.Kiosk.Direction, wire.DirCAtoUS, wire.DirUStoCA)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		p.add("log.level", "%q must be debug, info, warn or error", c.Log.Level)
+	}
+	if len(c.Trust.Keys) == 0 {
+		p.add("trust.keys", "no trusted central key: the kiosk could verify nothing (add \"keyId\" = \"base64 public key\", from `xpt-kiosk central keygen`)")
+	}
+	ids := make([]string, 0, len(c.Trust.Keys))
+	for id := range c.Trust.Keys {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if _, err := wire.ParsePublicKey(c.Trust.Keys[id]); err != nil {
+			p.add("trust.keys."+id, "%v", err)
+		}
+	}
+	c.MQTT.validate(p)
+	c.Outbox.validate(p)
+	c.Authz.validate(p)
+	c.Policy.validate(p)
+	c.Devices.validate(p)
+	c.Face.validate(p)
+	c.UI.validate(p)
+}
+
+// resolvePaths makes relative file paths relative to the config's folder.
+func (c *Config) resolvePaths(dir string) {
+	for _, s := range []*string{&c.Kiosk.DataDir, &c.MQTT.CAFile, &c.MQTT.CertFile, &c.MQTT.KeyFile,
+		&c.MQTT.PasswordFile, &c.Devices.Scanner.SpoolDir, &c.Face.ModelFile, &c.Face.CascadeDir} {
+		if *s != "" && !filepath.IsAbs(*s) {
+			*s = filepath.Join(dir, *s)
+		}
+	}
+	for i, f := range c.Devices.Camera.Files {
+		if !filepath.IsAbs(f) {
+			c.Devices.Camera.Files[i] = filepath.Join(dir, f)
+		}
+	}
+}
+
+// KeyRing builds the verifier of central messages from trust.keys.
+func (c *Config) KeyRing() (*wire.KeyRing, error) { return wire.NewKeyRing(c.Trust.Keys) }
+
+// known holds every valid key path, to suggest the nearest for a typo.
+var known = append([]string{
+	"kiosk.id", "kiosk.portCode", "kiosk.direction", "kiosk.dataDir", "log.level", "trust.keys",
+	"mqtt.broker", "mqtt.embeddedListen", "mqtt.caFile", "mqtt.certFile", "mqtt.keyFile", "mqtt.username",
+	"mqtt.passwordFile", "mqtt.keepAlive", "mqtt.backoffMin", "mqtt.backoffMax", "mqtt.telemetryInterval",
+	"outbox.maxEvents", "authz.maxBatchRecords",
+	"policy.requireCard", "policy.maxStaleness", "policy.randomReferralRate", "policy.requireFace",
+	"policy.sessionTimeout", "policy.documentTimeout", "policy.cardTimeout", "policy.faceTimeout",
+	"face.modelFile", "face.threshold", "face.cascadeDir", "face.captureWindow", "face.inlinePhoto",
+	"ui.listen", "ui.officerToken", "ui.technicianToken",
+	"devices.camera.source", "devices.camera.device", "devices.camera.width", "devices.camera.height",
+	"devices.camera.fps", "devices.camera.files", "devices.camera.pipeline", "devices.camera.enabled",
+	"devices.scanner.enabled", "devices.scanner.spoolDir", "devices.scanner.dpi",
+}, serialKeys()...)
+
+func serialKeys() []string {
+	var keys []string
+	for _, dev := range []string{"mrzReader", "cardReader"} {
+		for _, k := range []string{"enabled", "port", "usb", "serial", "baud", "parity", "dataBits", "stopBits",
+			"profile", "frameTimeout", "silence", "debounce", "bcc", "delimiter"} {
+			keys = append(keys, "devices."+dev+"."+k)
+		}
+	}
+	return keys
+}
+
+// suggest names the known key closest to a mistyped one.
+func suggest(key string) string {
+	best, bestD := "", len(key)/4+2
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(k), strings.ToLower(key)); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,350 @@
+package config
+
+import (
+	"net"
+	"net/url"
+	"regexp"
+	"time"
+)
+
+// MQTT is the link to the central system's broker.
+type MQTT struct {
+	// Broker is tcp://host:port, ssl://host:port (TLS) or "embedded" (an
+	// in-process broker for the single-machine demo, on EmbeddedListen).
+	Broker            string   `toml:"broker"`
+	EmbeddedListen    string   `toml:"embeddedListen"`
+	CAFile            string   `toml:"caFile"`
+	CertFile          string   `toml:"certFile"`
+	KeyFile           string   `toml:"keyFile"`
+	Username          string   `toml:"username"`
+	PasswordFile      string   `toml:"passwordFile"`
+	KeepAlive         Duration `toml:"keepAlive"`
+	BackoffMin        Duration `toml:"backoffMin"`
+	BackoffMax        Duration `toml:"backoffMax"`
+	TelemetryInterval Duration `toml:"telemetryInterval"`
+}
+
+func (m *MQTT) defaults() {
+	if m.Broker == "" {
+		m.Broker = "tcp://127.0.0.1:1883"
+	}
+	if m.EmbeddedListen == "" {
+		m.EmbeddedListen = "127.0.0.1:1883"
+	}
+	setDur(&m.KeepAlive, 30*time.Second)
+	setDur(&m.BackoffMin, time.Second)
+	setDur(&m.BackoffMax, time.Minute)
+	setDur(&m.TelemetryInterval, 30*time.Second)
+}
+
+func (m *MQTT) validate(p *problems) {
+	if m.Broker != "embedded" {
+		u, err := url.Parse(m.Broker)
+		if err != nil || u.Host == "" || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "tls" && u.Scheme != "mqtts") {
+			p.add("mqtt.broker", "%q must be tcp://host:port, ssl://host:port or \"embedded\"", m.Broker)
+		}
+	}
+	if _, _, err := net.SplitHostPort(m.EmbeddedListen); err != nil {
+		p.add("mqtt.embeddedListen", "%q must be host:port", m.EmbeddedListen)
+	}
+	if (m.CertFile == "") != (m.KeyFile == "") {
+		p.add("mqtt.certFile", "a client certificate needs both certFile and keyFile")
+	}
+	if m.KeepAlive.Duration < time.Second {
+		p.add("mqtt.keepAlive", "%s is too short (the protocol says 30s)", m.KeepAlive)
+	}
+	if m.BackoffMin.Duration <= 0 || m.BackoffMax.Duration < m.BackoffMin.Duration {
+		p.add("mqtt.backoffMax", "back-off must satisfy 0 < backoffMin <= backoffMax")
+	}
+	if m.TelemetryInterval.Duration < time.Second {
+		p.add("mqtt.telemetryInterval", "%s is too short", m.TelemetryInterval)
+	}
+}
+
+// Outbox bounds the durable event queue.
+type Outbox struct {
+	MaxEvents int `toml:"maxEvents"`
+}
+
+func (o *Outbox) defaults() {
+	if o.MaxEvents == 0 {
+		o.MaxEvents = 100000
+	}
+}
+
+func (o *Outbox) validate(p *problems) {
+	if o.MaxEvents < 10 {
+		p.add("outbox.maxEvents", "%d is too small (at least 10)", o.MaxEvents)
+	}
+}
+
+// Authz tunes the replica.
+type Authz struct {
+	MaxBatchRecords int `toml:"maxBatchRecords"`
+}
+
+func (a *Authz) defaults() {
+	if a.MaxBatchRecords == 0 {
+		a.MaxBatchRecords = 100000
+	}
+}
+
+func (a *Authz) validate(p *problems) {
+	if a.MaxBatchRecords < 1 {
+		p.add("authz.maxBatchRecords", "must be positive")
+	}
+}
+
+// Policy is what the decision weighs beyond the data.
+type Policy struct {
+	RequireCard        bool     `toml:"requireCard"`
+	MaxStaleness       Duration `toml:"maxStaleness"`
+	RandomReferralRate float64  `toml:"randomReferralRate"`
+	RequireFace        bool     `toml:"requireFace"`
+	SessionTimeout     Duration `toml:"sessionTimeout"`
+	DocumentTimeout    Duration `toml:"documentTimeout"`
+	CardTimeout        Duration `toml:"cardTimeout"`
+	FaceTimeout        Duration `toml:"faceTimeout"`
+}
+
+func (po *Policy) defaults() {
+	setDur(&po.MaxStaleness, 24*time.Hour)
+	setDur(&po.SessionTimeout, 3*time.Minute)
+	setDur(&po.DocumentTimeout, time.Minute)
+	setDur(&po.CardTimeout, 20*time.Second)
+	setDur(&po.FaceTimeout, 10*time.Second)
+}
+
+func (po *Policy) validate(p *problems) {
+	if po.RandomReferralRate < 0 || po.RandomReferralRate > 1 {
+		p.add("policy.randomReferralRate", "%v must be between 0 and 1", po.RandomReferralRate)
+	}
+	if po.MaxStaleness.Duration <= 0 {
+		p.add("policy.maxStaleness", "must be positive")
+	}
+	if po.FaceTimeout.Duration > 10*time.Second {
+		p.add("policy.faceTimeout", "%s is longer than the 10s face-capture limit", po.FaceTimeout)
+	}
+	for name, d := range map[string]Duration{"sessionTimeout": po.SessionTimeout, "documentTimeout": po.DocumentTimeout, "cardTimeout": po.CardTimeout} {
+		if d.Duration <= 0 {
+			p.add("policy."+name, "must be positive")
+		}
+	}
+}
+
+// Devices configures the kiosk's hardware (or its simulators).
+type Devices struct {
+	MRZReader  Serial  `toml:"mrzReader"`
+	CardReader Serial  `toml:"cardReader"`
+	Camera     Camera  `toml:"camera"`
+	Scanner    Scanner `toml:"scanner"`
+}
+
+// Serial is one serial device: either Port, or USB (VID:PID) plus an
+// optional Serial number to find it whatever /dev/ttyUSB* it got.
+type Serial struct {
+	Enabled      *bool    `toml:"enabled"`
+	Port         string   `toml:"port"`
+	USB          string   `toml:"usb"`
+	SerialNumber string   `toml:"serial"`
+	Baud         int      `toml:"baud"`
+	Parity       string   `toml:"parity"`
+	DataBits     int      `toml:"dataBits"`
+	StopBits     int      `toml:"stopBits"`
+	Profile      string   `toml:"profile"`
+	FrameTimeout Duration `toml:"frameTimeout"`
+	Silence      Duration `toml:"silence"`
+	Debounce     Duration `toml:"debounce"`
+	BCC          *bool    `toml:"bcc"`
+	Delimiter    string   `toml:"delimiter"`
+}
+
+// On reports whether the device is enabled (the default).
+func (s Serial) On() bool { return s.Enabled == nil || *s.Enabled }
+
+var usbRe = regexp.MustCompile(`^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$`)
+
+func (s *Serial) defaults(profile string, baud int) {
+	if s.Profile == "" {
+		s.Profile = profile
+	}
+	if s.Baud == 0 {
+		s.Baud = baud
+	}
+	if s.Parity == "" {
+		s.Parity = "none"
+	}
+	if s.DataBits == 0 {
+		s.DataBits = 8
+	}
+	if s.StopBits == 0 {
+		s.StopBits = 1
+	}
+	setDur(&s.FrameTimeout, 500*time.Millisecond)
+	setDur(&s.Silence, 150*time.Millisecond)
+	setDur(&s.Debounce, 2*time.Second)
+}
+
+func (s *Serial) validate(p *problems, path string, profiles ...string) {
+	if !s.On() {
+		return
+	}
+	if s.Port == "" && s.USB == "" {
+		p.add(path+".port", "set port (for example /dev/ttyUSB0) or usb (VID:PID, for example 0403:6001)")
+	}
+	if s.USB != "" && !usbRe.MatchString(s.USB) {
+		p.add(path+".usb", "%q must be VID:PID in hex, for example 0403:6001", s.USB)
+	}
+	switch s.Baud {
+	case 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400:
+	default:
+		p.add(path+".baud", "%d is not a standard rate (9600 and 115200 are usual)", s.Baud)
+	}
+	switch s.Parity {
+	case "none", "even", "odd", "mark", "space":
+	default:
+		p.add(path+".parity", "%q must be none, even, odd, mark or space", s.Parity)
+	}
+	if s.DataBits < 5 || s.DataBits > 8 {
+		p.add(path+".dataBits", "%d must be 5 to 8", s.DataBits)
+	}
+	if s.StopBits != 1 && s.StopBits != 2 {
+		p.add(path+".stopBits", "%d must be 1 or 2", s.StopBits)
+	}
+	ok := false
+	for _, pr := range profiles {
+		ok = ok || s.Profile == pr
+	}
+	if !ok {
+		p.add(path+".profile", "%q is not one of %v", s.Profile, profiles)
+	}
+}
+
+// Camera selects the face camera's source.
+type Camera struct {
+	Enabled  *bool    `toml:"enabled"`
+	Source   string   `toml:"source"` // v4l2 | test | file | pipeline
+	Device   string   `toml:"device"`
+	Width    int      `toml:"width"`
+	Height   int      `toml:"height"`
+	FPS      int      `toml:"fps"`
+	Files    []string `toml:"files"`
+	Pipeline string   `toml:"pipeline"`
+}
+
+// On reports whether the camera is enabled (the default).
+func (c Camera) On() bool { return c.Enabled == nil || *c.Enabled }
+
+// Scanner is the document scanner's spool folder.
+type Scanner struct {
+	Enabled  *bool  `toml:"enabled"`
+	SpoolDir string `toml:"spoolDir"`
+	DPI      int    `toml:"dpi"`
+}
+
+// On reports whether the scanner is enabled (the default is off).
+func (s Scanner) On() bool { return s.Enabled != nil && *s.Enabled }
+
+func (d *Devices) defaults() {
+	d.MRZReader.defaults("desko", 9600)
+	d.CardReader.defaults("em4100", 9600)
+	if d.Camera.Source == "" {
+		d.Camera.Source = "test"
+	}
+	if d.Camera.Width == 0 {
+		d.Camera.Width = 640
+	}
+	if d.Camera.Height == 0 {
+		d.Camera.Height = 480
+	}
+	if d.Camera.FPS == 0 {
+		d.Camera.FPS = 15
+	}
+	if d.Scanner.DPI == 0 {
+		d.Scanner.DPI = 300
+	}
+}
+
+func (d *Devices) validate(p *problems) {
+	d.MRZReader.validate(p, "devices.mrzReader", "desko", "3m", "lines")
+	d.CardReader.validate(p, "devices.cardReader", "em4100", "uhf-m100", "ascii")
+	if d.Camera.On() {
+		switch d.Camera.Source {
+		case "v4l2":
+			if d.Camera.Device == "" {
+				p.add("devices.camera.device", "v4l2 needs a device, for example /dev/video0")
+			}
+		case "file":
+			if len(d.Camera.Files) == 0 {
+				p.add("devices.camera.files", "the file source needs at least one image or video")
+			}
+		case "pipeline":
+			if d.Camera.Pipeline == "" {
+				p.add("devices.camera.pipeline", "the pipeline source needs a GStreamer launch string ending in an appsink")
+			}
+		case "test":
+		default:
+			p.add("devices.camera.source", "%q must be v4l2, test, file or pipeline", d.Camera.Source)
+		}
+		if d.Camera.Width < 160 || d.Camera.Height < 120 || d.Camera.FPS < 1 || d.Camera.FPS > 60 {
+			p.add("devices.camera", "%dx%d at %d fps is out of range (640x480 to 1920x1080 at 15-30 fps is usual)", d.Camera.Width, d.Camera.Height, d.Camera.FPS)
+		}
+	}
+	if d.Scanner.On() && d.Scanner.SpoolDir == "" {
+		p.add("devices.scanner.spoolDir", "the scanner needs a spool folder")
+	}
+	if d.Scanner.DPI < 150 || d.Scanner.DPI > 1200 {
+		p.add("devices.scanner.dpi", "%d must be 150 to 1200 (300 or more for MRZs)", d.Scanner.DPI)
+	}
+}
+
+// Face configures capture and 1:1 verification. With no ModelFile,
+// verification reports not_supported and the policy decides.
+type Face struct {
+	ModelFile     string   `toml:"modelFile"`
+	Threshold     float64  `toml:"threshold"`
+	CascadeDir    string   `toml:"cascadeDir"`
+	CaptureWindow Duration `toml:"captureWindow"`
+	InlinePhoto   bool     `toml:"inlinePhoto"`
+}
+
+func (f *Face) defaults() {
+	if f.CascadeDir == "" {
+		f.CascadeDir = "/usr/share/opencv4/haarcascades"
+	}
+	setDur(&f.CaptureWindow, 10*time.Second)
+}
+
+func (f *Face) validate(p *problems) {
+	if f.ModelFile != "" && (f.Threshold <= 0 || f.Threshold >= 1) {
+		p.add("face.threshold", "a face model needs a threshold between 0 and 1, set for a false-match rate of at most 0.1%%")
+	}
+	if f.CaptureWindow.Duration <= 0 || f.CaptureWindow.Duration > 10*time.Second {
+		p.add("face.captureWindow", "%s must be positive and at most 10s", f.CaptureWindow)
+	}
+}
+
+// UI is the HTTP server of the three consoles.
+type UI struct {
+	Listen          string `toml:"listen"`
+	OfficerToken    string `toml:"officerToken"`
+	TechnicianToken string `toml:"technicianToken"`
+}
+
+func (u *UI) defaults() {
+	if u.Listen == "" {
+		u.Listen = "127.0.0.1:8080"
+	}
+}
+
+func (u *UI) validate(p *problems) {
+	if _, _, err := net.SplitHostPort(u.Listen); err != nil {
+		p.add("ui.listen", "%q must be host:port", u.Listen)
+	}
+}
+
+func setDur(d *Duration, def time.Duration) {
+	if d.Duration == 0 {
+		d.Duration = def
+	}
+}
