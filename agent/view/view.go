@@ -1,0 +1,143 @@
+// Package view holds the read-only snapshots the agent offers its screens:
+// what the traveler screen shows, the officer's referral queue and the
+// technician's status page. The agent produces them; package ui renders
+// them. They carry no behaviour, so that ui depends on the agent only
+// through these values and a few commands (see ui.Kiosk).
+package view
+
+import "time"
+
+// Traveler screens, in the order a traveler meets them.
+const (
+	ScreenWelcome    = "welcome"    // touch to start, language choice
+	ScreenDocument   = "document"   // place your passport on the reader
+	ScreenCard       = "card"       // present your NEXUS / Global Entry card
+	ScreenFace       = "face"       // look at the camera (with guidance)
+	ScreenProcessing = "processing" // please wait
+	ScreenAdmitted   = "admitted"   // you may proceed
+	ScreenReferred   = "referred"   // please see an officer (never says why)
+	ScreenAborted    = "aborted"    // session ended, start again
+	ScreenClosed     = "closed"     // kiosk out of service (locked or degraded)
+)
+
+// Traveler is what the traveler screen shows now. It never holds a reason
+// code: traveler-facing text never says why a traveler was referred.
+type Traveler struct {
+	Screen   string `json:"screen"`
+	Lang     string `json:"lang"`               // en | fr
+	Guidance string `json:"guidance,omitempty"` // a face-capture guidance code, e.g. move_closer
+	Message  string `json:"message,omitempty"`  // a device message code, e.g. document_unreadable
+	// Deadline is when the current step times out (zero if none).
+	Deadline time.Time `json:"deadline,omitempty"`
+	// Step and Steps drive the progress indicator.
+	Step  int `json:"step"`
+	Steps int `json:"steps"`
+	// Version increases at every change, for long-polling clients.
+	Version uint64 `json:"version"`
+}
+
+// Referral is one traveler waiting for an officer.
+type Referral struct {
+	ReferralID      string    `json:"referralId"`
+	TransactionID   string    `json:"transactionId"`
+	OpenedAt        time.Time `json:"openedAt"`
+	Reasons         []string  `json:"reasons"`
+	Surname         string    `json:"surname"`
+	GivenNames      string    `json:"givenNames"`
+	Nationality     string    `json:"nationality"`
+	BirthDate       string    `json:"birthDate"`
+	DocumentCode    string    `json:"documentCode"`
+	IssuingState    string    `json:"issuingState"`
+	DocumentNo      string    `json:"documentNumber"`
+	ExpiryDate      string    `json:"expiryDate"`
+	AuthorizationID string    `json:"authorizationId,omitempty"`
+	Category        string    `json:"category,omitempty"`
+	Occupation      string    `json:"occupation,omitempty"`
+	Employer        string    `json:"employer,omitempty"`
+	Checks          []Check   `json:"checks"`
+	HasPhoto        bool      `json:"hasPhoto"`
+	Decision        string    `json:"decision,omitempty"` // admit | refuse | secondary once decided
+	DecidedBy       string    `json:"decidedBy,omitempty"`
+}
+
+// Check is one verification step as the officer sees it.
+type Check struct {
+	Name      string   `json:"name"`
+	Result    string   `json:"result"`
+	Score     *float64 `json:"score,omitempty"`
+	Threshold *float64 `json:"threshold,omitempty"`
+	Detail    string   `json:"detail,omitempty"`
+}
+
+// Technician is the technician console's status page.
+type Technician struct {
+	KioskID   string           `json:"kioskId"`
+	PortCode  string           `json:"portCode"`
+	Direction string           `json:"direction"`
+	Version   string           `json:"version"`
+	State     string           `json:"state"` // online | degraded | locked | offline
+	Reasons   []string         `json:"reasons,omitempty"`
+	StartedAt time.Time        `json:"startedAt"`
+	Devices   []Device         `json:"devices"`
+	Broker    Broker           `json:"broker"`
+	Authz     Authz            `json:"authz"`
+	Outbox    Outbox           `json:"outbox"`
+	Face      Face             `json:"face"`
+	Counters  map[string]int64 `json:"counters"`
+	Recent    []Transaction    `json:"recent"`
+}
+
+// Device is one device's health.
+type Device struct {
+	Name      string    `json:"name"`  // mrzReader, cardReader, camera, scanner
+	Kind      string    `json:"kind"`  // desko, em4100, v4l2, spool…
+	Path      string    `json:"path"`  // port or device the driver uses
+	State     string    `json:"state"` // ok | fault | absent | disabled | not_built
+	Code      string    `json:"code,omitempty"`
+	Message   string    `json:"message,omitempty"`
+	Since     time.Time `json:"since"`
+	Simulated bool      `json:"simulated"`
+}
+
+// Broker is the MQTT link's health.
+type Broker struct {
+	URL        string    `json:"url"`
+	Connected  bool      `json:"connected"`
+	Since      time.Time `json:"since"`
+	Reconnects int64     `json:"reconnects"`
+	LastError  string    `json:"lastError,omitempty"`
+}
+
+// Authz is the replica's health.
+type Authz struct {
+	Seq        uint64        `json:"seq"`
+	Records    int64         `json:"records"`
+	LastSyncAt time.Time     `json:"lastSyncAt"`
+	Staleness  time.Duration `json:"staleness"`
+	Stale      bool          `json:"stale"`
+	Rejected   int64         `json:"rejected"`
+}
+
+// Outbox is the event queue's health.
+type Outbox struct {
+	Depth    int    `json:"depth"`
+	Capacity int    `json:"capacity"`
+	NextSeq  uint64 `json:"nextSeq"`
+	AckedSeq uint64 `json:"ackedSeq"`
+	Full     bool   `json:"full"`
+}
+
+// Face is the face pipeline's capability, said plainly.
+type Face struct {
+	Capture      string `json:"capture"`      // ok | disabled | not_built | fault
+	Verification string `json:"verification"` // e.g. "not_supported: no face model configured"
+}
+
+// Transaction is a recent outcome without personal data.
+type Transaction struct {
+	ID      string    `json:"id"`
+	At      time.Time `json:"at"`
+	Outcome string    `json:"outcome"`
+	Reasons []string  `json:"reasons"`
+	Seq     uint64    `json:"seq"`
+}
