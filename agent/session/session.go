@@ -1,0 +1,428 @@
+package session
+
+import (
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/view"
+)
+
+// Phase is where the traveler is.
+type Phase int
+
+// The phases, in order.
+const (
+	Idle      Phase = iota // welcome screen
+	Document               // waiting for the passport on the reader
+	Card                   // waiting for the trusted-traveler card
+	Face                   // face capture running
+	Deciding               // the agent is deciding
+	Recording              // the outcome is being made durable
+	Outcome                // the outcome is shown
+	Closed                 // out of service (locked, or degraded: the outbox is full)
+)
+
+var phaseNames = [...]string{"idle", "document", "card", "face", "deciding", "recording", "outcome", "closed"}
+
+func (p Phase) String() string {
+	if int(p) < len(phaseNames) {
+		return phaseNames[p]
+	}
+	return "unknown"
+}
+
+// Config is the part of the kiosk policy the flow needs.
+type Config struct {
+	SessionTimeout  time.Duration // whole session, start to decision
+	DocumentTimeout time.Duration // no readable document in this time: MRZ_UNREADABLE
+	CardTimeout     time.Duration // no card in this time: proceed, the decision says CARD_MISSING
+	FaceEnabled     bool          // a camera is configured
+	FaceTimeout     time.Duration // safety net over the camera's own capture window
+	OutcomeHold     time.Duration // how long the outcome stays on screen
+}
+
+// State is one kiosk's session state. The zero value is an idle kiosk.
+type State struct {
+	Phase    Phase
+	Lang     string
+	TxID     string
+	Started  time.Time
+	Deadline time.Time // of the current step
+	Expires  time.Time // of the whole session
+
+	Doc         *DocumentRead
+	DocErrors   int // unreadable reads seen in this session
+	CardTag     string
+	CardAt      time.Time
+	NeedCard    bool
+	Letter      string // QR text of a scanned pre-approval letter
+	FaceDone    bool
+	Face        any // the face result, opaque to the flow
+	Guidance    string
+	Message     string
+	Outcome     string // admitted | referred | aborted once known
+	ClosedWhy   []string
+	StepTimings map[string]time.Duration
+	stepStart   time.Time
+}
+
+// DocumentRead is a document the agent has read and parsed.
+type DocumentRead struct {
+	Valid bool
+	// NeedCard is set by the agent when the candidate records or the policy
+	// require a card, so the flow waits for one.
+	NeedCard bool
+	// Data is the parsed document, opaque to the flow.
+	Data any
+}
+
+// Input is what happens to the kiosk.
+type Input interface{ input() }
+
+// Inputs.
+type (
+	// Start is a tap on the welcome screen.
+	Start struct{ Lang string }
+	// SetLang switches the language at any time.
+	SetLang struct{ Lang string }
+	// DocRead is a document from the reader or the scanner.
+	DocRead struct{ Doc DocumentRead }
+	// DocUnreadable is a read that did not give a document.
+	DocUnreadable struct{}
+	// CardRead is a presented card.
+	CardRead struct{ Tag string }
+	// LetterRead is a scanned pre-approval letter's QR text.
+	LetterRead struct{ Text string }
+	// FaceGuidance is a live guidance code during capture.
+	FaceGuidance struct{ Code string }
+	// FaceDone ends the capture (a result, or a failure in it).
+	FaceDone struct{ Result any }
+	// Decided is the decision the agent computed.
+	Decided struct{ Outcome string }
+	// Durable says the transaction's event is in durable storage.
+	Durable struct{ TxID string }
+	// Cancel is the traveler walking away or pressing cancel.
+	Cancel struct{}
+	// Finish is the traveler acknowledging the outcome.
+	Finish struct{}
+	// Tick is the clock; deadlines are checked on it.
+	Tick struct{}
+	// Availability closes or reopens the kiosk (locked, degraded).
+	Availability struct {
+		Open    bool
+		Reasons []string
+	}
+)
+
+func (Start) input()         {}
+func (SetLang) input()       {}
+func (DocRead) input()       {}
+func (DocUnreadable) input() {}
+func (CardRead) input()      {}
+func (LetterRead) input()    {}
+func (FaceGuidance) input()  {}
+func (FaceDone) input()      {}
+func (Decided) input()       {}
+func (Durable) input()       {}
+func (Cancel) input()        {}
+func (Finish) input()        {}
+func (Tick) input()          {}
+func (Availability) input()  {}
+
+// Effect is what the agent must do after a step.
+type Effect interface{ effect() }
+
+// Effects.
+type (
+	// Show: the traveler screen changed.
+	Show struct{ Screen string }
+	// BeginTransaction: a new transaction ID is in use.
+	BeginTransaction struct{ TxID string }
+	// CaptureFace: start the face capture loop (it answers with FaceDone).
+	CaptureFace struct{}
+	// StopFace: abandon a running capture.
+	StopFace struct{}
+	// Decide: compute the decision from the state (answers with Decided).
+	Decide struct{ Unreadable bool }
+	// Record: make the transaction's event durable (answers with Durable).
+	// Aborted is set when the session ended without a decision.
+	Record struct{ Aborted bool }
+)
+
+func (Show) effect()             {}
+func (BeginTransaction) effect() {}
+func (CaptureFace) effect()      {}
+func (StopFace) effect()         {}
+func (Decide) effect()           {}
+func (Record) effect()           {}
+
+// NewID makes transaction IDs; the agent passes a UUID generator.
+type NewID func(now time.Time) string
+
+// Step is the transition function.
+func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []Effect) {
+	var fx []Effect
+	switch in := in.(type) {
+	case SetLang:
+		if in.Lang == "en" || in.Lang == "fr" {
+			s.Lang = in.Lang
+			fx = append(fx, Show{Screen: Screen(s)})
+		}
+		return s, fx
+	case Availability:
+		if !in.Open {
+			s.ClosedWhy = in.Reasons
+			if s.Phase == Idle {
+				s.Phase = Closed
+				return s, []Effect{Show{Screen: view.ScreenClosed}}
+			}
+			// A traveler in progress finishes; the kiosk closes after.
+			return s, nil
+		}
+		s.ClosedWhy = nil
+		if s.Phase == Closed {
+			s = reset(s)
+			return s, []Effect{Show{Screen: view.ScreenWelcome}}
+		}
+		return s, nil
+	}
+
+	switch s.Phase {
+	case Closed:
+		return s, nil
+
+	case Idle:
+		switch in := in.(type) {
+		case Start:
+			return begin(s, in.Lang, now, cfg, newID)
+		case DocRead:
+			// A document on the reader starts a session by itself.
+			s, fx = begin(s, s.Lang, now, cfg, newID)
+			s2, fx2 := Step(s, in, now, cfg, newID)
+			return s2, append(fx, fx2...)
+		case CardRead:
+			s.CardTag, s.CardAt = in.Tag, now // kept for the next session for a short while
+			return s, nil
+		}
+		return s, nil
+
+	case Outcome:
+		switch in.(type) {
+		case Finish:
+			return closeOrIdle(s), []Effect{Show{Screen: screenAfter(s)}}
+		case Tick:
+			if !s.Deadline.IsZero() && !now.Before(s.Deadline) {
+				return closeOrIdle(s), []Effect{Show{Screen: screenAfter(s)}}
+			}
+		case DocRead, Start:
+			// The next traveler: begin afresh.
+			s = closeOrIdle(s)
+			if s.Phase == Closed {
+				return s, []Effect{Show{Screen: view.ScreenClosed}}
+			}
+			return Step(s, in, now, cfg, newID)
+		}
+		return s, nil
+
+	case Deciding:
+		switch in := in.(type) {
+		case Decided:
+			s.Outcome = in.Outcome
+			s.Phase = Recording
+			s.mark("decision", now)
+			return s, []Effect{Record{}}
+		case Tick, Cancel:
+			// A decision is in flight: it is made durable whatever happens.
+		}
+		return s, nil
+
+	case Recording:
+		if d, ok := in.(Durable); ok && d.TxID == s.TxID {
+			s.Phase = Outcome
+			s.Deadline = now.Add(cfg.OutcomeHold)
+			return s, []Effect{Show{Screen: Screen(s)}}
+		}
+		return s, nil
+	}
+
+	// Document, Card, Face: an active session.
+	switch in := in.(type) {
+	case Cancel:
+		return abort(s, now)
+	case Tick:
+		if !now.Before(s.Expires) {
+			return abort(s, now)
+		}
+		if s.Deadline.IsZero() || now.Before(s.Deadline) {
+			return s, nil
+		}
+		switch s.Phase {
+		case Document:
+			s.mark("document", now)
+			s.Phase = Deciding
+			return s, []Effect{Show{Screen: view.ScreenProcessing}, Decide{Unreadable: true}}
+		case Card:
+			s.mark("card", now)
+			return afterCard(s, now, cfg)
+		case Face:
+			// The capture enforces its own window; this is a safety net.
+			s.mark("face", now)
+			s.Phase = Deciding
+			return s, []Effect{StopFace{}, Show{Screen: view.ScreenProcessing}, Decide{}}
+		}
+	case DocUnreadable:
+		if s.Phase == Document {
+			s.DocErrors++
+			s.Message = "document_unreadable"
+			return s, []Effect{Show{Screen: view.ScreenDocument}}
+		}
+	case DocRead:
+		if s.Phase != Document {
+			return s, nil // a second document mid-session is ignored
+		}
+		d := in.Doc
+		s.Doc = &d
+		s.Message = ""
+		s.mark("document", now)
+		if !d.Valid {
+			// An invalid MRZ is referred at once: nothing else can admit it.
+			s.Phase = Deciding
+			return s, []Effect{Show{Screen: view.ScreenProcessing}, Decide{}}
+		}
+		s.NeedCard = d.NeedCard
+		if s.NeedCard && s.CardTag == "" {
+			s.Phase = Card
+			s.Deadline = now.Add(cfg.CardTimeout)
+			return s, []Effect{Show{Screen: view.ScreenCard}}
+		}
+		return afterCard(s, now, cfg)
+	case CardRead:
+		s.CardTag, s.CardAt = in.Tag, now
+		if s.Phase == Card {
+			s.mark("card", now)
+			return afterCard(s, now, cfg)
+		}
+		return s, nil
+	case LetterRead:
+		s.Letter = in.Text
+		return s, nil
+	case FaceGuidance:
+		if s.Phase == Face && s.Guidance != in.Code {
+			s.Guidance = in.Code
+			return s, []Effect{Show{Screen: view.ScreenFace}}
+		}
+	case FaceDone:
+		if s.Phase == Face {
+			s.Face, s.FaceDone, s.Guidance = in.Result, true, ""
+			s.mark("face", now)
+			s.Phase = Deciding
+			return s, []Effect{Show{Screen: view.ScreenProcessing}, Decide{}}
+		}
+	}
+	return s, nil
+}
+
+func begin(s State, lang string, now time.Time, cfg Config, newID NewID) (State, []Effect) {
+	card, cardAt := s.CardTag, s.CardAt
+	closed := s.ClosedWhy
+	s = State{Lang: s.Lang, ClosedWhy: closed}
+	if lang == "en" || lang == "fr" {
+		s.Lang = lang
+	}
+	if s.Lang == "" {
+		s.Lang = "en"
+	}
+	// A card presented just before starting counts for this traveler.
+	if card != "" && now.Sub(cardAt) < cfg.CardTimeout {
+		s.CardTag, s.CardAt = card, cardAt
+	}
+	s.Phase = Document
+	s.TxID = newID(now)
+	s.Started, s.stepStart = now, now
+	s.Expires = now.Add(cfg.SessionTimeout)
+	s.Deadline = now.Add(cfg.DocumentTimeout)
+	s.StepTimings = map[string]time.Duration{}
+	return s, []Effect{BeginTransaction{TxID: s.TxID}, Show{Screen: view.ScreenDocument}}
+}
+
+func afterCard(s State, now time.Time, cfg Config) (State, []Effect) {
+	if cfg.FaceEnabled {
+		s.Phase = Face
+		s.Deadline = now.Add(cfg.FaceTimeoutOrDefault())
+		return s, []Effect{Show{Screen: view.ScreenFace}, CaptureFace{}}
+	}
+	s.Phase = Deciding
+	s.Deadline = time.Time{}
+	return s, []Effect{Show{Screen: view.ScreenProcessing}, Decide{}}
+}
+
+func abort(s State, now time.Time) (State, []Effect) {
+	var fx []Effect
+	if s.Phase == Face {
+		fx = append(fx, StopFace{})
+	}
+	s.Outcome = "aborted"
+	s.Phase = Recording
+	s.Deadline = time.Time{}
+	return s, append(fx, Record{Aborted: true})
+}
+
+func closeOrIdle(s State) State {
+	lang, why := s.Lang, s.ClosedWhy
+	s = State{Lang: lang, ClosedWhy: why}
+	if len(why) > 0 {
+		s.Phase = Closed
+	}
+	return s
+}
+
+func reset(s State) State { return State{Lang: s.Lang} }
+
+func screenAfter(s State) string {
+	if closeOrIdle(s).Phase == Closed {
+		return view.ScreenClosed
+	}
+	return view.ScreenWelcome
+}
+
+func (s *State) mark(step string, now time.Time) {
+	if s.StepTimings == nil {
+		s.StepTimings = map[string]time.Duration{}
+	}
+	s.StepTimings[step] = now.Sub(s.stepStart)
+	s.stepStart = now
+}
+
+// FaceTimeoutOrDefault is the face step's safety deadline: a little longer
+// than the capture window the camera enforces itself.
+func (c Config) FaceTimeoutOrDefault() time.Duration {
+	if c.FaceTimeout > 0 {
+		return c.FaceTimeout
+	}
+	return 12 * time.Second
+}
+
+// Screen is the traveler screen for a state.
+func Screen(s State) string {
+	switch s.Phase {
+	case Idle:
+		return view.ScreenWelcome
+	case Document:
+		return view.ScreenDocument
+	case Card:
+		return view.ScreenCard
+	case Face:
+		return view.ScreenFace
+	case Deciding, Recording:
+		return view.ScreenProcessing
+	case Outcome:
+		switch s.Outcome {
+		case "admitted":
+			return view.ScreenAdmitted
+		case "referred":
+			return view.ScreenReferred
+		default:
+			return view.ScreenAborted
+		}
+	}
+	return view.ScreenClosed
+}

@@ -1,0 +1,185 @@
+package session
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/view"
+)
+
+var (
+	t0  = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	cfg = Config{SessionTimeout: 3 * time.Minute, DocumentTimeout: time.Minute, CardTimeout: 20 * time.Second,
+		FaceEnabled: true, OutcomeHold: 10 * time.Second}
+	seq int
+)
+
+func ids(now time.Time) string { seq++; return fmt.Sprintf("tx-%d", seq) }
+
+// run feeds inputs at the given offsets and returns the final state and all effects.
+func run(t *testing.T, c Config, steps ...any) (State, []Effect) {
+	t.Helper()
+	var s State
+	var all []Effect
+	now := t0
+	for _, st := range steps {
+		if d, ok := st.(time.Duration); ok {
+			now = now.Add(d)
+			continue
+		}
+		var fx []Effect
+		s, fx = Step(s, st.(Input), now, c, ids)
+		all = append(all, fx...)
+	}
+	return s, all
+}
+
+func has(fx []Effect, want Effect) bool {
+	for _, f := range fx {
+		if reflect.DeepEqual(f, want) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestHappyPathShowsOutcomeOnlyWhenDurable(t *testing.T) {
+	s, fx := run(t, cfg, Start{Lang: "fr"}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{Result: "ok"},
+		Decided{Outcome: "admitted"})
+	if s.Phase != Recording || Screen(s) != view.ScreenProcessing {
+		t.Fatalf("before durable: phase %v screen %s", s.Phase, Screen(s))
+	}
+	if !has(fx, CaptureFace{}) || !has(fx, Decide{}) || !has(fx, Record{}) {
+		t.Fatalf("effects %v", fx)
+	}
+	if has(fx, Show{Screen: view.ScreenAdmitted}) {
+		t.Fatal("outcome shown before it was durable")
+	}
+	s2, fx2 := Step(s, Durable{TxID: "other"}, t0, cfg, ids)
+	if s2.Phase != Recording || len(fx2) != 0 {
+		t.Fatal("a durable ack for another transaction moved the session")
+	}
+	s, fx = Step(s, Durable{TxID: s.TxID}, t0, cfg, ids)
+	if s.Phase != Outcome || !has(fx, Show{Screen: view.ScreenAdmitted}) || s.Lang != "fr" {
+		t.Fatalf("after durable: %v %v", s.Phase, fx)
+	}
+	s, fx = Step(s, Tick{}, t0.Add(11*time.Second), cfg, ids)
+	if s.Phase != Idle || !has(fx, Show{Screen: view.ScreenWelcome}) || s.Lang != "fr" {
+		t.Fatalf("outcome hold: %v %v", s.Phase, fx)
+	}
+}
+
+func TestDocumentOnReaderStartsSession(t *testing.T) {
+	s, fx := run(t, Config{SessionTimeout: time.Minute, DocumentTimeout: time.Minute, CardTimeout: time.Second},
+		DocRead{Doc: DocumentRead{Valid: true}})
+	if s.Phase != Deciding || s.TxID == "" || !has(fx, Decide{}) {
+		t.Fatalf("%v %v", s.Phase, fx)
+	}
+}
+
+func TestNoDocumentIsUnreadable(t *testing.T) {
+	s, fx := run(t, cfg, Start{}, DocUnreadable{}, 59*time.Second, Tick{}, 2*time.Second, Tick{})
+	if s.Phase != Deciding || !has(fx, Decide{Unreadable: true}) || s.DocErrors != 1 {
+		t.Fatalf("%v %v", s.Phase, fx)
+	}
+}
+
+func TestInvalidMRZGoesStraightToDecision(t *testing.T) {
+	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: false, NeedCard: true}})
+	if s.Phase != Deciding || has(fx, CaptureFace{}) {
+		t.Fatalf("%v %v", s.Phase, fx)
+	}
+}
+
+func TestCardStep(t *testing.T) {
+	// Waits for the card, then goes on.
+	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}})
+	if s.Phase != Card || !has(fx, Show{Screen: view.ScreenCard}) {
+		t.Fatalf("%v %v", s.Phase, fx)
+	}
+	s, fx = Step(s, CardRead{Tag: "0A1B2C3D4E"}, t0.Add(time.Second), cfg, ids)
+	if s.Phase != Face || s.CardTag != "0A1B2C3D4E" || !has(fx, CaptureFace{}) {
+		t.Fatalf("%v %v", s.Phase, fx)
+	}
+	// No card in time: the decision says CARD_MISSING.
+	s, _ = run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, 21*time.Second, Tick{})
+	if s.Phase != Face || s.CardTag != "" {
+		t.Fatalf("card timeout: %v", s.Phase)
+	}
+	// A card tapped before the document counts.
+	s, _ = run(t, cfg, CardRead{Tag: "AA"}, time.Second, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}})
+	if s.Phase != Face || s.CardTag != "AA" {
+		t.Fatalf("early card: %v %q", s.Phase, s.CardTag)
+	}
+	// …but not one from long ago.
+	s, _ = run(t, cfg, CardRead{Tag: "AA"}, time.Hour, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}})
+	if s.Phase != Card {
+		t.Fatalf("stale card counted: %v", s.Phase)
+	}
+}
+
+func TestCancelAndTimeoutAbortDurably(t *testing.T) {
+	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true}}, Cancel{})
+	if s.Phase != Recording || s.Outcome != "aborted" || !has(fx, StopFace{}) || !has(fx, Record{Aborted: true}) {
+		t.Fatalf("cancel: %v %v", s.Phase, fx)
+	}
+	s, fx = Step(s, Durable{TxID: s.TxID}, t0, cfg, ids)
+	if !has(fx, Show{Screen: view.ScreenAborted}) {
+		t.Fatalf("aborted screen: %v", fx)
+	}
+	s, fx = run(t, Config{SessionTimeout: 30 * time.Second, DocumentTimeout: time.Minute, CardTimeout: time.Minute},
+		Start{}, 31*time.Second, Tick{})
+	if s.Outcome != "aborted" || !has(fx, Record{Aborted: true}) {
+		t.Fatalf("session timeout: %v %v", s.Phase, fx)
+	}
+}
+
+func TestDecisionInFlightIsNotCancelled(t *testing.T) {
+	s, _ := run(t, Config{SessionTimeout: time.Minute, DocumentTimeout: time.Minute, CardTimeout: time.Second},
+		Start{}, DocRead{Doc: DocumentRead{Valid: true}}, Cancel{}, 2*time.Minute, Tick{})
+	if s.Phase != Deciding {
+		t.Fatalf("phase %v", s.Phase)
+	}
+}
+
+func TestClosedKioskFinishesCurrentTravelerThenCloses(t *testing.T) {
+	c := Config{SessionTimeout: time.Minute, DocumentTimeout: time.Minute, CardTimeout: time.Second, OutcomeHold: time.Second}
+	s, _ := run(t, c, Start{}, DocRead{Doc: DocumentRead{Valid: true}}, Availability{Open: false, Reasons: []string{"outbox_full"}})
+	if s.Phase != Deciding {
+		t.Fatalf("closing interrupted a traveler: %v", s.Phase)
+	}
+	s, _ = Step(s, Decided{Outcome: "referred"}, t0, c, ids)
+	s, _ = Step(s, Durable{TxID: s.TxID}, t0, c, ids)
+	s, fx := Step(s, Finish{}, t0, c, ids)
+	if s.Phase != Closed || !has(fx, Show{Screen: view.ScreenClosed}) {
+		t.Fatalf("after outcome: %v %v", s.Phase, fx)
+	}
+	s, fx = Step(s, DocRead{Doc: DocumentRead{Valid: true}}, t0, c, ids)
+	if s.Phase != Closed || len(fx) != 0 {
+		t.Fatal("a closed kiosk took a document")
+	}
+	s, fx = Step(s, Availability{Open: true}, t0, c, ids)
+	if s.Phase != Idle || !has(fx, Show{Screen: view.ScreenWelcome}) {
+		t.Fatalf("reopen: %v %v", s.Phase, fx)
+	}
+}
+
+func TestFaceGuidanceAndSafetyNet(t *testing.T) {
+	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true}}, FaceGuidance{Code: "move_closer"})
+	if s.Guidance != "move_closer" || !has(fx, Show{Screen: view.ScreenFace}) {
+		t.Fatal("guidance not shown")
+	}
+	s, fx = Step(s, Tick{}, t0.Add(13*time.Second), cfg, ids)
+	if s.Phase != Deciding || !has(fx, StopFace{}) {
+		t.Fatalf("face safety net: %v %v", s.Phase, fx)
+	}
+}
+
+func TestStepTimings(t *testing.T) {
+	s, _ := run(t, cfg, Start{}, 2*time.Second, DocRead{Doc: DocumentRead{Valid: true}}, 3*time.Second, FaceDone{})
+	if s.StepTimings["document"] != 2*time.Second || s.StepTimings["face"] != 3*time.Second {
+		t.Fatalf("timings %v", s.StepTimings)
+	}
+}
