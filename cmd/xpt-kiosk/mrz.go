@@ -1,4 +1,366 @@
 package main
 
-// runMrz is filled by its issue; until then it says it is not available.
-var runMrz = notYet("mrz")
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
+)
+
+// mrzCommands are the subcommands of "xpt-kiosk mrz".
+var mrzCommands = map[string]command{
+	"parse":    {"parse and validate an MRZ from standard input and print JSON", runMrzParse},
+	"generate": {"build valid MRZ lines from fields, or random test documents", runMrzGenerate},
+	"read":     {"read an MRZ from an image or a device", notYet("mrz read")},
+}
+
+func runMrz(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return subDispatch("mrz", mrzCommands, args, stdin, stdout, stderr)
+}
+
+// newFlags makes a flag set whose errors and help read the same way in
+// every mrz subcommand: help on stdout (exit 0), mistakes on stderr (exit 2).
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags returns -1 when parsing succeeded, else the exit status.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) int {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	return -1
+}
+
+const mrzParseUsage = `Usage: xpt-kiosk mrz parse [--correct] [--strict] [--today YYYY-MM-DD] [--jsonl]
+
+Reads one MRZ (two or three lines) from standard input and prints one JSON
+object: format, valid, documentCode, issuingState, documentNumber,
+nationality, birthDate, expiryDate, sex, surname, givenNames, optionalData,
+errors, warnings, corrections.
+
+With --jsonl, every input line is a JSON array of one document's lines, and
+every output line is that document's result, in order, one per input line
+(garbage lines get a result with an "input" error).
+
+Exit status: 0 valid, 1 invalid, 2 usage error. With --jsonl: 0 unless the
+input could not be read.
+
+Example:
+  printf '%s\n%s\n' 'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<' \
+    'L898902C36UTO7408122F1204159ZE184226B<<<<<10' | xpt-kiosk mrz parse
+
+Flags:
+`
+
+func runMrzParse(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("mrz parse", mrzParseUsage, stderr)
+	correct := fs.Bool("correct", false, "correct OCR confusions (O/0, I/1, B/8, S/5, Z/2, G/6, < read as K/S/G/L), guided by the check digits")
+	strict := fs.Bool("strict", false, "treat unknown state codes as errors, not warnings")
+	today := fs.String("today", "", "reference date `YYYY-MM-DD` for century inference and expiry (default: today)")
+	jsonl := fs.Bool("jsonl", false, "batch mode: one JSON array of lines in, one JSON result out, per line")
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "xpt-kiosk mrz parse: unexpected argument %q: the MRZ is read from standard input (see --help)\n", fs.Arg(0))
+		return exitUsage
+	}
+	opts := mrz.Options{Correct: *correct, Strict: *strict}
+	if *today != "" {
+		t, err := time.Parse("2006-01-02", *today)
+		if err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk mrz parse: --today %q is not a date like 2026-11-26\n", *today)
+			return exitUsage
+		}
+		opts.Today = t
+	} else {
+		opts.Today = time.Now()
+	}
+	if *jsonl {
+		return parseJSONL(stdin, stdout, stderr, opts)
+	}
+	in, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk mrz parse: cannot read standard input: %v\n", err)
+		return exitFail
+	}
+	var lines []string
+	if t := bytes.TrimSpace(in); len(t) > 0 && t[0] == '[' {
+		if err := json.Unmarshal(t, &lines); err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk mrz parse: input starts with [ but is not a JSON array of strings: %v\n", err)
+			return exitUsage
+		}
+	} else {
+		lines = strings.Split(string(in), "\n")
+	}
+	r := mrz.Parse(lines, opts)
+	out := r.AppendJSON(make([]byte, 0, 1024))
+	out = append(out, '\n')
+	if _, err := stdout.Write(out); err != nil {
+		return exitFail
+	}
+	if r.Valid {
+		return exitOK
+	}
+	return exitFail
+}
+
+// parseJSONL is the batch path, built for throughput: buffered I/O, one
+// reused Result and output buffer, a hand-rolled reader for the usual
+// ["...","..."] line with encoding/json as the fallback.
+func parseJSONL(stdin io.Reader, stdout, stderr io.Writer, opts mrz.Options) int {
+	br := bufio.NewReaderSize(stdin, 1<<16)
+	bw := bufio.NewWriterSize(stdout, 1<<16)
+	var (
+		r     mrz.Result
+		out   = make([]byte, 0, 2048)
+		lines = make([]string, 0, 4)
+		long  []byte
+		n     int
+	)
+	for {
+		b, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], b...)
+			for err == bufio.ErrBufferFull {
+				b, err = br.ReadSlice('\n')
+				long = append(long, b...)
+			}
+			b = long
+		}
+		if len(b) == 0 && err != nil {
+			if err != io.EOF {
+				bw.Flush()
+				fmt.Fprintf(stderr, "xpt-kiosk mrz parse: cannot read input after line %d: %v\n", n, err)
+				return exitFail
+			}
+			break
+		}
+		n++
+		var ok bool
+		lines, ok = decodeLines(b, lines[:0])
+		out = out[:0]
+		if ok {
+			mrz.ParseInto(&r, lines, opts)
+			out = r.AppendJSON(out)
+		} else {
+			out = garbageResult(n).AppendJSON(out)
+		}
+		out = append(out, '\n')
+		if _, werr := bw.Write(out); werr != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk mrz parse: cannot write output: %v\n", werr)
+			return exitFail
+		}
+		if err != nil {
+			if err != io.EOF {
+				bw.Flush()
+				fmt.Fprintf(stderr, "xpt-kiosk mrz parse: cannot read input after line %d: %v\n", n, err)
+				return exitFail
+			}
+			break
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk mrz parse: cannot write output: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func garbageResult(n int) *mrz.Result {
+	return &mrz.Result{Errors: []mrz.Error{{
+		Field:   "input",
+		Code:    "input",
+		Message: fmt.Sprintf("input line %d is not a JSON array of strings, like [\"line1\",\"line2\"]", n),
+	}}}
+}
+
+// decodeLines reads one JSON array of strings. The common case (no
+// escapes) costs one allocation for the whole line.
+func decodeLines(b []byte, lines []string) ([]string, bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return lines, false
+	}
+	if bytes.IndexByte(b, '\\') >= 0 {
+		var v []string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return lines, false
+		}
+		return append(lines, v...), true
+	}
+	s := string(b)
+	i := 1
+	skip := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+			i++
+		}
+	}
+	skip()
+	if s[i] == ']' {
+		return lines, i == len(s)-1
+	}
+	for {
+		skip()
+		if i >= len(s) || s[i] != '"' {
+			return lines, false
+		}
+		j := strings.IndexByte(s[i+1:], '"')
+		if j < 0 {
+			return lines, false
+		}
+		lines = append(lines, s[i+1:i+1+j])
+		i += j + 2
+		skip()
+		if i >= len(s) {
+			return lines, false
+		}
+		if s[i] == ']' {
+			return lines, i == len(s)-1
+		}
+		if s[i] != ',' {
+			return lines, false
+		}
+		i++
+	}
+}
+
+const mrzGenerateUsage = `Usage: xpt-kiosk mrz generate [field flags] [--jsonl]
+       xpt-kiosk mrz generate --random N [--seed S]
+
+Builds a valid MRZ from fields and prints its lines (one per line, or one
+JSON array with --jsonl). Names are transliterated as ICAO 9303 says
+(É→E, Ä→AE, ß→SS, Ø→OE). With --random it prints N fictional documents of
+mixed formats as JSON arrays, one per line: input for "mrz parse --jsonl".
+
+Example:
+  xpt-kiosk mrz generate --code P --state UTO --number L898902C3 \
+    --surname Eriksson --given 'Anna María' --sex F --birth 1974-08-12 \
+    --expiry 2012-04-15 --optional ZE184226B
+
+Flags:
+`
+
+func runMrzGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("mrz generate", mrzGenerateUsage, stderr)
+	format := fs.String("format", "", "TD1, TD2, TD3, MRVA, MRVB or FRENCH_ID (default: from --code: P→TD3, V→MRVA, else TD1)")
+	code := fs.String("code", "P", "document code (P, V, I, ID, AC, ...)")
+	state := fs.String("state", "UTO", "issuing state or organization (ICAO code)")
+	nat := fs.String("nationality", "", "nationality (default: the issuing state)")
+	number := fs.String("number", "", "document number (TD1/TD2 allow more than 9 characters)")
+	surname := fs.String("surname", "", "primary identifier")
+	given := fs.String("given", "", "secondary identifier (given names)")
+	sex := fs.String("sex", "", "M, F, X or empty (unspecified)")
+	birth := fs.String("birth", "", "date of birth `YYYY-MM-DD` (empty: unknown)")
+	expiry := fs.String("expiry", "", "date of expiry `YYYY-MM-DD`")
+	opt := fs.String("optional", "", "optional data or personal number")
+	opt2 := fs.String("optional2", "", "TD1 line 2 optional data")
+	jsonl := fs.Bool("jsonl", false, "print the lines as one JSON array")
+	random := fs.Int("random", 0, "print `N` random fictional documents as JSON arrays, one per line")
+	seed := fs.Uint64("seed", 1, "seed for --random")
+	if c := parseFlags(fs, args, stdout); c >= 0 {
+		return c
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "xpt-kiosk mrz generate: unexpected argument %q (fields are flags; see --help)\n", fs.Arg(0))
+		return exitUsage
+	}
+	if *random > 0 {
+		return generateRandom(*random, *seed, stdout, stderr)
+	}
+	f := mrz.Fields{
+		DocumentCode: *code, IssuingState: *state, Nationality: *nat, DocumentNumber: *number,
+		Surname: *surname, GivenNames: *given, Sex: *sex, OptionalData: *opt, OptionalData2: *opt2,
+	}
+	if f.Nationality == "" {
+		f.Nationality = f.IssuingState
+	}
+	if *format != "" {
+		ff, ok := mrz.ParseFormat(strings.ToUpper(*format))
+		if !ok {
+			fmt.Fprintf(stderr, "xpt-kiosk mrz generate: --format %q: use TD1, TD2, TD3, MRVA, MRVB or FRENCH_ID\n", *format)
+			return exitUsage
+		}
+		f.Format = ff
+	}
+	for _, d := range []struct {
+		flag string
+		v    string
+		dst  *time.Time
+	}{{"--birth", *birth, &f.BirthDate}, {"--expiry", *expiry, &f.ExpiryDate}} {
+		if d.v == "" {
+			continue
+		}
+		t, err := time.Parse("2006-01-02", d.v)
+		if err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk mrz generate: %s %q is not a date like 1974-08-12\n", d.flag, d.v)
+			return exitUsage
+		}
+		*d.dst = t
+	}
+	lines, err := mrz.Generate(f)
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk mrz generate: %v\n", err)
+		return exitUsage
+	}
+	if *jsonl {
+		b, _ := json.Marshal(lines)
+		fmt.Fprintf(stdout, "%s\n", b)
+		return exitOK
+	}
+	for _, l := range lines {
+		fmt.Fprintln(stdout, l)
+	}
+	return exitOK
+}
+
+// generateRandom prints n fictional documents of mixed formats.
+func generateRandom(n int, seed uint64, stdout, stderr io.Writer) int {
+	bw := bufio.NewWriterSize(stdout, 1<<16)
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	var buf []byte
+	for i := 0; i < n; i++ {
+		lines, err := mrz.Generate(mrz.RandomFields(rng))
+		if err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk mrz generate: %v\n", err)
+			return exitFail
+		}
+		buf = append(buf[:0], '[')
+		for j, l := range lines {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, '"')
+			buf = append(buf, l...)
+			buf = append(buf, '"')
+		}
+		buf = append(buf, ']', '\n')
+		bw.Write(buf)
+	}
+	if err := bw.Flush(); err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk mrz generate: cannot write output: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}

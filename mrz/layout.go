@@ -1,0 +1,129 @@
+package mrz
+
+// span is a field's place: line index and [start, end) columns, 0-based.
+// The zero span (end 0) means the format has no such field.
+type span struct{ line, start, end uint8 }
+
+func (s span) ok() bool { return s.end > 0 }
+func (s span) n() int   { return int(s.end) - int(s.start) }
+
+func (s span) of(lines []string) string { return lines[s.line][s.start:s.end] }
+
+// layout places every field of one format. Fields a format lacks have the
+// zero span.
+type layout struct {
+	format        Format
+	lines, length int
+
+	code, state, nat span
+	name             span // "SURNAME<<GIVEN<NAMES" in one field
+	surname, given   span // FRENCH_ID keeps them apart
+	number, numberCD span
+	birth, birthCD   span
+	sex              span
+	expiry, expiryCD span
+	opt, optCD       span // optional data (TD3: personal number and its check digit)
+	opt2             span // TD1 line 2 optional data
+	composite        span
+	compositeOver    []span
+	longNumber       bool // TD1, TD2: a long document number overflows into opt
+}
+
+var layouts = [...]*layout{
+	TD1: {
+		format: TD1, lines: 3, length: 30,
+		code: span{0, 0, 2}, state: span{0, 2, 5},
+		number: span{0, 5, 14}, numberCD: span{0, 14, 15}, opt: span{0, 15, 30},
+		birth: span{1, 0, 6}, birthCD: span{1, 6, 7}, sex: span{1, 7, 8},
+		expiry: span{1, 8, 14}, expiryCD: span{1, 14, 15}, nat: span{1, 15, 18},
+		opt2: span{1, 18, 29}, composite: span{1, 29, 30},
+		compositeOver: []span{{0, 5, 30}, {1, 0, 7}, {1, 8, 15}, {1, 18, 29}},
+		name:          span{2, 0, 30},
+		longNumber:    true,
+	},
+	TD2: {
+		format: TD2, lines: 2, length: 36,
+		code: span{0, 0, 2}, state: span{0, 2, 5}, name: span{0, 5, 36},
+		number: span{1, 0, 9}, numberCD: span{1, 9, 10}, nat: span{1, 10, 13},
+		birth: span{1, 13, 19}, birthCD: span{1, 19, 20}, sex: span{1, 20, 21},
+		expiry: span{1, 21, 27}, expiryCD: span{1, 27, 28},
+		opt: span{1, 28, 35}, composite: span{1, 35, 36},
+		compositeOver: []span{{1, 0, 10}, {1, 13, 20}, {1, 21, 35}},
+		longNumber:    true,
+	},
+	TD3: {
+		format: TD3, lines: 2, length: 44,
+		code: span{0, 0, 2}, state: span{0, 2, 5}, name: span{0, 5, 44},
+		number: span{1, 0, 9}, numberCD: span{1, 9, 10}, nat: span{1, 10, 13},
+		birth: span{1, 13, 19}, birthCD: span{1, 19, 20}, sex: span{1, 20, 21},
+		expiry: span{1, 21, 27}, expiryCD: span{1, 27, 28},
+		opt: span{1, 28, 42}, optCD: span{1, 42, 43}, composite: span{1, 43, 44},
+		compositeOver: []span{{1, 0, 10}, {1, 13, 20}, {1, 21, 43}},
+	},
+	MRVA: {
+		format: MRVA, lines: 2, length: 44,
+		code: span{0, 0, 2}, state: span{0, 2, 5}, name: span{0, 5, 44},
+		number: span{1, 0, 9}, numberCD: span{1, 9, 10}, nat: span{1, 10, 13},
+		birth: span{1, 13, 19}, birthCD: span{1, 19, 20}, sex: span{1, 20, 21},
+		expiry: span{1, 21, 27}, expiryCD: span{1, 27, 28},
+		opt: span{1, 28, 44},
+	},
+	MRVB: {
+		format: MRVB, lines: 2, length: 36,
+		code: span{0, 0, 2}, state: span{0, 2, 5}, name: span{0, 5, 36},
+		number: span{1, 0, 9}, numberCD: span{1, 9, 10}, nat: span{1, 10, 13},
+		birth: span{1, 13, 19}, birthCD: span{1, 19, 20}, sex: span{1, 20, 21},
+		expiry: span{1, 21, 27}, expiryCD: span{1, 27, 28},
+		opt: span{1, 28, 36},
+	},
+	FrenchID: {
+		format: FrenchID, lines: 2, length: 36,
+		code: span{0, 0, 2}, state: span{0, 2, 5},
+		surname: span{0, 5, 30}, opt: span{0, 30, 36},
+		number: span{1, 0, 12}, numberCD: span{1, 12, 13},
+		given: span{1, 13, 27}, birth: span{1, 27, 33}, birthCD: span{1, 33, 34},
+		sex: span{1, 34, 35}, composite: span{1, 35, 36},
+		compositeOver: []span{{0, 0, 36}, {1, 0, 35}},
+	},
+}
+
+// detect picks the layout from the shape and the document code. Lines must
+// already be trimmed.
+func detect(lines []string) *layout {
+	switch len(lines) {
+	case 3:
+		if len(lines[0]) == 30 && len(lines[1]) == 30 && len(lines[2]) == 30 {
+			return layouts[TD1]
+		}
+	case 2:
+		if len(lines[0]) != len(lines[1]) {
+			return nil
+		}
+		switch len(lines[0]) {
+		case 44:
+			if lines[0][0] == 'V' {
+				return layouts[MRVA]
+			}
+			return layouts[TD3]
+		case 36:
+			if lines[0][0] == 'V' {
+				return layouts[MRVB]
+			}
+			if len(lines[0]) >= 5 && lines[0][:5] == "IDFRA" && !td2Checks(lines) {
+				return layouts[FrenchID]
+			}
+			return layouts[TD2]
+		}
+	}
+	return nil
+}
+
+// td2Checks reports whether an "IDFRA" zone reads as a valid ICAO TD2
+// rather than the French national layout (France issues both shapes' codes).
+func td2Checks(lines []string) bool {
+	l := layouts[TD2]
+	return checkDigitOK(l.number.of(lines), l.numberCD.of(lines)[0]) &&
+		checkDigitOK(l.birth.of(lines), l.birthCD.of(lines)[0]) &&
+		checkDigitOK(l.expiry.of(lines), l.expiryCD.of(lines)[0]) &&
+		compositeOK(l, lines)
+}

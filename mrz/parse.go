@@ -1,0 +1,456 @@
+package mrz
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// reset empties r for reuse, keeping the capacity of its slices.
+func (r *Result) reset() {
+	r.Fields = Fields{}
+	r.Valid = false
+	r.Lines = nil
+	r.Errors = r.Errors[:0]
+	r.Warnings = r.Warnings[:0]
+	r.Corrections = r.Corrections[:0]
+	r.lineBuf = [3]string{}
+}
+
+func (r *Result) addError(field string, code Code, line, col int, msg string) {
+	r.Errors = append(r.Errors, Error{Field: field, Code: code, Line: line, Col: col, Message: msg})
+}
+
+func (r *Result) addWarning(field string, code Code, line, col int, msg string) {
+	r.Warnings = append(r.Warnings, Error{Field: field, Code: code, Line: line, Col: col, Message: msg})
+}
+
+func (r *Result) errAt(field string, code Code, s span, msg string) {
+	r.addError(field, code, int(s.line)+1, int(s.start)+1, msg)
+}
+
+func (r *Result) warnAt(field string, code Code, s span, msg string) {
+	r.addWarning(field, code, int(s.line)+1, int(s.start)+1, msg)
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'
+}
+
+func trimSpace(s string) string {
+	i, j := 0, len(s)
+	for i < j && isSpace(s[i]) {
+		i++
+	}
+	for j > i && isSpace(s[j-1]) {
+		j--
+	}
+	return s[i:j]
+}
+
+// trimFillers drops leading and trailing fillers.
+func trimFillers(s string) string {
+	i, j := 0, len(s)
+	for i < j && s[i] == '<' {
+		i++
+	}
+	for j > i && s[j-1] == '<' {
+		j--
+	}
+	return s[i:j]
+}
+
+func trimRightFillers(s string) string {
+	j := len(s)
+	for j > 0 && s[j-1] == '<' {
+		j--
+	}
+	return s[:j]
+}
+
+func allFillers(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '<' {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// normalize trims the lines, drops empty ones and splits a whole zone given
+// as one string. It reports false when there are too many lines.
+func (r *Result) normalize(lines []string) bool {
+	n := 0
+	for _, l := range lines {
+		l = trimSpace(l)
+		if l == "" {
+			continue
+		}
+		if n == 3 {
+			r.addError("lines", CodeShape, 0, 0, "more than 3 lines: an MRZ has 2 or 3")
+			return false
+		}
+		r.lineBuf[n] = l
+		n++
+	}
+	if n == 1 {
+		// A zone read as one string: 90 = 3×30, 72 = 2×36, 88 = 2×44.
+		l := r.lineBuf[0]
+		switch len(l) {
+		case 90:
+			r.lineBuf[0], r.lineBuf[1], r.lineBuf[2] = l[:30], l[30:60], l[60:]
+			n = 3
+		case 72:
+			r.lineBuf[0], r.lineBuf[1] = l[:36], l[36:]
+			n = 2
+		case 88:
+			r.lineBuf[0], r.lineBuf[1] = l[:44], l[44:]
+			n = 2
+		}
+	}
+	r.Lines = r.lineBuf[:n]
+	return true
+}
+
+func parseInto(r *Result, lines []string, opts *Options) {
+	r.reset()
+	if !r.normalize(lines) {
+		return
+	}
+	today := opts.Today
+	if today.IsZero() {
+		today = time.Now()
+	}
+	if opts.Correct {
+		correct(r)
+	}
+	l := detect(r.Lines)
+	if l == nil {
+		r.addError("lines", CodeShape, 0, 0, shapeMessage(r.Lines))
+		return
+	}
+	r.Format = l.format
+	r.parseFields(l, today, opts.Strict)
+	r.Valid = len(r.Errors) == 0
+}
+
+func shapeMessage(lines []string) string {
+	if len(lines) == 0 {
+		return "no MRZ lines"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d line(s) of length", len(lines))
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %d", len(l))
+	}
+	b.WriteString(": not TD1 (3×30), TD2/MRV-B/French ID (2×36) or TD3/MRV-A (2×44)")
+	return b.String()
+}
+
+func (r *Result) parseFields(l *layout, today time.Time, strict bool) {
+	lines := r.Lines
+	// Characters outside the MRZ set: one error per line, at the first.
+	for i, s := range lines {
+		for j := 0; j < len(s); j++ {
+			if c := s[j]; charValue[c] < 0 {
+				r.addError("lines", CodeCharset, i+1, j+1, charsetMessage(c))
+				break
+			}
+		}
+	}
+
+	r.parseDocumentCode(l)
+	r.IssuingState = r.parseState("issuingState", l.state, strict)
+	if l.nat.ok() {
+		r.Nationality = r.parseState("nationality", l.nat, strict)
+	} else if l.format == FrenchID {
+		r.Nationality = "FRA"
+	}
+	r.parseNumber(l)
+	r.BirthDate = r.parseDate("birthDate", l.birth, l.birthCD, today, true)
+	if l.expiry.ok() {
+		r.ExpiryDate = r.parseDate("expiryDate", l.expiry, l.expiryCD, today, false)
+	}
+	r.parseSex(l.sex)
+	switch {
+	case l.optCD.ok():
+		r.parsePersonalNumber(l)
+	case r.longNumberUsed(l):
+		// parseNumber took the overflow and left the rest in OptionalData.
+	default:
+		r.OptionalData = trimFillers(l.opt.of(lines))
+	}
+	if l.opt2.ok() {
+		r.OptionalData2 = trimFillers(l.opt2.of(lines))
+	}
+	if l.composite.ok() {
+		c := l.composite.of(lines)[0]
+		d, ok := compositeDigit(l, lines)
+		if ok && c != d {
+			r.errAt("composite", CodeCheckDigit, l.composite, checkMessage("composite", c, d))
+		}
+	}
+	if l.name.ok() {
+		r.parseName(l.name)
+	} else {
+		r.parseSplitName(l.surname, l.given)
+	}
+}
+
+func charsetMessage(c byte) string {
+	if c >= 'a' && c <= 'z' {
+		return fmt.Sprintf("lower-case %q: an MRZ uses only A-Z, 0-9 and <", c)
+	}
+	if c >= 0x20 && c < 0x7f {
+		return fmt.Sprintf("character %q is not allowed: an MRZ uses only A-Z, 0-9 and <", c)
+	}
+	return fmt.Sprintf("byte 0x%02x is not allowed: an MRZ uses only A-Z, 0-9 and <", c)
+}
+
+func checkMessage(what string, found, want byte) string {
+	if found == '<' {
+		return fmt.Sprintf("%s check digit is missing (filler found, %c expected)", what, want)
+	}
+	return fmt.Sprintf("%s check digit is %c, the data gives %c", what, found, want)
+}
+
+func (r *Result) parseDocumentCode(l *layout) {
+	raw := l.code.of(r.Lines)
+	r.DocumentCode = trimRightFillers(raw)
+	c0, c1 := raw[0], raw[1]
+	ok := isLetter(c0) && (isLetter(c1) || c1 == '<')
+	if ok {
+		switch l.format {
+		case TD3:
+			ok = c0 == 'P'
+		case MRVA, MRVB:
+			ok = c0 == 'V'
+		case TD1, TD2:
+			ok = c0 == 'I' || c0 == 'A' || c0 == 'C' || (l.format == TD2 && c0 == 'P')
+		case FrenchID:
+			ok = raw == "ID"
+		}
+	}
+	if !ok {
+		r.errAt("documentCode", CodeDocumentCode, l.code,
+			fmt.Sprintf("document code %q does not fit %s (%s)", raw, l.format, allowedCodes(l.format)))
+	}
+}
+
+func allowedCodes(f Format) string {
+	switch f {
+	case TD3:
+		return "passports start with P"
+	case MRVA, MRVB:
+		return "visas start with V"
+	case FrenchID:
+		return "ID"
+	case TD2:
+		return "A, C, I or P then a letter or <"
+	}
+	return "A, C or I then a letter or <"
+}
+
+func (r *Result) parseState(field string, s span, strict bool) string {
+	raw := s.of(r.Lines)
+	code := trimRightFillers(raw)
+	if KnownState(raw) {
+		return code
+	}
+	msg := fmt.Sprintf("%q is not an ICAO state or organization code", raw)
+	if strict {
+		r.errAt(field, CodeState, s, msg)
+	} else {
+		r.warnAt(field, CodeState, s, msg)
+	}
+	return code
+}
+
+// stripFillers removes every filler; it allocates only when a filler sits
+// inside the value.
+func stripFillers(s string) string {
+	s = trimFillers(s)
+	if strings.IndexByte(s, '<') < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "<", "")
+}
+
+func (r *Result) parseNumber(l *layout) {
+	lines := r.Lines
+	raw := l.number.of(lines)
+	cd := l.numberCD.of(lines)[0]
+	if l.longNumber && cd == '<' && raw[len(raw)-1] != '<' {
+		r.parseLongNumber(l, raw)
+		return
+	}
+	r.DocumentNumber = stripFillers(raw)
+	if r.DocumentNumber == "" {
+		r.errAt("documentNumber", CodeFiller, l.number, "document number is empty")
+	}
+	if d, ok := CheckDigit(raw); ok && d != cd {
+		r.errAt("documentNumber", CodeCheckDigit, l.numberCD, checkMessage("document number", cd, d))
+	}
+}
+
+// longNumberUsed reports whether the number's check digit position holds
+// the long-number marker, so the optional data starts with the overflow.
+func (r *Result) longNumberUsed(l *layout) bool {
+	raw := l.number.of(r.Lines)
+	return l.longNumber && l.numberCD.of(r.Lines)[0] == '<' && raw[len(raw)-1] != '<'
+}
+
+// parseLongNumber reads a document number longer than 9 characters: the
+// first 9 in the number field, < in the check digit position, the rest and
+// the check digit at the start of the optional data, ended by a filler.
+// Issuers compute that check digit either over the whole number (ICAO) or
+// over the number field, the filler and the rest; both are accepted.
+func (r *Result) parseLongNumber(l *layout, head string) {
+	opt := l.opt.of(r.Lines)
+	k := strings.IndexByte(opt, '<')
+	if k < 0 {
+		k = len(opt)
+	}
+	if k == 0 {
+		r.DocumentNumber = stripFillers(head)
+		r.errAt("documentNumber", CodeCheckDigit, l.numberCD,
+			"document number check digit is a filler but no overflow follows in the optional data")
+		r.OptionalData = trimFillers(opt)
+		return
+	}
+	tail, cd := opt[:k-1], opt[k-1]
+	if k < len(opt) {
+		r.OptionalData = trimFillers(opt[k+1:])
+	}
+	r.DocumentNumber = head + tail
+	sum, w, ok := sumFrom(head, 0, 0)
+	a, _, ok2 := sumFrom(tail, sum, w)
+	b, _, _ := sumFrom(tail, sum, (w+1)%3)
+	if !ok || !ok2 {
+		return // the charset error is already reported
+	}
+	if byte('0'+a%10) != cd && byte('0'+b%10) != cd {
+		s := l.opt
+		s.start += uint8(k - 1)
+		r.errAt("documentNumber", CodeCheckDigit, s, checkMessage("long document number", cd, byte('0'+a%10)))
+	}
+}
+
+func (r *Result) parsePersonalNumber(l *layout) {
+	raw := l.opt.of(r.Lines)
+	cd := l.optCD.of(r.Lines)[0]
+	r.OptionalData = trimFillers(raw)
+	if allFillers(raw) {
+		// ICAO 9303 Part 4: an unused personal number has a filler or
+		// zero as its check digit.
+		if cd != '<' && cd != '0' {
+			r.errAt("optionalData", CodeCheckDigit, l.optCD,
+				fmt.Sprintf("personal number is empty, so its check digit must be < or 0, not %c", cd))
+		}
+		return
+	}
+	if d, ok := CheckDigit(raw); ok && d != cd {
+		r.errAt("optionalData", CodeCheckDigit, l.optCD, checkMessage("personal number", cd, d))
+	}
+}
+
+func (r *Result) parseSex(s span) {
+	switch c := s.of(r.Lines)[0]; c {
+	case 'M':
+		r.Sex = "M"
+	case 'F':
+		r.Sex = "F"
+	case 'X', '<':
+		r.Sex = "X"
+	default:
+		r.Sex = "X"
+		r.errAt("sex", CodeSex, s, fmt.Sprintf("sex %q is not M, F, X or <", c))
+	}
+}
+
+var daysIn = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+
+func validDay(y, m, d int) bool {
+	if m < 1 || m > 12 || d < 1 || d > daysIn[m] {
+		return false
+	}
+	if m == 2 && d == 29 {
+		return y%4 == 0 && (y%100 != 0 || y%400 == 0)
+	}
+	return true
+}
+
+func dateBefore(y1, m1, d1, y2, m2, d2 int) bool {
+	if y1 != y2 {
+		return y1 < y2
+	}
+	if m1 != m2 {
+		return m1 < m2
+	}
+	return d1 < d2
+}
+
+// parseDate reads YYMMDD and its check digit. Birth dates are never in the
+// future; expiry dates fall within [today-69y, today+30y].
+func (r *Result) parseDate(field string, s, cdSpan span, today time.Time, birth bool) time.Time {
+	raw := s.of(r.Lines)
+	cd := cdSpan.of(r.Lines)[0]
+	name := "date of birth"
+	if !birth {
+		name = "date of expiry"
+	}
+	if d, ok := CheckDigit(raw); ok && d != cd && !(cd == '<' && allFillers(raw)) {
+		r.errAt(field, CodeCheckDigit, cdSpan, checkMessage(name, cd, d))
+	}
+	var v [6]int
+	fillers := 0
+	for i := 0; i < 6; i++ {
+		c := raw[i]
+		switch {
+		case isDigit(c):
+			v[i] = int(c - '0')
+		case c == '<':
+			fillers++
+		default:
+			r.errAt(field, CodeDate, s, fmt.Sprintf("%s %q is not YYMMDD", name, raw))
+			return time.Time{}
+		}
+	}
+	if fillers > 0 {
+		// ICAO 9303 Part 3: an unknown date, or an unknown day or month,
+		// is written with fillers. Only trailing parts may be unknown.
+		if raw == "<<<<<<" || (raw[4:] == "<<" && fillers == 2) || (raw[2:] == "<<<<" && fillers == 4) {
+			r.warnAt(field, CodeDateUnknown, s, name+" is unknown or partly unknown")
+			return time.Time{}
+		}
+		r.errAt(field, CodeDate, s, fmt.Sprintf("%s %q mixes digits and fillers", name, raw))
+		return time.Time{}
+	}
+	yy, mm, dd := v[0]*10+v[1], v[2]*10+v[3], v[4]*10+v[5]
+	ty, tm, td := today.Date()
+	var year int
+	if birth {
+		year = ty - ((ty-yy)%100+100)%100
+		if dateBefore(ty, int(tm), td, year, mm, dd) {
+			year -= 100
+		}
+	} else {
+		base := ty + 30
+		year = base - ((base-yy)%100+100)%100
+	}
+	if !validDay(year, mm, dd) {
+		r.errAt(field, CodeDate, s, fmt.Sprintf("%s %s is not a calendar date (YYMMDD)", name, raw))
+		return time.Time{}
+	}
+	t := time.Date(year, time.Month(mm), dd, 0, 0, 0, 0, time.UTC)
+	if !birth && dateBefore(year, mm, dd, ty, int(tm), td) {
+		r.warnAt(field, CodeExpired, s, "the document has expired")
+	}
+	return t
+}
