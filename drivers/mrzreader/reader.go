@@ -1,0 +1,135 @@
+package mrzreader
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/serialdev"
+)
+
+// Config is one MRZ reader's configuration section, [devices.mrzReader] in
+// the kiosk configuration: where the port is, how to talk to it, and how to
+// frame what it sends.
+type Config struct {
+	serialdev.Config
+	FramerOptions
+	// ReconnectMax is the longest wait between re-open attempts after a
+	// fault; 1 s by default.
+	ReconnectMax time.Duration `toml:"reconnectMax" json:"reconnectMax,omitempty"`
+}
+
+// Defaults fills zero fields.
+func (c *Config) Defaults() {
+	c.Config.Defaults()
+	c.FramerOptions.Defaults()
+	if c.ReconnectMax <= 0 {
+		c.ReconnectMax = time.Second
+	}
+}
+
+// Validate reports every problem at once, with keys prefixed by prefix.
+func (c Config) Validate(prefix string) error {
+	var probs []string
+	if err := c.Config.Validate(prefix); err != nil {
+		probs = append(probs, err.(*drivers.Error).Err.Error())
+	}
+	if _, err := NewFramer(c.FramerOptions); err != nil {
+		probs = append(probs, prefix+".profile: "+err.(*drivers.Error).Err.Error())
+	}
+	if len(probs) == 0 {
+		return nil
+	}
+	return drivers.Errorf(drivers.CodeConfig, "%s", strings.Join(probs, "; "))
+}
+
+// Options are what the kiosk wires in besides the configuration.
+type Options struct {
+	Logger *slog.Logger // nil discards
+	// Where names the port in messages (the configured path or USB id).
+	Where string
+	// First is an already opened transport to use before calling the
+	// opener (so a caller can report an open error at once).
+	First serialdev.Transport
+	// MinBackoff and MaxBackoff bound re-open attempts (100 ms, 1 s).
+	MinBackoff, MaxBackoff time.Duration
+	// Buffer is the event channel's size (16).
+	Buffer int
+}
+
+// Reader is a running MRZ reader. It implements drivers.MRZReader.
+type Reader struct {
+	*serialdev.Device
+	profile string
+}
+
+var _ drivers.MRZReader = (*Reader)(nil)
+
+// Open starts a reader on the serial port cfg describes. A port that is not
+// there yet is not an error: the reader reports a fault event and keeps
+// trying. Only an unusable configuration fails.
+func Open(name string, cfg Config, log *slog.Logger) (*Reader, error) {
+	cfg.Defaults()
+	if err := cfg.Validate("devices." + name); err != nil {
+		return nil, err
+	}
+	return New(name, serialdev.OpenerFor(cfg.Config), cfg.FramerOptions,
+		Options{Logger: log, Where: cfg.Where(), MaxBackoff: cfg.ReconnectMax})
+}
+
+// New starts a reader on any transport open returns (a serial port, a
+// pseudo-terminal, an in-memory pipe): open is called again after every
+// failure.
+func New(name string, open serialdev.Opener, fo FramerOptions, o Options) (*Reader, error) {
+	f, err := NewFramer(fo)
+	if err != nil {
+		return nil, err
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Reader{Device: serialdev.NewDevice(name, o.Buffer), profile: strings.ToLower(fo.Profile)}
+	h := &handler{r: r, f: f, log: log.With("device", name, "profile", r.profile)}
+	r.Start(serialdev.LinkOptions{Where: o.Where, Open: open, First: o.First, MinBackoff: o.MinBackoff, MaxBackoff: o.MaxBackoff, Logger: log}, h)
+	return r, nil
+}
+
+// Profile is the reader's framing profile.
+func (r *Reader) Profile() string { return r.profile }
+
+type handler struct {
+	r         *Reader
+	f         Framer
+	log       *slog.Logger
+	delivered uint64
+}
+
+func (h *handler) Bytes(p []byte, now time.Time) { h.handle(h.f.Feed(p, now)) }
+func (h *handler) Expire(now time.Time)          { h.handle(h.f.Expire(now)) }
+func (h *handler) Deadline() time.Time           { return h.f.Deadline() }
+func (h *handler) Reset() {
+	h.f.Reset()
+	h.publish()
+}
+
+func (h *handler) publish() {
+	s := h.f.Stats()
+	s.Delivered = h.delivered
+	h.r.PublishStats(s)
+}
+
+func (h *handler) handle(frames []Frame) {
+	for _, fr := range frames {
+		if fr.Reject != nil {
+			h.log.Debug("frame refused", "kind", string(fr.Reject.Kind), "reason", fr.Reject.Reason, "bytes", len(fr.Raw))
+			continue
+		}
+		h.log.Debug("document read", "lines", len(fr.Lines), "bytes", len(fr.Raw))
+		h.delivered++
+		h.publish()
+		h.r.Emit(drivers.Document{Device: h.r.Name(), Profile: h.r.profile, Lines: fr.Lines, Raw: fr.Raw, At: fr.At})
+	}
+	h.publish()
+}
