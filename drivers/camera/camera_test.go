@@ -1,0 +1,245 @@
+package camera
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
+)
+
+func open(t *testing.T, cfg Config) *Camera {
+	t.Helper()
+	if cfg.MinBackoff == 0 {
+		cfg.MinBackoff = 20 * time.Millisecond
+		cfg.MaxBackoff = 100 * time.Millisecond
+	}
+	c, err := Open(cfg)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func frames(t *testing.T, c *Camera, n int, timeout time.Duration) gocv.Mat {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	m := gocv.NewMat()
+	r := c.NewReader()
+	for i := 0; i < n; i++ {
+		if err := r.Next(ctx, &m); err != nil {
+			m.Close()
+			t.Fatalf("frame %d: %v (health %v)", i, err, c.Health())
+		}
+	}
+	return m
+}
+
+func TestTestSource(t *testing.T) {
+	c := open(t, Config{Source: SourceTest, Width: 320, Height: 240, FPS: 30})
+	m := frames(t, c, 5, 10*time.Second)
+	defer m.Close()
+	if m.Cols() != 320 || m.Rows() != 240 || m.Type() != gocv.MatTypeCV8UC3 {
+		t.Fatalf("frame %dx%d type %v, want 320x240 BGR", m.Cols(), m.Rows(), m.Type())
+	}
+	if c.Health() != nil {
+		t.Fatalf("health %v", c.Health())
+	}
+}
+
+func TestNextReturnsNewerFrames(t *testing.T) {
+	c := open(t, Config{Source: SourceTest, Width: 160, Height: 120, FPS: 30})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	m := gocv.NewMat()
+	defer m.Close()
+	a, err := c.Next(ctx, &m, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Next(ctx, &m, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b <= a {
+		t.Fatalf("second frame %d not after %d", b, a)
+	}
+}
+
+// A slow reader must see the latest frame, never a backlog: after sleeping
+// while several frames go by, the next frame number jumps.
+func TestSlowReaderSkipsFrames(t *testing.T) {
+	c := open(t, Config{Source: SourceTest, Width: 160, Height: 120, FPS: 30})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	m := gocv.NewMat()
+	defer m.Close()
+	a, err := c.Next(ctx, &m, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	b, err := c.Next(ctx, &m, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b-a < 5 {
+		t.Fatalf("after 500 ms at 30 fps the next frame is %d, only %d after %d", b, b-a, a)
+	}
+}
+
+func waitEvent(t *testing.T, c *Camera, timeout time.Duration) drivers.Event {
+	t.Helper()
+	select {
+	case ev := <-c.Events():
+		return ev
+	case <-time.After(timeout):
+		t.Fatalf("no event in %v (health %v, stats %+v)", timeout, c.Health(), c.Stats())
+	}
+	return nil
+}
+
+func wantFault(t *testing.T, c *Camera, code drivers.Code) drivers.Fault {
+	t.Helper()
+	ev := waitEvent(t, c, 10*time.Second)
+	f, ok := ev.(drivers.Fault)
+	if !ok {
+		t.Fatalf("event %#v, want a fault", ev)
+	}
+	if f.Err.Code() != code {
+		t.Fatalf("fault %v, want code %s", f.Err, code)
+	}
+	if c.Health() == nil {
+		t.Fatalf("health nil during a fault")
+	}
+	return f
+}
+
+func TestBadLaunchStringIsConfigFault(t *testing.T) {
+	c := open(t, Config{Source: SourcePipeline, Pipeline: "videotestsrc ! nosuchelement"})
+	f := wantFault(t, c, drivers.CodeConfig)
+	t.Logf("fault: %v", f.Err)
+}
+
+func TestPipelineWithoutAppsinkIsConfigFault(t *testing.T) {
+	c := open(t, Config{Source: SourcePipeline, Pipeline: "videotestsrc ! fakesink"})
+	wantFault(t, c, drivers.CodeConfig)
+}
+
+func TestMissingV4L2DeviceIsNotFound(t *testing.T) {
+	c := open(t, Config{Source: SourceV4L2, Device: "/dev/video9"})
+	f := wantFault(t, c, drivers.CodeNotFound)
+	if f.Err.Port != "/dev/video9" {
+		t.Errorf("fault port %q", f.Err.Port)
+	}
+	// Only one fault per outage, however many retries.
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case ev := <-c.Events():
+		t.Fatalf("second event %#v during one outage", ev)
+	default:
+	}
+	if s := c.Stats(); s.Faults != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestMissingV4L2NameIsNotFound(t *testing.T) {
+	c := open(t, Config{Source: SourceV4L2, Device: "No Such Camera 3000"})
+	wantFault(t, c, drivers.CodeNotFound)
+}
+
+func TestPipelineEOSIsDisconnectedThenRecovers(t *testing.T) {
+	// A source that ends after 10 frames: each pipeline delivers frames,
+	// then ends; the camera reports the end once and recovers on rebuild.
+	c := open(t, Config{Source: SourcePipeline, Pipeline: "videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120,framerate=100/1"})
+	wantFault(t, c, drivers.CodeDisconnected)
+	ev := waitEvent(t, c, 10*time.Second)
+	r, ok := ev.(drivers.Recovered)
+	if !ok || r.After != drivers.CodeDisconnected {
+		t.Fatalf("event %#v, want recovered after disconnected", ev)
+	}
+}
+
+func TestRecoveryAfterSourceError(t *testing.T) {
+	// The file source's only file is missing at first: not_found. When it
+	// appears, the camera recovers on its own.
+	dir := t.TempDir()
+	img := filepath.Join(dir, "face.png")
+	c := open(t, Config{Source: SourceFile, Files: []string{img}, Width: 160, Height: 120, FPS: 15})
+	wantFault(t, c, drivers.CodeNotFound)
+	writeTestImage(t, img)
+	ev := waitEvent(t, c, 10*time.Second)
+	if r, ok := ev.(drivers.Recovered); !ok || r.After != drivers.CodeNotFound {
+		t.Fatalf("event %#v, want recovered after not_found", ev)
+	}
+	if c.Health() != nil {
+		t.Fatalf("health %v after recovery", c.Health())
+	}
+	m := frames(t, c, 2, 5*time.Second)
+	m.Close()
+}
+
+func TestCorruptFileIsProtocolFault(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "broken.jpg")
+	if err := os.WriteFile(img, []byte("this is not a JPEG"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := open(t, Config{Source: SourceFile, Files: []string{img}})
+	f := wantFault(t, c, drivers.CodeProtocol)
+	t.Logf("fault: %v", f.Err)
+}
+
+func TestFileSourceLoopsImages(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.png")
+	b := filepath.Join(dir, "b.jpg")
+	writeTestImage(t, a)
+	writeTestImage(t, b)
+	c := open(t, Config{Source: SourceFile, Files: []string{a, b}, Width: 160, Height: 120, FPS: 30, ImageDuration: 100 * time.Millisecond})
+	m := frames(t, c, 20, 10*time.Second)
+	m.Close()
+	if s := c.Stats(); s.Loops < 2 || s.Faults != 0 {
+		t.Fatalf("stats %+v: want at least 2 files played, no fault", s)
+	}
+}
+
+func writeTestImage(t *testing.T, path string) {
+	t.Helper()
+	m := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(40, 120, 200, 0), 90, 120, gocv.MatTypeCV8UC3)
+	defer m.Close()
+	tmp := path + ".tmp" + filepath.Ext(path)
+	if !gocv.IMWrite(tmp, m) {
+		t.Fatalf("write %s", tmp)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, cfg := range []Config{
+		{Source: "webcam"},
+		{Source: SourceV4L2},
+		{Source: SourceFile},
+		{Source: SourcePipeline},
+		{Source: SourceTest, FPS: 500},
+	} {
+		_, err := Open(cfg)
+		if drivers.CodeOf(err) != drivers.CodeConfig {
+			t.Errorf("%+v: %v, want a config error", cfg, err)
+		}
+		var de *drivers.Error
+		if !errors.As(err, &de) {
+			t.Errorf("not a *drivers.Error: %T", err)
+		}
+	}
+}
