@@ -1,4 +1,422 @@
 package mrz
 
-// correct applies OCR correction to r.Lines (filled in below).
-func correct(r *Result) {}
+import "fmt"
+
+// OCR correction. Each field has a character class: letters (codes,
+// names), digits (dates, check digits) or both (document number, personal
+// number, optional data). A character outside its field's class is mapped
+// to its usual look-alike (O→0, I→1, Z→2, S→5, G→6, B→8 and back); that
+// needs no guess. In mixed fields any character is possible, so a change is
+// made only when it makes a failing check digit pass, and only when exactly
+// one single-character change does (the composite check digit breaks ties).
+// When two different changes would both pass, nothing is changed and an
+// ambiguous_correction error says so.
+
+var toDigit = func() (t [256]byte) {
+	for _, p := range []string{"O0", "Q0", "D0", "U0", "I1", "L1", "Z2", "S5", "G6", "B8", "T7"} {
+		t[p[0]] = p[1]
+	}
+	return
+}()
+
+var toLetter = func() (t [256]byte) {
+	for _, p := range []string{"0O", "1I", "2Z", "5S", "6G", "8B", "4A", "7T"} {
+		t[p[0]] = p[1]
+	}
+	return
+}()
+
+// alternatives lists what a character in a mixed field may have been.
+var alternatives = func() (t [256]string) {
+	groups := []string{"0OQD", "1IL", "2Z", "5S", "6G", "8B"}
+	for _, g := range groups {
+		for i := 0; i < len(g); i++ {
+			for j := 0; j < len(g); j++ {
+				if i != j {
+					t[g[i]] += string(g[j])
+				}
+			}
+		}
+	}
+	return
+}()
+
+// fillerLookalikes are what OCR often makes of the filler <.
+const fillerLookalikes = "KSGL"
+
+type corrector struct {
+	r     *Result
+	l     *layout
+	buf   [3][]byte
+	store [3][44]byte
+	dirty [3]bool
+}
+
+func (c *corrector) get(s span) []byte { return c.buf[s.line][s.start:s.end] }
+
+func (c *corrector) str(s span) string { return string(c.get(s)) }
+
+func (c *corrector) set(line, col int, to byte) {
+	from := c.buf[line][col]
+	if from == to {
+		return
+	}
+	c.buf[line][col] = to
+	c.dirty[line] = true
+	c.r.Corrections = append(c.r.Corrections, Correction{Line: line + 1, Col: col + 1, From: from, To: to})
+}
+
+func (c *corrector) lines() []string {
+	out := make([]string, len(c.r.Lines))
+	for i := range out {
+		out[i] = string(c.buf[i])
+	}
+	return out
+}
+
+func correct(r *Result) {
+	n := len(r.Lines)
+	if n < 2 || n > 3 {
+		return
+	}
+	c := &corrector{r: r}
+	for i, s := range r.Lines {
+		if len(s) != len(r.Lines[0]) || len(s) > 44 {
+			return
+		}
+		c.buf[i] = c.store[i][:len(s)]
+		copy(c.buf[i], s)
+	}
+	if !(n == 3 && len(r.Lines[0]) == 30) && !(n == 2 && (len(r.Lines[0]) == 36 || len(r.Lines[0]) == 44)) {
+		return
+	}
+	// The document code and issuing state are letters in every format; fix
+	// them first, since the format depends on them.
+	c.letters(span{0, 0, 5}, false)
+	c.l = detect(c.lines())
+	if c.l == nil {
+		return
+	}
+	c.fix()
+	for i := range c.buf[:n] {
+		if c.dirty[i] {
+			r.lineBuf[i] = string(c.buf[i])
+		}
+	}
+	sortCorrections(r.Corrections)
+}
+
+func (c *corrector) fix() {
+	l := c.l
+	c.state(l.state)
+	if l.nat.ok() {
+		c.letters(l.nat, false)
+		c.state(l.nat)
+	}
+	for _, s := range []span{l.birth, l.birthCD, l.expiry, l.expiryCD, l.composite} {
+		if s.ok() {
+			c.digits(s)
+		}
+	}
+	if l.optCD.ok() {
+		c.digits(l.optCD)
+	}
+	if l.format == FrenchID {
+		// The card number is YYMM of issue, a 3-character office code
+		// and a 5-digit sequence number.
+		c.digits(span{1, 0, 4})
+		c.digits(span{1, 7, 12})
+	}
+	if l.name.ok() {
+		c.name(l.name)
+	} else {
+		c.letters(l.surname, false)
+		c.letters(l.given, false)
+		c.nameTail(l.surname)
+		c.nameTail(l.given)
+	}
+	long := l.longNumber && c.get(l.numberCD)[0] == '<' && c.get(l.number)[l.number.n()-1] != '<'
+	var fields []guidedField
+	if !long {
+		c.digits(l.numberCD)
+		fields = append(fields, c.guided("documentNumber", []span{l.number}, func() bool {
+			return checkDigitOK(c.str(l.number), c.get(l.numberCD)[0])
+		}))
+	} else {
+		fields = append(fields, c.longNumber())
+	}
+	if l.optCD.ok() {
+		fields = append(fields, c.guided("optionalData", []span{l.opt}, func() bool {
+			raw, cd := c.str(l.opt), c.get(l.optCD)[0]
+			if allFillers(raw) {
+				return cd == '<' || cd == '0'
+			}
+			return checkDigitOK(raw, cd)
+		}))
+	}
+	c.decide(fields)
+	// Fields without a check digit of their own, under the composite.
+	if l.composite.ok() && !c.compositeOK() {
+		var over []span
+		if !l.optCD.ok() && !long && l.opt.ok() {
+			over = append(over, l.opt)
+		}
+		if l.opt2.ok() {
+			over = append(over, l.opt2)
+		}
+		if len(over) > 0 {
+			c.decide([]guidedField{c.guided("composite", over, c.compositeOK)})
+		}
+	}
+}
+
+// guidedField is a failing field's possible one-character fixes.
+type guidedField struct {
+	name  string
+	at    span
+	cands []candidate
+	fails bool
+}
+
+// decide applies fixes. Without a composite check digit, a field's fix is
+// applied when it is the only one. With one, every combination of the
+// fields' fixes is tried against it, and a unique passing combination
+// wins; when none passes, unique per-field fixes are applied (the
+// composite then reports the rest); when several pass, nothing is changed.
+func (c *corrector) decide(fields []guidedField) {
+	var failing []guidedField
+	for _, f := range fields {
+		if f.fails {
+			failing = append(failing, f)
+		}
+	}
+	if len(failing) == 0 {
+		return
+	}
+	if c.l.composite.ok() && len(failing) <= 2 {
+		var pass [][2]int
+		n0, n1 := len(failing[0].cands), 1
+		if len(failing) == 2 {
+			n1 = len(failing[1].cands)
+		}
+		for i := 0; i < n0; i++ {
+			for j := 0; j < n1; j++ {
+				a := failing[0].cands[i]
+				oa := c.buf[a.line][a.col]
+				c.buf[a.line][a.col] = a.to
+				var b candidate
+				var ob byte
+				if len(failing) == 2 {
+					b = failing[1].cands[j]
+					ob = c.buf[b.line][b.col]
+					c.buf[b.line][b.col] = b.to
+				}
+				if c.compositeOK() {
+					pass = append(pass, [2]int{i, j})
+				}
+				if len(failing) == 2 {
+					c.buf[b.line][b.col] = ob
+				}
+				c.buf[a.line][a.col] = oa
+			}
+		}
+		if len(pass) == 1 {
+			a := failing[0].cands[pass[0][0]]
+			c.set(a.line, a.col, a.to)
+			if len(failing) == 2 {
+				b := failing[1].cands[pass[0][1]]
+				c.set(b.line, b.col, b.to)
+			}
+			return
+		}
+		if len(pass) > 1 {
+			c.ambiguous(failing[0], len(pass))
+			return
+		}
+	}
+	for _, f := range failing {
+		switch len(f.cands) {
+		case 0:
+		case 1:
+			c.set(f.cands[0].line, f.cands[0].col, f.cands[0].to)
+		default:
+			c.ambiguous(f, len(f.cands))
+		}
+	}
+}
+
+func (c *corrector) ambiguous(f guidedField, n int) {
+	msg := fmt.Sprintf("OCR correction refused: %d different one-character changes would pass the check digits", n)
+	if len(f.cands) >= 2 {
+		a, b := f.cands[0], f.cands[1]
+		msg += fmt.Sprintf(" (for example line %d column %d %c→%c, or line %d column %d %c→%c)",
+			a.line+1, a.col+1, c.buf[a.line][a.col], a.to, b.line+1, b.col+1, c.buf[b.line][b.col], b.to)
+	}
+	c.r.errAt(f.name, CodeAmbiguous, f.at, msg)
+}
+
+func (c *corrector) compositeOK() bool {
+	if !c.l.composite.ok() {
+		return true
+	}
+	sum, w, all := 0, 0, true
+	for _, sp := range c.l.compositeOver {
+		var ok bool
+		sum, w, ok = sumFrom(string(c.get(sp)), sum, w)
+		all = all && ok
+	}
+	return all && byte('0'+sum%10) == c.get(c.l.composite)[0]
+}
+
+// letters maps digits to letters; with fillers, K/S/G/L at the end of the
+// field next to fillers become fillers too.
+func (c *corrector) letters(s span, fillers bool) {
+	b := c.get(s)
+	for i, ch := range b {
+		if t := toLetter[ch]; t != 0 {
+			c.set(int(s.line), int(s.start)+i, t)
+		}
+	}
+	_ = fillers
+}
+
+func (c *corrector) digits(s span) {
+	b := c.get(s)
+	for i, ch := range b {
+		if t := toDigit[ch]; t != 0 {
+			c.set(int(s.line), int(s.start)+i, t)
+		}
+	}
+}
+
+// state fixes a state code that is not known when turning a trailing
+// filler look-alike into a filler makes it known ("DKK" → "D<<").
+func (c *corrector) state(s span) {
+	if KnownState(c.str(s)) {
+		return
+	}
+	b := c.get(s)
+	try := [3]byte{b[0], b[1], b[2]}
+	for i := 2; i >= 1; i-- {
+		if try[i] == '<' || indexByte(fillerLookalikes, try[i]) >= 0 {
+			try[i] = '<'
+		} else {
+			break
+		}
+		if stateIndex(try[0], try[1], try[2]) >= 0 && knownState[stateIndex(try[0], try[1], try[2])] {
+			for j := i; j < 3; j++ {
+				c.set(int(s.line), int(s.start)+j, '<')
+			}
+			return
+		}
+	}
+}
+
+func indexByte(s string, b byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == b {
+			return i
+		}
+	}
+	return -1
+}
+
+// name fixes a SURNAME<<GIVEN<NAMES field: digits become letters, and a
+// lone K, S, G or L among the trailing fillers, after the given names,
+// becomes a filler.
+func (c *corrector) name(s span) {
+	c.letters(s, false)
+	c.nameTail(s)
+}
+
+func (c *corrector) nameTail(s span) {
+	b := c.get(s)
+	sep := -1
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == '<' && b[i+1] == '<' {
+			sep = i
+			break
+		}
+	}
+	if c.l.name.ok() && sep < 0 {
+		return
+	}
+	// Walk back over the trailing fillers and isolated look-alikes.
+	for i := len(b) - 1; i > sep+1; i-- {
+		if b[i] == '<' {
+			continue
+		}
+		left2 := i >= 2 && b[i-1] == '<' && b[i-2] == '<' && i-2 > sep+1
+		right := i == len(b)-1 || b[i+1] == '<'
+		if indexByte(fillerLookalikes, b[i]) >= 0 && left2 && right {
+			c.set(int(s.line), int(s.start)+i, '<')
+			continue
+		}
+		break
+	}
+}
+
+type candidate struct {
+	line, col int
+	to        byte
+}
+
+// guided lists every single-character change in the spans that makes ok
+// pass, without applying any.
+func (c *corrector) guided(field string, spans []span, ok func() bool) guidedField {
+	g := guidedField{name: field, at: spans[0]}
+	if ok() {
+		return g
+	}
+	g.fails = true
+	for _, s := range spans {
+		b := c.get(s)
+		for i := range b {
+			orig := b[i]
+			alts := alternatives[orig]
+			if indexByte(fillerLookalikes, orig) >= 0 && i > 0 && (i == len(b)-1 || b[i+1] == '<') {
+				alts += "<"
+			}
+			for j := 0; j < len(alts); j++ {
+				b[i] = alts[j]
+				if ok() {
+					g.cands = append(g.cands, candidate{int(s.line), int(s.start) + i, alts[j]})
+				}
+			}
+			b[i] = orig
+		}
+	}
+	return g
+}
+
+// longNumber corrects a TD1/TD2 long document number: the overflow's check
+// digit is the last character before the first filler of the optional data.
+func (c *corrector) longNumber() guidedField {
+	l := c.l
+	opt := c.get(l.opt)
+	k := 0
+	for k < len(opt) && opt[k] != '<' {
+		k++
+	}
+	if k == 0 {
+		return guidedField{}
+	}
+	c.digits(span{l.opt.line, l.opt.start + uint8(k-1), l.opt.start + uint8(k)})
+	cdSpan := span{l.opt.line, l.opt.start + uint8(k-1), l.opt.start + uint8(k)}
+	tail := span{l.opt.line, l.opt.start, l.opt.start + uint8(k-1)}
+	return c.guided("documentNumber", []span{l.number, tail}, func() bool {
+		head, t, cd := c.str(l.number), c.str(tail), c.get(cdSpan)[0]
+		sum, w, ok1 := sumFrom(head, 0, 0)
+		a, _, ok2 := sumFrom(t, sum, w)
+		b, _, _ := sumFrom(t, sum, (w+1)%3)
+		return ok1 && ok2 && (byte('0'+a%10) == cd || byte('0'+b%10) == cd)
+	})
+}
+
+func sortCorrections(cs []Correction) {
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && (cs[j].Line < cs[j-1].Line || cs[j].Line == cs[j-1].Line && cs[j].Col < cs[j-1].Col); j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
