@@ -1,0 +1,918 @@
+package outbox
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+)
+
+// Errors of Append.
+var (
+	ErrFull   = errors.New("outbox: full (events not delivered); kiosk must stop admitting")
+	ErrClosed = errors.New("outbox: closed")
+)
+
+// Options configure Open.
+type Options struct {
+	Dir      string // required
+	KioskID  string // filled into events that lack it
+	PortCode string
+	// MaxEvents undelivered events at most (default 100000).
+	MaxEvents int
+	// HighWater is where Full() turns true (default 90% of MaxEvents).
+	HighWater int
+	// SegmentBytes rolls the active segment beyond this size (default 4 MiB).
+	SegmentBytes int64
+	// AckFlushInterval bounds how long acknowledgements wait before the
+	// acked file is rewritten and delivered segments wiped (default 200ms).
+	// A crash loses at most this much acknowledgement progress: those
+	// events are sent again, with the same eventId.
+	AckFlushInterval time.Duration
+	// MaxAckedAge: a segment holding delivered events is rolled and wiped
+	// at the latest this long after its first event was acknowledged, even
+	// if it is not full and not fully drained (default 10s).
+	MaxAckedAge time.Duration
+	// OnFull is called (outside any lock) when Full() changes.
+	OnFull func(full bool, depth int)
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Record is one durable event as published.
+type Record struct {
+	Seq  uint64
+	Data []byte // the event's JSON
+}
+
+// Stats for telemetry and the technician console.
+type Stats struct {
+	LastSeq   uint64 `json:"lastSeq"`
+	Durable   uint64 `json:"durableSeq"`
+	Acked     uint64 `json:"ackedSeq"`
+	Depth     int    `json:"depth"`
+	Full      bool   `json:"full"`
+	Segments  int    `json:"segments"`
+	Syncs     uint64 `json:"syncs"`
+	Appends   uint64 `json:"appends"`
+	Refused   uint64 `json:"refused"`
+	Wiped     uint64 `json:"wipedSegments"`
+	Truncated int64  `json:"truncatedBytes"` // torn tail cut at Open
+	Err       string `json:"error,omitempty"`
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+const hdrLen = 16
+
+type segment struct {
+	id      uint64
+	f       *os.File
+	size    int64
+	first   uint64 // 0 when empty
+	last    uint64
+	path    string
+	ackedAt time.Time // when its first record was acknowledged
+}
+
+type entry struct {
+	seg *segment
+	off int64 // of the data
+	n   int
+}
+
+type pendingRec struct {
+	seq  uint64
+	data []byte
+}
+
+type batch struct {
+	done chan struct{}
+	err  error
+}
+
+// Outbox is safe for concurrent use.
+type Outbox struct {
+	o   Options
+	log *slog.Logger
+
+	mu         sync.Mutex
+	next       uint64 // seq the next Append gets
+	durable    uint64 // highest fsynced seq
+	acked      uint64 // contiguous acknowledged watermark
+	ackedAbove map[uint64]struct{}
+	idxBase    uint64 // seq of idx[0]
+	idx        []entry
+	pending    []pendingRec
+	cur        *batch
+	wake       chan struct{} // closed when pending grows (writer) -- cond below
+	cond       *sync.Cond
+	notify     chan struct{} // closed and replaced when durable advances
+	closed     bool
+	failed     error
+	full       bool
+	stats      Stats
+
+	segMu    sync.RWMutex // guards segment files against wipe while read
+	segs     []*segment   // oldest first; last is active
+	nextSeg  uint64
+	writeMu  sync.Mutex // the writer and the janitor's roll
+	ackSaved uint64     // acked value in the acked file
+
+	kick      chan struct{}
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	fullMu    sync.Mutex // serialises OnFull calls
+	scanFirst uint64
+	wiped     atomic.Uint64
+	lastFlush time.Time
+}
+
+// Open recovers the outbox in o.Dir (creating it), truncating a torn tail.
+func Open(o Options) (*Outbox, error) {
+	if o.Dir == "" {
+		return nil, errors.New("outbox: no directory")
+	}
+	if o.MaxEvents <= 0 {
+		o.MaxEvents = 100000
+	}
+	if o.HighWater <= 0 || o.HighWater > o.MaxEvents {
+		o.HighWater = o.MaxEvents * 9 / 10
+		if o.HighWater == 0 {
+			o.HighWater = o.MaxEvents
+		}
+	}
+	if o.SegmentBytes <= 0 {
+		o.SegmentBytes = 4 << 20
+	}
+	if o.AckFlushInterval <= 0 {
+		o.AckFlushInterval = 200 * time.Millisecond
+	}
+	if o.MaxAckedAge <= 0 {
+		o.MaxAckedAge = 10 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	b := &Outbox{o: o, log: log, ackedAbove: map[uint64]struct{}{}, notify: make(chan struct{}),
+		kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	b.cond = sync.NewCond(&b.mu)
+	if err := b.recover(); err != nil {
+		b.closeFiles()
+		return nil, err
+	}
+	b.full = b.depthLocked() >= o.HighWater
+	b.wg.Add(2)
+	go b.writer()
+	go b.janitor()
+	return b, nil
+}
+
+func (b *Outbox) ackPath() string { return filepath.Join(b.o.Dir, "acked") }
+
+func (b *Outbox) recover() error {
+	acked, err := readAcked(b.ackPath())
+	if err != nil {
+		return err
+	}
+	b.acked, b.ackSaved = acked, acked
+	names, err := filepath.Glob(filepath.Join(b.o.Dir, "seg-*.log"))
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	var last uint64
+	for i, name := range names {
+		var id uint64
+		if _, err := fmt.Sscanf(filepath.Base(name), "seg-%016x.log", &id); err != nil {
+			continue
+		}
+		f, err := os.OpenFile(name, os.O_RDWR, 0o600)
+		if err != nil {
+			return err
+		}
+		s := &segment{id: id, f: f, path: name}
+		b.segs = append(b.segs, s)
+		b.nextSeg = id + 1
+		good, err := b.scan(s, &last, i == len(names)-1)
+		if err != nil {
+			return err
+		}
+		st, _ := f.Stat()
+		if st != nil && st.Size() > good {
+			if i != len(names)-1 {
+				return fmt.Errorf("outbox: segment %s is corrupt at offset %d (not the tail); needs a technician", name, good)
+			}
+			b.log.Warn("outbox: torn tail truncated", "segment", filepath.Base(name), "offset", good, "bytes", st.Size()-good)
+			b.stats.Truncated += st.Size() - good
+			if err := f.Truncate(good); err != nil {
+				return err
+			}
+			if err := f.Sync(); err != nil {
+				return err
+			}
+		}
+		s.size = good
+	}
+	if last < acked {
+		last = acked
+	}
+	b.next = last + 1
+	b.durable = last
+	b.idxBase = acked + 1
+	// drop index entries at or below acked
+	if n := int(acked + 1 - b.firstIndexed()); n > 0 && n <= len(b.idx) {
+		b.idx = b.idx[n:]
+	} else if n > len(b.idx) {
+		b.idx = nil
+	}
+	// wipe segments fully delivered
+	keep := b.segs[:0]
+	for _, s := range b.segs {
+		if s.first != 0 && s.last <= acked || s.first == 0 && s != b.segs[len(b.segs)-1] {
+			b.wipe(s)
+			continue
+		}
+		keep = append(keep, s)
+	}
+	b.segs = keep
+	if len(b.segs) == 0 || b.segs[len(b.segs)-1].size >= b.o.SegmentBytes || b.segs[len(b.segs)-1].first != 0 && b.segs[len(b.segs)-1].last <= acked {
+		if err := b.newSegment(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// firstIndexed is the seq of idx[0] as built by scan.
+func (b *Outbox) firstIndexed() uint64 {
+	if b.scanFirst == 0 {
+		return b.idxBase
+	}
+	return b.scanFirst
+}
+
+func (b *Outbox) scan(s *segment, last *uint64, isTail bool) (int64, error) {
+	r := io.NewSectionReader(s.f, 0, 1<<62)
+	var off int64
+	hdr := make([]byte, hdrLen)
+	var buf []byte
+	for {
+		if _, err := io.ReadFull(r, hdr); err != nil {
+			return off, nil
+		}
+		n := binary.LittleEndian.Uint32(hdr[0:4])
+		sum := binary.LittleEndian.Uint32(hdr[4:8])
+		seq := binary.LittleEndian.Uint64(hdr[8:16])
+		if n > wire.MaxEnvelopeBytes {
+			return off, nil
+		}
+		if cap(buf) < int(n) {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return off, nil
+		}
+		c := crc32.Update(crc32.Checksum(hdr[8:16], castagnoli), castagnoli, buf)
+		if c != sum {
+			return off, nil
+		}
+		if *last != 0 && seq != *last+1 {
+			if isTail {
+				return off, nil
+			}
+			return off, fmt.Errorf("outbox: seq %d follows %d in %s", seq, *last, s.path)
+		}
+		if s.first == 0 {
+			s.first = seq
+		}
+		s.last = seq
+		if b.scanFirst == 0 {
+			b.scanFirst = seq
+		}
+		b.idx = append(b.idx, entry{seg: s, off: off + hdrLen, n: int(n)})
+		*last = seq
+		off += hdrLen + int64(n)
+	}
+}
+
+func readAcked(path string) (uint64, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(raw) != 12 || crc32.Checksum(raw[:8], castagnoli) != binary.LittleEndian.Uint32(raw[8:]) {
+		return 0, fmt.Errorf("outbox: %s is corrupt", path)
+	}
+	return binary.LittleEndian.Uint64(raw[:8]), nil
+}
+
+func writeAcked(dir, path string, seq uint64) error {
+	var raw [12]byte
+	binary.LittleEndian.PutUint64(raw[:8], seq)
+	binary.LittleEndian.PutUint32(raw[8:], crc32.Checksum(raw[:8], castagnoli))
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(raw[:]); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// newSegment starts a new active segment. Called with writeMu held (or
+// during Open).
+func (b *Outbox) newSegment() error {
+	path := filepath.Join(b.o.Dir, fmt.Sprintf("seg-%016x.log", b.nextSeg))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := syncDir(b.o.Dir); err != nil {
+		f.Close()
+		return err
+	}
+	s := &segment{id: b.nextSeg, f: f, path: path}
+	b.nextSeg++
+	b.segMu.Lock()
+	b.segs = append(b.segs, s)
+	b.segMu.Unlock()
+	return nil
+}
+
+// wipe overwrites a segment with zeros, syncs it and removes it, so that
+// delivered personal data is gone from the file system, not only unlinked.
+func (b *Outbox) wipe(s *segment) {
+	if st, err := s.f.Stat(); err == nil && st.Size() > 0 {
+		zero := make([]byte, 64<<10)
+		for off := int64(0); off < st.Size(); off += int64(len(zero)) {
+			n := min(int64(len(zero)), st.Size()-off)
+			if _, err := s.f.WriteAt(zero[:n], off); err != nil {
+				b.log.Error("outbox: wipe", "segment", filepath.Base(s.path), "err", err)
+				break
+			}
+		}
+		_ = s.f.Sync()
+	}
+	s.f.Close()
+	if err := os.Remove(s.path); err != nil {
+		b.log.Error("outbox: remove segment", "segment", filepath.Base(s.path), "err", err)
+	}
+	b.wiped.Add(1)
+}
+
+// Append gives ev the next seq (and an eventId, time, kiosk and port when
+// they are empty), writes it and returns once it is durable on disk.
+// Concurrent Appends share one fsync.
+func (b *Outbox) Append(ev *wire.Event) (uint64, error) {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return 0, ErrClosed
+	}
+	if b.failed != nil {
+		b.mu.Unlock()
+		return 0, b.failed
+	}
+	if b.depthLocked() >= b.o.MaxEvents {
+		b.stats.Refused++
+		b.mu.Unlock()
+		return 0, ErrFull
+	}
+	now := b.o.Now()
+	if ev.EventID == "" {
+		ev.EventID = wire.NewID(now)
+	}
+	if ev.At == "" {
+		ev.At = wire.FormatTime(now)
+	}
+	if ev.KioskID == "" {
+		ev.KioskID = b.o.KioskID
+	}
+	if ev.PortCode == "" {
+		ev.PortCode = b.o.PortCode
+	}
+	ev.Seq = b.next
+	data, err := json.Marshal(ev)
+	if err != nil {
+		b.mu.Unlock()
+		return 0, fmt.Errorf("outbox: encode event: %w", err)
+	}
+	if len(data) > wire.MaxEnvelopeBytes {
+		b.mu.Unlock()
+		return 0, fmt.Errorf("outbox: event of %d bytes is too large", len(data))
+	}
+	b.next++
+	b.pending = append(b.pending, pendingRec{seq: ev.Seq, data: data})
+	if b.cur == nil {
+		b.cur = &batch{done: make(chan struct{})}
+	}
+	bt := b.cur
+	b.stats.Appends++
+	changed := b.updateFullLocked()
+	b.cond.Signal()
+	b.mu.Unlock()
+	b.fireFull(changed)
+	<-bt.done
+	if bt.err != nil {
+		return 0, bt.err
+	}
+	return ev.Seq, nil
+}
+
+func (b *Outbox) depthLocked() int { return int(b.next - 1 - b.acked) }
+
+// updateFullLocked returns whether Full changed.
+func (b *Outbox) updateFullLocked() bool {
+	f := b.depthLocked() >= b.o.HighWater
+	if f == b.full {
+		return false
+	}
+	b.full = f
+	return true
+}
+
+func (b *Outbox) fireFull(changed bool) {
+	if !changed || b.o.OnFull == nil {
+		return
+	}
+	b.fullMu.Lock()
+	defer b.fullMu.Unlock()
+	b.mu.Lock()
+	full, depth := b.full, b.depthLocked()
+	b.mu.Unlock()
+	if full {
+		b.log.Warn("outbox: high water reached, kiosk must stop admitting", "depth", depth, "highWater", b.o.HighWater)
+	} else {
+		b.log.Info("outbox: below high water again", "depth", depth)
+	}
+	b.o.OnFull(full, depth)
+}
+
+func (b *Outbox) writer() {
+	defer b.wg.Done()
+	var buf []byte
+	for {
+		b.mu.Lock()
+		for len(b.pending) == 0 && !b.closed {
+			b.cond.Wait()
+		}
+		if len(b.pending) == 0 && b.closed {
+			b.mu.Unlock()
+			return
+		}
+		recs, bt := b.pending, b.cur
+		b.pending, b.cur = nil, nil
+		b.mu.Unlock()
+
+		buf = buf[:0]
+		for _, r := range recs {
+			var hdr [hdrLen]byte
+			binary.LittleEndian.PutUint32(hdr[0:4], uint32(len(r.data)))
+			binary.LittleEndian.PutUint64(hdr[8:16], r.seq)
+			c := crc32.Update(crc32.Checksum(hdr[8:16], castagnoli), castagnoli, r.data)
+			binary.LittleEndian.PutUint32(hdr[4:8], c)
+			buf = append(buf, hdr[:]...)
+			buf = append(buf, r.data...)
+		}
+		b.writeMu.Lock()
+		err := b.maybeRoll()
+		s := b.active()
+		base := s.size
+		if err == nil {
+			_, err = s.f.WriteAt(buf, base)
+		}
+		if err == nil {
+			err = s.f.Sync()
+		}
+		if err == nil {
+			s.size += int64(len(buf))
+			if s.first == 0 {
+				s.first = recs[0].seq
+			}
+			s.last = recs[len(recs)-1].seq
+		}
+		b.writeMu.Unlock()
+
+		b.mu.Lock()
+		if err != nil {
+			// After a failed fsync the page cache can no longer be trusted
+			// (fsyncgate): refuse everything until a restart re-reads the disk.
+			b.failed = fmt.Errorf("outbox: write failed, outbox disabled until restart: %w", err)
+			b.stats.Err = err.Error()
+			b.log.Error("outbox: write failed", "err", err)
+			bt.err = b.failed
+			// Seqs handed out but not written are taken back only by a
+			// restart; nothing after them is written either.
+		} else {
+			off := base
+			for _, r := range recs {
+				b.idx = append(b.idx, entry{seg: s, off: off + hdrLen, n: len(r.data)})
+				off += hdrLen + int64(len(r.data))
+			}
+			b.durable = recs[len(recs)-1].seq
+			b.stats.Syncs++
+			close(b.notify)
+			b.notify = make(chan struct{})
+		}
+		b.mu.Unlock()
+		close(bt.done)
+	}
+}
+
+func (b *Outbox) active() *segment {
+	b.segMu.RLock()
+	defer b.segMu.RUnlock()
+	return b.segs[len(b.segs)-1]
+}
+
+// maybeRoll starts a new segment when the active one is big. writeMu held.
+func (b *Outbox) maybeRoll() error {
+	if b.active().size < b.o.SegmentBytes {
+		return nil
+	}
+	return b.newSegment()
+}
+
+// Next returns up to max durable records with seq > after, in seq order,
+// waiting until there is at least one or ctx ends. A cursor below the
+// acknowledged watermark starts at the first unacknowledged record.
+func (b *Outbox) Next(ctx context.Context, after uint64, max int) ([]Record, error) {
+	for {
+		b.mu.Lock()
+		if after < b.acked {
+			after = b.acked
+		}
+		if b.closed {
+			b.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if b.durable > after {
+			n := int(b.durable - after)
+			if n > max {
+				n = max
+			}
+			start := int(after + 1 - b.idxBase)
+			ents := make([]entry, n)
+			copy(ents, b.idx[start:start+n])
+			b.mu.Unlock()
+			return b.read(after+1, ents)
+		}
+		ch := b.notify
+		b.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (b *Outbox) read(first uint64, ents []entry) ([]Record, error) {
+	b.segMu.RLock()
+	defer b.segMu.RUnlock()
+	out := make([]Record, 0, len(ents))
+	for i, e := range ents {
+		seq := first + uint64(i)
+		if e.seg == nil || e.seg.f == nil {
+			break // wiped meanwhile: everything from here was acknowledged
+		}
+		buf := make([]byte, hdrLen+e.n)
+		if _, err := e.seg.f.ReadAt(buf, e.off-hdrLen); err != nil {
+			if len(out) > 0 {
+				break
+			}
+			return out, fmt.Errorf("outbox: read seq %d: %w", seq, err)
+		}
+		// A compaction may have moved the record since the index was copied:
+		// check that this is still it, else return what we have.
+		if binary.LittleEndian.Uint64(buf[8:16]) != seq ||
+			crc32.Update(crc32.Checksum(buf[8:16], castagnoli), castagnoli, buf[hdrLen:]) != binary.LittleEndian.Uint32(buf[4:8]) {
+			break
+		}
+		out = append(out, Record{Seq: seq, Data: buf[hdrLen:]})
+	}
+	return out, nil
+}
+
+// Ack records that the broker acknowledged seq. Acknowledgements may come
+// out of order; the watermark advances over contiguous ones.
+func (b *Outbox) Ack(seq uint64) {
+	b.mu.Lock()
+	if seq <= b.acked || seq > b.durable {
+		b.mu.Unlock()
+		return
+	}
+	b.ackedAbove[seq] = struct{}{}
+	old := b.acked
+	for {
+		if _, ok := b.ackedAbove[b.acked+1]; !ok {
+			break
+		}
+		delete(b.ackedAbove, b.acked+1)
+		b.acked++
+	}
+	if b.acked != old {
+		drop := int(b.acked + 1 - b.idxBase)
+		for i := 0; i < drop; i++ {
+			b.idx[i] = entry{}
+		}
+		b.idx = b.idx[drop:]
+		b.idxBase = b.acked + 1
+		if cap(b.idx) > 4096 && len(b.idx) < cap(b.idx)/4 {
+			b.idx = append([]entry(nil), b.idx...)
+		}
+	}
+	changed := b.updateFullLocked()
+	b.mu.Unlock()
+	b.fireFull(changed)
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+// janitor persists acknowledgements and wipes delivered segments.
+func (b *Outbox) janitor() {
+	defer b.wg.Done()
+	t := time.NewTicker(b.o.AckFlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			b.flushAcks()
+			return
+		case <-t.C:
+			b.flushAcks()
+		case <-b.kick:
+			// Coalesce: wait for the tick unless the outbox is now drained.
+			b.mu.Lock()
+			drained := b.acked == b.durable
+			b.mu.Unlock()
+			if drained && time.Since(b.lastFlush) >= b.o.AckFlushInterval/4 {
+				b.flushAcks()
+			}
+		}
+	}
+}
+
+func (b *Outbox) flushAcks() {
+	b.lastFlush = time.Now()
+	b.mu.Lock()
+	acked := b.acked
+	b.mu.Unlock()
+	now := b.o.Now()
+	b.writeMu.Lock()
+	defer b.writeMu.Unlock()
+	if acked != b.ackSaved {
+		if err := writeAcked(b.o.Dir, b.ackPath(), acked); err != nil {
+			b.log.Error("outbox: persist acknowledgements", "err", err)
+			return
+		}
+		b.ackSaved = acked
+	}
+	b.segMu.RLock()
+	segs := append([]*segment(nil), b.segs...)
+	b.segMu.RUnlock()
+	act := segs[len(segs)-1]
+	// Mark when delivered data first appeared in each segment.
+	for _, s := range segs {
+		if s.first != 0 && s.first <= acked && s.ackedAt.IsZero() {
+			s.ackedAt = now
+		}
+	}
+	// Roll the active segment when all of it is delivered, or when it has
+	// held delivered personal data for too long.
+	if act.first != 0 && (act.last <= acked || !act.ackedAt.IsZero() && now.Sub(act.ackedAt) >= b.o.MaxAckedAge) {
+		if err := b.newSegment(); err != nil {
+			b.log.Error("outbox: roll segment", "err", err)
+		}
+	}
+	b.segMu.RLock()
+	segs = append(segs[:0], b.segs...)
+	b.segMu.RUnlock()
+	var gone []*segment
+	for _, s := range segs[:len(segs)-1] {
+		if s.first == 0 || s.last <= acked {
+			gone = append(gone, s)
+			continue
+		}
+		if !s.ackedAt.IsZero() && now.Sub(s.ackedAt) >= b.o.MaxAckedAge && s.first <= acked {
+			// Mixed segment held too long: compact it, keeping only the
+			// undelivered records, so delivered personal data goes now.
+			if err := b.compact(s, acked); err != nil {
+				b.log.Error("outbox: compact segment", "err", err)
+			}
+		}
+	}
+	if len(gone) == 0 {
+		return
+	}
+	b.segMu.Lock()
+	keep := b.segs[:0]
+	for _, s := range b.segs {
+		del := false
+		for _, g := range gone {
+			if g == s {
+				del = true
+			}
+		}
+		if !del {
+			keep = append(keep, s)
+		}
+	}
+	b.segs = keep
+	for _, s := range gone {
+		b.wipe(s)
+		s.f = nil
+	}
+	b.segMu.Unlock()
+}
+
+// compact rewrites a non-active segment keeping records above acked, under
+// a new file name (same id ordering is preserved by reusing the id with a
+// .tmp then rename), and points the index at the new file. writeMu held.
+func (b *Outbox) compact(s *segment, acked uint64) error {
+	b.mu.Lock()
+	first := acked + 1
+	if first < b.idxBase {
+		first = b.idxBase
+	}
+	var ents []entry
+	for seq := first; seq <= s.last; seq++ {
+		ents = append(ents, b.idx[seq-b.idxBase])
+	}
+	b.mu.Unlock()
+	recs, err := b.read(first, ents)
+	if err != nil {
+		return err
+	}
+	tmp := s.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	var buf []byte
+	newEnts := make([]entry, len(recs))
+	ns := &segment{id: s.id, f: f, path: s.path, first: first, last: s.last}
+	for i, r := range recs {
+		var hdr [hdrLen]byte
+		binary.LittleEndian.PutUint32(hdr[0:4], uint32(len(r.Data)))
+		binary.LittleEndian.PutUint64(hdr[8:16], r.Seq)
+		binary.LittleEndian.PutUint32(hdr[4:8], crc32.Update(crc32.Checksum(hdr[8:16], castagnoli), castagnoli, r.Data))
+		newEnts[i] = entry{seg: ns, off: int64(len(buf)) + hdrLen, n: len(r.Data)}
+		buf = append(buf, hdr[:]...)
+		buf = append(buf, r.Data...)
+	}
+	ns.size = int64(len(buf))
+	if _, err := f.Write(buf); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	// Zero the old file's contents before the rename replaces it.
+	b.segMu.Lock()
+	defer b.segMu.Unlock()
+	if st, err := s.f.Stat(); err == nil {
+		zero := make([]byte, st.Size())
+		_, _ = s.f.WriteAt(zero, 0)
+		_ = s.f.Sync()
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		f.Close()
+		return err
+	}
+	if err := syncDir(b.o.Dir); err != nil {
+		return err
+	}
+	s.f.Close()
+	*s = *ns // entries point at s; they now read the new file
+	b.mu.Lock()
+	for i, e := range newEnts {
+		seq := first + uint64(i)
+		if seq >= b.idxBase {
+			e.seg = s
+			b.idx[seq-b.idxBase] = e
+		}
+	}
+	b.mu.Unlock()
+	return nil
+}
+
+// Acked is the highest seq up to which everything was acknowledged.
+func (b *Outbox) Acked() uint64 { b.mu.Lock(); defer b.mu.Unlock(); return b.acked }
+
+// LastSeq is the seq of the newest durable event.
+func (b *Outbox) LastSeq() uint64 { b.mu.Lock(); defer b.mu.Unlock(); return b.durable }
+
+// Depth is the number of events not yet delivered.
+func (b *Outbox) Depth() int { b.mu.Lock(); defer b.mu.Unlock(); return b.depthLocked() }
+
+// Full reports whether the kiosk must stop admitting (HighWater reached).
+func (b *Outbox) Full() bool { b.mu.Lock(); defer b.mu.Unlock(); return b.full }
+
+// Err is the write error that disabled the outbox, if any.
+func (b *Outbox) Err() error { b.mu.Lock(); defer b.mu.Unlock(); return b.failed }
+
+// Stats returns counters and watermarks.
+func (b *Outbox) Stats() Stats {
+	b.mu.Lock()
+	s := b.stats
+	s.LastSeq, s.Durable, s.Acked, s.Depth, s.Full = b.next-1, b.durable, b.acked, b.depthLocked(), b.full
+	b.mu.Unlock()
+	b.segMu.RLock()
+	s.Segments = len(b.segs)
+	s.Wiped = b.wiped.Load()
+	b.segMu.RUnlock()
+	return s
+}
+
+// Close waits for pending Appends, persists acknowledgements and closes the
+// files.
+func (b *Outbox) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	b.cond.Broadcast()
+	close(b.notify)
+	b.notify = make(chan struct{})
+	b.mu.Unlock()
+	close(b.stop)
+	b.wg.Wait()
+	b.closeFiles()
+	return nil
+}
+
+func (b *Outbox) closeFiles() {
+	b.segMu.Lock()
+	defer b.segMu.Unlock()
+	for _, s := range b.segs {
+		if s.f != nil {
+			s.f.Close()
+		}
+	}
+}
+
+// Files lists the outbox's files (for tests and the technician console).
+func (b *Outbox) Files() []string {
+	names, _ := filepath.Glob(filepath.Join(b.o.Dir, "*"))
+	var out []string
+	for _, n := range names {
+		if !strings.HasSuffix(n, ".tmp") {
+			out = append(out, n)
+		}
+	}
+	return out
+}
