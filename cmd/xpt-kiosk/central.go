@@ -1,4 +1,625 @@
 package main
 
-// runCentral is filled by its issue; until then it says it is not available.
-var runCentral = notYet("central")
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/central"
+)
+
+// centralCommands are the central-system stand-in's subcommands
+// (docs/central.md).
+var centralCommands = map[string]command{
+	"keygen":     {"make an Ed25519 signing key and the public key for kiosk configs", runCentralKeygen},
+	"publish":    {"publish signed authorization batches and the retained head; --serve answers sync requests", runCentralPublish},
+	"replay":     {"send stored batches to one kiosk's authz topic, as a sync answer would", runCentralReplay},
+	"population": {"generate synthetic travelers and authorization records", runCentralPopulation},
+	"letter":     {"make a pre-approval letter PDF with its signed QR code", runCentralLetter},
+	"command":    {"send a signed command to one kiosk (or replay a captured one)", runCentralCommand},
+	"decide":     {"officer console stand-in: publish an officer decision on a referral", runCentralDecide},
+	"listen":     {"receive, store and check every kiosk's events, state and telemetry", runCentralListen},
+}
+
+func runCentral(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return subDispatch("central", centralCommands, args, stdin, stdout, stderr)
+}
+
+func centralFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("xpt-kiosk central "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: xpt-kiosk central %s %s\n\nFlags:\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses and maps -h to exit 0 with the usage on stdout.
+func centralParse(fs *flag.FlagSet, args []string, stdout io.Writer) (int, bool) {
+	if len(args) > 0 && isHelp(args[0]) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK, false
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+type centralBrokerFlags struct {
+	url, clientID, ca, cert, keyFile, user, pass string
+}
+
+func centralAddBrokerFlags(fs *flag.FlagSet) *centralBrokerFlags {
+	b := &centralBrokerFlags{}
+	fs.StringVar(&b.url, "broker", "", "MQTT broker URL, e.g. tcp://127.0.0.1:1883 or ssl://broker:8883")
+	fs.StringVar(&b.clientID, "client-id", "", "MQTT client ID (default xpt-central-{role}-{random})")
+	fs.StringVar(&b.ca, "ca", "", "TLS: CA certificate bundle (PEM)")
+	fs.StringVar(&b.cert, "cert", "", "TLS: client certificate (PEM)")
+	fs.StringVar(&b.keyFile, "key-file", "", "TLS: client certificate's private key (PEM)")
+	fs.StringVar(&b.user, "username", "", "MQTT username")
+	fs.StringVar(&b.pass, "password", "", "MQTT password (or $XPT_MQTT_PASSWORD)")
+	return b
+}
+
+func (b *centralBrokerFlags) options(role string) central.MQTTOptions {
+	pass := b.pass
+	if pass == "" {
+		pass = os.Getenv("XPT_MQTT_PASSWORD")
+	}
+	return central.MQTTOptions{Broker: b.url, ClientID: b.clientID, Role: role, CA: b.ca, Cert: b.cert, KeyFile: b.keyFile, Username: b.user, Password: pass}
+}
+
+func (b *centralBrokerFlags) connect(ctx context.Context, role string) (*central.Client, error) {
+	return central.Connect(ctx, b.options(role))
+}
+
+func centralSignalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func centralFail(stderr io.Writer, cmd string, err error) int {
+	fmt.Fprintf(stderr, "xpt-kiosk central %s: %v\n", cmd, err)
+	return exitFail
+}
+
+func centralLogger(stderr io.Writer, verbose bool) *slog.Logger {
+	lvl := slog.LevelInfo
+	if verbose {
+		lvl = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+func runCentralKeygen(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := centralFlagSet("keygen", stderr, "[--id central-2026-a] [--out DIR]")
+	id := fs.String("id", central.DefaultKeyID, "key ID kiosks will know the key by")
+	out := fs.String("out", ".", "directory for {id}.key (0600), {id}.pub and {id}.trust.toml")
+	if code, ok := centralParse(fs, args, stdout); !ok {
+		return code
+	}
+	s, err := central.GenerateSigner(*id, nil)
+	if err != nil {
+		return centralFail(stderr, "keygen", err)
+	}
+	files, err := central.WriteKeyFiles(*out, s)
+	if err != nil {
+		return centralFail(stderr, "keygen", err)
+	}
+	fmt.Fprintf(stdout, "# private key (keep secret): %s\n# public key: %s\n# for the kiosk configuration (%s):\n%s", files.Private, files.Public, files.TOML, s.TrustSnippet())
+	return exitOK
+}
+
+func runCentralPublish(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := centralFlagSet("publish", stderr, "--broker URL --key FILE [--records FILE.jsonl] [--state DIR] [--serve] [test flags]")
+	bf := centralAddBrokerFlags(fs)
+	keyFile := fs.String("key", "", "central signing key file (from central keygen)")
+	records := fs.String("records", "", "JSON lines of AuthzRecords and {\"remove\":ID} lines ('-' = stdin); none: publish nothing new")
+	batchSize := fs.Int("batch-size", central.DefaultBatchSize, "records per batch")
+	stateDir := fs.String("state", "central-state", "state directory: last seq, head, every published batch (for replay)")
+	serve := fs.Bool("serve", false, "keep running and answer sync requests from the stored batches")
+	noBroker := fs.Bool("offline", false, "only sign and store the batches (no broker)")
+	noValidate := fs.Bool("no-validate", false, "test: publish records that break the schema")
+	forge := fs.Bool("forge", false, "test: sign with a random key under the real key ID (bad signature); nothing stored")
+	unknownKey := fs.Bool("unknown-key", false, "test: sign with a random key under key ID central-unknown; nothing stored")
+	skip := fs.Uint64("skip-seq", 0, "test: leave a gap of N seqs before this run's first batch")
+	startSeq := fs.Uint64("start-seq", 0, "test: first seq of this run (at or below the state's seq: published but not stored)")
+	reverse := fs.Bool("reverse", false, "test: publish this run's batches in reverse seq order")
+	noHead := fs.Bool("no-head", false, "test: do not publish the head")
+	replaySeq := fs.Uint64("replay-seq", 0, "test: publish stored batch N again, byte for byte, on the broadcast topic")
+	verbose := fs.Bool("v", false, "verbose log")
+	if code, ok := centralParse(fs, args, stdout); !ok {
+		return code
+	}
+	if *keyFile == "" && (*records != "" || *forge || *unknownKey) {
+		fmt.Fprintln(stderr, "xpt-kiosk central publish: --key is required to sign")
+		return exitUsage
+	}
+	if bf.url == "" && !*noBroker {
+		fmt.Fprintln(stderr, "xpt-kiosk central publish: --broker is required (or --offline)")
+		return exitUsage
+	}
+	log := centralLogger(stderr, *verbose)
+	st, err := central.OpenStore(*stateDir)
+	if err != nil {
+		return centralFail(stderr, "publish", err)
+	}
+	var signer central.Signer
+	if *keyFile != "" {
+		if signer, err = central.LoadSigner(*keyFile); err != nil {
+			return centralFail(stderr, "publish", err)
+		}
+	}
+	ctx, cancel := centralSignalContext()
+	defer cancel()
+	var client *central.Client
+	var sink central.Sink
+	if !*noBroker {
+		if client, err = bf.connect(ctx, "publisher"); err != nil {
+			return centralFail(stderr, "publish", err)
+		}
+		defer client.Close()
+		sink = client
+	}
+	if *replaySeq != 0 {
+		if sink == nil {
+			return centralFail(stderr, "publish", errors.New("--replay-seq needs a broker"))
+		}
+		if err := central.Republish(st, sink, *replaySeq); err != nil {
+			return centralFail(stderr, "publish", err)
+		}
+		fmt.Fprintf(stdout, "replayed batch %d on %s\n", *replaySeq, wire.TopicAuthzBatches)
+	}
+	if *records != "" {
+		var in io.Reader = os.Stdin
+		if *records != "-" {
+			f, err := os.Open(*records)
+			if err != nil {
+				return centralFail(stderr, "publish", err)
+			}
+			defer f.Close()
+			in = f
+		}
+		res, err := central.Publish(ctx, st, signer, in, sink, central.PublishOptions{
+			BatchSize: *batchSize, NoValidate: *noValidate, StartSeq: *startSeq, SkipSeq: *skip,
+			Forge: *forge, UnknownKey: *unknownKey, Reverse: *reverse, NoHead: *noHead})
+		if err != nil {
+			return centralFail(stderr, "publish", err)
+		}
+		what := "published"
+		if sink == nil {
+			what = "stored"
+		}
+		fmt.Fprintf(stdout, "%s %d batches (seq %d..%d): %d records, %d removals in %s (%.0f records/s)",
+			what, res.Batches, res.FirstSeq, res.LastSeq, res.Records, res.Removed, res.Elapsed.Round(time.Millisecond), float64(res.Records)/res.Elapsed.Seconds())
+		if !res.Stored {
+			fmt.Fprint(stdout, " [test traffic: not stored]")
+		}
+		fmt.Fprintln(stdout)
+		if res.Head.Seq != 0 {
+			fmt.Fprintf(stdout, "head: seq %d, %d records (retained on %s)\n", res.Head.Seq, res.Head.Records, wire.TopicAuthzHead)
+		}
+	} else if sink != nil && !*serve && *replaySeq == 0 {
+		if err := central.RepublishHead(st, sink); err != nil {
+			return centralFail(stderr, "publish", err)
+		}
+		fmt.Fprintf(stdout, "head: seq %d republished\n", st.State().Seq)
+	}
+	if *serve {
+		if client == nil {
+			return centralFail(stderr, "publish", errors.New("--serve needs a broker"))
+		}
+		srv := &central.SyncServer{Store: st, Broker: client, Logger: log}
+		fmt.Fprintf(stdout, "serving sync requests on %s (seq %d); Ctrl-C to stop\n", wire.KioskTopic("+", "sync"), st.State().Seq)
+		if err := srv.Serve(ctx); err != nil {
+			return centralFail(stderr, "publish", err)
+		}
+		s := srv.Stats()
+		fmt.Fprintf(stdout, "sync requests %d, answered %d, batches sent %d, rejected %d\n", s.Requests, s.Replies, s.Batches, s.Rejected)
+	}
+	return exitOK
+}
+
+func runCentralReplay(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := centralFlagSet("replay", stderr, "--broker URL --kiosk ID [--from SEQ] [--state DIR]")
+	bf := centralAddBrokerFlags(fs)
+	kiosk := fs.String("kiosk", "", "kiosk ID")
+	from := fs.Uint64("from", 0, "first seq to send (0 = everything)")
+	stateDir := fs.String("state", "central-state", "state directory of central publish")
+	if code, ok := centralParse(fs, args, stdout); !ok {
+		return code
+	}
+	if !wire.ValidKioskID(*kiosk) {
+		fmt.Fprintln(stderr, "xpt-kiosk central replay: --kiosk must match ^[a-z0-9][a-z0-9-]{2,39}$")
+		return exitUsage
+	}
+	st, err := central.OpenStore(*stateDir)
+	if err != nil {
+		return centralFail(stderr, "replay", err)
+	}
+	ctx, cancel := centralSignalContext()
+	defer cancel()
+	c, err := bf.connect(ctx, "replay")
+	if err != nil {
+		return centralFail(stderr, "replay", err)
+	}
+	defer c.Close()
+	n, err := central.Replay(ctx, st, c, *kiosk, *from)
+	if err != nil {
+		return centralFail(stderr, "replay", err)
+	}
+	fmt.Fprintf(stdout, "sent %d batches to %s\n", n, wire.KioskTopic(*kiosk, "authz"))
+	return exitOK
+}
+
+func runCentralPopulation(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := centralFlagSet("population", stderr, "--count N [--seed S] [--out DIR] [--today YYYY-MM-DD] [--key FILE]")
+	count := fs.Int("count", 1000, "travelers (at least one per scenario)")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same files")
+	out := fs.String("out", ".", "directory for records.jsonl and travelers.jsonl")
+	today := fs.String("today", "", "date the expected outcomes hold for (default today, UTC)")
+	keyFile := fs.String("key", "", "sign the letters with this central key (default: a key derived from the seed, written to DIR)")
+	letterRate := fs.Float64("letter-rate", 0.02, "share of ordinary travelers carrying a letter")
+	troubleRate := fs.Float64("trouble-rate", 0.05, "share of ordinary travelers given a random data problem (negative: none)")
+	if code, ok := centralParse(fs, args, stdout); !ok {
+		return code
+	}
+	day := time.Now().UTC()
+	if *today != "" {
+		t, err := time.Parse(wire.DateFormat, *today)
+		if err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk central population: --today %q is not YYYY-MM-DD\n", *today)
+			return exitUsage
+		}
+		day = t
+	}
+	opt := central.PopulationOptions{Count: *count, Seed: *seed, Today: day, LetterRate: *letterRate, TroubleRate: *troubleRate}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return centralFail(stderr, "population", err)
+	}
+	if *keyFile != "" {
+		s, err := central.LoadSigner(*keyFile)
+		if err != nil {
+			return centralFail(stderr, "population", err)
+		}
+		opt.Signer = &s
+	} else {
+		s := central.PopulationSigner(*seed)
+		if _, err := os.Stat(filepath.Join(*out, s.KeyID+".key")); err != nil {
+			if _, err := central.WriteKeyFiles(*out, s); err != nil {
+				return centralFail(stderr, "population", err)
+			}
+		}
+	}
+	start := time.Now()
+	rf, err := os.Create(filepath.Join(*out, "records.jsonl"))
+	if err != nil {
+		return centralFail(stderr, "population", err)
+	}
+	defer rf.Close()
+	tf, err := os.Create(filepath.Join(*out, "travelers.jsonl"))
+	if err != nil {
+		return centralFail(stderr, "population", err)
+	}
+	defer tf.Close()
+	stats, err := central.GeneratePopulation(opt, rf, tf)
+	if err == nil {
+		err = errors.Join(rf.Close(), tf.Close())
+	}
+	if err != nil {
+		return centralFail(stderr, "population", err)
+	}
+	el := time.Since(start)
+	fmt.Fprintf(stdout, "%d travelers, %d records in %s (%s/records.jsonl, %s/travelers.jsonl), expectations for %s\n",
+		stats.Travelers, stats.Records, el.Round(time.Millisecond), *out, *out, day.Format(wire.DateFormat))
+	fmt.Fprintf(stdout, "at a CA>US kiosk: %d admitted, %d referred; reasons:", stats.Outcomes[wire.OutcomeAdmitted], stats.Outcomes[wire.OutcomeReferred])
+	for _, r := range wire.AllReasons {
+		if n := stats.Reasons[r]; n > 0 {
+			fmt.Fprintf(stdout, " %s=%d", r, n)
+		}
+	}
+	fmt.Fprintln(stdout)
+	if opt.Signer == nil {
+		fmt.Fprintf(stdout, "letters signed with %s/central-population.key: trust %s/central-population.trust.toml or pass --key\n", *out, *out)
+	}
+	return exitOK
+}
+
+func runCentralLetter(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := centralFlagSet("letter", stderr, "--auth ID --records FILE.jsonl --key FILE --out letter.pdf [--purpose TEXT] [--valid-until YYYY-MM-DD] [--png qr.png]")
+	auth := fs.String("auth", "", "authorization ID")
+	records := fs.String("records", "", "records file (JSON lines of AuthzRecords)")
+	keyFile := fs.String("key", "", "central signing key file")
+	out := fs.String("out", "", "letter PDF to write")
+	png := fs.String("png", "", "also write the QR code alone as a PNG")
+	docNum := fs.String("document", "", "document number the letter is for (default the record's first)")
+	purpose := fs.String("purpose", "", "purpose of the visit")
+	validUntil := fs.String("valid-until", "", "YYYY-MM-DD (default 90 days, within the authorization)")
+	if code, ok := centralParse(fs, args, stdout); !ok {
+		return code
+	}
+	if *auth == "" || *records == "" || *keyFile == "" || (*out == "" && *png == "") {
+		fmt.Fprintln(stderr, "xpt-kiosk central letter: --auth, --records, --key and --out (or --png) are required")
+		return exitUsage
+	}
+	s, err := central.LoadSigner(*keyFile)
+	if err != nil {
+		return centralFail(stderr, "letter", err)
+	}
+	f, err := os.Open(*records)
+	if err != nil {
+		return centralFail(stderr, "letter", err)
+	}
+	rec, err := central.FindRecord(f, *auth)
+	f.Close()
+	if err != nil {
+		return centralFail(stderr, "letter", err)
+	}
+	in := &central.LetterInput{Record: *rec, Purpose: *purpose, ValidUntil: *validUntil}
+	if *docNum != "" {
+		for i := range rec.Documents {
+			if rec.Documents[i].Number == *docNum {
+				in.Document = &rec.Documents[i]
+			}
+		}
+		if in.Document == nil {
+			in.Document = &wire.Document{Code: "P", IssuingState: rec.Holder.Nationality, Number: *docNum}
+			fmt.Fprintf(stderr, "note: %s is not in the record: the letter will not match any document of it\n", *docNum)
+		}
+	}
+	l, text, err := central.MakeLetter(s, in)
+	if err != nil {
+		return centralFail(stderr, "letter", err)
+	}
+	if *out != "" {
+		var buf strings.Builder
+		_ = buf
+		pf, err := os.Create(*out)
+		if err != nil {
+			return centralFail(stderr, "letter", err)
+		}
+		if err := central.LetterPDF(pf, in, l, text); err != nil {
+			pf.Close()
+			return centralFail(stderr, "letter", err)
+		}
+		if err := pf.Close(); err != nil {
+			return centralFail(stderr, "letter", err)
+		}
+		fmt.Fprintf(stdout, "letter: %s\n", *out)
+	}
+	if *png != "" {
+		b, err := central.QRPNG(text, 8)
+		if err != nil {
+			return centralFail(stderr, "letter", err)
+		}
+		if err := os.WriteFile(*png, b, 0o644); err != nil {
+			return centralFail(stderr, "letter", err)
+		}
+		fmt.Fprintf(stdout, "qr: %s\n", *png)
+	}
+	fmt.Fprintf(stdout, "for %s, document %s %s, valid until %s\n%s\n", l.AuthorizationID, l.Document.IssuingState, l.Document.Number, l.ValidUntil, text)
+	return exitOK
+}
+
+func runCentralCommand(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := centralFlagSet("command", stderr, "--broker URL --key FILE --kiosk ID --type lock|unlock|resync|set-referral-rate [--rate R] [--ttl 5m] | --replay FILE")
+	bf := centralAddBrokerFlags(fs)
+	keyFile := fs.String("key", "", "central signing key file")
+	kiosk := fs.String("kiosk", "", "kiosk ID")
+	typ := fs.String("type", "", "lock, unlock, resync or set-referral-rate")
+	rate := fs.Float64("rate", -1, "set-referral-rate: the rate, 0..1")
+	ttl := fs.Duration("ttl", 5*time.Minute, "validity: notAfter = now + ttl (negative: already expired, for tests)")
+	save := fs.String("save", "", "write the signed envelope as sent to FILE (to replay it later)")
+	replay := fs.String("replay", "", "test: resend the captured envelope in FILE unchanged")
+	if code, ok := centralParse(fs, args, stdout); !ok {
+		return code
+	}
+	if bf.url == "" {
+		fmt.Fprintln(stderr, "xpt-kiosk central command: --broker is required")
+		return exitUsage
+	}
+	ctx, cancel := centralSignalContext()
+	defer cancel()
+	if *replay != "" {
+		env, err := os.ReadFile(*replay)
+		if err != nil {
+			return centralFail(stderr, "command", err)
+		}
+		c, err := bf.connect(ctx, "command")
+		if err != nil {
+			return centralFail(stderr, "command", err)
+		}
+		defer c.Close()
+		cmd, err := central.ResendEnvelope(c, env)
+		if err != nil {
+			return centralFail(stderr, "command", err)
+		}
+		fmt.Fprintf(stdout, "replayed command %s (%s) to %s\n", cmd.CommandID, cmd.Type, wire.KioskTopic(cmd.KioskID, "commands"))
+		return exitOK
+	}
+	if *keyFile == "" || *kiosk == "" || *typ == "" {
+		fmt.Fprintln(stderr, "xpt-kiosk central command: --key, --kiosk and --type are required")
+		return exitUsage
+	}
+	s, err := central.LoadSigner(*keyFile)
+	if err != nil {
+		return centralFail(stderr, "command", err)
+	}
+	var cargs map[string]any
+	if *typ == wire.CommandSetReferralRate {
+		cargs = map[string]any{"rate": *rate}
+	}
+	cmd, err := central.NewCommand(*kiosk, *typ, cargs, *ttl, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk central command: %v\n", err)
+		return exitUsage
+	}
+	c, err := bf.connect(ctx, "command")
+	if err != nil {
+		return centralFail(stderr, "command", err)
+	}
+	defer c.Close()
+	env, err := central.SendCommand(c, s, cmd)
+	if err != nil {
+		return centralFail(stderr, "command", err)
+	}
+	if *save != "" {
+		if err := os.WriteFile(*save, env, 0o644); err != nil {
+			return centralFail(stderr, "command", err)
+		}
+	}
+	b, _ := json.Marshal(cmd)
+	fmt.Fprintf(stdout, "sent to %s: %s\n", wire.KioskTopic(cmd.KioskID, "commands"), b)
+	return exitOK
+}
+
+func runCentralDecide(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := centralFlagSet("decide", stderr, "--broker URL --port YYZ --referral ID --kiosk ID --decision admit|refuse|secondary --officer ID [--note TEXT]")
+	bf := centralAddBrokerFlags(fs)
+	port := fs.String("port", "", "port code of the kiosk")
+	referral := fs.String("referral", "", "referral ID (from the referral.opened event)")
+	kiosk := fs.String("kiosk", "", "kiosk ID")
+	decision := fs.String("decision", "", "admit, refuse or secondary")
+	officer := fs.String("officer", "", "officer ID")
+	note := fs.String("note", "", "free text")
+	if code, ok := centralParse(fs, args, stdout); !ok {
+		return code
+	}
+	if bf.url == "" || *port == "" || *referral == "" || *kiosk == "" || *decision == "" || *officer == "" {
+		fmt.Fprintln(stderr, "xpt-kiosk central decide: --broker, --port, --referral, --kiosk, --decision and --officer are required")
+		return exitUsage
+	}
+	ctx, cancel := centralSignalContext()
+	defer cancel()
+	d := wire.OfficerDecision{ReferralID: *referral, KioskID: *kiosk, OfficerID: *officer, Decision: *decision, Note: *note, At: wire.FormatTime(time.Now())}
+	c, err := bf.connect(ctx, "officer")
+	if err != nil {
+		return centralFail(stderr, "decide", err)
+	}
+	defer c.Close()
+	if err := central.SendDecision(c, *port, d); err != nil {
+		return centralFail(stderr, "decide", err)
+	}
+	fmt.Fprintf(stdout, "sent to %s\n", wire.DecisionTopic(*port, *referral))
+	return exitOK
+}
+
+func runCentralListen(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := centralFlagSet("listen", stderr, "--broker URL [--store DIR] [--json] [--duration D]")
+	bf := centralAddBrokerFlags(fs)
+	store := fs.String("store", "", "directory for events.jsonl (durable, de-duplicated); none: memory only")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	duration := fs.Duration("duration", 0, "stop after this long (default: at SIGINT)")
+	every := fs.Duration("report-every", 0, "also print a report this often")
+	quiet := fs.Bool("quiet", false, "do not print each event")
+	if code, ok := centralParse(fs, args, stdout); !ok {
+		return code
+	}
+	if bf.url == "" {
+		fmt.Fprintln(stderr, "xpt-kiosk central listen: --broker is required")
+		return exitUsage
+	}
+	ctx, cancel := centralSignalContext()
+	defer cancel()
+	if *duration > 0 {
+		var c2 context.CancelFunc
+		ctx, c2 = context.WithTimeout(ctx, *duration)
+		defer c2()
+	}
+	ledger := central.NewLedger()
+	opts := bf.options("listener")
+	var es *central.EventStore
+	if *store != "" {
+		var err error
+		if es, err = central.OpenEventStore(*store, ledger); err != nil {
+			return centralFail(stderr, "listen", err)
+		}
+		defer es.Close()
+		// A durable store goes with a persistent session: the broker keeps
+		// events while the listener is away.
+		opts.Persistent, opts.ManualAck = true, true
+		if opts.ClientID == "" {
+			opts.ClientID = "xpt-central-listener"
+		}
+	}
+	c, err := central.Connect(ctx, opts)
+	if err != nil {
+		return centralFail(stderr, "listen", err)
+	}
+	defer c.Close()
+	ln := &central.Listener{Broker: c, Ledger: ledger, Store: es, Logger: centralLogger(stderr, false)}
+	if !*quiet && !*asJSON {
+		ln.OnEvent = func(ev *wire.Event, res central.AddResult) {
+			tag := ""
+			switch {
+			case res.Duplicate:
+				tag = " [duplicate]"
+			case res.OutOfOrder:
+				tag = " [out of order]"
+			}
+			if res.Conflict != "" {
+				tag += " [conflict: " + res.Conflict + "]"
+			}
+			extra := ""
+			if t := ev.Transaction; t != nil {
+				extra = " " + t.Outcome
+				if len(t.Reasons) > 0 {
+					extra += " " + strings.Join(t.Reasons, ",")
+				}
+			}
+			fmt.Fprintf(stdout, "%s %s seq %d %s%s%s\n", ev.At, ev.KioskID, ev.Seq, ev.Type, extra, tag)
+		}
+	}
+	if *every > 0 {
+		go func() {
+			t := time.NewTicker(*every)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					ledger.Report().WriteText(stdout)
+				}
+			}
+		}()
+	}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "listening on %s, %s, %s\n", wire.KioskTopic("+", "events"), wire.KioskTopic("+", "state"), wire.KioskTopic("+", "telemetry"))
+	}
+	if err := ln.Run(ctx); err != nil {
+		return centralFail(stderr, "listen", err)
+	}
+	rep := ledger.Report()
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(rep)
+	} else {
+		rep.WriteText(stdout)
+	}
+	if !rep.OK {
+		return exitFail
+	}
+	return exitOK
+}
