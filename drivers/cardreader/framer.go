@@ -48,6 +48,10 @@ type FramerOptions struct {
 	// Format of ascii tags: "hex", "decimal" or "any" (default: hex digits,
 	// which include decimal ones).
 	Format string `toml:"format" json:"format,omitempty"`
+	// Length, when set, is the number of characters of an ascii tag (9
+	// for a PASSID): shorter or longer tags are refused, and noise glued in
+	// front of a tag is cut off at that length.
+	Length int `toml:"length" json:"length,omitempty"`
 }
 
 // Defaults fills zero fields.
@@ -291,16 +295,34 @@ func (f *asciiFramer) endLine(now time.Time) {
 		f.stats.Skipped += uint64(len(f.cur))
 		return
 	}
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		ok := isHex(c)
+	valid := func(c byte) bool {
 		if f.o.Format == "decimal" {
-			ok = c >= '0' && c <= '9'
+			return c >= '0' && c <= '9'
 		}
-		if !ok {
-			f.reject(drivers.Rejectf(drivers.RejectMalformed, "character 0x%02X in a %s tag", c, f.o.Format), now)
+		return isHex(c)
+	}
+	// k: the run of tag characters at the end of the line.
+	k := 0
+	for k < len(t) && valid(t[len(t)-1-k]) {
+		k++
+	}
+	switch {
+	case f.o.Length > 0 && k >= f.o.Length:
+		f.stats.Skipped += uint64(len(t) - f.o.Length)
+		t = t[len(t)-f.o.Length:]
+	case f.o.Length > 0:
+		f.reject(drivers.Rejectf(drivers.RejectMalformed, "%d %s characters, want %d", k, f.o.Format, f.o.Length), now)
+		return
+	case k < len(t):
+		// noise glued in front: cut at the last byte that is not printable
+		// text; a printable wrong character is a damaged tag.
+		cut := strings.LastIndexFunc(t, func(r rune) bool { return r < 0x20 || r > 0x7e })
+		if cut < 0 || cut+1 < len(t)-k || k == 0 {
+			f.reject(drivers.Rejectf(drivers.RejectMalformed, "character 0x%02X in a tag (format %s)", t[len(t)-1-k], f.o.Format), now)
 			return
 		}
+		f.stats.Skipped += uint64(len(t) - k)
+		t = t[len(t)-k:]
 	}
 	f.stats.Frames++
 	f.out = append(f.out, Frame{Tag: strings.ToUpper(t), Raw: bytes.Clone(f.cur), At: now})

@@ -160,33 +160,36 @@ func parse3M(o FramerOptions) scan.Parse[[]string] {
 			return 0, nil, nil
 		}
 		length := int(buf[1])
-		etx := -1 // index of ETX
+		if !o.IgnoreLength && length < 5 {
+			return 0, nil, drivers.Rejectf(drivers.RejectMalformed, "LEN %d is too short for 'O' 'U' STX FLAG ETX", length)
+		}
+		// The data: MRZ text and line ends up to ETX (or up to where LEN
+		// says ETX is). A control byte means this is no frame.
+		etx := -1
+		end := len(buf)
 		if !o.IgnoreLength {
-			if length < 5 {
-				return 0, nil, drivers.Rejectf(drivers.RejectMalformed, "LEN %d is too short for 'O' 'U' STX FLAG ETX", length)
+			end = min(end, 2+length-1)
+		}
+		for i := 6; i < end; i++ {
+			c := buf[i]
+			if c == ETX && o.IgnoreLength {
+				etx = i
+				break
 			}
+			if c != CR && c != LF && (c < 0x20 || c > 0x7e) {
+				return 0, nil, drivers.Rejectf(drivers.RejectMalformed, "byte 0x%02X inside a document", c)
+			}
+		}
+		if !o.IgnoreLength {
 			if len(buf) < 2+length+1 {
-				for i := 6; i < len(buf); i++ {
-					if c := buf[i]; c != CR && c != LF && c != ETX && (c < 0x20 || c > 0x7e) {
-						return 0, nil, drivers.Rejectf(drivers.RejectMalformed, "byte 0x%02X inside a document (LEN %d)", c, length)
-					}
-				}
 				return 0, nil, nil
 			}
 			etx = 2 + length - 1
 			if buf[etx] != ETX {
 				return 0, nil, drivers.Rejectf(drivers.RejectMalformed, "LEN %d points at 0x%02X, not ETX", length, buf[etx])
 			}
-		} else {
-			for i := 6; i < len(buf); i++ {
-				if buf[i] == ETX {
-					etx = i
-					break
-				}
-			}
-			if etx < 0 || len(buf) < etx+2 {
-				return 0, nil, nil
-			}
+		} else if etx < 0 || len(buf) < etx+2 {
+			return 0, nil, nil
 		}
 		n := etx + 2
 		var bcc byte

@@ -85,7 +85,7 @@ var Specimens = [][]string{
 var DefaultTags = map[string][]string{
 	"em4100":   {"0A1B2C3D4F", "1234567890"},
 	"uhf-m100": {"E28011700000020A1B2C3D4F", "E28011700000020A1B2C3D50"},
-	"ascii":    {"0A1B2C3D4F", "123456789"},
+	"ascii":    {"123456789", "987654321"}, // PASSIDs
 }
 
 // Sim is one simulated reader.

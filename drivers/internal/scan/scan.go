@@ -101,6 +101,9 @@ func (s *Scanner[T]) scan(now time.Time, out []Result[T]) []Result[T] {
 		switch {
 		case n > 0:
 			n = min(n, len(s.buf))
+			if n > s.Max {
+				rej = drivers.Rejectf(drivers.RejectOversize, "a frame of %d bytes, more than %d", n, s.Max)
+			}
 			if rej != nil {
 				out = append(out, s.reject(rej, n, now))
 			} else {
