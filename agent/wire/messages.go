@@ -256,6 +256,9 @@ type Telemetry struct {
 	Devices    map[string]DeviceState `json:"devices"`
 	QueueDepth int                    `json:"queueDepth"`
 	Authz      AuthzStatus            `json:"authz"`
+	// Rejected counts refused incoming messages by reject code since start
+	// (an addition to the spec's example; receivers ignore unknown fields).
+	Rejected map[string]uint64 `json:"rejected,omitempty"`
 }
 
 // DeviceState is one device's health in telemetry.

@@ -1,0 +1,147 @@
+package link
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
+)
+
+const helperEnv = "XPT_LINK_CRASH_HELPER"
+
+// crashHelper is the agent process of TestAgentCrash: it appends events
+// until the outbox holds XPT_TARGET of them, prints "D seq eventId" for each
+// once it is durable, waits until all are delivered and exits.
+func crashHelper() int {
+	dir := os.Getenv(helperEnv)
+	target, _ := strconv.ParseUint(os.Getenv("XPT_TARGET"), 10, 64)
+	ob, err := outbox.Open(outbox.Options{Dir: filepath.Join(dir, "outbox"), KioskID: "yyz-crash-k1", PortCode: "YYZ"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	keys := &wire.KeyRing{}
+	l, err := New(Options{KioskID: "yyz-crash-k1", PortCode: "YYZ", Broker: os.Getenv("XPT_BROKER"), Keys: keys,
+		StateDir: filepath.Join(dir, "link"), Outbox: ob, BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	out := bufio.NewWriter(os.Stdout)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ { // concurrent sessions, as on a busy kiosk
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ob.LastSeq() < target {
+				ev := txEvent(0)
+				seq, err := ob.Append(ev)
+				if err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					return
+				}
+				mu.Lock()
+				fmt.Fprintf(out, "D %d %s\n", seq, ev.EventID)
+				out.Flush()
+				mu.Unlock()
+				time.Sleep(time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	for ob.Depth() > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	ob.Close()
+	return 0
+}
+
+func TestAgentCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocess crash test")
+	}
+	b := testbroker.New(t)
+	col := collector(t, b.URL())
+	dir := t.TempDir()
+	const target = 3000
+	durable := map[uint64]string{}
+	run := func(killAfter time.Duration) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), helperEnv+"="+dir, "XPT_BROKER="+b.URL(), "XPT_TARGET="+strconv.Itoa(target))
+		stdout, _ := cmd.StdoutPipe()
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var timer *time.Timer
+		if killAfter > 0 {
+			timer = time.AfterFunc(killAfter, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		}
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) == 3 && f[0] == "D" {
+				seq, _ := strconv.ParseUint(f[1], 10, 64)
+				if old, ok := durable[seq]; ok && old != f[2] {
+					t.Errorf("seq %d reused: %s then %s", seq, old, f[2])
+				}
+				durable[seq] = f[2]
+			}
+		}
+		err := cmd.Wait()
+		if timer != nil {
+			timer.Stop()
+		}
+		if killAfter == 0 && err != nil {
+			t.Fatalf("final run: %v: %s", err, stderr.String())
+		}
+		t.Logf("run killed after %v: %v, %d durable so far", killAfter, err, len(durable))
+	}
+	for i := 0; i < 4; i++ {
+		run(time.Duration(200+rand.IntN(500)) * time.Millisecond)
+	}
+	run(0)
+	if !col.WaitFor(20*time.Second, func() bool { return col.Unique("yyz-crash-k1") >= len(durable) }) {
+		t.Fatalf("lost events: %v", col.Report("yyz-crash-k1"))
+	}
+	r := col.Report("yyz-crash-k1")
+	t.Log(r)
+	if !r.OK() || r.Max < target {
+		t.Fatalf("after crashes: %v", r)
+	}
+	got := col.EventIDs("yyz-crash-k1")
+	for seq, id := range durable {
+		if got[seq] != id {
+			t.Fatalf("durable seq %d (%s) arrived as %q", seq, id, got[seq])
+		}
+	}
+	offline := 0
+	for _, s := range col.States("yyz-crash-k1") {
+		if s.State == wire.StateOffline {
+			offline++
+		}
+	}
+	if offline < 4 {
+		t.Errorf("only %d offline states (Last Will) for 4 kills and a clean stop", offline)
+	}
+}
