@@ -1,0 +1,368 @@
+package face
+
+/*
+#cgo pkg-config: opencv4
+#cgo CXXFLAGS: --std=c++11
+#include <stdlib.h>
+#include "dnn.h"
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"math"
+	"os"
+	"sync"
+	"unsafe"
+
+	"gocv.io/x/gocv"
+)
+
+// CheckName is the name of the verification check in transaction events.
+const CheckName = "face.verify"
+
+// Result is a check's result, as in the central protocol's checks[].result.
+type Result string
+
+const (
+	Successful   Result = "successful"    // the score reached the threshold
+	Failed       Result = "failed"        // it did not: FACE_MISMATCH
+	Undetermined Result = "undetermined"  // no comparison could run (no face in an image, unreadable image)
+	NotSupported Result = "not_supported" // no face-embedding model is installed
+)
+
+// Comparison is the outcome of one 1:1 comparison. Score and Threshold are
+// set only when a comparison ran; Detail says why one did not.
+type Comparison struct {
+	Name      string   `json:"name"`
+	Result    Result   `json:"result"`
+	Score     *float64 `json:"score,omitempty"`
+	Threshold *float64 `json:"threshold,omitempty"`
+	Model     string   `json:"model,omitempty"`
+	Detail    string   `json:"detail,omitempty"`
+}
+
+// Reference is what the live capture is compared with: an image of the
+// holder (JPEG or PNG bytes) or a template made earlier by the same model.
+type Reference struct {
+	Image    []byte
+	Template []float32
+}
+
+// Status says whether verification can run, for the technician console and
+// selftest.
+type Status struct {
+	Supported bool    `json:"supported"`
+	Model     string  `json:"model,omitempty"`
+	Threshold float64 `json:"threshold,omitempty"`
+	Detail    string  `json:"detail"`
+}
+
+func (s Status) String() string {
+	if !s.Supported {
+		return "face verification: not supported: " + s.Detail
+	}
+	return fmt.Sprintf("face verification: %s (threshold %.3f): %s", s.Model, s.Threshold, s.Detail)
+}
+
+// Comparator compares a live capture with a reference, 1:1. Compare never
+// fails as a Go error: every outcome is a Comparison the decision policy
+// records (undetermined with a Detail when nothing could be compared).
+type Comparator interface {
+	Compare(ctx context.Context, live []byte, ref Reference) Comparison
+	Status() Status
+	Close() error
+}
+
+// Unsupported is the comparator when no model is installed: every
+// comparison is not_supported, with no score.
+type Unsupported struct{ Reason string }
+
+func (u Unsupported) Compare(context.Context, []byte, Reference) Comparison {
+	return Comparison{Name: CheckName, Result: NotSupported, Detail: u.Reason}
+}
+func (u Unsupported) Status() Status { return Status{Detail: u.Reason} }
+func (u Unsupported) Close() error   { return nil }
+
+// NoModel is the reason given when [face] modelFile is empty.
+const NoModel = "no face-embedding model is configured ([face] modelFile); verification reports not_supported and the decision policy decides"
+
+// ModelOptions configure the embedding comparator.
+type ModelOptions struct {
+	ModelFile string  // [face] modelFile: a model OpenCV's DNN module reads (ONNX, ...)
+	Threshold float64 // [face] threshold: the least cosine similarity for a match
+	// InputSize is the side of the square face crop the model takes (112).
+	InputSize int
+	// Scale and Mean normalise pixels: (p - Mean) * Scale (1/127.5 and
+	// 127.5, giving -1..1). Set Scale to -1 for no scaling (1.0) and
+	// Mean to -1 for none (0), as SFace wants.
+	Scale, Mean float64
+	// BGR feeds the crop in OpenCV's BGR order; by default it is RGB.
+	BGR bool
+	// Detector finds the face in the live and reference images. Required.
+	Detector *Detector
+	Logger   *slog.Logger
+}
+
+// ModelComparator embeds aligned face crops with a DNN and compares the
+// embeddings by cosine similarity.
+type ModelComparator struct {
+	o   ModelOptions
+	log *slog.Logger
+	mu  sync.Mutex
+	net C.XptNet
+	dim int
+}
+
+// NewComparator returns the comparator the configuration asks for: with no
+// model file, Unsupported (and no error); with one, a ModelComparator, or
+// Unsupported saying why plus the error when the model cannot be loaded and
+// run.
+func NewComparator(o ModelOptions) (Comparator, error) {
+	if o.ModelFile == "" {
+		return Unsupported{Reason: NoModel}, nil
+	}
+	c, err := NewModelComparator(o)
+	if err != nil {
+		return Unsupported{Reason: err.Error()}, err
+	}
+	return c, nil
+}
+
+// NewModelComparator loads the model and checks that it runs on a crop of
+// the configured size and gives a vector.
+func NewModelComparator(o ModelOptions) (*ModelComparator, error) {
+	if o.Detector == nil {
+		return nil, errors.New("face comparator: no detector")
+	}
+	if o.Threshold <= 0 || o.Threshold >= 1 {
+		return nil, fmt.Errorf("face model %s: threshold %v must be between 0 and 1", o.ModelFile, o.Threshold)
+	}
+	if o.InputSize <= 0 {
+		o.InputSize = 112
+	}
+	switch {
+	case o.Scale == 0:
+		o.Scale = 1 / 127.5
+	case o.Scale < 0:
+		o.Scale = 1
+	}
+	switch {
+	case o.Mean == 0:
+		o.Mean = 127.5
+	case o.Mean < 0:
+		o.Mean = 0
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if _, err := os.Stat(o.ModelFile); err != nil {
+		return nil, fmt.Errorf("face model: %w", err)
+	}
+	cpath := C.CString(o.ModelFile)
+	defer C.free(unsafe.Pointer(cpath))
+	var cerr *C.char
+	net := C.xpt_net_read(cpath, &cerr)
+	if net == nil {
+		return nil, fmt.Errorf("face model %s: %s", o.ModelFile, takeErr(cerr))
+	}
+	c := &ModelComparator{o: o, log: o.Logger, net: net}
+	probe := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), o.InputSize, o.InputSize, gocv.MatTypeCV8UC3)
+	defer probe.Close()
+	v, err := c.run(probe)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("face model %s does not run on a %dx%d crop: %w", o.ModelFile, o.InputSize, o.InputSize, err)
+	}
+	c.dim = len(v)
+	return c, nil
+}
+
+func takeErr(p *C.char) string {
+	if p == nil {
+		return "unknown error"
+	}
+	defer C.free(unsafe.Pointer(p))
+	return C.GoString(p)
+}
+
+// Close frees the model.
+func (c *ModelComparator) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.net != nil {
+		C.xpt_net_free(c.net)
+		c.net = nil
+	}
+	return nil
+}
+
+// Status reports the model in use.
+func (c *ModelComparator) Status() Status {
+	return Status{Supported: true, Model: c.o.ModelFile, Threshold: c.o.Threshold,
+		Detail: fmt.Sprintf("loaded; %dx%d face crops to %d-value embeddings, cosine similarity", c.o.InputSize, c.o.InputSize, c.dim)}
+}
+
+const maxEmbedding = 1 << 16
+
+// run embeds a face crop, L2-normalised.
+func (c *ModelComparator) run(crop gocv.Mat) ([]float32, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.net == nil {
+		return nil, errors.New("comparator closed")
+	}
+	out := make([]float32, 4096)
+	var cerr *C.char
+	swap := C.int(1)
+	if c.o.BGR {
+		swap = 0
+	}
+	n := C.xpt_net_embed(c.net, unsafe.Pointer(crop.Ptr()), C.int(c.o.InputSize), C.double(c.o.Scale), C.double(c.o.Mean), swap,
+		(*C.float)(unsafe.Pointer(&out[0])), C.int(len(out)), &cerr)
+	if n < 0 {
+		return nil, errors.New(takeErr(cerr))
+	}
+	if int(n) > len(out) {
+		if int(n) > maxEmbedding {
+			return nil, fmt.Errorf("the model gives %d values, too many for an embedding", int(n))
+		}
+		out = make([]float32, int(n))
+		n = C.xpt_net_embed(c.net, unsafe.Pointer(crop.Ptr()), C.int(c.o.InputSize), C.double(c.o.Scale), C.double(c.o.Mean), swap,
+			(*C.float)(unsafe.Pointer(&out[0])), C.int(len(out)), &cerr)
+		if n < 0 {
+			return nil, errors.New(takeErr(cerr))
+		}
+	}
+	out = out[:int(n)]
+	if n == 0 {
+		return nil, errors.New("the model gives an empty output")
+	}
+	var norm float64
+	for _, x := range out {
+		norm += float64(x) * float64(x)
+	}
+	if norm == 0 || math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return nil, errors.New("the model gives a zero or invalid embedding")
+	}
+	k := float32(1 / math.Sqrt(norm))
+	for i := range out {
+		out[i] *= k
+	}
+	return out, nil
+}
+
+// Template embeds the face in an image (JPEG or PNG bytes): the largest
+// face found, aligned on its eyes when both were found.
+func (c *ModelComparator) Template(img []byte) ([]float32, error) {
+	m, err := gocv.IMDecode(img, gocv.IMReadColor)
+	if err != nil || m.Empty() {
+		m.Close()
+		return nil, errors.New("the image cannot be decoded")
+	}
+	defer m.Close()
+	return c.EmbedFrame(m)
+}
+
+// EmbedFrame embeds the largest face in a BGR frame.
+func (c *ModelComparator) EmbedFrame(frame gocv.Mat) ([]float32, error) {
+	q := c.o.Detector.Analyze(frame)
+	if q.Face.Empty() {
+		return nil, errors.New("no face found")
+	}
+	crop := AlignedCrop(frame, q)
+	defer crop.Close()
+	return c.run(crop)
+}
+
+// Compare embeds the live capture and the reference and compares them.
+func (c *ModelComparator) Compare(ctx context.Context, live []byte, ref Reference) Comparison {
+	res := Comparison{Name: CheckName, Model: c.o.ModelFile}
+	undetermined := func(why string) Comparison {
+		res.Result, res.Detail = Undetermined, why
+		c.log.Info("face comparison", "result", string(res.Result), "detail", why, "threshold", c.o.Threshold)
+		return res
+	}
+	if ctx.Err() != nil {
+		return undetermined("cancelled")
+	}
+	a, err := c.Template(live)
+	if err != nil {
+		return undetermined("live capture: " + err.Error())
+	}
+	b := ref.Template
+	if b == nil {
+		if len(ref.Image) == 0 {
+			return undetermined("no reference image or template")
+		}
+		if b, err = c.Template(ref.Image); err != nil {
+			return undetermined("reference: " + err.Error())
+		}
+	}
+	if len(a) != len(b) {
+		return undetermined(fmt.Sprintf("the reference template has %d values, the model gives %d", len(b), len(a)))
+	}
+	s := math.Round(Cosine(a, b)*10000) / 10000
+	th := c.o.Threshold
+	res.Score, res.Threshold = &s, &th
+	res.Result = Failed
+	if s >= th {
+		res.Result = Successful
+	}
+	c.log.Info("face comparison", "result", string(res.Result), "score", s, "threshold", th)
+	return res
+}
+
+// Cosine is the cosine similarity of a and b (0 when either is zero).
+func Cosine(a, b []float32) float64 {
+	var dot, na, nb float64
+	for i := range a {
+		dot += float64(a[i]) * float64(b[i])
+		na += float64(a[i]) * float64(a[i])
+		nb += float64(b[i]) * float64(b[i])
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
+}
+
+// AlignedCrop cuts a square around the face of q out of frame, rotated so
+// the eyes are level when both were found. The caller closes it.
+func AlignedCrop(frame gocv.Mat, q Quality) gocv.Mat {
+	face := q.Face
+	src := frame
+	rotated := false
+	var rot gocv.Mat
+	if len(q.Eyes) >= 2 {
+		l, r := q.Eyes[0], q.Eyes[1]
+		if l.X > r.X {
+			l, r = r, l
+		}
+		if r.X-l.X > face.Dx()/5 {
+			angle := math.Atan2(float64(r.Y-l.Y), float64(r.X-l.X)) * 180 / math.Pi
+			if math.Abs(angle) > 1 {
+				centre := l.Add(r).Div(2)
+				m := gocv.GetRotationMatrix2D(centre, angle, 1)
+				rot = gocv.NewMat()
+				gocv.WarpAffine(frame, &rot, m, image.Pt(frame.Cols(), frame.Rows()))
+				m.Close()
+				src, rotated = rot, true
+			}
+		}
+	}
+	c := face.Min.Add(face.Max).Div(2)
+	side := max(face.Dx(), face.Dy())
+	sq := image.Rect(c.X-side/2, c.Y-side/2, c.X-side/2+side, c.Y-side/2+side).Intersect(image.Rect(0, 0, src.Cols(), src.Rows()))
+	region := src.Region(sq)
+	out := region.Clone()
+	region.Close()
+	if rotated {
+		rot.Close()
+	}
+	return out
+}
