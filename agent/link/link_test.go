@@ -60,7 +60,11 @@ type fakeReferrals struct {
 	decided []wire.OfficerDecision
 }
 
-func (f *fakeReferrals) ReferralOpen(id string) bool { f.mu.Lock(); defer f.mu.Unlock(); return f.open[id] }
+func (f *fakeReferrals) ReferralOpen(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.open[id]
+}
 func (f *fakeReferrals) Decide(_ context.Context, d wire.OfficerDecision) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -118,8 +122,8 @@ func (k *kiosk) waitConnected(t testing.TB) {
 func txEvent(i int) *wire.Event {
 	return &wire.Event{Type: wire.EventTransactionCompleted, Transaction: &wire.Transaction{
 		ID: wire.NewID(time.Now()), Outcome: wire.OutcomeAdmitted, Direction: wire.DirUStoCA, Reasons: []string{},
-		Document: &wire.Document{Code: "P", IssuingState: "CAN", Number: docNumber, ExpiryDate: "2030-04-15"},
-		Holder:   &wire.Holder{Surname: "ERIKSSON", GivenNames: "ANNA MARIA", BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN"},
+		Document:  &wire.Document{Code: "P", IssuingState: "CAN", Number: docNumber, ExpiryDate: "2030-04-15"},
+		Holder:    &wire.Holder{Surname: "ERIKSSON", GivenNames: "ANNA MARIA", BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN"},
 		TimingsMs: map[string]int64{"n": int64(i)},
 	}}
 }
