@@ -1,0 +1,234 @@
+// Walks the three consoles in Debian's Chromium: the traveler flow in
+// English and French, the officer's sign-in and decision, the technician
+// page. Screenshots land in tests/browser/screenshots/ (not committed):
+// look at them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, shot, techAPI } from './server.mjs';
+
+// Every reason code of the central protocol: none may reach the traveler.
+const REASONS = ['MRZ_UNREADABLE', 'MRZ_INVALID', 'DOC_EXPIRED', 'NOT_AUTHORIZED', 'HOLDER_MISMATCH',
+  'AUTH_SUSPENDED', 'AUTH_REVOKED', 'AUTH_NOT_YET_VALID', 'AUTH_EXPIRED', 'DIRECTION_NOT_ALLOWED',
+  'CARD_MISSING', 'CARD_MISMATCH', 'FACE_CAPTURE_FAILED', 'FACE_MISMATCH', 'PREAPPROVAL_INVALID',
+  'DATA_STALE', 'DEVICE_FAULT', 'RANDOM_SELECTION'];
+
+let srv;
+let browser;
+
+before(async () => {
+  srv = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (srv) await srv.stop();
+});
+
+async function title(page) {
+  return (await page.locator('#title').textContent()).trim();
+}
+
+async function waitTitle(page, text, timeout = 20000) {
+  await page.locator('#title', { hasText: text }).waitFor({ timeout });
+}
+
+// sim looks up the demo travelers: the first referred one travelling
+// without a card, and the first admitted one with a card.
+async function sim() {
+  const t = await techAPI(srv, 'GET', '/api/tech');
+  assert.ok(t.simulator, 'the server under test must run with simulated devices');
+  const tr = t.simulator.travelers;
+  const referred = tr.findIndex((x) => x.expected === 'referred');
+  const admitted = tr.findIndex((x) => x.expected === 'admitted' && x.hasCard);
+  assert.ok(referred >= 0 && admitted >= 0, 'demo travelers: one referred, one admitted with a card');
+  return { referred, admitted, travelers: tr, faults: t.simulator.faults };
+}
+
+async function noReasonOnPage(page) {
+  const html = await page.content();
+  for (const r of REASONS) assert.ok(!html.includes(r), `traveler page shows reason ${r}`);
+}
+
+test('traveler flow in English, referred', async () => {
+  const s = await sim();
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(srv.url + '/');
+  await waitTitle(page, 'Welcome');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.screenshot({ path: shot('traveler-en-1-welcome') });
+
+  await page.getByRole('button', { name: 'Start in English' }).click();
+  await waitTitle(page, 'Place your passport on the reader');
+  assert.ok(await page.locator('#countdown').isVisible(), 'countdown shown on the document step');
+  assert.match(await page.locator('#progress-text').textContent(), /Step 1 of 4/);
+  await page.screenshot({ path: shot('traveler-en-2-document') });
+
+  if (s.faults.includes('document-unreadable')) {
+    await techAPI(srv, 'POST', '/api/tech/sim/fault', { kind: 'document-unreadable' });
+    await page.locator('#message', { hasText: 'could not read your passport' }).waitFor();
+    await page.screenshot({ path: shot('traveler-en-2b-document-unreadable') });
+  }
+
+  await techAPI(srv, 'POST', '/api/tech/sim/present', { index: s.referred, withCard: false });
+  const afterDoc = await Promise.race([
+    page.locator('#title', { hasText: 'card' }).waitFor().then(() => 'card'),
+    page.locator('#title', { hasText: 'Look at the camera' }).waitFor().then(() => 'face'),
+  ]);
+  if (afterDoc === 'card') {
+    await page.screenshot({ path: shot('traveler-en-3-card') });
+    await techAPI(srv, 'POST', '/api/tech/sim/card', { tag: '0A1B2C3D4F' });
+  }
+  await waitTitle(page, 'Look at the camera');
+  await page.locator('#guidance:not(:empty)').waitFor();
+  await page.screenshot({ path: shot('traveler-en-4-face') });
+
+  await waitTitle(page, 'Please see an officer', 30000);
+  await noReasonOnPage(page);
+  const text = await page.locator('main').innerText();
+  assert.ok(!/expired|authori[sz]|card.*(mismatch|wrong)/i.test(text), 'referral screen hints at a reason: ' + text);
+  await page.screenshot({ path: shot('traveler-en-5-referred') });
+
+  await page.getByRole('button', { name: 'Done' }).click();
+  await waitTitle(page, 'Welcome');
+
+  // Cancel mid-way.
+  await page.getByRole('button', { name: 'Start in English' }).click();
+  await waitTitle(page, 'Place your passport on the reader');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await waitTitle(page, 'Your session has ended');
+  await page.screenshot({ path: shot('traveler-en-6-aborted') });
+  await page.getByRole('button', { name: 'Start again' }).click();
+  await waitTitle(page, 'Welcome');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('traveler flow in French, admitted, keyboard only', async () => {
+  const s = await sim();
+  const page = await browser.context.newPage();
+  await page.goto(srv.url + '/');
+  await page.locator('#title').waitFor();
+  // The language switch is always there; use the keyboard.
+  await page.getByRole('button', { name: 'Français', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await waitTitle(page, 'Bienvenue');
+  assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+  await page.screenshot({ path: shot('traveler-fr-1-accueil') });
+
+  await page.getByRole('button', { name: 'Commencer en français' }).focus();
+  await page.keyboard.press('Enter');
+  await waitTitle(page, 'Placez votre passeport sur le lecteur');
+  assert.match(await page.locator('#progress-text').textContent(), /Étape 1 sur 4/);
+  assert.match(await page.locator('#countdown-label').textContent(), /Temps restant/);
+  await page.screenshot({ path: shot('traveler-fr-2-document') });
+
+  await techAPI(srv, 'POST', '/api/tech/sim/present', { index: s.admitted, withCard: true });
+  await waitTitle(page, 'Regardez la caméra');
+  await page.locator('#guidance:not(:empty)').waitFor();
+  const g = await page.locator('#guidance').textContent();
+  assert.ok(!/_/.test(g), 'guidance shows a code, not words: ' + g);
+  await page.screenshot({ path: shot('traveler-fr-3-visage') });
+
+  await waitTitle(page, 'Vous pouvez poursuivre', 30000);
+  await noReasonOnPage(page);
+  await page.screenshot({ path: shot('traveler-fr-4-admis') });
+
+  // Switching language on an outcome screen keeps the screen.
+  await page.getByRole('button', { name: 'English', exact: true }).click();
+  await waitTitle(page, 'You may proceed');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.getByRole('button', { name: 'Français', exact: true }).click();
+  await waitTitle(page, 'Vous pouvez poursuivre');
+  await page.getByRole('button', { name: 'Terminé' }).click();
+  await waitTitle(page, 'Bienvenue');
+  await page.close();
+});
+
+test('traveler: closed kiosk, and a portrait screen', async () => {
+  const s = await sim();
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1080, height: 1920 });
+  await page.goto(srv.url + '/');
+  await page.locator('#title').waitFor();
+  await page.getByRole('button', { name: 'English', exact: true }).click();
+  await waitTitle(page, 'Welcome');
+  await page.screenshot({ path: shot('traveler-portrait-welcome') });
+  if (s.faults.includes('lock') && s.faults.includes('clear')) {
+    await techAPI(srv, 'POST', '/api/tech/sim/fault', { kind: 'lock' });
+    await waitTitle(page, 'This kiosk is closed');
+    assert.equal(await page.locator('.btn').count(), 0, 'a closed kiosk offers no start button');
+    await page.screenshot({ path: shot('traveler-portrait-closed') });
+    await techAPI(srv, 'POST', '/api/tech/sim/fault', { kind: 'clear' });
+    await waitTitle(page, 'Welcome');
+  }
+  await page.close();
+});
+
+test('officer: sign in, see the referral, decide', async () => {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const resp = await page.goto(srv.url + '/officer');
+  assert.equal(resp.status(), 401);
+  await page.screenshot({ path: shot('officer-1-login') });
+  await page.getByLabel('Officer ID').fill('B1234');
+  await page.getByLabel('Access token').fill('wrong');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#login-error', { hasText: 'Wrong token' }).waitFor();
+  await page.getByLabel('Access token').fill(srv.officerToken);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.q-item').first().waitFor();
+  await page.locator('.d-name').waitFor();
+  assert.match(await page.locator('#who').textContent(), /B1234/);
+  // The officer sees the reasons spelled out.
+  const reasons = await page.locator('.reasons').innerText();
+  assert.ok(REASONS.some((r) => reasons.includes(r)), 'reasons shown to the officer');
+  await page.locator('img.photo').waitFor();
+  assert.ok(await page.locator('img.photo').evaluate((img) => img.complete && img.naturalWidth > 0), 'photo loads');
+  await page.screenshot({ path: shot('officer-2-referral') });
+
+  await page.getByRole('button', { name: 'Refuse', exact: true }).click();
+  await page.locator('#decide-error', { hasText: 'Write a note' }).waitFor();
+  await page.getByLabel('Note').fill('Document expired; sent to counter 3 for renewal advice.');
+  await page.getByRole('button', { name: 'Secondary', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm Secondary' }).waitFor();
+  await page.screenshot({ path: shot('officer-3-confirm') });
+  await page.getByRole('button', { name: 'Confirm Secondary' }).click();
+  await page.locator('.status.big', { hasText: 'Sent to secondary by B1234' }).waitFor();
+  await page.screenshot({ path: shot('officer-4-decided') });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Access token').waitFor();
+  await page.close();
+});
+
+test('technician: sign in, status, preview, simulator', async () => {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const resp = await page.goto(srv.url + '/tech');
+  assert.equal(resp.status(), 401);
+  await page.getByLabel('Access token').fill(srv.techToken);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#devices table').waitFor();
+  const face = await page.locator('#face').innerText();
+  assert.match(face, /Verification/);
+  const recent = await page.locator('#recent').innerText();
+  assert.ok(!/ERIKSSON|TREMBLAY|SPECIMEN|L898902C3/.test(recent), 'no personal data on the technician console');
+  if (!(await page.locator('#preview').isHidden())) {
+    await page.getByRole('button', { name: 'Show camera preview' }).click();
+    await page.locator('img.preview').waitFor();
+  }
+  await page.screenshot({ path: shot('tech-1-status'), fullPage: true });
+  const s = await sim();
+  if (s.faults.includes('card-noise')) {
+    await page.locator('[data-fault="card-noise"]').click();
+    await page.locator('#sim-status', { hasText: 'done' }).waitFor();
+    await page.locator('#state-badge', { hasText: 'degraded' }).waitFor();
+    await page.screenshot({ path: shot('tech-2-degraded'), fullPage: true });
+    await page.locator('[data-fault="clear"]').click();
+    await page.locator('#state-badge', { hasText: 'online' }).waitFor();
+  }
+  await page.close();
+});

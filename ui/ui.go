@@ -1,0 +1,262 @@
+package ui
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Options configure the screens.
+type Options struct {
+	// Kiosk is the agent as the screens see it. Required.
+	Kiosk Kiosk
+	// Sim drives the simulated devices of the demo from the technician
+	// console; nil on a kiosk with real devices.
+	Sim Simulator
+	// Preview serves the camera's live MJPEG stream on the technician
+	// console; nil when there is none.
+	Preview http.Handler
+	// OfficerToken and TechnicianToken open the two consoles. An empty
+	// token leaves its console closed (503), never open.
+	OfficerToken    string
+	TechnicianToken string
+	// Logger receives request errors and commands, never personal data
+	// above debug level. Nil discards.
+	Logger *slog.Logger
+}
+
+//go:embed assets
+var assetsFS embed.FS
+
+// assets is the embedded directory served under /assets/.
+var assets, _ = fs.Sub(assetsFS, "assets")
+
+var loginPage = template.Must(template.ParseFS(assetsFS, "assets/login.html"))
+
+type server struct {
+	k       Kiosk
+	sim     Simulator
+	preview http.Handler
+	log     *slog.Logger
+	officer *auth
+	tech    *auth
+}
+
+// New returns the handler serving the traveler kiosk at /, the officer
+// console at /officer, the technician console at /tech, their JSON API
+// under /api/ and the embedded assets under /assets/.
+func New(o Options) http.Handler {
+	if o.Kiosk == nil {
+		panic("ui.New: Options.Kiosk is nil")
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &server{
+		k:       o.Kiosk,
+		sim:     o.Sim,
+		preview: o.Preview,
+		log:     log,
+		officer: newAuth(roleOfficer, o.OfficerToken),
+		tech:    newAuth(roleTechnician, o.TechnicianToken),
+	}
+	mux := http.NewServeMux()
+
+	// Traveler: public (the kiosk's own screen).
+	mux.HandleFunc("GET /{$}", s.page("kiosk.html"))
+	mux.HandleFunc("GET /api/traveler", s.travelerGet)
+	mux.HandleFunc("GET /api/traveler/events", s.travelerEvents)
+	mux.HandleFunc("POST /api/traveler/start", s.travelerCommand("start"))
+	mux.HandleFunc("POST /api/traveler/language", s.travelerCommand("language"))
+	mux.HandleFunc("POST /api/traveler/cancel", s.travelerCommand("cancel"))
+	mux.HandleFunc("POST /api/traveler/finish", s.travelerCommand("finish"))
+
+	// Officer console.
+	mux.HandleFunc("GET /officer", s.consolePage(s.officer, "officer.html"))
+	mux.HandleFunc("POST /api/officer/login", s.login(s.officer))
+	mux.HandleFunc("POST /api/officer/logout", s.logout(s.officer))
+	mux.Handle("GET /api/officer/referrals", s.officer.require(http.HandlerFunc(s.referralsGet)))
+	mux.Handle("GET /api/officer/events", s.officer.require(http.HandlerFunc(s.referralsEvents)))
+	mux.Handle("GET /api/officer/referrals/{id}", s.officer.require(http.HandlerFunc(s.referralGet)))
+	mux.Handle("GET /api/officer/referrals/{id}/photo", s.officer.require(http.HandlerFunc(s.referralPhoto)))
+	mux.Handle("POST /api/officer/referrals/{id}/decision", s.officer.require(http.HandlerFunc(s.referralDecide)))
+
+	// Technician console.
+	mux.HandleFunc("GET /tech", s.consolePage(s.tech, "tech.html"))
+	mux.HandleFunc("POST /api/tech/login", s.login(s.tech))
+	mux.HandleFunc("POST /api/tech/logout", s.logout(s.tech))
+	mux.Handle("GET /api/tech", s.tech.require(http.HandlerFunc(s.techGet)))
+	mux.Handle("GET /api/tech/events", s.tech.require(http.HandlerFunc(s.techEvents)))
+	mux.Handle("GET /api/tech/preview", s.tech.require(http.HandlerFunc(s.techPreview)))
+	mux.Handle("POST /api/tech/sim/present", s.tech.require(http.HandlerFunc(s.simPresent)))
+	mux.Handle("POST /api/tech/sim/card", s.tech.require(http.HandlerFunc(s.simCard)))
+	mux.Handle("POST /api/tech/sim/fault", s.tech.require(http.HandlerFunc(s.simFault)))
+
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.HandlerFunc(s.asset)))
+	return s.guard(mux)
+}
+
+// contentSecurityPolicy allows nothing from outside and no inline script
+// or style: every script is a file under /assets/.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; " +
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// guard sets the security headers on every answer and refuses state
+// changes that do not come from our own pages: a POST must carry a JSON
+// body (which a cross-site form cannot send without a preflight we never
+// answer) and, when the browser says where it comes from, come from here.
+func (s *server) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if !sameOrigin(r) {
+				s.log.Warn("ui: cross-origin request refused", "method", r.Method, "path", r.URL.Path)
+				writeError(w, http.StatusForbidden, "cross-origin request refused")
+				return
+			}
+			if r.Method == http.MethodPost {
+				mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+				if err != nil || mt != "application/json" {
+					writeError(w, http.StatusUnsupportedMediaType, "send a JSON body (Content-Type: application/json)")
+					return
+				}
+				r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin reports whether a state-changing request comes from our own
+// origin, as far as the browser tells (clients other than browsers send
+// neither header and are held by the token).
+func sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || origin == "null" {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// page serves an embedded HTML page.
+func (s *server) page(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.servePage(w, name, http.StatusOK)
+	}
+}
+
+func (s *server) servePage(w http.ResponseWriter, name string, status int) {
+	b, err := fs.ReadFile(assets, name)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "page missing")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// consolePage serves a console to whoever holds its token, and the login
+// form (with 401) to anyone else.
+func (s *server) consolePage(a *auth, name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if !a.configured() {
+			writeError(w, http.StatusServiceUnavailable, a.role.title+" console is not configured (no token)")
+			return
+		}
+		if _, ok := a.check(r); ok {
+			s.servePage(w, name, http.StatusOK)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusUnauthorized)
+		if err := loginPage.Execute(w, a.role); err != nil {
+			s.log.Error("ui: login page", "err", err)
+		}
+	}
+}
+
+// asset serves the embedded files. They hold no data, only code and text.
+func (s *server) asset(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Path
+	if name == "" || strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".html") {
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	http.ServeFileFS(w, r, assets, name)
+}
+
+// readJSON decodes a command body into v; an empty body is an empty object.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "body too large")
+		} else {
+			writeError(w, http.StatusBadRequest, "bad JSON body: "+err.Error())
+		}
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encoding failed")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// apiError is the body of every error answer.
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	b, _ := json.Marshal(apiError{msg})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
