@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
@@ -135,6 +136,48 @@ type Listener struct {
 	// own goroutine).
 	OnEvent func(ev *wire.Event, res AddResult)
 	Now     func() time.Time
+
+	once sync.Once
+	msgs chan Message
+}
+
+func (ln *Listener) init() { ln.once.Do(func() { ln.msgs = make(chan Message, 4096) }) }
+
+// Handle takes one message from any of the listener's topics. Pass it as
+// MQTTOptions.OnMessage so that what a persistent session queued while the
+// listener was away is not lost between connecting and subscribing. Events
+// wait in a queue until Run takes them.
+func (ln *Listener) Handle(m Message) {
+	ln.init()
+	parts := strings.Split(m.Topic(), "/")
+	if len(parts) != 5 || parts[0] != "xpt" || parts[2] != "kiosks" {
+		m.Ack()
+		return
+	}
+	switch parts[4] {
+	case "events":
+		ln.msgs <- m
+	case "state":
+		var st wire.KioskState
+		if json.Unmarshal(m.Payload(), &st) == nil {
+			if st.KioskID == "" {
+				st.KioskID = parts[3]
+			}
+			ln.Ledger.SetState(&st)
+		}
+		m.Ack()
+	case "telemetry":
+		var t wire.Telemetry
+		if json.Unmarshal(m.Payload(), &t) == nil {
+			if t.KioskID == "" {
+				t.KioskID = parts[3]
+			}
+			ln.Ledger.SetTelemetry(&t)
+		}
+		m.Ack()
+	default:
+		m.Ack()
+	}
 }
 
 // Run listens until ctx ends.
@@ -147,33 +190,15 @@ func (ln *Listener) Run(ctx context.Context) error {
 	if now == nil {
 		now = time.Now
 	}
-	msgs := make(chan Message, 4096)
-	if err := ln.Broker.Subscribe(wire.KioskTopic("+", "events"), 1, func(m Message) { msgs <- m }); err != nil {
-		return err
-	}
-	if err := ln.Broker.Subscribe(wire.KioskTopic("+", "state"), 1, func(m Message) {
-		var st wire.KioskState
-		if json.Unmarshal(m.Payload(), &st) == nil {
-			if st.KioskID == "" {
-				st.KioskID = kioskOf(m.Topic())
-			}
-			ln.Ledger.SetState(&st)
+	ln.init()
+	msgs := ln.msgs
+	for _, sub := range []struct {
+		leaf string
+		qos  byte
+	}{{"events", 1}, {"state", 1}, {"telemetry", 0}} {
+		if err := ln.Broker.Subscribe(wire.KioskTopic("+", sub.leaf), sub.qos, ln.Handle); err != nil {
+			return err
 		}
-		m.Ack()
-	}); err != nil {
-		return err
-	}
-	if err := ln.Broker.Subscribe(wire.KioskTopic("+", "telemetry"), 0, func(m Message) {
-		var t wire.Telemetry
-		if json.Unmarshal(m.Payload(), &t) == nil {
-			if t.KioskID == "" {
-				t.KioskID = kioskOf(m.Topic())
-			}
-			ln.Ledger.SetTelemetry(&t)
-		}
-		m.Ack()
-	}); err != nil {
-		return err
 	}
 	var unacked []Message
 	commit := func() {

@@ -32,6 +32,11 @@ type MQTTOptions struct {
 	// (Message.Ack), so that a message can be made durable first.
 	ManualAck bool
 
+	// OnMessage receives messages that match no subscription made through
+	// this client yet: with a persistent session the broker delivers what
+	// it queued right after connecting, before Subscribe is called again.
+	OnMessage func(Message)
+
 	ConnectTimeout time.Duration // 0 = 10 s
 	Window         int           // QoS 1 publishes in flight before Publish waits; 0 = 256
 }
@@ -80,6 +85,10 @@ func Connect(ctx context.Context, o MQTTOptions) (*Client, error) {
 		SetOrderMatters(true).
 		SetResumeSubs(true).
 		SetAutoAckDisabled(o.ManualAck)
+	if o.OnMessage != nil {
+		h := o.OnMessage
+		opts.SetDefaultPublishHandler(func(_ mqtt.Client, m mqtt.Message) { h(m) })
+	}
 	if o.Username != "" {
 		opts.SetUsername(o.Username).SetPassword(o.Password)
 	}

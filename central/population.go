@@ -97,6 +97,7 @@ type popGen struct {
 	travW   *bufio.Writer
 	stats   PopulationStats
 	weights int
+	plain   bool // making a scenario: no random restrictions or second documents
 }
 
 // GeneratePopulation writes records (JSON lines of AuthzRecords) and
@@ -255,15 +256,15 @@ func (g *popGen) newPerson(n nation) *person {
 		if g.rng.IntN(10) < 7 {
 			p.presented = &wire.Card{Tag: p.rec.TrustedTraveler.CardTag}
 		}
-		if g.rng.IntN(20) == 0 {
+		if g.rng.IntN(20) == 0 && !g.plain {
 			p.rec.RequireCard = true
 			p.presented = &wire.Card{Tag: p.rec.TrustedTraveler.CardTag}
 		}
 	}
-	if g.rng.IntN(25) == 0 {
+	if g.rng.IntN(25) == 0 && !g.plain {
 		p.rec.Entries = []string{[]string{wire.DirCAtoUS, wire.DirUStoCA}[g.rng.IntN(2)]}
 	}
-	if n.idCard && g.rng.IntN(4) == 0 { // a second document: the national identity card
+	if n.idCard && g.rng.IntN(4) == 0 && !g.plain { // a second document: the national identity card
 		card := wire.Document{Code: "ID", IssuingState: n.code, Number: g.docNumber(n), ExpiryDate: g.date(g.days(g.between(60, 9*365)))}
 		p.rec.Documents = append(p.rec.Documents, card)
 		if g.rng.IntN(2) == 0 {
@@ -295,6 +296,7 @@ func (g *popGen) letterFor(p *person, doc wire.Document, s Signer) string {
 // traveler makes one traveler of scenario sc and writes it with its records.
 func (g *popGen) traveler(idx int, sc string) error {
 	var p *person
+	g.plain = sc != "ordinary"
 	switch sc {
 	case "admit":
 		p = g.newPerson(g.nationCode("CAN"))

@@ -562,12 +562,14 @@ func runCentralListen(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 			opts.ClientID = "xpt-central-listener"
 		}
 	}
+	ln := &central.Listener{Ledger: ledger, Store: es, Logger: centralLogger(stderr, false)}
+	opts.OnMessage = ln.Handle
 	c, err := central.Connect(ctx, opts)
 	if err != nil {
 		return centralFail(stderr, "listen", err)
 	}
 	defer c.Close()
-	ln := &central.Listener{Broker: c, Ledger: ledger, Store: es, Logger: centralLogger(stderr, false)}
+	ln.Broker = c
 	if !*quiet && !*asJSON {
 		ln.OnEvent = func(ev *wire.Event, res central.AddResult) {
 			tag := ""
