@@ -1,6 +1,207 @@
 package main
 
-var (
-	runSimMRZReader  = notYet("sim mrz-reader")
-	runSimCardReader = notYet("sim card-reader")
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
+
+func runSimMRZReader(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runSimReader(sim.KindMRZ, args, stdin, stdout, stderr)
+}
+
+func runSimCardReader(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runSimReader(sim.KindCard, args, stdin, stdout, stderr)
+}
+
+const simReaderUsage = `Usage: xpt-kiosk sim %[1]s [--profile NAME] [--link PATH] [--control SOCKET] [flags]
+
+Simulates a %[2]s on a new pseudo-terminal. The first line printed on
+standard output is the device path: point the kiosk (or 'xpt-kiosk devices
+read --port PATH') at it, or at the --link symlink, which stays the same
+across disconnect/reconnect. Then type commands on standard input, or send
+them to the --control unix socket (one per line, e.g. with
+'echo present | socat - UNIX-CONNECT:SOCKET'); each gets a one-line reply.
+With --control, the simulator keeps running after standard input ends, until
+Ctrl-C or a client sends "shutdown".
+
+Profiles: %[3]s
+
+%[4]s
+
+Flags:
+`
+
+func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	name, what, profiles, def := "mrz-reader", "passport MRZ reader", "desko, 3m, lines", "desko"
+	if kind == sim.KindCard {
+		name, what, profiles, def = "card-reader", "trusted-traveler card reader", "em4100, uhf-m100, ascii", "em4100"
+	}
+	fs := devFlags("sim "+name, fmt.Sprintf(simReaderUsage, name, what, profiles, sim.Help), stdout, stderr)
+	profile := fs.String("profile", def, "wire `profile` to speak")
+	link := fs.String("link", "", "keep a symlink at `PATH` pointing at the current pty (stable across reconnects)")
+	control := fs.String("control", "", "also take commands on a unix socket at `PATH`")
+	baud := fs.Int("baud", 9600, "pace the bytes like a line at this speed (0: as fast as possible)")
+	docs := fs.String("docs", "", "MRZ: a `file` of documents (2 or 3 lines each, separated by blank lines; # comments); card: a file of tags, one per line")
+	generated := fs.Bool("generated", false, "MRZ: 'present' with no argument presents a newly generated document")
+	faults := fs.String("faults", "", "faults from the start, comma-separated: noise, split, badsum, slow")
+	hold := fs.Duration("hold", time.Second, "card: how long a presented card stays in the field")
+	repeat := fs.Duration("repeat", 100*time.Millisecond, "card: how often em4100/uhf-m100 readers repeat a card in the field")
+	seed := fs.Uint64("seed", 0, "random seed for noise and generated documents (0: from the clock)")
+	verbose := fs.Bool("v", false, "log what the simulator does on standard error")
+	if code, ok := devParse(fs, args, stdout); !ok {
+		return code
+	}
+	if *seed == 0 {
+		*seed = uint64(time.Now().UnixNano())
+	}
+	o := sim.Options{Kind: kind, Profile: strings.ToLower(*profile), Link: *link, Baud: *baud, Hold: *hold, Repeat: *repeat, Seed: *seed}
+	if *verbose {
+		o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if *docs != "" {
+		var err error
+		if kind == sim.KindMRZ {
+			o.Documents, err = readDocuments(*docs)
+		} else {
+			o.Tags, err = readTags(*docs)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk sim %s: --docs %s: %v\n", name, *docs, err)
+			return exitUsage
+		}
+	}
+	rng := rand.New(rand.NewPCG(*seed, *seed^0x9e3779b97f4a7c15))
+	var rngMu sync.Mutex
+	o.Generate = func() ([]string, error) {
+		rngMu.Lock()
+		defer rngMu.Unlock()
+		return mrz.Generate(mrz.RandomFields(rng))
+	}
+	o.PresentGenerated = *generated
+	s, err := sim.New(o)
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk sim %s: %v\n", name, err)
+		if strings.Contains(err.Error(), "ptmx") {
+			fmt.Fprintln(stderr, "  This machine cannot make pseudo-terminals (is /dev/pts mounted?).")
+		}
+		return exitFail
+	}
+	defer s.Close()
+	if *faults != "" {
+		if _, err := s.Exec("fault " + strings.ReplaceAll(*faults, ",", " ")); err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk sim %s: --faults: %v\n", name, err)
+			return exitUsage
+		}
+	}
+	fmt.Fprintln(stdout, s.TTY())
+	fmt.Fprintf(stderr, "%s simulator, profile %s, on %s", what, o.Profile, s.TTY())
+	if *link != "" {
+		fmt.Fprintf(stderr, " (link %s)", *link)
+	}
+	fmt.Fprintln(stderr)
+	section := map[string]string{sim.KindMRZ: "mrzReader", sim.KindCard: "cardReader"}[kind]
+	fmt.Fprintf(stderr, "kiosk configuration: [devices.%s] port = %q, profile = %q, baud = %d\n", section, s.Path(), o.Profile, max(*baud, 9600))
+	ctx, cancel := devSignalContext()
+	defer cancel()
+	var quit <-chan struct{}
+	if *control != "" {
+		c, err := s.ListenControl(*control)
+		if err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk sim %s: %v\n", name, err)
+			return exitFail
+		}
+		defer c.Close()
+		quit = c.Quit()
+		fmt.Fprintf(stderr, "control socket: %s\n", *control)
+	}
+	fmt.Fprintln(stderr, "type 'help' for the commands")
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, stdin, stdout) }()
+	select {
+	case err := <-done:
+		if errors.Is(err, sim.ErrQuit) || *control == "" {
+			return exitOK
+		}
+		// standard input ended: keep serving the control socket
+		select {
+		case <-ctx.Done():
+		case <-quit:
+		}
+	case <-ctx.Done():
+	case <-quit:
+	}
+	return exitOK
+}
+
+// readDocuments reads documents of 2 or 3 lines separated by blank lines;
+// lines starting with # are comments.
+func readDocuments(path string) ([][]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var docs [][]string
+	var cur []string
+	flush := func(line int) error {
+		if len(cur) == 0 {
+			return nil
+		}
+		if len(cur) < 2 || len(cur) > 3 {
+			return fmt.Errorf("the document ending at line %d has %d lines; a document has 2 or 3", line, len(cur))
+		}
+		docs = append(docs, cur)
+		cur = nil
+		return nil
+	}
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		n++
+		l := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(l, "#"):
+		case l == "":
+			if err := flush(n); err != nil {
+				return nil, err
+			}
+		default:
+			cur = append(cur, l)
+		}
+	}
+	if err := flush(n); err != nil {
+		return nil, err
+	}
+	if len(docs) == 0 {
+		return nil, errors.New("no documents in the file")
+	}
+	return docs, sc.Err()
+}
+
+func readTags(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var tags []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			tags = append(tags, l)
+		}
+	}
+	if len(tags) == 0 {
+		return nil, errors.New("no tags in the file")
+	}
+	return tags, nil
+}

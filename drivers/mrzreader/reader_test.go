@@ -234,3 +234,19 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	next[drivers.Fault](t, r2, time.Second)
 	r2.Close()
 }
+
+func Profiles() []string { return mrzreader.Profiles }
+
+func openReaderB(b *testing.B, port, profile string) *mrzreader.Reader {
+	cfg := mrzreader.Config{Config: serialdev.Config{Port: port, Baud: 115200}, FramerOptions: mrzreader.FramerOptions{Profile: profile}}
+	r, err := mrzreader.Open("mrzReader", cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for deadline := time.Now().Add(3 * time.Second); r.Health() != nil; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("not open: %v", r.Health())
+		}
+	}
+	return r
+}

@@ -147,6 +147,9 @@ func (s *Sim) execPresent(args []string, extra Faults) (string, error) {
 	}
 	var lines []string
 	what := ""
+	if len(args) == 0 && s.o.PresentGenerated && s.o.Generate != nil {
+		args = []string{"generated"}
+	}
 	switch {
 	case len(args) == 0:
 		lines = s.NextDocument()

@@ -63,6 +63,9 @@ type Options struct {
 	// Generate, when set, makes a new document for "present generated"
 	// (the kiosk wires the mrz package's generator in).
 	Generate func() ([]string, error)
+	// PresentGenerated makes a plain "present" present a generated
+	// document instead of the next of Documents.
+	PresentGenerated bool
 	// Repeat is how often a card reader repeats a card while it stays in
 	// the field (em4100, uhf-m100; 100 ms by default); Hold how long a card
 	// stays (1 s by default).

@@ -1,0 +1,93 @@
+package mrzreader_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
+)
+
+// latencies presents n documents through a pty paced at 115200 baud and
+// returns, for each, the time from the simulator's write of the frame's last
+// byte to the document delivered by the reader and validated by mrz.Parse.
+func latencies(tb testing.TB, profile string, n int) []time.Duration {
+	s, err := sim.New(sim.Options{Kind: sim.KindMRZ, Profile: profile, Baud: 115200})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer s.Close()
+	r := openReaderTB(tb, s.Path(), profile)
+	defer r.Close()
+	out := make([]time.Duration, 0, n)
+	var res mrz.Result
+	for i := 0; i < n; i++ {
+		doc := sim.Specimens[i%len(sim.Specimens)]
+		last, err := s.PresentDocument(doc, sim.Faults{})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		select {
+		case ev := <-r.Events():
+			d, ok := ev.(drivers.Document)
+			if !ok {
+				tb.Fatalf("event %T", ev)
+			}
+			mrz.ParseInto(&res, d.Lines, mrz.Options{Today: time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)})
+			out = append(out, time.Since(last))
+			if !res.Valid {
+				tb.Fatalf("specimen %d not valid: %v", i, res.Err())
+			}
+		case <-time.After(2 * time.Second):
+			tb.Fatal("no document")
+		}
+	}
+	return out
+}
+
+func openReaderTB(tb testing.TB, port, profile string) drivers.Device {
+	t, ok := tb.(*testing.T)
+	if ok {
+		r := openReader(t, port, profile, 115200)
+		waitOpen(t, r)
+		return r
+	}
+	b := tb.(*testing.B)
+	r := openReaderB(b, port, profile)
+	return r
+}
+
+func median(d []time.Duration) time.Duration {
+	d = slices.Clone(d)
+	slices.Sort(d)
+	return d[len(d)/2]
+}
+
+// TestLatencyBudget: the median time from the reader's last byte to a
+// validated document is at most 5 ms, for every profile. The lines profile
+// ends a document as soon as its lines make a whole MRZ, so it is as fast
+// as the framed ones.
+func TestLatencyBudget(t *testing.T) {
+	for _, p := range Profiles() {
+		lat := latencies(t, p, 21)
+		m := median(lat)
+		t.Logf("%s: median %v, max %v over %d documents", p, m, slices.Max(lat), len(lat))
+		if m > 5*time.Millisecond {
+			t.Errorf("%s: median latency %v, budget 5 ms", p, m)
+		}
+	}
+}
+
+// BenchmarkPTYLatency reports the median last-byte-to-validated-document
+// time through a pseudo-terminal at 115200 baud (metric "median-µs").
+func BenchmarkPTYLatency(b *testing.B) {
+	for _, p := range Profiles() {
+		b.Run(p, func(b *testing.B) {
+			lat := latencies(b, p, b.N)
+			b.ReportMetric(float64(median(lat).Microseconds()), "median-µs")
+			b.ReportMetric(float64(slices.Max(lat).Microseconds()), "max-µs")
+		})
+	}
+}
