@@ -79,6 +79,7 @@ func correct(r *Result) {
 	if n < 2 || n > 3 {
 		return
 	}
+	cleanLines(r)
 	c := &corrector{r: r}
 	for i, s := range r.Lines {
 		if len(s) != len(r.Lines[0]) || len(s) > 44 {
@@ -411,6 +412,54 @@ func (c *corrector) longNumber() guidedField {
 		b, _, _ := sumFrom(t, sum, (w+1)%3)
 		return ok1 && ok2 && (byte('0'+a%10) == cd || byte('0'+b%10) == cd)
 	})
+}
+
+// cleanLines makes the OCR clean-ups that need no guess: spaces inside a
+// line are dropped, lower case becomes upper case, and a line a few
+// fillers short of its neighbour's length is padded with fillers.
+func cleanLines(r *Result) {
+	max := 0
+	for i, s := range r.Lines {
+		need := false
+		for j := 0; j < len(s); j++ {
+			if c := s[j]; c == ' ' || c >= 'a' && c <= 'z' {
+				need = true
+				break
+			}
+		}
+		if need {
+			b := make([]byte, 0, len(s))
+			spaces := false
+			for j := 0; j < len(s); j++ {
+				c := s[j]
+				switch {
+				case c == ' ':
+					spaces = true
+					continue
+				case c >= 'a' && c <= 'z':
+					r.Corrections = append(r.Corrections, Correction{Line: i + 1, Col: len(b) + 1, From: c, To: c - 'a' + 'A'})
+					c -= 'a' - 'A'
+				}
+				b = append(b, c)
+			}
+			if spaces {
+				r.addWarning("lines", CodeCleaned, i+1, 0, "spaces inside the line were removed")
+			}
+			r.lineBuf[i] = string(b)
+		}
+		if len(r.lineBuf[i]) > max {
+			max = len(r.lineBuf[i])
+		}
+	}
+	if !(len(r.Lines) == 3 && max == 30) && !(len(r.Lines) == 2 && (max == 36 || max == 44)) {
+		return
+	}
+	for i, s := range r.Lines {
+		if d := max - len(s); d > 0 && d <= 6 {
+			r.lineBuf[i] = s + "<<<<<<"[:d]
+			r.addWarning("lines", CodeCleaned, i+1, len(s)+1, fmt.Sprintf("line %d was %d character(s) short and was padded with fillers", i+1, d))
+		}
+	}
 }
 
 func sortCorrections(cs []Correction) {

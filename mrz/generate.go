@@ -47,12 +47,26 @@ func Generate(f Fields) ([]string, error) {
 	}
 	put := func(s span, v string) { copy(buf[s.line][s.start:s.end], v) }
 
+	if format == FrenchID {
+		if f.DocumentCode == "" {
+			f.DocumentCode = "ID"
+		}
+		if f.IssuingState == "" {
+			f.IssuingState = "FRA"
+		}
+		if f.DocumentCode != "ID" || f.IssuingState != "FRA" {
+			return nil, genErr("documentCode", "the French national ID layout is for code ID issued by FRA")
+		}
+	}
 	code, err := clean("documentCode", f.DocumentCode, 2, true)
 	if err != nil {
 		return nil, err
 	}
 	if code == "" {
 		return nil, genErr("documentCode", "required")
+	}
+	if !codeFits(format, (code + "<")[:2]) {
+		return nil, genErr("documentCode", "%q does not fit %s (%s)", code, format, allowedCodes(format))
 	}
 	put(l.code, code)
 	state, err := clean("issuingState", f.IssuingState, 3, true)
@@ -71,6 +85,9 @@ func Generate(f Fields) ([]string, error) {
 	number, err := clean("documentNumber", f.DocumentNumber, 0, false)
 	if err != nil {
 		return nil, err
+	}
+	if strings.Contains(number, "<") {
+		return nil, genErr("documentNumber", "%q holds a filler, space or hyphen", f.DocumentNumber)
 	}
 	opt, err := clean("optionalData", f.OptionalData, 0, false)
 	if err != nil {
@@ -148,15 +165,11 @@ func Generate(f Fields) ([]string, error) {
 		return nil, err
 	}
 	sur, giv = collapseFillers(sur), collapseFillers(giv)
+	if sur == "" && giv == "" {
+		return nil, genErr("surname", "a name is required")
+	}
 	if l.name.ok() {
-		name := sur
-		if giv != "" {
-			name += "<<" + giv
-		}
-		if len(name) > l.name.n() {
-			name = name[:l.name.n()]
-		}
-		put(l.name, name)
+		put(l.name, fitName(sur, giv, l.name.n()))
 	} else {
 		if len(sur) > l.surname.n() {
 			sur = sur[:l.surname.n()]
@@ -181,6 +194,25 @@ func Generate(f Fields) ([]string, error) {
 }
 
 func (s span) ofBytes(b [][]byte) []byte { return b[s.line][s.start:s.end] }
+
+// fitName joins the identifiers and truncates them to n characters the
+// ICAO way: the secondary identifier loses characters first (keeping at
+// least one), then the primary identifier.
+func fitName(sur, giv string, n int) string {
+	if giv == "" {
+		if len(sur) > n {
+			sur = sur[:n]
+		}
+		return sur
+	}
+	if len(sur)+2+len(giv) <= n {
+		return sur + "<<" + giv
+	}
+	if len(sur)+3 <= n {
+		return sur + "<<" + giv[:n-len(sur)-2]
+	}
+	return sur[:n-3] + "<<" + giv[:1]
+}
 
 // collapseFillers trims fillers and makes every run of them one filler,
 // so that a name's parts never read as the << separator.

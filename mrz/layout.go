@@ -122,8 +122,7 @@ func detect(lines []string) *layout {
 // rather than the French national layout (France issues both shapes' codes).
 func td2Checks(lines []string) bool {
 	l := layouts[TD2]
-	return checkDigitOK(l.number.of(lines), l.numberCD.of(lines)[0]) &&
-		checkDigitOK(l.birth.of(lines), l.birthCD.of(lines)[0]) &&
+	return checkDigitOK(l.birth.of(lines), l.birthCD.of(lines)[0]) &&
 		checkDigitOK(l.expiry.of(lines), l.expiryCD.of(lines)[0]) &&
 		compositeOK(l, lines)
 }

@@ -104,7 +104,8 @@ const (
 	CodeTruncated    Code = "name_truncated" // name fills its field (warning)
 	CodeExpired      Code = "expired"        // expiry date before Today (warning)
 	CodeAmbiguous    Code = "ambiguous_correction"
-	CodeFiller       Code = "filler" // a filler where ICAO wants data, or data where it wants a filler
+	CodeFiller       Code = "filler"  // a filler where ICAO wants data, or data where it wants a filler
+	CodeCleaned      Code = "cleaned" // OCR clean-up: spaces removed or a short line padded (warning)
 )
 
 // Error is one problem found in a zone. Line and Col are 1-based and point

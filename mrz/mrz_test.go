@@ -1,22 +1,225 @@
 package mrz
 
 import (
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
 
 var today = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 
+var specimenTD3 = []string{
+	"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+	"L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+}
+
+func date(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+
 func TestSpecimenTD3(t *testing.T) {
-	r := Parse([]string{
-		"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-		"L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-	}, Options{Today: today})
-	if !r.Valid || r.Format != TD3 {
+	r := Parse(specimenTD3, Options{Today: today})
+	if !r.Valid || r.Format != TD3 || r.Err() != nil {
 		t.Fatalf("valid %v format %v errors %v", r.Valid, r.Format, r.Errors)
 	}
-	if r.Surname != "ERIKSSON" || r.GivenNames != "ANNA MARIA" || r.DocumentNumber != "L898902C3" ||
-		r.BirthDate != time.Date(1974, 8, 12, 0, 0, 0, 0, time.UTC) || r.OptionalData != "ZE184226B" {
-		t.Fatalf("fields %+v", r.Fields)
+	want := Fields{Format: TD3, DocumentCode: "P", IssuingState: "UTO", Nationality: "UTO",
+		DocumentNumber: "L898902C3", Surname: "ERIKSSON", GivenNames: "ANNA MARIA", Sex: "F",
+		BirthDate: date(1974, 8, 12), ExpiryDate: date(2012, 4, 15), OptionalData: "ZE184226B"}
+	if r.Fields != want {
+		t.Fatalf("fields\n got %+v\nwant %+v", r.Fields, want)
+	}
+}
+
+func TestCheckDigit(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want byte
+	}{{"L898902C3", '6'}, {"740812", '2'}, {"120415", '9'}, {"ZE184226B<<<<<", '1'}, {"<<<<<<", '0'}, {"", '0'}, {"D23145890", '7'}} {
+		if d, ok := CheckDigit(c.in); !ok || d != c.want {
+			t.Errorf("CheckDigit(%q) = %c %v, want %c", c.in, d, ok, c.want)
+		}
+	}
+	if _, ok := CheckDigit("AB*"); ok {
+		t.Error("CheckDigit accepted *")
+	}
+}
+
+func TestKnownState(t *testing.T) {
+	for _, s := range []string{"D", "D<<", "UTO", "XXA", "XXB", "XXC", "XXX", "EUE", "UNO", "GBR", "FRA", "RKS"} {
+		if !KnownState(s) {
+			t.Errorf("KnownState(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"", "QQQ", "DE", "ABCD", "utO", "<<<", "1AB"} {
+		if KnownState(s) {
+			t.Errorf("KnownState(%q) = true", s)
+		}
+	}
+}
+
+func TestTransliterate(t *testing.T) {
+	for in, want := range map[string]string{
+		"Éloïse":           "ELOISE",
+		"Müller":           "MUELLER",
+		"Straße":           "STRASSE",
+		"Øster-Gård":       "OESTER<GAARD",
+		"O'Neill":          "ONEILL",
+		"Łukasz Żółć":      "LUKASZ<ZOLC",
+		"Ærøskøbing":       "AEROESKOEBING",
+		"Þór":              "THOR",
+		"Ĳsselmeer":        "IJSSELMEER",
+		"Щукин":            "SHCHUKIN",
+		"anna maria":       "ANNA<MARIA",
+		"Ştefan Ţiriac":    "STEFAN<TIRIAC",
+		"Nuñez Çelik":      "NUNEZ<CELIK",
+		"José-María Ávila": "JOSE<MARIA<AVILA",
+	} {
+		got, err := Transliterate(in)
+		if err != nil || got != want {
+			t.Errorf("Transliterate(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := Transliterate("李"); err == nil {
+		t.Error("Transliterate(李) did not fail")
+	}
+}
+
+func TestGenerateSpecimen(t *testing.T) {
+	lines, err := Generate(Fields{DocumentCode: "P", IssuingState: "UTO", Nationality: "UTO",
+		DocumentNumber: "L898902C3", Surname: "Eriksson", GivenNames: "Anna María", Sex: "F",
+		BirthDate: date(1974, 8, 12), ExpiryDate: date(2012, 4, 15), OptionalData: "ZE184226B"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(lines, "\n") != strings.Join(specimenTD3, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(specimenTD3, "\n"))
+	}
+	td1, err := Generate(Fields{Format: TD1, DocumentCode: "I", IssuingState: "UTO", Nationality: "UTO",
+		DocumentNumber: "D23145890", Surname: "ERIKSSON", GivenNames: "ANNA MARIA", Sex: "F",
+		BirthDate: date(1974, 8, 12), ExpiryDate: date(2012, 4, 15)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"}
+	if strings.Join(td1, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got %q want %q", td1, want)
+	}
+}
+
+func TestGenerateErrors(t *testing.T) {
+	base := Fields{Format: TD3, DocumentCode: "P", IssuingState: "UTO", Nationality: "UTO", DocumentNumber: "X1", Surname: "A"}
+	for name, mod := range map[string]func(*Fields){
+		"number too long for TD3": func(f *Fields) { f.DocumentNumber = "1234567890" },
+		"no number":               func(f *Fields) { f.DocumentNumber = "" },
+		"no code":                 func(f *Fields) { f.DocumentCode = "" },
+		"digit in state":          func(f *Fields) { f.IssuingState = "U1O" },
+		"state too long":          func(f *Fields) { f.IssuingState = "UTOP" },
+		"bad sex":                 func(f *Fields) { f.Sex = "Q" },
+		"han name":                func(f *Fields) { f.Surname = "李" },
+		"optional too long":       func(f *Fields) { f.OptionalData = "123456789012345" },
+		"optional2 on TD3":        func(f *Fields) { f.OptionalData2 = "X" },
+		"bad format":              func(f *Fields) { f.Format = 42 },
+	} {
+		f := base
+		mod(&f)
+		_, err := Generate(f)
+		var ge *GenerateError
+		if !errors.As(err, &ge) {
+			t.Errorf("%s: err %v, want a *GenerateError", name, err)
+		}
+	}
+}
+
+// normalized is what parsing a generated zone should give back.
+func normalized(f Fields) Fields {
+	tr := func(s string) string {
+		t, _ := Transliterate(s)
+		return strings.Join(strings.FieldsFunc(t, func(r rune) bool { return r == '<' }), " ")
+	}
+	f.Surname, f.GivenNames = tr(f.Surname), tr(f.GivenNames)
+	if f.Sex == "" {
+		f.Sex = "X"
+	}
+	if f.Format == FrenchID {
+		f.Nationality = "FRA"
+	}
+	f.OptionalData = strings.Trim(f.OptionalData, "<")
+	f.OptionalData2 = strings.Trim(f.OptionalData2, "<")
+	return f
+}
+
+func TestRoundTripRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var r Result
+	for i := 0; i < 5000; i++ {
+		f := RandomFields(rng)
+		lines, err := Generate(f)
+		if err != nil {
+			t.Fatalf("Generate(%+v): %v", f, err)
+		}
+		ParseInto(&r, lines, Options{Today: today})
+		if !r.Valid {
+			t.Fatalf("%q: errors %v", lines, r.Errors)
+		}
+		if want := normalized(f); r.Fields != want {
+			t.Fatalf("%q\n got %+v\nwant %+v", lines, r.Fields, want)
+		}
+	}
+}
+
+func TestParseIntoKeepsEarlierStrings(t *testing.T) {
+	var r Result
+	ParseInto(&r, specimenTD3, Options{Today: today})
+	given := r.GivenNames
+	ParseInto(&r, []string{"I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "SMITH<<JOHN<ALBERT<<<<<<<<<<<<"}, Options{Today: today})
+	if given != "ANNA MARIA" || r.GivenNames != "JOHN ALBERT" {
+		t.Fatalf("given names %q then %q", given, r.GivenNames)
+	}
+}
+
+func TestErrorsCarryPositions(t *testing.T) {
+	bad := []string{specimenTD3[0], "L898902C37UTO7408122F1204159ZE184226B<<<<<10"}
+	r := Parse(bad, Options{Today: today})
+	if r.Valid || len(r.Errors) == 0 {
+		t.Fatal("altered check digit accepted")
+	}
+	e := r.Errors[0]
+	if e.Field != "documentNumber" || e.Code != CodeCheckDigit || e.Line != 2 || e.Col != 10 {
+		t.Fatalf("first error %+v", e)
+	}
+	var err *Error
+	if !errors.As(r.Err(), &err) || !strings.Contains(err.Error(), "line 2 column 10") {
+		t.Fatalf("Err() = %v", r.Err())
+	}
+}
+
+func TestJSONAlwaysValid(t *testing.T) {
+	for _, lines := range [][]string{
+		{"P<UTO\"ERIK\\SSON\x00<<ANNA\u2028<<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"},
+		{"\xff\xfe", "x"},
+		nil,
+	} {
+		b, _ := Parse(lines, Options{Today: today}).MarshalJSON()
+		if !json.Valid(b) {
+			t.Errorf("invalid JSON for %q: %s", lines, b)
+		}
+	}
+}
+
+func TestStrictMakesUnknownStatesErrors(t *testing.T) {
+	lines := []string{"P<QQQERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"}
+	if r := Parse(lines, Options{Today: today}); !r.Valid || len(r.Warnings) == 0 {
+		t.Fatalf("lenient: valid %v warnings %v", r.Valid, r.Warnings)
+	}
+	if r := Parse(lines, Options{Today: today, Strict: true}); r.Valid {
+		t.Fatal("strict accepted QQQ")
+	}
+}
+
+func TestDefaultTodayIsNow(t *testing.T) {
+	r := Parse(specimenTD3, Options{})
+	if !r.Valid || r.BirthDate != date(1974, 8, 12) {
+		t.Fatalf("%v %v", r.Valid, r.BirthDate)
 	}
 }

@@ -36,8 +36,8 @@ func (r *Result) parseSplitName(ss, gs span) {
 	r.checkNameChars("surname", ss, sur)
 	r.checkNameChars("givenNames", gs, giv)
 	r.Surname, r.GivenNames = spaced(trimFillers(sur), trimFillers(giv))
-	if r.Surname == "" {
-		r.errAt("surname", CodeName, ss, "the surname field is empty")
+	if r.Surname == "" && r.GivenNames == "" {
+		r.errAt("surname", CodeName, ss, "both name fields are empty")
 	}
 }
 

@@ -133,7 +133,9 @@ func parseInto(r *Result, lines []string, opts *Options) {
 		return
 	}
 	r.Format = l.format
-	r.parseFields(l, today, opts.Strict)
+	var ref refDate
+	ref.y, ref.m, ref.d = today.Date()
+	r.parseFields(l, &ref, opts.Strict)
 	r.Valid = len(r.Errors) == 0
 }
 
@@ -153,7 +155,14 @@ func shapeMessage(lines []string) string {
 	return b.String()
 }
 
-func (r *Result) parseFields(l *layout, today time.Time, strict bool) {
+// refDate is Options.Today split once per parse.
+type refDate struct {
+	y int
+	m time.Month
+	d int
+}
+
+func (r *Result) parseFields(l *layout, today *refDate, strict bool) {
 	lines := r.Lines
 	// Characters outside the MRZ set: one error per line, at the first.
 	for i, s := range lines {
@@ -223,24 +232,33 @@ func checkMessage(what string, found, want byte) string {
 func (r *Result) parseDocumentCode(l *layout) {
 	raw := l.code.of(r.Lines)
 	r.DocumentCode = trimRightFillers(raw)
-	c0, c1 := raw[0], raw[1]
-	ok := isLetter(c0) && (isLetter(c1) || c1 == '<')
-	if ok {
-		switch l.format {
-		case TD3:
-			ok = c0 == 'P'
-		case MRVA, MRVB:
-			ok = c0 == 'V'
-		case TD1, TD2:
-			ok = c0 == 'I' || c0 == 'A' || c0 == 'C' || (l.format == TD2 && c0 == 'P')
-		case FrenchID:
-			ok = raw == "ID"
-		}
-	}
-	if !ok {
+	if !codeFits(l.format, raw) {
 		r.errAt("documentCode", CodeDocumentCode, l.code,
 			fmt.Sprintf("document code %q does not fit %s (%s)", raw, l.format, allowedCodes(l.format)))
 	}
+}
+
+// codeFits reports whether a 2-character document code suits the format:
+// P for passports, V for visas, A, C or I for TD1 and TD2 (and P, which
+// some TD2 passports use), ID for the French card.
+func codeFits(f Format, raw string) bool {
+	c0, c1 := raw[0], raw[1]
+	if !isLetter(c0) || !(isLetter(c1) || c1 == '<') {
+		return false
+	}
+	switch f {
+	case TD3:
+		return c0 == 'P'
+	case MRVA, MRVB:
+		return c0 == 'V'
+	case TD1:
+		return c0 == 'I' || c0 == 'A' || c0 == 'C'
+	case TD2:
+		return c0 == 'I' || c0 == 'A' || c0 == 'C' || c0 == 'P'
+	case FrenchID:
+		return raw == "ID"
+	}
+	return false
 }
 
 func allowedCodes(f Format) string {
@@ -398,7 +416,7 @@ func dateBefore(y1, m1, d1, y2, m2, d2 int) bool {
 
 // parseDate reads YYMMDD and its check digit. Birth dates are never in the
 // future; expiry dates fall within [today-69y, today+30y].
-func (r *Result) parseDate(field string, s, cdSpan span, today time.Time, birth bool) time.Time {
+func (r *Result) parseDate(field string, s, cdSpan span, today *refDate, birth bool) time.Time {
 	raw := s.of(r.Lines)
 	cd := cdSpan.of(r.Lines)[0]
 	name := "date of birth"
@@ -433,7 +451,7 @@ func (r *Result) parseDate(field string, s, cdSpan span, today time.Time, birth 
 		return time.Time{}
 	}
 	yy, mm, dd := v[0]*10+v[1], v[2]*10+v[3], v[4]*10+v[5]
-	ty, tm, td := today.Date()
+	ty, tm, td := today.y, today.m, today.d
 	var year int
 	if birth {
 		year = ty - ((ty-yy)%100+100)%100

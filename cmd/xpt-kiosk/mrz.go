@@ -325,8 +325,9 @@ func runMrzGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 		return exitUsage
 	}
 	if *jsonl {
-		b, _ := json.Marshal(lines)
-		fmt.Fprintf(stdout, "%s\n", b)
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false) // keep < as <
+		enc.Encode(lines)
 		return exitOK
 	}
 	for _, l := range lines {
