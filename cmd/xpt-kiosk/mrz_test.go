@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+const specimen = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10\n"
+
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := dispatch(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestMrzParseOne(t *testing.T) {
+	code, out, _ := run(t, specimen, "mrz", "parse", "--today", "2026-11-26")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"format", "valid", "documentCode", "issuingState", "documentNumber", "nationality",
+		"birthDate", "expiryDate", "sex", "surname", "givenNames", "optionalData", "errors", "warnings", "corrections"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("field %q missing", k)
+		}
+	}
+	if r["format"] != "TD3" || r["valid"] != true || r["givenNames"] != "ANNA MARIA" || r["birthDate"] != "1974-08-12" {
+		t.Errorf("result %v", r)
+	}
+}
+
+func TestMrzParseInvalidAndUsage(t *testing.T) {
+	bad := strings.Replace(specimen, "L898902C36", "L898902C37", 1)
+	if code, _, _ := run(t, bad, "mrz", "parse", "--today", "2026-11-26"); code != exitFail {
+		t.Errorf("invalid document: exit %d, want %d", code, exitFail)
+	}
+	if code, _, _ := run(t, "", "mrz", "parse"); code != exitFail {
+		t.Errorf("empty input: exit %d, want %d", code, exitFail)
+	}
+	for _, args := range [][]string{
+		{"mrz", "parse", "--no-such-flag"},
+		{"mrz", "parse", "--today", "26/11/2026"},
+		{"mrz", "parse", "extra"},
+		{"mrz", "frobnicate"},
+		{"mrz"},
+		{"mrz", "generate", "--birth", "yesterday"},
+		{"mrz", "generate", "--format", "TD9"},
+		{"mrz", "generate", "--number", ""},
+	} {
+		if code, _, errs := run(t, "", args...); code != exitUsage || errs == "" {
+			t.Errorf("%v: exit %d, stderr %q; want %d and a message", args, code, errs, exitUsage)
+		}
+	}
+}
+
+func TestMrzHelp(t *testing.T) {
+	for _, args := range [][]string{{"mrz", "--help"}, {"mrz", "parse", "--help"}, {"mrz", "generate", "-h"}, {"mrz", "read", "--help"}} {
+		if code, out, _ := run(t, "", args...); code != exitOK || out == "" {
+			t.Errorf("%v: exit %d, stdout %q", args, code, out)
+		}
+	}
+	if code, _, _ := run(t, "", "mrz", "read"); code != exitUsage {
+		t.Errorf("mrz read: exit %d, want %d (not available yet)", code, exitUsage)
+	}
+}
+
+func TestMrzParseJSONL(t *testing.T) {
+	in := strings.Join([]string{
+		`["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<","L898902C36UTO7408122F1204159ZE184226B<<<<<10"]`,
+		`not json at all`,
+		``,
+		`["TOO SHORT"]`,
+		` [ "I<UTOD231458907<<<<<<<<<<<<<<<" , "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<" ] `,
+		`["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<","L898902C36UTO7408122F1204159ZE184226B\u003c\u003c\u003c\u003c\u003c10"]`,
+		`[]`,
+		`["a",]`,
+		`["unterminated`,
+	}, "\n") // no final newline: the last line still counts
+	code, out, errs := run(t, in, "mrz", "parse", "--jsonl", "--today", "2026-11-26")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	want := []bool{true, false, false, false, true, true, false, false, false}
+	if len(lines) != len(want) {
+		t.Fatalf("%d results for %d lines:\n%s", len(lines), len(want), out)
+	}
+	for i, l := range lines {
+		var r struct {
+			Valid  bool
+			Errors []struct{ Code string }
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("line %d: %v: %s", i+1, err, l)
+		}
+		if r.Valid != want[i] {
+			t.Errorf("line %d: valid %v, want %v", i+1, r.Valid, want[i])
+		}
+	}
+}
+
+func TestMrzGenerateThenParse(t *testing.T) {
+	code, out, errs := run(t, "", "mrz", "generate", "--code", "P", "--state", "D", "--number", "C01X0006H",
+		"--surname", "Müller", "--given", "Zoë", "--sex", "F", "--birth", "1964-08-12", "--expiry", "2030-10-31")
+	if code != exitOK {
+		t.Fatalf("generate: exit %d: %s", code, errs)
+	}
+	code, out, _ = run(t, out, "mrz", "parse", "--today", "2026-11-26")
+	if code != exitOK || !strings.Contains(out, `"surname":"MUELLER"`) || !strings.Contains(out, `"issuingState":"D"`) {
+		t.Fatalf("parse: exit %d: %s", code, out)
+	}
+	code, out, _ = run(t, "", "mrz", "generate", "--random", "50", "--seed", "7")
+	if code != exitOK || strings.Count(out, "\n") != 50 {
+		t.Fatalf("random: exit %d, %d lines", code, strings.Count(out, "\n"))
+	}
+	code, res, _ := run(t, out, "mrz", "parse", "--jsonl", "--today", "2026-11-26")
+	if code != exitOK || strings.Count(res, `"valid":true`) != 50 {
+		t.Fatalf("random documents do not all parse valid:\n%s", res)
+	}
+}
