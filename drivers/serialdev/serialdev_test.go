@@ -114,11 +114,15 @@ type handler struct {
 	reset int
 }
 
-func (h *handler) Bytes(p []byte, _ time.Time) { h.mu.Lock(); h.bytes = append(h.bytes, p...); h.mu.Unlock() }
-func (h *handler) Deadline() time.Time         { return time.Time{} }
-func (h *handler) Expire(time.Time)            {}
-func (h *handler) Reset()                      { h.mu.Lock(); h.reset++; h.mu.Unlock() }
-func (h *handler) got() string                 { h.mu.Lock(); defer h.mu.Unlock(); return string(h.bytes) }
+func (h *handler) Bytes(p []byte, _ time.Time) {
+	h.mu.Lock()
+	h.bytes = append(h.bytes, p...)
+	h.mu.Unlock()
+}
+func (h *handler) Deadline() time.Time { return time.Time{} }
+func (h *handler) Expire(time.Time)    {}
+func (h *handler) Reset()              { h.mu.Lock(); h.reset++; h.mu.Unlock() }
+func (h *handler) got() string         { h.mu.Lock(); defer h.mu.Unlock(); return string(h.bytes) }
 
 // TestDeviceOverPipe runs a device on in-memory pipes: the transport is
 // injected, and an opener that fails for a while is a fault with a code,
