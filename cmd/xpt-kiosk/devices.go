@@ -159,7 +159,7 @@ func runDevicesList(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		video = []devVideo{}
 	}
 	if *asJSON {
-		b, _ := json.MarshalIndent(map[string]any{"serialPorts": ports, "devVideos": video}, "", "  ")
+		b, _ := json.MarshalIndent(map[string]any{"serialPorts": ports, "videoDevices": video}, "", "  ")
 		fmt.Fprintln(stdout, string(b))
 		return exitOK
 	}
