@@ -21,6 +21,24 @@ import (
 // that); where the two disagree, one of them is wrong and the spec decides.
 func Expect(t *Traveler, cands []wire.AuthzRecord, direction string, today time.Time, ring *wire.KeyRing) (Expectation, *wire.AuthzRecord) {
 	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	return expect(t, cands, direction, day, verifyLetter(t, ring, day))
+}
+
+// letterCheck is a letter verified once (signature and date).
+type letterCheck struct {
+	l   *wire.Letter
+	err error
+}
+
+func verifyLetter(t *Traveler, ring *wire.KeyRing, day time.Time) letterCheck {
+	if t.Letter == "" {
+		return letterCheck{}
+	}
+	l, err := ring.VerifyLetter(t.Letter, day)
+	return letterCheck{l, err}
+}
+
+func expect(t *Traveler, cands []wire.AuthzRecord, direction string, day time.Time, lc letterCheck) (Expectation, *wire.AuthzRecord) {
 	ds := day.Format(wire.DateFormat)
 	if len(t.MRZ) == 0 {
 		return refer(wire.ReasonMRZUnreadable), nil
@@ -34,7 +52,7 @@ func Expect(t *Traveler, cands []wire.AuthzRecord, direction string, today time.
 	}
 	if len(cands) == 0 {
 		rs := append(base, wire.ReasonNotAuthorized)
-		if t.Letter != "" && !letterOK(t, nil, ring, day) {
+		if t.Letter != "" && !letterOK(t, nil, lc) {
 			rs = append(rs, wire.ReasonPreapprovalInvalid)
 		}
 		return refer(rs...), nil
@@ -45,7 +63,7 @@ func Expect(t *Traveler, cands []wire.AuthzRecord, direction string, today time.
 		r := &cands[i]
 		rs := slices.Clone(base)
 		rs = append(rs, recordReasons(t, r, direction, ds)...)
-		if t.Letter != "" && !letterOK(t, r, ring, day) {
+		if t.Letter != "" && !letterOK(t, r, lc) {
 			rs = append(rs, wire.ReasonPreapprovalInvalid)
 		}
 		if bestRec == nil || len(rs) < len(best) {
@@ -96,9 +114,9 @@ func recordReasons(t *Traveler, r *wire.AuthzRecord, direction, today string) []
 	return rs
 }
 
-func letterOK(t *Traveler, r *wire.AuthzRecord, ring *wire.KeyRing, day time.Time) bool {
-	l, err := ring.VerifyLetter(t.Letter, day)
-	if err != nil {
+func letterOK(t *Traveler, r *wire.AuthzRecord, lc letterCheck) bool {
+	l := lc.l
+	if lc.err != nil || l == nil {
 		return false
 	}
 	if l.Document.IssuingState != t.Document.IssuingState || l.Document.Number != t.Document.Number {

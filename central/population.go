@@ -535,8 +535,9 @@ func (g *popGen) write(idx int, sc string, p *person) error {
 		}
 	}
 	t.Expect = map[string]Expectation{}
+	lc := verifyLetter(&t, g.ring, g.today)
 	for _, dir := range []string{wire.DirCAtoUS, wire.DirUStoCA} {
-		e, rec := Expect(&t, cands, dir, g.today, g.ring)
+		e, rec := expect(&t, cands, dir, g.today, lc)
 		t.Expect[dir] = e
 		if dir == wire.DirCAtoUS {
 			if rec != nil {

@@ -198,7 +198,9 @@ func Publish(ctx context.Context, st *Store, signer Signer, r io.Reader, sink Si
 			}
 		}
 		if sink != nil {
-			if err := sink.Publish(wire.TopicAuthzHead, 1, true, env); err != nil {
+			// Test traffic goes out live but not retained, so that the
+			// broker keeps the genuine head for kiosks that connect later.
+			if err := sink.Publish(wire.TopicAuthzHead, 1, keep, env); err != nil {
 				return res, fmt.Errorf("publish head: %w", err)
 			}
 		}

@@ -133,6 +133,9 @@ func TestPublishTestInjections(t *testing.T) {
 		if _, _, err := kr.Open(m.payload); wire.RejectCode(err) != wire.RejectSignature {
 			t.Fatalf("forged message on %s: %v", m.topic, err)
 		}
+		if m.retained {
+			t.Fatalf("forged message retained on %s", m.topic)
+		}
 	}
 	if st.State().Seq != 2 {
 		t.Fatalf("forged run moved the state to %d", st.State().Seq)

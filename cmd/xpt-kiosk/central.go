@@ -30,6 +30,8 @@ var centralCommands = map[string]command{
 	"command":    {"send a signed command to one kiosk (or replay a captured one)", runCentralCommand},
 	"decide":     {"officer console stand-in: publish an officer decision on a referral", runCentralDecide},
 	"listen":     {"receive, store and check every kiosk's events, state and telemetry", runCentralListen},
+	"probe":      {"act as a kiosk once: read the head, send a SyncRequest, verify what comes back", runCentralProbe},
+	"emit":       {"test: publish synthetic kiosk events (with gaps, duplicates, disorder) for listen", runCentralEmit},
 }
 
 func runCentral(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -623,5 +625,178 @@ func runCentralListen(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 	if !rep.OK {
 		return exitFail
 	}
+	return exitOK
+}
+
+func runCentralProbe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := centralFlagSet("probe", stderr, "--broker URL --trust FILE.pub [--key-id ID] [--kiosk ID] [--from SEQ] [--wait 2s]")
+	bf := centralAddBrokerFlags(fs)
+	trust := fs.String("trust", "", "public key file (central keygen's .pub) the probe trusts")
+	keyID := fs.String("key-id", "", "key ID of that key (default: the file name without .pub)")
+	kiosk := fs.String("kiosk", "probe-kiosk", "kiosk ID to ask as")
+	from := fs.Uint64("from", 0, "fromSeq of the SyncRequest (0 = everything)")
+	wait := fs.Duration("wait", 2*time.Second, "stop after this long without a message")
+	noSync := fs.Bool("no-sync", false, "send no SyncRequest: only watch the head and the broadcast batches")
+	if code, ok := centralParse(fs, args, stdout); !ok {
+		return code
+	}
+	if bf.url == "" || *trust == "" {
+		fmt.Fprintln(stderr, "xpt-kiosk central probe: --broker and --trust are required")
+		return exitUsage
+	}
+	pubText, err := os.ReadFile(*trust)
+	if err != nil {
+		return centralFail(stderr, "probe", err)
+	}
+	id := *keyID
+	if id == "" {
+		id = strings.TrimSuffix(filepath.Base(*trust), filepath.Ext(*trust))
+	}
+	ring, err := wire.NewKeyRing(map[string]string{id: string(pubText)})
+	if err != nil {
+		return centralFail(stderr, "probe", err)
+	}
+	ctx, cancel := centralSignalContext()
+	defer cancel()
+	c, err := bf.connect(ctx, "probe")
+	if err != nil {
+		return centralFail(stderr, "probe", err)
+	}
+	defer c.Close()
+	got := make(chan central.Message, 1024)
+	for _, topic := range []string{wire.TopicAuthzHead, wire.TopicAuthzBatches, wire.KioskTopic(*kiosk, "authz")} {
+		if err := c.Subscribe(topic, 1, func(m central.Message) { got <- m }); err != nil {
+			return centralFail(stderr, "probe", err)
+		}
+	}
+	if !*noSync {
+		req, _ := json.Marshal(wire.SyncRequest{KioskID: *kiosk, FromSeq: *from})
+		if err := c.Publish(wire.KioskTopic(*kiosk, "sync"), 1, false, req); err != nil {
+			return centralFail(stderr, "probe", err)
+		}
+		fmt.Fprintf(stdout, "sent %s to %s\n", req, wire.KioskTopic(*kiosk, "sync"))
+	}
+	bad, batches, records := 0, 0, 0
+	var last uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return exitOK
+		case <-time.After(*wait):
+			fmt.Fprintf(stdout, "%d batches (%d records), last seq %d, %d rejected\n", batches, records, last, bad)
+			if bad > 0 {
+				return exitFail
+			}
+			return exitOK
+		case m := <-got:
+			if m.Topic() == wire.TopicAuthzHead {
+				var h wire.AuthzHead
+				if _, err := ring.OpenInto(m.Payload(), &h); err != nil {
+					bad++
+					fmt.Fprintf(stdout, "head REJECTED: %v\n", err)
+					continue
+				}
+				fmt.Fprintf(stdout, "head: seq %d, %d records, issued %s (retained %v)\n", h.Seq, h.Records, h.IssuedAt, m.Retained())
+				continue
+			}
+			src := "sync"
+			if m.Topic() == wire.TopicAuthzBatches {
+				src = "broadcast"
+			}
+			var b wire.AuthzBatch
+			if _, err := ring.OpenInto(m.Payload(), &b); err != nil {
+				bad++
+				fmt.Fprintf(stdout, "%s batch REJECTED: %v\n", src, err)
+				continue
+			}
+			order := ""
+			if last != 0 && b.Seq != last+1 {
+				order = fmt.Sprintf(" (after %d: not in order)", last)
+			}
+			last = b.Seq
+			batches++
+			records += len(b.Records)
+			fmt.Fprintf(stdout, "%s batch seq %d: %d records, %d removals%s\n", src, b.Seq, len(b.Records), len(b.Removed), order)
+		}
+	}
+}
+
+func runCentralEmit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := centralFlagSet("emit", stderr, "--broker URL --kiosk ID [--port YYZ] [--count N] [--from SEQ] [--skip 5,9] [--dup 3] [--swap 7]")
+	bf := centralAddBrokerFlags(fs)
+	kiosk := fs.String("kiosk", "test-kiosk", "kiosk ID the events claim")
+	port := fs.String("port", "YYZ", "port code")
+	count := fs.Int("count", 10, "events")
+	from := fs.Uint64("from", 1, "first seq")
+	skip := fs.String("skip", "", "seqs not to send (comma-separated): a gap")
+	dup := fs.String("dup", "", "seqs to send twice (same eventId)")
+	swap := fs.String("swap", "", "seqs to send after their successor (out of order)")
+	if code, ok := centralParse(fs, args, stdout); !ok {
+		return code
+	}
+	if bf.url == "" || !wire.ValidKioskID(*kiosk) {
+		fmt.Fprintln(stderr, "xpt-kiosk central emit: --broker and a valid --kiosk are required")
+		return exitUsage
+	}
+	set := func(s string) map[uint64]bool {
+		m := map[uint64]bool{}
+		for _, f := range strings.Split(s, ",") {
+			var n uint64
+			if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err == nil {
+				m[n] = true
+			}
+		}
+		return m
+	}
+	skips, dups, swaps := set(*skip), set(*dup), set(*swap)
+	ctx, cancel := centralSignalContext()
+	defer cancel()
+	c, err := bf.connect(ctx, "emit")
+	if err != nil {
+		return centralFail(stderr, "emit", err)
+	}
+	defer c.Close()
+	now := time.Now()
+	mk := func(seq uint64) []byte {
+		e := wire.Event{EventID: wire.NewID(now), KioskID: *kiosk, PortCode: *port, Seq: seq, Type: wire.EventTransactionCompleted,
+			At:          wire.FormatTime(now.Add(time.Duration(seq) * time.Millisecond)),
+			Transaction: &wire.Transaction{ID: wire.NewID(now), Outcome: wire.OutcomeAdmitted, Reasons: []string{}, Direction: wire.DirCAtoUS, Checks: []wire.Check{}}}
+		b, _ := json.Marshal(e)
+		return b
+	}
+	topic := wire.KioskTopic(*kiosk, "events")
+	var held []byte
+	sent := 0
+	for seq := *from; seq < *from+uint64(*count); seq++ {
+		if skips[seq] {
+			continue
+		}
+		p := mk(seq)
+		if swaps[seq] {
+			held = p
+			continue
+		}
+		if err := c.Publish(topic, 1, false, p); err != nil {
+			return centralFail(stderr, "emit", err)
+		}
+		sent++
+		if dups[seq] {
+			_ = c.Publish(topic, 1, false, p)
+			sent++
+		}
+		if held != nil {
+			_ = c.Publish(topic, 1, false, held)
+			held = nil
+			sent++
+		}
+	}
+	if held != nil {
+		_ = c.Publish(topic, 1, false, held)
+		sent++
+	}
+	if err := c.Flush(30 * time.Second); err != nil {
+		return centralFail(stderr, "emit", err)
+	}
+	fmt.Fprintf(stdout, "sent %d events on %s\n", sent, topic)
 	return exitOK
 }
