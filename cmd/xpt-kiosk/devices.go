@@ -216,6 +216,7 @@ func runDevicesCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	duration := fs.Duration("duration", 0, "stop after this long (default: until Ctrl-C)")
 	frames := fs.Int("frames", 0, "stop after this many frames (needs --profile)")
 	save := fs.String("save", "", "also write the raw bytes to this `file` (a trace for testdata/)")
+	checks := devCheckFlags(fs)
 	if code, ok := devParse(fs, args, stdout); !ok {
 		return code
 	}
@@ -226,7 +227,7 @@ func runDevicesCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	var dec devDecoder
 	if *profile != "" {
 		var err error
-		if dec, err = devNewDecoder(*profile); err != nil {
+		if dec, err = devNewDecoder(*profile, checks); err != nil {
 			fmt.Fprintf(stderr, "xpt-kiosk devices capture: --profile %q: unknown (%s)\n", *profile, devProfileList)
 			return exitUsage
 		}
@@ -375,13 +376,13 @@ type devDecoder interface {
 	stats() drivers.Stats
 }
 
-func devNewDecoder(profile string) (devDecoder, error) {
+func devNewDecoder(profile string, c *devChecks) (devDecoder, error) {
 	switch devKindOf(profile) {
 	case "mrz":
-		f, err := mrzreader.NewFramer(mrzreader.FramerOptions{Profile: profile})
+		f, err := mrzreader.NewFramer(c.mrz(profile))
 		return &devMRZDecoder{f: f}, err
 	case "card":
-		f, err := cardreader.NewFramer(cardreader.FramerOptions{Profile: profile})
+		f, err := cardreader.NewFramer(c.card(profile))
 		return &devCardDecoder{f: f}, err
 	}
 	return nil, errors.New("unknown profile")
@@ -468,6 +469,7 @@ func runDevicesRead(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	kind := fs.String("kind", "", "mrz or card (follows from --profile when left out)")
 	timeout := fs.Duration("timeout", 60*time.Second, "give up after this long")
 	today := fs.String("today", "", "reference date `YYYY-MM-DD` for the MRZ's dates (default: today)")
+	checks := devCheckFlags(fs)
 	if code, ok := devParse(fs, args, stdout); !ok {
 		return code
 	}
@@ -505,9 +507,9 @@ func runDevicesRead(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	open := serialdev.OpenerFor(pf.cfg)
 	var dev drivers.Device
 	if k == "mrz" {
-		dev, err = mrzreader.New("mrzReader", open, mrzreader.FramerOptions{Profile: *profile}, mrzreader.Options{Where: pf.cfg.Where(), First: port})
+		dev, err = mrzreader.New("mrzReader", open, checks.mrz(*profile), mrzreader.Options{Where: pf.cfg.Where(), First: port})
 	} else {
-		dev, err = cardreader.New("cardReader", open, cardreader.FramerOptions{Profile: *profile}, cardreader.Options{Where: pf.cfg.Where(), First: port})
+		dev, err = cardreader.New("cardReader", open, checks.card(*profile), cardreader.Options{Where: pf.cfg.Where(), First: port})
 	}
 	if err != nil {
 		port.Close()
@@ -583,4 +585,26 @@ func devJSON(w io.Writer, v any) {
 	e := json.NewEncoder(w)
 	e.SetEscapeHTML(false)
 	e.Encode(v)
+}
+
+// devChecks are the framing switches a technician may need on a new model.
+type devChecks struct {
+	bcc, length bool
+	delimiter   string
+}
+
+func devCheckFlags(fs *flag.FlagSet) *devChecks {
+	c := &devChecks{}
+	fs.BoolVar(&c.bcc, "bcc", true, "check the BCC (3m) or checksum (em4100, uhf-m100); --bcc=false to accept bad ones")
+	fs.BoolVar(&c.length, "length-check", true, "3m: check the LEN byte; --length-check=false frames on ETX instead")
+	fs.StringVar(&c.delimiter, "delimiter", "", "ascii card readers: the tag delimiter (default CR, LF or CRLF)")
+	return c
+}
+
+func (c *devChecks) mrz(profile string) mrzreader.FramerOptions {
+	return mrzreader.FramerOptions{Profile: profile, IgnoreBCC: !c.bcc, IgnoreLength: !c.length}
+}
+
+func (c *devChecks) card(profile string) cardreader.FramerOptions {
+	return cardreader.FramerOptions{Profile: profile, IgnoreChecksum: !c.bcc, Delimiter: c.delimiter}
 }

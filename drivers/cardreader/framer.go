@@ -40,9 +40,10 @@ type FramerOptions struct {
 	Profile string `toml:"profile" json:"profile"`
 	// InterByteTimeout is the longest silence inside a frame before it is
 	// dropped; 200 ms by default.
-	InterByteTimeout time.Duration `toml:"interByteTimeout" json:"interByteTimeout,omitempty"`
+	InterByteTimeout time.Duration `toml:"frameTimeout" json:"frameTimeout,omitempty"`
 	// IgnoreChecksum accepts frames whose checksum does not match.
-	IgnoreChecksum bool `toml:"ignoreChecksum" json:"ignoreChecksum,omitempty"`
+	// (Configuration key: bcc = false.)
+	IgnoreChecksum bool `toml:"-" json:"-"`
 	// Delimiter ends a tag of the ascii profile; empty means CR, LF or CRLF.
 	Delimiter string `toml:"delimiter" json:"delimiter,omitempty"`
 	// Format of ascii tags: "hex", "decimal" or "any" (default: hex digits,

@@ -13,8 +13,11 @@ import (
 type Config struct {
 	serialdev.Config
 	FramerOptions
+	// BCC, when false, accepts frames whose checksum does not match
+	// (FramerOptions.IgnoreChecksum); checked when left out.
+	BCC *bool `toml:"bcc" json:"bcc,omitempty"`
 	// Debounce: a tag read again within this long of its last reading is
-	// the same presentation (the card stayed in the field); 1 s by default.
+	// the same presentation (the card stayed in the field); 2 s by default.
 	Debounce time.Duration `toml:"debounce" json:"debounce,omitempty"`
 	// ReconnectMax is the longest wait between re-open attempts; 1 s.
 	ReconnectMax time.Duration `toml:"reconnectMax" json:"reconnectMax,omitempty"`
@@ -24,8 +27,11 @@ type Config struct {
 func (c *Config) Defaults() {
 	c.Config.Defaults()
 	c.FramerOptions.Defaults()
+	if c.BCC != nil && !*c.BCC {
+		c.IgnoreChecksum = true
+	}
 	if c.Debounce <= 0 {
-		c.Debounce = time.Second
+		c.Debounce = DefaultDebounce
 	}
 	if c.ReconnectMax <= 0 {
 		c.ReconnectMax = time.Second
@@ -52,11 +58,14 @@ type Options struct {
 	Logger *slog.Logger
 	Where  string
 	First  serialdev.Transport
-	// Debounce, see Config.Debounce (1 s when zero).
+	// Debounce, see Config.Debounce (DefaultDebounce when zero).
 	Debounce               time.Duration
 	MinBackoff, MaxBackoff time.Duration
 	Buffer                 int
 }
+
+// DefaultDebounce is the debounce window when none is configured.
+const DefaultDebounce = 2 * time.Second
 
 // Reader is a running card reader. It implements drivers.CardReader.
 type Reader struct {
@@ -88,7 +97,7 @@ func New(name string, open serialdev.Opener, fo FramerOptions, o Options) (*Read
 		log = slog.New(slog.DiscardHandler)
 	}
 	if o.Debounce <= 0 {
-		o.Debounce = time.Second
+		o.Debounce = DefaultDebounce
 	}
 	r := &Reader{Device: serialdev.NewDevice(name, o.Buffer), profile: strings.ToLower(fo.Profile)}
 	h := &handler{r: r, f: f, d: NewDebouncer(o.Debounce), log: log.With("device", name, "profile", r.profile)}

@@ -35,14 +35,16 @@ type FramerOptions struct {
 	Profile string `toml:"profile" json:"profile"`
 	// InterByteTimeout is the longest silence inside a frame before the
 	// partial frame is dropped (desko, 3m); 500 ms by default.
-	InterByteTimeout time.Duration `toml:"interByteTimeout" json:"interByteTimeout,omitempty"`
+	InterByteTimeout time.Duration `toml:"frameTimeout" json:"frameTimeout,omitempty"`
 	// LineSilence ends a document of the lines profile when nothing arrives
 	// for this long after a line; 150 ms by default.
-	LineSilence time.Duration `toml:"lineSilence" json:"lineSilence,omitempty"`
+	LineSilence time.Duration `toml:"silence" json:"silence,omitempty"`
 	// IgnoreBCC accepts 3m frames whose BCC does not match.
-	IgnoreBCC bool `toml:"ignoreBCC" json:"ignoreBCC,omitempty"`
+	// (Configuration key: bcc = false.)
+	IgnoreBCC bool `toml:"-" json:"-"`
 	// IgnoreLength accepts 3m frames whose LEN byte is wrong, framing on ETX.
-	IgnoreLength bool `toml:"ignoreLength" json:"ignoreLength,omitempty"`
+	// (Configuration key: lengthCheck = false.)
+	IgnoreLength bool `toml:"-" json:"-"`
 	// AnyLineLength makes the lines profile keep lines of any length instead
 	// of only 30, 36 and 44 characters, and end documents only on a blank
 	// line or silence.

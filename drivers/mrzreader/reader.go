@@ -15,6 +15,12 @@ import (
 type Config struct {
 	serialdev.Config
 	FramerOptions
+	// BCC, when false, accepts 3m frames whose BCC does not match
+	// (FramerOptions.IgnoreBCC); checked when left out.
+	BCC *bool `toml:"bcc" json:"bcc,omitempty"`
+	// LengthCheck, when false, accepts 3m frames whose LEN byte is wrong
+	// and frames on ETX (FramerOptions.IgnoreLength); checked when left out.
+	LengthCheck *bool `toml:"lengthCheck" json:"lengthCheck,omitempty"`
 	// ReconnectMax is the longest wait between re-open attempts after a
 	// fault; 1 s by default.
 	ReconnectMax time.Duration `toml:"reconnectMax" json:"reconnectMax,omitempty"`
@@ -24,6 +30,12 @@ type Config struct {
 func (c *Config) Defaults() {
 	c.Config.Defaults()
 	c.FramerOptions.Defaults()
+	if c.BCC != nil && !*c.BCC {
+		c.IgnoreBCC = true
+	}
+	if c.LengthCheck != nil && !*c.LengthCheck {
+		c.IgnoreLength = true
+	}
 	if c.ReconnectMax <= 0 {
 		c.ReconnectMax = time.Second
 	}
