@@ -132,6 +132,9 @@ func (s *SyncServer) dequeue() (string, uint64, bool) {
 // replay sends the stored batches from seq from on the kiosk's authz topic.
 func (s *SyncServer) replay(ctx context.Context, kioskID string, from uint64) (int, error) {
 	topic := wire.KioskTopic(kioskID, "authz")
+	if err := s.Store.Reload(); err != nil {
+		return 0, err
+	}
 	n := 0
 	err := s.Store.Range(from, func(seq uint64, env []byte) error {
 		if err := ctx.Err(); err != nil {

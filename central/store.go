@@ -58,6 +58,26 @@ func OpenStore(dir string) (*Store, error) {
 	return s, nil
 }
 
+// Reload re-reads state.json, to see batches another process (a second
+// central publish on the same state directory) committed.
+func (s *Store) Reload() error {
+	data, err := os.ReadFile(filepath.Join(s.dir, "state.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var st StoreState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.state = st
+	s.mu.Unlock()
+	return nil
+}
+
 // Dir is the state directory.
 func (s *Store) Dir() string { return s.dir }
 
