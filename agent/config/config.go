@@ -228,7 +228,8 @@ func serialKeys() []string {
 	var keys []string
 	for _, dev := range []string{"mrzReader", "cardReader"} {
 		for _, k := range []string{"enabled", "port", "usb", "serial", "baud", "parity", "dataBits", "stopBits",
-			"profile", "frameTimeout", "silence", "debounce", "bcc", "delimiter"} {
+			"profile", "frameTimeout", "silence", "debounce", "bcc", "lengthCheck", "delimiter",
+			"anyLineLength", "maxFrame", "format", "length", "reconnectMax"} {
 			keys = append(keys, "devices."+dev+"."+k)
 		}
 	}

@@ -156,7 +156,16 @@ type Serial struct {
 	Silence      Duration `toml:"silence"`
 	Debounce     Duration `toml:"debounce"`
 	BCC          *bool    `toml:"bcc"`
+	LengthCheck  *bool    `toml:"lengthCheck"`
+	// AnyLineLength (lines profile) keeps lines of any length.
+	AnyLineLength bool `toml:"anyLineLength"`
+	// MaxFrame bounds a frame in bytes (MRZ readers).
+	MaxFrame int `toml:"maxFrame"`
+	// Delimiter, Format (hex | decimal | any) and Length: the ascii card profile.
 	Delimiter    string   `toml:"delimiter"`
+	Format       string   `toml:"format"`
+	Length       int      `toml:"length"`
+	ReconnectMax Duration `toml:"reconnectMax"`
 }
 
 // On reports whether the device is enabled (the default).
@@ -164,7 +173,7 @@ func (s Serial) On() bool { return s.Enabled == nil || *s.Enabled }
 
 var usbRe = regexp.MustCompile(`^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$`)
 
-func (s *Serial) defaults(profile string, baud int) {
+func (s *Serial) defaults(profile string, baud int, frameTimeout time.Duration) {
 	if s.Profile == "" {
 		s.Profile = profile
 	}
@@ -180,9 +189,10 @@ func (s *Serial) defaults(profile string, baud int) {
 	if s.StopBits == 0 {
 		s.StopBits = 1
 	}
-	setDur(&s.FrameTimeout, 500*time.Millisecond)
+	setDur(&s.FrameTimeout, frameTimeout)
 	setDur(&s.Silence, 150*time.Millisecond)
 	setDur(&s.Debounce, 2*time.Second)
+	setDur(&s.ReconnectMax, time.Second)
 }
 
 func (s *Serial) validate(p *problems, path string, profiles ...string) {
@@ -210,6 +220,14 @@ func (s *Serial) validate(p *problems, path string, profiles ...string) {
 	}
 	if s.StopBits != 1 && s.StopBits != 2 {
 		p.add(path+".stopBits", "%d must be 1 or 2", s.StopBits)
+	}
+	switch s.Format {
+	case "", "hex", "decimal", "any":
+	default:
+		p.add(path+".format", "%q must be hex, decimal or any", s.Format)
+	}
+	if s.MaxFrame < 0 || s.MaxFrame > 65536 || s.Length < 0 {
+		p.add(path+".maxFrame", "maxFrame and length must be positive (maxFrame at most 65536)")
 	}
 	ok := false
 	for _, pr := range profiles {
@@ -246,8 +264,8 @@ type Scanner struct {
 func (s Scanner) On() bool { return s.Enabled != nil && *s.Enabled }
 
 func (d *Devices) defaults() {
-	d.MRZReader.defaults("desko", 9600)
-	d.CardReader.defaults("em4100", 9600)
+	d.MRZReader.defaults("desko", 9600, 500*time.Millisecond)
+	d.CardReader.defaults("em4100", 9600, 200*time.Millisecond)
 	if d.Camera.Source == "" {
 		d.Camera.Source = "test"
 	}
