@@ -1,0 +1,722 @@
+package authz
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+)
+
+// SyncRequester asks the central system to replay batches from fromSeq on
+// (fromSeq 0: everything). The MQTT link implements it by publishing a
+// wire.SyncRequest on xpt/v1/kiosks/{kioskId}/sync. It must not call back
+// into the Replica.
+type SyncRequester interface {
+	RequestSync(ctx context.Context, fromSeq uint64) error
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxBatchRecords = 100_000
+	DefaultMaxPending      = 8
+	DefaultMaxPendingBytes = 64 << 20
+	DefaultSyncRetry       = 30 * time.Second
+)
+
+// Options configure a Replica. Only Path is required; Keys is required for
+// HandleBatch and HandleHead (without it every envelope is rejected).
+type Options struct {
+	Path string        // the bbolt file, by convention DATA_DIR/authz.db
+	Keys *wire.KeyRing // the central keys the kiosk trusts
+	Sync SyncRequester // nil: gaps are only logged (CLI import)
+	Log  *slog.Logger  // nil: discard
+	Now  func() time.Time
+
+	// OnReject is called, outside any lock, for every envelope that is not
+	// applied because it is bad or replayed: topic, reject code, key ID;
+	// never the payload. The agent turns it into security.message_rejected.
+	OnReject func(wire.SecurityEvent)
+
+	MaxBatchRecords int           // records + removals in one batch; more is too_large
+	MaxBatchBytes   int           // envelope bytes; 0 = wire.MaxEnvelopeBytes
+	MaxPending      int           // batches ahead of the next seq kept in memory; <0 = none
+	MaxPendingBytes int           // and their envelope bytes
+	SyncRetry       time.Duration // minimum time between two identical sync requests
+
+	ReadOnly        bool // status and look-ups only (CLI); fails if the agent holds the file
+	InitialMmapSize int  // bytes of address space mapped at open (avoids remaps while growing)
+	PageSize        int  // bbolt page size for a new file; 0 = the OS page size
+	// MappedBudget bounds the replica's mapped pages resident in this
+	// process: after a commit leaves more than this resident, they are
+	// released (MADV_DONTNEED; the page cache keeps them). 0 = 128 MiB,
+	// <0 = never release.
+	MappedBudget int64
+}
+
+func (o *Options) defaults() {
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxBatchRecords <= 0 {
+		o.MaxBatchRecords = DefaultMaxBatchRecords
+	}
+	if o.MaxBatchBytes <= 0 || o.MaxBatchBytes > wire.MaxEnvelopeBytes {
+		o.MaxBatchBytes = wire.MaxEnvelopeBytes
+	}
+	if o.MaxPending == 0 {
+		o.MaxPending = DefaultMaxPending
+	}
+	if o.MaxPendingBytes <= 0 {
+		o.MaxPendingBytes = DefaultMaxPendingBytes
+	}
+	if o.SyncRetry <= 0 {
+		o.SyncRetry = DefaultSyncRetry
+	}
+	if o.MappedBudget == 0 {
+		o.MappedBudget = 128 << 20
+	}
+}
+
+// Replica is the local authorization replica. Look-ups are safe from any
+// goroutine; HandleBatch and HandleHead serialise among themselves.
+type Replica struct {
+	opt Options
+	st  *store
+
+	mu       sync.Mutex // the writer: meta, pending, counters
+	m        meta
+	headSeq  uint64 // newest seq the central system announced
+	hasHead  bool
+	pending  map[uint64]*parsedBatch
+	pendingB int
+	lastReq  struct {
+		from uint64
+		at   time.Time
+		ok   bool
+	}
+	stats Stats
+}
+
+// Stats count what the replica did since it was opened.
+type Stats struct {
+	BatchesApplied  uint64            `json:"batchesApplied"`
+	RecordsApplied  uint64            `json:"recordsApplied"` // inserted or updated
+	StaleVersions   uint64            `json:"staleVersions"`  // records ignored by the version rule
+	Removed         uint64            `json:"removed"`
+	Replays         uint64            `json:"replays"`  // batches at or below the applied seq
+	Buffered        uint64            `json:"buffered"` // batches kept ahead of a gap
+	Dropped         uint64            `json:"dropped"`  // batches ahead of a gap not kept
+	SyncRequests    uint64            `json:"syncRequests"`
+	SyncErrors      uint64            `json:"syncErrors"`
+	Rejected        map[string]uint64 `json:"rejected"` // by reject code
+	StoreErrors     uint64            `json:"storeErrors"`
+	LastApplyMillis float64           `json:"lastApplyMs"`
+}
+
+// Open opens (creating if needed) the replica at o.Path.
+func Open(o Options) (*Replica, error) {
+	o.defaults()
+	if o.Path == "" {
+		return nil, errors.New("authz: no path for the replica")
+	}
+	st, err := openStore(o.Path, storeOptions{ReadOnly: o.ReadOnly, InitialMmapSize: o.InitialMmapSize, PageSize: o.PageSize})
+	if err != nil {
+		return nil, err
+	}
+	m, err := st.meta()
+	if err != nil {
+		st.close()
+		return nil, err
+	}
+	r := &Replica{opt: o, st: st, m: m, pending: map[uint64]*parsedBatch{}}
+	r.stats.Rejected = map[string]uint64{}
+	o.Log.Info("authz replica open", "path", o.Path, "seq", m.Seq, "hasSeq", m.HasSeq, "records", m.Count)
+	return r, nil
+}
+
+// Close closes the file. Pending (buffered) batches are dropped; the next
+// start asks for them again.
+func (r *Replica) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.st.close()
+}
+
+// Path is the replica's file.
+func (r *Replica) Path() string { return r.st.path }
+
+// Start is called once the link to the central system is up: an empty
+// replica asks for everything (fromSeq 0).
+func (r *Replica) Start(ctx context.Context) error {
+	r.mu.Lock()
+	empty := !r.m.HasSeq
+	r.mu.Unlock()
+	if empty {
+		return r.requestSync(ctx, 0, true)
+	}
+	return nil
+}
+
+// Resync asks again for everything after the applied seq (the resync
+// command, or a technician), even if the same request went out recently.
+func (r *Replica) Resync(ctx context.Context) error {
+	r.mu.Lock()
+	from := r.nextSeqLocked()
+	r.mu.Unlock()
+	return r.requestSync(ctx, from, true)
+}
+
+// nextSeqLocked is the first seq the replica lacks: what a SyncRequest asks
+// for. An empty replica asks for 0, everything.
+func (r *Replica) nextSeqLocked() uint64 {
+	if !r.m.HasSeq {
+		return 0
+	}
+	return r.m.Seq + 1
+}
+
+// acceptsLocked reports whether seq is the next batch to apply. An empty
+// replica takes 0 or 1 as the first batch (the spec numbers from 1; a
+// central system that numbers from 0 is taken too).
+func (r *Replica) acceptsLocked(seq uint64) bool {
+	if !r.m.HasSeq {
+		return seq <= 1
+	}
+	return seq == r.m.Seq+1
+}
+
+func (r *Replica) requestSync(ctx context.Context, from uint64, force bool) error {
+	if r.opt.Sync == nil {
+		r.opt.Log.Warn("authz replica behind, no sync link to ask", "fromSeq", from)
+		return nil
+	}
+	now := r.opt.Now()
+	r.mu.Lock()
+	if !force && r.lastReq.ok && r.lastReq.from == from && now.Sub(r.lastReq.at) < r.opt.SyncRetry {
+		r.mu.Unlock()
+		return nil
+	}
+	r.lastReq.from, r.lastReq.at, r.lastReq.ok = from, now, true
+	r.stats.SyncRequests++
+	r.mu.Unlock()
+	r.opt.Log.Info("authz sync requested", "fromSeq", from)
+	if err := r.opt.Sync.RequestSync(ctx, from); err != nil {
+		r.mu.Lock()
+		r.stats.SyncErrors++
+		r.lastReq.ok = false // try again at the next occasion
+		r.mu.Unlock()
+		return fmt.Errorf("authz: sync request from %d: %w", from, err)
+	}
+	return nil
+}
+
+// parsedBatch is a verified, validated batch.
+type parsedBatch struct {
+	seq      uint64
+	keyID    string
+	changes  []change
+	removed  []string
+	size     int
+	issuedAt time.Time
+}
+
+func (r *Replica) reject(topic, keyID string, err error) {
+	code := wire.RejectCode(err)
+	r.mu.Lock()
+	r.stats.Rejected[code]++
+	r.mu.Unlock()
+	r.opt.Log.Warn("authz message rejected", "topic", topic, "code", code, "keyId", keyID, "err", err)
+	if r.opt.OnReject != nil {
+		r.opt.OnReject(wire.SecurityEvent{Topic: topic, Reason: code, KeyID: keyID})
+	}
+}
+
+// HandleBatch takes one SignedEnvelope(AuthzBatch) as received on topic
+// (xpt/v1/authz/batches or the kiosk's own .../authz). It returns nil when
+// the batch was applied or kept for later, a *wire.RejectError when it
+// was refused (already reported through OnReject), or another error when
+// the store failed (the batch is not applied; a later sync brings it).
+func (r *Replica) HandleBatch(ctx context.Context, topic string, raw []byte) error {
+	b, err := r.parse(raw)
+	if err != nil {
+		var keyID string
+		var re *wire.RejectError
+		if errors.As(err, &re) {
+			keyID = re.KeyID
+		}
+		r.reject(topic, keyID, err)
+		return err
+	}
+	r.mu.Lock()
+	if r.m.HasSeq && b.seq <= r.m.Seq {
+		r.stats.Replays++
+		cur := r.m.Seq
+		r.mu.Unlock()
+		err := &wire.RejectError{Code: wire.RejectReplay, KeyID: b.keyID, Detail: fmt.Sprintf("seq %d already applied (replica at %d)", b.seq, cur)}
+		r.reject(topic, b.keyID, err)
+		return err
+	}
+	if !r.acceptsLocked(b.seq) {
+		from := r.nextSeqLocked()
+		r.bufferLocked(b)
+		r.mu.Unlock()
+		r.opt.Log.Info("authz batch ahead of replica, syncing", "seq", b.seq, "fromSeq", from)
+		if err := r.requestSync(ctx, from, false); err != nil {
+			r.opt.Log.Warn("authz sync request failed", "err", err)
+		}
+		return nil
+	}
+	err = r.applyLocked(b)
+	// Drain batches kept from earlier that now follow on.
+	for err == nil {
+		nb, ok := r.pending[r.m.Seq+1]
+		if !ok {
+			break
+		}
+		r.dropPendingLocked(nb.seq)
+		err = r.applyLocked(nb)
+	}
+	r.prunePendingLocked()
+	behind := r.hasHead && r.headSeq > r.m.Seq && len(r.pending) == 0
+	from := r.nextSeqLocked()
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if behind {
+		// Still short of the announced head and nothing in hand: ask (rate
+		// limited, so a replay in progress is not asked for again).
+		if err := r.requestSync(ctx, from, false); err != nil {
+			r.opt.Log.Warn("authz sync request failed", "err", err)
+		}
+	}
+	return nil
+}
+
+func (r *Replica) bufferLocked(b *parsedBatch) {
+	if _, dup := r.pending[b.seq]; dup {
+		return
+	}
+	if r.opt.MaxPending < 0 || len(r.pending) >= r.opt.MaxPending || r.pendingB+b.size > r.opt.MaxPendingBytes {
+		r.stats.Dropped++
+		return
+	}
+	r.pending[b.seq] = b
+	r.pendingB += b.size
+	r.stats.Buffered++
+}
+
+func (r *Replica) dropPendingLocked(seq uint64) {
+	if b, ok := r.pending[seq]; ok {
+		r.pendingB -= b.size
+		delete(r.pending, seq)
+	}
+}
+
+func (r *Replica) prunePendingLocked() {
+	for seq := range r.pending {
+		if r.m.HasSeq && seq <= r.m.Seq {
+			r.dropPendingLocked(seq)
+		}
+	}
+}
+
+func (r *Replica) applyLocked(b *parsedBatch) error {
+	start := time.Now()
+	now := r.opt.Now()
+	nm := r.m
+	nm.HasSeq, nm.Seq = true, b.seq
+	// Applying a batch counts as a successful sync once the replica has
+	// reached the newest batch the central system announced (or when no
+	// head is known: the batch itself is the newest news).
+	if !r.hasHead || b.seq >= r.headSeq {
+		nm.LastSync = now.UTC()
+	}
+	res, nm, err := r.st.apply(b.changes, b.removed, nm)
+	if err != nil {
+		r.stats.StoreErrors++
+		r.opt.Log.Error("authz batch not applied: store failed", "seq", b.seq, "err", err)
+		return fmt.Errorf("authz: apply batch %d: %w", b.seq, err)
+	}
+	r.m = nm
+	r.stats.BatchesApplied++
+	r.stats.RecordsApplied += uint64(res.Inserted + res.Updated)
+	r.stats.StaleVersions += uint64(res.Stale)
+	r.stats.Removed += uint64(res.Removed)
+	r.stats.LastApplyMillis = float64(time.Since(start).Microseconds()) / 1000
+	r.opt.Log.Debug("authz batch applied", "seq", b.seq, "inserted", res.Inserted, "updated", res.Updated,
+		"stale", res.Stale, "removed", res.Removed, "records", nm.Count, "ms", r.stats.LastApplyMillis)
+	r.releaseMapped()
+	return nil
+}
+
+// HandleHead takes the retained SignedEnvelope(AuthzHead). A head ahead of
+// the replica starts a sync; a head equal to it confirms the replica is
+// current (last successful sync = now).
+func (r *Replica) HandleHead(ctx context.Context, raw []byte) error {
+	var h wire.AuthzHead
+	var keyID string
+	var err error
+	if r.opt.Keys == nil {
+		err = &wire.RejectError{Code: wire.RejectUnknownKey, Detail: "no trusted keys configured"}
+	} else if len(raw) > r.opt.MaxBatchBytes {
+		err = &wire.RejectError{Code: wire.RejectTooLarge, Detail: "head too large"}
+	} else {
+		keyID, err = r.opt.Keys.OpenInto(raw, &h)
+	}
+	if err == nil {
+		if _, perr := wire.ParseTime(h.IssuedAt); perr != nil || h.Records < 0 {
+			err = &wire.RejectError{Code: wire.RejectSchema, KeyID: keyID, Detail: "head issuedAt is not a time or records is negative"}
+		}
+	}
+	if err != nil {
+		r.reject(wire.TopicAuthzHead, keyID, err)
+		return err
+	}
+	r.mu.Lock()
+	r.headSeq, r.hasHead = h.Seq, true
+	var (
+		needSync bool
+		synced   bool
+	)
+	switch {
+	case !r.m.HasSeq && h.Seq == 0 && h.Records == 0:
+		synced = true // the central system has nothing yet
+	case !r.m.HasSeq || h.Seq > r.m.Seq:
+		needSync = true
+	case h.Seq == r.m.Seq:
+		synced = true
+	default:
+		r.opt.Log.Warn("authz head is behind the replica", "head", h.Seq, "seq", r.m.Seq)
+	}
+	from := r.nextSeqLocked()
+	var serr error
+	if synced {
+		now := r.opt.Now().UTC()
+		if serr = r.st.setLastSync(now); serr == nil {
+			r.m.LastSync = now
+		} else {
+			r.stats.StoreErrors++
+		}
+	}
+	r.mu.Unlock()
+	if needSync {
+		return r.requestSync(ctx, from, false)
+	}
+	return serr
+}
+
+// parse verifies, decodes and validates one envelope. Every refusal is a
+// *wire.RejectError; nothing here touches the store.
+func (r *Replica) parse(raw []byte) (*parsedBatch, error) {
+	if len(raw) > r.opt.MaxBatchBytes {
+		return nil, &wire.RejectError{Code: wire.RejectTooLarge, Detail: fmt.Sprintf("%d bytes, limit %d", len(raw), r.opt.MaxBatchBytes)}
+	}
+	if r.opt.Keys == nil {
+		return nil, &wire.RejectError{Code: wire.RejectUnknownKey, Detail: "no trusted keys configured"}
+	}
+	inner, keyID, err := r.opt.Keys.Open(raw)
+	if err != nil {
+		return nil, err
+	}
+	b, err := parseBatch(inner, r.opt.MaxBatchRecords)
+	if err != nil {
+		var re *wire.RejectError
+		if errors.As(err, &re) {
+			re.KeyID = keyID
+		}
+		return nil, err
+	}
+	b.keyID = keyID
+	b.size = len(raw)
+	return b, nil
+}
+
+// ValidateBatch decodes and validates the inner JSON of an AuthzBatch (the
+// envelope's payload) without touching any store: for tools that check
+// batches offline. It returns the batch's seq and record count; every
+// refusal is a *wire.RejectError with code schema or too_large.
+func ValidateBatch(inner []byte, maxRecords int) (seq uint64, records int, err error) {
+	b, err := parseBatch(inner, maxRecords)
+	if err != nil {
+		return 0, 0, err
+	}
+	return b.seq, len(b.changes), nil
+}
+
+func parseBatch(inner []byte, maxRecords int) (*parsedBatch, error) {
+	var hdr struct {
+		Seq      *uint64           `json:"seq"`
+		IssuedAt string            `json:"issuedAt"`
+		Records  []json.RawMessage `json:"records"`
+		Removed  []string          `json:"removed"`
+	}
+	schema := func(format string, a ...any) error {
+		return &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf(format, a...)}
+	}
+	if err := json.Unmarshal(inner, &hdr); err != nil {
+		return nil, schema("batch does not decode: %s", jsonErrWithoutValue(err))
+	}
+	if hdr.Seq == nil {
+		return nil, schema("batch has no seq")
+	}
+	issued, err := wire.ParseTime(hdr.IssuedAt)
+	if err != nil {
+		return nil, schema("issuedAt is not an RFC 3339 time")
+	}
+	if maxRecords > 0 && len(hdr.Records)+len(hdr.Removed) > maxRecords {
+		return nil, &wire.RejectError{Code: wire.RejectTooLarge, Detail: fmt.Sprintf("%d records and removals, limit %d", len(hdr.Records)+len(hdr.Removed), maxRecords)}
+	}
+	for i, id := range hdr.Removed {
+		if !ValidAuthorizationID(id) {
+			return nil, schema("removed[%d] is not an authorization ID", i)
+		}
+	}
+	changes := make([]change, len(hdr.Records))
+	if err := decodeRecords(hdr.Records, changes); err != nil {
+		return nil, err
+	}
+	changes, removed := dedupe(changes, hdr.Removed)
+	return &parsedBatch{seq: *hdr.Seq, changes: changes, removed: removed, issuedAt: issued}, nil
+}
+
+// decodeRecords decodes and validates records in parallel: JSON decoding is
+// most of the cost of ingesting a large batch.
+func decodeRecords(raws []json.RawMessage, out []change) error {
+	workers := runtime.GOMAXPROCS(0)
+	if len(raws) < 512 || workers < 2 {
+		return decodeRange(raws, out, 0)
+	}
+	chunk := (len(raws) + workers - 1) / workers
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(raws))
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = decodeRange(raws[lo:hi], out[lo:hi], lo)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err // the first chunk's error first: deterministic
+		}
+	}
+	return nil
+}
+
+func decodeRange(raws []json.RawMessage, out []change, base int) error {
+	for i, raw := range raws {
+		rec := new(wire.AuthzRecord)
+		if err := json.Unmarshal(raw, rec); err != nil {
+			return &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf("records[%d] does not decode: %s", base+i, jsonErrWithoutValue(err))}
+		}
+		if err := validateRecord(base+i, rec); err != nil {
+			return &wire.RejectError{Code: wire.RejectSchema, Detail: err.Error()}
+		}
+		out[i] = change{id: rec.AuthorizationID, rec: rec, raw: encodeRecord(rec)}
+	}
+	return nil
+}
+
+// jsonErrWithoutValue keeps a JSON error's position and type but not the
+// offending value, which may be personal data.
+func jsonErrWithoutValue(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %s: %s where %s was expected", te.Field, te.Value, te.Type)
+	}
+	return "not valid"
+}
+
+// dedupe leaves at most one change per authorization ID (the highest
+// version; the first among equals) and drops changes to IDs the same
+// batch removes: a removal wins.
+func dedupe(cs []change, removed []string) ([]change, []string) {
+	gone := map[string]bool{}
+	rm := removed[:0:0]
+	for _, id := range removed {
+		if !gone[id] {
+			gone[id] = true
+			rm = append(rm, id)
+		}
+	}
+	best := make(map[string]int, len(cs))
+	out := cs[:0]
+	for _, c := range cs {
+		if gone[c.id] {
+			continue
+		}
+		if j, ok := best[c.id]; ok {
+			if c.rec.Version > out[j].rec.Version {
+				out[j] = c
+			}
+			continue
+		}
+		best[c.id] = len(out)
+		out = append(out, c)
+	}
+	return out, rm
+}
+
+// Import applies envelopes read from files or a provisioning medium: the
+// same checks and rules as HandleBatch; source names the file in reports.
+func (r *Replica) Import(ctx context.Context, source string, raw []byte) error {
+	return r.HandleBatch(ctx, source, raw)
+}
+
+// Status is the replica's state for the technician console, telemetry and
+// the CLI.
+type Status struct {
+	Path        string        `json:"path"`
+	HasSeq      bool          `json:"hasSeq"`
+	Seq         uint64        `json:"seq"`
+	Records     int64         `json:"records"`
+	LastSync    time.Time     `json:"lastSyncAt"`
+	Staleness   time.Duration `json:"staleness"` // since LastSync; -1 when never synced
+	HeadSeq     uint64        `json:"headSeq,omitempty"`
+	Pending     []uint64      `json:"pending,omitempty"`
+	FileBytes   int64         `json:"fileBytes"`
+	LastRequest uint64        `json:"lastSyncRequestFrom,omitempty"`
+	Stats       Stats         `json:"stats"`
+}
+
+// Status reports the replica's state now.
+func (r *Replica) Status() Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := Status{Path: r.st.path, HasSeq: r.m.HasSeq, Seq: r.m.Seq, Records: r.m.Count, LastSync: r.m.LastSync,
+		HeadSeq: r.headSeq, Stats: r.stats}
+	s.Stats.Rejected = make(map[string]uint64, len(r.stats.Rejected))
+	for k, v := range r.stats.Rejected {
+		s.Stats.Rejected[k] = v
+	}
+	if s.LastSync.IsZero() {
+		s.Staleness = -1
+	} else {
+		s.Staleness = r.opt.Now().Sub(s.LastSync)
+	}
+	for seq := range r.pending {
+		s.Pending = append(s.Pending, seq)
+	}
+	sort.Slice(s.Pending, func(i, j int) bool { return s.Pending[i] < s.Pending[j] })
+	if r.lastReq.ok {
+		s.LastRequest = r.lastReq.from
+	}
+	if fi, err := os.Stat(r.st.path); err == nil {
+		s.FileBytes = fi.Size()
+	}
+	return s
+}
+
+// LastSync is the time of the last successful sync (zero: never); the
+// decision weighs it against the policy's maximum staleness.
+func (r *Replica) LastSync() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.m.LastSync
+}
+
+// Wire is the status as telemetry carries it.
+func (s Status) Wire() wire.AuthzStatus {
+	w := wire.AuthzStatus{Seq: s.Seq, Records: s.Records}
+	if !s.LastSync.IsZero() {
+		w.LastSyncAt = wire.FormatTime(s.LastSync)
+	}
+	return w
+}
+
+// ByID returns one authorization, or ErrNotFound.
+func (r *Replica) ByID(id string) (*wire.AuthzRecord, error) {
+	var rec *wire.AuthzRecord
+	err := r.st.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bRec).Get([]byte(id))
+		if v == nil {
+			return ErrNotFound
+		}
+		rec = new(wire.AuthzRecord)
+		return decodeRecord(v, rec)
+	})
+	return rec, err
+}
+
+// ByDocument returns every record that lists the document (issuing state
+// and number, normalised), whichever of its documents it is.
+func (r *Replica) ByDocument(issuingState, number string) ([]wire.AuthzRecord, error) {
+	state, num := NormalizeState(issuingState), NormalizeNumber(number)
+	if state == "" || num == "" {
+		return nil, nil
+	}
+	var out []wire.AuthzRecord
+	err := r.st.db.View(func(tx *bolt.Tx) (err error) {
+		out, err = lookupTx(tx, bDoc, docPrefix(state, num), nil, nil)
+		return err
+	})
+	return out, err
+}
+
+// ByCard returns the records of a trusted-traveler card tag.
+func (r *Replica) ByCard(tag string) ([]wire.AuthzRecord, error) {
+	return r.byValue(bCard, NormalizeTag(tag))
+}
+
+// ByMembership returns the records of a trusted-traveler membership ID.
+func (r *Replica) ByMembership(id string) ([]wire.AuthzRecord, error) {
+	return r.byValue(bMem, NormalizeNumber(id))
+}
+
+func (r *Replica) byValue(bucket []byte, v string) ([]wire.AuthzRecord, error) {
+	if v == "" {
+		return nil, nil
+	}
+	var out []wire.AuthzRecord
+	err := r.st.db.View(func(tx *bolt.Tx) (err error) {
+		out, err = lookupTx(tx, bucket, valuePrefix(v), nil, nil)
+		return err
+	})
+	return out, err
+}
+
+// Candidates returns, in one consistent read, every record that lists the
+// document or carries the card tag (either may be empty), each once: the
+// decision's candidate records.
+func (r *Replica) Candidates(issuingState, number, cardTag string) ([]wire.AuthzRecord, error) {
+	state, num, tag := NormalizeState(issuingState), NormalizeNumber(number), NormalizeTag(cardTag)
+	var out []wire.AuthzRecord
+	err := r.st.db.View(func(tx *bolt.Tx) (err error) {
+		seen := map[string]bool{}
+		if state != "" && num != "" {
+			if out, err = lookupTx(tx, bDoc, docPrefix(state, num), out, seen); err != nil {
+				return err
+			}
+		}
+		if tag != "" {
+			out, err = lookupTx(tx, bCard, valuePrefix(tag), out, seen)
+		}
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,365 @@
+package authz
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+)
+
+type fixture struct {
+	t       *testing.T
+	r       *Replica
+	priv    ed25519.PrivateKey
+	sync    *syncRecorder
+	clock   *clock
+	rejects []wire.SecurityEvent
+	path    string
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, sync: &syncRecorder{}, clock: &clock{time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}}
+	f.path = filepath.Join(t.TempDir(), FileName)
+	f.open()
+	t.Cleanup(func() { f.r.Close() })
+	return f
+}
+
+func (f *fixture) open() {
+	kr, priv := testKeys(f.t)
+	f.priv = priv
+	r, err := Open(Options{Path: f.path, Keys: kr, Sync: f.sync, Now: f.clock.Now,
+		OnReject: func(e wire.SecurityEvent) { f.rejects = append(f.rejects, e) }, MaxBatchRecords: 1000})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.r = r
+}
+
+func (f *fixture) reopen() {
+	f.t.Helper()
+	if err := f.r.Close(); err != nil {
+		f.t.Fatal(err)
+	}
+	f.open()
+}
+
+func (f *fixture) batch(b wire.AuthzBatch) error {
+	return f.r.HandleBatch(f.t.Context(), wire.TopicAuthzBatches, sealBatch(f.t, f.priv, b))
+}
+
+func (f *fixture) mustBatch(b wire.AuthzBatch) {
+	f.t.Helper()
+	if err := f.batch(b); err != nil {
+		f.t.Fatalf("batch %d: %v", b.Seq, err)
+	}
+}
+
+func (f *fixture) ids(recs []wire.AuthzRecord, err error) []string {
+	f.t.Helper()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range recs {
+		ids = append(ids, r.AuthorizationID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func rec(i int, v int64) wire.AuthzRecord { return synRecord(i, v) }
+
+func TestApplyAndLookups(t *testing.T) {
+	f := newFixture(t)
+	a, b, c := rec(1, 1), rec(2, 1), rec(3, 1)
+	// b is a renewed passport: it lists a's document too, and another one.
+	b.Documents = []wire.Document{a.Documents[0], {Code: "P", IssuingState: "USA", Number: "NEW123456"}}
+	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{a, b, c}})
+
+	st := f.r.Status()
+	if st.Seq != 1 || st.Records != 3 || !st.LastSync.Equal(f.clock.t) || st.Staleness != 0 {
+		t.Fatalf("status %+v", st)
+	}
+	d := a.Documents[0]
+	if got := f.ids(f.r.ByDocument(d.IssuingState, d.Number)); !slices.Equal(got, []string{a.AuthorizationID, b.AuthorizationID}) {
+		t.Fatalf("by document: %v", got)
+	}
+	if got := f.ids(f.r.ByDocument("usa", "new<123456<")); !slices.Equal(got, []string{b.AuthorizationID}) {
+		t.Fatalf("by second document, normalised: %v", got)
+	}
+	if got := f.ids(f.r.ByCard(c.TrustedTraveler.CardTag)); !slices.Equal(got, []string{c.AuthorizationID}) {
+		t.Fatalf("by card: %v", got)
+	}
+	if got := f.ids(f.r.ByMembership(c.TrustedTraveler.MembershipID)); !slices.Equal(got, []string{c.AuthorizationID}) {
+		t.Fatalf("by membership: %v", got)
+	}
+	if got := f.ids(f.r.Candidates(d.IssuingState, d.Number, c.TrustedTraveler.CardTag)); len(got) != 3 {
+		t.Fatalf("candidates: %v", got)
+	}
+	if got := f.ids(f.r.Candidates(d.IssuingState, d.Number, a.TrustedTraveler.CardTag)); len(got) != 2 {
+		t.Fatalf("candidates deduplicated: %v", got)
+	}
+	got, err := f.r.ByID(a.AuthorizationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, _ := json.Marshal(a)
+	gotJSON, _ := json.Marshal(got)
+	if string(wantJSON) != string(gotJSON) {
+		t.Fatalf("round trip:\n%s\n%s", gotJSON, wantJSON)
+	}
+	if _, err := f.r.ByID("XPT-NOPE"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown id: %v", err)
+	}
+	if got := f.ids(f.r.ByDocument("CAN", "")); got != nil {
+		t.Fatalf("empty number: %v", got)
+	}
+
+	// Survives a restart.
+	f.reopen()
+	st = f.r.Status()
+	if st.Seq != 1 || st.Records != 3 || !st.LastSync.Equal(f.clock.t) {
+		t.Fatalf("after reopen %+v", st)
+	}
+}
+
+func TestVersionRuleAndRemoved(t *testing.T) {
+	f := newFixture(t)
+	a, b := rec(1, 2), rec(2, 1)
+	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{a, b}})
+
+	older := rec(1, 1)
+	older.Status = wire.StatusRevoked
+	same := rec(1, 2)
+	same.Status = wire.StatusSuspended
+	f.mustBatch(wire.AuthzBatch{Seq: 2, Records: []wire.AuthzRecord{older, same}})
+	if got, _ := f.r.ByID(a.AuthorizationID); got.Status != wire.StatusActive || got.Version != 2 {
+		t.Fatalf("lower or equal version replaced the record: %+v", got)
+	}
+	newer := rec(1, 3)
+	newer.Documents = []wire.Document{{Code: "P", IssuingState: "CAN", Number: "RENEWED01"}}
+	newer.TrustedTraveler.CardTag = "FFFF0000"
+	f.mustBatch(wire.AuthzBatch{Seq: 3, Records: []wire.AuthzRecord{newer}})
+	if got := f.ids(f.r.ByDocument(a.Documents[0].IssuingState, a.Documents[0].Number)); got != nil {
+		t.Fatalf("old document still indexed: %v", got)
+	}
+	if got := f.ids(f.r.ByDocument("CAN", "RENEWED01")); len(got) != 1 {
+		t.Fatalf("new document not indexed: %v", got)
+	}
+	if got := f.ids(f.r.ByCard(a.TrustedTraveler.CardTag)); got != nil {
+		t.Fatalf("old card still indexed: %v", got)
+	}
+	f.mustBatch(wire.AuthzBatch{Seq: 4, Removed: []string{b.AuthorizationID, "XPT-NEVER-SEEN"}})
+	if _, err := f.r.ByID(b.AuthorizationID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("removed record still there: %v", err)
+	}
+	if got := f.ids(f.r.ByCard(b.TrustedTraveler.CardTag)); got != nil {
+		t.Fatalf("removed record still indexed: %v", got)
+	}
+	// A record and its removal in one batch: the removal wins.
+	c := rec(3, 1)
+	f.mustBatch(wire.AuthzBatch{Seq: 5, Records: []wire.AuthzRecord{c}, Removed: []string{c.AuthorizationID}})
+	if st := f.r.Status(); st.Records != 1 || st.Seq != 5 {
+		t.Fatalf("status %+v", st)
+	}
+}
+
+func TestReplayGapAndBuffer(t *testing.T) {
+	f := newFixture(t)
+	if err := f.r.Start(t.Context()); err != nil || !slices.Equal(f.sync.from, []uint64{0}) {
+		t.Fatalf("first start did not ask for everything: %v %v", err, f.sync.from)
+	}
+	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{rec(1, 1)}})
+	// Replay of an applied batch: refused, reported as replay, no change.
+	err := f.batch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{rec(9, 1)}})
+	if wire.RejectCode(err) != wire.RejectReplay || len(f.rejects) != 1 || f.rejects[0].Reason != wire.RejectReplay {
+		t.Fatalf("replay: %v %+v", err, f.rejects)
+	}
+	// Gap: 3 and 4 arrive before 2. They are kept, a sync from 2 goes out
+	// once (rate limited), and 2 brings all three in.
+	f.mustBatch(wire.AuthzBatch{Seq: 4, Records: []wire.AuthzRecord{rec(4, 1)}})
+	f.mustBatch(wire.AuthzBatch{Seq: 3, Records: []wire.AuthzRecord{rec(3, 1)}})
+	if !slices.Equal(f.sync.from, []uint64{0, 2}) {
+		t.Fatalf("sync requests %v", f.sync.from)
+	}
+	if st := f.r.Status(); st.Seq != 1 || !slices.Equal(st.Pending, []uint64{3, 4}) {
+		t.Fatalf("status while gapped %+v", st)
+	}
+	f.clock.t = f.clock.t.Add(time.Minute)
+	f.mustBatch(wire.AuthzBatch{Seq: 5, Records: []wire.AuthzRecord{rec(5, 1)}})
+	if !slices.Equal(f.sync.from, []uint64{0, 2, 2}) {
+		t.Fatalf("sync not asked again after the retry interval: %v", f.sync.from)
+	}
+	f.mustBatch(wire.AuthzBatch{Seq: 2, Records: []wire.AuthzRecord{rec(2, 1)}})
+	if st := f.r.Status(); st.Seq != 5 || st.Records != 5 || len(st.Pending) != 0 {
+		t.Fatalf("after the gap closed %+v", st)
+	}
+	if n := f.r.Status().Stats.Rejected[wire.RejectReplay]; n != 1 {
+		t.Fatalf("replays counted %d", n)
+	}
+}
+
+func TestHead(t *testing.T) {
+	f := newFixture(t)
+	head := func(seq uint64) error {
+		raw, _ := wire.Seal(testKeyID, f.priv, wire.AuthzHead{Seq: seq, IssuedAt: "2026-11-27T12:00:00.000Z", Records: 5})
+		return f.r.HandleHead(t.Context(), raw)
+	}
+	if err := head(3); err != nil || !slices.Equal(f.sync.from, []uint64{0}) {
+		t.Fatalf("head ahead of an empty replica: %v %v", err, f.sync.from)
+	}
+	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{rec(1, 1)}})
+	if !f.r.LastSync().IsZero() {
+		t.Fatal("a batch behind the head counted as a sync")
+	}
+	f.mustBatch(wire.AuthzBatch{Seq: 2})
+	f.mustBatch(wire.AuthzBatch{Seq: 3})
+	if !f.r.LastSync().Equal(f.clock.t) {
+		t.Fatal("reaching the head did not count as a sync")
+	}
+	f.clock.t = f.clock.t.Add(2 * time.Hour)
+	if st := f.r.Status(); st.Staleness != 2*time.Hour {
+		t.Fatalf("staleness %v", st.Staleness)
+	}
+	if err := head(3); err != nil || !f.r.LastSync().Equal(f.clock.t) {
+		t.Fatalf("head equal to the replica did not refresh the sync: %v", err)
+	}
+	f.reopen()
+	if !f.r.LastSync().Equal(f.clock.t) {
+		t.Fatal("last sync not kept across restarts")
+	}
+	forged, _ := wire.Seal(testKeyID, ed25519.NewKeyFromSeed(make([]byte, 32)), wire.AuthzHead{Seq: 9, IssuedAt: "2026-11-27T12:00:00.000Z"})
+	if err := f.r.HandleHead(t.Context(), forged); wire.RejectCode(err) != wire.RejectSignature {
+		t.Fatalf("forged head: %v", err)
+	}
+	if len(f.rejects) != 1 || f.rejects[0].Topic != wire.TopicAuthzHead {
+		t.Fatalf("forged head not reported: %+v", f.rejects)
+	}
+}
+
+func TestBadBatchesRejectedWhole(t *testing.T) {
+	f := newFixture(t)
+	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{rec(1, 1)}})
+	good := func() wire.AuthzBatch {
+		return wire.AuthzBatch{Seq: 2, IssuedAt: "2026-11-26T09:00:00.000Z", Records: []wire.AuthzRecord{rec(2, 1), rec(3, 1)}}
+	}
+	_, other := testKeysOther(t)
+	forged, _ := wire.Seal(testKeyID, other, good())
+	unknown, _ := wire.Seal("central-other", f.priv, good())
+	breaking := func(mut func(*wire.AuthzRecord)) []byte {
+		b := good()
+		mut(&b.Records[1])
+		return sealBatch(t, f.priv, b)
+	}
+	big := good()
+	for i := 0; i < 1001; i++ {
+		big.Records = append(big.Records, rec(100+i, 1))
+	}
+	noSeq, _ := wire.SealBytes(testKeyID, f.priv, []byte(`{"issuedAt":"2026-11-26T09:00:00.000Z","records":[]}`))
+	cases := []struct {
+		name string
+		raw  []byte
+		code string
+	}{
+		{"forged", forged, wire.RejectSignature},
+		{"unknown key", unknown, wire.RejectUnknownKey},
+		{"garbage", []byte(`{"keyId":`), wire.RejectMalformed},
+		{"payload not an object", mustSealBytes(t, f.priv, `"x"`), wire.RejectMalformed},
+		{"no seq", noSeq, wire.RejectSchema},
+		{"seq is a string", mustSealBytes(t, f.priv, `{"seq":"2","issuedAt":"2026-11-26T09:00:00.000Z"}`), wire.RejectSchema},
+		{"bad issuedAt", mustSealBytes(t, f.priv, `{"seq":2,"issuedAt":"yesterday"}`), wire.RejectSchema},
+		{"too many records", sealBatch(t, f.priv, big), wire.RejectTooLarge},
+		{"too many bytes", make([]byte, wire.MaxEnvelopeBytes+1), wire.RejectTooLarge},
+		{"bad status", breaking(func(r *wire.AuthzRecord) { r.Status = "pending" }), wire.RejectSchema},
+		{"bad entry", breaking(func(r *wire.AuthzRecord) { r.Entries = []string{"CA>MX"} }), wire.RejectSchema},
+		{"bad date", breaking(func(r *wire.AuthzRecord) { r.ValidUntil = "2031-02-30" }), wire.RejectSchema},
+		{"window backwards", breaking(func(r *wire.AuthzRecord) { r.ValidFrom = "2032-01-01" }), wire.RejectSchema},
+		{"lower-case name", breaking(func(r *wire.AuthzRecord) { r.Holder.Surname = "Eriksson" }), wire.RejectSchema},
+		{"filler in name", breaking(func(r *wire.AuthzRecord) { r.Holder.GivenNames = "ANNA<MARIA" }), wire.RejectSchema},
+		{"number with space", breaking(func(r *wire.AuthzRecord) { r.Documents[0].Number = "L898 902" }), wire.RejectSchema},
+		{"no documents", breaking(func(r *wire.AuthzRecord) { r.Documents = nil }), wire.RejectSchema},
+		{"bad id", breaking(func(r *wire.AuthzRecord) { r.AuthorizationID = "xpt\x00" }), wire.RejectSchema},
+		{"version zero", breaking(func(r *wire.AuthzRecord) { r.Version = 0 }), wire.RejectSchema},
+		{"bad sex", breaking(func(r *wire.AuthzRecord) { r.Holder.Sex = "<" }), wire.RejectSchema},
+		{"bad card tag", breaking(func(r *wire.AuthzRecord) { r.TrustedTraveler.CardTag = "0a1b" }), wire.RejectSchema},
+		{"bad removed", sealBatch(t, f.priv, wire.AuthzBatch{Seq: 2, Removed: []string{"not an id"}}), wire.RejectSchema},
+	}
+	for _, c := range cases {
+		f.rejects = nil
+		err := f.r.HandleBatch(t.Context(), "xpt/v1/kiosks/k/authz", c.raw)
+		if got := wire.RejectCode(err); err == nil || got != c.code {
+			t.Errorf("%s: got %v (%s), want %s", c.name, err, got, c.code)
+			continue
+		}
+		if len(f.rejects) != 1 || f.rejects[0].Reason != c.code || f.rejects[0].Topic != "xpt/v1/kiosks/k/authz" {
+			t.Errorf("%s: reported %+v", c.name, f.rejects)
+		}
+		if st := f.r.Status(); st.Seq != 1 || st.Records != 1 || len(st.Pending) != 0 {
+			t.Errorf("%s: state moved: %+v", c.name, st)
+		}
+	}
+	// The good batch still applies afterwards.
+	f.mustBatch(good())
+	if st := f.r.Status(); st.Seq != 2 || st.Records != 3 {
+		t.Fatalf("good batch after bad ones: %+v", st)
+	}
+}
+
+func testKeysOther(t *testing.T) (ed25519.PublicKey, ed25519.PrivateKey) {
+	seed := make([]byte, ed25519.SeedSize)
+	copy(seed, "another key entirely")
+	priv := ed25519.NewKeyFromSeed(seed)
+	return priv.Public().(ed25519.PublicKey), priv
+}
+
+func mustSealBytes(t *testing.T, priv ed25519.PrivateKey, inner string) []byte {
+	raw, err := wire.SealBytes(testKeyID, priv, []byte(inner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	for i := 0; i < 50; i++ {
+		r := synRecord(i, int64(i+1))
+		if i%3 == 0 {
+			r.TrustedTraveler = nil
+			r.RequireCard = true
+		}
+		var got wire.AuthzRecord
+		if err := decodeRecord(encodeRecord(&r), &got); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(r)
+		b, _ := json.Marshal(got)
+		if string(a) != string(b) {
+			t.Fatalf("round trip\n%s\n%s", a, b)
+		}
+	}
+	if err := decodeRecord([]byte{1, 200}, new(wire.AuthzRecord)); err == nil {
+		t.Fatal("corrupt record decoded")
+	}
+}
+
+func TestReadOnlyWhileHeld(t *testing.T) {
+	f := newFixture(t)
+	_, err := Open(Options{Path: f.path, ReadOnly: true})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("read-only open while the writer holds the file: %v", err)
+	}
+	f.r.Close()
+	ro, err := Open(Options{Path: f.path, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro.Close()
+	f.open()
+}
