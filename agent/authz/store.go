@@ -3,7 +3,7 @@ package authz
 import (
 	"bytes"
 	"encoding/binary"
-		"errors"
+	"errors"
 	"fmt"
 	"os"
 	"slices"

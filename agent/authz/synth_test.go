@@ -58,7 +58,9 @@ func synDocNumber(i, j int) string {
 	return string(b[:])
 }
 
-func synState(i, j int) string { return synStates[splitmix(uint64(i)*8+uint64(j)+3)%uint64(len(synStates))] }
+func synState(i, j int) string {
+	return synStates[splitmix(uint64(i)*8+uint64(j)+3)%uint64(len(synStates))]
+}
 
 func synCardTag(i int) string {
 	h := splitmix(uint64(i) ^ 0xcafe)
@@ -70,7 +72,9 @@ func synCardTag(i int) string {
 	return string(b[:])
 }
 
-func synMembership(i int) string { return fmt.Sprintf("%09d", splitmix(uint64(i)^0xbeef)%1_000_000_000) }
+func synMembership(i int) string {
+	return fmt.Sprintf("%09d", splitmix(uint64(i)^0xbeef)%1_000_000_000)
+}
 
 // synRecord is record i, deterministic; version v.
 func synRecord(i int, v int64) wire.AuthzRecord {
