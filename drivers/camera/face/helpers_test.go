@@ -115,3 +115,5 @@ func (silent) Next(ctx context.Context, dst *gocv.Mat) error {
 }
 
 func imageRect(x0, y0, x1, y1 int) image.Rectangle { return image.Rect(x0, y0, x1, y1) }
+
+func writeImg(path string, m gocv.Mat) bool { return gocv.IMWrite(path, m) }

@@ -10,7 +10,7 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face/internal/tinyonnx"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/tinyonnx"
 )
 
 // writeModel produces a small ONNX embedding model on this machine (no

@@ -1,0 +1,68 @@
+package face
+
+import (
+	"context"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
+)
+
+// The simulated camera (a GStreamer file source playing the sample face in
+// a loop) gives a good capture within seconds.
+func TestCaptureFromSimulatedCamera(t *testing.T) {
+	d := detector(t)
+	cam, err := camera.Open(camera.Config{Source: camera.SourceFile, Files: []string{"testdata/face.jpg"}, FPS: 15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var times []time.Duration
+	for i := 0; i < 3; i++ {
+		c, err := d.Capture(ctx, cam.NewReader(), CaptureOptions{Window: 10 * time.Second})
+		if err != nil {
+			t.Fatalf("capture %d: %v (camera health %v)", i, err, cam.Health())
+		}
+		if !c.Quality.OK || c.Quality.Width != 640 || c.Quality.Height != 480 {
+			t.Fatalf("capture %d: %+v", i, c.Quality)
+		}
+		times = append(times, c.Elapsed)
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	t.Logf("capture times %v", times)
+	if times[1] > 3*time.Second {
+		t.Fatalf("median capture time %v over 3 s", times[1])
+	}
+}
+
+// A sequence of files (nobody, four people, then the traveler) plays as a
+// traveler stepping up: the guidance follows and the capture succeeds.
+func TestCaptureFromFileSequence(t *testing.T) {
+	d := detector(t)
+	dir := t.TempDir()
+	f := makeFrames(t)
+	defer f.Close()
+	files := []string{dir + "/0-blank.png", dir + "/1-four.jpg", dir + "/2-good.jpg"}
+	if !writeImg(files[0], f.blank) || !writeImg(files[1], f.four) || !writeImg(files[2], f.good) {
+		t.Fatal("cannot write test frames")
+	}
+	cam, err := camera.Open(camera.Config{Source: camera.SourceFile, Files: files, FPS: 15, ImageDuration: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
+	seen := map[Code]bool{}
+	c, err := d.Capture(context.Background(), cam.NewReader(), CaptureOptions{Window: 10 * time.Second, OnFrame: func(q Quality) { seen[q.Code] = true }})
+	if err != nil {
+		t.Fatalf("capture: %v", err)
+	}
+	if !c.Quality.OK {
+		t.Fatalf("%+v", c.Quality)
+	}
+	if !seen[NoFace] || !seen[MultipleFaces] {
+		t.Fatalf("guidance seen: %v, want no_face and multiple_faces before ok", seen)
+	}
+}
