@@ -15,9 +15,9 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"go.uber.org/goleak"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/link/linktest"
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
-	"github.com/xpt-pilot/xpt-kiosk/internal/fleet"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
 )
 
@@ -128,13 +128,13 @@ func txEvent(i int) *wire.Event {
 	}}
 }
 
-func collector(t testing.TB, url string, opts ...func(*mqtt.ClientOptions)) *fleet.Collector {
+func collector(t testing.TB, url string, opts ...func(*mqtt.ClientOptions)) *linktest.Collector {
 	t.Helper()
-	o := fleet.CollectorOptions{Broker: url}
+	o := linktest.CollectorOptions{Broker: url}
 	if len(opts) > 0 {
 		o.Options = opts[0]
 	}
-	c, err := fleet.NewCollector(o)
+	c, err := linktest.NewCollector(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func (p *proxy) cut() {
 	p.conns = nil
 }
 
-func lastState(c *fleet.Collector, id string) string {
+func lastState(c *linktest.Collector, id string) string {
 	s := c.States(id)
 	if len(s) == 0 {
 		return ""

@@ -42,10 +42,11 @@ type Options struct {
 	// A crash loses at most this much acknowledgement progress: those
 	// events are sent again, with the same eventId.
 	AckFlushInterval time.Duration
-	// MaxAckedAge: a segment holding delivered events is rolled and wiped
-	// at the latest this long after its first event was acknowledged, even
-	// if it is not full and not fully drained (default 10s).
-	MaxAckedAge time.Duration
+	// PreallocBytes of each new segment are written (zeros) and synced
+	// in the background before it is used, so appends never change the
+	// file size (default SegmentBytes; negative: off, as for a fleet of
+	// simulated kiosks on one disk).
+	PreallocBytes int64
 	// OnFull is called (outside any lock) when Full() changes.
 	OnFull func(full bool, depth int)
 	Logger *slog.Logger
@@ -79,13 +80,12 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 const hdrLen = 16
 
 type segment struct {
-	id      uint64
-	f       *os.File
-	size    int64
-	first   uint64 // 0 when empty
-	last    uint64
-	path    string
-	ackedAt time.Time // when its first record was acknowledged
+	id    uint64
+	f     *os.File
+	size  int64
+	first uint64 // 0 when empty
+	last  uint64
+	path  string
 }
 
 type entry struct {
@@ -130,6 +130,7 @@ type Outbox struct {
 	segs     []*segment   // oldest first; last is active
 	nextSeg  uint64
 	writeMu  sync.Mutex // the writer and the janitor's roll
+	spare    *segment   // preallocated next segment (writeMu)
 	ackSaved uint64     // acked value in the acked file
 
 	kick      chan struct{}
@@ -158,11 +159,11 @@ func Open(o Options) (*Outbox, error) {
 	if o.SegmentBytes <= 0 {
 		o.SegmentBytes = 4 << 20
 	}
+	if o.PreallocBytes == 0 {
+		o.PreallocBytes = o.SegmentBytes
+	}
 	if o.AckFlushInterval <= 0 {
 		o.AckFlushInterval = 200 * time.Millisecond
-	}
-	if o.MaxAckedAge <= 0 {
-		o.MaxAckedAge = 10 * time.Second
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -202,7 +203,12 @@ func (b *Outbox) recover() error {
 	}
 	sort.Strings(names)
 	var last uint64
-	for i, name := range names {
+	type scanned struct {
+		good, size int64
+		zeroTail   bool
+	}
+	var info []scanned
+	for _, name := range names {
 		var id uint64
 		if _, err := fmt.Sscanf(filepath.Base(name), "seg-%016x.log", &id); err != nil {
 			continue
@@ -214,62 +220,112 @@ func (b *Outbox) recover() error {
 		s := &segment{id: id, f: f, path: name}
 		b.segs = append(b.segs, s)
 		b.nextSeg = id + 1
-		good, err := b.scan(s, &last, i == len(names)-1)
+		good, err := b.scan(s, &last, true)
 		if err != nil {
 			return err
 		}
-		st, _ := f.Stat()
-		if st != nil && st.Size() > good {
-			if i != len(names)-1 {
-				return fmt.Errorf("outbox: segment %s is corrupt at offset %d (not the tail); needs a technician", name, good)
-			}
-			b.log.Warn("outbox: torn tail truncated", "segment", filepath.Base(name), "offset", good, "bytes", st.Size()-good)
-			b.stats.Truncated += st.Size() - good
-			if err := f.Truncate(good); err != nil {
-				return err
-			}
-			if err := f.Sync(); err != nil {
-				return err
-			}
+		var size int64
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
 		}
+		info = append(info, scanned{good: good, size: size, zeroTail: zeroFrom(f, good, size)})
 		s.size = good
+	}
+	lastNonEmpty := -1
+	for i, s := range b.segs {
+		if s.first != 0 {
+			lastNonEmpty = i
+		}
+	}
+	for i, s := range b.segs {
+		in := info[i]
+		if in.size <= in.good {
+			continue
+		}
+		if !in.zeroTail { // not preallocation: a torn or corrupt write
+			if i < lastNonEmpty {
+				return fmt.Errorf("outbox: segment %s is corrupt at offset %d (not the tail); needs a technician", filepath.Base(s.path), in.good)
+			}
+			b.log.Warn("outbox: torn tail truncated", "segment", filepath.Base(s.path), "offset", in.good, "bytes", in.size-in.good)
+			b.stats.Truncated += in.size - in.good
+		}
+		if err := s.f.Truncate(in.good); err != nil {
+			return err
+		}
+		if err := s.f.Sync(); err != nil {
+			return err
+		}
 	}
 	if last < acked {
 		last = acked
 	}
 	b.next = last + 1
 	b.durable = last
-	b.idxBase = acked + 1
-	// drop index entries at or below acked
-	if n := int(acked + 1 - b.firstIndexed()); n > 0 && n <= len(b.idx) {
-		b.idx = b.idx[n:]
-	} else if n > len(b.idx) {
-		b.idx = nil
+	// The index starts at the first record not yet wiped in place; those up
+	// to acked among them are wiped by the janitor's first pass.
+	if b.scanFirst != 0 {
+		b.idxBase = b.scanFirst
+	} else {
+		b.idxBase = last + 1
 	}
-	// wipe segments fully delivered
+	// Wipe segments fully delivered and empty ones; recovered segments are
+	// read-only from now on: appends go to a fresh, preallocated segment.
 	keep := b.segs[:0]
 	for _, s := range b.segs {
-		if s.first != 0 && s.last <= acked || s.first == 0 && s != b.segs[len(b.segs)-1] {
+		if s.first == 0 || s.last <= acked {
 			b.wipe(s)
 			continue
 		}
 		keep = append(keep, s)
 	}
 	b.segs = keep
-	if len(b.segs) == 0 || b.segs[len(b.segs)-1].size >= b.o.SegmentBytes || b.segs[len(b.segs)-1].first != 0 && b.segs[len(b.segs)-1].last <= acked {
-		if err := b.newSegment(); err != nil {
-			return err
-		}
+	drop := 0
+	for drop < len(b.idx) && b.idx[drop].seg.f == nil {
+		drop++
 	}
+	b.idx = b.idx[drop:]
+	b.idxBase += uint64(drop)
+	// The first active segment is preallocated now, at start-up, where a
+	// few milliseconds do not matter.
+	s, err := b.createSegment(b.nextSeg, b.o.PreallocBytes > 0)
+	if err != nil {
+		return err
+	}
+	b.nextSeg++
+	b.segs = append(b.segs, s)
 	return nil
 }
 
-// firstIndexed is the seq of idx[0] as built by scan.
-func (b *Outbox) firstIndexed() uint64 {
-	if b.scanFirst == 0 {
-		return b.idxBase
+// zeroFrom reports whether f holds only zero bytes in [from, to): the
+// unused, preallocated end of a segment rather than a torn write.
+func zeroFrom(f *os.File, from, to int64) bool {
+	buf := make([]byte, 64<<10)
+	for off := from; off < to; {
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), to-off)], off)
+		for _, c := range buf[:n] {
+			if c != 0 {
+				return false
+			}
+		}
+		if err != nil || n == 0 {
+			return err == io.EOF
+		}
+		off += int64(n)
 	}
-	return b.scanFirst
+	return true
+}
+
+// holeSum marks a record wiped in place after delivery: its header keeps
+// len and seq (so seq continuity can still be checked) and its data is zeros.
+func holeSum(seqBytes []byte) uint32 { return crc32.Checksum(seqBytes, castagnoli) ^ 0x484f4c45 }
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (b *Outbox) scan(s *segment, last *uint64, isTail bool) (int64, error) {
@@ -284,7 +340,7 @@ func (b *Outbox) scan(s *segment, last *uint64, isTail bool) (int64, error) {
 		n := binary.LittleEndian.Uint32(hdr[0:4])
 		sum := binary.LittleEndian.Uint32(hdr[4:8])
 		seq := binary.LittleEndian.Uint64(hdr[8:16])
-		if n > wire.MaxEnvelopeBytes {
+		if n > wire.MaxEnvelopeBytes || seq == 0 {
 			return off, nil
 		}
 		if cap(buf) < int(n) {
@@ -294,8 +350,8 @@ func (b *Outbox) scan(s *segment, last *uint64, isTail bool) (int64, error) {
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return off, nil
 		}
-		c := crc32.Update(crc32.Checksum(hdr[8:16], castagnoli), castagnoli, buf)
-		if c != sum {
+		hole := sum == holeSum(hdr[8:16]) && allZero(buf)
+		if !hole && crc32.Update(crc32.Checksum(hdr[8:16], castagnoli), castagnoli, buf) != sum {
 			return off, nil
 		}
 		if *last != 0 && seq != *last+1 {
@@ -304,14 +360,19 @@ func (b *Outbox) scan(s *segment, last *uint64, isTail bool) (int64, error) {
 			}
 			return off, fmt.Errorf("outbox: seq %d follows %d in %s", seq, *last, s.path)
 		}
+		if hole && len(b.idx) > 0 {
+			return off, fmt.Errorf("outbox: wiped record %d after undelivered ones in %s", seq, s.path)
+		}
 		if s.first == 0 {
 			s.first = seq
 		}
 		s.last = seq
-		if b.scanFirst == 0 {
-			b.scanFirst = seq
+		if !hole {
+			if b.scanFirst == 0 {
+				b.scanFirst = seq
+			}
+			b.idx = append(b.idx, entry{seg: s, off: off + hdrLen, n: int(n)})
 		}
-		b.idx = append(b.idx, entry{seg: s, off: off + hdrLen, n: int(n)})
 		*last = seq
 		off += hdrLen + int64(n)
 	}
@@ -366,19 +427,21 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// newSegment starts a new active segment. Called with writeMu held (or
-// during Open).
+// newSegment makes a new active segment: the spare the janitor prepared
+// when there is one, else a fresh file. Called with writeMu held (or during
+// Open).
 func (b *Outbox) newSegment() error {
-	path := filepath.Join(b.o.Dir, fmt.Sprintf("seg-%016x.log", b.nextSeg))
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o600)
+	if sp := b.spare; sp != nil {
+		b.spare = nil
+		b.segMu.Lock()
+		b.segs = append(b.segs, sp)
+		b.segMu.Unlock()
+		return nil
+	}
+	s, err := b.createSegment(b.nextSeg, false)
 	if err != nil {
 		return err
 	}
-	if err := syncDir(b.o.Dir); err != nil {
-		f.Close()
-		return err
-	}
-	s := &segment{id: b.nextSeg, f: f, path: path}
 	b.nextSeg++
 	b.segMu.Lock()
 	b.segs = append(b.segs, s)
@@ -386,13 +449,68 @@ func (b *Outbox) newSegment() error {
 	return nil
 }
 
+// createSegment creates segment id. With prealloc its blocks are written
+// (zeros) and synced up front, so that the fdatasync of each later append
+// flushes only data, never a size change through the file-system journal.
+func (b *Outbox) createSegment(id uint64, prealloc bool) (*segment, error) {
+	path := filepath.Join(b.o.Dir, fmt.Sprintf("seg-%016x.log", id))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if prealloc {
+		zero := make([]byte, 256<<10)
+		for off := int64(0); off < b.o.PreallocBytes && err == nil; off += int64(len(zero)) {
+			_, err = f.WriteAt(zero[:min(int64(len(zero)), b.o.PreallocBytes-off)], off)
+		}
+		if err == nil {
+			err = f.Sync()
+		}
+	}
+	if err == nil {
+		err = syncDir(b.o.Dir)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, err
+	}
+	return &segment{id: id, f: f, path: path}, nil
+}
+
+// prepareSpare preallocates the next segment in the background, so that
+// rolling over never makes an Append wait for it.
+func (b *Outbox) prepareSpare() {
+	b.writeMu.Lock()
+	if b.spare != nil || b.o.PreallocBytes < 0 || b.active().size < b.o.SegmentBytes/2 {
+		b.writeMu.Unlock()
+		return // not yet needed
+	}
+	id := b.nextSeg
+	b.nextSeg++
+	b.writeMu.Unlock()
+	s, err := b.createSegment(id, true)
+	if err != nil {
+		b.log.Error("outbox: prepare segment", "err", err)
+		return
+	}
+	b.writeMu.Lock()
+	defer b.writeMu.Unlock()
+	if b.spare == nil && id > b.active().id {
+		b.spare = s
+		return
+	}
+	s.f.Close()
+	os.Remove(s.path)
+}
+
 // wipe overwrites a segment with zeros, syncs it and removes it, so that
 // delivered personal data is gone from the file system, not only unlinked.
 func (b *Outbox) wipe(s *segment) {
-	if st, err := s.f.Stat(); err == nil && st.Size() > 0 {
+	if size := s.size; size > 0 {
 		zero := make([]byte, 64<<10)
-		for off := int64(0); off < st.Size(); off += int64(len(zero)) {
-			n := min(int64(len(zero)), st.Size()-off)
+		for off := int64(0); off < size; off += int64(len(zero)) {
+			n := min(int64(len(zero)), size-off)
 			if _, err := s.f.WriteAt(zero[:n], off); err != nil {
 				b.log.Error("outbox: wipe", "segment", filepath.Base(s.path), "err", err)
 				break
@@ -401,6 +519,7 @@ func (b *Outbox) wipe(s *segment) {
 		_ = s.f.Sync()
 	}
 	s.f.Close()
+	s.f = nil
 	if err := os.Remove(s.path); err != nil {
 		b.log.Error("outbox: remove segment", "segment", filepath.Base(s.path), "err", err)
 	}
@@ -522,14 +641,14 @@ func (b *Outbox) writer() {
 			buf = append(buf, r.data...)
 		}
 		b.writeMu.Lock()
-		err := b.maybeRoll()
+		err := b.maybeRoll(len(buf))
 		s := b.active()
 		base := s.size
 		if err == nil {
 			_, err = s.f.WriteAt(buf, base)
 		}
 		if err == nil {
-			err = s.f.Sync()
+			err = datasync(s.f)
 		}
 		if err == nil {
 			s.size += int64(len(buf))
@@ -573,8 +692,8 @@ func (b *Outbox) active() *segment {
 }
 
 // maybeRoll starts a new segment when the active one is big. writeMu held.
-func (b *Outbox) maybeRoll() error {
-	if b.active().size < b.o.SegmentBytes {
+func (b *Outbox) maybeRoll(n int) error {
+	if a := b.active(); a.size == 0 || a.size+int64(n) <= b.o.SegmentBytes {
 		return nil
 	}
 	return b.newSegment()
@@ -658,17 +777,7 @@ func (b *Outbox) Ack(seq uint64) {
 		delete(b.ackedAbove, b.acked+1)
 		b.acked++
 	}
-	if b.acked != old {
-		drop := int(b.acked + 1 - b.idxBase)
-		for i := 0; i < drop; i++ {
-			b.idx[i] = entry{}
-		}
-		b.idx = b.idx[drop:]
-		b.idxBase = b.acked + 1
-		if cap(b.idx) > 4096 && len(b.idx) < cap(b.idx)/4 {
-			b.idx = append([]entry(nil), b.idx...)
-		}
-	}
+	_ = old
 	changed := b.updateFullLocked()
 	b.mu.Unlock()
 	b.fireFull(changed)
@@ -690,6 +799,7 @@ func (b *Outbox) janitor() {
 			return
 		case <-t.C:
 			b.flushAcks()
+			b.prepareSpare()
 		case <-b.kick:
 			// Coalesce: wait for the tick unless the outbox is now drained.
 			b.mu.Lock()
@@ -707,7 +817,6 @@ func (b *Outbox) flushAcks() {
 	b.mu.Lock()
 	acked := b.acked
 	b.mu.Unlock()
-	now := b.o.Now()
 	b.writeMu.Lock()
 	defer b.writeMu.Unlock()
 	if acked != b.ackSaved {
@@ -717,134 +826,87 @@ func (b *Outbox) flushAcks() {
 		}
 		b.ackSaved = acked
 	}
-	b.segMu.RLock()
-	segs := append([]*segment(nil), b.segs...)
-	b.segMu.RUnlock()
-	act := segs[len(segs)-1]
-	// Mark when delivered data first appeared in each segment.
-	for _, s := range segs {
-		if s.first != 0 && s.first <= acked && s.ackedAt.IsZero() {
-			s.ackedAt = now
-		}
-	}
-	// Roll the active segment when all of it is delivered, or when it has
-	// held delivered personal data for too long.
-	if act.first != 0 && (act.last <= acked || !act.ackedAt.IsZero() && now.Sub(act.ackedAt) >= b.o.MaxAckedAge) {
-		if err := b.newSegment(); err != nil {
-			b.log.Error("outbox: roll segment", "err", err)
-		}
-	}
-	b.segMu.RLock()
-	segs = append(segs[:0], b.segs...)
-	b.segMu.RUnlock()
-	var gone []*segment
-	for _, s := range segs[:len(segs)-1] {
-		if s.first == 0 || s.last <= acked {
-			gone = append(gone, s)
-			continue
-		}
-		if !s.ackedAt.IsZero() && now.Sub(s.ackedAt) >= b.o.MaxAckedAge && s.first <= acked {
-			// Mixed segment held too long: compact it, keeping only the
-			// undelivered records, so delivered personal data goes now.
-			if err := b.compact(s, acked); err != nil {
-				b.log.Error("outbox: compact segment", "err", err)
-			}
-		}
-	}
-	if len(gone) == 0 {
-		return
-	}
-	b.segMu.Lock()
-	keep := b.segs[:0]
-	for _, s := range b.segs {
-		del := false
-		for _, g := range gone {
-			if g == s {
-				del = true
-			}
-		}
-		if !del {
-			keep = append(keep, s)
-		}
-	}
-	b.segs = keep
-	for _, s := range gone {
-		b.wipe(s)
-		s.f = nil
-	}
-	b.segMu.Unlock()
-}
-
-// compact rewrites a non-active segment keeping records above acked, under
-// a new file name (same id ordering is preserved by reusing the id with a
-// .tmp then rename), and points the index at the new file. writeMu held.
-func (b *Outbox) compact(s *segment, acked uint64) error {
+	// Wipe delivered records in place: overwrite each with a hole (its
+	// len and seq kept, data zeroed) and sync, so their personal data is
+	// gone from the disk without waiting for the segment to be deleted.
 	b.mu.Lock()
-	first := acked + 1
-	if first < b.idxBase {
-		first = b.idxBase
-	}
 	var ents []entry
-	for seq := first; seq <= s.last; seq++ {
-		ents = append(ents, b.idx[seq-b.idxBase])
+	if b.ackSaved >= b.idxBase {
+		ents = append(ents, b.idx[:b.ackSaved+1-b.idxBase]...)
 	}
+	first := b.idxBase
 	b.mu.Unlock()
-	recs, err := b.read(first, ents)
-	if err != nil {
-		return err
+	if len(ents) > 0 {
+		if err := b.punch(first, ents); err != nil {
+			b.log.Error("outbox: wipe delivered events", "err", err)
+			return
+		}
+		b.mu.Lock()
+		for i := range ents {
+			b.idx[i] = entry{}
+		}
+		b.idx = b.idx[len(ents):]
+		b.idxBase += uint64(len(ents))
+		if cap(b.idx) > 4096 && len(b.idx) < cap(b.idx)/4 {
+			b.idx = append([]entry(nil), b.idx...)
+		}
+		b.mu.Unlock()
 	}
-	tmp := s.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_RDWR, 0o600)
-	if err != nil {
-		return err
-	}
-	var buf []byte
-	newEnts := make([]entry, len(recs))
-	ns := &segment{id: s.id, f: f, path: s.path, first: first, last: s.last}
-	for i, r := range recs {
-		var hdr [hdrLen]byte
-		binary.LittleEndian.PutUint32(hdr[0:4], uint32(len(r.Data)))
-		binary.LittleEndian.PutUint64(hdr[8:16], r.Seq)
-		binary.LittleEndian.PutUint32(hdr[4:8], crc32.Update(crc32.Checksum(hdr[8:16], castagnoli), castagnoli, r.Data))
-		newEnts[i] = entry{seg: ns, off: int64(len(buf)) + hdrLen, n: len(r.Data)}
-		buf = append(buf, hdr[:]...)
-		buf = append(buf, r.Data...)
-	}
-	ns.size = int64(len(buf))
-	if _, err := f.Write(buf); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	// Zero the old file's contents before the rename replaces it.
+	punched := b.idxBaseSnapshot() - 1
+	// Delete segments behind the active one that hold nothing undelivered.
 	b.segMu.Lock()
 	defer b.segMu.Unlock()
-	if st, err := s.f.Stat(); err == nil {
-		zero := make([]byte, st.Size())
-		_, _ = s.f.WriteAt(zero, 0)
-		_ = s.f.Sync()
-	}
-	if err := os.Rename(tmp, s.path); err != nil {
-		f.Close()
-		return err
-	}
-	if err := syncDir(b.o.Dir); err != nil {
-		return err
-	}
-	s.f.Close()
-	*s = *ns // entries point at s; they now read the new file
-	b.mu.Lock()
-	for i, e := range newEnts {
-		seq := first + uint64(i)
-		if seq >= b.idxBase {
-			e.seg = s
-			b.idx[seq-b.idxBase] = e
+	keep := make([]*segment, 0, len(b.segs))
+	for i, s := range b.segs {
+		if i < len(b.segs)-1 && (s.first == 0 || s.last <= punched) {
+			s.f.Close()
+			s.f = nil
+			if err := os.Remove(s.path); err != nil {
+				b.log.Error("outbox: remove segment", "segment", filepath.Base(s.path), "err", err)
+			}
+			b.wiped.Add(1)
+			continue
 		}
+		keep = append(keep, s)
 	}
-	b.mu.Unlock()
+	b.segs = keep
+}
+
+func (b *Outbox) idxBaseSnapshot() uint64 { b.mu.Lock(); defer b.mu.Unlock(); return b.idxBase }
+
+// punch turns the records first.. (ents, in seq order) into holes. writeMu held.
+func (b *Outbox) punch(first uint64, ents []entry) error {
+	flush := func(s *segment, off int64, buf []byte) error {
+		if _, err := s.f.WriteAt(buf, off); err != nil {
+			return err
+		}
+		return datasync(s.f)
+	}
+	var (
+		cur   *segment
+		start int64
+		buf   []byte
+	)
+	for i, e := range ents {
+		seq := first + uint64(i)
+		if e.seg != cur || (cur != nil && start+int64(len(buf)) != e.off-hdrLen) {
+			if cur != nil {
+				if err := flush(cur, start, buf); err != nil {
+					return err
+				}
+			}
+			cur, start, buf = e.seg, e.off-hdrLen, buf[:0]
+		}
+		var hdr [hdrLen]byte
+		binary.LittleEndian.PutUint32(hdr[0:4], uint32(e.n))
+		binary.LittleEndian.PutUint64(hdr[8:16], seq)
+		binary.LittleEndian.PutUint32(hdr[4:8], holeSum(hdr[8:16]))
+		buf = append(buf, hdr[:]...)
+		buf = append(buf, make([]byte, e.n)...)
+	}
+	if cur != nil {
+		return flush(cur, start, buf)
+	}
 	return nil
 }
 
@@ -902,6 +964,9 @@ func (b *Outbox) closeFiles() {
 		if s.f != nil {
 			s.f.Close()
 		}
+	}
+	if sp := b.spare; sp != nil {
+		sp.f.Close()
 	}
 }
 

@@ -98,7 +98,8 @@ func TestSeqDurableAcrossRestarts(t *testing.T) {
 
 func TestTornTailTruncated(t *testing.T) {
 	dir := t.TempDir()
-	b := open(t, dir)
+	plain := func(o *Options) { o.PreallocBytes = -1 }
+	b := open(t, dir, plain)
 	for i := 0; i < 5; i++ {
 		b.Append(txEvent())
 	}
@@ -119,7 +120,7 @@ func TestTornTailTruncated(t *testing.T) {
 	f, _ := os.OpenFile(last, os.O_WRONLY|os.O_APPEND, 0)
 	f.Write(bytes.Repeat([]byte{0xff}, 7))
 	f.Close()
-	b = open(t, dir)
+	b = open(t, dir, plain)
 	defer b.Close()
 	if b.Stats().Truncated == 0 {
 		t.Fatal("no truncation reported")
@@ -129,6 +130,38 @@ func TestTornTailTruncated(t *testing.T) {
 	}
 	if seq, _ := b.Append(txEvent()); seq != 5 {
 		t.Fatalf("seq %d after torn tail, want 5 (the torn one was never durable)", seq)
+	}
+}
+
+func TestTornWriteInPreallocatedSegment(t *testing.T) {
+	dir := t.TempDir()
+	b := open(t, dir)
+	for i := 0; i < 5; i++ {
+		b.Append(txEvent())
+	}
+	b.Close()
+	segs, _ := filepath.Glob(filepath.Join(dir, "seg-*.log"))
+	var seg string
+	var end int
+	for _, s := range segs {
+		raw, _ := os.ReadFile(s)
+		if e := len(bytes.TrimRight(raw, "\x00")); e > 0 {
+			seg, end = s, e
+		}
+	}
+	f, _ := os.OpenFile(seg, os.O_WRONLY, 0)
+	f.WriteAt([]byte{0x10, 0, 0, 0, 0xde, 0xad}, int64(end)) // half a header
+	f.Close()
+	b = open(t, dir)
+	defer b.Close()
+	if b.Stats().Truncated == 0 {
+		t.Fatal("torn write not reported")
+	}
+	if got := next(t, b, 0, 100); len(got) != 5 {
+		t.Fatalf("%d records survive, want 5", len(got))
+	}
+	if seq, _ := b.Append(txEvent()); seq != 6 {
+		t.Fatalf("seq %d", seq)
 	}
 }
 
@@ -250,12 +283,9 @@ func TestWipeAfterAck(t *testing.T) {
 	}
 }
 
-func TestWipeMixedSegmentByCompaction(t *testing.T) {
+func TestWipePartiallyDelivered(t *testing.T) {
 	dir := t.TempDir()
-	now := time.Now()
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	b := open(t, dir, func(o *Options) { o.Now = clock; o.MaxAckedAge = time.Second })
+	b := open(t, dir)
 	defer b.Close()
 	for i := 0; i < 10; i++ {
 		ev := txEvent()
@@ -267,14 +297,10 @@ func TestWipeMixedSegmentByCompaction(t *testing.T) {
 	for s := uint64(1); s <= 5; s++ {
 		b.Ack(s)
 	}
-	time.Sleep(100 * time.Millisecond)
-	mu.Lock()
-	now = now.Add(2 * time.Second)
-	mu.Unlock()
 	deadline := time.Now().Add(3 * time.Second)
 	for len(scanDir(t, dir, docNumber)) > 0 {
 		if time.Now().After(deadline) {
-			t.Fatal("delivered personal data kept in a mixed segment")
+			t.Fatal("delivered personal data kept beside undelivered events")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -286,7 +312,41 @@ func TestWipeMixedSegmentByCompaction(t *testing.T) {
 	b2 := open(t, dir)
 	defer b2.Close()
 	if recs := next(t, b2, 0, 100); len(recs) != 5 || recs[0].Seq != 6 {
-		t.Fatalf("after compaction and restart: %d", len(recs))
+		t.Fatalf("after wipe in place and restart: %d", len(recs))
+	}
+	if seq, _ := b2.Append(txEvent()); seq != 11 {
+		t.Fatalf("seq %d", seq)
+	}
+}
+
+func TestRollAndDeleteSegments(t *testing.T) {
+	dir := t.TempDir()
+	b := open(t, dir, func(o *Options) { o.SegmentBytes = 8 << 10; o.PreallocBytes = 8 << 10 })
+	defer func() { b.Close() }()
+	for i := 0; i < 100; i++ {
+		b.Append(txEvent())
+	}
+	if st := b.Stats(); st.Segments < 5 {
+		t.Fatalf("%d segments for 100 events of ~700 bytes in 8 KiB segments", st.Segments)
+	}
+	b.Close()
+	b = open(t, dir, func(o *Options) { o.SegmentBytes = 8 << 10; o.PreallocBytes = 8 << 10 })
+	recs := next(t, b, 0, 1000)
+	if len(recs) != 100 {
+		t.Fatalf("%d after reopen", len(recs))
+	}
+	for s := uint64(1); s <= 100; s++ {
+		b.Ack(s)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for b.Stats().Segments > 1 || len(scanDir(t, dir, docNumber)) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("segments %d, hits %v", b.Stats().Segments, scanDir(t, dir, docNumber))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if seq, _ := b.Append(txEvent()); seq != 101 {
+		t.Fatalf("seq %d", seq)
 	}
 }
 

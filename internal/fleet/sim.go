@@ -1,3 +1,7 @@
+// Package fleet is the simulated fleet of `xpt-kiosk sim fleet`: N
+// lightweight kiosks, each a real paho client publishing through its own
+// real outbox, against one broker, with a broker restart in the middle and
+// a central listener that checks that no event was lost.
 package fleet
 
 import (
@@ -15,6 +19,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/link"
+	"github.com/xpt-pilot/xpt-kiosk/agent/link/linktest"
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
@@ -112,7 +117,7 @@ func RunSim(ctx context.Context, c SimConfig) (*SimResult, error) {
 		c.Broker = b.URL()
 		fmt.Fprintf(prog, "fleet: private mosquitto on %s\n", c.Broker)
 	}
-	col, err := NewCollector(CollectorOptions{Broker: c.Broker, ClientID: fmt.Sprintf("xpt-fleet-listener-%d", os.Getpid())})
+	col, err := linktest.NewCollector(linktest.CollectorOptions{Broker: c.Broker, ClientID: fmt.Sprintf("xpt-fleet-listener-%d", os.Getpid())})
 	if err != nil {
 		return nil, err
 	}

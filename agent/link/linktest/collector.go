@@ -1,7 +1,9 @@
-// Package fleet holds the tools that check delivery end to end: a central
-// listener that collects every kiosk's events (de-duplicated by eventId, with
-// per-kiosk seq accounting) and the simulated fleet of `xpt-kiosk sim fleet`.
-package fleet
+// Package linktest checks delivery end to end: Collector is a central
+// listener that collects every kiosk's events and states (de-duplicated by
+// eventId, with per-kiosk seq accounting: gaps, duplicates, conflicting IDs,
+// out-of-order arrival). Tests of agent/link and the simulated fleet
+// (internal/fleet) use it.
+package linktest
 
 import (
 	"encoding/json"
