@@ -73,11 +73,17 @@ func Generate(f Fields) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if state == "" || state[0] == '<' {
+		return nil, genErr("issuingState", "required")
+	}
 	put(l.state, state)
 	if l.nat.ok() {
 		nat, err := clean("nationality", f.Nationality, 3, true)
 		if err != nil {
 			return nil, err
+		}
+		if nat == "" || nat[0] == '<' {
+			return nil, genErr("nationality", "required")
 		}
 		put(l.nat, nat)
 	}

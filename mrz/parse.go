@@ -281,6 +281,11 @@ func (r *Result) parseState(field string, s span, strict bool) string {
 	if KnownState(raw) {
 		return code
 	}
+	if !isLetter(raw[0]) || !(isLetter(raw[1]) || raw[1] == '<' && raw[2] == '<') || !(isLetter(raw[2]) || raw[2] == '<') {
+		// Not even the shape of a code: letters, then fillers.
+		r.errAt(field, CodeState, s, fmt.Sprintf("%q is not a state code: codes are 1 to 3 letters padded with <", raw))
+		return code
+	}
 	msg := fmt.Sprintf("%q is not an ICAO state or organization code", raw)
 	if strict {
 		r.errAt(field, CodeState, s, msg)
