@@ -19,7 +19,7 @@ import (
 var mrzCommands = map[string]command{
 	"parse":    {"parse and validate an MRZ from standard input and print JSON", runMrzParse},
 	"generate": {"build valid MRZ lines from fields, or random test documents", runMrzGenerate},
-	"read":     {"read an MRZ from an image or a device", notYet("mrz read")},
+	"read":     {"read an MRZ from an image or a device", runMrzRead},
 }
 
 func runMrz(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -101,26 +101,61 @@ func dot(a, b []float32) float32 {
 	return s
 }
 
-// classifier holds the templates: normalised features of rendered glyphs.
+// classifier holds the templates: normalised features of rendered glyphs,
+// grouped by class, and each class's mean for a quick first ranking.
 type classifier struct {
-	vecs  [][]float32
-	class []int
+	byClass [nClasses][][]float32
+	mean    [nClasses][]float32
 }
 
 func (c *classifier) add(class int, v []float32) {
-	c.vecs = append(c.vecs, v)
-	c.class = append(c.class, class)
+	c.byClass[class] = append(c.byClass[class], v)
 }
 
-// scores returns, per class, the best correlation with any of its templates.
-func (c *classifier) scores(v []float32, out *[nClasses]float32) {
-	for i := range out {
-		out[i] = -1
-	}
-	for i, t := range c.vecs {
-		if s := dot(v, t); s > out[c.class[i]] {
-			out[c.class[i]] = s
+func (c *classifier) finish() {
+	for k := range c.byClass {
+		m := make([]float32, fdim)
+		for _, v := range c.byClass[k] {
+			for i := range m {
+				m[i] += v[i]
+			}
 		}
+		normalise(m)
+		c.mean[k] = m
+	}
+}
+
+// shortlist is how many classes, ranked by their mean template, are
+// compared template by template.
+const shortlist = 6
+
+// scores returns, per class, the best correlation with any of its
+// templates (for the shortlisted classes; the others get their mean's
+// correlation, which is lower).
+func (c *classifier) scores(v []float32, out *[nClasses]float32) {
+	var idx [nClasses]int
+	for k := range out {
+		out[k] = dot(v, c.mean[k])
+		idx[k] = k
+	}
+	// partial selection of the best classes by mean
+	for i := 0; i < shortlist; i++ {
+		b := i
+		for j := i + 1; j < nClasses; j++ {
+			if out[idx[j]] > out[idx[b]] {
+				b = j
+			}
+		}
+		idx[i], idx[b] = idx[b], idx[i]
+	}
+	for _, k := range idx[:shortlist] {
+		best := out[k]
+		for _, t := range c.byClass[k] {
+			if s := dot(v, t); s > best {
+				best = s
+			}
+		}
+		out[k] = best
 	}
 }
 

@@ -236,5 +236,6 @@ func buildClassifier(fontDir string) (*classifier, error) {
 			addVariants([]glyphBox{g}, 24, float64(g.pl.h)/2)
 		}
 	}
+	c.finish()
 	return c, nil
 }

@@ -357,6 +357,9 @@ func (r *Reader) readZone(gray gocv.Mat, z zone, scale float64) *Zone {
 			if best == nil || better(got, best) {
 				best = got
 			}
+			if best.Found && best.ChecksFailed == 0 && best.Confidence >= 0.85 {
+				break // read the right way up: no need to turn it over
+			}
 		}
 		rect.Close()
 		if best != nil && best.Found && best.ChecksFailed == 0 {
@@ -518,13 +521,18 @@ func (r *Reader) readRect(rect gocv.Mat, g rectGeom) *Zone {
 			for j := range best {
 				best[j] = -2
 			}
-			for _, dx := range [3]float64{0, -0.06 * unit, 0.06 * unit} {
+			for si, dx := range [3]float64{0, -0.07 * unit, 0.07 * unit} {
 				sampleWindow(pl, cx+dx, cy, unit, v)
 				r.cls.scores(v, &sc)
+				top := float32(-2)
 				for j := range sc {
 					if sc[j] > best[j] {
 						best[j] = sc[j]
 					}
+					top = max(top, best[j])
+				}
+				if si == 0 && top >= 0.85 {
+					break // a clear match: no need to look beside it
 				}
 			}
 			s[k][i] = best

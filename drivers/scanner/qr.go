@@ -1,0 +1,93 @@
+package scanner
+
+import (
+	"image"
+	"image/color"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+	"gocv.io/x/gocv"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+)
+
+// decodeQR finds the QR code on a page: gozxing on the page downscaled to
+// about 1600 px (a letter's code is large), then on the full page, then on
+// the region OpenCV's detector locates, straightened. Debian's OpenCV finds
+// codes but cannot decode them (no QUIRC), hence gozxing.
+func (s *Scanner) decodeQR(m gocv.Mat) []QR {
+	try := func(mat gocv.Mat) (string, bool) {
+		img := grayImage(mat)
+		bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+		if err != nil {
+			return "", false
+		}
+		res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
+		if err != nil {
+			return "", false
+		}
+		return res.GetText(), true
+	}
+	var text string
+	ok := false
+	if side := max(m.Cols(), m.Rows()); side > 1800 {
+		small := gocv.NewMat()
+		f := 1600 / float64(side)
+		gocv.Resize(m, &small, image.Point{}, f, f, gocv.InterpolationArea)
+		text, ok = try(small)
+		small.Close()
+	}
+	if !ok {
+		text, ok = try(m)
+	}
+	if !ok {
+		text, ok = s.qrByOpenCV(m, try)
+	}
+	if !ok {
+		return nil
+	}
+	q := QR{Text: text}
+	if wire.IsLetter(text) {
+		if s.opt.Trust == nil {
+			q.Error = "no trusted central keys configured: letter not verified"
+		} else {
+			l, err := s.opt.Trust.VerifyLetter(text, s.opt.Today())
+			q.Letter = l
+			if err != nil {
+				q.Error = err.Error()
+			} else {
+				q.Verified = true
+			}
+		}
+	}
+	return []QR{q}
+}
+
+func (s *Scanner) qrByOpenCV(m gocv.Mat, try func(gocv.Mat) (string, bool)) (string, bool) {
+	det := gocv.NewQRCodeDetector()
+	defer det.Close()
+	pts := gocv.NewMat()
+	defer pts.Close()
+	if !det.Detect(m, &pts) || pts.Empty() || pts.Total() < 4 {
+		return "", false
+	}
+	var src []gocv.Point2f
+	for i := 0; i < 4; i++ {
+		v := pts.GetVecfAt(0, i)
+		if len(v) < 2 {
+			return "", false
+		}
+		src = append(src, gocv.Point2f{X: v[0], Y: v[1]})
+	}
+	const side, quiet = 400, 40
+	dst := []gocv.Point2f{{X: quiet, Y: quiet}, {X: quiet + side, Y: quiet}, {X: quiet + side, Y: quiet + side}, {X: quiet, Y: quiet + side}}
+	sv, dv := gocv.NewPoint2fVectorFromPoints(src), gocv.NewPoint2fVectorFromPoints(dst)
+	defer sv.Close()
+	defer dv.Close()
+	M := gocv.GetPerspectiveTransform2f(sv, dv)
+	defer M.Close()
+	out := gocv.NewMat()
+	defer out.Close()
+	gocv.WarpPerspectiveWithParams(m, &out, M, image.Pt(side+2*quiet, side+2*quiet), gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{255, 255, 255, 255})
+	return try(out)
+}

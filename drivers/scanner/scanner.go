@@ -1,0 +1,252 @@
+package scanner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
+	"github.com/xpt-pilot/xpt-kiosk/mrz/ocr"
+)
+
+// Options configure a Scanner. Zero values take the defaults noted.
+type Options struct {
+	// DPI rasterises PDF pages (300; MRZs need 300 or more).
+	DPI int
+	// MaxPages read from one PDF (20).
+	MaxPages int
+	// MaxFileBytes refuses larger files (100 MB).
+	MaxFileBytes int64
+	// Timeout for rasterising one PDF (60 s), MemoryLimit for the child
+	// that does it (2 GiB of data, RLIMIT_DATA).
+	Timeout     time.Duration
+	MemoryLimit uint64
+	// ChildPath is the program that rasterises PDFs (this executable), run
+	// with ChildArgs (the hidden subcommand, e.g. "scan", "--rasterise-child")
+	// followed by DPI MAXPAGES MEMLIMIT FILE, and ChildEnv added to its
+	// environment. It must call RasterChildMain.
+	ChildPath string
+	ChildArgs []string
+	ChildEnv  []string
+	// Trust verifies XPT1 letters; nil reports them unverified.
+	Trust *wire.KeyRing
+	// Today dates letter validity and MRZ expiry (time.Now).
+	Today func() time.Time
+	// Reader reads MRZs (ocr.Default()).
+	Reader *ocr.Reader
+	// NoQR skips QR decoding (mrz read), NoMRZ skips MRZ reading.
+	NoQR, NoMRZ bool
+}
+
+// Scanner reads files: images and PDFs, their MRZs, text and QR codes.
+// It is safe for concurrent use.
+type Scanner struct {
+	opt Options
+}
+
+// New checks the options and loads the MRZ reader.
+func New(opt Options) (*Scanner, error) {
+	if opt.DPI <= 0 {
+		opt.DPI = 300
+	}
+	if opt.DPI > 1200 {
+		return nil, fmt.Errorf("scanner: dpi %d is too high (at most 1200)", opt.DPI)
+	}
+	if opt.MaxPages <= 0 {
+		opt.MaxPages = 20
+	}
+	if opt.MaxFileBytes <= 0 {
+		opt.MaxFileBytes = 100 << 20
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 60 * time.Second
+	}
+	if opt.MemoryLimit == 0 {
+		opt.MemoryLimit = 2 << 30
+	}
+	if opt.Today == nil {
+		opt.Today = time.Now
+	}
+	if opt.Reader == nil && !opt.NoMRZ {
+		r, err := ocr.Default()
+		if err != nil {
+			return nil, fmt.Errorf("scanner: %w", err)
+		}
+		opt.Reader = r
+	}
+	return &Scanner{opt: opt}, nil
+}
+
+// Page is what one image or PDF page holds. Its JSON is the command-line
+// contract of `xpt-kiosk mrz read` and `xpt-kiosk scan`.
+type Page struct {
+	File      string      `json:"file"`
+	Page      int         `json:"page"` // 1-based
+	Found     bool        `json:"found"`
+	Lines     []string    `json:"lines"`
+	Result    *mrz.Result `json:"result"`
+	ElapsedMs int64       `json:"elapsedMs"`
+	// scan only
+	Text *string `json:"text,omitempty"`
+	QR   []QR    `json:"qr,omitempty"`
+	// Error says why this page could not be read ("" when it was).
+	Error string `json:"error,omitempty"`
+}
+
+// QR is one QR code on a page. Letter, Verified and Error concern XPT1
+// pre-approval letters.
+type QR struct {
+	Text     string       `json:"text"`
+	Letter   *wire.Letter `json:"letter,omitempty"`
+	Verified bool         `json:"verified"`
+	Error    string       `json:"error,omitempty"`
+}
+
+// FileError is a whole file that could not be read (missing, too large,
+// not an image or PDF, a PDF MuPDF refuses or that crashed the child).
+type FileError struct {
+	File string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Kind of a file by its first bytes.
+func sniff(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("%PDF-")):
+		return "pdf"
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "png"
+	case bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}):
+		return "jpeg"
+	case bytes.HasPrefix(b, []byte("II*\x00")), bytes.HasPrefix(b, []byte("MM\x00*")):
+		return "tiff"
+	case bytes.HasPrefix(b, []byte("BM")):
+		return "bmp"
+	}
+	// a PDF may have junk before its header (within the first KB)
+	if i := bytes.Index(b, []byte("%PDF-")); i >= 0 && i < 1024 {
+		return "pdf"
+	}
+	return ""
+}
+
+// ScanFile reads every page of a file. A file that cannot be read at all
+// returns a *FileError; a page that cannot be read has its Error set.
+func (s *Scanner) ScanFile(ctx context.Context, path string) ([]Page, error) {
+	fail := func(err error) ([]Page, error) { return nil, &FileError{File: path, Err: err} }
+	f, err := os.Open(path)
+	if err != nil {
+		return fail(err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fail(err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return fail(errors.New("not a regular file"))
+	}
+	if st.Size() > s.opt.MaxFileBytes {
+		f.Close()
+		return fail(fmt.Errorf("file is %d MB, more than the %d MB allowed", st.Size()>>20, s.opt.MaxFileBytes>>20))
+	}
+	head := make([]byte, 1024)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	kind := sniff(head)
+	switch kind {
+	case "":
+		f.Close()
+		return fail(fmt.Errorf("not an image (PNG, JPEG, TIFF, BMP) or a PDF (extension %q)", filepath.Ext(path)))
+	case "pdf":
+		f.Close()
+		return s.scanPDF(ctx, path)
+	}
+	data, err := io.ReadAll(io.MultiReader(bytes.NewReader(head), f))
+	f.Close()
+	if err != nil {
+		return fail(err)
+	}
+	t0 := time.Now()
+	m, err := gocv.IMDecode(data, gocv.IMReadGrayScale)
+	if err != nil || m.Empty() {
+		if err == nil {
+			m.Close()
+		}
+		return fail(fmt.Errorf("the %s image cannot be decoded (truncated or corrupt?)", strings.ToUpper(kind)))
+	}
+	defer m.Close()
+	p := s.scanMat(m, path, 1, t0)
+	return []Page{p}, nil
+}
+
+func (s *Scanner) scanPDF(ctx context.Context, path string) ([]Page, error) {
+	pages, total, err := s.rasterise(ctx, path)
+	if err != nil && len(pages) == 0 {
+		return nil, &FileError{File: path, Err: err}
+	}
+	var out []Page
+	for _, pp := range pages {
+		t0 := time.Now()
+		var p Page
+		if pp.err != nil {
+			p = Page{File: path, Page: pp.index + 1, Error: "page cannot be rasterised: " + pp.err.Error()}
+		} else {
+			m, merr := gocv.NewMatFromBytes(pp.img.Rect.Dy(), pp.img.Rect.Dx(), gocv.MatTypeCV8U, pp.img.Pix)
+			if merr != nil {
+				p = Page{File: path, Page: pp.index + 1, Error: merr.Error()}
+			} else {
+				p = s.scanMat(m, path, pp.index+1, t0)
+				m.Close()
+			}
+		}
+		text := pp.text
+		p.Text = &text
+		out = append(out, p)
+	}
+	if err != nil {
+		// some pages came through; say what happened to the rest
+		out = append(out, Page{File: path, Page: len(pages) + 1, Error: err.Error()})
+	} else if total > len(pages) {
+		out = append(out, Page{File: path, Page: len(pages) + 1, Error: fmt.Sprintf("only the first %d of %d pages were read", len(pages), total)})
+	}
+	return out, nil
+}
+
+func (s *Scanner) scanMat(m gocv.Mat, path string, page int, t0 time.Time) Page {
+	p := Page{File: path, Page: page, Lines: []string{}}
+	if !s.opt.NoMRZ {
+		z, err := s.opt.Reader.Read(m)
+		if err != nil {
+			p.Error = err.Error()
+		} else if z.Found {
+			p.Found = true
+			p.Result = mrz.Parse(z.Lines, mrz.Options{Today: s.opt.Today(), Correct: true})
+			p.Lines = append(p.Lines, p.Result.Lines...)
+		}
+	}
+	if !s.opt.NoQR {
+		p.QR = s.decodeQR(m)
+	}
+	p.ElapsedMs = time.Since(t0).Milliseconds()
+	return p
+}
+
+// grayImage wraps a Mat's pixels as an image.Gray (a copy).
+func grayImage(m gocv.Mat) *image.Gray {
+	return &image.Gray{Pix: m.ToBytes(), Stride: m.Cols(), Rect: image.Rect(0, 0, m.Cols(), m.Rows())}
+}

@@ -1,0 +1,343 @@
+package scanner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+)
+
+// The spool: a scanner drops files into Dir. A file is taken only once its
+// size and modification time have not changed for Settle (or it has been
+// renamed into place and then settled), so a half-written file is never
+// read. Each file goes through:
+//
+//	Dir/NAME                      waiting, written by the scanner
+//	Dir/processing/ID-NAME        claimed by an atomic rename
+//	Dir/processing/ID-NAME.json   its result, written (tmp, fsync, rename)
+//	Dir/done/ID-NAME(.json)       moved together: file, then sidecar
+//	Dir/failed/ID-NAME(.json)     the same, for files that could not be read
+//
+// Guarantees, across crashes and restarts (Run recovers processing/ first):
+//   - no file is lost: it is always in exactly one of the places above;
+//   - no file is processed twice: a claimed file with a sidecar is only
+//     moved on; one without a sidecar had no result recorded or delivered,
+//     and is processed again;
+//   - each result is delivered after its sidecar is durable. A result found
+//     in processing/ at start (the crash came between the sidecar and the
+//     move) is delivered once more with Recovered set: at-least-once
+//     delivery, so a consumer dedupes on Result.ID.
+type Spool struct {
+	Dir     string
+	Scanner *Scanner
+	// Settle is how long a file's size and mtime must stay unchanged (2 s).
+	Settle time.Duration
+	// Poll is how often Dir is listed (500 ms).
+	Poll time.Duration
+	// Deliver receives each result, in the spool's goroutine: return
+	// quickly (hand it to a channel).
+	Deliver func(Result)
+	Logger  *slog.Logger
+	// Now is the clock (time.Now); tests move it.
+	Now func() time.Time
+
+	seen map[string]seenFile
+}
+
+type seenFile struct {
+	size  int64
+	mtime time.Time
+	since time.Time
+}
+
+// Result is one spooled file's outcome, also written as its sidecar JSON.
+type Result struct {
+	ID        string    `json:"id"`   // unique: claim time and name
+	File      string    `json:"file"` // the name it arrived with
+	Path      string    `json:"path"` // where it is now (done/ or failed/)
+	Kind      string    `json:"kind"` // "passport", "letter", "none" or "error"
+	Pages     []Page    `json:"pages"`
+	Error     string    `json:"error,omitempty"`
+	At        time.Time `json:"at"`
+	Recovered bool      `json:"recovered,omitempty"`
+	// Passport is the first page with a valid MRZ (Kind "passport").
+	Passport *Page `json:"-"`
+	// Letter is the first verified pre-approval letter (Kind "letter").
+	Letter *wire.Letter `json:"-"`
+}
+
+// classify sets Kind, Passport and Letter from the pages.
+func (r *Result) classify() {
+	r.Kind = "none"
+	if r.Error != "" {
+		r.Kind = "error"
+		return
+	}
+	for i := range r.Pages {
+		p := &r.Pages[i]
+		if p.Found && p.Result != nil && p.Result.Valid && r.Passport == nil {
+			r.Passport = p
+		}
+		for _, q := range p.QR {
+			if q.Verified && r.Letter == nil {
+				r.Letter = q.Letter
+			}
+		}
+	}
+	switch {
+	case r.Passport != nil:
+		r.Kind = "passport"
+	case r.Letter != nil:
+		r.Kind = "letter"
+	}
+}
+
+const (
+	dirProcessing = "processing"
+	dirDone       = "done"
+	dirFailed     = "failed"
+)
+
+func (s *Spool) defaults() {
+	if s.Settle <= 0 {
+		s.Settle = 2 * time.Second
+	}
+	if s.Poll <= 0 {
+		s.Poll = 500 * time.Millisecond
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Deliver == nil {
+		s.Deliver = func(Result) {}
+	}
+	if s.seen == nil {
+		s.seen = map[string]seenFile{}
+	}
+}
+
+// Run recovers what a crash left in processing/, then watches Dir until ctx
+// ends.
+func (s *Spool) Run(ctx context.Context) error {
+	s.defaults()
+	for _, d := range []string{dirProcessing, dirDone, dirFailed} {
+		if err := os.MkdirAll(filepath.Join(s.Dir, d), 0o755); err != nil {
+			return fmt.Errorf("scanner spool: %w", err)
+		}
+	}
+	if err := s.Recover(ctx); err != nil {
+		return err
+	}
+	t := time.NewTicker(s.Poll)
+	defer t.Stop()
+	for {
+		if err := s.Step(ctx); err != nil {
+			s.Logger.Warn("scanner spool", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Recover finishes or redoes the files a crash left in processing/.
+func (s *Spool) Recover(ctx context.Context) error {
+	s.defaults()
+	proc := filepath.Join(s.Dir, dirProcessing)
+	ents, err := os.ReadDir(proc)
+	if err != nil {
+		return fmt.Errorf("scanner spool: %w", err)
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if !e.Type().IsRegular() || strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".tmp") {
+			continue
+		}
+		side := filepath.Join(proc, name+".json")
+		if b, err := os.ReadFile(side); err == nil {
+			var r Result
+			if json.Unmarshal(b, &r) == nil && r.ID == name {
+				r.Recovered = true
+				s.finish(&r)
+				continue
+			}
+		}
+		s.process(ctx, name) // no result recorded: process it (again)
+	}
+	// a file already moved whose sidecar was not: move the sidecar
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".json") {
+			base := strings.TrimSuffix(e.Name(), ".json")
+			if _, err := os.Stat(filepath.Join(proc, base)); errors.Is(err, os.ErrNotExist) {
+				for _, d := range []string{dirDone, dirFailed} {
+					if _, err := os.Stat(filepath.Join(s.Dir, d, base)); err == nil {
+						os.Rename(filepath.Join(proc, e.Name()), filepath.Join(s.Dir, d, e.Name()))
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Step lists Dir once and processes the files that have settled.
+func (s *Spool) Step(ctx context.Context) error {
+	s.defaults()
+	ents, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	present := map[string]bool{}
+	var ready []string
+	for _, e := range ents {
+		name := e.Name()
+		if !e.Type().IsRegular() || ignored(name) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		present[name] = true
+		prev, ok := s.seen[name]
+		if !ok || prev.size != info.Size() || !prev.mtime.Equal(info.ModTime()) {
+			s.seen[name] = seenFile{info.Size(), info.ModTime(), now}
+			continue
+		}
+		if now.Sub(prev.since) >= s.Settle && now.Sub(info.ModTime()) >= s.Settle {
+			ready = append(ready, name)
+		}
+	}
+	for name := range s.seen {
+		if !present[name] {
+			delete(s.seen, name)
+		}
+	}
+	sort.Strings(ready)
+	for _, name := range ready {
+		if ctx.Err() != nil {
+			return nil
+		}
+		delete(s.seen, name)
+		id := strconv.FormatInt(now.UnixNano(), 36) + "-" + name
+		if err := os.Rename(filepath.Join(s.Dir, name), filepath.Join(s.Dir, dirProcessing, id)); err != nil {
+			s.Logger.Warn("scanner spool: cannot claim a file", "err", err)
+			continue
+		}
+		syncDir(s.Dir)
+		syncDir(filepath.Join(s.Dir, dirProcessing))
+		s.process(ctx, id)
+	}
+	return nil
+}
+
+// ignored: hidden files and the usual partial-download names.
+func ignored(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".tmp") ||
+		strings.HasSuffix(name, ".crdownload") || strings.HasSuffix(name, "~")
+}
+
+func (s *Spool) process(ctx context.Context, id string) {
+	path := filepath.Join(s.Dir, dirProcessing, id)
+	r := Result{ID: id, File: originalName(id), At: s.Now().UTC()}
+	pages, err := s.Scanner.ScanFile(ctx, path)
+	if ctx.Err() != nil {
+		return // stopping: leave it claimed, Recover redoes it
+	}
+	if err != nil {
+		var fe *FileError
+		if errors.As(err, &fe) {
+			err = fe.Err
+		}
+		r.Error = err.Error()
+	}
+	for i := range pages {
+		pages[i].File = r.File
+	}
+	r.Pages = pages
+	r.classify()
+	b, _ := json.MarshalIndent(&r, "", "  ")
+	side := path + ".json"
+	if err := writeFileSync(side, b); err != nil {
+		s.Logger.Error("scanner spool: cannot write a result; the file stays in processing/", "err", err)
+		return
+	}
+	s.finish(&r)
+}
+
+// finish moves a processed file and its sidecar to done/ or failed/ and
+// delivers the result.
+func (s *Spool) finish(r *Result) {
+	dest := dirDone
+	if r.Kind == "error" {
+		dest = dirFailed
+	}
+	proc := filepath.Join(s.Dir, dirProcessing)
+	to := filepath.Join(s.Dir, dest)
+	r.Path = filepath.Join(to, r.ID)
+	if err := os.Rename(filepath.Join(proc, r.ID), r.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.Logger.Error("scanner spool: cannot move a processed file", "err", err)
+		return
+	}
+	if err := os.Rename(filepath.Join(proc, r.ID+".json"), r.Path+".json"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		s.Logger.Error("scanner spool: cannot move a sidecar", "err", err)
+	}
+	syncDir(proc)
+	syncDir(to)
+	s.Logger.Info("scanner spool: file processed", "id", r.ID, "kind", r.Kind, "recovered", r.Recovered)
+	s.Deliver(*r)
+}
+
+// originalName strips the claim prefix.
+func originalName(id string) string {
+	if i := strings.IndexByte(id, '-'); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+func writeFileSync(path string, b []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
