@@ -120,6 +120,11 @@ func (c *corrector) fix() {
 		}
 	}
 	if l.optCD.ok() {
+		// An unused personal number's check digit is < or 0; a look-alike
+		// of < there is a filler.
+		if cd := c.get(l.optCD)[0]; allFillers(c.str(l.opt)) && indexByte(fillerLookalikes, cd) >= 0 {
+			c.set(int(l.optCD.line), int(l.optCD.start), '<')
+		}
 		c.digits(l.optCD)
 	}
 	if l.format == FrenchID {
