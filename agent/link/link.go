@@ -343,7 +343,7 @@ func (l *Link) session(ctx context.Context) (bool, error) {
 	}
 	fail := func(err error) (bool, error) {
 		c.Disconnect(0)
-		return true, err
+		return false, err // not usable: back off as for a failed connect
 	}
 	sub := c.SubscribeMultiple(l.subscriptions(), nil)
 	if !waitToken(ctx, sub, l.o.ConnectTimeout) {
