@@ -98,6 +98,8 @@ type popGen struct {
 	stats   PopulationStats
 	weights int
 	plain   bool // making a scenario: no random restrictions or second documents
+
+	nextTag, nextMember uint64
 }
 
 // GeneratePopulation writes records (JSON lines of AuthzRecords) and
@@ -207,7 +209,21 @@ func (g *popGen) docNumber(n nation) string {
 	}
 }
 
-func (g *popGen) cardTag() string { return fmt.Sprintf("%010X", g.rng.Uint64()&0xFFFFFFFFFF) }
+// cardTag returns a tag no other card of the population has: a counter
+// through a bijection of the 40-bit space (multiplication by an odd
+// constant, then a mask from the seed), so that it still looks random.
+func (g *popGen) cardTag() string {
+	g.nextTag++
+	const mask40 = 1<<40 - 1
+	v := (g.nextTag*0x9E3779B97F ^ g.opt.Seed*0x5DEECE66D) & mask40
+	return fmt.Sprintf("%010X", v)
+}
+
+// membershipID is unique too: a counter times a prime coprime with 10^9.
+func (g *popGen) membershipID() string {
+	g.nextMember++
+	return fmt.Sprintf("%09d", (g.nextMember*999999937+g.opt.Seed)%1000000000)
+}
 
 // newPerson makes an ordinary, admissible person of nation n.
 func (g *popGen) newPerson(n nation) *person {
@@ -249,7 +265,7 @@ func (g *popGen) newPerson(n nation) *person {
 		p.rec.ValidUntil = g.date(g.days(g.between(30, 4*365)))
 	}
 	if g.rng.IntN(10) < 9 {
-		p.rec.TrustedTraveler = &wire.TrustedTraveler{Program: n.ttProgram, MembershipID: fmt.Sprintf("%09d", g.rng.IntN(1e9)), CardTag: g.cardTag()}
+		p.rec.TrustedTraveler = &wire.TrustedTraveler{Program: n.ttProgram, MembershipID: g.membershipID(), CardTag: g.cardTag()}
 		if n.ttProgram == "NEXUS" && g.rng.IntN(5) == 0 {
 			p.rec.TrustedTraveler.Program = "GLOBAL_ENTRY"
 		}
@@ -431,18 +447,13 @@ func (g *popGen) traveler(idx int, sc string) error {
 
 func (g *popGen) withCard(p *person) {
 	if p.rec.TrustedTraveler == nil {
-		p.rec.TrustedTraveler = &wire.TrustedTraveler{Program: p.nat.ttProgram, MembershipID: fmt.Sprintf("%09d", g.rng.IntN(1e9)), CardTag: g.cardTag()}
+		p.rec.TrustedTraveler = &wire.TrustedTraveler{Program: p.nat.ttProgram, MembershipID: g.membershipID(), CardTag: g.cardTag()}
 	}
 	p.presented = &wire.Card{Tag: p.rec.TrustedTraveler.CardTag}
 }
 
-func (g *popGen) otherTag(tag string) string {
-	for {
-		if t := g.cardTag(); t != tag {
-			return t
-		}
-	}
-}
+// otherTag is a card nobody in the population holds.
+func (g *popGen) otherTag(string) string { return g.cardTag() }
 
 func (g *popGen) rename(p *person, given, sur string) {
 	p.display = strings.TrimSpace(given + " " + sur)

@@ -136,6 +136,19 @@ func TestPopulationRecordsValidateAndShapes(t *testing.T) {
 			long++
 		}
 	}
+	// A card belongs to one person (who may hold two authorizations).
+	tags, members := map[string]wire.Holder{}, map[string]wire.Holder{}
+	for _, r := range p.records {
+		if tt := r.TrustedTraveler; tt != nil {
+			if h, ok := tags[tt.CardTag]; ok && h != r.Holder {
+				t.Fatalf("card tag %s held by two people", tt.CardTag)
+			}
+			if h, ok := members[tt.MembershipID]; ok && h != r.Holder {
+				t.Fatalf("membership %s held by two people", tt.MembershipID)
+			}
+			tags[tt.CardTag], members[tt.MembershipID] = r.Holder, r.Holder
+		}
+	}
 	renewed := 0
 	for _, rs := range docs {
 		if len(rs) == 2 && (rs[0].Status == wire.StatusRevoked) != (rs[1].Status == wire.StatusRevoked) {
