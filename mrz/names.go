@@ -7,18 +7,38 @@ import "strings"
 // spaces.
 func (r *Result) parseName(s span) {
 	raw := s.of(r.Lines)
-	if raw[len(raw)-1] != '<' {
+	// One pass: the end of the name, the first digit, the first <<, and
+	// whether either part holds a filler (then it needs building).
+	end, digit, sep := 0, -1, -1
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '<' {
+			if sep < 0 && i+1 < len(raw) && raw[i+1] == '<' {
+				sep = i
+			}
+			continue
+		}
+		end = i + 1
+		if digit < 0 && c >= '0' && c <= '9' {
+			digit = i
+		}
+	}
+	if end == len(raw) {
 		r.warnAt("surname", CodeTruncated, s, "the name fills its field and may be truncated")
 	}
-	t := trimRightFillers(raw)
-	if t == "" {
+	if end == 0 {
 		r.errAt("surname", CodeName, s, "the name field is empty")
 		return
 	}
-	r.checkNameChars("surname", s, raw)
+	if digit >= 0 {
+		d := s
+		d.start += uint8(digit)
+		r.errAt("surname", CodeName, d, "a name holds the digit "+raw[digit:digit+1]+": names use only A-Z and <")
+	}
+	t := raw[:end]
 	sur, giv := t, ""
-	if i := strings.Index(t, "<<"); i >= 0 {
-		sur, giv = t[:i], trimFillers(t[i+2:])
+	if sep >= 0 && sep < end {
+		sur, giv = t[:sep], trimFillers(t[sep+2:])
 	}
 	r.Surname, r.GivenNames = spaced(trimFillers(sur), giv)
 }
