@@ -16,8 +16,8 @@ var now = time.Date(2026, 11, 27, 10, 30, 0, 0, time.UTC)
 func baseRecord() wire.AuthzRecord {
 	return wire.AuthzRecord{
 		AuthorizationID: "XPT-2026-0000123", Version: 3, Status: wire.StatusActive, Category: "professional",
-		Holder: wire.Holder{Surname: "ERIKSSON", GivenNames: "ANNA MARIA", BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN"},
-		Documents: []wire.Document{{Code: "P", IssuingState: "CAN", Number: "L898902C3", ExpiryDate: "2030-04-15"}},
+		Holder:          wire.Holder{Surname: "ERIKSSON", GivenNames: "ANNA MARIA", BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN"},
+		Documents:       []wire.Document{{Code: "P", IssuingState: "CAN", Number: "L898902C3", ExpiryDate: "2030-04-15"}},
 		TrustedTraveler: &wire.TrustedTraveler{Program: "NEXUS", MembershipID: "123456789", CardTag: "0A1B2C3D4E"},
 		ValidFrom:       "2026-01-01", ValidUntil: "2031-01-01",
 		Entries: []string{wire.DirCAtoUS, wire.DirUStoCA}, MaxStayDays: 180,

@@ -199,7 +199,9 @@ func TestPropertyOneChangeNeverAdmits(t *testing.T) {
 		"wrong card":   func(t *rapid.T, in *Input) { in.Card = &Card{Tag: "DEAD"} },
 		"duplicate":    func(t *rapid.T, in *Input) { in.Candidates = append(in.Candidates, in.Candidates[0]) },
 		"device fault": func(t *rapid.T, in *Input) { in.DeviceFaults = []string{"mrzReader"} },
-		"face":         func(t *rapid.T, in *Input) { in.Face = Face{Attempted: true, Captured: true, Compared: true, Score: 0.1, Threshold: 0.4} },
+		"face": func(t *rapid.T, in *Input) {
+			in.Face = Face{Attempted: true, Captured: true, Compared: true, Score: 0.1, Threshold: 0.4}
+		},
 	}
 	names := make([]string, 0, len(mutations))
 	for n := range mutations {
