@@ -1,9 +1,14 @@
 package central
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
@@ -85,17 +90,38 @@ func Publish(ctx context.Context, st *Store, signer Signer, r io.Reader, sink Si
 	var held [][]byte // envelopes of a reverse or forged run, in seq order
 	var heldSeqs []uint64
 
-	batch := wire.AuthzBatch{Records: make([]wire.AuthzRecord, 0, opt.BatchSize)}
-	flush := func() error {
-		if len(batch.Records) == 0 && len(batch.Removed) == 0 {
-			return nil
-		}
+	// A reader goroutine parses and validates while this one signs and
+	// stores: the two halves of the work each take a core.
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan rawBatch, 2)
+	go readBatches(rctx, r, opt, batches)
+	var inner bytes.Buffer
+	flush := func(b *rawBatch) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		batch.Seq = next
-		batch.IssuedAt = wire.FormatTime(now())
-		env, err := sign.Seal(batch)
+		issuedAt := wire.FormatTime(now())
+		inner.Reset()
+		inner.WriteString(`{"seq":`)
+		inner.WriteString(strconv.FormatUint(next, 10))
+		inner.WriteString(`,"issuedAt":"`)
+		inner.WriteString(issuedAt)
+		inner.WriteString(`","records":[`)
+		for i, rec := range b.records {
+			if i > 0 {
+				inner.WriteByte(',')
+			}
+			inner.Write(rec)
+		}
+		inner.WriteByte(']')
+		if len(b.removed) > 0 {
+			rm, _ := json.Marshal(b.removed)
+			inner.WriteString(`,"removed":`)
+			inner.Write(rm)
+		}
+		inner.WriteByte('}')
+		env, err := wire.SealBytes(sign.KeyID, sign.Priv, inner.Bytes())
 		if err != nil {
 			return err
 		}
@@ -106,14 +132,10 @@ func Publish(ctx context.Context, st *Store, signer Signer, r io.Reader, sink Si
 			if err := st.PutBatch(next, env); err != nil {
 				return err
 			}
-			ids := make([]string, len(batch.Records))
-			for i := range batch.Records {
-				ids[i] = batch.Records[i].AuthorizationID
-			}
-			if records, err = st.countIDs(ids, batch.Removed); err != nil {
+			if records, err = st.countIDs(b.ids, b.removed); err != nil {
 				return err
 			}
-			if err := st.Commit(StoreState{KeyID: signer.KeyID, Seq: next, Records: records, IssuedAt: batch.IssuedAt}, false); err != nil {
+			if err := st.Commit(StoreState{KeyID: signer.KeyID, Seq: next, Records: records, IssuedAt: issuedAt}, false); err != nil {
 				return err
 			}
 		}
@@ -125,36 +147,20 @@ func Publish(ctx context.Context, st *Store, signer Signer, r io.Reader, sink Si
 				return fmt.Errorf("publish batch %d: %w", next, err)
 			}
 		}
+		res.Records += int64(len(b.records))
+		res.Removed += int64(len(b.removed))
 		res.LastSeq = next
 		res.Batches++
 		next++
-		batch.Records = batch.Records[:0]
-		batch.Removed = nil
 		return nil
 	}
-	err := ReadRecords(r, func(line int, it Item) error {
-		if it.Record != nil {
-			if !opt.NoValidate {
-				if err := ValidateRecord(it.Record); err != nil {
-					return fmt.Errorf("line %d (%s): %w", line, it.Record.AuthorizationID, err)
-				}
-			}
-			batch.Records = append(batch.Records, *it.Record)
-			res.Records++
-		} else {
-			batch.Removed = append(batch.Removed, it.Remove)
-			res.Removed++
+	for b := range batches {
+		if b.err != nil {
+			return res, b.err
 		}
-		if len(batch.Records)+len(batch.Removed) >= opt.BatchSize {
-			return flush()
+		if err := flush(&b); err != nil {
+			return res, err
 		}
-		return nil
-	})
-	if err == nil {
-		err = flush()
-	}
-	if err != nil {
-		return res, err
 	}
 	if res.Batches == 0 {
 		res.FirstSeq = 0
@@ -239,4 +245,99 @@ func RepublishHead(st *Store, sink Sink) error {
 		return err
 	}
 	return sink.Flush(time.Minute)
+}
+
+// rawBatch is one batch's worth of input: the record lines as given
+// (compact JSON, so that fields this version does not know pass through),
+// their IDs, and the removals.
+type rawBatch struct {
+	records [][]byte
+	ids     []string
+	removed []string
+	err     error
+}
+
+// readBatches parses and validates r into batches of opt.BatchSize items.
+// It closes out when done; a failure is the last batch's err.
+func readBatches(ctx context.Context, r io.Reader, opt PublishOptions, out chan<- rawBatch) {
+	defer close(out)
+	send := func(b rawBatch) bool {
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	br := bufio.NewReaderSize(r, 1<<20)
+	cur := rawBatch{}
+	n := 0
+	for {
+		line, rerr := br.ReadBytes('\n')
+		if len(line) > 0 {
+			n++
+			t := bytes.TrimSpace(line)
+			if len(t) > 0 && t[0] != '#' {
+				if err := cur.add(t, n, opt.NoValidate); err != nil {
+					send(rawBatch{err: err})
+					return
+				}
+				if len(cur.records)+len(cur.removed) >= opt.BatchSize {
+					if !send(cur) {
+						return
+					}
+					cur = rawBatch{}
+				}
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			send(rawBatch{err: rerr})
+			return
+		}
+	}
+	if len(cur.records)+len(cur.removed) > 0 {
+		send(cur)
+	}
+}
+
+func (b *rawBatch) add(line []byte, n int, noValidate bool) error {
+	if bytes.Contains(line, []byte(`"remove"`)) {
+		if it, err := parseItem(line); err == nil && it.Remove != "" {
+			b.removed = append(b.removed, it.Remove)
+			return nil
+		}
+	}
+	var rec wire.AuthzRecord
+	err := json.Unmarshal(line, &rec)
+	switch {
+	case err == nil && !noValidate:
+		if verr := ValidateRecord(&rec); verr != nil {
+			return fmt.Errorf("line %d (%s): %w", n, rec.AuthorizationID, verr)
+		}
+	case err != nil && !noValidate:
+		return fmt.Errorf("line %d: %w", n, err)
+	case err != nil:
+		// --no-validate: a record that does not even fit the types still
+		// goes out, if it is a JSON object.
+		var loose struct {
+			AuthorizationID any `json:"authorizationId"`
+		}
+		if json.Unmarshal(line, &loose) != nil {
+			return fmt.Errorf("line %d: not a JSON object: %w", n, err)
+		}
+		rec.AuthorizationID = fmt.Sprint(loose.AuthorizationID)
+	}
+	var c bytes.Buffer
+	if err := json.Compact(&c, line); err != nil {
+		return fmt.Errorf("line %d: %w", n, err)
+	}
+	if c.Len() == 0 || c.Bytes()[0] != '{' {
+		return fmt.Errorf("line %d: %w", n, errors.New("not a JSON object"))
+	}
+	b.records = append(b.records, c.Bytes())
+	b.ids = append(b.ids, rec.AuthorizationID)
+	return nil
 }

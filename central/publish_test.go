@@ -197,6 +197,20 @@ func TestPublishTestInjections(t *testing.T) {
 	if _, err := Publish(ctx, st, s, strings.NewReader(bad), &recorder{}, PublishOptions{NoValidate: true}); err != nil {
 		t.Fatal(err)
 	}
+	// Even a record that does not fit the types goes out, signed, as given.
+	worse := strings.Replace(recordsJSONL(t, 51, 1), `"version":1`, `"version":"one"`, 1)
+	rec = &recorder{}
+	if _, err := Publish(ctx, st, s, strings.NewReader(worse), rec, PublishOptions{NoValidate: true, NoHead: true}); err != nil {
+		t.Fatal(err)
+	}
+	inner, _, err := kr.Open(rec.msgs[0].payload)
+	if err != nil || !strings.Contains(string(inner), `"version":"one"`) {
+		t.Fatalf("%s %v", inner, err)
+	}
+	var b wire.AuthzBatch
+	if _, err := kr.OpenInto(rec.msgs[0].payload, &b); wire.RejectCode(err) != wire.RejectSchema {
+		t.Fatalf("a kiosk should see a schema error, got %v", err)
+	}
 }
 
 func TestPublishMalformedLine(t *testing.T) {
