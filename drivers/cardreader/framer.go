@@ -93,9 +93,9 @@ func NewFramer(o FramerOptions) (Framer, error) {
 	o.Defaults()
 	switch strings.ToLower(o.Profile) {
 	case ProfileEM4100:
-		return &scanFramer{s: scan.Scanner[tag]{Start: []byte{STX}, Max: 14, Timeout: o.InterByteTimeout, Parse: parseEM4100(o)}}, nil
+		return &scanFramer{s: scan.Scanner[tag]{Start: STX, Max: 14, Timeout: o.InterByteTimeout, Parse: parseEM4100(o)}}, nil
 	case ProfileUHFM100:
-		return &scanFramer{s: scan.Scanner[tag]{Start: []byte{UHFHeader}, Max: maxUHF, Timeout: o.InterByteTimeout, Parse: parseUHF(o)}}, nil
+		return &scanFramer{s: scan.Scanner[tag]{Start: UHFHeader, Max: maxUHF, Timeout: o.InterByteTimeout, Parse: parseUHF(o)}}, nil
 	case ProfileASCII:
 		switch o.Format {
 		case "any", "hex", "decimal":

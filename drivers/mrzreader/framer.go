@@ -94,9 +94,9 @@ func NewFramer(o FramerOptions) (Framer, error) {
 	o.Defaults()
 	switch strings.ToLower(o.Profile) {
 	case ProfileDesko:
-		return &scanFramer{s: scan.Scanner[[]string]{Start: []byte{STX}, Max: o.MaxFrame, Timeout: o.InterByteTimeout, Parse: parseDesko}}, nil
+		return &scanFramer{s: scan.Scanner[[]string]{Start: STX, Max: o.MaxFrame, Timeout: o.InterByteTimeout, Parse: parseDesko}}, nil
 	case Profile3M:
-		return &scanFramer{s: scan.Scanner[[]string]{Start: []byte{SOH}, Max: o.MaxFrame, Timeout: o.InterByteTimeout, Parse: parse3M(o)}}, nil
+		return &scanFramer{s: scan.Scanner[[]string]{Start: SOH, Max: o.MaxFrame, Timeout: o.InterByteTimeout, Parse: parse3M(o)}}, nil
 	case ProfileLines:
 		return newLinesFramer(o), nil
 	}

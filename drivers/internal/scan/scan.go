@@ -1,5 +1,5 @@
 // Package scan is the resynchronising frame scanner shared by the serial
-// framers: it hunts for a start byte, asks a profile's parse function whether
+// framers: it hunts for the start byte, asks a profile's parse function whether
 // a frame starts there, drops one byte and hunts again when it does not, and
 // keeps its buffer bounded.
 package scan
@@ -28,7 +28,7 @@ type Result[T any] struct {
 
 // Scanner frames a byte stream. It is not safe for concurrent use.
 type Scanner[T any] struct {
-	Start   []byte        // bytes that may start a frame
+	Start   byte          // the byte that starts a frame
 	Max     int           // longest frame accepted
 	Timeout time.Duration // longest silence inside a frame
 	Parse   Parse[T]
@@ -83,10 +83,7 @@ func (s *Scanner[T]) drop(n int) {
 
 func (s *Scanner[T]) scan(now time.Time, out []Result[T]) []Result[T] {
 	for {
-		i := bytes.IndexAny(s.buf, string(s.Start))
-		if len(s.Start) == 1 {
-			i = bytes.IndexByte(s.buf, s.Start[0])
-		}
+		i := bytes.IndexByte(s.buf, s.Start)
 		if i < 0 {
 			s.Stats.Skipped += uint64(len(s.buf))
 			s.buf = s.buf[:0]
