@@ -11,6 +11,7 @@ APT_PACKAGES=(
   mosquitto                    # the real broker in integration tests
   socat                        # pseudo-terminal plumbing for technicians' manual tests
   fonts-ocr-b                  # the MRZ font, for rendering test documents
+  chromium                     # browser tests of the screens (tests/browser), never a downloaded browser
 )
 
 missing=()
