@@ -104,8 +104,9 @@ const (
 	CodeTruncated    Code = "name_truncated" // name fills its field (warning)
 	CodeExpired      Code = "expired"        // expiry date before Today (warning)
 	CodeAmbiguous    Code = "ambiguous_correction"
-	CodeFiller       Code = "filler"  // a filler where ICAO wants data, or data where it wants a filler
-	CodeCleaned      Code = "cleaned" // OCR clean-up: spaces removed or a short line padded (warning)
+	CodeFiller       Code = "filler"       // a filler where ICAO wants data, or data where it wants a filler
+	CodeCleaned      Code = "cleaned"      // OCR clean-up: spaces removed or a short line padded (warning)
+	CodeFillerDigit  Code = "filler_digit" // a check digit of 0 written as < (warning)
 )
 
 // Error is one problem found in a zone. Line and Col are 1-based and point

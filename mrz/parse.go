@@ -281,12 +281,12 @@ func (r *Result) parseState(field string, s span, strict bool) string {
 	if KnownState(raw) {
 		return code
 	}
-	if !isLetter(raw[0]) || !(isLetter(raw[1]) || raw[1] == '<' && raw[2] == '<') || !(isLetter(raw[2]) || raw[2] == '<') {
-		// Not even the shape of a code: letters, then fillers.
-		r.errAt(field, CodeState, s, fmt.Sprintf("%q is not a state code: codes are 1 to 3 letters padded with <", raw))
-		return code
-	}
 	msg := fmt.Sprintf("%q is not an ICAO state or organization code", raw)
+	if !isLetter(raw[0]) || !(isLetter(raw[1]) || raw[1] == '<' && raw[2] == '<') || !(isLetter(raw[2]) || raw[2] == '<') {
+		// Like any unknown code it is a warning (an error when strict),
+		// but say why: a misread character is the likely cause.
+		msg = fmt.Sprintf("%q is not a state code: codes are 1 to 3 letters padded with < (a misread character? try --correct)", raw)
+	}
 	if strict {
 		r.errAt(field, CodeState, s, msg)
 	} else {
@@ -378,7 +378,14 @@ func (r *Result) parsePersonalNumber(l *layout) {
 		}
 		return
 	}
-	if d, ok := CheckDigit(raw); ok && d != cd {
+	d, ok := CheckDigit(raw)
+	switch {
+	case !ok || d == cd:
+	case cd == '<' && d == '0':
+		// The filler's value is 0: some issuers (the Netherlands among
+		// them) print < for a personal number check digit of 0.
+		r.warnAt("optionalData", CodeFillerDigit, l.optCD, "personal number check digit 0 is written as <")
+	default:
 		r.errAt("optionalData", CodeCheckDigit, l.optCD, checkMessage("personal number", cd, d))
 	}
 }
