@@ -122,7 +122,8 @@ type Stats struct {
 	Dropped         uint64            `json:"dropped"`  // batches ahead of a gap not kept
 	SyncRequests    uint64            `json:"syncRequests"`
 	SyncErrors      uint64            `json:"syncErrors"`
-	Rejected        map[string]uint64 `json:"rejected"` // by reject code
+	Rejected        uint64            `json:"rejected"`       // envelopes refused, replays included
+	RejectedByCode  map[string]uint64 `json:"rejectedByCode"` // the same, by reject code
 	StoreErrors     uint64            `json:"storeErrors"`
 	LastApplyMillis float64           `json:"lastApplyMs"`
 }
@@ -143,7 +144,7 @@ func Open(o Options) (*Replica, error) {
 		return nil, err
 	}
 	r := &Replica{opt: o, st: st, m: m, pending: map[uint64]*parsedBatch{}}
-	r.stats.Rejected = map[string]uint64{}
+	r.stats.RejectedByCode = map[string]uint64{}
 	o.Log.Info("authz replica open", "path", o.Path, "seq", m.Seq, "hasSeq", m.HasSeq, "records", m.Count)
 	return r, nil
 }
@@ -237,7 +238,8 @@ type parsedBatch struct {
 func (r *Replica) reject(topic, keyID string, err error) {
 	code := wire.RejectCode(err)
 	r.mu.Lock()
-	r.stats.Rejected[code]++
+	r.stats.Rejected++
+	r.stats.RejectedByCode[code]++
 	r.mu.Unlock()
 	r.opt.Log.Warn("authz message rejected", "topic", topic, "code", code, "keyId", keyID, "err", err)
 	if r.opt.OnReject != nil {
@@ -610,9 +612,9 @@ func (r *Replica) Status() Status {
 	defer r.mu.Unlock()
 	s := Status{Path: r.st.path, HasSeq: r.m.HasSeq, Seq: r.m.Seq, Records: r.m.Count, LastSync: r.m.LastSync,
 		HeadSeq: r.headSeq, Stats: r.stats}
-	s.Stats.Rejected = make(map[string]uint64, len(r.stats.Rejected))
-	for k, v := range r.stats.Rejected {
-		s.Stats.Rejected[k] = v
+	s.Stats.RejectedByCode = make(map[string]uint64, len(r.stats.RejectedByCode))
+	for k, v := range r.stats.RejectedByCode {
+		s.Stats.RejectedByCode[k] = v
 	}
 	if s.LastSync.IsZero() {
 		s.Staleness = -1

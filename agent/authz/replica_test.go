@@ -201,7 +201,7 @@ func TestReplayGapAndBuffer(t *testing.T) {
 	if st := f.r.Status(); st.Seq != 5 || st.Records != 5 || len(st.Pending) != 0 {
 		t.Fatalf("after the gap closed %+v", st)
 	}
-	if n := f.r.Status().Stats.Rejected[wire.RejectReplay]; n != 1 {
+	if n := f.r.Status().Stats.RejectedByCode[wire.RejectReplay]; n != 1 {
 		t.Fatalf("replays counted %d", n)
 	}
 }
