@@ -32,8 +32,8 @@ func TestAuthzCLI(t *testing.T) {
 	os.WriteFile(tomlFile, []byte("[trust.keys]\n\"central-test\" = \""+pub+"\"\n"), 0o644)
 
 	rec := wire.AuthzRecord{AuthorizationID: "XPT-2026-0000123", Version: 1, Status: "active",
-		Holder:    wire.Holder{Surname: "ERIKSSON", GivenNames: "ANNA MARIA", BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN"},
-		Documents: []wire.Document{{Code: "P", IssuingState: "CAN", Number: "L898902C3"}},
+		Holder:          wire.Holder{Surname: "ERIKSSON", GivenNames: "ANNA MARIA", BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN"},
+		Documents:       []wire.Document{{Code: "P", IssuingState: "CAN", Number: "L898902C3"}},
 		TrustedTraveler: &wire.TrustedTraveler{Program: "NEXUS", MembershipID: "123456789", CardTag: "0A1B2C3D4E"},
 		ValidFrom:       "2026-01-01", ValidUntil: "2031-01-01", Entries: []string{"CA>US"}}
 	write := func(name string, b wire.AuthzBatch, key ed25519.PrivateKey) string {
