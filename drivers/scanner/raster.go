@@ -130,6 +130,10 @@ func (s *Scanner) rasterise(ctx context.Context, path string) ([]pdfPage, int, e
 		strconv.Itoa(s.opt.DPI), strconv.Itoa(s.opt.MaxPages), strconv.FormatUint(s.opt.MemoryLimit, 10), path)
 	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Env = append(os.Environ(), s.opt.ChildEnv...)
+	// its own process group, killed whole: nothing it started outlives it
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedWriter{w: &stderr, n: 4096}
 	out, err := cmd.StdoutPipe()
@@ -219,5 +223,3 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 	}
 	return n, nil
 }
-
-var _ = time.Second

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
 
 // The spool: a scanner drops files into Dir. A file is taken only once its
@@ -169,10 +170,9 @@ func (s *Spool) Recover(ctx context.Context) error {
 		}
 		side := filepath.Join(proc, name+".json")
 		if b, err := os.ReadFile(side); err == nil {
-			var r Result
-			if json.Unmarshal(b, &r) == nil && r.ID == name {
+			if r, err := readSidecar(b, s.Now()); err == nil && r.ID == name {
 				r.Recovered = true
-				s.finish(&r)
+				s.finish(r)
 				continue
 			}
 		}
@@ -301,6 +301,36 @@ func (s *Spool) finish(r *Result) {
 	syncDir(to)
 	s.Logger.Info("scanner spool: file processed", "id", r.ID, "kind", r.Kind, "recovered", r.Recovered)
 	s.Deliver(*r)
+}
+
+// readSidecar decodes a sidecar. The mrz results are parsed again from
+// their (already corrected) lines.
+func readSidecar(b []byte, today time.Time) (*Result, error) {
+	var raw struct {
+		Result
+		Pages []struct {
+			Page
+			Result json.RawMessage `json:"result"`
+		} `json:"pages"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	r := raw.Result
+	r.Pages = nil
+	for _, p := range raw.Pages {
+		pg := p.Page
+		if p.Found && len(pg.Lines) > 0 {
+			pg.Result = mrz.Parse(pg.Lines, mrz.Options{Today: today})
+		}
+		r.Pages = append(r.Pages, pg)
+	}
+	kind := r.Kind
+	r.classify()
+	if r.Error == "" && kind != "" {
+		r.Kind = kind // as recorded
+	}
+	return &r, nil
 }
 
 // originalName strips the claim prefix.

@@ -30,6 +30,10 @@ type Spec struct {
 	Camera bool
 	// DPI of the scan (0: random 200..300). Camera frames ignore it.
 	DPI int
+	// Tight crops the scanner page close around the document (smaller files).
+	Tight bool
+	// Gray renders the page in grey levels only.
+	Gray bool
 }
 
 // Page is a rendered page and its ground truth.
@@ -114,7 +118,7 @@ func Render(spec Spec) (*Page, error) {
 		mmToPx := float64(dpi) / 25.4
 		// a scanner page: A4 or the scanner's crop around the document
 		var pw, ph int
-		if r.Intn(2) == 0 {
+		if r.Intn(2) == 0 && !spec.Tight {
 			pw, ph = int(210*mmToPx), int(297*mmToPx)
 		} else {
 			pw = card.Bounds().Dx() + int((10+r.Float64()*30)*mmToPx)
@@ -130,6 +134,9 @@ func Render(spec Spec) (*Page, error) {
 	img, err := degrade(r, page, spec, float64(dpi))
 	if err != nil {
 		return nil, err
+	}
+	if spec.Gray {
+		img = Gray(img)
 	}
 	return &Page{Image: img, Lines: lines, DPI: dpi, Spec: spec}, nil
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/go-pdf/fpdf"
 )
 
+// JPEGQuality is the quality of saved JPEGs and of the image inside PDFs.
+var JPEGQuality = 85
+
 // Save writes the page as PNG, JPEG or PDF, by the file's extension. A PDF
 // holds the page as a JPEG image at the page's resolution.
 func Save(p *Page, path string) error {
@@ -34,10 +37,10 @@ func Encode(p *Page, ext string, w io.Writer) error {
 	case ".png":
 		return png.Encode(w, p.Image)
 	case ".jpg", ".jpeg":
-		return jpeg.Encode(w, p.Image, &jpeg.Options{Quality: 85})
+		return jpeg.Encode(w, p.Image, &jpeg.Options{Quality: JPEGQuality})
 	case ".pdf":
 		var b bytes.Buffer
-		if err := jpeg.Encode(&b, p.Image, &jpeg.Options{Quality: 85}); err != nil {
+		if err := jpeg.Encode(&b, p.Image, &jpeg.Options{Quality: JPEGQuality}); err != nil {
 			return err
 		}
 		bd := p.Image.Bounds()

@@ -27,7 +27,12 @@ func main() {
 	exts := flag.String("ext", "png,jpg,pdf", "comma-separated containers")
 	seed := flag.Int64("seed", 1, "first seed")
 	camera := flag.Float64("camera", 0.25, "fraction of pages rendered as camera frames")
+	dpi := flag.Int("dpi", 0, "scan resolution (0: random 200..300)")
+	tight := flag.Bool("tight", false, "crop scanner pages close around the document")
+	gray := flag.Bool("gray", false, "grey pages")
+	quality := flag.Int("jpeg-quality", 85, "quality of JPEG files and of the image in PDFs")
 	flag.Parse()
+	docgen.JPEGQuality = *quality
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, "gendocs:", err)
 		os.Exit(1)
@@ -45,7 +50,7 @@ func main() {
 			for _, e := range strings.Split(*exts, ",") {
 				for i := 0; i < *n; i++ {
 					s++
-					spec := docgen.Spec{Format: f, Level: l, Seed: s, Camera: float64((s*37)%100)/100 < *camera}
+					spec := docgen.Spec{Format: f, Level: l, Seed: s, Camera: float64((s*37)%100)/100 < *camera, DPI: *dpi, Tight: *tight, Gray: *gray}
 					p, err := docgen.Render(spec)
 					if err != nil {
 						fmt.Fprintln(os.Stderr, "gendocs:", err)

@@ -1,0 +1,243 @@
+package scanner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/central"
+)
+
+// The test binary is also the rasteriser child: the scanner starts it with
+// XPT_SCANNER_CHILD=1 and the child's four arguments.
+func TestMain(m *testing.M) {
+	if os.Getenv("XPT_SCANNER_CHILD") == "1" {
+		os.Exit(RasterChildMain(os.Args[len(os.Args)-4:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+var today = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+func newScanner(t *testing.T, mod func(*Options)) *Scanner {
+	t.Helper()
+	opt := Options{
+		DPI: 200, ChildPath: os.Args[0], ChildEnv: []string{"XPT_SCANNER_CHILD=1"},
+		Timeout: 30 * time.Second, Today: func() time.Time { return today },
+	}
+	if mod != nil {
+		mod(&opt)
+	}
+	s, err := New(opt)
+	if err != nil {
+		t.Skipf("scanner: %v", err)
+	}
+	return s
+}
+
+type truth struct {
+	File  string   `json:"file"`
+	Lines []string `json:"lines"`
+}
+
+func loadTruth(t *testing.T, path string) map[string][]string {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m := map[string][]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var tr truth
+		json.Unmarshal(sc.Bytes(), &tr)
+		m[tr.File] = tr.Lines
+	}
+	return m
+}
+
+func TestPDFAndImagePages(t *testing.T) {
+	s := newScanner(t, nil)
+	want := loadTruth(t, "testdata/truth.jsonl")
+	for name, lines := range want {
+		pages, err := s.ScanFile(context.Background(), filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(pages) != 1 {
+			t.Fatalf("%s: %d pages", name, len(pages))
+		}
+		p := pages[0]
+		if !p.Found || strings.Join(p.Lines, "\n") != strings.Join(lines, "\n") {
+			t.Errorf("%s: found %v, lines %q, want %q (%s)", name, p.Found, p.Lines, lines, p.Error)
+		}
+		if p.Page != 1 || p.Text == nil || p.Result == nil || !p.Result.Valid {
+			t.Errorf("%s: page %d, text %v, result %+v", name, p.Page, p.Text, p.Result)
+		}
+	}
+	img := "../../mrz/ocr/testdata/pages/TD2-skew-6001.png"
+	pages, err := s.ScanFile(context.Background(), img)
+	if err != nil || len(pages) != 1 || !pages[0].Found || pages[0].Text != nil {
+		t.Fatalf("PNG: %v %+v", err, pages)
+	}
+}
+
+func TestBadFilesGiveClearErrors(t *testing.T) {
+	s := newScanner(t, nil)
+	dir := t.TempDir()
+	good, err := os.ReadFile("testdata/TD3-clean-7001.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"truncated.pdf": good[:len(good)/3],
+		"garbage.pdf":   append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0xff, 0x00, 'x'}, 5000)...),
+		"text.png":      []byte("not an image at all"),
+		"broken.jpg":    {0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F'},
+	}
+	for name, b := range files {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o644)
+		pages, err := s.ScanFile(context.Background(), p)
+		var fe *FileError
+		if err == nil {
+			// MuPDF repairs what it can: a truncated PDF may still give pages
+			for _, pg := range pages {
+				t.Logf("%s: page %d found=%v error=%q", name, pg.Page, pg.Found, pg.Error)
+			}
+			continue
+		}
+		if !errors.As(err, &fe) || fe.Err.Error() == "" {
+			t.Errorf("%s: %v is not a FileError", name, err)
+		}
+		t.Logf("%s: %v", name, err)
+	}
+	if _, err := s.ScanFile(context.Background(), filepath.Join(dir, "missing.pdf")); err == nil {
+		t.Error("a missing file gave no error")
+	}
+}
+
+// A rasteriser that hangs is stopped at the timeout; one that crashes is
+// reported; this process carries on either way.
+func TestChildHangAndCrash(t *testing.T) {
+	for _, c := range []struct {
+		script, want string
+	}{
+		{"sleep 20", "longer than"},
+		{"kill -SEGV $$", "segmentation"},
+		{"head -c 100 /dev/urandom", "rasteriser failed"},
+	} {
+		s := newScanner(t, func(o *Options) {
+			o.ChildPath, o.ChildArgs, o.ChildEnv, o.Timeout = "/bin/sh", []string{"-c", c.script, "sh"}, nil, 700*time.Millisecond
+		})
+		t0 := time.Now()
+		_, err := s.ScanFile(context.Background(), "testdata/TD3-clean-7001.pdf")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error with %q", c.script, err, c.want)
+		}
+		if time.Since(t0) > 10*time.Second {
+			t.Errorf("%s: took %v", c.script, time.Since(t0))
+		}
+	}
+}
+
+func letterPDF(t *testing.T, signer central.Signer, tamper func(string) string) string {
+	t.Helper()
+	in := &central.LetterInput{
+		Record: wire.AuthzRecord{AuthorizationID: "XPT-2026-0000123", Version: 1, Status: "active", Employer: "Example Robotics Inc.",
+			Holder:    wire.Holder{Surname: "ERIKSSON", GivenNames: "ANNA MARIA", BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN"},
+			Documents: []wire.Document{{Code: "P", IssuingState: "CAN", Number: "L898902C3", ExpiryDate: "2030-04-15"}},
+			ValidFrom: "2026-01-01", ValidUntil: "2031-01-01", Entries: []string{"CA>US"}},
+		Today: today,
+	}
+	l, text, err := central.MakeLetter(signer, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tamper != nil {
+		text = tamper(text)
+	}
+	var b bytes.Buffer
+	if err := central.LetterPDF(&b, in, l, text); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "letter.pdf")
+	os.WriteFile(p, b.Bytes(), 0o644)
+	return p
+}
+
+func TestLetterVerifiedAndForgedRejected(t *testing.T) {
+	signer, _ := central.GenerateSigner("central-2026-a", nil)
+	other, _ := central.GenerateSigner("central-2026-a", nil)
+	s := newScanner(t, func(o *Options) { o.Trust = signer.KeyRing() })
+
+	scan := func(path string) QR {
+		t.Helper()
+		pages, err := s.ScanFile(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pages) != 1 || len(pages[0].QR) != 1 {
+			t.Fatalf("pages %+v", pages)
+		}
+		if pages[0].Found {
+			t.Error("an MRZ on a letter")
+		}
+		if pages[0].Text == nil || !strings.Contains(*pages[0].Text, "Pre-approval") {
+			t.Error("text layer not read")
+		}
+		return pages[0].QR[0]
+	}
+	q := scan(letterPDF(t, signer, nil))
+	if !q.Verified || q.Letter == nil || q.Letter.Document.Number != "L898902C3" || q.Error != "" {
+		t.Errorf("genuine letter: %+v", q)
+	}
+	// signed by a key that is not trusted, under a trusted key ID
+	q = scan(letterPDF(t, other, nil))
+	if q.Verified || !strings.Contains(q.Error, "signature") {
+		t.Errorf("forged letter: %+v", q)
+	}
+	// payload altered after signing
+	q = scan(letterPDF(t, signer, func(s string) string {
+		parts := strings.Split(strings.TrimPrefix(s, "XPT1."), ".")
+		p, _ := base64.RawURLEncoding.DecodeString(parts[0])
+		p = bytes.Replace(p, []byte("L898902C3"), []byte("X898902C3"), 1)
+		return "XPT1." + base64.RawURLEncoding.EncodeToString(p) + "." + parts[1]
+	}))
+	if q.Verified || q.Error == "" {
+		t.Errorf("altered letter: %+v", q)
+	}
+}
+
+func TestLoadTrustForms(t *testing.T) {
+	pub, _, _ := ed25519.GenerateKey(nil)
+	k := base64.StdEncoding.EncodeToString(pub)
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"plain.txt":          "# trusted\ncentral-2026-a " + k + "\n",
+		"snippet.toml":       "[trust.keys]\n\"central-2026-a\" = \"" + k + "\"\n",
+		"bare.toml":          "central-2026-a = " + k + "\n",
+		"central-2026-a.pub": k + "\n",
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		if _, err := LoadTrust(p); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("central-2026-a notbase64!\n"), 0o644)
+	if _, err := LoadTrust(bad); err == nil {
+		t.Error("a bad key was accepted")
+	}
+}

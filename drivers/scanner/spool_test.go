@@ -1,0 +1,190 @@
+package scanner
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newSpool(t *testing.T) (*Spool, *clock, *[]Result) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{dirProcessing, dirDone, dirFailed} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	}
+	c := &clock{time.Now()}
+	var got []Result
+	sp := &Spool{Dir: dir, Scanner: newScanner(t, nil), Settle: 2 * time.Second, Now: c.now,
+		Deliver: func(r Result) { got = append(got, r) }}
+	return sp, c, &got
+}
+
+func files(t *testing.T, dir string) []string {
+	ents, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range ents {
+		if !e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// A file still being written is left alone until its size and mtime settle.
+func TestSpoolWaitsForCompleteFiles(t *testing.T) {
+	sp, c, got := newSpool(t)
+	ctx := context.Background()
+	data, _ := os.ReadFile("testdata/TD3-clean-7001.pdf")
+	path := filepath.Join(sp.Dir, "scan-0001.pdf")
+	old := time.Now().Add(-time.Hour)
+	write := func(n int) {
+		os.WriteFile(path, data[:n], 0o644)
+		old = old.Add(time.Second) // the scanner's writes move mtime
+		os.Chtimes(path, old, old)
+	}
+	write(len(data) / 4)
+	// written in pieces, a second apart (less than Settle)
+	for i, n := range []int{len(data) / 2, 3 * len(data) / 4, len(data)} {
+		sp.Step(ctx)
+		c.t = c.t.Add(time.Second)
+		sp.Step(ctx)
+		if len(*got) != 0 {
+			t.Fatalf("step %d: a growing file was processed", i)
+		}
+		write(n)
+	}
+	sp.Step(ctx) // sees the final size
+	if len(*got) != 0 {
+		t.Fatal("processed before settling")
+	}
+	c.t = c.t.Add(3 * time.Second)
+	sp.Step(ctx)
+	if len(*got) != 1 {
+		t.Fatalf("%d results after settling", len(*got))
+	}
+	r := (*got)[0]
+	if r.Kind != "passport" || r.Passport == nil || r.File != "scan-0001.pdf" || r.Recovered {
+		t.Errorf("result %+v", r)
+	}
+	done := files(t, filepath.Join(sp.Dir, dirDone))
+	if len(done) != 2 || !strings.HasSuffix(done[0], "scan-0001.pdf") || done[1] != done[0]+".json" {
+		t.Errorf("done/ holds %v", done)
+	}
+	b, _ := os.ReadFile(filepath.Join(sp.Dir, dirDone, done[1]))
+	if side, err := readSidecar(b, today); err != nil || side.Kind != "passport" || len(side.Pages) != 1 || !side.Pages[0].Found || !side.Pages[0].Result.Valid {
+		t.Errorf("sidecar %s: %v", b, err)
+	}
+	if left := files(t, sp.Dir); len(left) != 0 {
+		t.Errorf("spool still holds %v", left)
+	}
+	sp.Step(ctx)
+	if len(*got) != 1 {
+		t.Error("processed twice")
+	}
+}
+
+// Unreadable files go to failed/ with the error in the sidecar; hidden and
+// partial names are never taken.
+func TestSpoolFailedAndIgnored(t *testing.T) {
+	sp, c, got := newSpool(t)
+	ctx := context.Background()
+	old := time.Now().Add(-time.Hour)
+	for _, n := range []string{"junk.pdf", ".hidden.pdf", "upload.pdf.part"} {
+		p := filepath.Join(sp.Dir, n)
+		os.WriteFile(p, []byte("%PDF-1.4 junk junk"), 0o644)
+		os.Chtimes(p, old, old)
+	}
+	sp.Step(ctx)
+	c.t = c.t.Add(5 * time.Second)
+	sp.Step(ctx)
+	if len(*got) != 1 || (*got)[0].Kind != "error" || (*got)[0].Error == "" {
+		t.Fatalf("results %+v", *got)
+	}
+	if f := files(t, filepath.Join(sp.Dir, dirFailed)); len(f) != 2 {
+		t.Errorf("failed/ holds %v", f)
+	}
+	if f := files(t, sp.Dir); len(f) != 2 {
+		t.Errorf("the ignored files were touched: %v", f)
+	}
+}
+
+// After a crash: a claimed file without a sidecar is processed again (its
+// result was never recorded or delivered); one with a sidecar is only moved
+// on and its recorded result delivered, marked Recovered; a sidecar left
+// behind by a move that half happened follows its file.
+func TestSpoolRecoversAfterCrash(t *testing.T) {
+	sp, _, got := newSpool(t)
+	proc := filepath.Join(sp.Dir, dirProcessing)
+	data, _ := os.ReadFile("testdata/TD1-perspective-7004.pdf")
+	os.WriteFile(filepath.Join(proc, "1a-unrecorded.pdf"), data, 0o644)
+	os.WriteFile(filepath.Join(proc, "1b-recorded.pdf"), data, 0o644)
+	// a recorded result that a fresh scan would not give: proves no rescan
+	rec, _ := json.Marshal(Result{ID: "1b-recorded.pdf", File: "recorded.pdf", Kind: "none"})
+	os.WriteFile(filepath.Join(proc, "1b-recorded.pdf.json"), rec, 0o644)
+	os.WriteFile(filepath.Join(proc, "1b-recorded.pdf.json.tmp"), []byte("{partial"), 0o644)
+	os.WriteFile(filepath.Join(sp.Dir, dirDone, "1c-moved.pdf"), data, 0o644)
+	os.WriteFile(filepath.Join(proc, "1c-moved.pdf.json"), rec, 0o644)
+
+	if err := sp.Recover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]Result{}
+	for _, r := range *got {
+		if _, dup := byID[r.ID]; dup {
+			t.Errorf("%s delivered twice", r.ID)
+		}
+		byID[r.ID] = r
+	}
+	if r := byID["1a-unrecorded.pdf"]; r.Kind != "passport" || r.Recovered || r.File != "unrecorded.pdf" {
+		t.Errorf("unrecorded: %+v", r)
+	}
+	if r := byID["1b-recorded.pdf"]; r.Kind != "none" || !r.Recovered {
+		t.Errorf("recorded: %+v", r)
+	}
+	if len(*got) != 2 {
+		t.Errorf("%d deliveries", len(*got))
+	}
+	done := strings.Join(files(t, filepath.Join(sp.Dir, dirDone)), " ")
+	for _, n := range []string{"1a-unrecorded.pdf", "1a-unrecorded.pdf.json", "1b-recorded.pdf", "1b-recorded.pdf.json", "1c-moved.pdf", "1c-moved.pdf.json"} {
+		if !strings.Contains(done+" ", n+" ") {
+			t.Errorf("done/ lacks %s: %s", n, done)
+		}
+	}
+	// a second start finds nothing left to do
+	n := len(*got)
+	sp.Recover(context.Background())
+	if len(*got) != n {
+		t.Error("a second recovery delivered again")
+	}
+}
+
+// Run end to end with the real clock: drop a file by rename, get its result.
+func TestSpoolRun(t *testing.T) {
+	sp, _, _ := newSpool(t)
+	res := make(chan Result, 1)
+	sp.Now, sp.Settle, sp.Poll = time.Now, 300*time.Millisecond, 50*time.Millisecond
+	sp.Deliver = func(r Result) { res <- r }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go sp.Run(ctx)
+	data, _ := os.ReadFile("../../mrz/ocr/testdata/pages/TD2-skew-6001.png")
+	tmp := filepath.Join(sp.Dir, ".incoming.png")
+	os.WriteFile(tmp, data, 0o644)
+	os.Rename(tmp, filepath.Join(sp.Dir, "page.png"))
+	select {
+	case r := <-res:
+		if r.Kind != "passport" || r.Passport.Result.Format.String() != "TD2" {
+			t.Errorf("result %+v", r)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no result")
+	}
+}
