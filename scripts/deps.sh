@@ -10,7 +10,10 @@ APT_PACKAGES=(
   build-essential pkg-config   # cgo
   mosquitto                    # the real broker in integration tests
   socat                        # pseudo-terminal plumbing for technicians' manual tests
-  fonts-ocr-b                  # the MRZ font, for rendering test documents
+  fonts-ocr-b                  # the MRZ font: mrz/ocr renders its character templates from it; test documents
+  libopencv-dev                # gocv (mrz/ocr, drivers/scanner, imaging): finding and straightening MRZs and QR codes
+  opencv-data                  # OpenCV's cascades and data files
+  tesseract-ocr                # the OCR baseline in scripts/bench-imaging.sh (not used at run time)
   chromium                     # browser tests of the screens (tests/browser), never a downloaded browser
 )
 

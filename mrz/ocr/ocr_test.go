@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"gocv.io/x/gocv"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
-	"gocv.io/x/gocv"
 
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
