@@ -53,13 +53,21 @@ func generateMRZ(d mrzDoc) ([]string, error) {
 	return nil, fmt.Errorf("format %q not generated", d.Format)
 }
 
-// nameField is SURNAME<<GIVEN<NAMES cut or padded to n.
+// nameField is SURNAME<<GIVEN<NAMES fitted to n: the given names are cut
+// first, and a surname too long is cut so that the first letter of the
+// given names stays (ICAO 9303 Part 3, as mrz.Generate does).
 func nameField(surname, given string, n int) string {
-	s := strings.ReplaceAll(surname, " ", "<")
-	if given != "" {
-		s += "<<" + strings.ReplaceAll(given, " ", "<")
+	sur := strings.ReplaceAll(surname, " ", "<")
+	giv := strings.ReplaceAll(given, " ", "<")
+	switch {
+	case giv == "":
+		return pad(sur, n)
+	case len(sur)+2+len(giv) <= n:
+		return pad(sur+"<<"+giv, n)
+	case len(sur)+3 <= n:
+		return sur + "<<" + giv[:n-len(sur)-2]
 	}
-	return pad(s, n)
+	return sur[:n-3] + "<<" + giv[:1]
 }
 
 func pad(s string, n int) string {

@@ -229,18 +229,22 @@ func (g *popGen) membershipID() string {
 func (g *popGen) newPerson(n nation) *person {
 	p := &person{nat: n, format: "TD3"}
 	given := g.pick(n.given)
+	sex := "X" // 1 in 100: unspecified, whatever the name
+	switch {
+	case g.rng.IntN(100) == 0:
+	case strings.HasPrefix(given, "F:"):
+		sex = "F"
+	case strings.HasPrefix(given, "M:"):
+		sex = "M"
+	default:
+		sex = []string{"F", "M"}[g.rng.IntN(2)]
+	}
+	given = strings.TrimPrefix(strings.TrimPrefix(given, "F:"), "M:")
 	sur := g.pick(n.surnames)
 	if n.single && g.rng.IntN(3) == 0 {
 		given = ""
 	}
 	p.display = strings.TrimSpace(given + " " + sur)
-	sex := "M"
-	switch r := g.rng.IntN(100); {
-	case r < 49:
-		sex = "F"
-	case r == 99:
-		sex = "X"
-	}
 	birth := g.days(-g.between(22*365, 70*365))
 	p.holder = wire.Holder{Surname: translit(sur), GivenNames: translit(given), BirthDate: g.date(birth), Sex: sex, Nationality: n.code}
 	p.doc = wire.Document{Code: "P", IssuingState: n.code, Number: g.docNumber(n), ExpiryDate: g.date(g.days(g.between(60, 9*365)))}
