@@ -14,7 +14,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
 
-func runCLI(args ...string) (int, string, string) {
+func runAuthzCLI(args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	code := dispatch(args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
@@ -53,22 +53,22 @@ func TestAuthzCLI(t *testing.T) {
 	b2 := write("0002.json", wire.AuthzBatch{Seq: 2, Records: []wire.AuthzRecord{rec2}}, priv)
 	forged := write("forged.json", wire.AuthzBatch{Seq: 3}, ed25519.NewKeyFromSeed(make([]byte, 32)))
 
-	if code, _, errs := runCLI("authz", "status", "--data", data); code != exitUsage || !strings.Contains(errs, "no replica at") {
+	if code, _, errs := runAuthzCLI("authz", "status", "--data", data); code != exitUsage || !strings.Contains(errs, "no replica at") {
 		t.Fatalf("status before import: %d %s", code, errs)
 	}
-	code, out, errs := runCLI("authz", "import", "--data", data, "--trust", pubFile, b1, b2)
+	code, out, errs := runAuthzCLI("authz", "import", "--data", data, "--trust", pubFile, b1, b2)
 	if code != exitOK || !strings.Contains(out, "2 batches applied") || !strings.Contains(out, "seq 2 with 2 records") {
 		t.Fatalf("import: %d %q %q", code, out, errs)
 	}
-	code, out, errs = runCLI("authz", "import", "--data", data, "--trust", tomlFile, forged)
+	code, out, errs = runAuthzCLI("authz", "import", "--data", data, "--trust", tomlFile, forged)
 	if code != exitFail || !strings.Contains(errs, "bad_signature") {
 		t.Fatalf("forged import: %d %q %q", code, out, errs)
 	}
-	code, out, _ = runCLI("authz", "status", "--data", data)
+	code, out, _ = runAuthzCLI("authz", "status", "--data", data)
 	if code != exitOK || !strings.Contains(out, "Records     2") || !strings.Contains(out, "current") {
 		t.Fatalf("status: %d %s", code, out)
 	}
-	code, out, _ = runCLI("authz", "status", "--data", data, "--json")
+	code, out, _ = runAuthzCLI("authz", "status", "--data", data, "--json")
 	var st struct {
 		Seq     uint64 `json:"seq"`
 		Records int64  `json:"records"`
@@ -77,29 +77,29 @@ func TestAuthzCLI(t *testing.T) {
 	if code != exitOK || json.Unmarshal([]byte(out), &st) != nil || st.Seq != 2 || st.Records != 2 || st.Stale {
 		t.Fatalf("status --json: %d %s", code, out)
 	}
-	code, _, _ = runCLI("authz", "status", "--data", data, "--max-staleness", "1ns")
+	code, _, _ = runAuthzCLI("authz", "status", "--data", data, "--max-staleness", "1ns")
 	if code != exitFail {
 		t.Fatalf("stale status exit %d", code)
 	}
 	for _, q := range [][]string{{"--doc", "can:L898902C3<"}, {"--card", "0a1b2c3d4e"}, {"--membership", "123456789"}, {"--auth", "XPT-2026-0000123"}} {
-		code, out, errs := runCLI(append([]string{"authz", "lookup", "--data", data}, q...)...)
+		code, out, errs := runAuthzCLI(append([]string{"authz", "lookup", "--data", data}, q...)...)
 		var recs []wire.AuthzRecord
 		if code != exitOK || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 1 || recs[0].AuthorizationID != "XPT-2026-0000123" {
 			t.Fatalf("lookup %v: %d %s %s", q, code, out, errs)
 		}
 	}
-	if code, out, _ := runCLI("authz", "lookup", "--data", data, "--doc", "CAN:NOPE"); code != exitFail || strings.TrimSpace(out) != "[]" {
+	if code, out, _ := runAuthzCLI("authz", "lookup", "--data", data, "--doc", "CAN:NOPE"); code != exitFail || strings.TrimSpace(out) != "[]" {
 		t.Fatalf("lookup of nothing: %d %s", code, out)
 	}
 	for _, bad := range [][]string{{"--doc", "L898902C3"}, {}, {"--card", "A", "--auth", "B"}} {
-		if code, _, errs := runCLI(append([]string{"authz", "lookup", "--data", data}, bad...)...); code != exitUsage || errs == "" {
+		if code, _, errs := runAuthzCLI(append([]string{"authz", "lookup", "--data", data}, bad...)...); code != exitUsage || errs == "" {
 			t.Fatalf("lookup %v: %d", bad, code)
 		}
 	}
-	if code, out, _ := runCLI("authz", "lookup", "--help"); code != exitOK || !strings.Contains(out, "--doc") && !strings.Contains(out, "-doc") {
+	if code, out, _ := runAuthzCLI("authz", "lookup", "--help"); code != exitOK || !strings.Contains(out, "--doc") && !strings.Contains(out, "-doc") {
 		t.Fatalf("help: %d %s", code, out)
 	}
-	if code, _, errs := runCLI("authz", "import", "--data", data, b1); code != exitUsage || !strings.Contains(errs, "--trust") {
+	if code, _, errs := runAuthzCLI("authz", "import", "--data", data, b1); code != exitUsage || !strings.Contains(errs, "--trust") {
 		t.Fatalf("import without trust: %d %s", code, errs)
 	}
 }
