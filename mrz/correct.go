@@ -93,7 +93,7 @@ func correct(r *Result) {
 	}
 	// The document code and issuing state are letters in every format; fix
 	// them first, since the format depends on them.
-	c.letters(span{0, 0, 5}, false)
+	c.letters(span{0, 0, 5})
 	c.l = detect(c.lines())
 	if c.l == nil {
 		return
@@ -111,7 +111,7 @@ func (c *corrector) fix() {
 	l := c.l
 	c.state(l.state)
 	if l.nat.ok() {
-		c.letters(l.nat, false)
+		c.letters(l.nat)
 		c.state(l.nat)
 	}
 	for _, s := range []span{l.birth, l.birthCD, l.expiry, l.expiryCD, l.composite} {
@@ -136,8 +136,8 @@ func (c *corrector) fix() {
 	if l.name.ok() {
 		c.name(l.name)
 	} else {
-		c.letters(l.surname, false)
-		c.letters(l.given, false)
+		c.letters(l.surname)
+		c.letters(l.given)
 		c.nameTail(l.surname)
 		c.nameTail(l.given)
 	}
@@ -274,16 +274,14 @@ func (c *corrector) compositeOK() bool {
 	return all && byte('0'+sum%10) == c.get(c.l.composite)[0]
 }
 
-// letters maps digits to letters; with fillers, K/S/G/L at the end of the
-// field next to fillers become fillers too.
-func (c *corrector) letters(s span, fillers bool) {
+// letters maps digits to their look-alike letters.
+func (c *corrector) letters(s span) {
 	b := c.get(s)
 	for i, ch := range b {
 		if t := toLetter[ch]; t != 0 {
 			c.set(int(s.line), int(s.start)+i, t)
 		}
 	}
-	_ = fillers
 }
 
 func (c *corrector) digits(s span) {
@@ -331,7 +329,7 @@ func indexByte(s string, b byte) int {
 // lone K, S, G or L among the trailing fillers, after the given names,
 // becomes a filler.
 func (c *corrector) name(s span) {
-	c.letters(s, false)
+	c.letters(s)
 	c.nameTail(s)
 }
 
