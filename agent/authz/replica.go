@@ -62,6 +62,8 @@ type Options struct {
 	// released (MADV_DONTNEED; the page cache keeps them). 0 = 128 MiB,
 	// <0 = never release.
 	MappedBudget int64
+
+	checkEvery time.Duration // Start's tick; tests shorten it
 }
 
 func (o *Options) defaults() {
@@ -103,7 +105,9 @@ type Replica struct {
 	hasHead  bool
 	pending  map[uint64]*parsedBatch
 	pendingB int
-	lastReq  struct {
+	// lastApplied is when the last batch was applied (Now clock).
+	lastApplied time.Time
+	lastReq     struct {
 		from uint64
 		at   time.Time
 		ok   bool
@@ -160,16 +164,36 @@ func (r *Replica) Close() error {
 // Path is the replica's file.
 func (r *Replica) Path() string { return r.st.path }
 
-// Start is called once the link to the central system is up: an empty
-// replica asks for everything (fromSeq 0).
+// Start runs the replica's sync upkeep until ctx ends; the agent runs it
+// in its own goroutine next to the link. It asks for what is missing at
+// first start (an empty replica asks for everything, fromSeq 0), while a
+// gap is open, and while the announced head is ahead, and asks again when
+// no batch arrived for SyncRetry after a request (a lost request or
+// reply). Sync errors (link not connected yet) are retried, never
+// returned: Start returns nil when ctx ends.
 func (r *Replica) Start(ctx context.Context) error {
-	r.mu.Lock()
-	empty := !r.m.HasSeq
-	r.mu.Unlock()
-	if empty {
-		return r.requestSync(ctx, 0, true)
+	tick := r.opt.checkEvery
+	if tick <= 0 {
+		tick = 2 * time.Second
 	}
-	return nil
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		r.mu.Lock()
+		need := !r.m.HasSeq || len(r.pending) > 0 || (r.hasHead && r.headSeq > r.m.Seq)
+		from := r.nextSeqLocked()
+		r.mu.Unlock()
+		if need {
+			if err := r.requestSync(ctx, from, r.opt.SyncRetry); err != nil {
+				r.opt.Log.Debug("authz sync request not sent, will retry", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 // Resync asks again for everything after the applied seq (the resync
@@ -178,7 +202,7 @@ func (r *Replica) Resync(ctx context.Context) error {
 	r.mu.Lock()
 	from := r.nextSeqLocked()
 	r.mu.Unlock()
-	return r.requestSync(ctx, from, true)
+	return r.requestSync(ctx, from, 0)
 }
 
 // nextSeqLocked is the first seq the replica lacks: what a SyncRequest asks
@@ -200,14 +224,26 @@ func (r *Replica) acceptsLocked(seq uint64) bool {
 	return seq == r.m.Seq+1
 }
 
-func (r *Replica) requestSync(ctx context.Context, from uint64, force bool) error {
+// gapWindow is how long a gap waits for a replay already flowing before it
+// asks again: a replay delivers batches back to back.
+const gapWindow = 5 * time.Second
+
+// requestSync asks for batches from `from` on, unless a request went out or
+// a batch was applied within window (0: ask regardless).
+func (r *Replica) requestSync(ctx context.Context, from uint64, window time.Duration) error {
 	if r.opt.Sync == nil {
 		r.opt.Log.Warn("authz replica behind, no sync link to ask", "fromSeq", from)
 		return nil
 	}
 	now := r.opt.Now()
 	r.mu.Lock()
-	if !force && r.lastReq.ok && r.lastReq.from == from && now.Sub(r.lastReq.at) < r.opt.SyncRetry {
+	// One request is outstanding while batches keep arriving: ask again
+	// only after a window without a request or a batch applied.
+	last := r.lastReq.at
+	if r.lastApplied.After(last) {
+		last = r.lastApplied
+	}
+	if window > 0 && r.lastReq.ok && now.Sub(last) < window {
 		r.mu.Unlock()
 		return nil
 	}
@@ -277,7 +313,7 @@ func (r *Replica) HandleBatch(ctx context.Context, topic string, raw []byte) err
 		r.bufferLocked(b)
 		r.mu.Unlock()
 		r.opt.Log.Info("authz batch ahead of replica, syncing", "seq", b.seq, "fromSeq", from)
-		if err := r.requestSync(ctx, from, false); err != nil {
+		if err := r.requestSync(ctx, from, min(gapWindow, r.opt.SyncRetry)); err != nil {
 			r.opt.Log.Warn("authz sync request failed", "err", err)
 		}
 		return nil
@@ -293,20 +329,10 @@ func (r *Replica) HandleBatch(ctx context.Context, topic string, raw []byte) err
 		err = r.applyLocked(nb)
 	}
 	r.prunePendingLocked()
-	behind := r.hasHead && r.headSeq > r.m.Seq && len(r.pending) == 0
-	from := r.nextSeqLocked()
 	r.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	if behind {
-		// Still short of the announced head and nothing in hand: ask (rate
-		// limited, so a replay in progress is not asked for again).
-		if err := r.requestSync(ctx, from, false); err != nil {
-			r.opt.Log.Warn("authz sync request failed", "err", err)
-		}
-	}
-	return nil
+	// Still short of the head? Start's upkeep asks again if the replay
+	// stalls; asking here after every batch would restart the replay.
+	return err
 }
 
 func (r *Replica) bufferLocked(b *parsedBatch) {
@@ -355,6 +381,7 @@ func (r *Replica) applyLocked(b *parsedBatch) error {
 		return fmt.Errorf("authz: apply batch %d: %w", b.seq, err)
 	}
 	r.m = nm
+	r.lastApplied = now
 	r.stats.BatchesApplied++
 	r.stats.RecordsApplied += uint64(res.Inserted + res.Updated)
 	r.stats.StaleVersions += uint64(res.Stale)
@@ -417,7 +444,7 @@ func (r *Replica) HandleHead(ctx context.Context, raw []byte) error {
 	}
 	r.mu.Unlock()
 	if needSync {
-		return r.requestSync(ctx, from, false)
+		return r.requestSync(ctx, from, r.opt.SyncRetry)
 	}
 	return serr
 }

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,22 @@ func (f *fixture) open() {
 		f.t.Fatal(err)
 	}
 	f.r = r
+}
+
+// startUpkeep runs Start until the first request went out, then stops it.
+func (f *fixture) startUpkeep() {
+	f.t.Helper()
+	ctx, cancel := context.WithCancel(f.t.Context())
+	done := make(chan error)
+	go func() { done <- f.r.Start(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.sync.asked()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil || !slices.Equal(f.sync.asked(), []uint64{0}) {
+		f.t.Fatalf("first start did not ask for everything: %v %v", err, f.sync.asked())
+	}
 }
 
 func (f *fixture) reopen() {
@@ -173,9 +190,7 @@ func TestVersionRuleAndRemoved(t *testing.T) {
 
 func TestReplayGapAndBuffer(t *testing.T) {
 	f := newFixture(t)
-	if err := f.r.Start(t.Context()); err != nil || !slices.Equal(f.sync.from, []uint64{0}) {
-		t.Fatalf("first start did not ask for everything: %v %v", err, f.sync.from)
-	}
+	f.startUpkeep()
 	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{rec(1, 1)}})
 	// Replay of an applied batch: refused, reported as replay, no change.
 	err := f.batch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{rec(9, 1)}})
@@ -184,18 +199,19 @@ func TestReplayGapAndBuffer(t *testing.T) {
 	}
 	// Gap: 3 and 4 arrive before 2. They are kept, a sync from 2 goes out
 	// once (rate limited), and 2 brings all three in.
+	f.clock.t = f.clock.t.Add(10 * time.Second)
 	f.mustBatch(wire.AuthzBatch{Seq: 4, Records: []wire.AuthzRecord{rec(4, 1)}})
 	f.mustBatch(wire.AuthzBatch{Seq: 3, Records: []wire.AuthzRecord{rec(3, 1)}})
-	if !slices.Equal(f.sync.from, []uint64{0, 2}) {
-		t.Fatalf("sync requests %v", f.sync.from)
+	if !slices.Equal(f.sync.asked(), []uint64{0, 2}) {
+		t.Fatalf("sync requests %v", f.sync.asked())
 	}
 	if st := f.r.Status(); st.Seq != 1 || !slices.Equal(st.Pending, []uint64{3, 4}) {
 		t.Fatalf("status while gapped %+v", st)
 	}
 	f.clock.t = f.clock.t.Add(time.Minute)
 	f.mustBatch(wire.AuthzBatch{Seq: 5, Records: []wire.AuthzRecord{rec(5, 1)}})
-	if !slices.Equal(f.sync.from, []uint64{0, 2, 2}) {
-		t.Fatalf("sync not asked again after the retry interval: %v", f.sync.from)
+	if !slices.Equal(f.sync.asked(), []uint64{0, 2, 2}) {
+		t.Fatalf("sync not asked again after the retry interval: %v", f.sync.asked())
 	}
 	f.mustBatch(wire.AuthzBatch{Seq: 2, Records: []wire.AuthzRecord{rec(2, 1)}})
 	if st := f.r.Status(); st.Seq != 5 || st.Records != 5 || len(st.Pending) != 0 {
@@ -212,8 +228,8 @@ func TestHead(t *testing.T) {
 		raw, _ := wire.Seal(testKeyID, f.priv, wire.AuthzHead{Seq: seq, IssuedAt: "2026-11-27T12:00:00.000Z", Records: 5})
 		return f.r.HandleHead(t.Context(), raw)
 	}
-	if err := head(3); err != nil || !slices.Equal(f.sync.from, []uint64{0}) {
-		t.Fatalf("head ahead of an empty replica: %v %v", err, f.sync.from)
+	if err := head(3); err != nil || !slices.Equal(f.sync.asked(), []uint64{0}) {
+		t.Fatalf("head ahead of an empty replica: %v %v", err, f.sync.asked())
 	}
 	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{rec(1, 1)}})
 	if !f.r.LastSync().IsZero() {

@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,11 +132,22 @@ func sealBatch(t testing.TB, priv ed25519.PrivateKey, b wire.AuthzBatch) []byte 
 }
 
 // syncRecorder is a SyncRequester that remembers what was asked.
-type syncRecorder struct{ from []uint64 }
+type syncRecorder struct {
+	mu   sync.Mutex
+	from []uint64
+}
 
 func (s *syncRecorder) RequestSync(_ context.Context, from uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.from = append(s.from, from)
 	return nil
+}
+
+func (s *syncRecorder) asked() []uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.from)
 }
 
 type clock struct{ t time.Time }
