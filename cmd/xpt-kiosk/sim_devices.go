@@ -121,7 +121,10 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 			fmt.Fprintf(stderr, "xpt-kiosk sim %s: %v\n", name, err)
 			return exitFail
 		}
-		defer c.Close()
+		defer func() {
+			s.Close() // first, so that a command in progress stops waiting
+			c.Close()
+		}()
 		quit = c.Quit()
 		fmt.Fprintf(stderr, "control socket: %s\n", *control)
 	}
