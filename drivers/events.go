@@ -83,18 +83,18 @@ type CardReader interface {
 // Stats counts what a device read since it was built. Every byte or frame
 // that was not delivered is counted in one of the rejection counters.
 type Stats struct {
-	Bytes      uint64 // bytes read
-	Frames     uint64 // well-formed frames
-	Delivered  uint64 // events delivered (documents, or card presentations)
-	Repeats    uint64 // card frames debounced as the same presentation
-	Skipped    uint64 // bytes outside any frame (garbage, noise, inter-frame bytes)
-	Partial    uint64 // frames abandoned: a new start byte or silence cut them short
-	Oversize   uint64 // frames longer than the profile allows
-	BadCheck   uint64 // frames whose BCC or checksum did not match
-	Malformed  uint64 // frames with the right delimiters but the wrong content
-	Ignored    uint64 // well-formed frames that carry nothing to deliver (e.g. UHF replies)
-	Faults     uint64 // faults reported
-	Reconnects uint64 // successful re-opens after a fault
+	Bytes      uint64 `json:"bytes"`      // bytes read
+	Frames     uint64 `json:"frames"`     // well-formed frames
+	Delivered  uint64 `json:"delivered"`  // events delivered (documents, or card presentations)
+	Repeats    uint64 `json:"repeats"`    // card frames debounced as the same presentation
+	Skipped    uint64 `json:"skipped"`    // bytes outside any frame (garbage, noise, inter-frame bytes)
+	Partial    uint64 `json:"partial"`    // frames abandoned: a new start byte or silence cut them short
+	Oversize   uint64 `json:"oversize"`   // frames longer than the profile allows
+	BadCheck   uint64 `json:"badCheck"`   // frames whose BCC or checksum did not match
+	Malformed  uint64 `json:"malformed"`  // frames with the right delimiters but the wrong content
+	Ignored    uint64 `json:"ignored"`    // well-formed frames that carry nothing to deliver (e.g. UHF replies)
+	Faults     uint64 `json:"faults"`     // faults reported
+	Reconnects uint64 `json:"reconnects"` // successful re-opens after a fault
 }
 
 // Add adds o's counters to s.
