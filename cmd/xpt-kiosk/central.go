@@ -394,8 +394,6 @@ func runCentralLetter(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 		return centralFail(stderr, "letter", err)
 	}
 	if *out != "" {
-		var buf strings.Builder
-		_ = buf
 		pf, err := os.Create(*out)
 		if err != nil {
 			return centralFail(stderr, "letter", err)
@@ -433,6 +431,8 @@ func runCentralCommand(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	ttl := fs.Duration("ttl", 5*time.Minute, "validity: notAfter = now + ttl (negative: already expired, for tests)")
 	save := fs.String("save", "", "write the signed envelope as sent to FILE (to replay it later)")
 	replay := fs.String("replay", "", "test: resend the captured envelope in FILE unchanged")
+	forge := fs.Bool("forge", false, "test: sign with a random key under the real key ID (bad signature)")
+	unknownKey := fs.Bool("unknown-key", false, "test: sign with a random key under key ID central-unknown")
 	if code, ok := centralParse(fs, args, stdout); !ok {
 		return code
 	}
@@ -466,6 +466,15 @@ func runCentralCommand(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	s, err := central.LoadSigner(*keyFile)
 	if err != nil {
 		return centralFail(stderr, "command", err)
+	}
+	if *forge || *unknownKey {
+		id := s.KeyID
+		if *unknownKey {
+			id = "central-unknown"
+		}
+		if s, err = central.GenerateSigner(id, nil); err != nil {
+			return centralFail(stderr, "command", err)
+		}
 	}
 	var cargs map[string]any
 	if *typ == wire.CommandSetReferralRate {
