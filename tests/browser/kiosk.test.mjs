@@ -148,11 +148,12 @@ test('traveler flow in French, admitted, keyboard only', async () => {
   await page.close();
 });
 
-test('traveler: closed kiosk, and a portrait screen', async () => {
+test('traveler: closed kiosk, portrait screen, polling fallback', async () => {
   const s = await sim();
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 1080, height: 1920 });
-  await page.goto(srv.url + '/');
+  // ?poll: the long-polling fallback instead of server-sent events.
+  await page.goto(srv.url + '/?poll');
   await page.locator('#title').waitFor();
   await page.getByRole('button', { name: 'English', exact: true }).click();
   await waitTitle(page, 'Welcome');
@@ -219,6 +220,7 @@ test('technician: sign in, status, preview, simulator', async () => {
   if (!(await page.locator('#preview').isHidden())) {
     await page.getByRole('button', { name: 'Show camera preview' }).click();
     await page.locator('img.preview').waitFor();
+    await page.waitForFunction(() => document.querySelector('img.preview').naturalWidth > 0, null, { timeout: 10000 });
   }
   await page.screenshot({ path: shot('tech-1-status'), fullPage: true });
   const s = await sim();
