@@ -38,7 +38,7 @@ type MQTTOptions struct {
 	OnMessage func(Message)
 
 	ConnectTimeout time.Duration // 0 = 10 s
-	Window         int           // QoS 1 publishes in flight before Publish waits; 0 = 256
+	Window         int           // QoS 1 publishes in flight before Publish waits; 0 = 64
 }
 
 // Client is a paho client with a window of in-flight QoS 1 publishes.
@@ -72,7 +72,7 @@ func Connect(ctx context.Context, o MQTTOptions) (*Client, error) {
 		o.ConnectTimeout = 10 * time.Second
 	}
 	if o.Window <= 0 {
-		o.Window = 256
+		o.Window = 64
 	}
 	opts := mqtt.NewClientOptions().
 		AddBroker(o.Broker).
