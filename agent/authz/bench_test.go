@@ -12,7 +12,9 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -41,8 +43,14 @@ type ingestFigures struct {
 	MaxSampledMiB float64 `json:"maxSampledRssMiB"`
 	MaxBatchMs    float64 `json:"maxBatchMs"`
 	FileBytes     int64   `json:"fileBytes"`
-	GoVersion     string  `json:"goVersion"`
-	BuiltAt       string  `json:"builtAt"`
+	// Load-independent figures (the machine is shared): bytes the process
+	// wrote to storage per record, and CPU seconds spent applying (the
+	// process's CPU time less the batch generator's, measured apart).
+	WriteBytesPerRecord float64 `json:"writeBytesPerRecord"`
+	ApplyCPUSeconds     float64 `json:"applyCpuSeconds"`
+	RecordsPerCPUSec    float64 `json:"recordsPerCpuSec"`
+	GoVersion           string  `json:"goVersion"`
+	BuiltAt             string  `json:"builtAt"`
 }
 
 var (
@@ -123,6 +131,14 @@ func buildBenchStore(b *testing.B, path string, n, per int) (ingestFigures, erro
 			seq++
 		}
 	}()
+	// The generator's CPU cost, measured alone on three batches, is taken
+	// out of the process's CPU time below.
+	g0 := cpuSeconds()
+	for k := 0; k < 3; k++ {
+		synBatch(b, priv, 1, 0, per, 1)
+	}
+	genPerBatch := (cpuSeconds() - g0) / 3
+	cpu0, w0 := cpuSeconds(), procIOBytes("write_bytes:")
 	stop := make(chan struct{})
 	var maxRSS int64
 	var samplerDone sync.WaitGroup
@@ -161,8 +177,9 @@ func buildBenchStore(b *testing.B, path string, n, per int) (ingestFigures, erro
 		if time.Since(lastLog) > 10*time.Second {
 			lastLog = time.Now()
 			st := r.Status()
-			fmt.Fprintf(os.Stderr, "bench: %d records, %.0f rec/s (apply), rss %d MiB, last batch %.0f ms\n",
-				st.Records, float64(st.Records)/apply.Seconds(), procStatusKB("VmRSS:")/1024, d.Seconds()*1000)
+			fmt.Fprintf(os.Stderr, "bench: %d records, %.0f rec/s (apply), rss %d MiB, last batch %.0f ms, written %.0f B/record\n",
+				st.Records, float64(st.Records)/apply.Seconds(), procStatusKB("VmRSS:")/1024, d.Seconds()*1000,
+				float64(procIOBytes("write_bytes:")-w0)/float64(st.Records))
 		}
 	}
 	wall := time.Since(start)
@@ -179,6 +196,9 @@ func buildBenchStore(b *testing.B, path string, n, per int) (ingestFigures, erro
 	if fi, err := os.Stat(path); err == nil {
 		fig.FileBytes = fi.Size()
 	}
+	fig.WriteBytesPerRecord = float64(procIOBytes("write_bytes:")-w0) / float64(n)
+	fig.ApplyCPUSeconds = cpuSeconds() - cpu0 - genPerBatch*float64(batches)
+	fig.RecordsPerCPUSec = float64(n) / fig.ApplyCPUSeconds
 	return fig, nil
 }
 
@@ -193,6 +213,31 @@ func BenchmarkAuthzIngest(b *testing.B) {
 	b.ReportMetric(fig.MaxBatchMs, "max-batch-ms")
 	b.ReportMetric(float64(fig.FileBytes)/(1<<20), "file-MiB")
 	b.ReportMetric(float64(fig.Records), "records")
+	b.ReportMetric(fig.WriteBytesPerRecord, "written-B/record")
+	b.ReportMetric(fig.RecordsPerCPUSec, "records/cpu-s")
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// procIOBytes reads one counter of /proc/self/io.
+func procIOBytes(name string) int64 {
+	raw, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, name); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // BenchmarkAuthzLookup times look-ups by document in the built store, with

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -488,60 +489,127 @@ func ValidateBatch(inner []byte, maxRecords int) (seq uint64, records int, err e
 }
 
 func parseBatch(inner []byte, maxRecords int) (*parsedBatch, error) {
-	var hdr struct {
-		Seq      *uint64           `json:"seq"`
-		IssuedAt string            `json:"issuedAt"`
-		Records  []json.RawMessage `json:"records"`
-		Removed  []string          `json:"removed"`
-	}
 	schema := func(format string, a ...any) error {
 		return &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf(format, a...)}
 	}
-	if err := json.Unmarshal(inner, &hdr); err != nil {
+	// A streaming decode: each record is scanned once and decoded once,
+	// and an oversize batch is refused before it is all decoded.
+	dec := json.NewDecoder(bytes.NewReader(inner))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, schema("batch is not a JSON object")
+	}
+	var (
+		seq      *uint64
+		issuedAt string
+		recs     []*wire.AuthzRecord
+		removed  []string
+		seen     = map[string]bool{}
+	)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, schema("batch does not decode: %s", jsonErrWithoutValue(err))
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return nil, schema("batch has %q twice", key)
+		}
+		seen[key] = true
+		switch key {
+		case "seq":
+			seq = new(uint64)
+			err = dec.Decode(seq)
+		case "issuedAt":
+			err = dec.Decode(&issuedAt)
+		case "removed":
+			err = dec.Decode(&removed)
+		case "records":
+			recs, err = decodeRecordArray(dec, maxRecords)
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip) // receivers ignore unknown fields
+		}
+		if err != nil {
+			var re *wire.RejectError
+			if errors.As(err, &re) {
+				return nil, err
+			}
+			return nil, schema("batch field %q does not decode: %s", key, jsonErrWithoutValue(err))
+		}
+		if maxRecords > 0 && len(recs)+len(removed) > maxRecords {
+			return nil, &wire.RejectError{Code: wire.RejectTooLarge, Detail: fmt.Sprintf("%d records and removals, limit %d", len(recs)+len(removed), maxRecords)}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
 		return nil, schema("batch does not decode: %s", jsonErrWithoutValue(err))
 	}
-	if hdr.Seq == nil {
+	if seq == nil {
 		return nil, schema("batch has no seq")
 	}
-	issued, err := wire.ParseTime(hdr.IssuedAt)
+	issued, err := wire.ParseTime(issuedAt)
 	if err != nil {
 		return nil, schema("issuedAt is not an RFC 3339 time")
 	}
-	if maxRecords > 0 && len(hdr.Records)+len(hdr.Removed) > maxRecords {
-		return nil, &wire.RejectError{Code: wire.RejectTooLarge, Detail: fmt.Sprintf("%d records and removals, limit %d", len(hdr.Records)+len(hdr.Removed), maxRecords)}
-	}
-	for i, id := range hdr.Removed {
+	for i, id := range removed {
 		if !ValidAuthorizationID(id) {
 			return nil, schema("removed[%d] is not an authorization ID", i)
 		}
 	}
-	changes := make([]change, len(hdr.Records))
-	if err := decodeRecords(hdr.Records, changes); err != nil {
+	changes := make([]change, len(recs))
+	if err := validateRecords(recs, changes); err != nil {
 		return nil, err
 	}
-	changes, removed := dedupe(changes, hdr.Removed)
-	return &parsedBatch{seq: *hdr.Seq, changes: changes, removed: removed, issuedAt: issued}, nil
+	changes, removed = dedupe(changes, removed)
+	return &parsedBatch{seq: *seq, changes: changes, removed: removed, issuedAt: issued}, nil
 }
 
-// decodeRecords decodes and validates records in parallel: JSON decoding is
-// most of the cost of ingesting a large batch.
-func decodeRecords(raws []json.RawMessage, out []change) error {
-	workers := runtime.GOMAXPROCS(0)
-	if len(raws) < 512 || workers < 2 {
-		return decodeRange(raws, out, 0)
+func decodeRecordArray(dec *json.Decoder, maxRecords int) ([]*wire.AuthzRecord, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
 	}
-	chunk := (len(raws) + workers - 1) / workers
+	if tok == nil {
+		return nil, nil // "records": null
+	}
+	if tok != json.Delim('[') {
+		return nil, &wire.RejectError{Code: wire.RejectSchema, Detail: "records is not an array"}
+	}
+	var recs []*wire.AuthzRecord
+	for dec.More() {
+		if maxRecords > 0 && len(recs) >= maxRecords {
+			return nil, &wire.RejectError{Code: wire.RejectTooLarge, Detail: fmt.Sprintf("more than %d records, the limit", maxRecords)}
+		}
+		rec := new(wire.AuthzRecord)
+		if err := dec.Decode(rec); err != nil {
+			return nil, &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf("records[%d] does not decode: %s", len(recs), jsonErrWithoutValue(err))}
+		}
+		recs = append(recs, rec)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	return recs, nil
+}
+
+// validateRecords validates and encodes decoded records, in parallel for
+// large batches.
+func validateRecords(recs []*wire.AuthzRecord, out []change) error {
+	workers := runtime.GOMAXPROCS(0)
+	if len(recs) < 1024 || workers < 2 {
+		return validateRange(recs, out, 0)
+	}
+	chunk := (len(recs) + workers - 1) / workers
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(raws))
+		lo, hi := w*chunk, min((w+1)*chunk, len(recs))
 		if lo >= hi {
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[w] = decodeRange(raws[lo:hi], out[lo:hi], lo)
+			errs[w] = validateRange(recs[lo:hi], out[lo:hi], lo)
 		}()
 	}
 	wg.Wait()
@@ -553,12 +621,8 @@ func decodeRecords(raws []json.RawMessage, out []change) error {
 	return nil
 }
 
-func decodeRange(raws []json.RawMessage, out []change, base int) error {
-	for i, raw := range raws {
-		rec := new(wire.AuthzRecord)
-		if err := json.Unmarshal(raw, rec); err != nil {
-			return &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf("records[%d] does not decode: %s", base+i, jsonErrWithoutValue(err))}
-		}
+func validateRange(recs []*wire.AuthzRecord, out []change, base int) error {
+	for i, rec := range recs {
 		if err := validateRecord(base+i, rec); err != nil {
 			return &wire.RejectError{Code: wire.RejectSchema, Detail: err.Error()}
 		}
