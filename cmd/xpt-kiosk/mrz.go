@@ -31,19 +31,25 @@ func runMrz(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	// A mistake gets the flag package's one-line reason and this pointer,
+	// not the whole manual; --help prints the manual (parseFlags).
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "Run 'xpt-kiosk %s --help' for the flags and an example.\n", name)
 	}
+	helpText[fs] = usage
 	return fs
 }
+
+// helpText holds each flag set's manual for --help.
+var helpText = map[*flag.FlagSet]string{}
 
 // parseFlags returns -1 when parsing succeeded, else the exit status.
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) int {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, helpText[fs])
 		fs.SetOutput(stdout)
-		fs.Usage()
+		fs.PrintDefaults()
 		return exitOK
 	}
 	if err != nil {
