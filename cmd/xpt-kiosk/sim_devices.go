@@ -47,7 +47,16 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 	if kind == sim.KindCard {
 		name, what, profiles, def = "card-reader", "trusted-traveler card reader", "em4100, uhf-m100, ascii", "em4100"
 	}
-	fs := devFlags("sim "+name, fmt.Sprintf(simReaderUsage, name, what, profiles, sim.Help), stdout, stderr)
+	var help []string
+	for _, l := range strings.Split(sim.Help, "\n") {
+		isCard := strings.HasPrefix(strings.TrimSpace(l), "card ")
+		isDoc := strings.HasPrefix(strings.TrimSpace(l), "present ")
+		if (kind == sim.KindMRZ && isCard) || (kind == sim.KindCard && isDoc) {
+			continue
+		}
+		help = append(help, l)
+	}
+	fs := devFlags("sim "+name, fmt.Sprintf(simReaderUsage, name, what, profiles, strings.Join(help, "\n")), stdout, stderr)
 	profile := fs.String("profile", def, "wire `profile` to speak")
 	link := fs.String("link", "", "keep a symlink at `PATH` pointing at the current pty (stable across reconnects)")
 	control := fs.String("control", "", "also take commands on a unix socket at `PATH`")
@@ -58,7 +67,7 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 	hold := fs.Duration("hold", time.Second, "card: how long a presented card stays in the field")
 	repeat := fs.Duration("repeat", 100*time.Millisecond, "card: how often em4100/uhf-m100 readers repeat a card in the field")
 	seed := fs.Uint64("seed", 0, "random seed for noise and generated documents (0: from the clock)")
-	verbose := fs.Bool("v", false, "log what the simulator does on standard error")
+	verbose := fs.Bool("v", false, "log each frame sent, unplug and plug-in on standard error")
 	if code, ok := devParse(fs, args, stdout); !ok {
 		return code
 	}

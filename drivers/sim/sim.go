@@ -176,6 +176,7 @@ func (s *Sim) plug() error {
 		}
 	}
 	s.pty, s.out = p, p.Master
+	s.log.Info("simulated reader plugged in", "profile", s.o.Profile, "tty", p.Path, "link", s.o.Link)
 	return nil
 }
 
@@ -374,6 +375,7 @@ func (s *Sim) send(frame []byte, extra Faults) (time.Time, error) {
 		}
 	}
 	s.sent++
+	s.log.Debug("frame sent", "profile", s.o.Profile, "bytes", len(frame), "faults", f.String())
 	return last, nil
 }
 
@@ -450,6 +452,7 @@ func (s *Sim) Disconnect() error {
 	}
 	err := s.pty.Close()
 	s.pty, s.out = nil, nil
+	s.log.Info("simulated reader unplugged", "profile", s.o.Profile)
 	return err
 }
 

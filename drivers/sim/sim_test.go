@@ -94,7 +94,7 @@ func TestEncodeDecode(t *testing.T) {
 
 // pipeSim is a simulator writing to an in-memory pipe; got collects what it
 // wrote.
-func pipeSim(t *testing.T, o sim.Options) (*sim.Sim, func() []byte) {
+func pipeSim(t *testing.T, o sim.Options) (*sim.Sim, func(n int) []byte) {
 	a, b := net.Pipe()
 	var mu sync.Mutex
 	var buf bytes.Buffer
@@ -118,8 +118,16 @@ func pipeSim(t *testing.T, o sim.Options) (*sim.Sim, func() []byte) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close(); a.Close(); <-done })
-	return s, func() []byte {
-		time.Sleep(20 * time.Millisecond)
+	// got returns what was written once n bytes arrived (or after 2 s).
+	return s, func(n int) []byte {
+		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			mu.Lock()
+			l := buf.Len()
+			mu.Unlock()
+			if l >= n {
+				break
+			}
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		return bytes.Clone(buf.Bytes())
@@ -155,7 +163,8 @@ func TestExec(t *testing.T) {
 		}
 	}
 	want := strings.Join(sim.Specimens[0], "\r\n") + "\r\n\r\n" + strings.Join(sim.Specimens[1], "\r\n") + "\r\n\r\nAAAA\r\nBBBB\r\n\r\n"
-	if b := got(); !bytes.HasPrefix(b, []byte(want)) || len(b) != len(want)+len(strings.Join(sim.Specimens[1], "\r\n"))+4+5 {
+	total := len(want) + len(strings.Join(sim.Specimens[1], "\r\n")) + 4 + 5
+	if b := got(total); !bytes.HasPrefix(b, []byte(want)) || len(b) != total {
 		t.Errorf("wrote %q", b)
 	}
 }
