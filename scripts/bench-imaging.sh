@@ -8,16 +8,20 @@
 # PAGES_PER_CELL pages are rendered per format (TD1, TD3), level and
 # container (PNG, JPEG, PDF) by scripts/gendocs into OUT_DIR (default
 # var/bench-imaging, ignored by git). A page counts only when every MRZ line
-# is exactly right. Set NO_TESSERACT=1 to skip the baseline.
+# is exactly right. Set NO_TESSERACT=1 to skip the baseline, XPT_BIN=path to
+# measure a binary built elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-2}
 OUT=${2:-var/bench-imaging}
 SEED=${SEED:-424242}
 mkdir -p "$OUT"
-BIN="$OUT/xpt-kiosk"
-echo "bench-imaging: building"
-nice go build -o "$BIN" ./cmd/xpt-kiosk
+# XPT_BIN: an already built xpt-kiosk to measure instead of building one
+BIN=${XPT_BIN:-$OUT/xpt-kiosk}
+if [ -z "${XPT_BIN:-}" ]; then
+  echo "bench-imaging: building"
+  nice go build -o "$BIN" ./cmd/xpt-kiosk
+fi
 if [ ! -f "$OUT/pages/truth.jsonl" ] || [ "$(cat "$OUT/pages/.params" 2>/dev/null)" != "$N $SEED" ]; then
   echo "bench-imaging: rendering pages ($N per format, level and container)"
   rm -rf "$OUT/pages"

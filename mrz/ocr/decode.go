@@ -94,8 +94,8 @@ func decode(l *layout, s zoneScores) *decoded {
 	return d
 }
 
-// searchCheck tries one, then two substitutions among the alternatives at
-// pos, cheapest first, until the check digit holds.
+// searchCheck finds the cheapest one or two substitutions among the
+// alternatives at pos that make the check digit hold.
 func searchCheck(c check, d *decoded, pos [][2]int, alts [][][]alt) bool {
 	type sub struct {
 		at  [2]int
@@ -128,7 +128,10 @@ func searchCheck(c check, d *decoded, pos [][2]int, alts [][][]alt) bool {
 		}
 		undo(saved, subs[i])
 	}
-	if best == nil {
+	// pairs too, when cheaper than the best single change: two characters
+	// each barely misread beat one character replaced by a poor second
+	// choice that happens to fit
+	{
 		for i := range subs {
 			for j := i + 1; j < len(subs); j++ {
 				if subs[i].at == subs[j].at {

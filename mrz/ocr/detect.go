@@ -135,10 +135,12 @@ func newTextLine(g []comp) *textLine {
 		odd := func(c comp) bool {
 			return float64(c.h) < 0.6*l.unit || float64(c.h) > 1.4*l.unit || float64(c.area) < 0.15*float64(c.w*c.h)
 		}
-		for len(g) > 10 && single(g[0]) && single(g[1]) && (odd(g[0]) || math.Abs(g[1].cx-g[0].cx-l.pitch) > 0.4*l.pitch) {
+		// an MRZ has no spaces: glyphs are about 0.3 of their height apart
+		spaced := func(a, b comp) bool { return float64(b.x-(a.x+a.w)) > 0.75*l.unit }
+		for len(g) > 10 && (spaced(g[0], g[1]) || single(g[0]) && single(g[1]) && (odd(g[0]) || math.Abs(g[1].cx-g[0].cx-l.pitch) > 0.4*l.pitch)) {
 			g = g[1:]
 		}
-		for n := len(g); n > 10 && single(g[n-1]) && single(g[n-2]) && (odd(g[n-1]) || math.Abs(g[n-1].cx-g[n-2].cx-l.pitch) > 0.4*l.pitch); n = len(g) {
+		for n := len(g); n > 10 && (spaced(g[n-2], g[n-1]) || single(g[n-1]) && single(g[n-2]) && (odd(g[n-1]) || math.Abs(g[n-1].cx-g[n-2].cx-l.pitch) > 0.4*l.pitch)); n = len(g) {
 			g = g[:n-1]
 		}
 		l.comps = g
@@ -209,7 +211,11 @@ func findZones(lines []*textLine) []zone {
 		}
 		span := math.Max(a.xr-a.xl, b.xr-b.xl)
 		tol := math.Max(1.5*u, 0.06*span)
-		if math.Abs(a.xl-b.xl) > tol || math.Abs(a.xr-b.xr) > tol {
+		// the lines start and end together; a speck chained onto one end of
+		// one line is allowed (the ends are agreed later)
+		okL, okR := math.Abs(a.xl-b.xl) <= tol, math.Abs(a.xr-b.xr) <= tol
+		overlap := math.Min(a.xr, b.xr) - math.Max(a.xl, b.xl)
+		if !(okL && okR) && !((okL || okR) && overlap >= 0.85*math.Min(a.xr-a.xl, b.xr-b.xl) && math.Abs((a.xr-a.xl)-(b.xr-b.xl)) < 0.2*span) {
 			return 0, false
 		}
 		return d, true
