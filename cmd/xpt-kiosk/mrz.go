@@ -27,32 +27,32 @@ func runMrz(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // newFlags makes a flag set whose errors and help read the same way in
-// every mrz subcommand: help on stdout (exit 0), mistakes on stderr (exit 2).
+// every subcommand that uses it: --help prints the manual on stdout (exit
+// 0); a mistake prints one line and a pointer to --help on stderr (exit 2).
 func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	// A mistake gets the flag package's one-line reason and this pointer,
-	// not the whole manual; --help prints the manual (parseFlags).
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Run 'xpt-kiosk %s --help' for the flags and an example.\n", name)
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
 	}
-	helpText[fs] = usage
 	return fs
 }
 
-// helpText holds each flag set's manual for --help.
-var helpText = map[*flag.FlagSet]string{}
-
 // parseFlags returns -1 when parsing succeeded, else the exit status.
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) int {
+	errOut := fs.Output()
+	fs.SetOutput(io.Discard) // the flag package would print the whole manual
 	err := fs.Parse(args)
+	fs.SetOutput(errOut)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, helpText[fs])
 		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		fs.Usage()
 		return exitOK
 	}
 	if err != nil {
+		name := "xpt-kiosk " + strings.TrimPrefix(fs.Name(), "xpt-kiosk ")
+		fmt.Fprintf(errOut, "%s: %v\nRun '%s --help' for the flags and an example.\n", name, err, name)
 		return exitUsage
 	}
 	return -1
