@@ -63,6 +63,12 @@ type State struct {
 	ClosedWhy   []string
 	StepTimings map[string]time.Duration
 	stepStart   time.Time
+	// nextCard is a card tapped while an outcome shows: it belongs to the
+	// next traveler.
+	nextCard     string
+	nextCardAt   time.Time
+	nextLetter   string
+	nextLetterAt time.Time
 }
 
 // DocumentRead is a document the agent has read and parsed.
@@ -200,13 +206,23 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 			s2, fx2 := Step(s, in, now, cfg, newID)
 			return s2, append(fx, fx2...)
 		case CardRead:
-			s.CardTag, s.CardAt = in.Tag, now // kept for the next session for a short while
+			s.nextCard, s.nextCardAt = in.Tag, now // kept for the next session for a short while
+			return s, nil
+		case LetterRead:
+			s.nextLetter, s.nextLetterAt = in.Text, now
 			return s, nil
 		}
 		return s, nil
 
 	case Outcome:
-		switch in.(type) {
+		switch in := in.(type) {
+		case CardRead:
+			// The next traveler's card, tapped while this outcome shows.
+			s.nextCard, s.nextCardAt = in.Tag, now
+			return s, nil
+		case LetterRead:
+			s.nextLetter, s.nextLetterAt = in.Text, now
+			return s, nil
 		case Finish:
 			return closeOrIdle(s), []Effect{Show{Screen: screenAfter(s)}}
 		case Tick:
@@ -322,18 +338,21 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 }
 
 func begin(s State, lang string, now time.Time, cfg Config, newID NewID) (State, []Effect) {
-	card, cardAt := s.CardTag, s.CardAt
-	closed := s.ClosedWhy
-	s = State{Lang: s.Lang, ClosedWhy: closed}
+	prev := s
+	s = State{Lang: prev.Lang, ClosedWhy: prev.ClosedWhy}
 	if lang == "en" || lang == "fr" {
 		s.Lang = lang
 	}
 	if s.Lang == "" {
 		s.Lang = "en"
 	}
-	// A card presented just before starting counts for this traveler.
-	if card != "" && now.Sub(cardAt) < cfg.CardTimeout {
-		s.CardTag, s.CardAt = card, cardAt
+	// A card or letter presented just before starting counts for this
+	// traveler; an old one does not.
+	if prev.nextCard != "" && now.Sub(prev.nextCardAt) < cfg.CardTimeout {
+		s.CardTag, s.CardAt = prev.nextCard, prev.nextCardAt
+	}
+	if prev.nextLetter != "" && now.Sub(prev.nextLetterAt) < cfg.CardTimeout {
+		s.Letter = prev.nextLetter
 	}
 	s.Phase = Document
 	s.TxID = newID(now)
@@ -368,7 +387,8 @@ func abort(s State, now time.Time) (State, []Effect) {
 
 func closeOrIdle(s State) State {
 	lang, why := s.Lang, s.ClosedWhy
-	s = State{Lang: lang, ClosedWhy: why}
+	s = State{Lang: lang, ClosedWhy: why, nextCard: s.nextCard, nextCardAt: s.nextCardAt,
+		nextLetter: s.nextLetter, nextLetterAt: s.nextLetterAt}
 	if len(why) > 0 {
 		s.Phase = Closed
 	}

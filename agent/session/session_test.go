@@ -109,8 +109,8 @@ func TestCardStep(t *testing.T) {
 		t.Fatalf("card timeout: %v", s.Phase)
 	}
 	// A card tapped before the document counts.
-	s, _ = run(t, cfg, CardRead{Tag: "AA"}, time.Second, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}})
-	if s.Phase != Face || s.CardTag != "AA" {
+	s, _ = run(t, cfg, CardRead{Tag: "AA"}, LetterRead{Text: "XPT1.x.y"}, time.Second, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}})
+	if s.Phase != Face || s.CardTag != "AA" || s.Letter != "XPT1.x.y" {
 		t.Fatalf("early card: %v %q", s.Phase, s.CardTag)
 	}
 	// …but not one from long ago.
@@ -181,5 +181,22 @@ func TestStepTimings(t *testing.T) {
 	s, _ := run(t, cfg, Start{}, 2*time.Second, DocRead{Doc: DocumentRead{Valid: true}}, 3*time.Second, FaceDone{})
 	if s.StepTimings["document"] != 2*time.Second || s.StepTimings["face"] != 3*time.Second {
 		t.Fatalf("timings %v", s.StepTimings)
+	}
+}
+
+func TestCardDuringOutcomeIsTheNextTravelers(t *testing.T) {
+	s, _ := run(t, cfg, Start{}, CardRead{Tag: "OLD"}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{}, Decided{Outcome: "admitted"})
+	s, _ = Step(s, Durable{TxID: s.TxID}, t0, cfg, ids)
+	s, _ = Step(s, CardRead{Tag: "NEXT"}, t0.Add(time.Second), cfg, ids)
+	s, _ = Step(s, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, t0.Add(2*time.Second), cfg, ids)
+	if s.CardTag != "NEXT" || s.Phase != Face {
+		t.Fatalf("card %q phase %v", s.CardTag, s.Phase)
+	}
+	// Without a new tap, the previous traveler's card does not carry over.
+	s, _ = run(t, cfg, Start{}, CardRead{Tag: "OLD"}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{}, Decided{Outcome: "admitted"})
+	s, _ = Step(s, Durable{TxID: s.TxID}, t0, cfg, ids)
+	s, _ = Step(s, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, t0.Add(2*time.Second), cfg, ids)
+	if s.CardTag != "" || s.Phase != Card {
+		t.Fatalf("card carried over: %q %v", s.CardTag, s.Phase)
 	}
 }

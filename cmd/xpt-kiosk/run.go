@@ -1,4 +1,316 @@
 package main
 
-// runRun is filled by its issue; until then it says it is not available.
-var runRun = notYet("run")
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
+	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
+	"github.com/xpt-pilot/xpt-kiosk/agent/config"
+	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
+	"github.com/xpt-pilot/xpt-kiosk/agent/link"
+	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
+	"github.com/xpt-pilot/xpt-kiosk/agent/session"
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/serialdev"
+	"github.com/xpt-pilot/xpt-kiosk/ui"
+)
+
+const runUsage = `Usage: xpt-kiosk run --config FILE
+       xpt-kiosk run --demo [--data DIR] [--listen HOST:PORT]
+
+Runs the kiosk agent: the devices, the traveler session and decision, the
+authorization replica, the durable event outbox and the MQTT link, and the
+three consoles over HTTP (traveler /, officer /officer, technician /tech).
+
+--demo runs everything on this machine with nothing else needed: an
+embedded MQTT broker, a central-system simulator publishing a synthetic
+population, and simulated MRZ and card readers on pseudo-terminals that the
+kiosk opens through its real serial drivers. The technician console's
+simulator panel presents the demo travelers.
+
+Flags:
+`
+
+func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "the kiosk configuration (TOML; docs/config.md)")
+	demo := fs.Bool("demo", false, "run the single-machine demo (simulated devices, embedded broker, central simulator)")
+	dataDir := fs.String("data", "", "override kiosk.dataDir (demo: var/demo)")
+	listen := fs.String("listen", "", "override ui.listen, e.g. 127.0.0.1:8080")
+	travelers := fs.Int("travelers", 60, "demo: how many synthetic travelers the central simulator enrols")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), runUsage)
+		fs.PrintDefaults()
+	}
+	for _, a := range args {
+		if isHelp(a) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return exitOK
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 || (*cfgPath == "") == !*demo {
+		fmt.Fprintln(stderr, "xpt-kiosk run: give either --config FILE or --demo (see xpt-kiosk run --help)")
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var cfg *config.Config
+	var env *demoEnv
+	var err error
+	if *demo {
+		dir := *dataDir
+		if dir == "" {
+			dir = filepath.Join("var", "demo")
+		}
+		env, cfg, err = startDemo(ctx, dir, *travelers, *listen, stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk run --demo: %v\n", err)
+			return exitFail
+		}
+		defer env.Close()
+	} else {
+		cfg, err = config.Load(*cfgPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk run: %v\n", err)
+			return exitFail
+		}
+		if *dataDir != "" {
+			cfg.Kiosk.DataDir = *dataDir
+		}
+		if *listen != "" {
+			cfg.UI.Listen = *listen
+		}
+	}
+	if err := runAgent(ctx, cfg, env, stdout, stderr); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "xpt-kiosk run: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// syncProxy lets the replica ask the link for a sync before the link exists.
+type syncProxy struct {
+	mu sync.Mutex
+	l  *link.Link
+}
+
+func (p *syncProxy) RequestSync(ctx context.Context, from uint64) error {
+	p.mu.Lock()
+	l := p.l
+	p.mu.Unlock()
+	if l == nil {
+		return link.ErrNotConnected
+	}
+	return l.RequestSync(ctx, from)
+}
+
+// agentParts is everything runAgent opened, closed in reverse order.
+type agentParts struct {
+	closers []func() error
+}
+
+func (a *agentParts) add(f func() error) { a.closers = append(a.closers, f) }
+
+func (a *agentParts) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		_ = a.closers[i]()
+	}
+}
+
+// runAgent wires the kiosk from its configuration and runs it until ctx ends.
+func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, stdout, stderr io.Writer) error {
+	log := newLogger(cfg.Log.Level, stderr)
+	var parts agentParts
+	defer parts.close()
+	if err := os.MkdirAll(cfg.Kiosk.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	keys, err := cfg.KeyRing()
+	if err != nil {
+		return fmt.Errorf("trust.keys: %w", err)
+	}
+	ob, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.Kiosk.DataDir, "outbox"), KioskID: cfg.Kiosk.ID,
+		PortCode: cfg.Kiosk.PortCode, MaxEvents: cfg.Outbox.MaxEvents, Logger: log})
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	parts.add(ob.Close)
+	al, err := audit.Open(filepath.Join(cfg.Kiosk.DataDir, "audit.log"))
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	parts.add(al.Close)
+	sp := &syncProxy{}
+	rep, err := authz.Open(authz.Options{Path: filepath.Join(cfg.Kiosk.DataDir, authz.FileName), Keys: keys, Sync: sp,
+		Log: log, MaxBatchRecords: cfg.Authz.MaxBatchRecords})
+	if err != nil {
+		return fmt.Errorf("authorization replica: %w", err)
+	}
+	parts.add(rep.Close)
+
+	devs, descs, err := openSerialDevices(cfg, log)
+	for _, d := range devs {
+		parts.add(d.Close)
+	}
+	if err != nil {
+		return err
+	}
+	face, faceDesc := openFace(cfg, log)
+	if face != nil {
+		parts.add(face.Close)
+	}
+
+	k, err := kiosk.New(kiosk.Options{
+		KioskID: cfg.Kiosk.ID, PortCode: cfg.Kiosk.PortCode, Direction: cfg.Kiosk.Direction, Version: version,
+		Session: session.Config{SessionTimeout: cfg.Policy.SessionTimeout.Duration, DocumentTimeout: cfg.Policy.DocumentTimeout.Duration,
+			CardTimeout: cfg.Policy.CardTimeout.Duration, FaceTimeout: cfg.Policy.FaceTimeout.Duration + 2*time.Second},
+		Policy: kiosk.Policy{RequireCard: cfg.Policy.RequireCard, MaxStaleness: cfg.Policy.MaxStaleness.Duration,
+			RandomReferralRate: cfg.Policy.RandomReferralRate, RequireFace: cfg.Policy.RequireFace},
+		Replica: rep, Outbox: ob, Audit: al, Keys: keys, Devices: devs, Face: faceOrNil(face),
+		InlinePhoto: cfg.Face.InlinePhoto, TelemetryInterval: cfg.MQTT.TelemetryInterval.Duration, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range descs {
+		k.DescribeDevice(d.name, d.kind, d.path, env != nil)
+	}
+	if faceDesc.name != "" {
+		k.SetDeviceState(faceDesc.name, faceDesc.kind, faceDesc.state, faceDesc.code, faceDesc.message)
+	}
+	scan, err := openScanner(ctx, cfg, k, log)
+	if err != nil {
+		return err
+	}
+	if scan != nil {
+		parts.add(scan.Close)
+	}
+
+	password := ""
+	lk, err := link.New(link.Options{KioskID: cfg.Kiosk.ID, PortCode: cfg.Kiosk.PortCode, Version: version,
+		Broker: cfg.MQTT.Broker, CAFile: cfg.MQTT.CAFile, CertFile: cfg.MQTT.CertFile, KeyFile: cfg.MQTT.KeyFile,
+		Username: cfg.MQTT.Username, Password: password, PasswordFile: cfg.MQTT.PasswordFile,
+		KeepAlive: cfg.MQTT.KeepAlive.Duration, BackoffBase: cfg.MQTT.BackoffMin.Duration, BackoffMax: cfg.MQTT.BackoffMax.Duration,
+		Keys: keys, StateDir: filepath.Join(cfg.Kiosk.DataDir, "link"), Outbox: ob,
+		Commands: k, Decisions: k.OfficerDecisions(), Authz: rep, Logger: log})
+	if err != nil {
+		return fmt.Errorf("mqtt link: %w", err)
+	}
+	sp.mu.Lock()
+	sp.l = lk
+	sp.mu.Unlock()
+	k.AttachLink(lk)
+	k.SetBroker(cfg.MQTT.Broker)
+
+	var sim ui.Simulator
+	if env != nil {
+		sim = env.simulator(k)
+	}
+	handler := ui.New(ui.Options{Kiosk: k, Sim: sim, Preview: previewOf(face), OfficerToken: cfg.UI.OfficerToken,
+		TechnicianToken: cfg.UI.TechnicianToken, Logger: log})
+	ln, err := net.Listen("tcp", cfg.UI.Listen)
+	if err != nil {
+		return fmt.Errorf("ui.listen %s: %w (is another kiosk or demo running? use --listen)", cfg.UI.Listen, err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 4)
+	run := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	run("replica", rep.Start)
+	run("link", lk.Run)
+	run("kiosk", k.Run)
+	run("ui", func(context.Context) error { return srv.Serve(ln) })
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "xpt-kiosk %s: kiosk %s at %s (%s), broker %s\n", version, cfg.Kiosk.ID, cfg.Kiosk.PortCode, cfg.Kiosk.Direction, cfg.MQTT.Broker)
+	fmt.Fprintf(stdout, "  traveler screen:     %s/\n  officer console:     %s/officer\n  technician console:  %s/tech\n", base, base, base)
+	if env != nil {
+		env.printIntro(stdout, cfg)
+	}
+	log.Info("kiosk running", "kiosk", cfg.Kiosk.ID, "ui", base)
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	if runErr != nil {
+		return runErr
+	}
+	wg.Wait()
+	return nil
+}
+
+// deviceDesc says what the technician console shows of a device.
+type deviceDesc struct{ name, kind, path, state, code, message string }
+
+// openSerialDevices opens the MRZ and card readers the configuration enables.
+func openSerialDevices(cfg *config.Config, log *slog.Logger) ([]drivers.Device, []deviceDesc, error) {
+	var devs []drivers.Device
+	var descs []deviceDesc
+	if c := cfg.Devices.MRZReader; c.On() {
+		rc := mrzreader.Config{Config: serialConfig(c), FramerOptions: mrzreader.FramerOptions{Profile: c.Profile,
+			InterByteTimeout: c.FrameTimeout.Duration, LineSilence: c.Silence.Duration, AnyLineLength: c.AnyLineLength, MaxFrame: c.MaxFrame},
+			BCC: c.BCC, LengthCheck: c.LengthCheck, ReconnectMax: c.ReconnectMax.Duration}
+		r, err := mrzreader.Open("mrzReader", rc, log)
+		if err != nil {
+			return devs, descs, fmt.Errorf("devices.mrzReader: %w", err)
+		}
+		devs = append(devs, r)
+		descs = append(descs, deviceDesc{name: "mrzReader", kind: c.Profile, path: rc.Where()})
+	}
+	if c := cfg.Devices.CardReader; c.On() {
+		rc := cardreader.Config{Config: serialConfig(c), FramerOptions: cardreader.FramerOptions{Profile: c.Profile,
+			InterByteTimeout: c.FrameTimeout.Duration, Delimiter: c.Delimiter, Format: c.Format, Length: c.Length},
+			BCC: c.BCC, Debounce: c.Debounce.Duration, ReconnectMax: c.ReconnectMax.Duration}
+		r, err := cardreader.Open("cardReader", rc, log)
+		if err != nil {
+			return devs, descs, fmt.Errorf("devices.cardReader: %w", err)
+		}
+		devs = append(devs, r)
+		descs = append(descs, deviceDesc{name: "cardReader", kind: c.Profile, path: rc.Where()})
+	}
+	return devs, descs, nil
+}
+
+func serialConfig(c config.Serial) serialdev.Config {
+	return serialdev.Config{Port: c.Port, USB: c.USB, Serial: c.SerialNumber, Baud: c.Baud, Parity: c.Parity,
+		DataBits: c.DataBits, StopBits: c.StopBits}
+}

@@ -1,0 +1,122 @@
+package kiosk
+
+import (
+	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
+)
+
+// decisionOut is what the kiosk keeps of a decision for its events.
+type decisionOut struct {
+	outcome string
+	reasons []string
+	checks  []wire.Check
+	authID  string
+	record  *wire.AuthzRecord
+}
+
+// decide gathers the session's inputs, runs decide.Decide and keeps the
+// result for the transaction's events. It returns the outcome.
+func (k *Kiosk) decide(unreadable bool) string {
+	now := k.o.Now()
+	k.mu.Lock()
+	s := k.s
+	var faults []string
+	if k.tx != nil {
+		faults = append(faults, k.tx.faults...)
+	}
+	rate := k.rate
+	k.mu.Unlock()
+
+	in := decide.Input{
+		Policy: decide.Policy{PortCode: k.o.PortCode, Direction: k.o.Direction, RequireCard: k.o.Policy.RequireCard,
+			RequireFace: k.o.Policy.RequireFace, MaxStaleness: k.o.Policy.MaxStaleness, RandomReferralRate: rate},
+		LastSync: k.o.Replica.Status().LastSync,
+		Now:      now,
+		Rand:     k.o.Rand,
+	}
+	var state, number string
+	if d := docOf(s); d != nil && !unreadable {
+		in.Document = documentOf(d.res)
+		state, number = d.res.IssuingState, d.res.DocumentNumber
+		if d.lookupErr != nil {
+			faults = append(faults, "replica")
+		}
+	}
+	if s.CardTag != "" {
+		in.Card = &decide.Card{Tag: s.CardTag}
+	}
+	if state != "" || s.CardTag != "" {
+		cands, err := k.o.Replica.Candidates(state, number, s.CardTag)
+		if err != nil {
+			// The replica could not answer: refer, never admit on no data.
+			k.log.Error("kiosk: replica look-up failed", "err", err)
+			faults = append(faults, "replica")
+		}
+		in.Candidates = cands
+	}
+	if k.o.Face != nil {
+		in.Face.Attempted = true
+		if fr, ok := s.Face.(*FaceResult); ok && fr != nil {
+			in.Face.Captured = fr.Captured
+			switch fr.Verify.Result {
+			case wire.CheckSuccessful, wire.CheckFailed:
+				if fr.Verify.Score != nil && fr.Verify.Threshold != nil {
+					in.Face.Compared, in.Face.Score, in.Face.Threshold = true, *fr.Verify.Score, *fr.Verify.Threshold
+				}
+			}
+			in.Face.Detail = fr.Verify.Detail
+			if in.Face.Detail == "" && !fr.Captured {
+				in.Face.Detail = fr.Reason
+			}
+		}
+	}
+	if s.Letter != "" {
+		l := &decide.Letter{}
+		if k.o.Keys == nil {
+			l.Err = &wire.RejectError{Code: wire.RejectUnknownKey, Detail: "no trusted keys"}
+		} else {
+			l.Letter, l.Err = k.o.Keys.VerifyLetter(s.Letter, now)
+		}
+		in.Letter = l
+	}
+	in.DeviceFaults = dedupe(faults)
+	res := decide.Decide(in)
+	out := &decisionOut{outcome: res.Outcome, reasons: res.Reasons, checks: res.Checks, record: res.Record}
+	if res.Record != nil {
+		out.authID = res.Record.AuthorizationID
+	}
+	k.mu.Lock()
+	if k.tx != nil {
+		k.tx.decision = out
+	}
+	k.counters["decisions"]++
+	k.mu.Unlock()
+	return res.Outcome
+}
+
+// documentOf maps what the MRZ said into the decision's document.
+func documentOf(r *mrz.Result) *decide.Document {
+	d := &decide.Document{Code: r.DocumentCode, IssuingState: r.IssuingState, Number: r.DocumentNumber,
+		ExpiryDate: dateString(r.ExpiryDate), BirthDate: dateString(r.BirthDate), Sex: r.Sex,
+		Nationality: r.Nationality, Surname: r.Surname, GivenNames: r.GivenNames, Valid: r.Valid}
+	for _, w := range r.Warnings {
+		if w.Code == mrz.CodeTruncated {
+			d.NameTruncated = true
+		}
+	}
+	return d
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+

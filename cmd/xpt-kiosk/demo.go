@@ -1,0 +1,339 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/config"
+	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
+	"github.com/xpt-pilot/xpt-kiosk/central"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
+	"github.com/xpt-pilot/xpt-kiosk/internal/embedbroker"
+	"github.com/xpt-pilot/xpt-kiosk/ui"
+)
+
+// The demo kiosk: a Canadian port of entry, so travelers come US>CA.
+const (
+	demoKioskID   = "demo-yyz-k01"
+	demoPort      = "YYZ"
+	demoDirection = "US>CA"
+	demoKeyID     = "central-demo"
+	demoOfficer   = "officer-demo"
+	demoTech      = "tech-demo"
+)
+
+// demoEnv is what --demo runs around the kiosk: an embedded broker, the
+// central simulator (publisher, sync server, listener) and the simulated
+// readers on pseudo-terminals.
+type demoEnv struct {
+	dir       string
+	broker    *embedbroker.Broker
+	client    *central.Client
+	ledger    *central.Ledger
+	mrzSim    *sim.Sim
+	cardSim   *sim.Sim
+	travelers []central.Traveler
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	published int64
+}
+
+func (e *demoEnv) Close() {
+	e.cancel()
+	e.wg.Wait()
+	if e.client != nil {
+		e.client.Close()
+	}
+	if e.mrzSim != nil {
+		_ = e.mrzSim.Close()
+	}
+	if e.cardSim != nil {
+		_ = e.cardSim.Close()
+	}
+	if e.broker != nil {
+		_ = e.broker.Close()
+	}
+}
+
+// startDemo prepares var/demo (regenerated when its population is not of
+// today: the expected outcomes hold for the day they were made) and starts
+// everything but the kiosk.
+func startDemo(ctx context.Context, dir string, count int, listen string, logw io.Writer) (*demoEnv, *config.Config, error) {
+	today := time.Now().UTC().Format("2006-01-02")
+	stamp := filepath.Join(dir, "population-date")
+	if b, err := os.ReadFile(stamp); err != nil || strings.TrimSpace(string(b)) != today {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, nil, err
+		}
+	}
+	cdir := filepath.Join(dir, "central")
+	if err := os.MkdirAll(cdir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	dctx, cancel := context.WithCancel(ctx)
+	env := &demoEnv{dir: dir, cancel: cancel}
+	fail := func(err error) (*demoEnv, *config.Config, error) {
+		env.Close()
+		return nil, nil, err
+	}
+
+	// The central system's signing key.
+	keyPath := filepath.Join(cdir, demoKeyID+".key")
+	signer, err := central.LoadSigner(keyPath)
+	if err != nil {
+		if signer, err = central.GenerateSigner(demoKeyID, nil); err != nil {
+			return fail(err)
+		}
+		if _, err := central.WriteKeyFiles(cdir, signer); err != nil {
+			return fail(err)
+		}
+	}
+
+	// The population: records for the central system, travelers for the simulators.
+	recPath, travPath := filepath.Join(cdir, "records.jsonl"), filepath.Join(cdir, "travelers.jsonl")
+	if _, err := os.Stat(travPath); err != nil {
+		var recs, travs bytes.Buffer
+		if _, err := central.GeneratePopulation(central.PopulationOptions{Count: count, Seed: 20261127,
+			Today: time.Now().UTC(), Signer: &signer}, &recs, &travs); err != nil {
+			return fail(fmt.Errorf("population: %w", err))
+		}
+		if err := os.WriteFile(recPath, recs.Bytes(), 0o600); err != nil {
+			return fail(err)
+		}
+		if err := os.WriteFile(travPath, travs.Bytes(), 0o600); err != nil {
+			return fail(err)
+		}
+		if err := os.WriteFile(stamp, []byte(today+"\n"), 0o600); err != nil {
+			return fail(err)
+		}
+	}
+	if env.travelers, err = readTravelers(travPath); err != nil {
+		return fail(err)
+	}
+
+	// The broker, on a free loopback port (a system Mosquitto may hold 1883).
+	env.broker, err = embedbroker.Start(embedbroker.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		return fail(fmt.Errorf("embedded broker: %w", err))
+	}
+	env.client, err = central.Connect(dctx, central.MQTTOptions{Broker: env.broker.URL(), Role: "demo"})
+	if err != nil {
+		return fail(fmt.Errorf("central simulator: %w", err))
+	}
+	store, err := central.OpenStore(filepath.Join(cdir, "state"))
+	if err != nil {
+		return fail(err)
+	}
+	if store.State().Seq == 0 {
+		f, err := os.Open(recPath)
+		if err != nil {
+			return fail(err)
+		}
+		res, err := central.Publish(dctx, store, signer, f, env.client, central.PublishOptions{})
+		f.Close()
+		if err != nil {
+			return fail(fmt.Errorf("publishing the population: %w", err))
+		}
+		env.published = res.Records
+	} else if err := central.RepublishHead(store, env.client); err != nil {
+		return fail(err)
+	}
+	// The sync server answers the kiosk's SyncRequests; the listener plays
+	// the central system's event consumer, with its gap and duplicate checks.
+	quiet := slog.New(slog.DiscardHandler)
+	env.ledger = central.NewLedger()
+	srv := &central.SyncServer{Store: store, Broker: env.client, Logger: quiet}
+	ln := &central.Listener{Broker: env.client, Ledger: env.ledger, Logger: quiet}
+	for _, f := range []func(context.Context) error{srv.Serve, ln.Run} {
+		env.wg.Add(1)
+		go func(f func(context.Context) error) {
+			defer env.wg.Done()
+			_ = f(dctx)
+		}(f)
+	}
+
+	// The readers, on pseudo-terminals, opened by the kiosk's real drivers.
+	var docs [][]string
+	for _, t := range env.travelers {
+		if len(t.MRZ) > 0 {
+			docs = append(docs, t.MRZ)
+		}
+	}
+	if env.mrzSim, err = sim.New(sim.Options{Kind: sim.KindMRZ, Profile: "desko", Baud: 115200, Documents: docs,
+		Link: filepath.Join(dir, "mrz-reader.tty")}); err != nil {
+		return fail(fmt.Errorf("MRZ reader simulator: %w", err))
+	}
+	if env.cardSim, err = sim.New(sim.Options{Kind: sim.KindCard, Profile: "em4100",
+		Link: filepath.Join(dir, "card-reader.tty")}); err != nil {
+		return fail(fmt.Errorf("card reader simulator: %w", err))
+	}
+
+	// The kiosk's configuration, written where a technician can read it.
+	if listen == "" {
+		listen = "127.0.0.1:8080"
+	}
+	toml := fmt.Sprintf(`# Written by xpt-kiosk run --demo; regenerated at every start.
+[kiosk]
+id = %q
+portCode = %q
+direction = %q
+dataDir = "kiosk"
+
+[trust.keys]
+%q = %q
+
+[mqtt]
+broker = %q
+telemetryInterval = "10s"
+backoffMin = "200ms"
+backoffMax = "5s"
+
+[policy]
+maxStaleness = "24h"
+documentTimeout = "90s"
+cardTimeout = "15s"
+
+[devices.mrzReader]
+port = %q
+baud = 115200
+profile = "desko"
+
+[devices.cardReader]
+port = %q
+baud = 9600
+profile = "em4100"
+
+%s
+[ui]
+listen = %q
+officerToken = %q
+technicianToken = %q
+`, demoKioskID, demoPort, demoDirection, demoKeyID, signer.PublicBase64(), env.broker.URL(),
+		env.mrzSim.Path(), env.cardSim.Path(), demoCameraTOML(), listen, demoOfficer, demoTech)
+	cfgPath := filepath.Join(dir, "kiosk.toml")
+	if err := os.WriteFile(cfgPath, []byte(toml), 0o600); err != nil {
+		return fail(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return fail(fmt.Errorf("demo configuration: %w", err))
+	}
+	return env, cfg, nil
+}
+
+func readTravelers(path string) ([]central.Traveler, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []central.Traveler
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var t central.Traveler
+		if err := json.Unmarshal(sc.Bytes(), &t); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, t)
+	}
+	return out, sc.Err()
+}
+
+func (e *demoEnv) printIntro(w io.Writer, cfg *config.Config) {
+	fmt.Fprintf(w, "\nDemo (data in %s, configuration %s):\n", e.dir, filepath.Join(e.dir, "kiosk.toml"))
+	fmt.Fprintf(w, "  officer token:       %s\n  technician token:    %s\n", cfg.UI.OfficerToken, cfg.UI.TechnicianToken)
+	fmt.Fprintf(w, "  embedded broker:     %s\n", e.broker.URL())
+	fmt.Fprintf(w, "  MRZ reader (desko):  %s\n  card reader (em4100): %s\n", e.mrzSim.Path(), e.cardSim.Path())
+	fmt.Fprintf(w, "  %d demo travelers; present them from the technician console's simulator panel.\n", len(e.travelers))
+	fmt.Fprintf(w, "Stop with Ctrl-C.\n")
+}
+
+// demoSim is the technician console's simulator panel.
+type demoSim struct {
+	e *demoEnv
+	k *kiosk.Kiosk
+}
+
+func (e *demoEnv) simulator(k *kiosk.Kiosk) ui.Simulator { return &demoSim{e: e, k: k} }
+
+func (d *demoSim) Travelers() []ui.SimTraveler {
+	out := make([]ui.SimTraveler, 0, len(d.e.travelers))
+	for _, t := range d.e.travelers {
+		exp := t.Expect[demoDirection]
+		label := t.DisplayName
+		if t.Scenario != "" && t.Scenario != "admit" {
+			label += " (" + t.Scenario + ")"
+		}
+		out = append(out, ui.SimTraveler{Label: label, Expected: exp.Outcome, Reasons: exp.Reasons, HasCard: t.Card != nil})
+	}
+	return out
+}
+
+func (d *demoSim) Present(i int, withCard bool) error {
+	if i < 0 || i >= len(d.e.travelers) {
+		return fmt.Errorf("no demo traveler %d", i)
+	}
+	t := d.e.travelers[i]
+	// The traveler taps the card and shows the letter first, then puts the
+	// passport on the reader; the pause lets the card reader report the tap
+	// before the passport starts the session.
+	if withCard && t.Card != nil {
+		if err := d.e.cardSim.PresentCard(t.Card.Tag, 0, sim.Faults{}); err != nil {
+			return err
+		}
+	}
+	if t.Letter != "" {
+		if err := d.k.Letter(t.Letter); err != nil {
+			return err
+		}
+	}
+	if (withCard && t.Card != nil) || t.Letter != "" {
+		time.Sleep(400 * time.Millisecond)
+	}
+	if len(t.MRZ) == 0 {
+		// An unreadable document: the reader sends noise, the kiosk times out.
+		_ = d.k.Start("")
+		return d.e.mrzSim.Noise(64)
+	}
+	_, err := d.e.mrzSim.PresentDocument(t.MRZ, sim.Faults{})
+	return err
+}
+
+func (d *demoSim) PresentCard(tag string) error {
+	return d.e.cardSim.PresentCard(tag, 0, sim.Faults{})
+}
+
+func (d *demoSim) Fault(kind string) error {
+	switch kind {
+	case "mrz-disconnect", "card-disconnect":
+		s := d.e.mrzSim
+		if kind == "card-disconnect" {
+			s = d.e.cardSim
+		}
+		if err := s.Disconnect(); err != nil {
+			return err
+		}
+		go func() {
+			time.Sleep(5 * time.Second)
+			_ = s.Reconnect()
+		}()
+		return nil
+	case "mrz-noise":
+		return d.e.mrzSim.Noise(128)
+	case "card-noise":
+		return d.e.cardSim.Noise(128)
+	}
+	return errors.New("unknown fault: want mrz-disconnect, card-disconnect, mrz-noise or card-noise")
+}
