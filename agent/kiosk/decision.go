@@ -119,4 +119,3 @@ func dedupe(in []string) []string {
 	}
 	return out
 }
-
