@@ -104,12 +104,18 @@ func (p *devPortFlags) check(name string, stderr io.Writer) bool {
 	return true
 }
 
-// devOpenError explains an open failure to a technician.
+// devOpenError explains an open failure to a technician: which port, what
+// went wrong, what to try.
 func devOpenError(stderr io.Writer, name string, cfg serialdev.Config, err error) {
-	fmt.Fprintf(stderr, "xpt-kiosk devices %s: cannot open %s: %v\n", name, cfg.Where(), err)
+	var de *drivers.Error
+	msg := err.Error()
+	if errors.As(err, &de) && de.Err != nil {
+		msg = de.Err.Error()
+	}
+	fmt.Fprintf(stderr, "xpt-kiosk devices %s: cannot open %s (%s): %s\n", name, cfg.Where(), drivers.CodeOf(err), msg)
 	switch drivers.CodeOf(err) {
 	case drivers.CodeNotFound:
-		fmt.Fprintln(stderr, "  Is the reader plugged in and powered? 'xpt-kiosk devices list' shows the ports present.")
+		fmt.Fprintln(stderr, "  Check that the reader is plugged in and powered, and the path or USB id.")
 	case drivers.CodeBusy:
 		fmt.Fprintln(stderr, "  Stop the kiosk agent (or the other capture) that holds the port, then try again.")
 	case drivers.CodePermission:
