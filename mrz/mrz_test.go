@@ -223,3 +223,24 @@ func TestDefaultTodayIsNow(t *testing.T) {
 		t.Fatalf("%v %v", r.Valid, r.BirthDate)
 	}
 }
+
+func TestSumFromMatchesNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
+	for n := 0; n < 2000; n++ {
+		b := make([]byte, rng.IntN(45))
+		for i := range b {
+			b[i] = chars[rng.IntN(len(chars))]
+		}
+		w0 := rng.IntN(3)
+		want, w := 0, w0
+		for _, c := range b {
+			want += int(charValue[c]) * weights[w]
+			w = (w + 1) % 3
+		}
+		got, gw, ok := sumFrom(string(b), 5, w0)
+		if !ok || got != want+5 || gw != w {
+			t.Fatalf("sumFrom(%q, 5, %d) = %d, %d, %v; want %d, %d", b, w0, got, gw, ok, want+5, w)
+		}
+	}
+}
