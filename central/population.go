@@ -58,6 +58,9 @@ type PopulationOptions struct {
 	// TroubleRate is the share of ordinary travelers given a random
 	// problem; 0 = 5%. A negative value means none.
 	TroubleRate float64
+	// RecordsOnly skips the travelers (no zones, no expectations): about
+	// twice as fast, for replica benchmarks. travelers may then be nil.
+	RecordsOnly bool
 }
 
 // PopulationStats counts what was written.
@@ -120,7 +123,7 @@ func GeneratePopulation(opt PopulationOptions, records, travelers io.Writer) (Po
 	}
 	g := &popGen{opt: opt, rng: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15)),
 		today: time.Date(opt.Today.Year(), opt.Today.Month(), opt.Today.Day(), 0, 0, 0, 0, time.UTC),
-		recW:  bufio.NewWriterSize(records, 1<<20), travW: bufio.NewWriterSize(travelers, 1<<20),
+		recW:  bufio.NewWriterSize(records, 1<<20), travW: bufio.NewWriterSize(orDiscard(travelers), 1<<20),
 		stats: PopulationStats{Outcomes: map[string]int{}, Reasons: map[string]int{}}}
 	if opt.Signer != nil {
 		g.signer = *opt.Signer
@@ -507,6 +510,10 @@ func (g *popGen) write(idx int, sc string, p *person) error {
 		}
 		g.stats.Records++
 	}
+	if g.opt.RecordsOnly {
+		g.stats.Travelers++
+		return nil
+	}
 	t := Traveler{TravelerID: fmt.Sprintf("T%08d", idx), Scenario: sc, DisplayName: p.display, Format: p.format,
 		Document: p.doc, Holder: p.mrzHolder, Card: p.presented, Letter: p.letter, Note: p.note, MRZ: []string{}}
 	if sc == "ordinary" {
@@ -604,4 +611,11 @@ func breakNumberCheckDigit(lines []string, format string) []string {
 		out[1] = l2[:29] + cd(comp)
 	}
 	return out
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
 }

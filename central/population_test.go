@@ -235,6 +235,17 @@ func TestPopulationMRZ(t *testing.T) {
 	}
 }
 
+func TestPopulationRecordsOnlySameRecords(t *testing.T) {
+	full := genPop(t, 400, 11)
+	var r bytes.Buffer
+	if _, err := GeneratePopulation(PopulationOptions{Count: 400, Seed: 11, Today: testToday, RecordsOnly: true}, &r, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(r.Bytes(), full.rawR) {
+		t.Fatal("--records-only writes other records")
+	}
+}
+
 func BenchmarkPopulation(b *testing.B) {
 	for b.Loop() {
 		if _, err := GeneratePopulation(PopulationOptions{Count: 10000, Seed: 1, Today: testToday}, discard{}, discard{}); err != nil {
