@@ -22,6 +22,7 @@ func runSimFleet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	events := fs.Int("events-per-kiosk", 10, "events each kiosk produces")
 	duration := fs.Duration("duration", 30*time.Second, "how long events are produced")
 	restartAt := fs.Duration("restart-at", -1, "restart the broker this long into the run (default: half of --duration; 0: never)")
+	down := fs.Duration("down", 5*time.Second, "how long the private broker stays down at the restart")
 	restartCmd := fs.String("restart-cmd", "", "with --broker: shell command that restarts that broker")
 	ramp := fs.Duration("ramp", 0, "spread the kiosks' first connects over this long (default 2ms per kiosk)")
 	dataDir := fs.String("data", "", "directory for the kiosks' outboxes (default: a temp dir, removed afterwards)")
@@ -56,7 +57,7 @@ func runSimFleet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := fleet.RunSim(ctx, fleet.SimConfig{Kiosks: *kiosks, Broker: *broker, EventsPerKiosk: *events, Duration: *duration,
-		RestartAt: *restartAt, RestartCmd: *restartCmd, Ramp: *ramp, DataDir: *dataDir, BackoffBase: *backoffBase,
+		RestartAt: *restartAt, RestartCmd: *restartCmd, Down: *down, Ramp: *ramp, DataDir: *dataDir, BackoffBase: *backoffBase,
 		BackoffMax: *backoffMax, Log: log, Progress: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "xpt-kiosk sim fleet: %v\n", err)
@@ -70,7 +71,8 @@ func runSimFleet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			res.DownFor.Round(time.Millisecond), len(r), res.Kiosks,
 			fleet.Percentile(r, 0.5).Round(time.Millisecond), fleet.Percentile(r, 0.9).Round(time.Millisecond),
 			fleet.Percentile(r, 0.99).Round(time.Millisecond), fleet.Percentile(r, 1).Round(time.Millisecond))
-		fmt.Fprintf(stdout, "reconnect spread (kiosks per second after the broker was back):\n%s", fleet.Histogram(r, time.Second))
+		width := max(100*time.Millisecond, (fleet.Percentile(r, 1) / 20).Round(100*time.Millisecond))
+		fmt.Fprintf(stdout, "reconnect spread (kiosks per %v after the broker was back):\n%s", width, fleet.Histogram(r, width))
 	}
 	for i, b := range res.BadKiosks {
 		if i == 20 {

@@ -33,6 +33,7 @@ type SimConfig struct {
 	Duration       time.Duration // how long events are produced
 	RestartAt      time.Duration // broker restart after this long (0: none)
 	RestartCmd     string        // with an external broker: shell command that restarts it
+	Down           time.Duration // a private broker stays down this long at the restart
 	Ramp           time.Duration // kiosks start spread over this long
 	DataDir        string        // each kiosk gets DataDir/{id}; empty: a temp dir, removed after
 	BackoffBase    time.Duration
@@ -131,7 +132,8 @@ func RunSim(ctx context.Context, c SimConfig) (*SimResult, error) {
 	for i := range kiosks {
 		k := &simKiosk{id: fmt.Sprintf("sim-k%05d", i+1)}
 		dir := filepath.Join(c.DataDir, k.id)
-		ob, err := outbox.Open(outbox.Options{Dir: filepath.Join(dir, "outbox"), KioskID: k.id, PortCode: "SIM", AckFlushInterval: time.Second})
+		ob, err := outbox.Open(outbox.Options{Dir: filepath.Join(dir, "outbox"), KioskID: k.id, PortCode: "SIM", AckFlushInterval: time.Second,
+			PreallocBytes: -1}) // thousands of outboxes on one disk: no 4 MiB preallocation each
 		if err != nil {
 			return nil, err
 		}
@@ -222,7 +224,9 @@ func RunSim(ctx context.Context, c SimConfig) (*SimResult, error) {
 		fmt.Fprintf(prog, "fleet: restarting the broker at %v\n", t0.Sub(genStart).Round(time.Millisecond))
 		switch {
 		case broker != nil:
-			if err := broker.Restart(); err != nil {
+			broker.Stop()
+			time.Sleep(c.Down)
+			if err := broker.Start(); err != nil {
 				return nil, fmt.Errorf("restart: %w", err)
 			}
 		case c.RestartCmd != "":
