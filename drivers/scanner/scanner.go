@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
+	"image/jpeg"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+	"golang.org/x/image/tiff"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
@@ -182,12 +185,9 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) ([]Page, error) {
 		return fail(err)
 	}
 	t0 := time.Now()
-	m, err := gocv.IMDecode(data, gocv.IMReadGrayScale)
-	if err != nil || m.Empty() {
-		if err == nil {
-			m.Close()
-		}
-		return fail(fmt.Errorf("the %s image cannot be decoded (truncated or corrupt?)", strings.ToUpper(kind)))
+	m, err := decodeImage(kind, data)
+	if err != nil {
+		return fail(fmt.Errorf("the %s image cannot be decoded (truncated or corrupt?): %v", strings.ToUpper(kind), err))
 	}
 	defer m.Close()
 	p := s.scanMat(m, path, 1, t0)
@@ -244,6 +244,60 @@ func (s *Scanner) scanMat(m gocv.Mat, path string, page int, t0 time.Time) Page 
 	}
 	p.ElapsedMs = time.Since(t0).Milliseconds()
 	return p
+}
+
+// decodeImage decodes to a grey Mat. JPEG and TIFF are decoded in Go: the
+// MuPDF that go-fitz links statically carries its own libjpeg, whose symbols
+// shadow the system one OpenCV's decoder was built against (OpenCV then
+// fails on every JPEG). PNG and BMP go through OpenCV (faster).
+func decodeImage(kind string, data []byte) (gocv.Mat, error) {
+	var img image.Image
+	var err error
+	switch kind {
+	case "jpeg":
+		img, err = jpeg.Decode(bytes.NewReader(data))
+	case "tiff":
+		img, err = tiff.Decode(bytes.NewReader(data))
+	default:
+		m, err := gocv.IMDecode(data, gocv.IMReadGrayScale)
+		if err != nil {
+			return m, err
+		}
+		if m.Empty() {
+			m.Close()
+			return m, errors.New("OpenCV decoded nothing")
+		}
+		return m, nil
+	}
+	if err != nil {
+		return gocv.NewMat(), err
+	}
+	g := toGray(img)
+	return gocv.NewMatFromBytes(g.Rect.Dy(), g.Rect.Dx(), gocv.MatTypeCV8U, g.Pix)
+}
+
+// toGray converts to grey; a JPEG's luma plane is taken as it is.
+func toGray(img image.Image) *image.Gray {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	switch s := img.(type) {
+	case *image.Gray:
+		for y := 0; y < h; y++ {
+			copy(g.Pix[y*w:(y+1)*w], s.Pix[y*s.Stride:])
+		}
+	case *image.YCbCr:
+		for y := 0; y < h; y++ {
+			copy(g.Pix[y*w:(y+1)*w], s.Y[y*s.YStride:])
+		}
+	default:
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				g.Pix[y*w+x] = color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y
+			}
+		}
+	}
+	return g
 }
 
 // grayImage wraps a Mat's pixels as an image.Gray (a copy).

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"gocv.io/x/gocv"
+	"golang.org/x/image/tiff"
+
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
 )
@@ -239,5 +242,35 @@ func TestLoadTrustForms(t *testing.T) {
 	os.WriteFile(bad, []byte("central-2026-a notbase64!\n"), 0o644)
 	if _, err := LoadTrust(bad); err == nil {
 		t.Error("a bad key was accepted")
+	}
+}
+
+// Every image container decodes in a binary that also links MuPDF (whose
+// bundled libjpeg once broke OpenCV's JPEG decoding).
+func TestImageContainers(t *testing.T) {
+	s := newScanner(t, nil)
+	for _, f := range []string{"TD3-clean-5001.jpg", "TD2-skew-6001.png"} {
+		pages, err := s.ScanFile(context.Background(), "../../mrz/ocr/testdata/pages/"+f)
+		if err != nil || len(pages) != 1 || !pages[0].Found {
+			t.Errorf("%s: %v %+v", f, err, pages)
+		}
+	}
+	m := gocv.IMRead("../../mrz/ocr/testdata/pages/TD2-skew-6001.png", gocv.IMReadGrayScale)
+	defer m.Close()
+	dir := t.TempDir()
+	for _, ext := range []string{".bmp", ".tiff"} {
+		p := filepath.Join(dir, "page"+ext)
+		if ext == ".tiff" {
+			img, _ := m.ToImage()
+			fh, _ := os.Create(p)
+			tiff.Encode(fh, img, nil)
+			fh.Close()
+		} else if !gocv.IMWrite(p, m) {
+			t.Fatalf("cannot write %s", ext)
+		}
+		pages, err := s.ScanFile(context.Background(), p)
+		if err != nil || len(pages) != 1 || !pages[0].Found {
+			t.Errorf("%s: %v %+v", ext, err, pages)
+		}
 	}
 }
