@@ -27,7 +27,7 @@ var deviceCommands = map[string]command{
 	"list":    {"list serial ports (with USB ids) and video devices", runDevicesList},
 	"capture": {"show the raw bytes a serial reader sends, with frames and decodes", runDevicesCapture},
 	"read":    {"wait for one document or card on a reader and print it as JSON", runDevicesRead},
-	"camera":  {"camera checks (not in this build yet)", notYet("devices camera")},
+	"camera":  {"take a picture and show the face quality figures; live preview", runDevicesCamera},
 }
 
 func runDevices(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

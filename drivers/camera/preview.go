@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/imgcodec"
 )
 
 // PreviewOptions configure the technician's live preview.
@@ -145,10 +147,6 @@ func (p *Preview) encode(frame *gocv.Mat) ([]byte, error) {
 	if p.o.Overlay != nil {
 		p.o.Overlay(frame)
 	}
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, *frame, []int{gocv.IMWriteJpegQuality, p.o.JPEGQuality})
-	if err != nil {
-		return nil, err
-	}
-	defer buf.Close()
-	return append([]byte(nil), buf.GetBytes()...), nil
+	// Go's encoder, not OpenCV's: see package imgcodec.
+	return imgcodec.EncodeJPEG(*frame, p.o.JPEGQuality)
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/imgcodec"
 )
 
 // FrameSource gives frames one after another: each call waits for a frame
@@ -132,14 +134,8 @@ func (d *Detector) Capture(ctx context.Context, src FrameSource, o CaptureOption
 	return &Capture{JPEG: jpg, Quality: bestQ, Frames: frames, Elapsed: elapsed}, nil
 }
 
-func encodeJPEG(m gocv.Mat, quality int) ([]byte, error) {
-	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, m, []int{gocv.IMWriteJpegQuality, quality})
-	if err != nil {
-		return nil, fmt.Errorf("encode JPEG: %w", err)
-	}
-	defer buf.Close()
-	return append([]byte(nil), buf.GetBytes()...), nil
-}
+// encodeJPEG uses Go's encoder, not OpenCV's: see package imgcodec.
+func encodeJPEG(m gocv.Mat, quality int) ([]byte, error) { return imgcodec.EncodeJPEG(m, quality) }
 
 // EncodeJPEG encodes a frame as JPEG.
 func EncodeJPEG(m gocv.Mat, quality int) ([]byte, error) { return encodeJPEG(m, quality) }

@@ -20,6 +20,8 @@ import (
 	"unsafe"
 
 	"gocv.io/x/gocv"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/imgcodec"
 )
 
 // CheckName is the name of the verification check in transaction events.
@@ -33,6 +35,7 @@ const (
 	Failed       Result = "failed"        // it did not: FACE_MISMATCH
 	Undetermined Result = "undetermined"  // no comparison could run (no face in an image, unreadable image)
 	NotSupported Result = "not_supported" // no face-embedding model is installed
+	Aborted      Result = "aborted"       // the session ended before a comparison
 )
 
 // Comparison is the outcome of one 1:1 comparison. Score and Threshold are
@@ -259,9 +262,8 @@ func (c *ModelComparator) run(crop gocv.Mat) ([]float32, error) {
 // Template embeds the face in an image (JPEG or PNG bytes): the largest
 // face found, aligned on its eyes when both were found.
 func (c *ModelComparator) Template(img []byte) ([]float32, error) {
-	m, err := gocv.IMDecode(img, gocv.IMReadColor)
-	if err != nil || m.Empty() {
-		m.Close()
+	m, err := imgcodec.Decode(img)
+	if err != nil {
 		return nil, errors.New("the image cannot be decoded")
 	}
 	defer m.Close()
