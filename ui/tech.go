@@ -17,7 +17,7 @@ type FaultLister interface {
 
 // DefaultFaults are the fault kinds offered when the Simulator does not
 // list its own.
-var DefaultFaults = []string{"mrz-disconnect", "mrz-garbage", "card-noise", "card-disconnect", "camera-disconnect", "clear"}
+var DefaultFaults = []string{"mrz-disconnect", "card-disconnect", "mrz-noise", "card-noise"}
 
 // techJSON is the technician console's page: the status snapshot, plus
 // what the console can offer on this kiosk.

@@ -6,7 +6,8 @@
 // ui package's development server over its in-memory kiosk; the real one is
 //   XPT_UI_CMD='bin/xpt-kiosk run --demo --listen {addr}'
 // The console tokens are handed over as XPT_OFFICER_TOKEN and
-// XPT_TECHNICIAN_TOKEN in the command's environment.
+// XPT_TECHNICIAN_TOKEN in the command's environment; when those are set
+// already they are used as they are (for a server with fixed tokens).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
@@ -44,8 +45,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function startServer({ timeoutMs = 120000 } = {}) {
   const port = await freePort();
   const addr = `127.0.0.1:${port}`;
-  const officerToken = 'officer-' + randomBytes(6).toString('hex');
-  const techToken = 'tech-' + randomBytes(6).toString('hex');
+  // Fresh tokens, unless the server under test has its own (the demo's).
+  const officerToken = process.env.XPT_OFFICER_TOKEN || 'officer-' + randomBytes(6).toString('hex');
+  const techToken = process.env.XPT_TECHNICIAN_TOKEN || 'tech-' + randomBytes(6).toString('hex');
   const cmd = serverCommand(addr);
   let log = '';
   const child = spawn('sh', ['-c', 'exec ' + cmd], {

@@ -143,18 +143,11 @@
     const m = codeText('message', snap.message);
     if ($('message').textContent !== m) $('message').textContent = m;
 
-    // Progress: only during a session.
+    // Progress: only during a session. The agent says how many steps
+    // there are (three without a camera, four with one).
     const inSession = snap.step > 0 && snap.steps > 0;
     $('progress-wrap').hidden = !inSession;
-    if (inSession) {
-      $('progress-text').textContent = t('progress.label', { step: snap.step, steps: snap.steps });
-      document.querySelectorAll('#progress li').forEach((li) => {
-        const n = Number(li.dataset.step);
-        li.classList.toggle('done', n < snap.step || (n === snap.step && n === snap.steps && screen !== 'processing'));
-        li.classList.toggle('current', n === snap.step && !(n === snap.steps && screen !== 'processing'));
-        if (n === snap.step) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');
-      });
-    }
+    if (inSession) renderProgress(screen);
 
     // Actions.
     const actions = $('actions');
@@ -170,6 +163,43 @@
       }
     }
     tickCountdown();
+  }
+
+  // Step names by number of steps; another count shows numbers only.
+  const STEP_LABELS = {
+    3: ['progress.document', 'progress.card', 'progress.result'],
+    4: ['progress.document', 'progress.card', 'progress.face', 'progress.result'],
+  };
+
+  function renderProgress(screen) {
+    const steps = Math.min(snap.steps, 8);
+    const labels = STEP_LABELS[steps] || [];
+    const list = $('progress');
+    if (list.children.length !== steps) {
+      list.replaceChildren();
+      for (let n = 1; n <= steps; n++) {
+        const li = document.createElement('li');
+        const num = document.createElement('span');
+        num.className = 'num';
+        num.setAttribute('aria-hidden', 'true');
+        num.textContent = String(n);
+        const lbl = document.createElement('span');
+        lbl.className = 'lbl';
+        li.append(num, lbl);
+        list.append(li);
+      }
+    }
+    // On the outcome every step is done.
+    const finished = ['admitted', 'referred', 'aborted'].includes(screen);
+    $('progress-text').textContent = t('progress.label', { step: snap.step, steps: snap.steps });
+    Array.from(list.children).forEach((li, i) => {
+      const n = i + 1;
+      li.querySelector('.lbl').textContent = labels[i] ? t(labels[i]) : '';
+      const done = n < snap.step || (finished && n <= snap.step);
+      li.classList.toggle('done', done);
+      li.classList.toggle('current', n === snap.step && !done);
+      if (n === snap.step) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');
+    });
   }
 
   function tickCountdown() {

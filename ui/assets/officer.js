@@ -51,6 +51,7 @@
     const open = data.referrals.filter((r) => !r.decision);
     $('open-count').textContent = open.length === 1 ? '1 traveler waiting' : open.length + ' travelers waiting';
     $('open-count').classList.toggle('alert', open.length > 0);
+    document.title = (open.length ? '(' + open.length + ') ' : '') + 'Officer console — XPT kiosk';
     $('queue-empty').hidden = data.referrals.length > 0;
     for (const r of data.referrals) {
       const decided = !!r.decision;
@@ -114,7 +115,7 @@
           row('Type', r.documentCode), row('Issuing state', r.issuingState), row('Number', r.documentNumber, 'mono'), row('Expiry date', r.expiryDate))),
         el('section', {}, el('h4', {}, 'Authorization'), el('dl', {},
           row('ID', r.authorizationId, 'mono'), row('Category', r.category), row('Occupation', r.occupation), row('Employer', r.employer)))),
-      el('section', {}, el('h4', {}, 'Checks'), checks),
+      el('section', {}, el('h4', {}, 'Checks'), (r.checks && r.checks.length) ? checks : el('p', { class: 'empty' }, 'No checks recorded for this referral.')),
       r.decision ? el('div', { class: 'd-end' }) : decisionForm(r));
     if (focused && $(focused)) $(focused).focus();
   }

@@ -49,7 +49,7 @@
     const pct = o.capacity ? Math.min(100, Math.round(100 * o.depth / o.capacity)) : 0;
     const meter = el('meter', { min: '0', max: String(o.capacity || 1), value: String(o.depth || 0), high: String(Math.round((o.capacity || 1) * 0.8)), optimum: '0', 'aria-label': 'Outbox depth' });
     body('outbox', dl([
-      ['Depth', [n(o.depth) + ' / ' + n(o.capacity) + ' (' + pct + ' %) ', meter]],
+      ['Depth', o.capacity ? [n(o.depth) + ' / ' + n(o.capacity) + ' (' + pct + ' %) ', meter] : n(o.depth) + ' waiting (capacity not reported)'],
       ['Next seq', n(o.nextSeq), 'mono'], ['Acked seq', n(o.ackedSeq), 'mono'],
       ['Full', o.full ? el('span', { class: 'badge bad' }, 'FULL — kiosk stops admitting') : 'no'],
     ]));
@@ -77,7 +77,8 @@
   }
 
   function faceInWords(f, vState) {
-    if (f.capture !== 'ok') return 'Face capture is ' + (f.capture || 'unknown') + ': travelers whose session needs a face capture are referred to an officer.';
+    if (f.capture === 'disabled') return 'Face capture is switched off: sessions run without a face photo.';
+    if (f.capture !== 'ok') return 'Face capture is not working (' + (f.capture || 'unknown') + '): see the camera in Devices.';
     if (vState === 'ok') return 'Faces are captured and compared with the enrolled photo.';
     return 'Faces are captured and shown to officers, but not compared automatically.';
   }
@@ -125,8 +126,16 @@
       type: 'button', class: 'btn small ' + (k === 'clear' ? '' : 'danger'), 'data-fault': k,
       onclick: () => run('Fault ' + k, '/api/tech/sim/fault', { kind: k }),
     }, k === 'clear' ? 'Clear faults' : 'Inject ' + k)));
+    // A long list (the demo has dozens) gets a filter and its own scroll.
+    const tbody = el('tbody', {}, rows);
+    const filter = el('input', { id: 'sim-filter', type: 'search', placeholder: 'name, outcome or reason', autocomplete: 'off', spellcheck: 'false',
+      oninput: () => {
+        const q = filter.value.trim().toLowerCase();
+        for (const tr of tbody.children) tr.hidden = q !== '' && !tr.textContent.toLowerCase().includes(q);
+      } });
     body('sim',
-      el('table', {}, el('thead', {}, el('tr', {}, ['Demo traveler', 'Expected outcome', ''].map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, rows)),
+      sim.travelers.length > 8 ? el('div', { class: 'inline' }, el('label', { for: 'sim-filter' }, 'Filter ' + sim.travelers.length + ' travelers'), filter) : null,
+      el('div', { class: 'sim-list' }, el('table', {}, el('thead', {}, el('tr', {}, ['Demo traveler', 'Expected outcome', ''].map((h) => el('th', { scope: 'col' }, h)))), tbody)),
       cardForm, el('h3', {}, 'Faults'), faults, status);
   }
 
