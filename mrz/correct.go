@@ -142,6 +142,23 @@ func (c *corrector) fix() {
 		c.nameTail(l.given)
 	}
 	long := l.longNumber && c.get(l.numberCD)[0] == '<' && c.get(l.number)[l.number.n()-1] != '<'
+	// A filler read as K, S, G or L at the end of a field's data. K has
+	// the filler's check value (20 ≡ 0 mod 10), so no check digit sees it.
+	if !long {
+		c.fillerTail(l.number, func() bool { return checkDigitOK(c.str(l.number), c.get(l.numberCD)[0]) })
+	}
+	switch {
+	case l.optCD.ok():
+		c.fillerTail(l.opt, func() bool { return checkDigitOK(c.str(l.opt), c.get(l.optCD)[0]) })
+	case long:
+	case l.composite.ok():
+		c.fillerTail(l.opt, c.compositeOK)
+	default:
+		c.fillerTail(l.opt, nil)
+	}
+	if l.opt2.ok() {
+		c.fillerTail(l.opt2, c.compositeOK)
+	}
 	var fields []guidedField
 	if !long {
 		c.digits(l.numberCD)
@@ -365,6 +382,36 @@ type candidate struct {
 	to        byte
 }
 
+// fillerTail turns a lone K, S, G or L after a filler at the end of a
+// field's data into a filler when the field's check (ok) passes that way.
+// Only K can pass both ways (its value is the filler's plus 20), so a real
+// S, G or L is never touched; with no check at all, the shape decides.
+func (c *corrector) fillerTail(s span, ok func() bool) {
+	b := c.get(s)
+	j := len(b) - 1
+	for j >= 0 && b[j] == '<' {
+		j--
+	}
+	// A document number starts with data; optional data may be empty.
+	first := 1
+	if s != c.l.number {
+		first = 0
+	}
+	if j < first || j > 0 && b[j-1] != '<' || indexByte(fillerLookalikes, b[j]) < 0 {
+		return
+	}
+	if ok != nil {
+		orig := b[j]
+		b[j] = '<'
+		after := ok()
+		b[j] = orig
+		if !after {
+			return
+		}
+	}
+	c.set(int(s.line), int(s.start)+j, '<')
+}
+
 // guided lists every single-character change in the spans that makes ok
 // pass, without applying any.
 func (c *corrector) guided(field string, spans []span, ok func() bool) guidedField {
@@ -395,6 +442,21 @@ func (c *corrector) guided(field string, spans []span, ok func() bool) guidedFie
 
 // longNumber corrects a TD1/TD2 long document number: the overflow's check
 // digit is the last character before the first filler of the optional data.
+// longOK reports whether the long number validates when the overflow
+// ends at k (its check digit at k-1), by either issuer variant.
+func (c *corrector) longOK(k int) bool {
+	l := c.l
+	opt := c.get(l.opt)
+	if k < 1 || k > len(opt) {
+		return false
+	}
+	head, t, cd := c.str(l.number), string(opt[:k-1]), opt[k-1]
+	sum, w, ok1 := sumFrom(head, 0, 0)
+	a, _, ok2 := sumFrom(t, sum, w)
+	b, _, _ := sumFrom(t, sum, (w+1)%3)
+	return ok1 && ok2 && (byte('0'+a%10) == cd || byte('0'+b%10) == cd)
+}
+
 func (c *corrector) longNumber() guidedField {
 	l := c.l
 	opt := c.get(l.opt)
@@ -404,6 +466,12 @@ func (c *corrector) longNumber() guidedField {
 	}
 	if k == 0 {
 		return guidedField{}
+	}
+	// The filler that ends the overflow read as K, S, G or L: the real
+	// check digit is the character before it.
+	if k >= 2 && indexByte(fillerLookalikes, opt[k-1]) >= 0 && !c.longOK(k) && c.longOK(k-1) {
+		c.set(int(l.opt.line), int(l.opt.start)+k-1, '<')
+		k--
 	}
 	c.digits(span{l.opt.line, l.opt.start + uint8(k-1), l.opt.start + uint8(k)})
 	cdSpan := span{l.opt.line, l.opt.start + uint8(k-1), l.opt.start + uint8(k)}

@@ -109,13 +109,39 @@ func detect(lines []string) *layout {
 			if lines[0][0] == 'V' {
 				return layouts[MRVB]
 			}
-			if len(lines[0]) >= 5 && lines[0][:5] == "IDFRA" && !td2Checks(lines) {
+			if lines[0][:5] == "IDFRA" && frenchLayout(lines) {
 				return layouts[FrenchID]
 			}
 			return layouts[TD2]
 		}
 	}
 	return nil
+}
+
+// frenchLayout decides an "IDFRA" 2×36 zone: the French layout unless
+// the zone validates as an ICAO TD2; if neither validates (a misread
+// zone), the shape of line 2 decides: the French card has a date of birth
+// at 28–33 and the sex at 35, a TD2 a nationality at 11–13 and the sex at 21.
+func frenchLayout(lines []string) bool {
+	if td2Checks(lines) {
+		return false
+	}
+	if compositeOK(layouts[FrenchID], lines) {
+		return true
+	}
+	l2 := lines[1]
+	fr := (l2[34] == 'M' || l2[34] == 'F') && allDigits(l2[27:33])
+	td2 := (l2[20] == 'M' || l2[20] == 'F' || l2[20] == '<' || l2[20] == 'X') && allDigits(l2[13:19]) && allDigits(l2[21:27])
+	return fr || !td2
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // td2Checks reports whether an "IDFRA" zone reads as a valid ICAO TD2
