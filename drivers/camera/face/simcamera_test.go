@@ -2,7 +2,9 @@ package face
 
 import (
 	"context"
+	"os"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -64,5 +66,47 @@ func TestCaptureFromFileSequence(t *testing.T) {
 	}
 	if !seen[NoFace] || !seen[MultipleFaces] {
 		t.Fatalf("guidance seen: %v, want no_face and multiple_faces before ok", seen)
+	}
+}
+
+// TestCaptureTimes measures the time to a good capture from the simulated
+// camera, XPT_CAMERA_RUNS times: cold (open the camera, capture, close)
+// and warm (capture on a running camera), and logs the medians.
+// scripts/bench-camera.sh runs it; skipped in the normal suite.
+func TestCaptureTimes(t *testing.T) {
+	runs, _ := strconv.Atoi(os.Getenv("XPT_CAMERA_RUNS"))
+	if runs < 1 {
+		t.Skip("set XPT_CAMERA_RUNS=9 to run (scripts/bench-camera.sh does)")
+	}
+	d := detector(t)
+	cfg := camera.Config{Source: camera.SourceFile, Files: []string{"testdata/face.jpg"}, FPS: 15}
+	var cold, warm []time.Duration
+	for i := 0; i < runs; i++ {
+		start := time.Now()
+		cam, err := camera.Open(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Capture(context.Background(), cam.NewReader(), CaptureOptions{Window: 10 * time.Second}); err != nil {
+			t.Fatalf("cold capture %d: %v", i, err)
+		}
+		cold = append(cold, time.Since(start))
+		c, err := d.Capture(context.Background(), cam.NewReader(), CaptureOptions{Window: 10 * time.Second})
+		if err != nil {
+			t.Fatalf("warm capture %d: %v", i, err)
+		}
+		warm = append(warm, c.Elapsed)
+		cam.Close()
+	}
+	med := func(ds []time.Duration) time.Duration {
+		s := append([]time.Duration(nil), ds...)
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		return s[len(s)/2]
+	}
+	t.Logf("capture of a good face from the simulated camera (file source, 640x480 at 15 fps), %d runs:", runs)
+	t.Logf("  cold (open camera + capture): median %v  all %v", med(cold).Round(time.Millisecond), cold)
+	t.Logf("  warm (camera running):        median %v  all %v", med(warm).Round(time.Millisecond), warm)
+	if med(cold) > 3*time.Second {
+		t.Errorf("cold median %v over 3 s", med(cold))
 	}
 }
