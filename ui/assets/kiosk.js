@@ -215,9 +215,12 @@
     $('countdown-label').textContent = t(closes ? 'countdown.closes' : 'countdown.label');
     $('countdown-time').textContent = Math.floor(secs / 60) + ':' + String(secs % 60).padStart(2, '0');
     $('countdown-fill').style.width = (stepTotal ? Math.min(100, 100 * left / stepTotal) : 0).toFixed(1) + '%';
-    box.classList.toggle('low', secs <= 10 && !closes);
+    // Warn near the end of a long step only: a short step (the face
+    // capture) would start in the warning colour.
+    const low = !closes && stepTotal > 20000 && secs <= 10;
+    box.classList.toggle('low', low);
     const sr = $('countdown-sr');
-    const warn = secs === 10 && !closes ? t('countdown.warning', { seconds: 10 }) : '';
+    const warn = low && secs === 10 ? t('countdown.warning', { seconds: 10 }) : '';
     if (warn && sr.textContent !== warn) sr.textContent = warn;
     if (secs > 10 && sr.textContent) sr.textContent = '';
   }

@@ -164,6 +164,9 @@
     try {
       await api('POST', '/api/officer/referrals/' + encodeURIComponent(r.referralId) + '/decision', { decision: d, note: draft.note });
       draft = { id: '', decision: '', note: '' };
+      // Move on to the next traveler waiting, if any.
+      const next = data.referrals.find((x) => !x.decision && x.referralId !== r.referralId);
+      if (next) selected = next.referralId;
       refresh();
     } catch (e) {
       msg.textContent = 'Not recorded: ' + e.message;
@@ -204,5 +207,5 @@
   $('logout').addEventListener('click', () => logout('officer'));
   if (location.hash.length > 1) selected = decodeURIComponent(location.hash.slice(1));
   live('/api/officer/events', '/api/officer/referrals', onData, onLink);
-  setInterval(() => { renderQueue(); }, 30000);
+  setInterval(() => { renderQueue(); }, 15000);
 })();
