@@ -70,6 +70,23 @@ func (e *demoEnv) Close() {
 // today: the expected outcomes hold for the day they were made) and starts
 // everything but the kiosk.
 func startDemo(ctx context.Context, dir string, count int, listen string, logw io.Writer) (*demoEnv, *config.Config, error) {
+	return startDemoWith(ctx, demoOptions{dir: dir, count: count, listen: listen, documentTimeout: 90 * time.Second,
+		cardTimeout: 15 * time.Second})
+}
+
+// demoOptions are the demo's knobs (tests shorten the timeouts).
+type demoOptions struct {
+	dir, listen                  string
+	count                        int
+	documentTimeout, cardTimeout time.Duration
+	logLevel                     string
+}
+
+func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config, error) {
+	dir, count, listen := o.dir, o.count, o.listen
+	if o.logLevel == "" {
+		o.logLevel = "info"
+	}
 	today := time.Now().UTC().Format("2006-01-02")
 	stamp := filepath.Join(dir, "population-date")
 	if b, err := os.ReadFile(stamp); err != nil || strings.TrimSpace(string(b)) != today {
@@ -199,10 +216,13 @@ telemetryInterval = "10s"
 backoffMin = "200ms"
 backoffMax = "5s"
 
+[log]
+level = %q
+
 [policy]
 maxStaleness = "24h"
-documentTimeout = "90s"
-cardTimeout = "15s"
+documentTimeout = %q
+cardTimeout = %q
 
 [devices.mrzReader]
 port = %q
@@ -220,6 +240,7 @@ listen = %q
 officerToken = %q
 technicianToken = %q
 `, demoKioskID, demoPort, demoDirection, demoKeyID, signer.PublicBase64(), env.broker.URL(),
+		o.logLevel, o.documentTimeout.String(), o.cardTimeout.String(),
 		env.mrzSim.Path(), env.cardSim.Path(), demoCameraTOML(), listen, demoOfficer, demoTech)
 	cfgPath := filepath.Join(dir, "kiosk.toml")
 	if err := os.WriteFile(cfgPath, []byte(toml), 0o600); err != nil {

@@ -1,4 +1,249 @@
 package main
 
-// runProvision is filled by its issue; until then it says it is not available.
-var runProvision = notYet("provision")
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/config"
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+)
+
+var provisionCommands = map[string]command{
+	"config": {"write a kiosk's configuration file from its identity, trust and broker", runProvisionConfig},
+	"csr":    {"make the kiosk's TLS key and a certificate signing request (CN xpt-kiosk-{id})", runProvisionCSR},
+}
+
+func runProvision(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return subDispatch("provision", provisionCommands, args, stdin, stdout, stderr)
+}
+
+const provisionConfigUsage = `Usage: xpt-kiosk provision config --id ID --port CODE --direction DIR --trust FILE --broker URL [flags]
+
+Writes a kiosk configuration (TOML, docs/config.md) and checks it with the
+same validation the agent uses. Devices get the usual defaults (desko MRZ
+reader on /dev/ttyUSB0, em4100 card reader on /dev/ttyUSB1, v4l2 camera
+/dev/video0): edit them after 'xpt-kiosk devices list'. --trust takes the
+.pub or .trust.toml file 'xpt-kiosk central keygen' wrote, or 'keyId base64'
+lines.
+
+Flags:
+`
+
+func runProvisionConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("provision config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	id := fs.String("id", "", "kiosk ID, e.g. yyz-t1-k07")
+	port := fs.String("port", "", "port-of-entry code, e.g. YYZ")
+	dir := fs.String("direction", "", `"US>CA" at a Canadian port, "CA>US" at a US one`)
+	trust := fs.String("trust", "", "trusted central key file(s), comma-separated")
+	broker := fs.String("broker", "", "ssl://host:8883 (tcp:// only for tests)")
+	ca := fs.String("ca", "", "broker CA file")
+	cert := fs.String("cert", "", "kiosk client certificate file")
+	key := fs.String("key", "", "kiosk client key file")
+	dataDir := fs.String("data", "/var/lib/xpt-kiosk", "data folder")
+	out := fs.String("out", "", "write here instead of standard output")
+	force := fs.Bool("force", false, "overwrite --out")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), provisionConfigUsage); fs.PrintDefaults() }
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "xpt-kiosk provision config: unexpected %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	keys := map[string]string{}
+	for _, f := range strings.Split(*trust, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		k, err := readTrustFile(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk provision config: --trust %s: %v\n", f, err)
+			return exitFail
+		}
+		for id, v := range k {
+			keys[id] = v
+		}
+	}
+	var buf bytes.Buffer
+	err := kioskTemplate.Execute(&buf, map[string]any{"ID": *id, "Port": *port, "Direction": *dir, "DataDir": *dataDir,
+		"Keys": keys, "Broker": *broker, "CA": *ca, "Cert": *cert, "Key": *key})
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk provision config: %v\n", err)
+		return exitFail
+	}
+	if _, err := config.Parse(buf.Bytes()); err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk provision config: the configuration would not load:\n%v\n", err)
+		return exitFail
+	}
+	if *out == "" {
+		_, _ = stdout.Write(buf.Bytes())
+		return exitOK
+	}
+	if err := writeNew(*out, buf.Bytes(), 0o640, *force); err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk provision config: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(stdout, "wrote %s; check it with: xpt-kiosk selftest --config %s\n", *out, *out)
+	return exitOK
+}
+
+var kioskTemplate = template.Must(template.New("kiosk").Parse(`# Written by xpt-kiosk provision config. Every key: docs/config.md.
+[kiosk]
+id = "{{.ID}}"
+portCode = "{{.Port}}"
+direction = "{{.Direction}}"
+dataDir = "{{.DataDir}}"
+
+[trust.keys]
+{{range $id, $k := .Keys}}"{{$id}}" = "{{$k}}"
+{{end}}
+[mqtt]
+broker = "{{.Broker}}"
+{{if .CA}}caFile = "{{.CA}}"
+{{end}}{{if .Cert}}certFile = "{{.Cert}}"
+{{end}}{{if .Key}}keyFile = "{{.Key}}"
+{{end}}
+[devices.mrzReader]
+port = "/dev/ttyUSB0"
+baud = 9600
+profile = "desko"
+
+[devices.cardReader]
+port = "/dev/ttyUSB1"
+baud = 9600
+profile = "em4100"
+
+[devices.camera]
+source = "v4l2"
+device = "/dev/video0"
+
+[ui]
+listen = "127.0.0.1:8080"
+`))
+
+// readTrustFile reads central public keys: a .pub file (the key alone; its
+// ID is the file name), a trust.toml snippet, or "keyId base64" lines.
+func readTrustFile(path string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	keys := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "[") {
+			continue
+		}
+		var id, key string
+		switch {
+		case strings.Contains(line, `"`) && strings.Contains(line, "="): // "keyId" = "base64"
+			k, v, _ := strings.Cut(line, "=")
+			id, key = strings.Trim(strings.TrimSpace(k), `"`), strings.Trim(strings.TrimSpace(v), `"`)
+		case strings.ContainsAny(line, " \t"): // keyId base64
+			f := strings.Fields(line)
+			id, key = f[0], f[len(f)-1]
+		default: // the key alone; its ID is the file's name
+			key = line
+		}
+		if id == "" {
+			id = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		}
+		if _, err := wire.ParsePublicKey(key); err != nil {
+			return nil, fmt.Errorf("key %q: %v", id, err)
+		}
+		keys[id] = key
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("no key in the file")
+	}
+	return keys, nil
+}
+
+const provisionCSRUsage = `Usage: xpt-kiosk provision csr --id ID --out DIR
+
+Makes the kiosk's TLS private key (ECDSA P-256, DIR/kiosk.key, mode 0600) and
+a certificate signing request (DIR/kiosk.csr) with the common name
+xpt-kiosk-{id}, the MQTT client ID the broker's ACL confines to the kiosk's
+own topics. The private key never leaves the kiosk: send the CSR to the CA.
+
+Flags:
+`
+
+func runProvisionCSR(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("provision csr", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	id := fs.String("id", "", "kiosk ID")
+	out := fs.String("out", "", "folder for kiosk.key and kiosk.csr")
+	force := fs.Bool("force", false, "overwrite an existing key")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), provisionCSRUsage); fs.PrintDefaults() }
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	if !wire.ValidKioskID(*id) || *out == "" {
+		fmt.Fprintln(stderr, "xpt-kiosk provision csr: --id (^[a-z0-9][a-z0-9-]{2,39}$) and --out are required")
+		return exitUsage
+	}
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk provision csr: %v\n", err)
+		return exitFail
+	}
+	der, err := x509.MarshalECPrivateKey(priv)
+	if err == nil {
+		var csr []byte
+		csr, err = x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+			Subject: pkix.Name{CommonName: "xpt-kiosk-" + *id, OrganizationalUnit: []string{"XPT kiosks"}}}, priv)
+		if err == nil {
+			if err = os.MkdirAll(*out, 0o700); err == nil {
+				if err = writeNew(filepath.Join(*out, "kiosk.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600, *force); err == nil {
+					err = writeNew(filepath.Join(*out, "kiosk.csr"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr}), 0o644, true)
+				}
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk provision csr: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(stdout, "wrote %s (keep it on the kiosk) and %s (send it to the CA)\n",
+		filepath.Join(*out, "kiosk.key"), filepath.Join(*out, "kiosk.csr"))
+	return exitOK
+}
+
+// writeNew writes a file, refusing to replace one unless force is set.
+func writeNew(path string, data []byte, mode os.FileMode, force bool) error {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if !force {
+		flags |= os.O_EXCL
+	}
+	f, err := os.OpenFile(path, flags, mode)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s exists (use --force to replace it)", path)
+		}
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

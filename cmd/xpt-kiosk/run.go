@@ -54,19 +54,9 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	dataDir := fs.String("data", "", "override kiosk.dataDir (demo: var/demo)")
 	listen := fs.String("listen", "", "override ui.listen, e.g. 127.0.0.1:8080")
 	travelers := fs.Int("travelers", 60, "demo: how many synthetic travelers the central simulator enrols")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), runUsage)
-		fs.PrintDefaults()
-	}
-	for _, a := range args {
-		if isHelp(a) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return exitOK
-		}
-	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	fs.Usage = func() { fmt.Fprint(fs.Output(), runUsage); fs.PrintDefaults() }
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
 	}
 	if fs.NArg() > 0 || (*cfgPath == "") == !*demo {
 		fmt.Fprintln(stderr, "xpt-kiosk run: give either --config FILE or --demo (see xpt-kiosk run --help)")
@@ -102,7 +92,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			cfg.UI.Listen = *listen
 		}
 	}
-	if err := runAgent(ctx, cfg, env, stdout, stderr); err != nil && !errors.Is(err, context.Canceled) {
+	if err := runAgent(ctx, cfg, env, nil, stdout, stderr); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "xpt-kiosk run: %v\n", err)
 		return exitFail
 	}
@@ -145,7 +135,8 @@ func (a *agentParts) close() {
 }
 
 // runAgent wires the kiosk from its configuration and runs it until ctx ends.
-func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, stdout, stderr io.Writer) error {
+// ready, when set, receives the consoles' base URL once they listen.
+func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<- string, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.Log.Level, stderr)
 	var parts agentParts
 	defer parts.close()
@@ -263,6 +254,9 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, stdout, std
 		env.printIntro(stdout, cfg)
 	}
 	log.Info("kiosk running", "kiosk", cfg.Kiosk.ID, "ui", base)
+	if ready != nil {
+		ready <- base
+	}
 	var runErr error
 	select {
 	case <-ctx.Done():

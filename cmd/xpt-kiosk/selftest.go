@@ -1,4 +1,199 @@
 package main
 
-// runSelftest is filled by its issue; until then it says it is not available.
-var runSelftest = notYet("selftest")
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
+	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
+	"github.com/xpt-pilot/xpt-kiosk/agent/config"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/serialdev"
+)
+
+const selftestUsage = `Usage: xpt-kiosk selftest --config FILE [--offline] [--json]
+
+Checks a kiosk before (or while) it runs, and says plainly what is wrong:
+the configuration (every problem, with its key), the trusted keys, the data
+folder, the authorization replica (seq, records, staleness), the audit log's
+hash chain, the serial readers (is the port there, does the USB ID resolve),
+the camera and face verification, and the broker (a TCP connection, unless
+--offline). Exit status 0 when nothing failed, 1 otherwise; warnings do not
+fail.
+
+Flags:
+`
+
+type checkResult struct {
+	Name   string `json:"name"`
+	Status string `json:"status"` // ok | warn | fail
+	Detail string `json:"detail"`
+}
+
+func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("selftest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "the kiosk configuration")
+	offline := fs.Bool("offline", false, "do not try the broker")
+	asJSON := fs.Bool("json", false, "print the checks as JSON")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), selftestUsage); fs.PrintDefaults() }
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	if *cfgPath == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "xpt-kiosk selftest: --config FILE is required (see xpt-kiosk selftest --help)")
+		return exitUsage
+	}
+	var checks []checkResult
+	add := func(name, status, format string, a ...any) {
+		checks = append(checks, checkResult{Name: name, Status: status, Detail: fmt.Sprintf(format, a...)})
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		add("config", "fail", "%v", err)
+		return printChecks(stdout, checks, *asJSON)
+	}
+	add("config", "ok", "%s: kiosk %s at %s, direction %s", *cfgPath, cfg.Kiosk.ID, cfg.Kiosk.PortCode, cfg.Kiosk.Direction)
+	if kr, err := cfg.KeyRing(); err != nil {
+		add("trust", "fail", "%v", err)
+	} else {
+		add("trust", "ok", "%d trusted central key(s)", kr.Len())
+	}
+	selftestDataDir(cfg, add)
+	for _, d := range []struct {
+		name string
+		c    config.Serial
+	}{{"mrzReader", cfg.Devices.MRZReader}, {"cardReader", cfg.Devices.CardReader}} {
+		if !d.c.On() {
+			add("devices."+d.name, "ok", "disabled")
+			continue
+		}
+		sc := serialConfig(d.c)
+		path, err := serialdev.Resolve(sc)
+		switch {
+		case err != nil:
+			add("devices."+d.name, "fail", "%s (%s): %v", sc.Where(), d.c.Profile, err)
+		default:
+			if _, err := os.Stat(path); err != nil {
+				add("devices."+d.name, "fail", "%s: %v (is the reader plugged in? xpt-kiosk devices list shows the ports)", path, err)
+			} else {
+				add("devices."+d.name, "ok", "%s, %d baud, profile %s", path, d.c.Baud, d.c.Profile)
+			}
+		}
+	}
+	for _, c := range selftestFace(cfg) {
+		checks = append(checks, c)
+	}
+	if !*offline {
+		selftestBroker(cfg, add)
+	}
+	return printChecks(stdout, checks, *asJSON)
+}
+
+func selftestDataDir(cfg *config.Config, add func(name, status, format string, a ...any)) {
+	dir := cfg.Kiosk.DataDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		add("dataDir", "fail", "%s: %v", dir, err)
+		return
+	}
+	f, err := os.CreateTemp(dir, ".selftest-*")
+	if err == nil {
+		_, err = f.Write([]byte("x"))
+		if err == nil {
+			err = f.Sync()
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	if err != nil {
+		add("dataDir", "fail", "%s is not writable with fsync: %v", dir, err)
+		return
+	}
+	add("dataDir", "ok", "%s writable", dir)
+
+	rep, err := authz.Open(authz.Options{Path: filepath.Join(dir, authz.FileName), ReadOnly: true})
+	switch {
+	case errors.Is(err, authz.ErrLocked):
+		add("authz", "ok", "in use by the running agent; its status is on the technician console (/tech)")
+	case errors.Is(err, os.ErrNotExist):
+		add("authz", "warn", "no replica yet: the kiosk syncs from the central system at first start")
+	case err != nil:
+		add("authz", "fail", "%v", err)
+	default:
+		st := rep.Status()
+		rep.Close()
+		switch {
+		case !st.HasSeq:
+			add("authz", "warn", "empty replica: the kiosk syncs from the central system at first start")
+		case st.Staleness < 0 || st.Staleness > cfg.Policy.MaxStaleness.Duration:
+			add("authz", "warn", "seq %d, %d records, last sync %s ago: stale (travelers are referred with DATA_STALE until it syncs)", st.Seq, st.Records, st.Staleness.Round(time.Second))
+		default:
+			add("authz", "ok", "seq %d, %d records, last sync %s ago", st.Seq, st.Records, st.Staleness.Round(time.Second))
+		}
+	}
+
+	auditPath := filepath.Join(dir, "audit.log")
+	if f, err := os.Open(auditPath); err == nil {
+		res, err := audit.Verify(f)
+		f.Close()
+		switch {
+		case err != nil:
+			add("audit", "fail", "%s: %v", auditPath, err)
+		case !res.Intact():
+			add("audit", "fail", "%s: chain broken at line %d: %s", auditPath, res.BadLine, res.Reason)
+		default:
+			add("audit", "ok", "%d entries, chain intact", res.Entries)
+		}
+	} else {
+		add("audit", "ok", "no audit log yet")
+	}
+}
+
+func selftestBroker(cfg *config.Config, add func(name, status, format string, a ...any)) {
+	if cfg.MQTT.Broker == "embedded" {
+		add("broker", "ok", "embedded broker on %s (demo only)", cfg.MQTT.EmbeddedListen)
+		return
+	}
+	u, _ := url.Parse(cfg.MQTT.Broker)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		add("broker", "fail", "%s: %v (check the network, the broker, or use --offline)", cfg.MQTT.Broker, err)
+		return
+	}
+	c.Close()
+	add("broker", "ok", "%s reachable", cfg.MQTT.Broker)
+}
+
+func printChecks(w io.Writer, checks []checkResult, asJSON bool) int {
+	failed := false
+	for _, c := range checks {
+		failed = failed || c.Status == "fail"
+	}
+	if asJSON {
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": !failed, "checks": checks})
+	} else {
+		for _, c := range checks {
+			fmt.Fprintf(w, "%-4s  %-18s %s\n", c.Status, c.Name, c.Detail)
+		}
+		if failed {
+			fmt.Fprintln(w, "selftest: FAILED")
+		} else {
+			fmt.Fprintln(w, "selftest: ok")
+		}
+	}
+	if failed {
+		return exitFail
+	}
+	return exitOK
+}

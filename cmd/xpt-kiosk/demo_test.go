@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/view"
+)
+
+// TestDemoEndToEnd runs the whole kiosk as `run --demo` does: embedded
+// broker, central simulator, pty readers opened by the real drivers, and
+// walks every demo traveler through the technician console's simulator,
+// comparing each outcome and its reasons with what the central simulator
+// expects. Then it checks that the central listener received every event,
+// gap-free, and that an officer's decision is reported.
+func TestDemoEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end demo run")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env, cfg, err := startDemoWith(ctx, demoOptions{dir: t.TempDir(), listen: "127.0.0.1:0", count: 40,
+		documentTimeout: 3 * time.Second, cardTimeout: 2 * time.Second, logLevel: "warn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	var logs bytes.Buffer
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- runAgent(ctx, cfg, env, ready, io.Discard, &logs) }()
+	var base string
+	select {
+	case base = <-ready:
+	case err := <-done:
+		t.Fatalf("agent stopped: %v\n%s", err, logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("agent not ready")
+	}
+	c := &apiClient{t: t, base: base, token: demoTech}
+
+	// The replica syncs from the central simulator first.
+	waitFor(t, 15*time.Second, "replica sync", func() bool {
+		var tech view.Technician
+		c.get("/api/tech", &tech)
+		return tech.Authz.Records > 0 && tech.Broker.Connected
+	})
+
+	var tech struct {
+		Simulator struct {
+			Travelers []struct {
+				Label    string   `json:"label"`
+				Expected string   `json:"expected"`
+				Reasons  []string `json:"reasons"`
+			} `json:"travelers"`
+		} `json:"simulator"`
+		Recent []view.Transaction `json:"recent"`
+	}
+	c.get("/api/tech", &tech)
+	travelers := tech.Simulator.Travelers
+	if len(travelers) < 25 {
+		t.Fatalf("only %d demo travelers", len(travelers))
+	}
+	referred, seen := 0, map[string]bool{}
+	for i, tr := range travelers {
+		last := ""
+		if len(tech.Recent) > 0 {
+			last = tech.Recent[0].ID
+		}
+		c.post("/api/tech/sim/present", map[string]any{"index": i, "withCard": true}, http.StatusNoContent)
+		waitFor(t, 20*time.Second, "outcome of "+tr.Label, func() bool {
+			c.get("/api/tech", &tech)
+			return len(tech.Recent) > 0 && tech.Recent[0].ID != last
+		})
+		got := tech.Recent[0]
+		if got.Outcome != tr.Expected || !slices.Equal(got.Reasons, tr.Reasons) {
+			t.Errorf("traveler %d %s: got %s %v, want %s %v", i, tr.Label, got.Outcome, got.Reasons, tr.Expected, tr.Reasons)
+		}
+		for _, r := range got.Reasons {
+			seen[r] = true
+		}
+		if got.Outcome == "referred" {
+			referred++
+		}
+	}
+	for _, r := range []string{"MRZ_UNREADABLE", "MRZ_INVALID", "DOC_EXPIRED", "NOT_AUTHORIZED", "HOLDER_MISMATCH",
+		"AUTH_SUSPENDED", "AUTH_REVOKED", "AUTH_NOT_YET_VALID", "AUTH_EXPIRED", "DIRECTION_NOT_ALLOWED",
+		"CARD_MISSING", "CARD_MISMATCH", "PREAPPROVAL_INVALID"} {
+		if !seen[r] {
+			t.Errorf("no demo traveler was referred for %s", r)
+		}
+	}
+
+	// An officer decides the first referral.
+	o := &apiClient{t: t, base: base, token: demoOfficer}
+	var queue struct {
+		Referrals []view.Referral `json:"referrals"`
+	}
+	o.get("/api/officer/referrals", &queue)
+	refs := queue.Referrals
+	if len(refs) != referred {
+		t.Errorf("%d referrals open, want %d", len(refs), referred)
+	}
+	if len(refs) > 0 {
+		o.post("/api/officer/referrals/"+refs[0].ReferralID+"/decision",
+			map[string]any{"decision": "admit", "note": "checked the letter by phone", "officerId": "B1234"}, 0)
+	}
+
+	// Every event reached the central listener, in a gap-free sequence.
+	waitFor(t, 20*time.Second, "events delivered", func() bool {
+		rep := env.ledger.Report()
+		k, ok := rep.Kiosk(demoKioskID)
+		return ok && rep.OK && k.Types["transaction.completed"] == len(travelers) && k.Types["referral.opened"] == referred &&
+			(len(refs) == 0 || k.Types["referral.decided"] == 1)
+	})
+	rep := env.ledger.Report()
+	if !rep.OK || rep.Conflicts > 0 {
+		var b strings.Builder
+		rep.WriteText(&b)
+		t.Fatalf("central ledger:\n%s", b.String())
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil && err != context.Canceled {
+			t.Fatalf("agent: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("agent did not stop")
+	}
+	if strings.Contains(logs.String(), "L898902C3") {
+		t.Error("a document number reached the logs above debug level")
+	}
+}
+
+type apiClient struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (c *apiClient) do(method, path string, body any, want int, out any) {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if (want != 0 && resp.StatusCode != want) || (want == 0 && resp.StatusCode >= 300) {
+		c.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			c.t.Fatalf("%s %s: %v: %s", method, path, err, data)
+		}
+	}
+}
+
+func (c *apiClient) get(path string, out any) { c.t.Helper(); c.do("GET", path, nil, 200, out) }
+func (c *apiClient) post(path string, body any, want int) {
+	c.t.Helper()
+	c.do("POST", path, body, want, nil)
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
