@@ -111,6 +111,7 @@ func runMrzParse(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xpt-kiosk mrz parse: cannot read standard input: %v\n", err)
 		return exitFail
 	}
+	in = bytes.TrimPrefix(in, utf8BOM) // editors on technicians' laptops add one
 	var lines []string
 	if t := bytes.TrimSpace(in); len(t) > 0 && t[0] == '[' {
 		if err := json.Unmarshal(t, &lines); err != nil {
@@ -164,6 +165,9 @@ func parseJSONL(stdin io.Reader, stdout, stderr io.Writer, opts mrz.Options) int
 			break
 		}
 		n++
+		if n == 1 {
+			b = bytes.TrimPrefix(b, utf8BOM)
+		}
 		var ok bool
 		lines, ok = decodeLines(b, lines[:0])
 		out = out[:0]
@@ -193,6 +197,8 @@ func parseJSONL(stdin io.Reader, stdout, stderr io.Writer, opts mrz.Options) int
 	}
 	return exitOK
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 func garbageResult(n int) *mrz.Result {
 	return &mrz.Result{Errors: []mrz.Error{{

@@ -125,3 +125,13 @@ func TestMrzGenerateThenParse(t *testing.T) {
 		t.Fatalf("random documents do not all parse valid:\n%s", res)
 	}
 }
+
+func TestMrzParseIgnoresBOM(t *testing.T) {
+	if code, out, _ := run(t, "\xef\xbb\xbf"+specimen, "mrz", "parse", "--today", "2026-11-26"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	in := "\xef\xbb\xbf" + `["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<","L898902C36UTO7408122F1204159ZE184226B<<<<<10"]` + "\n"
+	if _, out, _ := run(t, in, "mrz", "parse", "--jsonl", "--today", "2026-11-26"); !strings.Contains(out, `"valid":true`) {
+		t.Fatalf("jsonl with BOM: %s", out)
+	}
+}
