@@ -94,7 +94,9 @@ func (s *Scanner[T]) scan(now time.Time, out []Result[T]) []Result[T] {
 			s.Stats.Skipped += uint64(i)
 			s.drop(i)
 		}
-		n, v, rej := s.Parse(s.buf)
+		// Parse never sees more than Max+1 bytes, so a frame is judged the
+		// same however its bytes were cut into reads.
+		n, v, rej := s.Parse(s.buf[:min(len(s.buf), s.Max+1)])
 		switch {
 		case n > 0:
 			n = min(n, len(s.buf))
