@@ -105,7 +105,7 @@ func (s *server) travelerCommand(name string) http.HandlerFunc {
 			err = s.k.Finish()
 		}
 		if err != nil {
-			s.log.Info("ui: traveler command refused", "command", name, "err", err)
+			s.log.Debug("ui: traveler command refused", "command", name, "err", err)
 			writeJSON(w, http.StatusConflict, struct {
 				Error    string       `json:"error"`
 				Traveler travelerJSON `json:"traveler"`
