@@ -114,13 +114,21 @@ func RunLink(ctx context.Context, o LinkOptions, h Handler) {
 			}
 			outage = ""
 		}
-		backoff = o.MinBackoff
+		openedAt := time.Now()
 		err = serve(ctx, t, h)
 		h.Reset()
 		if ctx.Err() != nil {
 			return
 		}
 		fault(asDeviceError(err, drivers.CodeDisconnected, "read"))
+		// A port that failed soon after opening (a flaky cable, a device
+		// that resets) is retried ever more slowly, so that it does not
+		// flood the central system with fault/recovered pairs.
+		if time.Since(openedAt) < 2*o.MaxBackoff {
+			backoff = min(backoff*2, o.MaxBackoff)
+		} else {
+			backoff = o.MinBackoff
+		}
 		if !sleep(ctx, backoff) {
 			return
 		}

@@ -212,3 +212,21 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+// TestFlappingPortBacksOff: a port that fails at once after every open is
+// retried ever more slowly, not 10 times a second.
+func TestFlappingPortBacksOff(t *testing.T) {
+	var opens atomic.Int32
+	d := serialdev.NewDevice("flappy", 64)
+	d.Start(serialdev.LinkOptions{Open: func() (serialdev.Transport, error) {
+		opens.Add(1)
+		a, b := net.Pipe()
+		b.Close()
+		return a, nil
+	}, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}, &handler{})
+	time.Sleep(time.Second)
+	d.Close()
+	if n := opens.Load(); n < 3 || n > 16 {
+		t.Fatalf("%d opens in a second with back-off capped at 100 ms", n)
+	}
+}
