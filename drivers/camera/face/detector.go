@@ -377,3 +377,19 @@ func (d *Detector) score(q Quality) float64 {
 	}
 	return math.Round(s*1000) / 1000
 }
+
+// Figures returns the measured figures by name, for events and telemetry
+// (the agent's FaceResult.Quality).
+func (q Quality) Figures() map[string]float64 {
+	b := func(v bool) float64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	return map[string]float64{
+		"faces": float64(q.Faces), "faceRatio": q.FaceRatio, "offset": q.Offset,
+		"sharpness": q.Sharpness, "brightness": q.Brightness, "contrast": q.Contrast,
+		"eyes": float64(len(q.Eyes)), "frontal": b(q.Frontal), "score": q.Score,
+	}
+}
