@@ -17,7 +17,7 @@ type Document struct {
 	Profile string
 	Lines   []string
 	Raw     []byte    // the frame's bytes on the wire, delimiters included
-	At      time.Time // when the frame's last byte was read
+	At      time.Time // when the frame's last byte was read (lines ended by silence: when the silence was noticed)
 }
 
 // Card is one presentation of a trusted-traveler card: a card that stays in
