@@ -35,6 +35,9 @@ echo "bench-authz: store of $XPT_BENCH_RECORDS records under $XPT_BENCH_DIR; bat
 run() { nice -n 10 "$bin" -test.run '^$' -test.timeout 4h "$@" | tee -a "$out" >&2; }
 run -test.bench 'AuthzBuild|AuthzLookup' -test.benchtime 100000x
 run -test.bench 'AuthzRestart' -test.benchtime 20x
+# The ingests run as the agent should: with a soft Go heap limit
+# (GOMEMLIMIT, recommended in the agent's service unit; docs/authz.md).
+export GOMEMLIMIT="${GOMEMLIMIT:-320MiB}"
 run -test.bench 'AuthzIngestCold' -test.benchtime 1x
 run -test.bench 'AuthzIngestDelta' -test.benchtime 1x
 
