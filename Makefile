@@ -9,8 +9,8 @@ LDFLAGS := -X main.version=$(VERSION)
 # The core builds and tests without cgo. Packages that link OpenCV,
 # GStreamer or MuPDF (and the binary, which links everything) are listed in
 # CGO_PKGS; everything else is core, and deptest keeps that true.
-CGO_PKGS = $(shell $(GO) list ./... | grep -e '/cmd/' -e '/mrz/ocr' -e '/drivers/camera' -e '/drivers/scanner' -e '/imaging')
-CORE_PKGS = $(shell CGO_ENABLED=0 $(GO) list ./... | grep -v -e '/cmd/' -e '/mrz/ocr' -e '/drivers/camera' -e '/drivers/scanner' -e '/imaging')
+CGO_PKGS = $(shell $(GO) list ./... | grep -e '/cmd/' -e '/mrz/ocr' -e '/drivers/camera' -e '/drivers/scanner' -e '/imaging' -e '/scripts/')
+CORE_PKGS = $(shell CGO_ENABLED=0 $(GO) list ./... | grep -v -e '/cmd/' -e '/mrz/ocr' -e '/drivers/camera' -e '/drivers/scanner' -e '/imaging' -e '/scripts/')
 
 .PHONY: all deps build test test-core test-race test-contract bench demo fuzz clean
 
