@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -40,6 +42,22 @@ var assetsFS embed.FS
 var assets, _ = fs.Sub(assetsFS, "assets")
 
 var loginPage = template.Must(template.ParseFS(assetsFS, "assets/login.html"))
+
+// etags lets screens revalidate the embedded files cheaply (they have no
+// modification time): a content hash per file, computed once.
+var etags = func() map[string]string {
+	m := map[string]string{}
+	fs.WalkDir(assets, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, err := fs.ReadFile(assets, p); err == nil {
+				sum := sha256.Sum256(b)
+				m[p] = `"` + hex.EncodeToString(sum[:8]) + `"`
+			}
+		}
+		return nil
+	})
+	return m
+}()
 
 type server struct {
 	k       Kiosk
@@ -217,6 +235,9 @@ func (s *server) asset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-cache")
+	if tag, ok := etags[name]; ok {
+		w.Header().Set("ETag", tag)
+	}
 	http.ServeFileFS(w, r, assets, name)
 }
 

@@ -206,6 +206,12 @@ func TestTravelerPageAndAssets(t *testing.T) {
 	if ct := f.do(t, req{method: "GET", path: "/assets/kiosk.js"}).Header().Get("Content-Type"); !strings.Contains(ct, "javascript") {
 		t.Errorf("kiosk.js served as %q", ct)
 	}
+	js := f.do(t, req{method: "GET", path: "/assets/kiosk.js"})
+	if tag := js.Header().Get("ETag"); tag == "" {
+		t.Error("no ETag on assets")
+	} else {
+		wantStatus(t, f.do(t, req{method: "GET", path: "/assets/kiosk.js", header: map[string]string{"If-None-Match": tag}}), 304)
+	}
 	wantStatus(t, f.do(t, req{method: "GET", path: "/assets/nope.js"}), 404)
 	wantStatus(t, f.do(t, req{method: "GET", path: "/assets/officer.html"}), 404)
 	wantStatus(t, f.do(t, req{method: "GET", path: "/nope"}), 404)

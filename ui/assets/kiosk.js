@@ -270,6 +270,8 @@
     document.querySelectorAll('.lang').forEach((b) => {
       b.addEventListener('click', () => setLanguage(b.dataset.lang));
     });
+    // A kiosk: no context menu on a long press, no text selection.
+    document.addEventListener('contextmenu', (e) => e.preventDefault());
     try {
       const s = await fetch('/api/traveler', { cache: 'no-store' });
       if (s.ok) apply(await s.json());
