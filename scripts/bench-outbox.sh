@@ -47,8 +47,12 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 if [ "$COUNT" -gt 0 ]; then
 	echo "== outbox: durable Append (fsync, group commit), $EVENTS events x $COUNT runs"
-	nice go test -run '^$' -bench 'BenchmarkAppend' -benchtime "${EVENTS}x" -count "$COUNT" ./agent/outbox/ | tee "$out/outbox.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+	nice go test -run '^$' -bench 'BenchmarkAppend$' -benchtime "${EVENTS}x" -count "$COUNT" ./agent/outbox/ | tee "$out/outbox.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
 	medians "$out/outbox.txt"
+	echo
+	echo "== outbox: latency one session adds (an Append every 10 ms, delivered and wiped behind it), against a raw write+fdatasync every 10 ms, ${PACED:-1000} events x $COUNT runs"
+	nice go test -run '^$' -bench 'BenchmarkAppendPaced|BenchmarkRawFdatasyncPaced' -benchtime "${PACED:-1000}x" -count "$COUNT" ./agent/outbox/ | tee "$out/paced.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+	medians "$out/paced.txt"
 	echo
 	echo "== link: durable events into Mosquitto (acknowledged), $EVENTS events x $COUNT runs"
 	nice go test -run '^$' -bench 'BenchmarkDurableIntoMosquitto' -benchtime "${EVENTS}x" -count "$COUNT" ./agent/link/ | tee "$out/link.txt" | grep -E '^(Benchmark|ok|FAIL)' || true

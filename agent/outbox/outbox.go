@@ -131,7 +131,9 @@ type Outbox struct {
 	nextSeg  uint64
 	writeMu  sync.Mutex // the writer and the janitor's roll
 	spare    *segment   // preallocated next segment (writeMu)
-	ackSaved uint64     // acked value in the acked file
+	ackSaved uint64     // acked value in the acked file (janitor only)
+	ackF     *os.File
+	ackNext  int // slot the next write goes to
 
 	kick      chan struct{}
 	stop      chan struct{}
@@ -196,6 +198,9 @@ func (b *Outbox) recover() error {
 	if err != nil {
 		return err
 	}
+	if err := b.openAckFile(); err != nil {
+		return err
+	}
 	b.acked, b.ackSaved = acked, acked
 	names, err := filepath.Glob(filepath.Join(b.o.Dir, "seg-*.log"))
 	if err != nil {
@@ -258,6 +263,11 @@ func (b *Outbox) recover() error {
 	}
 	if last < acked {
 		last = acked
+	}
+	// Holes exist only up to a persisted acknowledgement.
+	if b.scanFirst != 0 && b.scanFirst-1 > acked {
+		acked = b.scanFirst - 1
+		b.acked, b.ackSaved = acked, acked
 	}
 	b.next = last + 1
 	b.durable = last
@@ -378,6 +388,12 @@ func (b *Outbox) scan(s *segment, last *uint64, isTail bool) (int64, error) {
 	}
 }
 
+// The acked file has two 16-byte slots, u64 seq | u32 crc32c | u32 zero,
+// written alternately in place and fdatasynced: a torn write spoils at most
+// the slot being written, and the file never changes size, so persisting
+// acknowledgements costs one data flush, no rename and no journal commit.
+const ackSlot = 16
+
 func readAcked(path string) (uint64, error) {
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -386,36 +402,55 @@ func readAcked(path string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if len(raw) != 12 || crc32.Checksum(raw[:8], castagnoli) != binary.LittleEndian.Uint32(raw[8:]) {
-		return 0, fmt.Errorf("outbox: %s is corrupt", path)
+	var best uint64
+	for off := 0; off+12 <= len(raw) && off < 2*ackSlot; off += ackSlot {
+		if crc32.Checksum(raw[off:off+8], castagnoli) == binary.LittleEndian.Uint32(raw[off+8:off+12]) {
+			best = max(best, binary.LittleEndian.Uint64(raw[off:off+8]))
+		}
 	}
-	return binary.LittleEndian.Uint64(raw[:8]), nil
+	return best, nil
 }
 
-func writeAcked(dir, path string, seq uint64) error {
-	var raw [12]byte
-	binary.LittleEndian.PutUint64(raw[:8], seq)
-	binary.LittleEndian.PutUint32(raw[8:], crc32.Checksum(raw[:8], castagnoli))
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+func (b *Outbox) openAckFile() error {
+	path := b.ackPath()
+	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
+	if errors.Is(err, os.ErrNotExist) {
+		f, err = os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+		if err == nil {
+			_, err = f.WriteAt(make([]byte, 2*ackSlot), 0)
+		}
+		if err == nil {
+			err = f.Sync()
+		}
+		if err == nil {
+			err = syncDir(b.o.Dir)
+		}
+	}
 	if err != nil {
+		if f != nil {
+			f.Close()
+		}
 		return err
 	}
-	if _, err := f.Write(raw[:]); err != nil {
-		f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() < 2*ackSlot {
+		if err := f.Truncate(2 * ackSlot); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	b.ackF = f
+	return nil
+}
+
+func (b *Outbox) writeAcked(seq uint64) error {
+	var raw [ackSlot]byte
+	binary.LittleEndian.PutUint64(raw[:8], seq)
+	binary.LittleEndian.PutUint32(raw[8:12], crc32.Checksum(raw[:8], castagnoli))
+	if _, err := b.ackF.WriteAt(raw[:], int64(b.ackNext)*ackSlot); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	b.ackNext ^= 1
+	return datasync(b.ackF)
 }
 
 func syncDir(dir string) error {
@@ -817,10 +852,12 @@ func (b *Outbox) flushAcks() {
 	b.mu.Lock()
 	acked := b.acked
 	b.mu.Unlock()
-	b.writeMu.Lock()
-	defer b.writeMu.Unlock()
+	// No writeMu here: the writer only appends to the active segment, the
+	// janitor only rewrites acknowledged records behind it and deletes
+	// segments before it (under segMu), so neither waits for the other's
+	// flushes.
 	if acked != b.ackSaved {
-		if err := writeAcked(b.o.Dir, b.ackPath(), acked); err != nil {
+		if err := b.writeAcked(acked); err != nil {
 			b.log.Error("outbox: persist acknowledgements", "err", err)
 			return
 		}
@@ -874,7 +911,7 @@ func (b *Outbox) flushAcks() {
 
 func (b *Outbox) idxBaseSnapshot() uint64 { b.mu.Lock(); defer b.mu.Unlock(); return b.idxBase }
 
-// punch turns the records first.. (ents, in seq order) into holes. writeMu held.
+// punch turns the records first.. (ents, in seq order) into holes.
 func (b *Outbox) punch(first uint64, ents []entry) error {
 	flush := func(s *segment, off int64, buf []byte) error {
 		if _, err := s.f.WriteAt(buf, off); err != nil {
@@ -967,6 +1004,9 @@ func (b *Outbox) closeFiles() {
 	}
 	if sp := b.spare; sp != nil {
 		sp.f.Close()
+	}
+	if b.ackF != nil {
+		b.ackF.Close()
 	}
 }
 
