@@ -129,17 +129,17 @@ func parseDesko(buf []byte) (int, []string, *drivers.Reject) {
 	for i := 1; i < len(buf); i++ {
 		switch c := buf[i]; {
 		case c == ETX:
-			lines, rej := splitLines(buf[1:i], false)
+			lines, rej := splitLines(buf[1:i], true)
 			if rej != nil {
 				return i + 1, nil, rej
 			}
 			return i + 1, lines, nil
 		case c == STX:
 			return 0, nil, drivers.Rejectf(drivers.RejectPartial, "a new STX after %d bytes, before the ETX", i)
-		case c == CR || c == LF:
-		case c < 0x20 || c > 0x7e:
-			return 0, nil, drivers.Rejectf(drivers.RejectMalformed, "byte 0x%02X inside a document (want MRZ text, CR, ETX)", c)
 		}
+		// Other control bytes and bytes above 0x7E are line noise: they
+		// are dropped from the lines (splitLines), and the agent's check
+		// digits judge what is left.
 	}
 	return 0, nil, nil
 }
@@ -201,7 +201,7 @@ func parse3M(o FramerOptions) scan.Parse[[]string] {
 		if !o.IgnoreBCC && bcc != buf[etx+1] {
 			return n, nil, drivers.Rejectf(drivers.RejectBadCheck, "BCC 0x%02X, computed 0x%02X", buf[etx+1], bcc)
 		}
-		lines, rej := splitLines(buf[6:etx], true)
+		lines, rej := splitLines(buf[6:etx], false)
 		if rej != nil {
 			return n, nil, rej
 		}
@@ -212,7 +212,17 @@ func parse3M(o FramerOptions) scan.Parse[[]string] {
 // splitLines splits a frame's data on CR, LF or CRLF, strips the `_` padding
 // and surrounding blanks, drops empty lines (a bottom-aligned two-line
 // document arrives as an empty line and two lines) and wants 2 or 3 lines.
-func splitLines(data []byte, padded bool) ([]string, *drivers.Reject) {
+// With dropNoise, bytes that are not printable ASCII are removed first.
+func splitLines(data []byte, dropNoise bool) ([]string, *drivers.Reject) {
+	if dropNoise {
+		clean := make([]byte, 0, len(data))
+		for _, c := range data {
+			if c == CR || c == LF || (c >= 0x20 && c <= 0x7e) {
+				clean = append(clean, c)
+			}
+		}
+		data = clean
+	}
 	var lines []string
 	for _, l := range strings.FieldsFunc(string(data), func(r rune) bool { return r == CR || r == LF }) {
 		if l = cleanLine(l); l != "" {

@@ -47,7 +47,8 @@ var cases = []struct {
 	{"desko cut by a new STX", "desko", mrzreader.FramerOptions{}, "\x02AB\rC\x02EF\rGH\r\x03", []string{"!partial", "EF|GH"}},
 	{"desko one line", "desko", mrzreader.FramerOptions{}, "\x02AB\r\x03", []string{"!malformed"}},
 	{"desko four lines", "desko", mrzreader.FramerOptions{}, "\x02A\rB\rC\rD\r\x03", []string{"!malformed"}},
-	{"desko control byte inside", "desko", mrzreader.FramerOptions{}, "\x02AB\x01\rCD\r\x03\x02EF\rGH\r\x03", []string{"!malformed", "EF|GH"}},
+	{"desko line noise inside is dropped", "desko", mrzreader.FramerOptions{}, "\x02AB\x01\rC\xffD\r\x03\x02EF\rGH\r\x03", []string{"AB|CD", "EF|GH"}},
+	{"desko cut short, then SOD STX", "desko", mrzreader.FramerOptions{}, "\x02AB\rC\x1c\x02EF\rGH\r\x03", []string{"!partial", "EF|GH"}},
 	{"desko oversize", "desko", mrzreader.FramerOptions{MaxFrame: 16}, "\x02" + strings.Repeat("A", 40) + "\x03\x02EF\rGH\r\x03", []string{"!oversize", "EF|GH"}},
 
 	{"3m TD3 bottom-aligned", "3m", mrzreader.FramerOptions{}, string(specimen("3m", 0)), []string{strings.Join(sim.Specimens[0], "|")}},
