@@ -62,6 +62,9 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 	control := fs.String("control", "", "also take commands on a unix socket at `PATH`")
 	baud := fs.Int("baud", 9600, "pace the bytes like a line at this speed (0: as fast as possible)")
 	docs := fs.String("docs", "", "MRZ: a `file` of documents (2 or 3 lines each, separated by blank lines; # comments); card: a file of tags, one per line")
+	if kind == sim.KindCard {
+		fs.StringVar(docs, "tags", "", "card: a `file` of tags, one per line (same as --docs)")
+	}
 	generated := fs.Bool("generated", false, "MRZ: 'present' with no argument presents a newly generated document")
 	faults := fs.String("faults", "", "faults from the start, comma-separated: noise, split, badsum, slow")
 	hold := fs.Duration("hold", time.Second, "card: how long a presented card stays in the field")
