@@ -512,3 +512,18 @@ func (l *Link) pump(ctx context.Context, c mqtt.Client) error {
 		}
 	}
 }
+
+// RunTelemetry publishes fn's telemetry every interval until ctx ends
+// (QoS 0; skipped while disconnected).
+func (l *Link) RunTelemetry(ctx context.Context, interval time.Duration, fn func() wire.Telemetry) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = l.PublishTelemetry(fn())
+		}
+	}
+}
