@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 
 	"gocv.io/x/gocv"
@@ -257,6 +258,7 @@ func components(bin gocv.Mat, keep func(comp) bool) []comp {
 const minFoundScore = 0.78
 
 var debugDump = ""
+var debugN = 0
 
 // rectPitch is the character pitch, in pixels, of the straightened zone.
 const rectPitch = 30
@@ -369,6 +371,81 @@ func (r *Reader) readZone(gray gocv.Mat, z zone, scale float64) *Zone {
 	return best
 }
 
+// lineFit maps a line's cells to x (cx = a + b*i + c*i*i) and holds its
+// centre line and the components in each cell.
+type lineFit struct {
+	a, b, c float64
+	cy      float64 // centre line: cy + cySlp*x
+	cySlp   float64
+	cells   [][]comp
+	hs      []float64
+	nSingl  int
+}
+
+func (f *lineFit) x(i int) float64 { fi := float64(i); return f.a + f.b*fi + f.c*fi*fi }
+
+// cell is the cell whose centre is nearest x, -1 beyond the line.
+func (f *lineFit) cell(x float64, n int) int {
+	best, bd := -1, math.Inf(1)
+	i0 := int(math.Round((x - f.a) / f.b))
+	for i := i0 - 2; i <= i0+2; i++ {
+		if i < 0 || i >= n {
+			continue
+		}
+		if d := math.Abs(f.x(i) - x); d < bd {
+			best, bd = i, d
+		}
+	}
+	if bd > 0.75*f.b {
+		return -1
+	}
+	return best
+}
+
+// fitQuad is least squares y = a + b*x + c*x*x (a line when too few points).
+func fitQuad(xs, ys []float64) (a, b, c float64) {
+	if len(xs) < 8 {
+		a, b = fitLine(xs, ys)
+		return a, b, 0
+	}
+	var s [5]float64
+	var t [3]float64
+	for i := range xs {
+		x, p := xs[i], 1.0
+		for k := 0; k < 5; k++ {
+			s[k] += p
+			if k < 3 {
+				t[k] += p * ys[i]
+			}
+			p *= x
+		}
+	}
+	m := [3][4]float64{{s[0], s[1], s[2], t[0]}, {s[1], s[2], s[3], t[1]}, {s[2], s[3], s[4], t[2]}}
+	for col := 0; col < 3; col++ {
+		piv := col
+		for r := col + 1; r < 3; r++ {
+			if math.Abs(m[r][col]) > math.Abs(m[piv][col]) {
+				piv = r
+			}
+		}
+		m[col], m[piv] = m[piv], m[col]
+		if math.Abs(m[col][col]) < 1e-12 {
+			a, b = fitLine(xs, ys)
+			return a, b, 0
+		}
+		for r := 0; r < 3; r++ {
+			if r == col {
+				continue
+			}
+			f := m[r][col] / m[col][col]
+			for k := col; k < 4; k++ {
+				m[r][k] -= f * m[col][k]
+			}
+		}
+	}
+	return m[0][3] / m[0][0], m[1][3] / m[1][1], m[2][3] / m[2][2]
+}
+
 type rectGeom struct {
 	n, lines int
 	P, R, m  float64
@@ -379,7 +456,8 @@ type rectGeom struct {
 func (r *Reader) readRect(rect gocv.Mat, g rectGeom) *Zone {
 	W, H := rect.Cols(), rect.Rows()
 	if debugDump != "" {
-		gocv.IMWrite(debugDump, rect)
+		gocv.IMWrite(strings.Replace(debugDump, ".png", fmt.Sprintf("-%d.png", debugN), 1), rect)
+		debugN++
 	}
 	px := rect.ToBytes()
 	// Background by a grey closing (removes the dark strokes), then ink as
@@ -423,14 +501,6 @@ func (r *Reader) readRect(rect gocv.Mat, g rectGeom) *Zone {
 		return float64(c.h) >= 0.25*P && float64(c.h) <= 2*P && c.w*c.h >= int(0.02*P*P)
 	})
 	bin.Close()
-	type lineFit struct {
-		a, b   float64 // cx = a + b*i
-		cy     float64 // centre line
-		cySlp  float64
-		cells  [][]comp
-		hs     []float64
-		nSingl int
-	}
 	fits := make([]lineFit, g.lines)
 	var allH []float64
 	for k := range fits {
@@ -438,39 +508,61 @@ func (r *Reader) readRect(rect gocv.Mat, g rectGeom) *Zone {
 		f := &fits[k]
 		f.a, f.b, f.cy = g.m, P, y
 		f.cells = make([][]comp, g.n)
-		var is, xs []float64
+		var line []comp
 		for _, c := range cs {
 			if math.Abs(c.cy-y) > g.R/2 && math.Abs(c.cy-y) > 0.6*P {
 				continue
 			}
-			i := int(math.Round((c.cx - g.m) / P))
-			if i < 0 || i >= g.n {
+			line = append(line, c)
+		}
+		sort.Slice(line, func(a, b int) bool { return line[a].cx < line[b].cx })
+		// Walk along the line numbering the characters by the local pitch
+		// (robust to a drift of the straightening), anchor the numbering
+		// where the straightening puts it, then fit a smooth curve
+		// cell -> x through the single characters.
+		var is, xs []float64
+		rel, prev, prevX := 0, -1, 0.0
+		var offs []float64
+		for _, c := range line {
+			if float64(c.w) > 1.1*P {
 				continue
 			}
-			f.cells[i] = append(f.cells[i], c)
-			if float64(c.w) <= 1.1*P {
-				is = append(is, float64(i))
-				xs = append(xs, c.cx)
-				f.hs = append(f.hs, float64(c.h))
+			if prev >= 0 {
+				rel += int(math.Round((c.cx - prevX) / P))
 			}
+			prev, prevX = rel, c.cx
+			is = append(is, float64(rel))
+			xs = append(xs, c.cx)
+			offs = append(offs, math.Round((c.cx-g.m)/P)-float64(rel))
+			f.hs = append(f.hs, float64(c.h))
 		}
 		allH = append(allH, f.hs...)
 		f.nSingl = len(is)
 		if len(is) >= 5 {
-			a, b := fitLine(is, xs)
+			off := percentile(offs, 0.5)
+			for j := range is {
+				is[j] += off
+			}
+			a, b, c2 := fitQuad(is, xs)
 			// one pass of outlier removal
 			var is2, xs2 []float64
 			for j := range is {
-				if math.Abs(a+b*is[j]-xs[j]) < 0.25*P {
+				if math.Abs(a+b*is[j]+c2*is[j]*is[j]-xs[j]) < 0.25*P {
 					is2 = append(is2, is[j])
 					xs2 = append(xs2, xs[j])
 				}
 			}
 			if len(is2) >= 5 {
-				a, b = fitLine(is2, xs2)
+				a, b, c2 = fitQuad(is2, xs2)
 			}
-			if math.Abs(b-P) < 0.1*P {
-				f.a, f.b = a, b
+			if math.Abs(b-P) < 0.15*P && math.Abs(c2*float64(g.n)) < 0.1*P {
+				f.a, f.b, f.c = a, b, c2
+			}
+		}
+		for _, c := range line {
+			i := f.cell(c.cx, g.n)
+			if i >= 0 {
+				f.cells[i] = append(f.cells[i], c)
 			}
 		}
 	}
@@ -503,7 +595,7 @@ func (r *Reader) readRect(rect gocv.Mat, g rectGeom) *Zone {
 		f := &fits[k]
 		s[k] = make([][nClasses]float32, g.n)
 		for i := 0; i < g.n; i++ {
-			ex := f.a + f.b*float64(i)
+			ex := f.x(i)
 			x0, x1 := math.Inf(1), math.Inf(-1)
 			for _, c := range f.cells[i] {
 				if float64(c.w) > 1.1*P || math.Abs(c.cx-ex) > 0.45*P {
