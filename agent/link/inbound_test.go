@@ -178,7 +178,10 @@ func TestTLSClientCertAndACL(t *testing.T) {
 	}
 	// Without a client certificate there is no connection at all.
 	nocert := startKiosk(t, "yyz-t1-k09", b.URL(), keys, func(o *Options) { o.CAFile = pki.CAFile() })
-	time.Sleep(500 * time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for nocert.link.Stats().ConnectFails == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if nocert.link.Connected() || nocert.link.Stats().ConnectFails == 0 {
 		t.Fatal("connected without a client certificate")
 	}
