@@ -379,3 +379,46 @@ func TestReadOnlyWhileHeld(t *testing.T) {
 	ro.Close()
 	f.open()
 }
+
+type flakySync struct {
+	syncRecorder
+	fails int
+}
+
+func (s *flakySync) RequestSync(ctx context.Context, from uint64) error {
+	s.mu.Lock()
+	if s.fails > 0 {
+		s.fails--
+		s.mu.Unlock()
+		return errors.New("not connected")
+	}
+	s.mu.Unlock()
+	return s.syncRecorder.RequestSync(ctx, from)
+}
+
+func TestStartRetriesUntilTheLinkTakesIt(t *testing.T) {
+	kr, _ := testKeys(t)
+	fs := &flakySync{fails: 3}
+	r, err := Open(Options{Path: filepath.Join(t.TempDir(), FileName), Keys: kr, Sync: fs, checkEvery: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- r.Start(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(fs.asked()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Start returned %v", err)
+	}
+	if got := fs.asked(); len(got) != 1 || got[0] != 0 {
+		t.Fatalf("asked %v, want one request from 0 (then rate limited)", got)
+	}
+	if st := r.Status(); st.Stats.SyncErrors != 3 {
+		t.Fatalf("sync errors %d", st.Stats.SyncErrors)
+	}
+}
