@@ -192,14 +192,12 @@ type indexEntry struct {
 }
 
 func recordIndex(r *wire.AuthzRecord, out []indexEntry) []indexEntry {
-	seen := map[string]bool{}
+	first := len(out)
 	for _, d := range r.Documents {
 		k := indexKey(docPrefix(d.IssuingState, d.Number), r.AuthorizationID)
-		if len(r.Documents) > 1 {
-			if seen[string(k)] {
-				continue
-			}
-			seen[string(k)] = true
+		// A record listing one document twice indexes it once.
+		if slices.ContainsFunc(out[first:], func(e indexEntry) bool { return bytes.Equal(e.key, k) }) {
+			continue
 		}
 		out = append(out, indexEntry{0, k})
 	}
