@@ -46,8 +46,9 @@ type TLSOptions struct {
 	// Central are identities (certificate CNs) with full access, for the
 	// central system and test listeners. Default: "xpt-central".
 	Central []string
-	// RequireCert makes a client certificate mandatory (default true
-	// semantics: set AllowPassword to also accept username/password).
+	// AllowPassword switches from client certificates (the default:
+	// require_certificate, identity = certificate CN) to username and
+	// password over TLS (Passwords); the ACL is the same, by username.
 	AllowPassword bool
 	// Passwords maps usernames to passwords for a password file; used only
 	// with AllowPassword.

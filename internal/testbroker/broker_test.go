@@ -94,3 +94,48 @@ func TestTLSACLConfinesKiosk(t *testing.T) {
 		t.Fatal("connected without a client certificate")
 	}
 }
+
+func TestTLSWithPasswords(t *testing.T) {
+	b := New(t, Options{TLS: &TLSOptions{Kiosks: []string{"k-one"}, AllowPassword: true,
+		Passwords: map[string]string{"xpt-kiosk-k-one": "s3cret", "xpt-central": "c3ntral"}}})
+	pool, _ := b.ClientTLS("xpt-central")
+	tc := &tls.Config{RootCAs: pool.RootCAs, MinVersion: tls.VersionTLS12}
+	login := func(id, user, pw string) (mqtt.Client, error) {
+		o := mqtt.NewClientOptions().AddBroker(b.URL()).SetClientID(id).SetTLSConfig(tc).
+			SetUsername(user).SetPassword(pw).SetAutoReconnect(false).SetConnectTimeout(5 * time.Second)
+		c := mqtt.NewClient(o)
+		tok := c.Connect()
+		tok.WaitTimeout(10 * time.Second)
+		return c, tok.Error()
+	}
+	if _, err := login("bad", "xpt-kiosk-k-one", "wrong"); err == nil {
+		t.Fatal("wrong password accepted")
+	}
+	central, err := login("central", "xpt-central", "c3ntral")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer central.Disconnect(50)
+	got := make(chan string, 4)
+	central.Subscribe("xpt/v1/kiosks/#", 1, func(_ mqtt.Client, m mqtt.Message) { got <- m.Topic() }).WaitTimeout(5 * time.Second)
+	k, err := login("xpt-kiosk-k-one", "xpt-kiosk-k-one", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Disconnect(50)
+	k.Publish("xpt/v1/kiosks/k-one/events", 1, false, "{}").WaitTimeout(5 * time.Second)
+	k.Publish("xpt/v1/kiosks/k-two/events", 1, false, "{}").WaitTimeout(2 * time.Second)
+	select {
+	case topic := <-got:
+		if topic != "xpt/v1/kiosks/k-one/events" {
+			t.Fatal(topic)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("own publish lost")
+	}
+	select {
+	case topic := <-got:
+		t.Fatalf("ACL let through %s", topic)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
