@@ -244,3 +244,16 @@ func TestSumFromMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+func TestLinesInOneString(t *testing.T) {
+	for _, in := range [][]string{
+		{specimenTD3[0] + "\n" + specimenTD3[1]},
+		{specimenTD3[0] + "\r\n" + specimenTD3[1] + "\r\n"},
+		{"", specimenTD3[0], "  ", specimenTD3[1], ""},
+		{specimenTD3[0] + specimenTD3[1]},
+	} {
+		if r := Parse(in, Options{Today: today}); !r.Valid || r.DocumentNumber != "L898902C3" {
+			t.Errorf("%q: valid %v errors %v", in, r.Valid, r.Errors)
+		}
+	}
+}

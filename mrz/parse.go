@@ -84,17 +84,27 @@ func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' }
 // as one string. It reports false when there are too many lines.
 func (r *Result) normalize(lines []string) bool {
 	n := 0
-	for _, l := range lines {
-		l = trimSpace(l)
-		if l == "" {
-			continue
+	for _, in := range lines {
+		// A caller may hand over the whole zone, newlines included, as
+		// one string or in any mix.
+		for in != "" {
+			l := in
+			if i := strings.IndexByte(in, '\n'); i >= 0 {
+				l, in = in[:i], in[i+1:]
+			} else {
+				in = ""
+			}
+			l = trimSpace(l)
+			if l == "" {
+				continue
+			}
+			if n == 3 {
+				r.addError("lines", CodeShape, 0, 0, "more than 3 lines: an MRZ has 2 or 3")
+				return false
+			}
+			r.lineBuf[n] = l
+			n++
 		}
-		if n == 3 {
-			r.addError("lines", CodeShape, 0, 0, "more than 3 lines: an MRZ has 2 or 3")
-			return false
-		}
-		r.lineBuf[n] = l
-		n++
 	}
 	if n == 1 {
 		// A zone read as one string: 90 = 3×30, 72 = 2×36, 88 = 2×44.
