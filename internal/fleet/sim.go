@@ -129,32 +129,6 @@ func RunSim(ctx context.Context, c SimConfig) (*SimResult, error) {
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var runWG sync.WaitGroup
-	for i := range kiosks {
-		k := &simKiosk{id: fmt.Sprintf("sim-k%05d", i+1)}
-		dir := filepath.Join(c.DataDir, k.id)
-		ob, err := outbox.Open(outbox.Options{Dir: filepath.Join(dir, "outbox"), KioskID: k.id, PortCode: "SIM", AckFlushInterval: time.Second,
-			PreallocBytes: -1}) // thousands of outboxes on one disk: no 4 MiB preallocation each
-		if err != nil {
-			return nil, err
-		}
-		k.ob = ob
-		l, err := link.New(link.Options{KioskID: k.id, PortCode: "SIM", Version: "sim", Broker: c.Broker, Keys: keys,
-			StateDir: filepath.Join(dir, "link"), Outbox: ob, BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax,
-			Logger: c.Log, OnConnection: func(up bool, at time.Time) {
-				k.mu.Lock()
-				if up {
-					k.ups = append(k.ups, at)
-				} else {
-					k.down = append(k.down, at)
-				}
-				k.mu.Unlock()
-			}})
-		if err != nil {
-			return nil, err
-		}
-		k.l = l
-		kiosks[i] = k
-	}
 	defer func() {
 		for _, k := range kiosks {
 			if k != nil && k.ob != nil {
@@ -162,6 +136,32 @@ func RunSim(ctx context.Context, c SimConfig) (*SimResult, error) {
 			}
 		}
 	}()
+	// Open the kiosks' stores, 16 at a time (each open syncs a few files).
+	var openWG sync.WaitGroup
+	var openMu sync.Mutex
+	var openErr error
+	sem := make(chan struct{}, 16)
+	for i := range kiosks {
+		openWG.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer openWG.Done()
+			defer func() { <-sem }()
+			k, err := openSimKiosk(c, i, keys)
+			openMu.Lock()
+			defer openMu.Unlock()
+			if k != nil {
+				kiosks[i] = k
+			}
+			if err != nil && openErr == nil {
+				openErr = err
+			}
+		}()
+	}
+	openWG.Wait()
+	if openErr != nil {
+		return nil, openErr
+	}
 	// Start, ramped.
 	for i, k := range kiosks {
 		runWG.Add(1)
@@ -298,6 +298,33 @@ func RunSim(ctx context.Context, c SimConfig) (*SimResult, error) {
 	runWG.Wait()
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+func openSimKiosk(c SimConfig, i int, keys *wire.KeyRing) (*simKiosk, error) {
+	k := &simKiosk{id: fmt.Sprintf("sim-k%05d", i+1)}
+	dir := filepath.Join(c.DataDir, k.id)
+	ob, err := outbox.Open(outbox.Options{Dir: filepath.Join(dir, "outbox"), KioskID: k.id, PortCode: "SIM", AckFlushInterval: time.Second,
+		PreallocBytes: -1}) // thousands of outboxes on one disk: no 4 MiB preallocation each
+	if err != nil {
+		return nil, err
+	}
+	k.ob = ob
+	l, err := link.New(link.Options{KioskID: k.id, PortCode: "SIM", Version: "sim", Broker: c.Broker, Keys: keys,
+		StateDir: filepath.Join(dir, "link"), Outbox: ob, BackoffBase: c.BackoffBase, BackoffMax: c.BackoffMax,
+		Logger: c.Log, OnConnection: func(up bool, at time.Time) {
+			k.mu.Lock()
+			if up {
+				k.ups = append(k.ups, at)
+			} else {
+				k.down = append(k.down, at)
+			}
+			k.mu.Unlock()
+		}})
+	if err != nil {
+		return k, err
+	}
+	k.l = l
+	return k, nil
 }
 
 func simEvent(j int) *wire.Event {
