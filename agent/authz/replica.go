@@ -100,7 +100,12 @@ type Replica struct {
 	opt Options
 	st  *store
 
-	mu       sync.Mutex // the writer: meta, pending, counters
+	// wmu serialises the writers (HandleBatch, HandleHead, Close) for the
+	// whole of their work, disk included; mu guards the fields below and
+	// is only ever held briefly, so that Status and LastSync (which the
+	// decision reads) never wait for a commit.
+	wmu      sync.Mutex
+	mu       sync.Mutex
 	m        meta
 	headSeq  uint64 // newest seq the central system announced
 	hasHead  bool
@@ -157,8 +162,8 @@ func Open(o Options) (*Replica, error) {
 // Close closes the file. Pending (buffered) batches are dropped; the next
 // start asks for them again.
 func (r *Replica) Close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
 	return r.st.close()
 }
 
@@ -300,6 +305,8 @@ func (r *Replica) HandleBatch(ctx context.Context, topic string, raw []byte) err
 		r.reject(topic, keyID, err)
 		return err
 	}
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
 	r.mu.Lock()
 	if r.m.HasSeq && b.seq <= r.m.Seq {
 		r.stats.Replays++
@@ -319,16 +326,22 @@ func (r *Replica) HandleBatch(ctx context.Context, topic string, raw []byte) err
 		}
 		return nil
 	}
-	err = r.applyLocked(b)
+	r.mu.Unlock()
+	err = r.apply(b)
 	// Drain batches kept from earlier that now follow on.
 	for err == nil {
+		r.mu.Lock()
 		nb, ok := r.pending[r.m.Seq+1]
+		if ok {
+			r.dropPendingLocked(nb.seq)
+		}
+		r.mu.Unlock()
 		if !ok {
 			break
 		}
-		r.dropPendingLocked(nb.seq)
-		err = r.applyLocked(nb)
+		err = r.apply(nb)
 	}
+	r.mu.Lock()
 	r.prunePendingLocked()
 	r.mu.Unlock()
 	// Still short of the head? Start's upkeep asks again if the replay
@@ -364,18 +377,24 @@ func (r *Replica) prunePendingLocked() {
 	}
 }
 
-func (r *Replica) applyLocked(b *parsedBatch) error {
+// apply writes one batch; the caller holds wmu, not mu.
+func (r *Replica) apply(b *parsedBatch) error {
 	start := time.Now()
 	now := r.opt.Now()
+	r.mu.Lock()
 	nm := r.m
-	nm.HasSeq, nm.Seq = true, b.seq
 	// Applying a batch counts as a successful sync once the replica has
 	// reached the newest batch the central system announced (or when no
 	// head is known: the batch itself is the newest news).
-	if !r.hasHead || b.seq >= r.headSeq {
+	synced := !r.hasHead || b.seq >= r.headSeq
+	r.mu.Unlock()
+	nm.HasSeq, nm.Seq = true, b.seq
+	if synced {
 		nm.LastSync = now.UTC()
 	}
 	res, nm, err := r.st.apply(b.changes, b.removed, nm)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if err != nil {
 		r.stats.StoreErrors++
 		r.opt.Log.Error("authz batch not applied: store failed", "seq", b.seq, "err", err)
@@ -390,7 +409,7 @@ func (r *Replica) applyLocked(b *parsedBatch) error {
 	r.stats.LastApplyMillis = float64(time.Since(start).Microseconds()) / 1000
 	r.opt.Log.Debug("authz batch applied", "seq", b.seq, "inserted", res.Inserted, "updated", res.Updated,
 		"stale", res.Stale, "removed", res.Removed, "records", nm.Count, "ms", r.stats.LastApplyMillis)
-	r.releaseMapped()
+	r.releaseMapped() // under wmu: bbolt cannot be remapping
 	return nil
 }
 
@@ -417,6 +436,8 @@ func (r *Replica) HandleHead(ctx context.Context, raw []byte) error {
 		r.reject(wire.TopicAuthzHead, keyID, err)
 		return err
 	}
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
 	r.mu.Lock()
 	r.headSeq, r.hasHead = h.Seq, true
 	var (
@@ -434,20 +455,24 @@ func (r *Replica) HandleHead(ctx context.Context, raw []byte) error {
 		r.opt.Log.Warn("authz head is behind the replica", "head", h.Seq, "seq", r.m.Seq)
 	}
 	from := r.nextSeqLocked()
-	var serr error
-	if synced {
-		now := r.opt.Now().UTC()
-		if serr = r.st.setLastSync(now); serr == nil {
-			r.m.LastSync = now
-		} else {
-			r.stats.StoreErrors++
-		}
-	}
 	r.mu.Unlock()
 	if needSync {
 		return r.requestSync(ctx, from, r.opt.SyncRetry)
 	}
-	return serr
+	if !synced {
+		return nil
+	}
+	now := r.opt.Now().UTC()
+	if err := r.st.setLastSync(now); err != nil {
+		r.mu.Lock()
+		r.stats.StoreErrors++
+		r.mu.Unlock()
+		return fmt.Errorf("authz: record the sync: %w", err)
+	}
+	r.mu.Lock()
+	r.m.LastSync = now
+	r.mu.Unlock()
+	return nil
 }
 
 // parse verifies, decodes and validates one envelope. Every refusal is a
