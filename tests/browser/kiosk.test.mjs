@@ -164,6 +164,8 @@ test('traveler flow in French, admitted, keyboard only', async () => {
   await page.getByRole('button', { name: 'Commencer en français' }).focus();
   await page.keyboard.press('Enter');
   await waitTitle(page, 'Placez votre passeport sur le lecteur');
+  // The new instruction has the focus (a screen reader reads it).
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'title');
   assert.match(await page.locator('#progress-text').textContent(), /Étape 1 sur \d/);
   assert.match(await page.locator('#countdown-label').textContent(), /Temps restant/);
   await page.screenshot({ path: shot('traveler-fr-2-document') });

@@ -35,6 +35,7 @@
 
   let data = { referrals: [], open: 0, officer: '' };
   let selected = '';
+  let lastOpen = -1;
   let draft = { id: '', decision: '', note: '' }; // survives re-renders
 
   function fullName(r) {
@@ -51,6 +52,13 @@
     const open = data.referrals.filter((r) => !r.decision);
     $('open-count').textContent = open.length === 1 ? '1 traveler waiting' : open.length + ' travelers waiting';
     $('open-count').classList.toggle('alert', open.length > 0);
+    // A new traveler waiting: the count flashes for a few seconds.
+    if (open.length > lastOpen && lastOpen >= 0) {
+      $('open-count').classList.remove('flash');
+      void $('open-count').offsetWidth; // restart the animation
+      $('open-count').classList.add('flash');
+    }
+    lastOpen = open.length;
     document.title = (open.length ? '(' + open.length + ') ' : '') + 'Officer console — XPT kiosk';
     $('queue-empty').hidden = data.referrals.length > 0;
     for (const r of data.referrals) {
