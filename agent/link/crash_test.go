@@ -126,7 +126,7 @@ func TestAgentCrash(t *testing.T) {
 	}
 	r := col.Report("yyz-crash-k1")
 	t.Log(r)
-	if !r.OK() || r.Max < target {
+	if !r.OK() || r.Max < target || r.OutOfOrder != 0 {
 		t.Fatalf("after crashes: %v", r)
 	}
 	got := col.EventIDs("yyz-crash-k1")

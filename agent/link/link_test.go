@@ -300,7 +300,7 @@ func TestDeliveryThroughBrokerOutageAndWipe(t *testing.T) {
 	}
 	r := col.Report(k.id)
 	t.Log(r)
-	if !r.OK() || r.Max != n {
+	if !r.OK() || r.Max != n || r.OutOfOrder != 0 {
 		t.Fatalf("delivery broken: %v", r)
 	}
 	// Everything acknowledged: the document number is gone from disk.

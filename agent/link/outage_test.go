@@ -58,7 +58,7 @@ func TestBrokerSIGKILL(t *testing.T) {
 	}
 	r := col.Report(k.id)
 	t.Log(r)
-	if !r.OK() || r.Max != n {
+	if !r.OK() || r.Max != n || r.OutOfOrder != 0 {
 		t.Fatal(r)
 	}
 }
