@@ -13,6 +13,7 @@ import (
 // that frames the bytes and calls Emit.
 type Device struct {
 	name   string
+	where  string
 	events chan drivers.Event
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -46,6 +47,9 @@ var errNotYet error = notYet{}
 // Start runs the link on its own goroutine until Close.
 func (d *Device) Start(o LinkOptions, h Handler) {
 	o.Device = d.name
+	d.mu.Lock()
+	d.where = o.Where
+	d.mu.Unlock()
 	o.OnFault = func(e *drivers.Error) {
 		d.mu.Lock()
 		d.link.Faults++
@@ -73,6 +77,13 @@ func (d *Device) Start(o LinkOptions, h Handler) {
 
 // Name is the configured device name.
 func (d *Device) Name() string { return d.name }
+
+// Where names the device's port: the configured path or USB selector.
+func (d *Device) Where() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.where
+}
 
 // Events delivers the device's events; it is closed by Close.
 func (d *Device) Events() <-chan drivers.Event { return d.events }

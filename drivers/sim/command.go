@@ -20,6 +20,7 @@ const Help = `Commands (one per line; faults may follow a present/card command a
   present LINE1 LINE2 [LINE3]  present these MRZ lines
   present generated         present a newly generated document
   card [TAG] [HOLD]         hold a card (the next of the list, or TAG) in the field for HOLD (e.g. 2s)
+  load FILE                 present documents (or tags) from FILE from now on
   noise [N]                 send N random bytes now (default 32)
   fault [noise|split|badsum|slow|none ...]  set the faults of the following presentations
   disconnect [DURATION]     unplug the reader (and plug it back after DURATION)
@@ -71,6 +72,15 @@ func (s *Sim) Exec(line string) (string, error) {
 			tag = "the next tag"
 		}
 		return fmt.Sprintf("ok presented card %s (%s)", tag, s.o.Profile), nil
+	case "load":
+		if len(args) != 1 {
+			return "", errors.New("load: give one file (documents separated by blank lines, or tags one per line)")
+		}
+		n, err := s.Load(args[0])
+		if err != nil {
+			return "", fmt.Errorf("load %s: %w", args[0], err)
+		}
+		return fmt.Sprintf("ok loaded %d from %s", n, args[0]), nil
 	case "noise":
 		n := 32
 		if len(args) > 0 {

@@ -223,6 +223,39 @@ var ErrUnplugged = errors.New("the simulated reader is unplugged (say 'reconnect
 // ErrClosed is returned after Close.
 var ErrClosed = errors.New("the simulator is closed")
 
+// Load replaces the documents (MRZ readers) or tags (card readers)
+// presented in turn with those of a file, and returns how many it read.
+func (s *Sim) Load(path string) (int, error) {
+	if s.o.Kind == KindMRZ {
+		docs, err := ReadDocuments(path)
+		if err != nil {
+			return 0, err
+		}
+		for i, d := range docs {
+			if _, err := EncodeMRZ(s.o.Profile, d); err != nil {
+				return 0, fmt.Errorf("document %d: %w", i+1, err)
+			}
+		}
+		s.mu.Lock()
+		s.o.Documents, s.next = docs, 0
+		s.mu.Unlock()
+		return len(docs), nil
+	}
+	tags, err := ReadTags(path)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range tags {
+		if _, err := EncodeCard(s.o.Profile, t); err != nil {
+			return 0, err
+		}
+	}
+	s.mu.Lock()
+	s.o.Tags, s.nextTag = tags, 0
+	s.mu.Unlock()
+	return len(tags), nil
+}
+
 // NextDocument returns the next document of the rotation.
 func (s *Sim) NextDocument() []string {
 	s.mu.Lock()

@@ -153,6 +153,14 @@ func TestExec(t *testing.T) {
 		{"status", "ok mrz reader, profile lines, writing to a pipe, faults none, 4 frames sent"},
 		{"frobnicate", "error: unknown command \"frobnicate\""},
 	}
+	docs := filepath.Join(t.TempDir(), "docs")
+	os.WriteFile(docs, []byte("# two\nAAAA\nBBBB\n\nCCCC\nDDDD\nEEEE\n"), 0o644)
+	bad := filepath.Join(t.TempDir(), "bad")
+	os.WriteFile(bad, []byte("ONE LINE\n"), 0o644)
+	steps = append(steps, []struct{ cmd, reply string }{
+		{"load " + bad, "error: load " + bad + ": the document ending at line 1 has 1 lines"},
+		{"load " + docs, "ok loaded 2 from " + docs},
+	}...)
 	for _, st := range steps {
 		reply, err := s.Exec(st.cmd)
 		if err != nil {
