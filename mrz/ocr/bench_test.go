@@ -23,3 +23,11 @@ func BenchmarkReadPage(b *testing.B) {
 		r.Read(m)
 	}
 }
+
+func BenchmarkNewReader(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, err := NewReader(Options{}); err != nil {
+			b.Skip(err)
+		}
+	}
+}

@@ -68,7 +68,7 @@ func chainLines(cs []comp, minChars int) []*textLine {
 				continue
 			}
 			r := float64(min(a.h, b.h)) / hm
-			if r < 0.5 {
+			if r < 0.4 {
 				continue
 			}
 			if gap < bestGap {
@@ -133,7 +133,7 @@ func newTextLine(g []comp) *textLine {
 	if l.pitch > 0 {
 		single := func(c comp) bool { return float64(c.w) <= 1.3*medW }
 		odd := func(c comp) bool {
-			return float64(c.h) < 0.6*l.unit || float64(c.h) > 1.4*l.unit || float64(c.area) < 0.15*float64(c.w*c.h)
+			return float64(c.h) < 0.45*l.unit || float64(c.h) > 1.4*l.unit || float64(c.area) < 0.15*float64(c.w*c.h)
 		}
 		// an MRZ has no spaces: glyphs are about 0.3 of their height apart
 		spaced := func(a, b comp) bool { return float64(b.x-(a.x+a.w)) > 0.75*l.unit }
