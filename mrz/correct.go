@@ -467,6 +467,11 @@ func (c *corrector) longNumber() guidedField {
 	if k == 0 {
 		return guidedField{}
 	}
+	// A 9-character number with its check digit 0 written as < is not a
+	// long number; leave it to the parser rather than "fix" it into one.
+	if d, ok := CheckDigit(c.str(l.number)); ok && d == '0' && k > 7 && !c.longOK(k) {
+		return guidedField{}
+	}
 	// The filler that ends the overflow read as K, S, G or L: the real
 	// check digit is the character before it.
 	if k >= 2 && indexByte(fillerLookalikes, opt[k-1]) >= 0 && !c.longOK(k) && c.longOK(k-1) {

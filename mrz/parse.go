@@ -210,9 +210,8 @@ func (r *Result) parseFields(l *layout, today *refDate, strict bool) {
 	}
 	if l.composite.ok() {
 		c := l.composite.of(lines)[0]
-		d, ok := compositeDigit(l, lines)
-		if ok && c != d {
-			r.errAt("composite", CodeCheckDigit, l.composite, checkMessage("composite", c, d))
+		if d, ok := compositeDigit(l, lines); ok {
+			r.checkDigit("composite", "composite", l.composite, c, d)
 		}
 	}
 	if l.name.ok() {
@@ -327,8 +326,21 @@ func (r *Result) parseNumber(l *layout) {
 	if r.DocumentNumber == "" {
 		r.errAt("documentNumber", CodeFiller, l.number, "document number is empty")
 	}
-	if d, ok := CheckDigit(raw); ok && d != cd {
-		r.errAt("documentNumber", CodeCheckDigit, l.numberCD, checkMessage("document number", cd, d))
+	if d, ok := CheckDigit(raw); ok {
+		r.checkDigit("documentNumber", "document number", l.numberCD, cd, d)
+	}
+}
+
+// checkDigit compares a check digit with the one the data gives. A filler
+// where the digit is 0 is accepted with a warning: the filler's value is 0,
+// and some issuers (Estonian cards, Dutch personal numbers) print it so.
+func (r *Result) checkDigit(field, what string, at span, found, want byte) {
+	switch {
+	case found == want:
+	case found == '<' && want == '0':
+		r.warnAt(field, CodeFillerDigit, at, what+" check digit 0 is written as <")
+	default:
+		r.errAt(field, CodeCheckDigit, at, checkMessage(what, found, want))
 	}
 }
 
@@ -350,12 +362,25 @@ func (r *Result) parseLongNumber(l *layout, head string) {
 	if k < 0 {
 		k = len(opt)
 	}
-	if k == 0 {
-		r.DocumentNumber = stripFillers(head)
-		r.errAt("documentNumber", CodeCheckDigit, l.numberCD,
-			"document number check digit is a filler but no overflow follows in the optional data")
-		r.OptionalData = trimFillers(opt)
-		return
+	if k == 0 || k > 7 && !longNumberOK(head, opt, k) {
+		// Not a long number after all: nothing overflows, or what would
+		// overflow is too long for a document number (over 15 characters
+		// in all) and does not validate. A 9-character number whose check
+		// digit is 0 written as < (Estonian cards, with the personal code
+		// in the optional data) reads this way.
+		if d, ok := CheckDigit(head); ok && d == '0' {
+			r.DocumentNumber = stripFillers(head)
+			r.OptionalData = trimFillers(opt)
+			r.warnAt("documentNumber", CodeFillerDigit, l.numberCD, "document number check digit 0 is written as <")
+			return
+		}
+		if k == 0 {
+			r.DocumentNumber = stripFillers(head)
+			r.OptionalData = trimFillers(opt)
+			r.errAt("documentNumber", CodeCheckDigit, l.numberCD,
+				"document number check digit is a filler but no overflow follows in the optional data")
+			return
+		}
 	}
 	tail, cd := opt[:k-1], opt[k-1]
 	if k < len(opt) {
@@ -364,15 +389,24 @@ func (r *Result) parseLongNumber(l *layout, head string) {
 	r.DocumentNumber = head + tail
 	sum, w, ok := sumFrom(head, 0, 0)
 	a, _, ok2 := sumFrom(tail, sum, w)
-	b, _, _ := sumFrom(tail, sum, (w+1)%3)
 	if !ok || !ok2 {
 		return // the charset error is already reported
 	}
-	if byte('0'+a%10) != cd && byte('0'+b%10) != cd {
+	if !longNumberOK(head, opt, k) {
 		s := l.opt
 		s.start += uint8(k - 1)
 		r.errAt("documentNumber", CodeCheckDigit, s, checkMessage("long document number", cd, byte('0'+a%10)))
 	}
+}
+
+// longNumberOK reports whether the overflow ending at k (check digit at
+// k-1) validates the long number, by either issuer variant.
+func longNumberOK(head, opt string, k int) bool {
+	tail, cd := opt[:k-1], opt[k-1]
+	sum, w, ok := sumFrom(head, 0, 0)
+	a, _, ok2 := sumFrom(tail, sum, w)
+	b, _, _ := sumFrom(tail, sum, (w+1)%3)
+	return ok && ok2 && (byte('0'+a%10) == cd || byte('0'+b%10) == cd)
 }
 
 func (r *Result) parsePersonalNumber(l *layout) {
@@ -388,15 +422,8 @@ func (r *Result) parsePersonalNumber(l *layout) {
 		}
 		return
 	}
-	d, ok := CheckDigit(raw)
-	switch {
-	case !ok || d == cd:
-	case cd == '<' && d == '0':
-		// The filler's value is 0: some issuers (the Netherlands among
-		// them) print < for a personal number check digit of 0.
-		r.warnAt("optionalData", CodeFillerDigit, l.optCD, "personal number check digit 0 is written as <")
-	default:
-		r.errAt("optionalData", CodeCheckDigit, l.optCD, checkMessage("personal number", cd, d))
+	if d, ok := CheckDigit(raw); ok {
+		r.checkDigit("optionalData", "personal number", l.optCD, cd, d)
 	}
 }
 
@@ -445,8 +472,8 @@ func (r *Result) parseDate(field string, s, cdSpan span, today *refDate, birth b
 	if !birth {
 		name = "date of expiry"
 	}
-	if d, ok := CheckDigit(raw); ok && d != cd && !(cd == '<' && allFillers(raw)) {
-		r.errAt(field, CodeCheckDigit, cdSpan, checkMessage(name, cd, d))
+	if d, ok := CheckDigit(raw); ok && !(cd == '<' && allFillers(raw)) {
+		r.checkDigit(field, name, cdSpan, cd, d)
 	}
 	var v [6]int
 	fillers := 0
