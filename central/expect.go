@@ -82,9 +82,14 @@ func recordReasons(t *Traveler, r *wire.AuthzRecord, direction, today string) []
 	if t.Format == "TD1" {
 		n = 30
 	}
+	listed := slices.ContainsFunc(r.Documents, func(d wire.Document) bool {
+		return d.IssuingState == t.Document.IssuingState && d.Number == t.Document.Number
+	})
 	h, z := r.Holder, t.Holder
-	if h.BirthDate != z.BirthDate || h.Nationality != z.Nationality || h.Sex != z.Sex ||
+	if !listed || h.BirthDate != z.BirthDate || h.Nationality != z.Nationality || h.Sex != z.Sex ||
 		nameField(h.Surname, h.GivenNames, n) != nameField(z.Surname, z.GivenNames, n) {
+		// A record found through the card that does not list the document
+		// presented does not establish the holder either.
 		rs = append(rs, wire.ReasonHolderMismatch)
 	}
 	switch r.Status {

