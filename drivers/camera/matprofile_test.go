@@ -36,6 +36,12 @@ func TestNoMatLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	runLoop(t, cam, det, 2000, 5, nil)
+	// The profile is live: the camera's two frame buffers and the
+	// detector's scratch Mats are open now.
+	mid := gocv.MatProfile.Count()
+	if mid <= before {
+		t.Fatalf("Mat profile count %d mid-run, %d before: is the profile recording?", mid, before)
+	}
 	if s := cam.Stats(); s.Frames < 2000 {
 		t.Fatalf("camera delivered %d frames", s.Frames)
 	}
@@ -86,5 +92,5 @@ func TestNoMatLeaks(t *testing.T) {
 		gocv.MatProfile.WriteTo(&buf, 1)
 		t.Fatalf("%d Mats not closed (profile count %d, was %d):\n%s", after-before, after, before, buf.String())
 	}
-	t.Logf("Mat profile count back to %d", before)
+	t.Logf("Mat profile count %d before, %d mid-run, back to %d after closing", before, mid, before)
 }

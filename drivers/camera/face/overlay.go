@@ -28,7 +28,9 @@ func DrawOverlay(img *gocv.Mat, q Quality) {
 		gocv.Circle(img, e, 6, c, 2)
 	}
 	gocv.PutText(img, q.Code.Message("en"), image.Pt(10, 24), gocv.FontHersheySimplex, 0.7, c, 2)
-	gocv.PutText(img, fmtFigures(q), image.Pt(10, img.Rows()-10), gocv.FontHersheySimplex, 0.45, white, 1)
+	// The figures on a dark strip, readable over any background.
+	gocv.Rectangle(img, image.Rect(0, img.Rows()-26, img.Cols(), img.Rows()), color.RGBA{0, 0, 0, 0}, -1)
+	gocv.PutText(img, fmtFigures(q), image.Pt(10, img.Rows()-9), gocv.FontHersheySimplex, 0.45, white, 1)
 }
 
 func fmtFigures(q Quality) string {
