@@ -98,6 +98,8 @@ type Options struct {
 	Face FaceCapturer
 	// InlinePhoto puts the capture into referral.opened as base64.
 	InlinePhoto bool
+	// OutboxCapacity is shown on the technician console (outbox.maxEvents).
+	OutboxCapacity int
 	// TelemetryInterval: how often telemetry is published (0: never).
 	TelemetryInterval time.Duration
 	// ReferralRetention: how long a decided referral (with its personal
@@ -400,7 +402,12 @@ func (k *Kiosk) document(ctx context.Context, lines []string, source string) {
 	res := mrz.Parse(lines, mrz.Options{Today: now, Correct: true})
 	k.count("documents")
 	k.log.Debug("kiosk: document read", "source", source, "lines", lines, "valid", res.Valid)
-	if res.Format == mrz.FormatUnknown && len(res.Lines) == 0 {
+	if res.Format == mrz.FormatUnknown {
+		// Not the shape of any MRZ: the reader saw something else (a page
+		// without a zone, a partial read). The traveler may try again until
+		// the document step times out (MRZ_UNREADABLE). A zone of the right
+		// shape whose check digits fail is MRZ_INVALID instead.
+		k.count("documents_unreadable")
 		k.step(ctx, session.DocUnreadable{})
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/link"
 	"github.com/xpt-pilot/xpt-kiosk/agent/session"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
@@ -57,6 +58,13 @@ func (k *Kiosk) Technician() view.Technician {
 			Stale: st.Staleness < 0 || st.Staleness > k.o.Policy.MaxStaleness, Rejected: int64(st.Stats.Rejected)},
 		Outbox:   view.Outbox{Depth: ob.Depth, NextSeq: ob.LastSeq + 1, AckedSeq: ob.Acked, Full: ob.Full},
 		Counters: map[string]int64{},
+	}
+	if ls, ok := k.o.Link.(interface{ Stats() link.Stats }); ok {
+		st := ls.Stats()
+		t.Broker.Reconnects = int64(max(st.Connects, 1) - 1)
+		if at, err := wire.ParseTime(st.LastConnectAt); err == nil {
+			t.Broker.Since = at
+		}
 	}
 	if k.o.Link != nil {
 		t.Broker.Connected = k.o.Link.Connected()

@@ -28,7 +28,7 @@ type Traveler struct {
 	Guidance string `json:"guidance,omitempty"` // a face-capture guidance code, e.g. move_closer
 	Message  string `json:"message,omitempty"`  // a device message code, e.g. document_unreadable
 	// Deadline is when the current step times out (zero if none).
-	Deadline time.Time `json:"deadline,omitempty"`
+	Deadline time.Time `json:"deadline,omitzero"`
 	// Step and Steps drive the progress indicator.
 	Step  int `json:"step"`
 	Steps int `json:"steps"`

@@ -185,7 +185,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		Policy: kiosk.Policy{RequireCard: cfg.Policy.RequireCard, MaxStaleness: cfg.Policy.MaxStaleness.Duration,
 			RandomReferralRate: cfg.Policy.RandomReferralRate, RequireFace: cfg.Policy.RequireFace},
 		Replica: rep, Outbox: ob, Audit: al, Keys: keys, Devices: devs, Face: faceOrNil(face),
-		InlinePhoto: cfg.Face.InlinePhoto, TelemetryInterval: cfg.MQTT.TelemetryInterval.Duration, Logger: log,
+		InlinePhoto: cfg.Face.InlinePhoto, OutboxCapacity: cfg.Outbox.MaxEvents, TelemetryInterval: cfg.MQTT.TelemetryInterval.Duration, Logger: log,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,415 @@
+package kiosk
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
+	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
+	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
+	"github.com/xpt-pilot/xpt-kiosk/agent/session"
+	"github.com/xpt-pilot/xpt-kiosk/agent/view"
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
+)
+
+var today = time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)
+
+// reader is an in-memory device: the tests push the events a driver would.
+type reader struct {
+	name string
+	ch   chan drivers.Event
+}
+
+func (r *reader) Name() string                 { return r.name }
+func (r *reader) Events() <-chan drivers.Event { return r.ch }
+func (r *reader) Health() *drivers.Error       { return nil }
+func (r *reader) Close() error                 { return nil }
+func newReader(name string) *reader            { return &reader{name: name, ch: make(chan drivers.Event, 8)} }
+func (r *reader) send(ev drivers.Event)        { r.ch <- ev }
+
+type rig struct {
+	t       *testing.T
+	k       *Kiosk
+	ob      *outbox.Outbox
+	rep     *authz.Replica
+	mrz     *reader
+	card    *reader
+	auditF  string
+	priv    ed25519.PrivateKey
+	keys    *wire.KeyRing
+	cancel  context.CancelFunc
+	done    chan error
+	nowMu   sync.Mutex
+	nowTime time.Time
+}
+
+func (r *rig) now() time.Time {
+	r.nowMu.Lock()
+	defer r.nowMu.Unlock()
+	return r.nowTime
+}
+
+func (r *rig) advance(d time.Duration) {
+	r.nowMu.Lock()
+	r.nowTime = r.nowTime.Add(d)
+	r.nowMu.Unlock()
+}
+
+func record(id, number string, mod func(*wire.AuthzRecord)) wire.AuthzRecord {
+	rec := wire.AuthzRecord{AuthorizationID: id, Version: 1, Status: wire.StatusActive, Category: "professional",
+		Holder:          wire.Holder{Surname: "ERIKSSON", GivenNames: "ANNA MARIA", BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN"},
+		Documents:       []wire.Document{{Code: "P", IssuingState: "CAN", Number: number, ExpiryDate: "2030-04-15"}},
+		TrustedTraveler: &wire.TrustedTraveler{Program: "NEXUS", MembershipID: "123456789", CardTag: "0A1B2C3D4E"},
+		ValidFrom:       "2026-01-01", ValidUntil: "2031-01-01", Entries: []string{wire.DirUStoCA, wire.DirCAtoUS}}
+	if mod != nil {
+		mod(&rec)
+	}
+	return rec
+}
+
+func passport(number string) []string {
+	lines, err := mrz.Generate(mrz.Fields{DocumentCode: "P", IssuingState: "CAN", Nationality: "CAN", DocumentNumber: number,
+		Surname: "ERIKSSON", GivenNames: "ANNA MARIA", Sex: "F",
+		BirthDate: time.Date(1974, 8, 12, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2030, 4, 15, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		panic(err)
+	}
+	return lines
+}
+
+func newRig(t *testing.T, pol Policy, recs ...wire.AuthzRecord) *rig {
+	t.Helper()
+	dir := t.TempDir()
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	keys, _ := wire.NewKeyRing(map[string]string{"central-test": base64.StdEncoding.EncodeToString(pub)})
+	r := &rig{t: t, priv: priv, keys: keys, nowTime: today, mrz: newReader("mrzReader"), card: newReader("cardReader")}
+	var err error
+	r.ob, err = outbox.Open(outbox.Options{Dir: filepath.Join(dir, "outbox"), KioskID: "yyz-t1-k07", PortCode: "YYZ", MaxEvents: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.ob.Close() })
+	r.rep, err = authz.Open(authz.Options{Path: filepath.Join(dir, "authz.db"), Keys: keys, Now: r.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.rep.Close() })
+	env, err := wire.Seal("central-test", priv, wire.AuthzBatch{Seq: 1, IssuedAt: wire.FormatTime(today), Records: recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.rep.HandleBatch(context.Background(), wire.TopicAuthzBatches, env); err != nil {
+		t.Fatal(err)
+	}
+	r.auditF = filepath.Join(dir, "audit.log")
+	al, err := audit.Open(r.auditF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { al.Close() })
+	if pol.MaxStaleness == 0 {
+		pol.MaxStaleness = time.Hour
+	}
+	r.k, err = New(Options{KioskID: "yyz-t1-k07", PortCode: "YYZ", Direction: wire.DirUStoCA, Version: "test",
+		Session: session.Config{SessionTimeout: time.Minute, DocumentTimeout: 30 * time.Second, CardTimeout: 10 * time.Second, OutcomeHold: 5 * time.Second},
+		Policy:  pol, Replica: r.rep, Outbox: r.ob, Audit: al, Keys: keys, Devices: []drivers.Device{r.mrz, r.card},
+		OutboxCapacity: 50, Now: r.now, Rand: bytes.NewReader(bytes.Repeat([]byte{0xff}, 64))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan error, 1)
+	go func() { r.done <- r.k.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+	})
+	return r
+}
+
+// waitScreen waits until the traveler screen is one of want.
+func (r *rig) waitScreen(want ...string) view.Traveler {
+	r.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v := r.k.Traveler()
+		if slices.Contains(want, v.Screen) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("screen %q, want %v", v.Screen, want)
+		}
+		select {
+		case <-r.k.Changed():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// events reads every durable event from the outbox.
+func (r *rig) events() []wire.Event {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	recs, _ := r.ob.Next(ctx, 0, 1000)
+	var out []wire.Event
+	for _, rec := range recs {
+		var ev wire.Event
+		if err := json.Unmarshal(rec.Data, &ev); err != nil {
+			r.t.Fatal(err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+func (r *rig) lastTx() *wire.Transaction {
+	r.t.Helper()
+	evs := r.events()
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Transaction != nil {
+			return evs[i].Transaction
+		}
+	}
+	r.t.Fatal("no transaction event")
+	return nil
+}
+
+func TestAdmittedTravelerIsDurableBeforeShown(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", nil))
+	r.card.send(drivers.Card{Device: "cardReader", Tag: "0A1B2C3D4E"})
+	time.Sleep(50 * time.Millisecond)
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenAdmitted)
+	tx := r.lastTx() // shown, so already durable
+	if tx.Outcome != wire.OutcomeAdmitted || len(tx.Reasons) != 0 || tx.AuthorizationID != "XPT-2026-0000123" ||
+		tx.Document.Number != "L898902C3" || tx.Holder.Surname != "ERIKSSON" || tx.Card.Tag != "0A1B2C3D4E" || tx.Direction != "US>CA" {
+		t.Fatalf("transaction %+v", tx)
+	}
+	if _, ok := tx.TimingsMs["decision"]; !ok || len(tx.Checks) == 0 {
+		t.Fatalf("timings %v checks %v", tx.TimingsMs, tx.Checks)
+	}
+	// The audit log has the transaction, without personal data, and verifies.
+	data, _ := os.ReadFile(r.auditF)
+	if bytes.Contains(data, []byte("L898902C3")) || bytes.Contains(data, []byte("ERIKSSON")) || !bytes.Contains(data, []byte(tx.ID)) {
+		t.Fatalf("audit log: %s", data)
+	}
+	if res, err := audit.Verify(bytes.NewReader(data)); err != nil || !res.Intact() {
+		t.Fatalf("audit chain: %v %+v", err, res)
+	}
+	// The screen goes back to the welcome screen after the hold.
+	r.advance(6 * time.Second)
+	r.waitScreen(view.ScreenWelcome)
+}
+
+func TestReferredTravelerOpensAReferralOfficersCanDecide(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", func(a *wire.AuthzRecord) { a.Status = wire.StatusSuspended }))
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenReferred)
+	tx := r.lastTx()
+	if tx.Outcome != wire.OutcomeReferred || !slices.Equal(tx.Reasons, []string{wire.ReasonAuthSuspended}) || tx.ReferralID == "" {
+		t.Fatalf("transaction %+v", tx)
+	}
+	refs := r.k.Referrals()
+	if len(refs) != 1 || refs[0].ReferralID != tx.ReferralID || refs[0].DocumentNo != "L898902C3" {
+		t.Fatalf("referrals %+v", refs)
+	}
+	if err := r.k.Decide(context.Background(), tx.ReferralID, "B1234", "secondary", "check employer"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.k.Decide(context.Background(), tx.ReferralID, "B1234", "admit", ""); err != ErrNoReferral {
+		t.Fatalf("second decision: %v", err)
+	}
+	var types []string
+	for _, ev := range r.events() {
+		types = append(types, ev.Type)
+	}
+	want := []string{wire.EventTransactionCompleted, wire.EventReferralOpened, wire.EventReferralDecided}
+	if !slices.Equal(types, want) {
+		t.Fatalf("events %v, want %v", types, want)
+	}
+	// The link's handler refuses decisions for referrals that are not open.
+	od := r.k.OfficerDecisions()
+	if od.ReferralOpen(tx.ReferralID) || od.ReferralOpen("nope") {
+		t.Fatal("a decided or unknown referral is open")
+	}
+}
+
+func TestTravelerFacingStateNeverSaysWhy(t *testing.T) {
+	r := newRig(t, Policy{})
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("X00000000")})
+	v := r.waitScreen(view.ScreenReferred)
+	b, _ := json.Marshal(v)
+	for _, reason := range wire.AllReasons {
+		if bytes.Contains(b, []byte(reason)) {
+			t.Fatalf("traveler view says %s: %s", reason, b)
+		}
+	}
+	if tx := r.lastTx(); !slices.Equal(tx.Reasons, []string{wire.ReasonNotAuthorized}) {
+		t.Fatalf("reasons %v", tx.Reasons)
+	}
+}
+
+func TestGarbageFromTheReaderIsUnreadableThenTimesOut(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", nil))
+	if err := r.k.Start("fr"); err != nil {
+		t.Fatal(err)
+	}
+	r.waitScreen(view.ScreenDocument)
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: []string{"GARBAGE"}})
+	time.Sleep(100 * time.Millisecond)
+	if v := r.k.Traveler(); v.Screen != view.ScreenDocument || v.Lang != "fr" {
+		t.Fatalf("after garbage: %+v", v)
+	}
+	r.advance(31 * time.Second)
+	r.waitScreen(view.ScreenReferred)
+	if tx := r.lastTx(); !slices.Equal(tx.Reasons, []string{wire.ReasonMRZUnreadable}) {
+		t.Fatalf("reasons %v", tx.Reasons)
+	}
+}
+
+func TestDeviceFaultDuringSessionRefersAndIsReported(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", func(a *wire.AuthzRecord) { a.RequireCard = true }))
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenCard)
+	r.card.send(drivers.Fault{Device: "cardReader", Err: drivers.Errorf(drivers.CodeDisconnected, "unplugged")})
+	r.advance(11 * time.Second)
+	r.waitScreen(view.ScreenReferred)
+	tx := r.lastTx()
+	if !slices.Equal(tx.Reasons, []string{wire.ReasonCardMissing, wire.ReasonDeviceFault}) {
+		t.Fatalf("reasons %v", tx.Reasons)
+	}
+	tech := r.k.Technician()
+	if tech.State != wire.StateDegraded || !slices.Contains(tech.Reasons, "cardReader_disconnected") {
+		t.Fatalf("state %s %v", tech.State, tech.Reasons)
+	}
+	r.card.send(drivers.Recovered{Device: "cardReader", After: drivers.CodeDisconnected})
+	deadline := time.Now().Add(3 * time.Second)
+	for r.k.Technician().State != wire.StateOnline {
+		if time.Now().After(deadline) {
+			t.Fatal("not back online after recovery")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The fault and recovery events are made durable off the loop.
+	for deadline := time.Now().Add(3 * time.Second); ; {
+		var types []string
+		for _, ev := range r.events() {
+			types = append(types, ev.Type)
+		}
+		if slices.Contains(types, wire.EventDeviceFault) && slices.Contains(types, wire.EventDeviceRecovered) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("events %v", types)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestCommandsLockAndRandomReferral(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", nil))
+	ctx := context.Background()
+	if err := r.k.ApplyCommand(ctx, wire.Command{Type: wire.CommandLock}); err != nil {
+		t.Fatal(err)
+	}
+	r.waitScreen(view.ScreenClosed)
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	time.Sleep(100 * time.Millisecond)
+	if r.k.Traveler().Screen != view.ScreenClosed || len(r.events()) != 0 {
+		t.Fatal("a locked kiosk processed a traveler")
+	}
+	if r.k.Technician().State != wire.StateLocked {
+		t.Fatal("not locked")
+	}
+	if err := r.k.ApplyCommand(ctx, wire.Command{Type: wire.CommandUnlock}); err != nil {
+		t.Fatal(err)
+	}
+	r.waitScreen(view.ScreenWelcome)
+	for _, bad := range []string{`{}`, `{"rate":2}`, `{"rate":"x"}`} {
+		if err := r.k.ApplyCommand(ctx, wire.Command{Type: wire.CommandSetReferralRate, Args: json.RawMessage(bad)}); err == nil {
+			t.Errorf("rate %s accepted", bad)
+		}
+	}
+	if err := r.k.ApplyCommand(ctx, wire.Command{Type: "reboot"}); err == nil {
+		t.Error("unknown command accepted")
+	}
+	if err := r.k.ApplyCommand(ctx, wire.Command{Type: wire.CommandSetReferralRate, Args: json.RawMessage(`{"rate":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenReferred)
+	if tx := r.lastTx(); !slices.Equal(tx.Reasons, []string{wire.ReasonRandomSelection}) {
+		t.Fatalf("reasons %v", tx.Reasons)
+	}
+}
+
+func TestFullOutboxClosesTheKiosk(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", nil))
+	for i := 0; !r.ob.Full(); i++ {
+		if _, err := r.ob.Append(&wire.Event{Type: wire.EventDeviceFault, Device: &wire.DeviceEvent{Device: "x", Code: "test"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.waitScreen(view.ScreenClosed)
+	tech := r.k.Technician()
+	if tech.State != wire.StateDegraded || !slices.Contains(tech.Reasons, "outbox_full") || !tech.Outbox.Full {
+		t.Fatalf("state %s %v", tech.State, tech.Reasons)
+	}
+}
+
+func TestStaleReplicaRefers(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", nil))
+	r.advance(2 * time.Hour)
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenReferred)
+	if tx := r.lastTx(); !slices.Equal(tx.Reasons, []string{wire.ReasonDataStale}) {
+		t.Fatalf("reasons %v", tx.Reasons)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for !slices.Contains(r.k.Technician().Reasons, "authz_stale") {
+		if time.Now().After(deadline) {
+			t.Fatal("staleness not on the technician console")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestPreapprovalLetter(t *testing.T) {
+	rec := record("XPT-2026-0000123", "L898902C3", nil)
+	r := newRig(t, Policy{}, rec)
+	good, _ := wire.SignLetter(r.priv, wire.Letter{KID: "central-test", AuthorizationID: rec.AuthorizationID,
+		Document: wire.LetterDocument{IssuingState: "CAN", Number: "L898902C3"},
+		Holder:   wire.LetterHolder{Surname: "ERIKSSON", BirthDate: "1974-08-12"}, ValidUntil: "2027-03-31"})
+	other, _ := wire.SignLetter(r.priv, wire.Letter{KID: "central-test", AuthorizationID: rec.AuthorizationID,
+		Document: wire.LetterDocument{IssuingState: "CAN", Number: "ZZ0000000"},
+		Holder:   wire.LetterHolder{Surname: "ERIKSSON", BirthDate: "1974-08-12"}, ValidUntil: "2027-03-31"})
+	for _, c := range []struct {
+		letter  string
+		screen  string
+		reasons []string
+	}{{good, view.ScreenAdmitted, nil}, {other, view.ScreenReferred, []string{wire.ReasonPreapprovalInvalid}}} {
+		if err := r.k.Letter(c.letter); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+		r.waitScreen(c.screen)
+		if tx := r.lastTx(); !slices.Equal(tx.Reasons, c.reasons) {
+			t.Fatalf("reasons %v, want %v", tx.Reasons, c.reasons)
+		}
+		_ = r.k.Finish()
+		r.waitScreen(view.ScreenWelcome)
+	}
+}
