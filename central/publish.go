@@ -155,10 +155,16 @@ func Publish(ctx context.Context, st *Store, signer Signer, r io.Reader, sink Si
 		return nil
 	}
 	for b := range batches {
-		if b.err != nil {
-			return res, b.err
+		err := b.err
+		if err == nil {
+			err = flush(&b)
 		}
-		if err := flush(&b); err != nil {
+		if err != nil {
+			if keep && res.Batches > 0 {
+				// What was stored stays consistent with the ID count.
+				_ = st.saveIDs()
+				_ = st.Commit(st.State(), true)
+			}
 			return res, err
 		}
 	}
