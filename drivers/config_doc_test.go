@@ -50,7 +50,7 @@ func TestDocumentedConfiguration(t *testing.T) {
 		if err := c.Validate("devices.cardReader"); err != nil {
 			t.Error(err)
 		}
-		if m.InterByteTimeout != 500*time.Millisecond || m.LineSilence != 150*time.Millisecond || c.Debounce != 2*time.Second || m.IgnoreBCC || c.IgnoreChecksum {
+		if m.InterByteTimeout != 500*time.Millisecond || c.InterByteTimeout != 200*time.Millisecond || m.MaxFrame != 512 || m.LineSilence != 150*time.Millisecond || c.Debounce != 2*time.Second || m.IgnoreBCC || c.IgnoreChecksum {
 			t.Errorf("decoded %+v %+v", m, c)
 		}
 	}

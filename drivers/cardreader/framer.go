@@ -39,7 +39,7 @@ type FramerOptions struct {
 	// Profile is em4100, uhf-m100 or ascii.
 	Profile string `toml:"profile" json:"profile"`
 	// InterByteTimeout is the longest silence inside a frame before it is
-	// dropped; 500 ms by default.
+	// dropped; 200 ms by default.
 	InterByteTimeout time.Duration `toml:"frameTimeout" json:"frameTimeout,omitempty"`
 	// IgnoreChecksum accepts frames whose checksum does not match.
 	// (Configuration key: bcc = false.)
@@ -58,7 +58,7 @@ type FramerOptions struct {
 // Defaults fills zero fields.
 func (o *FramerOptions) Defaults() {
 	if o.InterByteTimeout <= 0 {
-		o.InterByteTimeout = 500 * time.Millisecond
+		o.InterByteTimeout = 200 * time.Millisecond
 	}
 	if o.Format == "" {
 		o.Format = "any"
