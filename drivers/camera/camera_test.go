@@ -243,3 +243,11 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// A path that exists but is not a capture device (a USB camera's metadata
+// node, here /dev/null) is a configuration fault.
+func TestNotACameraIsConfigFault(t *testing.T) {
+	c := open(t, Config{Source: SourceV4L2, Device: "/dev/null"})
+	f := wantFault(t, c, drivers.CodeConfig)
+	t.Logf("fault: %v", f.Err)
+}

@@ -93,3 +93,24 @@ func TestResolveV4L2ByName(t *testing.T) {
 		t.Fatalf("brio: %v", err)
 	}
 }
+
+func TestClassify(t *testing.T) {
+	for msg, want := range map[string]drivers.Code{
+		`no element "foo"`:                                                            drivers.CodeConfig,
+		"Cannot identify device '/dev/video9'.":                                       drivers.CodeNotFound,
+		"Resource not found.":                                                         drivers.CodeNotFound,
+		"Device '/dev/video0' is busy":                                                drivers.CodeBusy,
+		"Could not open device: Permission denied":                                    drivers.CodePermission,
+		"Could not read from resource.":                                               drivers.CodeDisconnected,
+		"Error reading from device: No such device":                                   drivers.CodeDisconnected,
+		"Could not determine type of stream.":                                         drivers.CodeProtocol,
+		"Internal data stream error. (streaming stopped, reason not-negotiated (-4))": drivers.CodeProtocol,
+		"Your GStreamer installation is missing a plug-in.":                           drivers.CodeNotBuilt,
+		"Device '/dev/video1' is not a capture device.":                               drivers.CodeConfig,
+		"something else entirely":                                                     drivers.CodeIO,
+	} {
+		if got := classify(msg, "", "read").Kind; got != want {
+			t.Errorf("%q: %s, want %s", msg, got, want)
+		}
+	}
+}

@@ -126,6 +126,11 @@ func classify(msg, debug, op string) *drivers.Error {
 		strings.Contains(m, "could not set property"), strings.Contains(m, "empty pipeline"),
 		strings.Contains(m, "unexpected reference"):
 		kind = drivers.CodeConfig
+	case strings.Contains(m, "isn't a v4l2 driver"), strings.Contains(m, "not a capture device"),
+		strings.Contains(m, "not a v4l2 device"), strings.Contains(m, "not a video capture device"):
+		// The path is there but is not a camera's capture node (a USB
+		// camera's second /dev/video node carries only metadata).
+		kind = drivers.CodeConfig
 	case strings.Contains(m, "missing a plug-in"), strings.Contains(m, "missing plug"):
 		kind = drivers.CodeNotBuilt
 	case strings.Contains(m, "permission denied"), strings.Contains(m, "not authorized"):
