@@ -229,9 +229,21 @@ func renderCard(r *rand.Rand, fs fonts, format string, lines []string, dpi float
 		draw.Draw(img, band, &image.Uniform{color.RGBA{248, 248, 246, 255}}, image.Point{}, draw.Src)
 	}
 	bold := r.Intn(4) == 0
+	// some renderings draw a smaller filler chevron than OCR-B's own
+	chevron := 0.0
+	if r.Intn(4) == 0 {
+		chevron = 0.55 + r.Float64()*0.3
+	}
 	for li, l := range lines {
 		y := yLast - float64(len(lines)-1-li)*lineGap
 		for i := 0; i < len(l); i++ {
+			if l[i] == '<' && chevron > 0 {
+				capPx := capMM * mm
+				cx := x0 + float64(i)*pitch + pitch/2
+				cy := y - capPx/2
+				drawChevron(img, cx, cy, capPx*chevron*0.75, capPx*chevron, capPx*0.13, mrzInk)
+				continue
+			}
 			fc := face1
 			if l[i] == '<' || l[i] == '8' { // x/image cannot draw these two from OCRB.otf (CFF flex1)
 				fc = face2
@@ -252,4 +264,32 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// drawChevron draws a '<' centred on (cx, cy), w wide and h high.
+func drawChevron(img *image.RGBA, cx, cy, w, h, stroke float64, ink color.RGBA) {
+	ax, bx := cx-w/2, cx+w/2
+	segs := [][4]float64{{ax, cy, bx, cy - h/2}, {ax, cy, bx, cy + h/2}}
+	for y := int(cy - h); y <= int(cy+h); y++ {
+		for x := int(ax - stroke); x <= int(bx+stroke); x++ {
+			if !image.Pt(x, y).In(img.Rect) {
+				continue
+			}
+			px, py := float64(x)+0.5, float64(y)+0.5
+			d := math.Inf(1)
+			for _, s := range segs {
+				dx, dy := s[2]-s[0], s[3]-s[1]
+				t := math.Max(0, math.Min(1, ((px-s[0])*dx+(py-s[1])*dy)/(dx*dx+dy*dy)))
+				d = math.Min(d, math.Hypot(s[0]+t*dx-px, s[1]+t*dy-py))
+			}
+			a := stroke/2 + 0.5 - d
+			if a <= 0 {
+				continue
+			}
+			a = math.Min(a, 1)
+			o := img.RGBAAt(x, y)
+			mix := func(b, f uint8) uint8 { return uint8(float64(b)*(1-a) + float64(f)*a) }
+			img.SetRGBA(x, y, color.RGBA{mix(o.R, ink.R), mix(o.G, ink.G), mix(o.B, ink.B), 255})
+		}
+	}
 }
