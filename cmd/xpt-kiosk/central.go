@@ -140,6 +140,7 @@ func runCentralPublish(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	batchSize := fs.Int("batch-size", central.DefaultBatchSize, "records per batch")
 	stateDir := fs.String("state", "central-state", "state directory: last seq, head, every published batch (for replay)")
 	serve := fs.Bool("serve", false, "keep running and answer sync requests from the stored batches")
+	serveFor := fs.Duration("serve-for", 0, "with --serve: stop after this long (default: at SIGINT)")
 	noBroker := fs.Bool("offline", false, "only sign and store the batches (no broker)")
 	noValidate := fs.Bool("no-validate", false, "test: publish records that break the schema")
 	forge := fs.Bool("forge", false, "test: sign with a random key under the real key ID (bad signature); nothing stored")
@@ -230,6 +231,11 @@ func runCentralPublish(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	if *serve {
 		if client == nil {
 			return centralFail(stderr, "publish", errors.New("--serve needs a broker"))
+		}
+		if *serveFor > 0 {
+			var c2 context.CancelFunc
+			ctx, c2 = context.WithTimeout(ctx, *serveFor)
+			defer c2()
 		}
 		srv := &central.SyncServer{Store: st, Broker: client, Logger: log}
 		fmt.Fprintf(stdout, "serving sync requests on %s (seq %d); Ctrl-C to stop\n", wire.KioskTopic("+", "sync"), st.State().Seq)
