@@ -251,3 +251,11 @@ func TestNotACameraIsConfigFault(t *testing.T) {
 	f := wantFault(t, c, drivers.CodeConfig)
 	t.Logf("fault: %v", f.Err)
 }
+
+// A pipeline that plays but stops delivering frames is a timeout fault.
+func TestStallIsTimeoutFault(t *testing.T) {
+	c := open(t, Config{Source: SourcePipeline, Pipeline: "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=1/30",
+		StallTimeout: 400 * time.Millisecond})
+	f := wantFault(t, c, drivers.CodeTimeout)
+	t.Logf("fault: %v", f.Err)
+}
