@@ -72,9 +72,12 @@ func normSex(s string) string {
 	return "X"
 }
 
-// surnameMatches compares surnames; cutOK allows the MRZ surname to be a
-// prefix (the name field was full before any given name).
-func surnameMatches(mrz, rec string, truncated, noGiven bool) bool {
+// surnameMatches compares surnames. When the name field is full, the MRZ
+// surname may be a prefix of the record's: ICAO 9303 Part 3 cuts the
+// primary identifier too once the secondary is down to initials
+// (WOLFESCHLEGELSTEINHAUSENBER<<J), so a following given name does not
+// rule a cut surname out.
+func surnameMatches(mrz, rec string, truncated, _ bool) bool {
 	m, r := fold(squash(mrz)), fold(squash(rec))
 	if m == "" || r == "" {
 		return false
@@ -82,7 +85,7 @@ func surnameMatches(mrz, rec string, truncated, noGiven bool) bool {
 	if m == r {
 		return true
 	}
-	return truncated && noGiven && strings.HasPrefix(r, m)
+	return truncated && len(m) >= 2 && strings.HasPrefix(r, m)
 }
 
 func givenMatches(mrz, rec string, truncated bool) bool {
