@@ -339,7 +339,12 @@ func allZero(b []byte) bool {
 }
 
 func (b *Outbox) scan(s *segment, last *uint64, isTail bool) (int64, error) {
-	r := io.NewSectionReader(s.f, 0, 1<<62)
+	st, err := s.f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	size := st.Size()
+	r := io.NewSectionReader(s.f, 0, size)
 	var off int64
 	hdr := make([]byte, hdrLen)
 	var buf []byte
@@ -350,7 +355,7 @@ func (b *Outbox) scan(s *segment, last *uint64, isTail bool) (int64, error) {
 		n := binary.LittleEndian.Uint32(hdr[0:4])
 		sum := binary.LittleEndian.Uint32(hdr[4:8])
 		seq := binary.LittleEndian.Uint64(hdr[8:16])
-		if n > wire.MaxEnvelopeBytes || seq == 0 {
+		if n > wire.MaxEnvelopeBytes || seq == 0 || off+hdrLen+int64(n) > size {
 			return off, nil
 		}
 		if cap(buf) < int(n) {
