@@ -218,7 +218,7 @@ func runDevicesCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	fs := devFlags("devices capture", devCaptureUsage, stdout, stderr)
 	var pf devPortFlags
 	pf.register(fs)
-	profile := fs.String("profile", "", "decode frames of this `profile` as they arrive (optional)")
+	profile := fs.String("profile", "", "decode frames of this `profile` as they arrive (optional; auto tries them all)")
 	duration := fs.Duration("duration", 0, "stop after this long (default: until Ctrl-C)")
 	frames := fs.Int("frames", 0, "stop after this many frames (needs --profile)")
 	save := fs.String("save", "", "also write the raw bytes to this `file` (a trace for testdata/)")
@@ -340,8 +340,10 @@ func devSummary(w io.Writer, total, high int, dec devDecoder) {
 		s := dec.stats()
 		fmt.Fprintf(w, "; frames %d, refused %d (partial %d, oversize %d, bad check %d, malformed %d), ignored %d, bytes outside frames %d\n",
 			s.Frames, s.Rejected(), s.Partial, s.Oversize, s.BadCheck, s.Malformed, s.Ignored, s.Skipped)
-		if total > 0 && s.Frames == 0 {
-			fmt.Fprintln(w, "-- no frame recognised: try the other profiles, and check the baud rate.")
+		if a, ok := dec.(*devAutoDecoder); ok {
+			a.summary(w)
+		} else if total > 0 && s.Frames == 0 {
+			fmt.Fprintln(w, "-- no frame recognised: try the other profiles (--profile auto tries them all), and check the baud rate.")
 		}
 	}
 	if total == 0 {
@@ -383,6 +385,15 @@ type devDecoder interface {
 }
 
 func devNewDecoder(profile string, c *devChecks) (devDecoder, error) {
+	if profile == "auto" {
+		a := &devAutoDecoder{}
+		for _, p := range append(slices.Clone(mrzreader.Profiles), cardreader.Profiles...) {
+			d, _ := devNewDecoder(p, c)
+			a.names = append(a.names, p)
+			a.decs = append(a.decs, d)
+		}
+		return a, nil
+	}
 	switch devKindOf(profile) {
 	case "mrz":
 		f, err := mrzreader.NewFramer(c.mrz(profile))
@@ -394,7 +405,10 @@ func devNewDecoder(profile string, c *devChecks) (devDecoder, error) {
 	return nil, errors.New("unknown profile")
 }
 
-type devMRZDecoder struct{ f mrzreader.Framer }
+type devMRZDecoder struct {
+	f     mrzreader.Framer
+	valid int // documents that are valid MRZs
+}
 
 func (d *devMRZDecoder) deadline() time.Time  { return d.f.Deadline() }
 func (d *devMRZDecoder) stats() drivers.Stats { return d.f.Stats() }
@@ -412,7 +426,9 @@ func (d *devMRZDecoder) show(w io.Writer, frames []mrzreader.Frame) int {
 		n++
 		r := mrz.Parse(f.Lines, mrz.Options{})
 		verdict := "valid"
-		if !r.Valid {
+		if r.Valid {
+			d.valid++
+		} else {
 			verdict = "INVALID"
 			if e := r.Err(); e != nil {
 				verdict += " (" + e.Error() + ")"
@@ -613,4 +629,87 @@ func (c *devChecks) mrz(profile string) mrzreader.FramerOptions {
 
 func (c *devChecks) card(profile string) cardreader.FramerOptions {
 	return cardreader.FramerOptions{Profile: profile, IgnoreChecksum: !c.bcc, Delimiter: c.delimiter}
+}
+
+// devAutoDecoder runs every profile's framer on the same bytes and shows
+// the frames of those that recognise something: a technician with an
+// unknown reader sees which profile fits.
+type devAutoDecoder struct {
+	names []string
+	decs  []devDecoder
+}
+
+func (a *devAutoDecoder) feed(w io.Writer, p []byte, now time.Time) int {
+	n := 0
+	for i, d := range a.decs {
+		n += a.only(w, a.names[i], func(w io.Writer) int { return d.feed(w, p, now) })
+	}
+	return n
+}
+
+func (a *devAutoDecoder) expire(w io.Writer, now time.Time) int {
+	n := 0
+	for i, d := range a.decs {
+		if dl := d.deadline(); !dl.IsZero() && !now.Before(dl) {
+			n += a.only(w, a.names[i], func(w io.Writer) int { return d.expire(w, now) })
+		}
+	}
+	return n
+}
+
+// only shows a profile's output when it decoded a frame (refusals of the
+// profiles that do not fit would drown the screen).
+func (a *devAutoDecoder) only(w io.Writer, name string, f func(io.Writer) int) int {
+	var b strings.Builder
+	n := f(&b)
+	if n > 0 {
+		for _, l := range strings.SplitAfter(b.String(), "\n") {
+			if l != "" && !strings.Contains(l, "==== refused") {
+				fmt.Fprintf(w, "  [%s]%s", name, strings.TrimPrefix(l, " "))
+			}
+		}
+	}
+	return n
+}
+
+func (a *devAutoDecoder) deadline() time.Time {
+	var first time.Time
+	for _, d := range a.decs {
+		if dl := d.deadline(); !dl.IsZero() && (first.IsZero() || dl.Before(first)) {
+			first = dl
+		}
+	}
+	return first
+}
+
+func (a *devAutoDecoder) stats() drivers.Stats {
+	var s drivers.Stats
+	for _, d := range a.decs {
+		s.Add(d.stats())
+	}
+	return s
+}
+
+func (a *devAutoDecoder) summary(w io.Writer) {
+	// Score: good frames (for MRZ readers, valid MRZs) less refusals; on a
+	// tie the stricter framing wins (names are in that order below).
+	prefer := []string{"3m", "desko", "em4100", "uhf-m100", "lines", "ascii"}
+	best, bestScore := "", 0
+	for i, d := range a.decs {
+		s := d.stats()
+		good := int(s.Frames)
+		if m, ok := d.(*devMRZDecoder); ok {
+			good = m.valid
+		}
+		score := good - int(s.Rejected())
+		fmt.Fprintf(w, "--   %-9s frames %d (good %d), refused %d\n", a.names[i], s.Frames, good, s.Rejected())
+		if good > 0 && (best == "" || score > bestScore || (score == bestScore && slices.Index(prefer, a.names[i]) < slices.Index(prefer, best))) {
+			best, bestScore = a.names[i], score
+		}
+	}
+	if best == "" {
+		fmt.Fprintln(w, "-- no profile recognised a frame: check the baud rate (9600, 115200) and parity.")
+		return
+	}
+	fmt.Fprintf(w, "-- profile %s fits best: configure profile = %q.\n", best, best)
 }

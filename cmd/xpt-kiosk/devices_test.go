@@ -168,3 +168,32 @@ func TestDevicesCapture(t *testing.T) {
 		t.Errorf("saved trace %q", b)
 	}
 }
+
+func TestDevicesCaptureAuto(t *testing.T) {
+	for _, c := range []struct{ kind, profile, cmd string }{
+		{sim.KindMRZ, "desko", "present 1"}, {sim.KindMRZ, "3m", "present 2"}, {sim.KindMRZ, "lines", "present 3"},
+		{sim.KindCard, "em4100", "card 300ms"}, {sim.KindCard, "uhf-m100", "card 300ms"}, {sim.KindCard, "ascii", "card"},
+	} {
+		t.Run(c.profile, func(t *testing.T) {
+			t.Parallel()
+			s, err := sim.New(sim.Options{Kind: c.kind, Profile: c.profile})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			go func() {
+				time.Sleep(200 * time.Millisecond)
+				s.Exec(c.cmd)
+			}()
+			code, out, errs := devRun("devices", "capture", "--port", s.Path(), "--profile", "auto", "--duration", "1200ms")
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			for _, want := range []string{"[" + c.profile + "] ==== frame end: ", "profile " + c.profile + " fits best"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("capture output lacks %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
