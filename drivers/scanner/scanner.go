@@ -54,7 +54,9 @@ type Options struct {
 // Scanner reads files: images and PDFs, their MRZs, text and QR codes.
 // It is safe for concurrent use.
 type Scanner struct {
-	opt Options
+	opt       Options
+	ready     chan struct{} // closed once opt.Reader is set
+	readerErr error
 }
 
 // New checks the options and loads the MRZ reader.
@@ -80,14 +82,27 @@ func New(opt Options) (*Scanner, error) {
 	if opt.Today == nil {
 		opt.Today = time.Now
 	}
+	s := &Scanner{opt: opt, ready: make(chan struct{})}
 	if opt.Reader == nil && !opt.NoMRZ {
-		r, err := ocr.Default()
-		if err != nil {
-			return nil, fmt.Errorf("scanner: %w", err)
+		if _, err := os.Stat(ocr.DefaultFontDir + "/OCRB.otf"); err != nil {
+			return nil, fmt.Errorf("scanner: the MRZ reader needs the OCR-B fonts (Debian package fonts-ocr-b): %w", err)
 		}
-		opt.Reader = r
+		// Rendering the templates (~0.1 s) overlaps with decoding or
+		// rasterising the first file.
+		go func() {
+			defer close(s.ready)
+			s.opt.Reader, s.readerErr = ocr.Default()
+		}()
+	} else {
+		close(s.ready)
 	}
-	return &Scanner{opt: opt}, nil
+	return s, nil
+}
+
+// reader waits for the MRZ reader.
+func (s *Scanner) reader() (*ocr.Reader, error) {
+	<-s.ready
+	return s.opt.Reader, s.readerErr
 }
 
 // Page is what one image or PDF page holds. Its JSON is the command-line
@@ -230,7 +245,11 @@ func (s *Scanner) scanPDF(ctx context.Context, path string) ([]Page, error) {
 func (s *Scanner) scanMat(m gocv.Mat, path string, page int, t0 time.Time) Page {
 	p := Page{File: path, Page: page, Lines: []string{}}
 	if !s.opt.NoMRZ {
-		z, err := s.opt.Reader.Read(m)
+		var z *ocr.Zone
+		r, err := s.reader()
+		if err == nil {
+			z, err = r.Read(m)
+		}
 		if err != nil {
 			p.Error = err.Error()
 		} else if z.Found {
