@@ -162,8 +162,11 @@ func Publish(ctx context.Context, st *Store, signer Signer, r io.Reader, sink Si
 		if err != nil {
 			if keep && res.Batches > 0 {
 				// What was stored stays consistent with the ID count.
-				_ = st.saveIDs()
-				_ = st.Commit(st.State(), true)
+				if n, serr := st.saveIDs(); serr == nil {
+					cur := st.State()
+					cur.Records = n
+					_ = st.Commit(cur, true)
+				}
 			}
 			return res, err
 		}
@@ -186,10 +189,12 @@ func Publish(ctx context.Context, st *Store, signer Signer, r io.Reader, sink Si
 		}
 	}
 	if keep {
-		if err := st.saveIDs(); err != nil {
+		n, err := st.saveIDs()
+		if err != nil {
 			return res, err
 		}
 		cur := st.State()
+		cur.Records = n
 		if err := st.Commit(cur, true); err != nil {
 			return res, err
 		}
@@ -261,7 +266,15 @@ type rawBatch struct {
 	ids     []string
 	removed []string
 	err     error
+
+	seen map[string]bool // IDs in this batch: true for a record, false for a removal
 }
+
+// errSplit says that an item contradicts one already in the batch (a
+// removal of a record it carries, or the reverse): a batch does not say in
+// which order its records and removals apply, so the item starts the next
+// batch.
+var errSplit = errors.New("split the batch")
 
 // readBatches parses and validates r into batches of opt.BatchSize items.
 // It closes out when done; a failure is the last batch's err.
@@ -284,7 +297,15 @@ func readBatches(ctx context.Context, r io.Reader, opt PublishOptions, out chan<
 			n++
 			t := bytes.TrimSpace(line)
 			if len(t) > 0 && t[0] != '#' {
-				if err := cur.add(t, n, opt.NoValidate); err != nil {
+				err := cur.add(t, n, opt.NoValidate)
+				if err == errSplit {
+					if !send(cur) {
+						return
+					}
+					cur = rawBatch{}
+					err = cur.add(t, n, opt.NoValidate)
+				}
+				if err != nil {
 					send(rawBatch{err: err})
 					return
 				}
@@ -310,8 +331,15 @@ func readBatches(ctx context.Context, r io.Reader, opt PublishOptions, out chan<
 }
 
 func (b *rawBatch) add(line []byte, n int, noValidate bool) error {
+	if b.seen == nil {
+		b.seen = map[string]bool{}
+	}
 	if bytes.Contains(line, []byte(`"remove"`)) {
 		if it, err := parseItem(line); err == nil && it.Remove != "" {
+			if b.seen[it.Remove] {
+				return errSplit
+			}
+			b.seen[it.Remove] = false
 			b.removed = append(b.removed, it.Remove)
 			return nil
 		}
@@ -343,6 +371,10 @@ func (b *rawBatch) add(line []byte, n int, noValidate bool) error {
 	if c.Len() == 0 || c.Bytes()[0] != '{' {
 		return fmt.Errorf("line %d: %w", n, errors.New("not a JSON object"))
 	}
+	if isRec, ok := b.seen[rec.AuthorizationID]; ok && !isRec {
+		return errSplit
+	}
+	b.seen[rec.AuthorizationID] = true
 	b.records = append(b.records, c.Bytes())
 	b.ids = append(b.ids, rec.AuthorizationID)
 	return nil

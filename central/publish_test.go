@@ -220,3 +220,30 @@ func TestPublishMalformedLine(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestLiveIDCountFollowsOrder(t *testing.T) {
+	s := testSigner(t)
+	st, _ := OpenStore(t.TempDir())
+	ctx := context.Background()
+	if _, err := Publish(ctx, st, s, strings.NewReader(recordsJSONL(t, 1, 3)), nil, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rm := func(i int) string { return fmt.Sprintf(`{"remove":"XPT-2026-%07d"}`+"\n", i) }
+	// 1: removed then re-added (live); 2: removed (gone); 4: added then removed (gone); 5: added (live).
+	in := rm(1) + recordsJSONL(t, 1, 1) + rm(2) + recordsJSONL(t, 4, 2) + rm(4)
+	res, err := Publish(ctx, st, s, strings.NewReader(in), nil, PublishOptions{BatchSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Head.Records != 3 { // 1, 3, 5
+		t.Fatalf("head counts %d live records, want 3", res.Head.Records)
+	}
+	st2, _ := OpenStore(st.Dir())
+	if st2.State().Records != 3 {
+		t.Fatalf("state counts %d", st2.State().Records)
+	}
+	res, _ = Publish(ctx, st2, s, strings.NewReader(rm(3)), nil, PublishOptions{})
+	if res.Head.Records != 2 {
+		t.Fatalf("after reopening: %d", res.Head.Records)
+	}
+}

@@ -2,6 +2,7 @@ package central
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 )
 
@@ -19,7 +21,7 @@ import (
 //	state.json                 {"keyId","seq","records","issuedAt"}: the last batch published
 //	head.json                  the signed AuthzHead envelope, exactly as published (retained)
 //	batches/{seq:020d}.json    each signed AuthzBatch envelope, exactly as published
-//	ids.bin                    64-bit FNV-1a hashes of the live authorization IDs (for the head's count)
+//	ids.bin                    64-bit FNV-1a hashes of the live authorization IDs, sorted (for the head's count)
 //
 // Batches are kept so that SyncRequests can be answered by replaying them
 // byte for byte. The store is safe for concurrent use by one process.
@@ -28,7 +30,10 @@ type Store struct {
 
 	mu    sync.Mutex
 	state StoreState
-	ids   map[uint64]struct{} // loaded lazily: only publishing needs it
+	ids   []uint64 // sorted live-ID hashes, loaded lazily: only publishing needs them
+	ops   []idOp   // this run's additions and removals, merged by saveIDs
+
+	adds, dels int64
 }
 
 // StoreState is state.json.
@@ -162,30 +167,39 @@ func (s *Store) loadIDs() error {
 	if s.ids != nil {
 		return nil
 	}
-	s.ids = map[uint64]struct{}{}
-	f, err := os.Open(filepath.Join(s.dir, "ids.bin"))
+	s.ids = []uint64{}
+	data, err := os.ReadFile(filepath.Join(s.dir, "ids.bin"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<20)
-	var b [8]byte
-	for {
-		if _, err := io.ReadFull(br, b[:]); err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return fmt.Errorf("ids.bin: %w", err)
-		}
-		s.ids[binary.LittleEndian.Uint64(b[:])] = struct{}{}
+	if len(data)%8 != 0 {
+		return fmt.Errorf("ids.bin: %d bytes, not a multiple of 8", len(data))
 	}
+	s.ids = make([]uint64, len(data)/8)
+	for i := range s.ids {
+		s.ids[i] = binary.LittleEndian.Uint64(data[i*8:])
+	}
+	if !slices.IsSorted(s.ids) { // written by an older version
+		slices.Sort(s.ids)
+		s.ids = slices.Compact(s.ids)
+	}
+	return nil
 }
 
-// countIDs applies a batch's records and removals to the live-ID set and
-// returns the number of live records.
+// idOp is one addition or removal of an ID, in the order of the input.
+type idOp struct {
+	h   uint64
+	i   uint32
+	del bool
+}
+
+// countIDs records a batch's records and removals and returns an estimate
+// of the live records (exact once saveIDs has merged them). The set is a
+// sorted slice of hashes plus the operations of this run: a quarter of
+// the memory of a map at ten million IDs.
 func (s *Store) countIDs(records []string, removed []string) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -193,41 +207,78 @@ func (s *Store) countIDs(records []string, removed []string) (int64, error) {
 		return 0, err
 	}
 	for _, id := range records {
-		s.ids[idHash(id)] = struct{}{}
+		s.ops = append(s.ops, idOp{h: idHash(id), i: uint32(len(s.ops))})
+		s.adds++
 	}
 	for _, id := range removed {
-		delete(s.ids, idHash(id))
+		s.ops = append(s.ops, idOp{h: idHash(id), i: uint32(len(s.ops)), del: true})
+		s.dels++
 	}
-	return int64(len(s.ids)), nil
+	return max(int64(len(s.ids))+s.adds-s.dels, 0), nil
 }
 
-// saveIDs writes the live-ID set.
-func (s *Store) saveIDs() error {
+// mergeIDs applies the run's operations to the sorted set: the last
+// operation on an ID wins.
+func mergeIDs(base []uint64, ops []idOp) []uint64 {
+	slices.SortFunc(ops, func(a, b idOp) int {
+		if a.h != b.h {
+			return cmp.Compare(a.h, b.h)
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	out := make([]uint64, 0, len(base)+len(ops))
+	i := 0
+	for j := 0; j < len(ops); {
+		h := ops[j].h
+		for j+1 < len(ops) && ops[j+1].h == h {
+			j++
+		}
+		last := ops[j]
+		j++
+		for i < len(base) && base[i] < h {
+			out = append(out, base[i])
+			i++
+		}
+		if i < len(base) && base[i] == h {
+			i++
+		}
+		if !last.del {
+			out = append(out, h)
+		}
+	}
+	return append(out, base[i:]...)
+}
+
+// saveIDs merges the run's operations and writes the live-ID set, sorted.
+// It returns the exact number of live records.
+func (s *Store) saveIDs() (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ids == nil {
-		return nil
+		return s.state.Records, nil
 	}
+	s.ids = mergeIDs(s.ids, s.ops)
+	s.ops, s.adds, s.dels = nil, 0, 0
 	path := filepath.Join(s.dir, "ids.bin")
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
 	var b [8]byte
-	for h := range s.ids {
+	for _, h := range s.ids {
 		binary.LittleEndian.PutUint64(b[:], h)
 		_, _ = bw.Write(b[:])
 	}
 	if err := bw.Flush(); err != nil {
 		f.Close()
-		return err
+		return 0, err
 	}
 	if err := f.Close(); err != nil {
-		return err
+		return 0, err
 	}
-	return os.Rename(tmp, path)
+	return int64(len(s.ids)), os.Rename(tmp, path)
 }
 
 func writeFileAtomic(path string, data []byte, durable bool) error {
