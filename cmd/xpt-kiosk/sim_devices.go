@@ -30,8 +30,8 @@ read --port PATH') at it, or at the --link symlink, which stays the same
 across disconnect/reconnect. Then type commands on standard input, or send
 them to the --control unix socket (one per line, e.g. with
 'echo present | socat - UNIX-CONNECT:SOCKET'); each gets a one-line reply.
-With --control, the simulator keeps running after standard input ends, until
-Ctrl-C or a client sends "shutdown".
+Without --control it stops when standard input ends; with --control it keeps
+running until Ctrl-C or a client sends "shutdown".
 
 Profiles: %[3]s
 
