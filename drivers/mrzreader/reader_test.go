@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,8 +161,8 @@ func TestUnplugReplug(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := next[drivers.Fault](t, r, 2*time.Second)
-	if f.Err.Code() != drivers.CodeDisconnected {
-		t.Errorf("fault code %q, want disconnected (%v)", f.Err.Code(), f.Err)
+	if f.Err.Code() != drivers.CodeDisconnected || !strings.Contains(f.Err.Error(), "the port went away") || f.Err.Device != "mrzReader" || f.Err.Port != link {
+		t.Errorf("fault %q (code %q), want disconnected, saying the port went away, naming device and port", f.Err, f.Err.Code())
 	}
 	if _, err := os.Lstat(link); !os.IsNotExist(err) {
 		t.Errorf("link still there after unplug: %v", err)

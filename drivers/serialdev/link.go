@@ -3,12 +3,15 @@ package serialdev
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"go.bug.st/serial"
 )
 
 // Handler receives what a link reads. All calls come from the link's
@@ -141,8 +144,9 @@ func asDeviceError(err error, kind drivers.Code, op string) *drivers.Error {
 		c := *e
 		return &c
 	}
-	if errors.Is(err, io.EOF) {
-		err = errors.New("end of input (device unplugged or pseudo-terminal closed)")
+	var pe *serial.PortError
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.EIO) || (errors.As(err, &pe) && pe.Code() == serial.PortClosed) {
+		err = fmt.Errorf("the port went away (unplugged, or the pseudo-terminal closed): %w", err)
 	}
 	return &drivers.Error{Kind: kind, Op: op, Err: err}
 }
