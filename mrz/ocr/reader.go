@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"math"
 	"sort"
-	"strings"
 	"sync"
 
 	"gocv.io/x/gocv"
@@ -257,9 +256,6 @@ func components(bin gocv.Mat, keep func(comp) bool) []comp {
 // found; garbage read as a zone scores well below it.
 const minFoundScore = 0.78
 
-var debugDump = ""
-var debugN = 0
-
 // rectPitch is the character pitch, in pixels, of the straightened zone.
 const rectPitch = 30
 
@@ -455,10 +451,6 @@ type rectGeom struct {
 // characters actually found.
 func (r *Reader) readRect(rect gocv.Mat, g rectGeom) *Zone {
 	W, H := rect.Cols(), rect.Rows()
-	if debugDump != "" {
-		gocv.IMWrite(strings.Replace(debugDump, ".png", fmt.Sprintf("-%d.png", debugN), 1), rect)
-		debugN++
-	}
 	px := rect.ToBytes()
 	// Background by a grey closing (removes the dark strokes), then ink as
 	// the fraction of the background the stroke absorbs: uneven light gone.
