@@ -34,7 +34,8 @@ With --json, one JSON object per line per image and per PDF page:
   central-2026-a BASE64-PUBLIC-KEY
 or the [trust.keys] snippet 'xpt-kiosk central keygen' prints
   "central-2026-a" = "BASE64-PUBLIC-KEY"
-or a KEYID.pub file holding just the key.
+or a KEYID.pub file holding just the key, or the kiosk's configuration
+file (only its [trust.keys] section is read).
 
 PDFs are rasterised in a child process with time and memory limits: a
 corrupt or hostile PDF gives an error for that file, never a crash.

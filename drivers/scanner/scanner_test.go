@@ -231,6 +231,7 @@ func TestLoadTrustForms(t *testing.T) {
 		"snippet.toml":       "[trust.keys]\n\"central-2026-a\" = \"" + k + "\"\n",
 		"bare.toml":          "central-2026-a = " + k + "\n",
 		"central-2026-a.pub": k + "\n",
+		"kiosk.toml":         "kioskId = \"yyz-t1-k07\"\n[link]\nbroker = \"tcp://x:1883\"\n[trust.keys]\ncentral-2026-a = \"" + k + "\"\n[log]\nlevel = \"info\"\n",
 	} {
 		p := filepath.Join(dir, name)
 		os.WriteFile(p, []byte(body), 0o644)

@@ -20,8 +20,9 @@ import (
 //	central-2026-a = MCowBQYDK2VwAyEA...
 //	MCowBQYDK2VwAyEA...                           alone: a KEYID.pub file
 //
-// Section headers ([trust.keys]) and blank lines are skipped. A key alone
-// takes its key ID from the file name without .pub.
+// In a file with TOML sections (the kiosk's configuration file, say) only
+// the [trust.keys] section is read. A key alone takes its key ID from the
+// file name without .pub.
 func LoadTrust(path string) (*wire.KeyRing, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -30,11 +31,25 @@ func LoadTrust(path string) (*wire.KeyRing, error) {
 	keys := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	n := 0
+	section := ""
+	hasSections := false
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "[") {
+			hasSections = true
+		}
+	}
 	for sc.Scan() {
 		n++
 		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' || line[0] == '[' {
+		if line == "" || line[0] == '#' {
 			continue
+		}
+		if line[0] == '[' {
+			section = strings.Trim(strings.TrimSpace(strings.SplitN(line, "#", 2)[0]), "[] ")
+			continue
+		}
+		if hasSections && section != "trust.keys" {
+			continue // another part of a kiosk configuration file
 		}
 		var id, key string
 		// a '=' before the key's base64 padding makes it the TOML form
