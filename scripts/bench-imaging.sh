@@ -6,7 +6,7 @@
 #   scripts/bench-imaging.sh [PAGES_PER_CELL] [OUT_DIR]
 #
 # PAGES_PER_CELL pages are rendered per format (TD1, TD3), level and
-# container (PNG, JPEG, PDF) by scripts/gendocs into OUT_DIR (default
+# container (PNG, JPEG, PDF) by imaging/cmd/gendocs into OUT_DIR (default
 # var/bench-imaging, ignored by git). A page counts only when every MRZ line
 # is exactly right. Set NO_TESSERACT=1 to skip the baseline, XPT_BIN=path to
 # measure a binary built elsewhere.
@@ -25,7 +25,7 @@ fi
 if [ ! -f "$OUT/pages/truth.jsonl" ] || [ "$(cat "$OUT/pages/.params" 2>/dev/null)" != "$N $SEED" ]; then
   echo "bench-imaging: rendering pages ($N per format, level and container)"
   rm -rf "$OUT/pages"
-  nice go run ./scripts/gendocs -out "$OUT/pages" -n "$N" -seed "$SEED" -formats TD1,TD3 -ext png,jpg,pdf
+  nice go run ./imaging/cmd/gendocs -out "$OUT/pages" -n "$N" -seed "$SEED" -formats TD1,TD3 -ext png,jpg,pdf
   echo "$N $SEED" > "$OUT/pages/.params"
 fi
 PAGES=$(ls "$OUT"/pages/*.png "$OUT"/pages/*.jpg "$OUT"/pages/*.pdf | sort)

@@ -1,7 +1,7 @@
 // Command gendocs renders synthetic document pages (see imaging/docgen) with
 // their ground truth, for the MRZ reader's tests and benchmarks.
 //
-//	go run ./scripts/gendocs -out var/bench-docs -n 5
+//	go run ./imaging/cmd/gendocs -out var/bench-docs -n 5
 //
 // writes, for every format, level and container, n pages named
 // FORMAT-LEVEL-SEED.EXT and a truth.jsonl with one {"file","lines",...} per
