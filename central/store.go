@@ -198,8 +198,10 @@ type idOp struct {
 
 // countIDs records a batch's records and removals and returns an estimate
 // of the live records (exact once saveIDs has merged them). The set is a
-// sorted slice of hashes plus the operations of this run: a quarter of
-// the memory of a map at ten million IDs.
+// sorted slice of hashes plus the operations of this run (16 bytes each),
+// merged at the end of the run; at ten million IDs the process peaks near
+// 700 MB all the same (the garbage collector lets the heap grow to twice
+// the live slices), about what a map cost.
 func (s *Store) countIDs(records []string, removed []string) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
