@@ -210,7 +210,13 @@ func (r *Reader) readOriented(gray gocv.Mat) *Zone {
 	cs := components(bin, func(c comp) bool {
 		return c.h >= 6 && c.h <= 150 && c.w >= 2 && c.w <= 6*c.h && 5*c.w >= c.h && 10*c.area >= c.w*c.h
 	})
-	lines := mergeCollinear(chainLines(cs, 8))
+	// short pieces may be parts of an MRZ line broken by a flaw: join first
+	var lines []*textLine
+	for _, l := range mergeCollinear(chainLines(cs, 3)) {
+		if len(l.comps) >= 8 {
+			lines = append(lines, l)
+		}
+	}
 	zs := findZones(lines)
 	var best *Zone
 	for i, z := range zs {
@@ -292,6 +298,16 @@ func (r *Reader) readZone(gray gocv.Mat, z zone, scale float64) *Zone {
 			return percentile(v, 0.5)
 		}
 		if math.Abs(v[0]-v[1]) > 0.5*pitch0 {
+			// two lines disagree: believe the one with clearly more
+			// characters (the other lost some), else the shorter (the
+			// other caught a speck)
+			n0, n1 := len(z.lines[0].comps), len(z.lines[1].comps)
+			switch {
+			case n0 >= n1+3:
+				return v[0]
+			case n1 >= n0+3:
+				return v[1]
+			}
 			return inner(v[0], v[1])
 		}
 		return (v[0] + v[1]) / 2
@@ -318,7 +334,7 @@ func (r *Reader) readZone(gray gocv.Mat, z zone, scale float64) *Zone {
 		P := float64(rectPitch)
 		pitch := span / float64(n-1)
 		R := P * spacing / pitch
-		m := 2 * P
+		m := 3 * P
 		W := int(2*m + float64(n-1)*P)
 		H := int(2*m + float64(L-1)*R)
 		dst := []gocv.Point2f{{X: float32(m), Y: float32(m)}, {X: float32(m + float64(n-1)*P), Y: float32(m)},
@@ -360,7 +376,7 @@ func (r *Reader) readZone(gray gocv.Mat, z zone, scale float64) *Zone {
 			}
 		}
 		rect.Close()
-		if best != nil && best.Found && best.ChecksFailed == 0 {
+		if best != nil && best.Found && best.ChecksFailed == 0 && best.Confidence >= 0.9 {
 			break
 		}
 	}
@@ -532,6 +548,19 @@ func (r *Reader) readRect(rect gocv.Mat, g rectGeom) *Zone {
 		f.nSingl = len(is)
 		if len(is) >= 5 {
 			off := percentile(offs, 0.5)
+			// Characters the search missed at a line's end (in a shadow, say)
+			// are in the margins here: when the line holds its whole length,
+			// number it from its own ends.
+			rmin, rmax := is[0], is[len(is)-1]
+			if cnt := int(rmax-rmin) + 1; cnt >= g.n-1 && cnt <= g.n {
+				a, b := -rmin, float64(g.n-1)-rmax
+				if math.Abs(b-off) < math.Abs(a-off) {
+					a = b
+				}
+				if math.Abs(a-off) <= 3 {
+					off = a
+				}
+			}
 			for j := range is {
 				is[j] += off
 			}
