@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+LDFLAGS := -X main.version=$(VERSION) -extldflags "-Wl,--exclude-libs,ALL"
 
 # The core builds and tests without cgo. Packages that link OpenCV,
 # GStreamer or MuPDF (and the binary, which links everything) are listed in
@@ -20,7 +20,7 @@ deps:
 	@bash scripts/deps.sh
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/xpt-kiosk ./cmd/xpt-kiosk
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/xpt-kiosk ./cmd/xpt-kiosk
 
 test: deps build test-core test-race test-browser test-contract
 	@echo "make test: all passed"

@@ -204,8 +204,7 @@ type guidedField struct {
 // decide applies fixes. Without a composite check digit, a field's fix is
 // applied when it is the only one. With one, every combination of the
 // fields' fixes is tried against it, and a unique passing combination
-// wins; when none passes, unique per-field fixes are applied (the
-// composite then reports the rest); when several pass, nothing is changed.
+// wins; when none or several pass, nothing is changed.
 func (c *corrector) decide(fields []guidedField) {
 	var failing []guidedField
 	for _, f := range fields {
@@ -256,6 +255,10 @@ func (c *corrector) decide(fields []guidedField) {
 			c.ambiguous(failing[0], len(pass))
 			return
 		}
+		// No combination passes the composite: changing a field would only
+		// swap one invalid reading for another (a number the document does
+		// not bear), so the zone stays as it was read.
+		return
 	}
 	for _, f := range failing {
 		switch len(f.cands) {

@@ -22,8 +22,10 @@ func (k *Kiosk) decide(unreadable bool) string {
 	k.mu.Lock()
 	s := k.s
 	var faults []string
+	faceRan := false
 	if k.tx != nil {
 		faults = append(faults, k.tx.faults...)
+		faceRan = k.tx.faceRan
 	}
 	rate := k.rate
 	k.mu.Unlock()
@@ -55,7 +57,9 @@ func (k *Kiosk) decide(unreadable bool) string {
 		}
 		in.Candidates = cands
 	}
-	if k.o.Face != nil {
+	// The face step is weighed only when it ran: an invalid document goes
+	// straight to the decision and is not also FACE_CAPTURE_FAILED.
+	if k.o.Face != nil && faceRan {
 		in.Face.Attempted = true
 		if fr, ok := s.Face.(*FaceResult); ok && fr != nil {
 			in.Face.Captured = fr.Captured

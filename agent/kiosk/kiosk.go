@@ -146,6 +146,7 @@ type txData struct {
 	id       string
 	started  time.Time
 	faults   []string // device fault codes during the session
+	faceRan  bool     // the face step started (a capture counts even if cut short)
 	decision *decisionOut
 }
 
@@ -371,6 +372,11 @@ func (k *Kiosk) step(ctx context.Context, in session.Input) {
 			k.mu.Unlock()
 			k.count("sessions")
 		case session.CaptureFace:
+			k.mu.Lock()
+			if k.tx != nil {
+				k.tx.faceRan = true
+			}
+			k.mu.Unlock()
 			k.startFace(ctx)
 		case session.StopFace:
 			k.mu.Lock()

@@ -90,6 +90,11 @@ func passport(number string) []string {
 
 func newRig(t *testing.T, pol Policy, recs ...wire.AuthzRecord) *rig {
 	t.Helper()
+	return newRigFace(t, pol, nil, recs...)
+}
+
+func newRigFace(t *testing.T, pol Policy, fc FaceCapturer, recs ...wire.AuthzRecord) *rig {
+	t.Helper()
 	dir := t.TempDir()
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	keys, _ := wire.NewKeyRing(map[string]string{"central-test": base64.StdEncoding.EncodeToString(pub)})
@@ -124,7 +129,7 @@ func newRig(t *testing.T, pol Policy, recs ...wire.AuthzRecord) *rig {
 	r.k, err = New(Options{KioskID: "yyz-t1-k07", PortCode: "YYZ", Direction: wire.DirUStoCA, Version: "test",
 		Session: session.Config{SessionTimeout: time.Minute, DocumentTimeout: 30 * time.Second, CardTimeout: 10 * time.Second, OutcomeHold: 5 * time.Second},
 		Policy:  pol, Replica: r.rep, Outbox: r.ob, Audit: al, Keys: keys, Devices: []drivers.Device{r.mrz, r.card},
-		OutboxCapacity: 50, Now: r.now, Rand: bytes.NewReader(bytes.Repeat([]byte{0xff}, 64))})
+		Face: fc, OutboxCapacity: 50, Now: r.now, Rand: bytes.NewReader(bytes.Repeat([]byte{0xff}, 64))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,5 +416,60 @@ func TestPreapprovalLetter(t *testing.T) {
 		}
 		_ = r.k.Finish()
 		r.waitScreen(view.ScreenWelcome)
+	}
+}
+
+// camera is a face step that returns a prepared result after guiding once.
+type camera struct{ res FaceResult }
+
+func (c camera) Capture(ctx context.Context, ref []byte, guide func(string)) FaceResult {
+	guide("move_closer")
+	return c.res
+}
+
+func (c camera) Describe() (string, string) { return "test camera", "test comparator" }
+
+func TestFaceStep(t *testing.T) {
+	score, threshold := 0.31, 0.42
+	for _, c := range []struct {
+		name    string
+		res     FaceResult
+		reasons []string
+	}{
+		{"mismatch", FaceResult{Captured: true, JPEG: []byte{0xff, 0xd8, 0xff}, Verify: wire.Check{Name: "face.verify",
+			Result: wire.CheckFailed, Score: &score, Threshold: &threshold}}, []string{wire.ReasonFaceMismatch}},
+		{"capture failed", FaceResult{Captured: false, Reason: "move_closer", Verify: wire.Check{Name: "face.verify",
+			Result: wire.CheckNotSupported}}, []string{wire.ReasonFaceCaptureFailed}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRigFace(t, Policy{}, camera{c.res}, record("XPT-2026-0000123", "L898902C3", nil))
+			r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+			r.waitScreen(view.ScreenReferred)
+			tx := r.lastTx()
+			if !slices.Equal(tx.Reasons, c.reasons) {
+				t.Fatalf("reasons %v, want %v", tx.Reasons, c.reasons)
+			}
+			if _, ok := tx.TimingsMs["face"]; !ok {
+				t.Fatalf("no face timing: %v", tx.TimingsMs)
+			}
+			if c.res.JPEG != nil {
+				photo, ok := r.k.Photo(tx.ReferralID)
+				if !ok || !bytes.Equal(photo, c.res.JPEG) {
+					t.Fatal("the referral has no photo")
+				}
+			}
+		})
+	}
+	// An invalid document skips the face step and is not also FACE_CAPTURE_FAILED.
+	r := newRigFace(t, Policy{}, camera{FaceResult{}}, record("XPT-2026-0000123", "L898902C3", nil))
+	lines := passport("L898902C3")
+	lines[1] = lines[1][:9] + "0" + lines[1][10:]
+	if lines[1] == passport("L898902C3")[1] {
+		lines[1] = lines[1][:9] + "1" + lines[1][10:]
+	}
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: lines})
+	r.waitScreen(view.ScreenReferred)
+	if tx := r.lastTx(); !slices.Equal(tx.Reasons, []string{wire.ReasonMRZInvalid}) {
+		t.Fatalf("reasons %v", tx.Reasons)
 	}
 }

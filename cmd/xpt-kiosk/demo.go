@@ -196,6 +196,10 @@ func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config
 		return fail(fmt.Errorf("card reader simulator: %w", err))
 	}
 
+	cameraTOML, err := demoCameraTOML(dir)
+	if err != nil {
+		return fail(err)
+	}
 	// The kiosk's configuration, written where a technician can read it.
 	if listen == "" {
 		listen = "127.0.0.1:8080"
@@ -241,7 +245,7 @@ officerToken = %q
 technicianToken = %q
 `, demoKioskID, demoPort, demoDirection, demoKeyID, signer.PublicBase64(), env.broker.URL(),
 		o.logLevel, o.documentTimeout.String(), o.cardTimeout.String(),
-		env.mrzSim.Path(), env.cardSim.Path(), demoCameraTOML(), listen, demoOfficer, demoTech)
+		env.mrzSim.Path(), env.cardSim.Path(), cameraTOML, listen, demoOfficer, demoTech)
 	cfgPath := filepath.Join(dir, "kiosk.toml")
 	if err := os.WriteFile(cfgPath, []byte(toml), 0o600); err != nil {
 		return fail(err)

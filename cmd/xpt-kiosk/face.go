@@ -1,50 +1,152 @@
 package main
 
 import (
+	"context"
+	_ "embed"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
 )
 
-// faceDevice is the camera and face pipeline as the kiosk uses it.
-type faceDevice interface {
-	kiosk.FaceCapturer
-	Close() error
-	Preview() http.Handler
+// faceDevice is the camera and its face pipeline as the kiosk uses them.
+type faceDevice struct {
+	cam     *camera.Camera
+	det     *face.Detector
+	cmp     face.Comparator
+	station *face.Station
+	preview http.Handler
 }
 
-// openFace opens the camera the configuration enables.
-func openFace(cfg *config.Config, log *slog.Logger) (faceDevice, deviceDesc) {
-	if !cfg.Devices.Camera.On() {
-		return nil, deviceDesc{name: "camera", kind: cfg.Devices.Camera.Source, state: "disabled"}
+// openFace opens the camera the configuration enables. A camera that cannot
+// be set up is reported on the technician console, and the kiosk runs
+// without the face step (the decision policy then decides: requireFace).
+func openFace(cfg *config.Config, log *slog.Logger) (*faceDevice, deviceDesc) {
+	c := cfg.Devices.Camera
+	desc := deviceDesc{name: "camera", kind: c.Source, path: c.Device}
+	if c.Source == "file" && len(c.Files) > 0 {
+		desc.path = c.Files[0]
 	}
-	return nil, deviceDesc{name: "camera", kind: cfg.Devices.Camera.Source, state: "not_built",
-		message: "face capture is not wired into this build yet"}
+	if !c.On() {
+		desc.state = "disabled"
+		return nil, desc
+	}
+	det, err := face.NewDetector(face.Options{CascadeDir: cfg.Face.CascadeDir})
+	if err != nil {
+		desc.state, desc.code, desc.message = "fault", string(drivers.CodeOf(err)), err.Error()
+		log.Error("face detector not available; running without the face step", "err", err)
+		return nil, desc
+	}
+	cam, err := camera.Open(camera.Config{Name: "camera", Source: c.Source, Device: c.Device, Width: c.Width, Height: c.Height,
+		FPS: c.FPS, Files: c.Files, Pipeline: c.Pipeline, Logger: log})
+	if err != nil {
+		det.Close()
+		desc.state, desc.code, desc.message = "fault", string(drivers.CodeOf(err)), err.Error()
+		log.Error("camera not available; running without the face step", "err", err)
+		return nil, desc
+	}
+	cmp, err := face.NewComparator(face.ModelOptions{ModelFile: cfg.Face.ModelFile, Threshold: cfg.Face.Threshold, Detector: det, Logger: log})
+	if err != nil {
+		// The comparator is then Unsupported, with the reason: verification
+		// reports not_supported and the console says why.
+		log.Error("face model not loaded; verification is not_supported", "err", err)
+	}
+	f := &faceDevice{cam: cam, det: det, cmp: cmp}
+	f.station = &face.Station{Detector: det, Comparator: cmp, Logger: log,
+		Source: func() face.FrameSource { return cam.NewReader() },
+		Health: func() string {
+			if h := cam.Health(); h != nil {
+				return string(h.Code())
+			}
+			return ""
+		},
+		Options: face.CaptureOptions{Window: cfg.Face.CaptureWindow.Duration}}
+	f.preview = camera.NewPreview(cam, camera.PreviewOptions{Overlay: det.Overlay})
+	desc.state = "ok"
+	return f, desc
 }
 
-func faceOrNil(f faceDevice) kiosk.FaceCapturer {
+// Capture runs one guided capture and the 1:1 verification.
+func (f *faceDevice) Capture(ctx context.Context, reference []byte, guide func(code string)) kiosk.FaceResult {
+	out := f.station.Run(ctx, reference, func(c face.Code) { guide(string(c)) })
+	res := kiosk.FaceResult{Captured: out.Captured, Reason: string(out.Reason), JPEG: out.JPEG,
+		Quality: out.Quality.Figures(), DeviceFault: out.DeviceFault,
+		Verify: wire.Check{Name: out.Verify.Name, Result: string(out.Verify.Result), Score: out.Verify.Score,
+			Threshold: out.Verify.Threshold, Detail: out.Verify.Detail}}
+	if res.Verify.Name == "" {
+		res.Verify.Name = face.CheckName
+	}
+	return res
+}
+
+// Describe says plainly what capture and verification can do.
+func (f *faceDevice) Describe() (string, string) { return f.station.Describe() }
+
+// Device is the camera as a drivers.Device (its faults and recoveries).
+func (f *faceDevice) Device() drivers.Device { return f.cam }
+
+func (f *faceDevice) Preview() http.Handler { return f.preview }
+
+func (f *faceDevice) Close() error {
+	err := f.cam.Close()
+	f.cmp.Close()
+	f.det.Close()
+	return err
+}
+
+func faceOrNil(f *faceDevice) kiosk.FaceCapturer {
 	if f == nil {
 		return nil
 	}
 	return f
 }
 
-func previewOf(f faceDevice) http.Handler {
+func previewOf(f *faceDevice) http.Handler {
 	if f == nil {
 		return nil
 	}
-	return f.Preview()
+	return f.preview
 }
 
-// demoCameraTOML is the demo's camera section.
-func demoCameraTOML() string { return "[devices.camera]\nenabled = false\n" }
+//go:embed demodata/face.png
+var demoFace []byte
+
+// demoCameraTOML is the demo's camera: a file source playing a face.
+func demoCameraTOML(dir string) (string, error) {
+	path := filepath.Join(dir, "face.png")
+	if err := os.WriteFile(path, demoFace, 0o600); err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("[devices.camera]\nsource = \"file\"\nfiles = [%q]\n", abs), nil
+}
 
 // selftestFace says what the camera and face verification can do.
 func selftestFace(cfg *config.Config) []checkResult {
 	if !cfg.Devices.Camera.On() {
 		return []checkResult{{Name: "camera", Status: "ok", Detail: "disabled"}}
 	}
-	return []checkResult{{Name: "camera", Status: "warn", Detail: "face capture is not wired into this build yet"}}
+	f, desc := openFace(cfg, slog.New(slog.DiscardHandler))
+	if f == nil {
+		return []checkResult{{Name: "camera", Status: "fail", Detail: desc.message}}
+	}
+	defer f.Close()
+	capture, verify := f.Describe()
+	out := []checkResult{{Name: "camera", Status: "ok", Detail: fmt.Sprintf("%s %s: %s", desc.kind, desc.path, capture)}}
+	status := "ok"
+	if !f.cmp.Status().Supported {
+		status = "warn"
+	}
+	return append(out, checkResult{Name: "face.verify", Status: status, Detail: verify})
 }

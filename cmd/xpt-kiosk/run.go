@@ -176,6 +176,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	face, faceDesc := openFace(cfg, log)
 	if face != nil {
 		parts.add(face.Close)
+		devs = append(devs, face.Device())
 	}
 
 	k, err := kiosk.New(kiosk.Options{
@@ -193,8 +194,10 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	for _, d := range descs {
 		k.DescribeDevice(d.name, d.kind, d.path, env != nil)
 	}
-	if faceDesc.name != "" {
+	if face == nil {
 		k.SetDeviceState(faceDesc.name, faceDesc.kind, faceDesc.state, faceDesc.code, faceDesc.message)
+	} else {
+		k.DescribeDevice(faceDesc.name, faceDesc.kind, faceDesc.path, env != nil)
 	}
 	scan, err := openScanner(ctx, cfg, k, log)
 	if err != nil {
