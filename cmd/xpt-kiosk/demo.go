@@ -239,6 +239,10 @@ baud = 9600
 profile = "em4100"
 
 %s
+[devices.scanner]
+enabled = true
+spoolDir = "spool"
+
 [ui]
 listen = %q
 officerToken = %q

@@ -2,20 +2,102 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
+	"sync"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/scanner"
 )
 
 type closer interface{ Close() error }
 
-// openScanner starts the scanner spool the configuration enables.
+// spoolRunner stops the spool at shutdown.
+type spoolRunner struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (s *spoolRunner) Close() error {
+	s.cancel()
+	<-s.done
+	return nil
+}
+
+// openScanner starts the scanner spool the configuration enables: each
+// page read is handed to the kiosk, a passport page as the document, a
+// pre-approval letter's QR text for the kiosk to verify against the session.
 func openScanner(ctx context.Context, cfg *config.Config, k *kiosk.Kiosk, log *slog.Logger) (closer, error) {
-	if !cfg.Devices.Scanner.On() {
+	c := cfg.Devices.Scanner
+	if !c.On() {
 		k.SetDeviceState("scanner", "spool", "disabled", "", "")
 		return nil, nil
 	}
-	k.SetDeviceState("scanner", "spool", "not_built", "", "the scanner spool is not wired into this build yet")
-	return nil, nil
+	if err := os.MkdirAll(c.SpoolDir, 0o750); err != nil {
+		return nil, fmt.Errorf("devices.scanner.spoolDir: %w", err)
+	}
+	keys, err := cfg.KeyRing()
+	if err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	sc, err := scanner.New(scanner.Options{DPI: c.DPI, Trust: keys, ChildPath: exe, ChildArgs: []string{"scan", rasteriseChildFlag}})
+	if err != nil {
+		k.SetDeviceState("scanner", "spool", "fault", "config", err.Error())
+		return nil, nil
+	}
+	var mu sync.Mutex
+	seen := map[string]bool{} // results are delivered at least once
+	sp := &scanner.Spool{Dir: c.SpoolDir, Scanner: sc, Logger: log, Deliver: func(r scanner.Result) {
+		mu.Lock()
+		dup := seen[r.ID]
+		seen[r.ID] = true
+		mu.Unlock()
+		if dup {
+			return
+		}
+		deliverScan(k, r, log)
+	}}
+	k.SetDeviceState("scanner", "spool", "ok", "", "")
+	k.DescribeDevice("scanner", "spool", c.SpoolDir, false)
+	sctx, cancel := context.WithCancel(ctx)
+	run := &spoolRunner{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(run.done)
+		if err := sp.Run(sctx); err != nil && sctx.Err() == nil {
+			log.Error("scanner spool stopped", "err", err)
+			k.SetDeviceState("scanner", "spool", "fault", "io", err.Error())
+		}
+	}()
+	return run, nil
+}
+
+// deliverScan hands one spooled file to the kiosk.
+func deliverScan(k *kiosk.Kiosk, r scanner.Result, log *slog.Logger) {
+	log.Info("scanner: file read", "id", r.ID, "kind", r.Kind)
+	letterSent, docSent := false, false
+	for _, p := range r.Pages {
+		for _, q := range p.QR {
+			if !letterSent && wire.IsLetter(q.Text) {
+				_ = k.Letter(q.Text)
+				letterSent = true
+			}
+		}
+	}
+	if r.Passport != nil {
+		_ = k.Document(r.Passport.Lines, "scanner")
+		docSent = true
+	}
+	for _, p := range r.Pages {
+		if !docSent && p.Found && len(p.Lines) > 0 {
+			_ = k.Document(p.Lines, "scanner") // invalid: the kiosk refers with MRZ_INVALID
+			docSent = true
+		}
+	}
 }
