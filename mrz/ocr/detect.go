@@ -102,7 +102,8 @@ func newTextLine(g []comp) *textLine {
 		hs = append(hs, float64(c.h))
 		ws = append(ws, float64(c.w))
 	}
-	l.unit = percentile(hs, 0.75)
+	// 0.9: a names line is mostly fillers, which may be smaller than letters
+	l.unit = percentile(hs, 0.9)
 	medW := percentile(ws, 0.5)
 	for i := 1; i < len(g); i++ {
 		if float64(g[i].w) < 1.3*l.unit && float64(g[i-1].w) < 1.3*l.unit {
@@ -198,7 +199,7 @@ func findZones(lines []*textLine) []zone {
 	sort.Slice(long, func(i, j int) bool { return mid(long[i]) < mid(long[j]) })
 	pairOK := func(a, b *textLine) (float64, bool) {
 		u := (a.unit + b.unit) / 2
-		if math.Min(a.unit, b.unit)/math.Max(a.unit, b.unit) < 0.7 {
+		if math.Min(a.unit, b.unit)/math.Max(a.unit, b.unit) < 0.65 {
 			return 0, false
 		}
 		if math.Abs(a.slope-b.slope) > 0.08 {
