@@ -41,7 +41,6 @@ func TestPopulationAgreesWithDecisionEngine(t *testing.T) {
 	})
 	ring := signer.KeyRing()
 	disagree := map[string]int{}
-	known := 0
 	for _, line := range bytes.Split(bytes.TrimSpace(travs.Bytes()), []byte("\n")) {
 		var tr central.Traveler
 		if err := json.Unmarshal(line, &tr); err != nil {
@@ -87,10 +86,6 @@ func TestPopulationAgreesWithDecisionEngine(t *testing.T) {
 			got := decide.Decide(in)
 			want := tr.Expect[dir]
 			if got.Outcome != want.Outcome || !slices.Equal(got.Reasons, want.Reasons) {
-				if knownSurnameTruncation(in, got, want) {
-					known++
-					continue
-				}
 				key := fmt.Sprintf("%s: labels %s %v, engine %s %v", tr.Scenario, want.Outcome, want.Reasons, got.Outcome, got.Reasons)
 				if disagree[key] == 0 {
 					t.Logf("%s %s %s", tr.TravelerID, dir, key)
@@ -104,11 +99,6 @@ func TestPopulationAgreesWithDecisionEngine(t *testing.T) {
 			}
 		}
 	}
-	if known > 0 {
-		// Reported to the decision engine's owner; remove this when
-		// agent/decide accepts an ICAO-truncated surname.
-		t.Logf("KNOWN agent/decide issue, %d decisions: a surname cut by ICAO truncation (TD1 WOLFESCHLEGELSTEINHAUSENBER<<J) is refused because surnameMatches allows a prefix only when there are no given names", known)
-	}
 	if len(disagree) > 0 {
 		var keys []string
 		for k, n := range disagree {
@@ -117,18 +107,4 @@ func TestPopulationAgreesWithDecisionEngine(t *testing.T) {
 		slices.Sort(keys)
 		t.Errorf("labels and engine disagree:\n%s", strings.Join(keys, "\n"))
 	}
-}
-
-// knownSurnameTruncation is the one disagreement known at the time of
-// writing: the zone's surname is a strict prefix of the record's (ICAO
-// truncation keeps the first letter of the given names), and the engine
-// says HOLDER_MISMATCH.
-func knownSurnameTruncation(in decide.Input, got decide.Result, want central.Expectation) bool {
-	d := in.Document
-	if d == nil || !d.NameTruncated || d.GivenNames == "" || want.Outcome != wire.OutcomeAdmitted ||
-		!slices.Equal(got.Reasons, []string{wire.ReasonHolderMismatch}) || got.Record == nil {
-		return false
-	}
-	rs := got.Record.Holder.Surname
-	return len(rs) > len(d.Surname) && strings.HasPrefix(rs, d.Surname)
 }

@@ -15,6 +15,7 @@ APT_PACKAGES=(
   opencv-data                  # OpenCV's cascades and data files
   tesseract-ocr                # the OCR baseline in scripts/bench-imaging.sh (not used at run time)
   chromium                     # browser tests of the screens (tests/browser), never a downloaded browser
+  poppler-utils                # pdftoppm: the central tests render letter PDFs at 300 dpi to scan their QR codes
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev   # go-gst (drivers/camera): capture pipelines into appsink
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good    # videotestsrc, videoconvert, decodebin, imagefreeze, pngdec, jpegdec, v4l2src (drivers/camera)
 )
