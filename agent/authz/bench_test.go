@@ -79,7 +79,7 @@ func benchRecords() int { return envInt("XPT_BENCH_RECORDS", 200_000) }
 
 func benchOptions(path string) Options {
 	return Options{Path: path, InitialMmapSize: 1 << 30, PageSize: envInt("XPT_BENCH_PAGESIZE", 0),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		NoPrewarm: os.Getenv("XPT_BENCH_PREWARM") == "", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
 // benchStore returns the directory of a bulk-loaded store of
@@ -393,6 +393,9 @@ func BenchmarkAuthzLookup(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer r.Close()
+			if r.warmDone != nil {
+				<-r.warmDone // XPT_BENCH_PREWARM: measure after the file was read once
+			}
 			rng := rand.New(rand.NewPCG(1, 2))
 			look := func() {
 				i := rng.IntN(n)

@@ -64,6 +64,12 @@ type Options struct {
 	// <0 = never release.
 	MappedBudget int64
 
+	// NoPrewarm skips reading the file once at open. By default a
+	// read-write replica reads its file sequentially in the background
+	// (plain reads, not the mapping: no RSS), so that the page cache holds
+	// it and look-ups do not wait for the disk (see docs/authz.md).
+	NoPrewarm bool
+
 	checkEvery time.Duration // Start's tick; tests shorten it
 }
 
@@ -119,6 +125,9 @@ type Replica struct {
 		ok   bool
 	}
 	stats Stats
+
+	stopWarm chan struct{}
+	warmDone chan struct{}
 }
 
 // Stats count what the replica did since it was opened.
@@ -155,6 +164,10 @@ func Open(o Options) (*Replica, error) {
 	}
 	r := &Replica{opt: o, st: st, m: m, pending: map[uint64]*parsedBatch{}}
 	r.stats.RejectedByCode = map[string]uint64{}
+	if !o.ReadOnly && !o.NoPrewarm {
+		r.stopWarm, r.warmDone = make(chan struct{}), make(chan struct{})
+		go r.prewarm()
+	}
 	o.Log.Info("authz replica open", "path", o.Path, "seq", m.Seq, "hasSeq", m.HasSeq, "records", m.Count)
 	return r, nil
 }
@@ -162,9 +175,40 @@ func Open(o Options) (*Replica, error) {
 // Close closes the file. Pending (buffered) batches are dropped; the next
 // start asks for them again.
 func (r *Replica) Close() error {
+	if r.stopWarm != nil {
+		close(r.stopWarm)
+		<-r.warmDone
+		r.stopWarm = nil
+	}
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
 	return r.st.close()
+}
+
+// prewarm reads the file once, 1 MiB at a time, until done or Close.
+func (r *Replica) prewarm() {
+	defer close(r.warmDone)
+	f, err := os.Open(r.st.path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	start := time.Now()
+	buf := make([]byte, 1<<20)
+	var off int64
+	for {
+		select {
+		case <-r.stopWarm:
+			return
+		default:
+		}
+		n, err := f.ReadAt(buf, off)
+		off += int64(n)
+		if err != nil {
+			break
+		}
+	}
+	r.opt.Log.Debug("authz replica file read into the page cache", "bytes", off, "took", time.Since(start))
 }
 
 // Path is the replica's file.
