@@ -214,6 +214,9 @@ func (s *Scanner) scanPDF(ctx context.Context, path string) ([]Page, error) {
 	if err != nil && len(pages) == 0 {
 		return nil, &FileError{File: path, Err: err}
 	}
+	if len(pages) == 0 {
+		return nil, &FileError{File: path, Err: errors.New("the PDF has no pages MuPDF can read (damaged or empty)")}
+	}
 	var out []Page
 	for _, pp := range pages {
 		t0 := time.Now()

@@ -106,6 +106,7 @@ func TestBadFilesGiveClearErrors(t *testing.T) {
 		"truncated.pdf": good[:len(good)/3],
 		"garbage.pdf":   append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0xff, 0x00, 'x'}, 5000)...),
 		"text.png":      []byte("not an image at all"),
+		"nopages.pdf":   []byte("%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"),
 		"broken.jpg":    {0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F'},
 	}
 	for name, b := range files {
@@ -115,6 +116,9 @@ func TestBadFilesGiveClearErrors(t *testing.T) {
 		var fe *FileError
 		if err == nil {
 			// MuPDF repairs what it can: a truncated PDF may still give pages
+			if len(pages) == 0 {
+				t.Errorf("%s: no pages and no error", name)
+			}
 			for _, pg := range pages {
 				t.Logf("%s: page %d found=%v error=%q", name, pg.Page, pg.Found, pg.Error)
 			}

@@ -13,7 +13,7 @@ import (
 )
 
 // TestEvalDir measures the reader on a directory of pages with a
-// truth.jsonl (as scripts/gendocs writes):
+// truth.jsonl (as imaging/cmd/gendocs writes):
 //
 //	OCR_DIR=var/bench-docs [OCR_V=1] go test -run TestEvalDir -v ./mrz/ocr
 func TestEvalDir(t *testing.T) {

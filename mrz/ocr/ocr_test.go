@@ -55,7 +55,7 @@ func reader(t testing.TB) *Reader {
 	return r
 }
 
-// The committed corpus (rendered by imaging/docgen, see scripts/gendocs):
+// The committed corpus (rendered by imaging/docgen, see imaging/cmd/gendocs):
 // TD1, TD2 and TD3 at every kind of degradation, every line exact.
 func TestCorpusExact(t *testing.T) {
 	r := reader(t)
