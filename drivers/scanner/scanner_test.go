@@ -139,20 +139,21 @@ func TestBadFilesGiveClearErrors(t *testing.T) {
 func TestChildHangAndCrash(t *testing.T) {
 	for _, c := range []struct {
 		script, want string
+		timeout      time.Duration
 	}{
-		{"sleep 20", "longer than"},
-		{"kill -SEGV $$", "segmentation"},
-		{"head -c 100 /dev/urandom", "rasteriser failed"},
+		{"sleep 20", "longer than", 700 * time.Millisecond},
+		{"kill -SEGV $$", "segmentation", 20 * time.Second},
+		{"head -c 100 /dev/urandom", "rasteriser failed", 20 * time.Second},
 	} {
 		s := newScanner(t, func(o *Options) {
-			o.ChildPath, o.ChildArgs, o.ChildEnv, o.Timeout = "/bin/sh", []string{"-c", c.script, "sh"}, nil, 700*time.Millisecond
+			o.ChildPath, o.ChildArgs, o.ChildEnv, o.Timeout = "/bin/sh", []string{"-c", c.script, "sh"}, nil, c.timeout
 		})
 		t0 := time.Now()
 		_, err := s.ScanFile(context.Background(), "testdata/TD3-clean-7001.pdf")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error with %q", c.script, err, c.want)
 		}
-		if time.Since(t0) > 10*time.Second {
+		if time.Since(t0) > c.timeout+10*time.Second {
 			t.Errorf("%s: took %v", c.script, time.Since(t0))
 		}
 	}
