@@ -33,7 +33,7 @@ func (m *MQTT) defaults() {
 	}
 	setDur(&m.KeepAlive, 30*time.Second)
 	setDur(&m.BackoffMin, time.Second)
-	setDur(&m.BackoffMax, time.Minute)
+	setDur(&m.BackoffMax, 15*time.Second)
 	setDur(&m.TelemetryInterval, 30*time.Second)
 }
 
