@@ -12,7 +12,7 @@ LDFLAGS := -X main.version=$(VERSION) -extldflags "-Wl,--exclude-libs,ALL"
 CGO_PKGS = $(shell $(GO) list ./... | grep -e '/cmd/' -e '/mrz/ocr' -e '/drivers/camera' -e '/drivers/scanner' -e '/imaging' -e '/scripts/')
 CORE_PKGS = $(shell CGO_ENABLED=0 $(GO) list ./... | grep -v -e '/cmd/' -e '/mrz/ocr' -e '/drivers/camera' -e '/drivers/scanner' -e '/imaging' -e '/scripts/')
 
-.PHONY: all deps build test test-core test-race test-browser test-contract bench demo fuzz clean
+.PHONY: all deps build test test-core test-race test-leaks test-browser test-contract bench demo fuzz clean
 
 all: build
 
@@ -22,7 +22,7 @@ deps:
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o bin/xpt-kiosk ./cmd/xpt-kiosk
 
-test: deps build test-core test-race test-browser test-contract
+test: deps build test-core test-race test-leaks test-browser test-contract
 	@echo "make test: all passed"
 
 # The pure-Go core, fast, with CGO_ENABLED=0.
@@ -32,6 +32,10 @@ test-core:
 # The rest, and the concurrent parts of the core, under the race detector.
 test-race:
 	$(GO) test -count=1 -race $(CGO_PKGS) ./agent/... ./drivers/...
+
+# Every gocv Mat the camera loop makes is closed (gocv's matprofile build tag).
+test-leaks:
+	$(GO) test -count=1 -tags matprofile -run TestNoMatLeaks ./drivers/camera/
 
 # The three consoles in Debian's Chromium, against the real kiosk in demo mode.
 test-browser: build
