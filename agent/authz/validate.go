@@ -2,7 +2,6 @@ package authz
 
 import (
 	"fmt"
-	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -263,34 +262,12 @@ func parseDate(s string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// NormalizeNumber turns a document number as typed or read (lower case,
-// MRZ fillers, spaces) into the form records use.
-func NormalizeNumber(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '<' || r == ' ' || r == '-':
-			return -1
-		case r >= 'a' && r <= 'z':
-			return r - 'a' + 'A'
-		}
-		return r
-	}, s)
-}
+// NormalizeNumber, NormalizeState and NormalizeTag give the form records
+// use (see wire.NormalizeCode and wire.NormalizeTag).
+func NormalizeNumber(s string) string { return wire.NormalizeCode(s) }
 
-// NormalizeState turns an issuing state or nationality as read ("D<<",
-// "can") into the form records use ("D", "CAN").
-func NormalizeState(s string) string { return NormalizeNumber(s) }
+// NormalizeState normalises an issuing state or nationality ("D<<" → "D").
+func NormalizeState(s string) string { return wire.NormalizeCode(s) }
 
-// NormalizeTag turns a card tag as read (lower case, colons or spaces
-// between bytes) into the form records use.
-func NormalizeTag(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == ':' || r == ' ' || r == '-':
-			return -1
-		case r >= 'a' && r <= 'f':
-			return r - 'a' + 'A'
-		}
-		return r
-	}, s)
-}
+// NormalizeTag normalises a card tag.
+func NormalizeTag(s string) string { return wire.NormalizeTag(s) }

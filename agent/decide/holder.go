@@ -134,28 +134,6 @@ var folder = strings.NewReplacer("AE", "A", "OE", "O", "UE", "U", "AA", "A", "SS
 
 func fold(s string) string { return folder.Replace(s) }
 
-// normCode normalises an issuing state, nationality or document number:
-// upper case, no fillers or spaces.
-func normCode(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '<' || r == ' ' || r == '-':
-			return -1
-		case r >= 'a' && r <= 'z':
-			return r - 'a' + 'A'
-		}
-		return r
-	}, s)
-}
+func normCode(s string) string { return wire.NormalizeCode(s) }
 
-func normTag(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == ':' || r == ' ' || r == '-':
-			return -1
-		case r >= 'a' && r <= 'f':
-			return r - 'a' + 'A'
-		}
-		return r
-	}, s)
-}
+func normTag(s string) string { return wire.NormalizeTag(s) }
