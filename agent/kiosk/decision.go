@@ -84,7 +84,7 @@ func (k *Kiosk) decide(unreadable bool) string {
 		}
 		in.Letter = l
 	}
-	in.DeviceFaults = dedupe(faults)
+	in.DeviceFaults = k.requiredFaults(dedupe(faults), in)
 	res := decide.Decide(in)
 	out := &decisionOut{outcome: res.Outcome, reasons: res.Reasons, checks: res.Checks, record: res.Record}
 	if res.Record != nil {
@@ -97,6 +97,36 @@ func (k *Kiosk) decide(unreadable bool) string {
 	k.counters["decisions"]++
 	k.mu.Unlock()
 	return res.Outcome
+}
+
+// requiredFaults keeps the faults of the devices this traveler needed: a
+// card reader that hiccups while a traveler who needs no card is served, or
+// a camera that restarts while a good face was still captured, does not
+// refer anybody. Unknown devices count.
+func (k *Kiosk) requiredFaults(devices []string, in decide.Input) []string {
+	needCard := k.o.Policy.RequireCard
+	for _, r := range in.Candidates {
+		needCard = needCard || r.RequireCard
+	}
+	var out []string
+	for _, d := range devices {
+		switch d {
+		case "cardReader":
+			if !needCard && in.Card == nil {
+				continue
+			}
+		case "camera":
+			if !k.o.Policy.RequireFace && in.Face.Captured {
+				continue
+			}
+		case "scanner":
+			if in.Letter == nil {
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // documentOf maps what the MRZ said into the decision's document.

@@ -200,7 +200,7 @@ func (k *Kiosk) deviceFault(name, code, msg string) {
 	}
 	d.State, d.Code, d.Message, d.Since = "fault", code, msg, k.o.Now()
 	if k.tx != nil && k.s.Phase != session.Idle && k.s.Phase != session.Outcome {
-		k.tx.faults = append(k.tx.faults, name+":"+code)
+		k.tx.faults = append(k.tx.faults, name)
 	}
 	k.counters["device_faults"]++
 	k.notifyLocked()

@@ -145,7 +145,7 @@ type deviceState struct {
 type txData struct {
 	id       string
 	started  time.Time
-	faults   []string // device fault codes during the session
+	faults   []string // devices that failed during the session
 	faceRan  bool     // the face step started (a capture counts even if cut short)
 	decision *decisionOut
 }
@@ -336,8 +336,8 @@ func (k *Kiosk) handle(ctx context.Context, in any) {
 	case msgFaceDone:
 		k.mu.Lock()
 		k.faceStop = nil
-		if k.tx != nil && m.res.DeviceFault != "" {
-			k.tx.faults = append(k.tx.faults, "camera:"+m.res.DeviceFault)
+		if k.tx != nil && m.res.DeviceFault != "" && !m.res.Captured {
+			k.tx.faults = append(k.tx.faults, "camera")
 		}
 		k.mu.Unlock()
 		r := m.res

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Close()
-	var logs bytes.Buffer
+	var logs syncBuffer
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- runAgent(ctx, cfg, env, ready, io.Discard, &logs) }()
@@ -81,7 +82,14 @@ func TestDemoEndToEnd(t *testing.T) {
 		})
 		got := tech.Recent[0]
 		if got.Outcome != tr.Expected || !slices.Equal(got.Reasons, tr.Reasons) {
-			t.Errorf("traveler %d %s: got %s %v, want %s %v", i, tr.Label, got.Outcome, got.Reasons, tr.Expected, tr.Reasons)
+			var faults []string
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, "fault") {
+					faults = append(faults, line)
+				}
+			}
+			t.Errorf("traveler %d %s: got %s %v, want %s %v\ndevice faults logged:\n%s", i, tr.Label, got.Outcome, got.Reasons,
+				tr.Expected, tr.Reasons, strings.Join(faults, "\n"))
 		}
 		for _, r := range got.Reasons {
 			seen[r] = true
@@ -189,4 +197,22 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// syncBuffer is a log sink the test may read while the agent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
