@@ -473,3 +473,18 @@ func TestFaceStep(t *testing.T) {
 		t.Fatalf("reasons %v", tx.Reasons)
 	}
 }
+
+func TestFaultOfADeviceNotNeededDoesNotRefer(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", nil))
+	if err := r.k.Start("en"); err != nil {
+		t.Fatal(err)
+	}
+	r.waitScreen(view.ScreenDocument)
+	r.card.send(drivers.Fault{Device: "cardReader", Err: drivers.Errorf(drivers.CodeDisconnected, "unplugged")})
+	time.Sleep(50 * time.Millisecond)
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenAdmitted)
+	if tx := r.lastTx(); len(tx.Reasons) != 0 {
+		t.Fatalf("reasons %v", tx.Reasons)
+	}
+}
