@@ -285,6 +285,9 @@ func (e *demoEnv) printIntro(w io.Writer, cfg *config.Config) {
 	fmt.Fprintf(w, "  officer token:       %s\n  technician token:    %s\n", cfg.UI.OfficerToken, cfg.UI.TechnicianToken)
 	fmt.Fprintf(w, "  embedded broker:     %s\n", e.broker.URL())
 	fmt.Fprintf(w, "  MRZ reader (desko):  %s\n  card reader (em4100): %s\n", e.mrzSim.Path(), e.cardSim.Path())
+	fmt.Fprintf(w, "  camera (file source): %s\n", filepath.Join(e.dir, "face.png"))
+	fmt.Fprintf(w, "  scanner spool:       %s (drop a letter from 'xpt-kiosk central letter --key %s --records %s ...')\n",
+		filepath.Join(e.dir, "spool"), filepath.Join(e.dir, "central", demoKeyID+".key"), filepath.Join(e.dir, "central", "records.jsonl"))
 	fmt.Fprintf(w, "  %d demo travelers; present them from the technician console's simulator panel.\n", len(e.travelers))
 	fmt.Fprintf(w, "Stop with Ctrl-C.\n")
 }
