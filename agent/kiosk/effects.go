@@ -11,11 +11,9 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
 
+// startFace runs the capture off the loop. The session asks for it only
+// when a FaceCapturer is configured (session.Config.FaceEnabled).
 func (k *Kiosk) startFace(ctx context.Context) {
-	if k.o.Face == nil {
-		_ = k.postLater(msgFaceDone{})
-		return
-	}
 	fctx, cancel := context.WithCancel(ctx)
 	k.mu.Lock()
 	k.faceStop = cancel
@@ -36,12 +34,6 @@ func (k *Kiosk) startFace(ctx context.Context) {
 		case <-ctx.Done():
 		}
 	}()
-}
-
-// postLater queues from inside the loop without deadlocking on a full queue.
-func (k *Kiosk) postLater(v any) error {
-	go func() { k.in <- v }()
-	return nil
 }
 
 // record makes the transaction's events durable, then tells the session.

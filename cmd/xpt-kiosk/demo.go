@@ -69,7 +69,7 @@ func (e *demoEnv) Close() {
 // startDemo prepares var/demo (regenerated when its population is not of
 // today: the expected outcomes hold for the day they were made) and starts
 // everything but the kiosk.
-func startDemo(ctx context.Context, dir string, count int, listen string, logw io.Writer) (*demoEnv, *config.Config, error) {
+func startDemo(ctx context.Context, dir string, count int, listen string) (*demoEnv, *config.Config, error) {
 	return startDemoWith(ctx, demoOptions{dir: dir, count: count, listen: listen, documentTimeout: 90 * time.Second,
 		cardTimeout: 15 * time.Second})
 }

@@ -73,7 +73,7 @@ func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if dir == "" {
 			dir = filepath.Join("var", "demo")
 		}
-		env, cfg, err = startDemo(ctx, dir, *travelers, *listen, stderr)
+		env, cfg, err = startDemo(ctx, dir, *travelers, *listen)
 		if err != nil {
 			fmt.Fprintf(stderr, "xpt-kiosk run --demo: %v\n", err)
 			return exitFail
@@ -207,10 +207,9 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		parts.add(scan.Close)
 	}
 
-	password := ""
 	lk, err := link.New(link.Options{KioskID: cfg.Kiosk.ID, PortCode: cfg.Kiosk.PortCode, Version: version,
 		Broker: cfg.MQTT.Broker, CAFile: cfg.MQTT.CAFile, CertFile: cfg.MQTT.CertFile, KeyFile: cfg.MQTT.KeyFile,
-		Username: cfg.MQTT.Username, Password: password, PasswordFile: cfg.MQTT.PasswordFile,
+		Username: cfg.MQTT.Username, PasswordFile: cfg.MQTT.PasswordFile,
 		KeepAlive: cfg.MQTT.KeepAlive.Duration, BackoffBase: cfg.MQTT.BackoffMin.Duration, BackoffMax: cfg.MQTT.BackoffMax.Duration,
 		Keys: keys, StateDir: filepath.Join(cfg.Kiosk.DataDir, "link"), Outbox: ob,
 		Commands: k, Decisions: k.OfficerDecisions(), Authz: rep, Logger: log})
