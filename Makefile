@@ -5,6 +5,10 @@ SHELL := /bin/bash
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION) -extldflags "-Wl,--exclude-libs,ALL"
+# pebblegozstd: the replica's store (Pebble) uses its pure-Go zstd, not a
+# cgo copy of libzstd whose symbols would sit beside the system's (OpenCV
+# and GStreamer load libzstd.so).
+GOTAGS := pebblegozstd
 
 # The core builds and tests without cgo. Packages that link OpenCV,
 # GStreamer or MuPDF (and the binary, which links everything) are listed in
@@ -20,7 +24,7 @@ deps:
 	@bash scripts/deps.sh
 
 build:
-	$(GO) build -ldflags '$(LDFLAGS)' -o bin/xpt-kiosk ./cmd/xpt-kiosk
+	$(GO) build -tags '$(GOTAGS)' -ldflags '$(LDFLAGS)' -o bin/xpt-kiosk ./cmd/xpt-kiosk
 
 test: deps build test-core test-race test-leaks test-browser test-contract
 	@echo "make test: all passed"
@@ -31,11 +35,11 @@ test-core:
 
 # The rest, and the concurrent parts of the core, under the race detector.
 test-race:
-	$(GO) test -count=1 -race $(CGO_PKGS) ./agent/... ./drivers/...
+	$(GO) test -count=1 -race -tags '$(GOTAGS)' $(CGO_PKGS) ./agent/... ./drivers/...
 
 # Every gocv Mat the camera loop makes is closed (gocv's matprofile build tag).
 test-leaks:
-	$(GO) test -count=1 -tags matprofile -run TestNoMatLeaks ./drivers/camera/
+	$(GO) test -count=1 -tags '$(GOTAGS),matprofile' -run TestNoMatLeaks ./drivers/camera/
 
 # The three consoles in Debian's Chromium, against the real kiosk in demo mode.
 test-browser: build

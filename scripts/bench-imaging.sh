@@ -20,7 +20,7 @@ mkdir -p "$OUT"
 BIN=${XPT_BIN:-$OUT/xpt-kiosk}
 if [ -z "${XPT_BIN:-}" ]; then
   echo "bench-imaging: building"
-  nice go build -o "$BIN" ./cmd/xpt-kiosk
+  nice go build -tags pebblegozstd -o "$BIN" ./cmd/xpt-kiosk
 fi
 if [ ! -f "$OUT/pages/truth.jsonl" ] || [ "$(cat "$OUT/pages/.params" 2>/dev/null)" != "$N $SEED" ]; then
   echo "bench-imaging: rendering pages ($N per format, level and container)"

@@ -24,7 +24,7 @@ mkdir -p "$WORK"
 command -v node >/dev/null || { echo "bench-mrz-cli: node is not installed (apt-get install nodejs npm)" >&2; exit 2; }
 
 echo "== building bin/xpt-kiosk"
-go build -o bin/xpt-kiosk ./cmd/xpt-kiosk
+go build -tags pebblegozstd -o bin/xpt-kiosk ./cmd/xpt-kiosk
 
 if [ ! -d "$WORK/node_modules/mrz" ]; then
   echo "== installing $PKG into $WORK"

@@ -1,6 +1,7 @@
 // Package authz owns the kiosk's local replica of the multi-entry
-// authorizations: a bbolt file that survives power loss at any instant,
-// fed by signed, sequenced batches from the central system
+// authorizations: a Pebble store (an LSM tree behind a write-ahead log)
+// that survives power loss at any instant, fed by signed, sequenced
+// batches from the central system
 // (../shared/spec/central-protocol.md, "Authorization data"), and looked up
 // by document, card tag, membership ID and authorization ID.
 //

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
@@ -59,5 +60,60 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var rec wire.AuthzRecord
 		_ = decodeRecord(b, &rec)
+	})
+}
+
+// FuzzBatchFastMatchesSlow checks the one-pass batch reader against the
+// encoding/json path: whenever the fast path reads a batch and its records
+// decode, the slow path reads the same batch, and the input is valid JSON;
+// when the records do not decode, the slow path refuses the batch too.
+func FuzzBatchFastMatchesSlow(f *testing.F) {
+	good, _ := json.Marshal(wire.AuthzBatch{Seq: 7, IssuedAt: "2026-11-26T09:00:00.000Z",
+		Records: []wire.AuthzRecord{synRecord(1, 1), synRecord(2, 3)}, Removed: []string{"XPT-2026-0000999"}})
+	f.Add(good)
+	indented, _ := json.MarshalIndent(wire.AuthzBatch{Seq: 8, IssuedAt: "2026-11-26T09:00:00Z", Records: []wire.AuthzRecord{synRecord(5, 1)}}, " ", "\t")
+	f.Add(indented)
+	f.Add([]byte(`{"seq":1,"issuedAt":"2026-11-26T09:00:00Z","records":[]}`))
+	f.Add([]byte(`{"records":[{"authorizationId":"A\"]}"}, {}],"seq":0}`))
+	f.Add([]byte(`{"seq":1,"records":[{} {}]}`))
+	f.Add([]byte(`{"seq":1,"records":[{},]}`))
+	f.Add([]byte(`{"seq":1,"records":[{"version":1}}]}`))
+	f.Add([]byte(`{"seq":1,"seq":2}`))
+	f.Add([]byte(`{"seq":1,"removed":["A","B"]} x`))
+	f.Fuzz(func(t *testing.T, inner []byte) {
+		fb, ok := decodeBatchFast(inner)
+		if !ok {
+			return
+		}
+		var fastRecs []*wire.AuthzRecord
+		var fastErr error
+		if fb.records != nil {
+			fastRecs, fastErr = decodeRecordElems(fb.records, -1)
+		}
+		var (
+			seq      *uint64
+			issuedAt string
+			recs     []*wire.AuthzRecord
+			removed  []string
+		)
+		slowErr := decodeBatchSlow(inner, 0, &seq, &issuedAt, &recs, &removed)
+		if fastErr != nil {
+			if slowErr == nil {
+				t.Fatalf("fast path refused records the slow path read: %v", fastErr)
+			}
+			return
+		}
+		if slowErr != nil {
+			t.Fatalf("fast path read a batch the slow path refuses: %v", slowErr)
+		}
+		if !json.Valid(inner) {
+			t.Fatal("fast path read invalid JSON")
+		}
+		if seq == nil || *seq != fb.seq || issuedAt != fb.issuedAt || !reflect.DeepEqual(removed, fb.removed) {
+			t.Fatalf("fast (%d %q %q) and slow (%v %q %q) differ", fb.seq, fb.issuedAt, fb.removed, seq, issuedAt, removed)
+		}
+		if !reflect.DeepEqual(recs, fastRecs) {
+			t.Fatalf("records differ:\nfast %+v\nslow %+v", fastRecs, recs)
+		}
 	})
 }

@@ -9,12 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
@@ -38,7 +38,7 @@ const (
 // Options configure a Replica. Only Path is required; Keys is required for
 // HandleBatch and HandleHead (without it every envelope is rejected).
 type Options struct {
-	Path string        // the bbolt file, by convention DATA_DIR/authz.db
+	Path string        // the replica's directory, by convention DATA_DIR/authz
 	Keys *wire.KeyRing // the central keys the kiosk trusts
 	Sync SyncRequester // nil: gaps are only logged (CLI import)
 	Log  *slog.Logger  // nil: discard
@@ -55,19 +55,16 @@ type Options struct {
 	MaxPendingBytes int           // and their envelope bytes
 	SyncRetry       time.Duration // minimum time between two identical sync requests
 
-	ReadOnly        bool // status and look-ups only (CLI); fails if the agent holds the file
-	InitialMmapSize int  // bytes of address space mapped at open (avoids remaps while growing)
-	PageSize        int  // bbolt page size for a new file; 0 = the OS page size
-	// MappedBudget bounds the replica's mapped pages resident in this
-	// process: after a commit leaves more than this resident, they are
-	// released (MADV_DONTNEED; the page cache keeps them). 0 = 128 MiB,
-	// <0 = never release.
-	MappedBudget int64
+	ReadOnly bool // status and look-ups only (CLI); fails if the agent holds the replica
+	// CacheBytes is the store's block cache (bloom filters, index and data
+	// blocks); 0 = 96 MiB, enough for the filters and indexes of ten
+	// million records (docs/authz.md).
+	CacheBytes int64
 
-	// NoPrewarm skips reading the file once at open. By default a
-	// read-write replica reads its file sequentially in the background
-	// (plain reads, not the mapping: no RSS), so that the page cache holds
-	// it and look-ups do not wait for the disk (see docs/authz.md).
+	// NoPrewarm skips reading the store's files once at open. By default
+	// a read-write replica reads them sequentially in the background (plain
+	// reads: page cache, not RSS), so that look-ups do not wait for the
+	// disk after a restart (see docs/authz.md).
 	NoPrewarm bool
 
 	checkEvery time.Duration // Start's tick; tests shorten it
@@ -94,9 +91,6 @@ func (o *Options) defaults() {
 	}
 	if o.SyncRetry <= 0 {
 		o.SyncRetry = DefaultSyncRetry
-	}
-	if o.MappedBudget == 0 {
-		o.MappedBudget = 128 << 20
 	}
 }
 
@@ -153,7 +147,7 @@ func Open(o Options) (*Replica, error) {
 	if o.Path == "" {
 		return nil, errors.New("authz: no path for the replica")
 	}
-	st, err := openStore(o.Path, storeOptions{ReadOnly: o.ReadOnly, InitialMmapSize: o.InitialMmapSize, PageSize: o.PageSize})
+	st, err := openStore(o.Path, storeOptions{ReadOnly: o.ReadOnly, CacheBytes: o.CacheBytes, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
@@ -185,30 +179,42 @@ func (r *Replica) Close() error {
 	return r.st.close()
 }
 
-// prewarm reads the file once, 1 MiB at a time, until done or Close.
+// prewarm reads the store's table files once, 1 MiB at a time, until done
+// or Close. A file that compaction deletes meanwhile is skipped.
 func (r *Replica) prewarm() {
 	defer close(r.warmDone)
-	f, err := os.Open(r.st.path)
+	start := time.Now()
+	ents, err := os.ReadDir(r.st.path)
 	if err != nil {
 		return
 	}
-	defer f.Close()
-	start := time.Now()
 	buf := make([]byte, 1<<20)
-	var off int64
-	for {
-		select {
-		case <-r.stopWarm:
-			return
-		default:
+	var total int64
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".sst") {
+			continue
 		}
-		n, err := f.ReadAt(buf, off)
-		off += int64(n)
+		f, err := os.Open(filepath.Join(r.st.path, e.Name()))
 		if err != nil {
-			break
+			continue
 		}
+		for off := int64(0); ; {
+			select {
+			case <-r.stopWarm:
+				f.Close()
+				return
+			default:
+			}
+			n, err := f.ReadAt(buf, off)
+			off += int64(n)
+			total += int64(n)
+			if err != nil {
+				break
+			}
+		}
+		f.Close()
 	}
-	r.opt.Log.Debug("authz replica file read into the page cache", "bytes", off, "took", time.Since(start))
+	r.opt.Log.Debug("authz replica read into the page cache", "bytes", total, "took", time.Since(start))
 }
 
 // Path is the replica's file.
@@ -453,7 +459,6 @@ func (r *Replica) apply(b *parsedBatch) error {
 	r.stats.LastApplyMillis = float64(time.Since(start).Microseconds()) / 1000
 	r.opt.Log.Debug("authz batch applied", "seq", b.seq, "inserted", res.Inserted, "updated", res.Updated,
 		"stale", res.Stale, "removed", res.Removed, "records", nm.Count, "ms", r.stats.LastApplyMillis)
-	r.releaseMapped() // under wmu: bbolt cannot be remapping
 	return nil
 }
 
@@ -528,12 +533,18 @@ func (r *Replica) parse(raw []byte) (*parsedBatch, error) {
 	if r.opt.Keys == nil {
 		return nil, &wire.RejectError{Code: wire.RejectUnknownKey, Detail: "no trusted keys configured"}
 	}
-	inner, keyID, err := r.opt.Keys.Open(raw)
+	// The payload is decoded in full below; only when that fails is it
+	// scanned again, to tell a payload that is not JSON (malformed) from
+	// one that breaks the schema, as KeyRing.Open would have.
+	inner, keyID, err := r.opt.Keys.OpenUnchecked(raw)
 	if err != nil {
 		return nil, err
 	}
 	b, err := parseBatch(inner, r.opt.MaxBatchRecords)
 	if err != nil {
+		if !wire.IsJSONObject(inner) {
+			err = &wire.RejectError{Code: wire.RejectMalformed, Detail: "payload is not a JSON object"}
+		}
 		var re *wire.RejectError
 		if errors.As(err, &re) {
 			re.KeyID = keyID
@@ -561,56 +572,32 @@ func parseBatch(inner []byte, maxRecords int) (*parsedBatch, error) {
 	schema := func(format string, a ...any) error {
 		return &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf(format, a...)}
 	}
-	// A streaming decode: each record is scanned once and decoded once,
-	// and an oversize batch is refused before it is all decoded.
-	dec := json.NewDecoder(bytes.NewReader(inner))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, schema("batch is not a JSON object")
-	}
 	var (
 		seq      *uint64
 		issuedAt string
 		recs     []*wire.AuthzRecord
 		removed  []string
-		seen     = map[string]bool{}
 	)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, schema("batch does not decode: %s", jsonErrWithoutValue(err))
+	if fb, ok := decodeBatchFast(inner); ok {
+		seq, issuedAt, removed = &fb.seq, fb.issuedAt, fb.removed
+		if maxRecords > 0 && len(removed) > maxRecords {
+			return nil, &wire.RejectError{Code: wire.RejectTooLarge, Detail: fmt.Sprintf("%d removals, limit %d", len(removed), maxRecords)}
 		}
-		key, _ := tok.(string)
-		if seen[key] {
-			return nil, schema("batch has %q twice", key)
-		}
-		seen[key] = true
-		switch key {
-		case "seq":
-			seq = new(uint64)
-			err = dec.Decode(seq)
-		case "issuedAt":
-			err = dec.Decode(&issuedAt)
-		case "removed":
-			err = dec.Decode(&removed)
-		case "records":
-			recs, err = decodeRecordArray(dec, maxRecords)
-		default:
-			var skip json.RawMessage
-			err = dec.Decode(&skip) // receivers ignore unknown fields
-		}
-		if err != nil {
-			var re *wire.RejectError
-			if errors.As(err, &re) {
+		if fb.records != nil {
+			var err error
+			limit := -1
+			if maxRecords > 0 {
+				limit = maxRecords - len(removed)
+			}
+			if recs, err = decodeRecordElems(fb.records, limit); err != nil {
 				return nil, err
 			}
-			return nil, schema("batch field %q does not decode: %s", key, jsonErrWithoutValue(err))
 		}
-		if maxRecords > 0 && len(recs)+len(removed) > maxRecords {
-			return nil, &wire.RejectError{Code: wire.RejectTooLarge, Detail: fmt.Sprintf("%d records and removals, limit %d", len(recs)+len(removed), maxRecords)}
-		}
+	} else if err := decodeBatchSlow(inner, maxRecords, &seq, &issuedAt, &recs, &removed); err != nil {
+		return nil, err
 	}
-	if _, err := dec.Token(); err != nil {
-		return nil, schema("batch does not decode: %s", jsonErrWithoutValue(err))
+	if maxRecords > 0 && len(recs)+len(removed) > maxRecords {
+		return nil, &wire.RejectError{Code: wire.RejectTooLarge, Detail: fmt.Sprintf("%d records and removals, limit %d", len(recs)+len(removed), maxRecords)}
 	}
 	if seq == nil {
 		return nil, schema("batch has no seq")
@@ -632,62 +619,147 @@ func parseBatch(inner []byte, maxRecords int) (*parsedBatch, error) {
 	return &parsedBatch{seq: *seq, changes: changes, removed: removed, issuedAt: issued}, nil
 }
 
-func decodeRecordArray(dec *json.Decoder, maxRecords int) ([]*wire.AuthzRecord, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
+// decodeBatchSlow is the encoding/json path for a batch that is not in the
+// canonical form decodeBatchFast reads: a streaming decode that refuses an
+// oversize batch before it is all decoded and names what is wrong.
+func decodeBatchSlow(inner []byte, maxRecords int, seq **uint64, issuedAt *string, recs *[]*wire.AuthzRecord, removed *[]string) error {
+	schema := func(format string, a ...any) error {
+		return &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf(format, a...)}
 	}
-	if tok == nil {
-		return nil, nil // "records": null
+	dec := json.NewDecoder(bytes.NewReader(inner))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return schema("batch is not a JSON object")
 	}
-	if tok != json.Delim('[') {
-		return nil, &wire.RejectError{Code: wire.RejectSchema, Detail: "records is not an array"}
-	}
-	var recs []*wire.AuthzRecord
+	seen := map[string]bool{}
 	for dec.More() {
-		if maxRecords > 0 && len(recs) >= maxRecords {
-			return nil, &wire.RejectError{Code: wire.RejectTooLarge, Detail: fmt.Sprintf("more than %d records, the limit", maxRecords)}
+		tok, err := dec.Token()
+		if err != nil {
+			return schema("batch does not decode: %s", jsonErrWithoutValue(err))
 		}
-		rec := new(wire.AuthzRecord)
-		if err := dec.Decode(rec); err != nil {
-			return nil, &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf("records[%d] does not decode: %s", len(recs), jsonErrWithoutValue(err))}
+		key, _ := tok.(string)
+		if seen[key] {
+			return schema("batch has %q twice", key)
 		}
-		recs = append(recs, rec)
+		seen[key] = true
+		switch key {
+		case "seq":
+			*seq = new(uint64)
+			err = dec.Decode(*seq)
+		case "issuedAt":
+			err = dec.Decode(issuedAt)
+		case "removed":
+			err = dec.Decode(removed)
+		case "records":
+			*recs, err = decodeRecordArray(dec, maxRecords)
+		default:
+			var skip json.RawMessage
+			err = dec.Decode(&skip) // receivers ignore unknown fields
+		}
+		if err != nil {
+			var re *wire.RejectError
+			if errors.As(err, &re) {
+				return err
+			}
+			return schema("batch field %q does not decode: %s", key, jsonErrWithoutValue(err))
+		}
+		if maxRecords > 0 && len(*recs)+len(*removed) > maxRecords {
+			return &wire.RejectError{Code: wire.RejectTooLarge, Detail: fmt.Sprintf("%d records and removals, limit %d", len(*recs)+len(*removed), maxRecords)}
+		}
 	}
 	if _, err := dec.Token(); err != nil {
+		return schema("batch does not decode: %s", jsonErrWithoutValue(err))
+	}
+	return nil
+}
+
+// decodeRecordArray reads the records array: the decoder checks it is
+// valid JSON and hands it over whole; decodeRecordElems does the rest.
+func decodeRecordArray(dec *json.Decoder, maxRecords int) ([]*wire.AuthzRecord, error) {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, err
+	}
+	if t := trimJSONSpace(raw); len(t) == 4 && string(t) == "null" {
+		return nil, nil // "records": null
+	}
+	limit := -1
+	if maxRecords > 0 {
+		limit = maxRecords
+	}
+	return decodeRecordElems(raw, limit)
+}
+
+// decodeRecordElems splits a raw records array into its elements and
+// decodes them in parallel, each by the fast path for the canonical form
+// (fastjson.go) or else by encoding/json; every element is thereby
+// validated, whichever path read the array. More than limit elements
+// (limit >= 0) is too_large.
+func decodeRecordElems(raw []byte, limit int) ([]*wire.AuthzRecord, error) {
+	elems, ok := splitJSONArray(raw)
+	if !ok {
+		return nil, &wire.RejectError{Code: wire.RejectSchema, Detail: "records is not an array"}
+	}
+	if limit >= 0 && len(elems) > limit {
+		return nil, &wire.RejectError{Code: wire.RejectTooLarge, Detail: fmt.Sprintf("%d records (and removals), limit %d", len(elems), limit)}
+	}
+	recs := make([]*wire.AuthzRecord, len(elems))
+	backing := make([]wire.AuthzRecord, len(elems))
+	err := parallelChunks(len(elems), func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			rec := &backing[i]
+			if !decodeRecordFast(elems[i], rec) {
+				*rec = wire.AuthzRecord{}
+				if err := json.Unmarshal(elems[i], rec); err != nil {
+					return &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf("records[%d] does not decode: %s", i, jsonErrWithoutValue(err))}
+				}
+			}
+			recs[i] = rec
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return recs, nil
 }
 
-// validateRecords validates and encodes decoded records, in parallel for
-// large batches.
-func validateRecords(recs []*wire.AuthzRecord, out []change) error {
+// parallelChunks runs f over [0, n) in one chunk per core (one chunk when
+// n is small) and returns the error of the first failing chunk, so that
+// the error reported does not depend on scheduling.
+func parallelChunks(n int, f func(lo, hi int) error) error {
 	workers := runtime.GOMAXPROCS(0)
-	if len(recs) < 1024 || workers < 2 {
-		return validateRange(recs, out, 0)
+	if n < 1024 || workers < 2 {
+		return f(0, n)
 	}
-	chunk := (len(recs) + workers - 1) / workers
+	chunk := (n + workers - 1) / workers
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(recs))
+		lo, hi := w*chunk, min((w+1)*chunk, n)
 		if lo >= hi {
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[w] = validateRange(recs[lo:hi], out[lo:hi], lo)
+			errs[w] = f(lo, hi)
 		}()
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return err // the first chunk's error first: deterministic
+			return err
 		}
 	}
 	return nil
+}
+
+// validateRecords validates and encodes decoded records, in parallel for
+// large batches.
+func validateRecords(recs []*wire.AuthzRecord, out []change) error {
+	return parallelChunks(len(recs), func(lo, hi int) error {
+		return validateRange(recs[lo:hi], out[lo:hi], lo)
+	})
 }
 
 func validateRange(recs []*wire.AuthzRecord, out []change, base int) error {
@@ -761,7 +833,7 @@ type Status struct {
 	Staleness   time.Duration `json:"staleness"` // since LastSync; -1 when never synced
 	HeadSeq     uint64        `json:"headSeq,omitempty"`
 	Pending     []uint64      `json:"pending,omitempty"`
-	FileBytes   int64         `json:"fileBytes"`
+	DiskBytes   int64         `json:"diskBytes"` // the store's files
 	LastRequest uint64        `json:"lastSyncRequestFrom,omitempty"`
 	Stats       Stats         `json:"stats"`
 }
@@ -788,9 +860,7 @@ func (r *Replica) Status() Status {
 	if r.lastReq.ok {
 		s.LastRequest = r.lastReq.from
 	}
-	if fi, err := os.Stat(r.st.path); err == nil {
-		s.FileBytes = fi.Size()
-	}
+	s.DiskBytes = r.st.diskBytes()
 	return s
 }
 
@@ -813,16 +883,31 @@ func (s Status) Wire() wire.AuthzStatus {
 
 // ByID returns one authorization, or ErrNotFound.
 func (r *Replica) ByID(id string) (*wire.AuthzRecord, error) {
-	var rec *wire.AuthzRecord
-	err := r.st.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bRec).Get([]byte(id))
-		if v == nil {
-			return ErrNotFound
+	rec := new(wire.AuthzRecord)
+	err := r.read(func(rd *reader) error {
+		found, err := rd.record([]byte(id), rec)
+		if err == nil && !found {
+			err = ErrNotFound
 		}
-		rec = new(wire.AuthzRecord)
-		return decodeRecord(v, rec)
+		return err
 	})
-	return rec, err
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// read runs f on one consistent view of the replica.
+func (r *Replica) read(f func(*reader) error) error {
+	rd, err := r.st.newReader()
+	if err != nil {
+		return err
+	}
+	err = f(rd)
+	if cerr := rd.close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // ByDocument returns every record that lists the document (issuing state
@@ -833,8 +918,8 @@ func (r *Replica) ByDocument(issuingState, number string) ([]wire.AuthzRecord, e
 		return nil, nil
 	}
 	var out []wire.AuthzRecord
-	err := r.st.db.View(func(tx *bolt.Tx) (err error) {
-		out, err = lookupTx(tx, bDoc, docPrefix(state, num), nil, nil)
+	err := r.read(func(rd *reader) (err error) {
+		out, err = rd.lookup(docPrefix(state, num), nil)
 		return err
 	})
 	return out, err
@@ -842,21 +927,21 @@ func (r *Replica) ByDocument(issuingState, number string) ([]wire.AuthzRecord, e
 
 // ByCard returns the records of a trusted-traveler card tag.
 func (r *Replica) ByCard(tag string) ([]wire.AuthzRecord, error) {
-	return r.byValue(bCard, NormalizeTag(tag))
+	return r.byValue(famCard, NormalizeTag(tag))
 }
 
 // ByMembership returns the records of a trusted-traveler membership ID.
 func (r *Replica) ByMembership(id string) ([]wire.AuthzRecord, error) {
-	return r.byValue(bMem, NormalizeNumber(id))
+	return r.byValue(famMem, NormalizeNumber(id))
 }
 
-func (r *Replica) byValue(bucket []byte, v string) ([]wire.AuthzRecord, error) {
+func (r *Replica) byValue(fam byte, v string) ([]wire.AuthzRecord, error) {
 	if v == "" {
 		return nil, nil
 	}
 	var out []wire.AuthzRecord
-	err := r.st.db.View(func(tx *bolt.Tx) (err error) {
-		out, err = lookupTx(tx, bucket, valuePrefix(v), nil, nil)
+	err := r.read(func(rd *reader) (err error) {
+		out, err = rd.lookup(valuePrefix(fam, v), nil)
 		return err
 	})
 	return out, err
@@ -868,15 +953,15 @@ func (r *Replica) byValue(bucket []byte, v string) ([]wire.AuthzRecord, error) {
 func (r *Replica) Candidates(issuingState, number, cardTag string) ([]wire.AuthzRecord, error) {
 	state, num, tag := NormalizeState(issuingState), NormalizeNumber(number), NormalizeTag(cardTag)
 	var out []wire.AuthzRecord
-	err := r.st.db.View(func(tx *bolt.Tx) (err error) {
-		seen := map[string]bool{}
+	err := r.read(func(rd *reader) (err error) {
+		rd.seen = map[string]bool{}
 		if state != "" && num != "" {
-			if out, err = lookupTx(tx, bDoc, docPrefix(state, num), out, seen); err != nil {
+			if out, err = rd.lookup(docPrefix(state, num), out); err != nil {
 				return err
 			}
 		}
 		if tag != "" {
-			out, err = lookupTx(tx, bCard, valuePrefix(tag), out, seen)
+			out, err = rd.lookup(valuePrefix(famCard, tag), out)
 		}
 		return err
 	})

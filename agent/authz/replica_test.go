@@ -26,7 +26,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, sync: &syncRecorder{}, clock: &clock{time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}}
-	f.path = filepath.Join(t.TempDir(), FileName)
+	f.path = filepath.Join(t.TempDir(), DirName)
 	f.open()
 	t.Cleanup(func() { f.r.Close() })
 	return f
@@ -399,7 +399,7 @@ func (s *flakySync) RequestSync(ctx context.Context, from uint64) error {
 func TestStartRetriesUntilTheLinkTakesIt(t *testing.T) {
 	kr, _ := testKeys(t)
 	fs := &flakySync{fails: 3}
-	r, err := Open(Options{Path: filepath.Join(t.TempDir(), FileName), Keys: kr, Sync: fs, checkEvery: 5 * time.Millisecond})
+	r, err := Open(Options{Path: filepath.Join(t.TempDir(), DirName), Keys: kr, Sync: fs, checkEvery: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,34 +5,43 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"slices"
+	"syscall"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-	bolterr "go.etcd.io/bbolt/errors"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
 
-// FileName is the replica's file inside the kiosk's data directory.
-const FileName = "authz.db"
+// DirName is the replica's directory inside the kiosk's data directory.
+const DirName = "authz"
 
-// formatVersion is written in the meta bucket; Open refuses other values.
-const formatVersion = "1"
+// formatVersion is written under kFormat; Open refuses other values. Format
+// 1 was a bbolt file (authz.db); format 2 is this Pebble directory.
+const formatVersion = "2"
 
-// Bucket and meta key names. The layout is in docs/authz.md.
+// Keys. One keyspace, each family behind its own lower-case byte; the
+// layout is in docs/authz.md. Authorization IDs, states, numbers, card tags
+// and membership IDs are upper case and never hold a 0 byte (the schema),
+// so the families never mix and "value 0" prefixes never collide.
+const (
+	famMeta = 'M' // M name → value
+	famRec  = 'r' // r authorizationId → record (codec 1)
+	famDoc  = 'd' // d issuingState 0 number 0 authorizationId → ""
+	famCard = 'c' // c cardTag 0 authorizationId → ""
+	famMem  = 'm' // m membershipId 0 authorizationId → ""
+)
+
 var (
-	bMeta = []byte("meta")
-	bRec  = []byte("rec")  // authorizationId → record JSON
-	bDoc  = []byte("doc")  // issuingState 0 number 0 authorizationId → ""
-	bCard = []byte("card") // cardTag 0 authorizationId → ""
-	bMem  = []byte("mem")  // membershipId 0 authorizationId → ""
-
-	kFormat   = []byte("format")
-	kSeq      = []byte("seq")      // uint64 BE, absent until the first batch
-	kCount    = []byte("count")    // uint64 BE
-	kLastSync = []byte("lastSync") // int64 BE unix milliseconds
+	kFormat   = []byte("Mformat")
+	kSeq      = []byte("Mseq")      // uint64 BE, absent until the first batch
+	kCount    = []byte("Mcount")    // uint64 BE
+	kLastSync = []byte("MlastSync") // int64 BE unix milliseconds
 )
 
 // ErrNotFound is returned by ByID for an unknown authorization.
@@ -42,60 +51,106 @@ var ErrNotFound = errors.New("authz: no such authorization")
 // holds the replica.
 var ErrLocked = errors.New("authz: the replica is in use by another process (is the agent running?)")
 
-// store is the bbolt file and its layout; Replica adds the batch rules.
+// splitKey is the comparer's Split: the part of a key that bloom filters
+// and prefix seeks work on. For an index key it is everything up to and
+// including the last 0 byte ("the looked-up value 0"), so that a look-up
+// by document, card or membership consults only the files whose filter may
+// hold that value; for a record or meta key it is the whole key.
+//
+// Pebble's rules for Split hold because the comparison is bytewise and no
+// part of a key holds a 0 byte: two keys with different prefixes differ at
+// or before the prefix's closing 0, and a suffix (an authorization ID,
+// upper case) is itself a whole key.
+func splitKey(k []byte) int {
+	if len(k) > 0 && (k[0] == famDoc || k[0] == famCard || k[0] == famMem) {
+		if i := bytes.LastIndexByte(k, 0); i >= 0 {
+			return i + 1
+		}
+	}
+	return len(k)
+}
+
+var comparer = func() *pebble.Comparer {
+	c := *pebble.DefaultComparer
+	c.Split = splitKey
+	c.ImmediateSuccessor = func(dst, a []byte) []byte { return append(append(dst, a...), 0) }
+	c.Name = "xpt-authz.v1"
+	return &c
+}()
+
+// store is the Pebble directory and its layout; Replica adds the batch
+// rules.
 type store struct {
-	db   *bolt.DB
-	path string
+	db       *pebble.DB
+	path     string
+	readOnly bool
 }
 
 type storeOptions struct {
-	ReadOnly        bool
-	InitialMmapSize int
-	PageSize        int
-	Timeout         time.Duration
+	ReadOnly   bool
+	CacheBytes int64
+	Log        *slog.Logger
+}
+
+// Sizes chosen for a kiosk (measured in docs/authz.md): the block cache
+// holds the bloom filters and index blocks of ten million records with
+// room for hot data blocks, two memtables bound what a crash replays.
+const (
+	defaultCacheBytes = 96 << 20
+	memTableBytes     = 32 << 20
+)
+
+func pebbleOptions(o storeOptions) *pebble.Options {
+	po := &pebble.Options{
+		Comparer:           comparer,
+		FormatMajorVersion: pebble.FormatValueSeparation,
+		CacheSize:          o.CacheBytes,
+		MemTableSize:       memTableBytes,
+		MaxOpenFiles:       1000,
+		ReadOnly:           o.ReadOnly,
+		Logger:             pebbleLogger{o.Log},
+	}
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		po.Levels[i].FilterType = pebble.TableFilter
+	}
+	// Two compactions at most: the kiosk has other work for its cores.
+	po.CompactionConcurrencyRange = func() (int, int) { return 1, 2 }
+	return po
 }
 
 func openStore(path string, o storeOptions) (*store, error) {
-	if o.Timeout == 0 {
-		o.Timeout = time.Second
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = defaultCacheBytes
 	}
-	if o.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("authz: no replica at %s: %w", path, err)
-		}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:         o.Timeout,
-		ReadOnly:        o.ReadOnly,
-		FreelistType:    bolt.FreelistMapType,
-		InitialMmapSize: o.InitialMmapSize,
-		PageSize:        o.PageSize,
-		// The freelist is synced so that a restart reads it instead of
-		// walking ten million records' worth of pages (restart < 1 s).
-		NoFreelistSync: false,
-	})
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && !fi.IsDir():
+		return nil, fmt.Errorf("authz: %s is a file, not a replica directory (an old format-1 replica? move it away; the replica resyncs from the central system)", path)
+	case err != nil && o.ReadOnly:
+		return nil, fmt.Errorf("authz: no replica at %s: %w", path, err)
+	}
+	db, err := pebble.Open(path, pebbleOptions(o))
 	if err != nil {
-		if errors.Is(err, bolterr.ErrTimeout) {
+		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EWOULDBLOCK) ||
+			bytes.Contains([]byte(err.Error()), []byte("lock held by current process")) {
 			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
 		}
 		return nil, fmt.Errorf("authz: open %s: %w", path, err)
 	}
-	s := &store{db: db, path: path}
-	if o.ReadOnly {
-		err = db.View(func(tx *bolt.Tx) error { return checkFormat(tx) })
-	} else {
-		err = db.Update(func(tx *bolt.Tx) error {
-			for _, name := range [][]byte{bMeta, bRec, bDoc, bCard, bMem} {
-				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-					return err
-				}
-			}
-			m := tx.Bucket(bMeta)
-			if m.Get(kFormat) == nil {
-				return m.Put(kFormat, []byte(formatVersion))
-			}
-			return checkFormat(tx)
-		})
+	s := &store{db: db, path: path, readOnly: o.ReadOnly}
+	f, ok, err := s.get(kFormat)
+	switch {
+	case err != nil:
+	case !ok && o.ReadOnly:
+		err = fmt.Errorf("authz: %s is not an authorization replica (no format mark)", path)
+	case !ok:
+		err = db.Set(kFormat, []byte(formatVersion), pebble.Sync)
+	case string(f) != formatVersion:
+		err = fmt.Errorf("authz: replica format %q, this build reads %q", f, formatVersion)
 	}
 	if err != nil {
 		db.Close()
@@ -104,20 +159,34 @@ func openStore(path string, o storeOptions) (*store, error) {
 	return s, nil
 }
 
-func checkFormat(tx *bolt.Tx) error {
-	m := tx.Bucket(bMeta)
-	if m == nil {
-		return fmt.Errorf("authz: %s is not an authorization replica (no meta bucket)", tx.DB().Path())
+// close flushes the memtable first, so that the next open has no log to
+// replay (restart well under a second), then closes.
+func (s *store) close() error {
+	var ferr error
+	if !s.readOnly {
+		ferr = s.db.Flush()
 	}
-	if f := m.Get(kFormat); string(f) != formatVersion {
-		return fmt.Errorf("authz: replica format %q, this build reads %q", f, formatVersion)
+	if err := s.db.Close(); err != nil {
+		return err
 	}
-	return nil
+	return ferr
 }
 
-func (s *store) close() error { return s.db.Close() }
+// get returns a copy of the value at k.
+func (s *store) get(k []byte) ([]byte, bool, error) {
+	v, c, err := s.db.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	out := slices.Clone(v)
+	c.Close()
+	return out, true, nil
+}
 
-// meta is what the meta bucket holds.
+// meta is what the meta keys hold.
 type meta struct {
 	HasSeq   bool
 	Seq      uint64
@@ -125,33 +194,43 @@ type meta struct {
 	LastSync time.Time
 }
 
-func readMeta(tx *bolt.Tx) meta {
+func (s *store) meta() (meta, error) {
 	var m meta
-	b := tx.Bucket(bMeta)
-	if v := b.Get(kSeq); len(v) == 8 {
-		m.HasSeq, m.Seq = true, binary.BigEndian.Uint64(v)
+	for _, k := range [][]byte{kSeq, kCount, kLastSync} {
+		v, ok, err := s.get(k)
+		if err != nil {
+			return meta{}, err
+		}
+		if !ok {
+			continue
+		}
+		if len(v) != 8 {
+			return meta{}, fmt.Errorf("authz: meta %s is corrupt", k[1:])
+		}
+		u := binary.BigEndian.Uint64(v)
+		switch {
+		case bytes.Equal(k, kSeq):
+			m.HasSeq, m.Seq = true, u
+		case bytes.Equal(k, kCount):
+			m.Count = int64(u)
+		default:
+			m.LastSync = time.UnixMilli(int64(u)).UTC()
+		}
 	}
-	if v := b.Get(kCount); len(v) == 8 {
-		m.Count = int64(binary.BigEndian.Uint64(v))
-	}
-	if v := b.Get(kLastSync); len(v) == 8 {
-		m.LastSync = time.UnixMilli(int64(binary.BigEndian.Uint64(v))).UTC()
-	}
-	return m
+	return m, nil
 }
 
-func writeMeta(tx *bolt.Tx, m meta) error {
-	b := tx.Bucket(bMeta)
+func writeMeta(b *pebble.Batch, m meta) error {
 	if m.HasSeq {
-		if err := b.Put(kSeq, be64(m.Seq)); err != nil {
+		if err := b.Set(kSeq, be64(m.Seq), nil); err != nil {
 			return err
 		}
 	}
-	if err := b.Put(kCount, be64(uint64(m.Count))); err != nil {
+	if err := b.Set(kCount, be64(uint64(m.Count)), nil); err != nil {
 		return err
 	}
 	if !m.LastSync.IsZero() {
-		return b.Put(kLastSync, be64(uint64(m.LastSync.UnixMilli())))
+		return b.Set(kLastSync, be64(uint64(m.LastSync.UnixMilli())), nil)
 	}
 	return nil
 }
@@ -162,14 +241,28 @@ func be64(v uint64) []byte {
 	return b
 }
 
-// Index keys: the looked-up value, a 0 byte, the authorization ID. None of
-// the parts can hold a 0 byte (the schema forbids it), so a prefix scan
-// over "value 0" finds every record that mentions the value.
+func recKey(id string) []byte {
+	k := make([]byte, 0, 1+len(id))
+	k = append(k, famRec)
+	return append(k, id...)
+}
+
+// Index keys: family, the looked-up value, a 0 byte, the authorization ID.
+// A prefix seek over "family value 0" finds every record that mentions
+// the value.
 func docPrefix(state, number string) []byte {
-	k := make([]byte, 0, len(state)+len(number)+2)
+	k := make([]byte, 0, len(state)+len(number)+3)
+	k = append(k, famDoc)
 	k = append(k, state...)
 	k = append(k, 0)
 	k = append(k, number...)
+	return append(k, 0)
+}
+
+func valuePrefix(fam byte, v string) []byte {
+	k := make([]byte, 0, len(v)+2)
+	k = append(k, fam)
+	k = append(k, v...)
 	return append(k, 0)
 }
 
@@ -179,34 +272,23 @@ func indexKey(prefix []byte, id string) []byte {
 	return append(k, id...)
 }
 
-func valuePrefix(v string) []byte {
-	k := make([]byte, 0, len(v)+1)
-	k = append(k, v...)
-	return append(k, 0)
-}
-
-// indexEntry is one key to put in or delete from an index bucket.
-type indexEntry struct {
-	bucket int // 0 doc, 1 card, 2 mem
-	key    []byte
-}
-
-func recordIndex(r *wire.AuthzRecord, out []indexEntry) []indexEntry {
+// recordIndex appends the index keys of r to out.
+func recordIndex(r *wire.AuthzRecord, out [][]byte) [][]byte {
 	first := len(out)
 	for _, d := range r.Documents {
 		k := indexKey(docPrefix(d.IssuingState, d.Number), r.AuthorizationID)
 		// A record listing one document twice indexes it once.
-		if slices.ContainsFunc(out[first:], func(e indexEntry) bool { return bytes.Equal(e.key, k) }) {
+		if slices.ContainsFunc(out[first:], func(e []byte) bool { return bytes.Equal(e, k) }) {
 			continue
 		}
-		out = append(out, indexEntry{0, k})
+		out = append(out, k)
 	}
 	if tt := r.TrustedTraveler; tt != nil {
 		if tt.CardTag != "" {
-			out = append(out, indexEntry{1, indexKey(valuePrefix(tt.CardTag), r.AuthorizationID)})
+			out = append(out, indexKey(valuePrefix(famCard, tt.CardTag), r.AuthorizationID))
 		}
 		if tt.MembershipID != "" {
-			out = append(out, indexEntry{2, indexKey(valuePrefix(tt.MembershipID), r.AuthorizationID)})
+			out = append(out, indexKey(valuePrefix(famMem, tt.MembershipID), r.AuthorizationID))
 		}
 	}
 	return out
@@ -224,119 +306,225 @@ type applyResult struct {
 	Inserted, Updated, Stale, Removed, Absent int
 }
 
-// apply writes one batch and the new meta in one transaction: all or
-// nothing, made durable (fsync) before it returns.
+// op is one write of a batch: a Set, or a Delete when del.
+type op struct {
+	key, val []byte
+	del      bool
+	n        int // position in the batch: the later write of a key wins
+}
+
+// apply writes one batch and the new meta as one Pebble batch: all or
+// nothing, made durable (the write-ahead log is fdatasync'd) before it
+// returns. The caller is the only writer.
 func (s *store) apply(changes []change, removed []string, m meta) (applyResult, meta, error) {
 	var res applyResult
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		cur := readMeta(tx)
-		recB := tx.Bucket(bRec)
-		// Authorization IDs mostly arrive in increasing order: fill pages.
-		recB.FillPercent = 0.9
-		idx := [3]*bolt.Bucket{tx.Bucket(bDoc), tx.Bucket(bCard), tx.Bucket(bMem)}
-		var dels, puts []indexEntry
-		count := cur.Count
-		for _, c := range changes {
-			old := recB.Get([]byte(c.id))
-			if old != nil {
-				var o wire.AuthzRecord
-				if err := decodeRecord(old, &o); err == nil {
-					if o.Version >= c.rec.Version {
-						res.Stale++
-						continue
-					}
-					dels = recordIndex(&o, dels)
-				}
-				res.Updated++
-			} else {
-				res.Inserted++
-				count++
-			}
-			if err := recB.Put([]byte(c.id), c.raw); err != nil {
-				return err
-			}
-			puts = recordIndex(c.rec, puts)
-		}
-		for _, id := range removed {
-			old := recB.Get([]byte(id))
-			if old == nil {
-				res.Absent++
-				continue
-			}
-			var o wire.AuthzRecord
-			if err := decodeRecord(old, &o); err == nil {
-				dels = recordIndex(&o, dels)
-			}
-			if err := recB.Delete([]byte(id)); err != nil {
-				return err
-			}
-			res.Removed++
-			count--
-		}
-		// Sorted keys: each index page is visited once, in order.
-		sortEntries(dels)
-		sortEntries(puts)
-		for _, e := range dels {
-			if err := idx[e.bucket].Delete(e.key); err != nil {
-				return err
-			}
-		}
-		for _, e := range puts {
-			if err := idx[e.bucket].Put(e.key, nil); err != nil {
-				return err
-			}
-		}
-		m.Count = count
-		return writeMeta(tx, m)
-	})
+	cur, err := s.meta()
 	if err != nil {
+		return res, meta{}, err
+	}
+	count := cur.Count
+	ops := make([]op, 0, 6*len(changes)+4*len(removed))
+	var idx [][]byte
+	var o wire.AuthzRecord
+	// old decodes the stored record at k into o; found is false when there
+	// is none, decoded false when it does not decode (it is replaced, but
+	// its index keys are unknown).
+	old := func(k []byte) (found, decoded bool, err error) {
+		v, c, err := s.db.Get(k)
+		if errors.Is(err, pebble.ErrNotFound) {
+			return false, false, nil
+		}
+		if err != nil {
+			return false, false, err
+		}
+		defer c.Close()
+		return true, decodeRecord(v, &o) == nil, nil
+	}
+	for _, c := range changes {
+		k := recKey(c.id)
+		found, decoded, err := old(k)
+		if err != nil {
+			return res, meta{}, err
+		}
+		if found {
+			if decoded {
+				if o.Version >= c.rec.Version {
+					res.Stale++
+					continue
+				}
+				for _, ik := range recordIndex(&o, idx[:0]) {
+					ops = append(ops, op{key: ik, del: true})
+				}
+			}
+			res.Updated++
+		} else {
+			res.Inserted++
+			count++
+		}
+		ops = append(ops, op{key: k, val: c.raw})
+		for _, ik := range recordIndex(c.rec, idx[:0]) {
+			ops = append(ops, op{key: ik})
+		}
+	}
+	for _, id := range removed {
+		k := recKey(id)
+		found, decoded, err := old(k)
+		if err != nil {
+			return res, meta{}, err
+		}
+		if !found {
+			res.Absent++
+			continue
+		}
+		if decoded {
+			for _, ik := range recordIndex(&o, idx[:0]) {
+				ops = append(ops, op{key: ik, del: true})
+			}
+		}
+		ops = append(ops, op{key: k, del: true})
+		res.Removed++
+		count--
+	}
+	// The memtable takes keys in order much faster than at random (its
+	// skip list starts each search where the last one ended). Sorting is
+	// by key then position, and only the last write of a key is kept, so
+	// an index key that an update deletes and sets again stays set.
+	for i := range ops {
+		ops[i].n = i
+	}
+	slices.SortFunc(ops, func(a, b op) int {
+		if c := bytes.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return a.n - b.n
+	})
+	b := s.db.NewBatch()
+	defer b.Close()
+	for i, w := range ops {
+		if i+1 < len(ops) && bytes.Equal(ops[i+1].key, w.key) {
+			continue
+		}
+		if w.del {
+			err = b.Delete(w.key, nil)
+		} else {
+			err = b.Set(w.key, w.val, nil)
+		}
+		if err != nil {
+			return res, meta{}, err
+		}
+	}
+	m.Count = count
+	if err := writeMeta(b, m); err != nil {
+		return res, meta{}, err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
 		return applyResult{}, meta{}, err
 	}
 	return res, m, nil
 }
 
-func sortEntries(es []indexEntry) {
-	slices.SortFunc(es, func(a, b indexEntry) int {
-		if a.bucket != b.bucket {
-			return a.bucket - b.bucket
-		}
-		return bytes.Compare(a.key, b.key)
-	})
-}
-
 func (s *store) setLastSync(t time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bMeta).Put(kLastSync, be64(uint64(t.UnixMilli())))
-	})
+	return s.db.Set(kLastSync, be64(uint64(t.UnixMilli())), pebble.Sync)
 }
 
-func (s *store) meta() (meta, error) {
-	var m meta
-	err := s.db.View(func(tx *bolt.Tx) error { m = readMeta(tx); return nil })
-	return m, err
+// diskBytes is the replica's footprint on disk.
+func (s *store) diskBytes() int64 {
+	return int64(s.db.Metrics().DiskSpaceUsage())
 }
 
-// lookup collects the records whose index key starts with prefix.
-func lookupTx(tx *bolt.Tx, bucket []byte, prefix []byte, out []wire.AuthzRecord, seen map[string]bool) ([]wire.AuthzRecord, error) {
-	c := tx.Bucket(bucket).Cursor()
-	recB := tx.Bucket(bRec)
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		id := k[len(prefix):]
-		if seen != nil {
-			if seen[string(id)] {
+// reader is one consistent view for a look-up: a Pebble snapshot, so that
+// an index key and the record it names always agree. Index keys are found
+// with a prefix seek (bloom filters skip the files without the value);
+// records with a point get, which stops at the newest level holding the key.
+type reader struct {
+	snap *pebble.Snapshot
+	it   *pebble.Iterator
+	seen map[string]bool
+	key  []byte
+}
+
+func (s *store) newReader() (*reader, error) {
+	return &reader{snap: s.db.NewSnapshot()}, nil
+}
+
+func (rd *reader) close() error {
+	var err error
+	if rd.it != nil {
+		err = rd.it.Close()
+	}
+	if cerr := rd.snap.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// record decodes the record of id into r; false when there is none.
+func (rd *reader) record(id []byte, r *wire.AuthzRecord) (bool, error) {
+	rd.key = append(append(rd.key[:0], famRec), id...)
+	v, c, err := rd.snap.Get(rd.key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	return true, decodeRecord(v, r)
+}
+
+// lookup appends the records whose index key starts with prefix, each
+// once across calls when rd.seen is set.
+func (rd *reader) lookup(prefix []byte, out []wire.AuthzRecord) ([]wire.AuthzRecord, error) {
+	if rd.it == nil {
+		it, err := rd.snap.NewIter(nil)
+		if err != nil {
+			return out, err
+		}
+		rd.it = it
+	}
+	var ids [][]byte
+	for ok := rd.it.SeekPrefixGE(prefix); ok && bytes.HasPrefix(rd.it.Key(), prefix); ok = rd.it.Next() {
+		id := rd.it.Key()[len(prefix):]
+		if rd.seen != nil {
+			if rd.seen[string(id)] {
 				continue
 			}
-			seen[string(id)] = true
+			rd.seen[string(id)] = true
 		}
-		v := recB.Get(id)
-		if v == nil {
-			return out, fmt.Errorf("authz: index %s names a missing record", bucket)
-		}
+		ids = append(ids, slices.Clone(id))
+	}
+	if err := rd.it.Error(); err != nil {
+		return out, err
+	}
+	for _, id := range ids {
 		var r wire.AuthzRecord
-		if err := decodeRecord(v, &r); err != nil {
+		found, err := rd.record(id, &r)
+		if err != nil {
 			return out, err
+		}
+		if !found {
+			return out, fmt.Errorf("authz: index %c names a missing record", prefix[0])
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// pebbleLogger sends Pebble's own messages to the agent's log: its
+// routine chatter at debug level, its errors as errors.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.l.Debug("authz store: " + fmt.Sprintf(format, args...))
+}
+
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error("authz store: " + fmt.Sprintf(format, args...))
+}
+
+// Fatalf is Pebble finding its own invariants broken; it exits, as
+// Pebble's default logger does, and the service manager restarts the agent.
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	p.l.Error("authz store: fatal: " + fmt.Sprintf(format, args...))
+	os.Exit(70)
 }

@@ -85,7 +85,7 @@ type Authz struct {
 
 func (a *Authz) defaults() {
 	if a.MaxBatchRecords == 0 {
-		a.MaxBatchRecords = 5000
+		a.MaxBatchRecords = 20000
 	}
 }
 

@@ -105,7 +105,7 @@ func newRigFace(t *testing.T, pol Policy, fc FaceCapturer, recs ...wire.AuthzRec
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.ob.Close() })
-	r.rep, err = authz.Open(authz.Options{Path: filepath.Join(dir, "authz.db"), Keys: keys, Now: r.now})
+	r.rep, err = authz.Open(authz.Options{Path: filepath.Join(dir, authz.DirName), Keys: keys, Now: r.now})
 	if err != nil {
 		t.Fatal(err)
 	}

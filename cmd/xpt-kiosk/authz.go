@@ -59,7 +59,7 @@ func parseAuthzFlags(fs *flag.FlagSet, args []string) ([]string, int, bool) {
 }
 
 // replicaPath is where the replica lives inside a data directory.
-func replicaPath(dataDir string) string { return filepath.Join(dataDir, authz.FileName) }
+func replicaPath(dataDir string) string { return filepath.Join(dataDir, authz.DirName) }
 
 func openReplicaForReading(dataDir string, stderr io.Writer, cmd string) (*authz.Replica, bool) {
 	if dataDir == "" {
@@ -68,7 +68,7 @@ func openReplicaForReading(dataDir string, stderr io.Writer, cmd string) (*authz
 	}
 	path := replicaPath(dataDir)
 	if _, err := os.Stat(path); err != nil {
-		fmt.Fprintf(stderr, "xpt-kiosk authz %s: no replica at %s\n  Is --data the kiosk's data directory? The agent creates the file at its first start.\n", cmd, path)
+		fmt.Fprintf(stderr, "xpt-kiosk authz %s: no replica at %s\n  Is --data the kiosk's data directory? The agent creates it at its first start.\n", cmd, path)
 		return nil, false
 	}
 	r, err := authz.Open(authz.Options{Path: path, ReadOnly: true})
@@ -87,7 +87,7 @@ func runAuthzStatus(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := authzFlags("status", "--data DIR [--json] [--max-staleness 24h]",
 		"Prints the replica's seq, record count, last successful sync and staleness.\nExit status: 0 current, 1 stale or never synced, 2 usage or the replica cannot be opened.",
 		stdout, stderr)
-	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.FileName+")")
+	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.DirName+")")
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
 	maxStale := fs.Duration("max-staleness", 24*time.Hour, "older than this counts as stale (policy.maxStaleness)")
 	rest, code, ok := parseAuthzFlags(fs, args)
@@ -123,7 +123,7 @@ func runAuthzStatus(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		if !st.LastSync.IsZero() {
 			last = wire.FormatTime(st.LastSync)
 		}
-		fmt.Fprintf(stdout, "Replica     %s (%s)\n", st.Path, humanBytes(st.FileBytes))
+		fmt.Fprintf(stdout, "Replica     %s (%s)\n", st.Path, humanBytes(st.DiskBytes))
 		fmt.Fprintf(stdout, "Seq         %s\n", seq)
 		fmt.Fprintf(stdout, "Records     %d\n", st.Records)
 		fmt.Fprintf(stdout, "Last sync   %s\n", last)
@@ -162,7 +162,7 @@ func runAuthzLookup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := authzFlags("lookup", "--data DIR (--doc STATE:NUMBER | --card TAG | --membership ID | --auth ID)",
 		"Prints the matching authorization records as JSON. They hold personal data: for the\ntechnician's terminal only. Exit status: 0 found, 1 none found, 2 usage.",
 		stdout, stderr)
-	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.FileName+")")
+	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.DirName+")")
 	doc := fs.String("doc", "", "issuing state and document number, e.g. CAN:L898902C3 (fillers < are ignored)")
 	card := fs.String("card", "", "trusted-traveler card tag, e.g. 0A1B2C3D4E")
 	member := fs.String("membership", "", "trusted-traveler membership ID")
@@ -252,7 +252,7 @@ KEYFILE is a trusted central key: a .pub file (standard-base64 public key, the
 key ID is the file name), a .trust.toml snippet ("keyId" = "base64"), or lines
 "keyId base64". Exit status: 0 all applied, 1 some rejected or left pending, 2 usage.`,
 		stdout, stderr)
-	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.FileName+", created if missing)")
+	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.DirName+", created if missing)")
 	var trust trustFlag
 	fs.Var(&trust, "trust", "a file with trusted central public keys (repeatable)")
 	quiet := fs.Bool("q", false, "print only the summary")

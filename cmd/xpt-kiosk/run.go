@@ -159,7 +159,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	}
 	parts.add(al.Close)
 	sp := &syncProxy{}
-	rep, err := authz.Open(authz.Options{Path: filepath.Join(cfg.Kiosk.DataDir, authz.FileName), Keys: keys, Sync: sp,
+	rep, err := authz.Open(authz.Options{Path: filepath.Join(cfg.Kiosk.DataDir, authz.DirName), Keys: keys, Sync: sp,
 		Log: log, MaxBatchRecords: cfg.Authz.MaxBatchRecords})
 	if err != nil {
 		return fmt.Errorf("authorization replica: %w", err)

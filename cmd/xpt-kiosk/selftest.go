@@ -119,7 +119,7 @@ func selftestDataDir(cfg *config.Config, add func(name, status, format string, a
 	}
 	add("dataDir", "ok", "%s writable", dir)
 
-	rep, err := authz.Open(authz.Options{Path: filepath.Join(dir, authz.FileName), ReadOnly: true})
+	rep, err := authz.Open(authz.Options{Path: filepath.Join(dir, authz.DirName), ReadOnly: true})
 	switch {
 	case errors.Is(err, authz.ErrLocked):
 		add("authz", "ok", "in use by the running agent; its status is on the technician console (/tech)")
