@@ -41,7 +41,7 @@ run() { nice -n 10 "$bin" -test.run '^$' -test.timeout 4h "$@" | tee -a "$out" >
 # set in configs/xpt-kiosk.service; docs/authz.md).
 export GOMEMLIMIT="${GOMEMLIMIT:-320MiB}"
 run -test.bench 'AuthzBuild' -test.benchtime 1x
-run -test.bench 'AuthzLookup' -test.benchtime 100000x
+XPT_BENCH_PREWARM=1 run -test.bench 'AuthzLookup' -test.benchtime 100000x
 run -test.bench 'AuthzRestart' -test.benchtime 20x
 run -test.bench 'AuthzIngestDelta' -test.benchtime 1x
 if [ "$COLD" -gt 0 ]; then

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,9 +121,33 @@ func TestApplyAndLookups(t *testing.T) {
 	if got := f.ids(f.r.Candidates(d.IssuingState, d.Number, c.TrustedTraveler.CardTag)); len(got) != 3 {
 		t.Fatalf("candidates: %v", got)
 	}
-	if got := f.ids(f.r.Candidates(d.IssuingState, d.Number, a.TrustedTraveler.CardTag)); len(got) != 2 {
-		t.Fatalf("candidates deduplicated: %v", got)
+	if got := f.ids(f.r.Candidates(d.IssuingState, d.Number, a.TrustedTraveler.CardTag)); !slices.Equal(got, []string{a.AuthorizationID, b.AuthorizationID}) {
+		t.Fatalf("candidates deduplicated, the document's first: %v", got)
 	}
+	if got := f.ids(f.r.Candidates("", "", c.TrustedTraveler.CardTag)); !slices.Equal(got, []string{c.AuthorizationID}) {
+		t.Fatalf("candidates by card alone: %v", got)
+	}
+	if got := f.ids(f.r.Candidates(d.IssuingState, d.Number, "")); !slices.Equal(got, []string{a.AuthorizationID, b.AuthorizationID}) {
+		t.Fatalf("candidates by document alone: %v", got)
+	}
+	if got := f.ids(f.r.Candidates("", "", "")); len(got) != 0 {
+		t.Fatalf("candidates of nothing: %v", got)
+	}
+	// Many look-ups side by side (each Candidates runs two goroutines).
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < 200; k++ {
+				if got := f.ids(f.r.Candidates(d.IssuingState, d.Number, c.TrustedTraveler.CardTag)); len(got) != 3 {
+					t.Errorf("concurrent candidates: %v", got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 	got, err := f.r.ByID(a.AuthorizationID)
 	if err != nil {
 		t.Fatal(err)
