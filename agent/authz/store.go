@@ -120,14 +120,6 @@ func pebbleOptions(o storeOptions) *pebble.Options {
 		// 20-25% off look-up times at ten million records).
 		po.Levels[i].IndexBlockSize = indexBlockBytes
 	}
-	// Let level 0 gather 8 sublevels before compacting it into the base
-	// level (Pebble's default is 4): a batch's keys fall all over the key
-	// space, so each such compaction rewrites the whole base level, and
-	// doing it half as often nearly doubled ingest into a ten-million-
-	// record store (measured: 36,500 → 64,500–71,600 records/s). Look-ups
-	// check the extra sublevels' bloom filters, which the cache holds.
-	po.L0CompactionThreshold = 8
-	po.L0StopWritesThreshold = 24
 	// Two compactions at most: the kiosk has other work for its cores.
 	po.CompactionConcurrencyRange = func() (int, int) { return 1, 2 }
 	return po
