@@ -185,10 +185,23 @@ func TestVersionRuleAndRemoved(t *testing.T) {
 	if got, _ := f.r.ByID(a.AuthorizationID); got.Status != wire.StatusActive || got.Version != 2 {
 		t.Fatalf("lower or equal version replaced the record: %+v", got)
 	}
-	newer := rec(1, 3)
+	// A newer version with the same document: the look-up by document
+	// (whose index entry carries the record) sees the new one.
+	suspended := rec(1, 3)
+	suspended.Status = wire.StatusSuspended
+	f.mustBatch(wire.AuthzBatch{Seq: 3, Records: []wire.AuthzRecord{suspended}})
+	if got, err := f.r.ByDocument(a.Documents[0].IssuingState, a.Documents[0].Number); err != nil || len(got) != 1 ||
+		got[0].Version != 3 || got[0].Status != wire.StatusSuspended {
+		t.Fatalf("by document after an update: %+v %v", got, err)
+	}
+	if got, err := f.r.Candidates(a.Documents[0].IssuingState, a.Documents[0].Number, a.TrustedTraveler.CardTag); err != nil || len(got) != 1 ||
+		got[0].Version != 3 {
+		t.Fatalf("candidates after an update: %+v %v", got, err)
+	}
+	newer := rec(1, 4)
 	newer.Documents = []wire.Document{{Code: "P", IssuingState: "CAN", Number: "RENEWED01"}}
 	newer.TrustedTraveler.CardTag = "FFFF0000"
-	f.mustBatch(wire.AuthzBatch{Seq: 3, Records: []wire.AuthzRecord{newer}})
+	f.mustBatch(wire.AuthzBatch{Seq: 4, Records: []wire.AuthzRecord{newer}})
 	if got := f.ids(f.r.ByDocument(a.Documents[0].IssuingState, a.Documents[0].Number)); got != nil {
 		t.Fatalf("old document still indexed: %v", got)
 	}
@@ -198,17 +211,20 @@ func TestVersionRuleAndRemoved(t *testing.T) {
 	if got := f.ids(f.r.ByCard(a.TrustedTraveler.CardTag)); got != nil {
 		t.Fatalf("old card still indexed: %v", got)
 	}
-	f.mustBatch(wire.AuthzBatch{Seq: 4, Removed: []string{b.AuthorizationID, "XPT-NEVER-SEEN"}})
+	f.mustBatch(wire.AuthzBatch{Seq: 5, Removed: []string{b.AuthorizationID, "XPT-NEVER-SEEN"}})
 	if _, err := f.r.ByID(b.AuthorizationID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("removed record still there: %v", err)
 	}
 	if got := f.ids(f.r.ByCard(b.TrustedTraveler.CardTag)); got != nil {
 		t.Fatalf("removed record still indexed: %v", got)
 	}
+	if got := f.ids(f.r.ByDocument(b.Documents[0].IssuingState, b.Documents[0].Number)); got != nil {
+		t.Fatalf("removed record still found by document: %v", got)
+	}
 	// A record and its removal in one batch: the removal wins.
 	c := rec(3, 1)
-	f.mustBatch(wire.AuthzBatch{Seq: 5, Records: []wire.AuthzRecord{c}, Removed: []string{c.AuthorizationID}})
-	if st := f.r.Status(); st.Records != 1 || st.Seq != 5 {
+	f.mustBatch(wire.AuthzBatch{Seq: 6, Records: []wire.AuthzRecord{c}, Removed: []string{c.AuthorizationID}})
+	if st := f.r.Status(); st.Records != 1 || st.Seq != 6 {
 		t.Fatalf("status %+v", st)
 	}
 }

@@ -22,8 +22,10 @@ import (
 const DirName = "authz"
 
 // formatVersion is written under kFormat; Open refuses other values. Format
-// 1 was a bbolt file (authz.db); format 2 is this Pebble directory.
-const formatVersion = "2"
+// 1 was a bbolt file (authz.db); format 2 this Pebble directory with empty
+// document index values; format 3 keeps each record in its document index
+// entries too.
+const formatVersion = "3"
 
 // Keys. One keyspace, each family behind its own lower-case byte; the
 // layout is in docs/authz.md. Authorization IDs, states, numbers, card tags
@@ -32,7 +34,7 @@ const formatVersion = "2"
 const (
 	famMeta = 'M' // M name → value
 	famRec  = 'r' // r authorizationId → record (codec 1)
-	famDoc  = 'd' // d issuingState 0 number 0 authorizationId → ""
+	famDoc  = 'd' // d issuingState 0 number 0 authorizationId → record (codec 1)
 	famCard = 'c' // c cardTag 0 authorizationId → ""
 	famMem  = 'm' // m membershipId 0 authorizationId → ""
 )
@@ -369,7 +371,11 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 		}
 		ops = append(ops, op{key: k, val: c.raw})
 		for _, ik := range recordIndex(c.rec, idx[:0]) {
-			ops = append(ops, op{key: ik})
+			w := op{key: ik}
+			if ik[0] == famDoc {
+				w.val = c.raw // the record rides along: see lookup
+			}
+			ops = append(ops, w)
 		}
 	}
 	for _, id := range removed {
@@ -492,6 +498,20 @@ func (rd *reader) lookup(prefix []byte, out []wire.AuthzRecord) ([]wire.AuthzRec
 	for ok := rd.it.SeekPrefixGE(prefix); ok && bytes.HasPrefix(rd.it.Key(), prefix); ok = rd.it.Next() {
 		id := rd.it.Key()[len(prefix):]
 		if rd.skip != nil && rd.skip(id) {
+			continue
+		}
+		if prefix[0] == famDoc {
+			// A document index entry holds its record: one block read for
+			// the kiosk's main look-up instead of two.
+			v, err := rd.it.ValueAndErr()
+			if err != nil {
+				return out, err
+			}
+			var r wire.AuthzRecord
+			if err := decodeRecord(v, &r); err != nil {
+				return out, err
+			}
+			out = append(out, r)
 			continue
 		}
 		ids = append(ids, slices.Clone(id))
