@@ -557,18 +557,6 @@ func (r *Replica) parse(raw []byte) (*parsedBatch, error) {
 	return b, nil
 }
 
-// ValidateBatch decodes and validates the inner JSON of an AuthzBatch (the
-// envelope's payload) without touching any store: for tools that check
-// batches offline. It returns the batch's seq and record count; every
-// refusal is a *wire.RejectError with code schema or too_large.
-func ValidateBatch(inner []byte, maxRecords int) (seq uint64, records int, err error) {
-	b, err := parseBatch(inner, maxRecords)
-	if err != nil {
-		return 0, 0, err
-	}
-	return b.seq, len(b.changes), nil
-}
-
 func parseBatch(inner []byte, maxRecords int) (*parsedBatch, error) {
 	schema := func(format string, a ...any) error {
 		return &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf(format, a...)}
