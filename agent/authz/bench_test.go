@@ -404,14 +404,21 @@ func cpuSeconds() float64 {
 }
 
 // procIOBytes reads one counter of /proc/self/io.
-func procIOBytes(name string) int64 {
-	raw, err := os.ReadFile("/proc/self/io")
+func procIOBytes(name string) int64 { return procField("/proc/self/io", name) }
+
+// procStatusKB reads one "Name:   N kB" line of /proc/self/status.
+func procStatusKB(name string) int64 { return procField("/proc/self/status", name) }
+
+// procField reads the number after name on its line of a /proc file
+// (a trailing "kB" unit is dropped); 0 when it is not there.
+func procField(path, name string) int64 {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
 		if v, ok := strings.CutPrefix(line, name); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return n
 		}
 	}
@@ -544,19 +551,4 @@ func BenchmarkAuthzBuild(b *testing.B) {
 	reportIngest(b, fig)
 	b.ReportMetric(float64(fig.FileBytes)/float64(fig.Records), "disk-B/record")
 	b.ReportMetric(fig.SettleSeconds, "settle-s")
-}
-
-// procStatusKB reads one "Name:   N kB" line of /proc/self/status.
-func procStatusKB(name string) int64 {
-	raw, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, name); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n
-		}
-	}
-	return 0
 }

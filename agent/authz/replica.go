@@ -822,7 +822,7 @@ type Status struct {
 	Staleness   time.Duration `json:"staleness"` // since LastSync; -1 when never synced
 	HeadSeq     uint64        `json:"headSeq,omitempty"`
 	Pending     []uint64      `json:"pending,omitempty"`
-	DiskBytes   int64         `json:"diskBytes"` // the store's files
+	DiskBytes   int64         `json:"diskBytes,omitempty"` // the store's files; set by callers that want it (DiskBytes)
 	LastRequest uint64        `json:"lastSyncRequestFrom,omitempty"`
 	Stats       Stats         `json:"stats"`
 }
@@ -849,9 +849,13 @@ func (r *Replica) Status() Status {
 	if r.lastReq.ok {
 		s.LastRequest = r.lastReq.from
 	}
-	s.DiskBytes = r.st.diskBytes()
 	return s
 }
+
+// DiskBytes is the store's footprint on disk. It asks Pebble for its
+// metrics, so Status, which the kiosk reads on every decision and state
+// refresh, leaves it out.
+func (r *Replica) DiskBytes() int64 { return r.st.diskBytes() }
 
 // LastSync is the time of the last successful sync (zero: never); the
 // decision weighs it against the policy's maximum staleness.

@@ -326,11 +326,10 @@ type op struct {
 // returns. The caller is the only writer.
 func (s *store) apply(changes []change, removed []string, m meta) (applyResult, meta, error) {
 	var res applyResult
-	cur, err := s.meta()
-	if err != nil {
-		return res, meta{}, err
-	}
-	count := cur.Count
+	// m is the replica's meta as of the last commit (the caller is the only
+	// writer), so the count goes on from there without reading it back.
+	count := m.Count
+	var err error
 	ops := make([]op, 0, 6*len(changes)+4*len(removed))
 	var idx [][]byte
 	var o wire.AuthzRecord

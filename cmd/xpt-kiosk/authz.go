@@ -104,6 +104,7 @@ func runAuthzStatus(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer r.Close()
 	st := r.Status()
+	st.DiskBytes = r.DiskBytes()
 	stale := st.LastSync.IsZero() || st.Staleness > *maxStale
 	if *asJSON {
 		out := struct {
