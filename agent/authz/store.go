@@ -72,9 +72,69 @@ func splitKey(k []byte) int {
 	return len(k)
 }
 
+// separator and successor shorten the keys Pebble writes into index blocks
+// without breaking Split: Pebble requires every key it compares, separators
+// included, to order as "prefix bytewise, then suffix". Pebble's default
+// shortening can cut an index key inside its looked-up value ("d AUS 0 W5ZP…
+// 0 ID" against "d AUS 0 Z…" gives "d AUS 0 Z"), whose Split then names a
+// different value. So an index key keeps its whole prefix and only its
+// suffix (the authorization ID, which holds no 0 byte) is shortened, and
+// any other shortened key that would look like a partial index key is not
+// shortened at all.
+func separator(dst, a, b []byte) []byte {
+	pa, pb := splitKey(a), splitKey(b)
+	if pa < len(a) {
+		n := len(dst)
+		dst = append(dst, a[:pa]...)
+		if bytes.Equal(a[:pa], b[:pb]) {
+			if pb == len(b) {
+				return append(dst, a[pa:]...)
+			}
+			return pebble.DefaultComparer.Separator(dst, a[pa:], b[pb:])
+		}
+		// b has a greater prefix: any suffix after a's prefix stays below it.
+		dst = pebble.DefaultComparer.Successor(dst, a[pa:])
+		return keepWhole(dst, n, a)
+	}
+	n := len(dst)
+	return keepWhole(pebble.DefaultComparer.Separator(dst, a, b), n, a)
+}
+
+func successor(dst, a []byte) []byte {
+	n := len(dst)
+	if pa := splitKey(a); pa < len(a) {
+		return pebble.DefaultComparer.Successor(append(dst, a[:pa]...), a[pa:])
+	}
+	return keepWhole(pebble.DefaultComparer.Successor(dst, a), n, a)
+}
+
+// keepWhole returns dst with the shortened key dst[n:] replaced by a when
+// the shortened key is not a safe key: an index-family key whose Split is
+// not its whole length must have as many 0 bytes as a full index key of
+// its family.
+func keepWhole(dst []byte, n int, a []byte) []byte {
+	if safeKey(dst[n:]) {
+		return dst
+	}
+	return append(dst[:n], a...)
+}
+
+func safeKey(k []byte) bool {
+	if len(k) == 0 || splitKey(k) == len(k) {
+		return true
+	}
+	want := 1
+	if k[0] == famDoc {
+		want = 2
+	}
+	return bytes.Count(k, []byte{0}) == want
+}
+
 var comparer = func() *pebble.Comparer {
 	c := *pebble.DefaultComparer
 	c.Split = splitKey
+	c.Separator = separator
+	c.Successor = successor
 	c.ImmediateSuccessor = func(dst, a []byte) []byte { return append(append(dst, a...), 0) }
 	c.Name = "xpt-authz.v1"
 	return &c
