@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
@@ -171,6 +173,7 @@ func pebbleOptions(o storeOptions) *pebble.Options {
 		MemTableSize:       memTableBytes,
 		MaxOpenFiles:       1000,
 		ReadOnly:           o.ReadOnly,
+		FS:                 writeBufferFS{vfs.Default},
 		Logger:             pebbleLogger{o.Log},
 	}
 	for i := range po.Levels {
@@ -389,24 +392,37 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 	// m is the replica's meta as of the last commit (the caller is the only
 	// writer), so the count goes on from there without reading it back.
 	count := m.Count
-	var err error
 	ops := make([]op, 0, 6*len(changes)+4*len(removed))
 	var idx [][]byte
 	var o wire.AuthzRecord
+	// The stored versions are read through one iterator, in key order:
+	// Pebble then goes on from where the previous seek ended instead of
+	// building a new iterator stack per record as a Get does (measured:
+	// 11% of the CPU of a delta into ten million records went to Gets).
+	it, err := s.db.NewIter(nil)
+	if err != nil {
+		return res, meta{}, err
+	}
+	defer it.Close()
 	// old decodes the stored record at k into o; found is false when there
 	// is none, decoded false when it does not decode (it is replaced, but
 	// its index keys are unknown).
 	old := func(k []byte) (found, decoded bool, err error) {
-		v, c, err := s.db.Get(k)
-		if errors.Is(err, pebble.ErrNotFound) {
-			return false, false, nil
+		if !it.SeekPrefixGE(k) || !bytes.Equal(it.Key(), k) {
+			return false, false, it.Error()
 		}
+		v, err := it.ValueAndErr()
 		if err != nil {
 			return false, false, err
 		}
-		defer c.Close()
 		return true, decodeRecord(v, &o) == nil, nil
 	}
+	// Changes and removals name distinct IDs (dedupe), so their order does
+	// not change the result.
+	changes = slices.Clone(changes)
+	slices.SortFunc(changes, func(a, b change) int { return strings.Compare(a.id, b.id) })
+	removed = slices.Clone(removed)
+	slices.Sort(removed)
 	for _, c := range changes {
 		k := recKey(c.id)
 		found, decoded, err := old(k)
