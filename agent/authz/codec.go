@@ -157,3 +157,63 @@ func decodeRecord(b []byte, r *wire.AuthzRecord) error {
 	}
 	return nil
 }
+
+// stubCodec marks a record stub, the value of a record's `r` key (format
+// 4): what applying a batch needs to know of the stored record, its
+// version and its index keys, without the record itself, which its
+// document and card index entries carry. Layout: one byte stubCodec, the
+// version as a varint, a uvarint count of index key prefixes ("family
+// value 0", the first document's first), each as uvarint length and bytes.
+const stubCodec = 0x53 // 'S': never a record's codecVersion
+
+// recordStub is a decoded stub. Prefixes alias buf, which the next
+// decodeStub into the same stub reuses.
+type recordStub struct {
+	Version  int64
+	Prefixes [][]byte
+	buf      []byte
+}
+
+func encodeStub(version int64, prefixes [][]byte) []byte {
+	n := 12
+	for _, p := range prefixes {
+		n += 2 + len(p)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, stubCodec)
+	b = binary.AppendVarint(b, version)
+	b = binary.AppendUvarint(b, uint64(len(prefixes)))
+	for _, p := range prefixes {
+		b = binary.AppendUvarint(b, uint64(len(p)))
+		b = append(b, p...)
+	}
+	return b
+}
+
+// decodeStub decodes what encodeStub wrote into s, copying the bytes (a
+// Pebble value lives only until its iterator moves).
+func decodeStub(b []byte, s *recordStub) error {
+	if len(b) == 0 || b[0] != stubCodec {
+		return errCodec
+	}
+	s.buf = append(s.buf[:0], b[1:]...)
+	d := decoder{b: s.buf}
+	s.Version = d.varint()
+	n := d.uvarint()
+	if d.err || n > uint64(len(d.b)) {
+		return errCodec
+	}
+	s.Prefixes = s.Prefixes[:0]
+	for i := uint64(0); i < n; i++ {
+		l := d.uvarint()
+		if d.err || l == 0 || l > uint64(len(d.b)) {
+			return errCodec
+		}
+		s.Prefixes = append(s.Prefixes, d.b[:l:l])
+		d.b = d.b[l:]
+	}
+	if d.err || len(d.b) != 0 {
+		return errCodec
+	}
+	return nil
+}

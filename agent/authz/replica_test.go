@@ -7,9 +7,12 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
@@ -462,4 +465,58 @@ func TestStartRetriesUntilTheLinkTakesIt(t *testing.T) {
 	if st := r.Status(); st.Stats.SyncErrors != 3 {
 		t.Fatalf("sync errors %d", st.Stats.SyncErrors)
 	}
+}
+
+// TestStubRoundTrip checks the record stub: version and index key
+// prefixes, the first document's first; a record's bytes are not a stub.
+func TestStubRoundTrip(t *testing.T) {
+	r := synRecord(5, 2)
+	r.Version = 1 << 40
+	prefixes := recordPrefixes(&r, nil)
+	var s recordStub
+	if err := decodeStub(encodeStub(r.Version, prefixes), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Version != r.Version || len(s.Prefixes) != len(prefixes) {
+		t.Fatalf("stub %+v, want version %d and %d prefixes", s, r.Version, len(prefixes))
+	}
+	for i := range prefixes {
+		if string(s.Prefixes[i]) != string(prefixes[i]) {
+			t.Fatalf("prefix %d: %q, want %q", i, s.Prefixes[i], prefixes[i])
+		}
+	}
+	if s.Prefixes[0][0] != famDoc {
+		t.Fatalf("first prefix %q is not a document's", s.Prefixes[0])
+	}
+	if err := decodeStub(encodeRecord(&r), &s); err == nil {
+		t.Fatal("a record decoded as a stub")
+	}
+	if err := decodeRecord(encodeStub(r.Version, prefixes), new(wire.AuthzRecord)); err == nil {
+		t.Fatal("a stub decoded as a record")
+	}
+}
+
+// TestOtherFormatReplaced: a replica written by a build with another
+// layout (an upgrade or a rollback) is refused by the read-only CLI and
+// deleted by the agent, which starts empty and asks for everything.
+func TestOtherFormatReplaced(t *testing.T) {
+	f := newFixture(t)
+	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{rec(1, 1), rec(2, 1)}})
+	if err := f.r.st.db.Set(kFormat, []byte("3"), pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(Options{Path: f.path, ReadOnly: true}); err == nil || !strings.Contains(err.Error(), `format "3"`) {
+		t.Fatalf("read-only open of a format-3 replica: %v", err)
+	}
+	f.open()
+	if st := f.r.Status(); st.Seq != 0 || st.Records != 0 {
+		t.Fatalf("after replacing the old replica: seq %d, %d records", st.Seq, st.Records)
+	}
+	if got, err := f.r.ByID(rec(1, 1).AuthorizationID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a record of the old replica survived: %v %v", got, err)
+	}
+	f.startUpkeep()
 }

@@ -25,9 +25,10 @@ const DirName = "authz"
 
 // formatVersion is written under kFormat; Open refuses other values. Format
 // 1 was a bbolt file (authz.db); format 2 this Pebble directory with empty
-// document index values; format 3 keeps each record in its document index
-// entries too.
-const formatVersion = "3"
+// document index values; format 3 kept each record under its ID and in its
+// document index entries; format 4 keeps it in its document and card index
+// entries, and under its ID only a stub (version and index keys).
+const formatVersion = "4"
 
 // Keys. One keyspace, each family behind its own lower-case byte; the
 // layout is in docs/authz.md. Authorization IDs, states, numbers, card tags
@@ -35,9 +36,9 @@ const formatVersion = "3"
 // so the families never mix and "value 0" prefixes never collide.
 const (
 	famMeta = 'M' // M name → value
-	famRec  = 'r' // r authorizationId → record (codec 1)
+	famRec  = 'r' // r authorizationId → stub: version and index keys (codec.go)
 	famDoc  = 'd' // d issuingState 0 number 0 authorizationId → record (codec 1)
-	famCard = 'c' // c cardTag 0 authorizationId → ""
+	famCard = 'c' // c cardTag 0 authorizationId → record (codec 1)
 	famMem  = 'm' // m membershipId 0 authorizationId → ""
 )
 
@@ -220,8 +221,21 @@ func openStore(path string, o storeOptions) (*store, error) {
 		err = fmt.Errorf("authz: %s is not an authorization replica (no format mark)", path)
 	case !ok:
 		err = db.Set(kFormat, []byte(formatVersion), pebble.Sync)
+	case string(f) != formatVersion && o.ReadOnly:
+		err = fmt.Errorf("authz: replica format %q, this build reads %q (the agent replaces it when it starts)", f, formatVersion)
 	case string(f) != formatVersion:
-		err = fmt.Errorf("authz: replica format %q, this build reads %q", f, formatVersion)
+		// A replica of another format (an upgrade or a rollback of the
+		// agent) is a copy of the central system's data in a layout this
+		// build cannot read: it is deleted, personal data and all, and the
+		// replica starts empty and resyncs (the agent refers travelers
+		// until it has).
+		db.Close()
+		o.Log.Warn("authz: replica of another format deleted; resyncing from the central system",
+			"path", path, "format", string(f), "want", formatVersion)
+		if err := os.RemoveAll(path); err != nil {
+			return nil, fmt.Errorf("authz: delete replica of format %q at %s: %w", f, path, err)
+		}
+		return openStore(path, o)
 	}
 	if err != nil {
 		db.Close()
@@ -343,11 +357,13 @@ func indexKey(prefix []byte, id string) []byte {
 	return append(k, id...)
 }
 
-// recordIndex appends the index keys of r to out.
-func recordIndex(r *wire.AuthzRecord, out [][]byte) [][]byte {
+// recordPrefixes appends the index key prefixes of r to out ("family
+// value 0"; the index key adds the authorization ID), its first
+// document's first. Every record lists a document (the schema).
+func recordPrefixes(r *wire.AuthzRecord, out [][]byte) [][]byte {
 	first := len(out)
 	for _, d := range r.Documents {
-		k := indexKey(docPrefix(d.IssuingState, d.Number), r.AuthorizationID)
+		k := docPrefix(d.IssuingState, d.Number)
 		// A record listing one document twice indexes it once.
 		if slices.ContainsFunc(out[first:], func(e []byte) bool { return bytes.Equal(e, k) }) {
 			continue
@@ -356,14 +372,20 @@ func recordIndex(r *wire.AuthzRecord, out [][]byte) [][]byte {
 	}
 	if tt := r.TrustedTraveler; tt != nil {
 		if tt.CardTag != "" {
-			out = append(out, indexKey(valuePrefix(famCard, tt.CardTag), r.AuthorizationID))
+			out = append(out, valuePrefix(famCard, tt.CardTag))
 		}
 		if tt.MembershipID != "" {
-			out = append(out, indexKey(valuePrefix(famMem, tt.MembershipID), r.AuthorizationID))
+			out = append(out, valuePrefix(famMem, tt.MembershipID))
 		}
 	}
 	return out
 }
+
+// carriesRecord says whether an index entry of the family holds the whole
+// record: document and card entries do, so that the kiosk's look-ups (by
+// the passport read, by the card tapped) read one block each; membership
+// entries are empty and lead to the record through its stub.
+func carriesRecord(fam byte) bool { return fam == famDoc || fam == famCard }
 
 // change is one record of a batch, ready to apply.
 type change struct {
@@ -393,9 +415,7 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 	// writer), so the count goes on from there without reading it back.
 	count := m.Count
 	ops := make([]op, 0, 6*len(changes)+4*len(removed))
-	var idx [][]byte
-	var o wire.AuthzRecord
-	// The stored versions are read through one iterator, in key order:
+	// The stored stubs are read through one iterator, in key order:
 	// Pebble then goes on from where the previous seek ended instead of
 	// building a new iterator stack per record as a Get does (measured:
 	// 11% of the CPU of a delta into ten million records went to Gets).
@@ -404,9 +424,10 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 		return res, meta{}, err
 	}
 	defer it.Close()
-	// old decodes the stored record at k into o; found is false when there
-	// is none, decoded false when it does not decode (it is replaced, but
-	// its index keys are unknown).
+	// old reads the stub stored at k into stub; found is false when there
+	// is none, decoded false when it does not decode (the record is
+	// replaced, but its index keys are unknown).
+	var stub recordStub
 	old := func(k []byte) (found, decoded bool, err error) {
 		if !it.SeekPrefixGE(k) || !bytes.Equal(it.Key(), k) {
 			return false, false, it.Error()
@@ -415,7 +436,13 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 		if err != nil {
 			return false, false, err
 		}
-		return true, decodeRecord(v, &o) == nil, nil
+		return true, decodeStub(v, &stub) == nil, nil
+	}
+	// deleteOld deletes the index keys of the stored record id.
+	deleteOld := func(id string) {
+		for _, p := range stub.Prefixes {
+			ops = append(ops, op{key: indexKey(p, id), del: true})
+		}
 	}
 	// Changes and removals name distinct IDs (dedupe), so their order does
 	// not change the result.
@@ -423,6 +450,7 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 	slices.SortFunc(changes, func(a, b change) int { return strings.Compare(a.id, b.id) })
 	removed = slices.Clone(removed)
 	slices.Sort(removed)
+	var prefixes [][]byte
 	for _, c := range changes {
 		k := recKey(c.id)
 		found, decoded, err := old(k)
@@ -431,23 +459,22 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 		}
 		if found {
 			if decoded {
-				if o.Version >= c.rec.Version {
+				if stub.Version >= c.rec.Version {
 					res.Stale++
 					continue
 				}
-				for _, ik := range recordIndex(&o, idx[:0]) {
-					ops = append(ops, op{key: ik, del: true})
-				}
+				deleteOld(c.id)
 			}
 			res.Updated++
 		} else {
 			res.Inserted++
 			count++
 		}
-		ops = append(ops, op{key: k, val: c.raw})
-		for _, ik := range recordIndex(c.rec, idx[:0]) {
-			w := op{key: ik}
-			if ik[0] == famDoc {
+		prefixes = recordPrefixes(c.rec, prefixes[:0])
+		ops = append(ops, op{key: k, val: encodeStub(c.rec.Version, prefixes)})
+		for _, p := range prefixes {
+			w := op{key: indexKey(p, c.id)}
+			if carriesRecord(p[0]) {
 				w.val = c.raw // the record rides along: see lookup
 			}
 			ops = append(ops, w)
@@ -464,9 +491,7 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 			continue
 		}
 		if decoded {
-			for _, ik := range recordIndex(&o, idx[:0]) {
-				ops = append(ops, op{key: ik, del: true})
-			}
+			deleteOld(id)
 		}
 		ops = append(ops, op{key: k, del: true})
 		res.Removed++
@@ -555,7 +580,9 @@ func (rd *reader) close() error {
 	return rd.it.Close()
 }
 
-// record decodes the record of id into r; false when there is none.
+// record decodes the record of id into r; false when there is none. The
+// record is read from its first document's index entry, which the stub
+// names.
 func (rd *reader) record(id []byte, r *wire.AuthzRecord) (bool, error) {
 	it, err := rd.iter()
 	if err != nil {
@@ -567,6 +594,23 @@ func (rd *reader) record(id []byte, r *wire.AuthzRecord) (bool, error) {
 	}
 	v, err := it.ValueAndErr()
 	if err != nil {
+		return false, err
+	}
+	var stub recordStub
+	if err := decodeStub(v, &stub); err != nil {
+		return false, err
+	}
+	if len(stub.Prefixes) == 0 || !carriesRecord(stub.Prefixes[0][0]) {
+		return false, errCodec
+	}
+	rd.key = append(append(rd.key[:0], stub.Prefixes[0]...), id...)
+	if !it.SeekPrefixGE(rd.key) || !bytes.Equal(it.Key(), rd.key) {
+		if err := it.Error(); err != nil {
+			return false, err
+		}
+		return false, fmt.Errorf("authz: the stub of %s names a missing index entry", id)
+	}
+	if v, err = it.ValueAndErr(); err != nil {
 		return false, err
 	}
 	return true, decodeRecord(v, r)
@@ -585,9 +629,9 @@ func (rd *reader) lookup(prefix []byte, out []wire.AuthzRecord) ([]wire.AuthzRec
 		if rd.skip != nil && rd.skip(id) {
 			continue
 		}
-		if prefix[0] == famDoc {
-			// A document index entry holds its record: one block read for
-			// the kiosk's main look-up instead of two.
+		if carriesRecord(prefix[0]) {
+			// A document or card index entry holds its record: one block
+			// read for each of the kiosk's look-ups instead of two.
 			v, err := it.ValueAndErr()
 			if err != nil {
 				return out, err
