@@ -239,9 +239,17 @@ func (r *Replica) Start(ctx context.Context) error {
 		r.mu.Lock()
 		need := !r.m.HasSeq || len(r.pending) > 0 || (r.hasHead && r.headSeq > r.m.Seq)
 		from := r.nextSeqLocked()
+		// An open gap (batches kept ahead of it) asks again once no
+		// request went out and no batch was applied for gapWindow: a
+		// replay in flight would have delivered by then, and one that
+		// ended before the missing batches existed never will.
+		window := r.opt.SyncRetry
+		if len(r.pending) > 0 {
+			window = min(gapWindow, window)
+		}
 		r.mu.Unlock()
 		if need {
-			if err := r.requestSync(ctx, from, r.opt.SyncRetry); err != nil {
+			if err := r.requestSync(ctx, from, window); err != nil {
 				r.opt.Log.Debug("authz sync request not sent, will retry", "err", err)
 			}
 		}

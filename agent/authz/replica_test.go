@@ -50,17 +50,23 @@ func (f *fixture) open() {
 // startUpkeep runs Start until the first request went out, then stops it.
 func (f *fixture) startUpkeep() {
 	f.t.Helper()
+	if err := f.upkeepUntil(1); err != nil || !slices.Equal(f.sync.asked(), []uint64{0}) {
+		f.t.Fatalf("first start did not ask for everything: %v %v", err, f.sync.asked())
+	}
+}
+
+// upkeepUntil runs Start (its first round runs at once) until n requests
+// went out in all, or a second passed, then stops it.
+func (f *fixture) upkeepUntil(n int) error {
 	ctx, cancel := context.WithCancel(f.t.Context())
 	done := make(chan error)
 	go func() { done <- f.r.Start(ctx) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for len(f.sync.asked()) == 0 && time.Now().Before(deadline) {
+	deadline := time.Now().Add(time.Second)
+	for len(f.sync.asked()) < n && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
-	if err := <-done; err != nil || !slices.Equal(f.sync.asked(), []uint64{0}) {
-		f.t.Fatalf("first start did not ask for everything: %v %v", err, f.sync.asked())
-	}
+	return <-done
 }
 
 func (f *fixture) reopen() {
@@ -519,4 +525,25 @@ func TestOtherFormatReplaced(t *testing.T) {
 		t.Fatalf("a record of the old replica survived: %v %v", got, err)
 	}
 	f.startUpkeep()
+}
+
+// TestGapAfterAReplayAsksAgain: a replay ended before the batches now
+// missing existed, and the next live batch opens a gap right after it.
+// The request held back then (batches were being applied) goes out once
+// gapWindow passed with nothing applied, not a whole SyncRetry later.
+func TestGapAfterAReplayAsksAgain(t *testing.T) {
+	f := newFixture(t)
+	f.startUpkeep()
+	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{rec(1, 1)}})
+	f.clock.t = f.clock.t.Add(10 * time.Second)
+	f.mustBatch(wire.AuthzBatch{Seq: 3, Records: []wire.AuthzRecord{rec(3, 1)}})
+	f.mustBatch(wire.AuthzBatch{Seq: 2, Records: []wire.AuthzRecord{rec(2, 1)}})
+	f.mustBatch(wire.AuthzBatch{Seq: 6, Records: []wire.AuthzRecord{rec(6, 1)}})
+	if !slices.Equal(f.sync.asked(), []uint64{0, 2}) {
+		t.Fatalf("sync requests %v, want [0 2] (the gap at 4 is held back while batches apply)", f.sync.asked())
+	}
+	f.clock.t = f.clock.t.Add(gapWindow + time.Second)
+	if err := f.upkeepUntil(3); err != nil || !slices.Equal(f.sync.asked(), []uint64{0, 2, 4}) {
+		t.Fatalf("after gapWindow: sync requests %v (%v), want [0 2 4]", f.sync.asked(), err)
+	}
 }

@@ -38,8 +38,12 @@ const (
 // readers on pseudo-terminals.
 type demoEnv struct {
 	dir       string
-	broker    *embedbroker.Broker
+	broker    *embedbroker.Broker // nil when demoOptions.brokerURL is set
+	brokerURL string
 	client    *central.Client
+	store     *central.Store // the central simulator's
+	signer    central.Signer
+	records   string // the population's records.jsonl
 	ledger    *central.Ledger
 	mrzSim    *sim.Sim
 	cardSim   *sim.Sim
@@ -80,6 +84,11 @@ type demoOptions struct {
 	count                        int
 	documentTimeout, cardTimeout time.Duration
 	logLevel                     string
+	// Tests: brokerURL replaces the embedded broker (a Mosquitto), and
+	// noPublish leaves the central simulator's store empty, for the test
+	// to publish the population itself.
+	brokerURL string
+	noPublish bool
 }
 
 func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config, error) {
@@ -140,11 +149,15 @@ func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config
 	}
 
 	// The broker, on a free loopback port (a system Mosquitto may hold 1883).
-	env.broker, err = embedbroker.Start(embedbroker.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		return fail(fmt.Errorf("embedded broker: %w", err))
+	env.brokerURL = o.brokerURL
+	if env.brokerURL == "" {
+		env.broker, err = embedbroker.Start(embedbroker.Options{Addr: "127.0.0.1:0"})
+		if err != nil {
+			return fail(fmt.Errorf("embedded broker: %w", err))
+		}
+		env.brokerURL = env.broker.URL()
 	}
-	env.client, err = central.Connect(dctx, central.MQTTOptions{Broker: env.broker.URL(), Role: "demo"})
+	env.client, err = central.Connect(dctx, central.MQTTOptions{Broker: env.brokerURL, Role: "demo"})
 	if err != nil {
 		return fail(fmt.Errorf("central simulator: %w", err))
 	}
@@ -152,7 +165,10 @@ func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config
 	if err != nil {
 		return fail(err)
 	}
-	if store.State().Seq == 0 {
+	env.store, env.signer, env.records = store, signer, recPath
+	switch {
+	case o.noPublish:
+	case store.State().Seq == 0:
 		f, err := os.Open(recPath)
 		if err != nil {
 			return fail(err)
@@ -163,8 +179,10 @@ func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config
 			return fail(fmt.Errorf("publishing the population: %w", err))
 		}
 		env.published = res.Records
-	} else if err := central.RepublishHead(store, env.client); err != nil {
-		return fail(err)
+	default:
+		if err := central.RepublishHead(store, env.client); err != nil {
+			return fail(err)
+		}
 	}
 	// The sync server answers the kiosk's SyncRequests; the listener plays
 	// the central system's event consumer, with its gap and duplicate checks.
@@ -247,7 +265,7 @@ spoolDir = "spool"
 listen = %q
 officerToken = %q
 technicianToken = %q
-`, demoKioskID, demoPort, demoDirection, demoKeyID, signer.PublicBase64(), env.broker.URL(),
+`, demoKioskID, demoPort, demoDirection, demoKeyID, signer.PublicBase64(), env.brokerURL,
 		o.logLevel, o.documentTimeout.String(), o.cardTimeout.String(),
 		env.mrzSim.Path(), env.cardSim.Path(), cameraTOML, listen, demoOfficer, demoTech)
 	cfgPath := filepath.Join(dir, "kiosk.toml")
@@ -283,7 +301,7 @@ func readTravelers(path string) ([]central.Traveler, error) {
 func (e *demoEnv) printIntro(w io.Writer, cfg *config.Config) {
 	fmt.Fprintf(w, "\nDemo (data in %s, configuration %s):\n", e.dir, filepath.Join(e.dir, "kiosk.toml"))
 	fmt.Fprintf(w, "  officer token:       %s\n  technician token:    %s\n", cfg.UI.OfficerToken, cfg.UI.TechnicianToken)
-	fmt.Fprintf(w, "  embedded broker:     %s\n", e.broker.URL())
+	fmt.Fprintf(w, "  embedded broker:     %s\n", e.brokerURL)
 	fmt.Fprintf(w, "  MRZ reader (desko):  %s\n  card reader (em4100): %s\n", e.mrzSim.Path(), e.cardSim.Path())
 	fmt.Fprintf(w, "  camera (file source): %s\n", filepath.Join(e.dir, "face.png"))
 	fmt.Fprintf(w, "  scanner spool:       %s (drop a letter from 'xpt-kiosk central letter --key %s --records %s ...')\n",

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 )
 
@@ -27,25 +28,8 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	env, cfg, err := startDemoWith(ctx, demoOptions{dir: t.TempDir(), listen: "127.0.0.1:0", count: 40,
-		documentTimeout: 3 * time.Second, cardTimeout: 2 * time.Second, logLevel: "warn"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
-	var logs syncBuffer
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- runAgent(ctx, cfg, env, ready, io.Discard, &logs) }()
-	var base string
-	select {
-	case base = <-ready:
-	case err := <-done:
-		t.Fatalf("agent stopped: %v\n%s", err, logs.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("agent not ready")
-	}
-	c := &apiClient{t: t, base: base, token: demoTech}
+	k := startTestKiosk(t, ctx, demoOptions{})
+	env, base, c := k.env, k.base, k.c
 
 	// The replica syncs from the central simulator first.
 	waitFor(t, 15*time.Second, "replica sync", func() bool {
@@ -54,6 +38,115 @@ func TestDemoEndToEnd(t *testing.T) {
 		return tech.Authz.Records > 0 && tech.Broker.Connected
 	})
 
+	presented, referred, seen := presentAll(t, c, &k.logs)
+	for _, r := range []string{"MRZ_UNREADABLE", "MRZ_INVALID", "DOC_EXPIRED", "NOT_AUTHORIZED", "HOLDER_MISMATCH",
+		"AUTH_SUSPENDED", "AUTH_REVOKED", "AUTH_NOT_YET_VALID", "AUTH_EXPIRED", "DIRECTION_NOT_ALLOWED",
+		"CARD_MISSING", "CARD_MISMATCH", "PREAPPROVAL_INVALID"} {
+		if !seen[r] {
+			t.Errorf("no demo traveler was referred for %s", r)
+		}
+	}
+
+	// An officer decides the first referral.
+	o := &apiClient{t: t, base: base, token: demoOfficer}
+	var queue struct {
+		Referrals []view.Referral `json:"referrals"`
+	}
+	o.get("/api/officer/referrals", &queue)
+	refs := queue.Referrals
+	if len(refs) != referred {
+		t.Errorf("%d referrals open, want %d", len(refs), referred)
+	}
+	if len(refs) > 0 {
+		o.post("/api/officer/referrals/"+refs[0].ReferralID+"/decision",
+			map[string]any{"decision": "admit", "note": "checked the letter by phone", "officerId": "B1234"}, 0)
+	}
+
+	// Every event reached the central listener, in a gap-free sequence.
+	waitFor(t, 20*time.Second, "events delivered", func() bool {
+		rep := env.ledger.Report()
+		k, ok := rep.Kiosk(demoKioskID)
+		return ok && rep.OK && k.Types["transaction.completed"] == presented && k.Types["referral.opened"] == referred &&
+			(len(refs) == 0 || k.Types["referral.decided"] == 1)
+	})
+	rep := env.ledger.Report()
+	if !rep.OK || rep.Conflicts > 0 {
+		var b strings.Builder
+		rep.WriteText(&b)
+		t.Fatalf("central ledger:\n%s", b.String())
+	}
+	stopAgent(t, cancel, k.done, &k.logs)
+}
+
+// stopAgent stops the agent startAgent started and checks that it ended
+// cleanly and that no document number reached its logs above debug level.
+func stopAgent(t *testing.T, cancel context.CancelFunc, done chan error, logs *syncBuffer) {
+	t.Helper()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil && err != context.Canceled {
+			t.Fatalf("agent: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("agent did not stop")
+	}
+	if strings.Contains(logs.String(), "L898902C3") {
+		t.Error("a document number reached the logs above debug level")
+	}
+}
+
+// testKiosk is a demo environment with the kiosk agent running in it.
+type testKiosk struct {
+	env  *demoEnv
+	base string     // the consoles' URL
+	c    *apiClient // as the technician
+	done chan error // the agent's result
+	logs syncBuffer
+}
+
+// startTestKiosk starts the demo environment (forty travelers, short
+// device timeouts, o's broker and publishing choices) and the agent in
+// it, until ctx ends.
+func startTestKiosk(t *testing.T, ctx context.Context, o demoOptions) *testKiosk {
+	t.Helper()
+	o.dir, o.listen, o.count, o.logLevel = t.TempDir(), "127.0.0.1:0", 40, "warn"
+	o.documentTimeout, o.cardTimeout = 3*time.Second, 2*time.Second
+	env, cfg, err := startDemoWith(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(env.Close)
+	k := &testKiosk{env: env}
+	k.base, k.done = startAgent(t, ctx, cfg, env, &k.logs)
+	k.c = &apiClient{t: t, base: k.base, token: demoTech}
+	return k
+}
+
+// startAgent runs the kiosk agent around env until ctx ends; it returns
+// the console's base URL once it serves, and the agent's result.
+func startAgent(t *testing.T, ctx context.Context, cfg *config.Config, env *demoEnv, logs *syncBuffer) (string, chan error) {
+	t.Helper()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- runAgent(ctx, cfg, env, ready, io.Discard, logs) }()
+	select {
+	case base := <-ready:
+		return base, done
+	case err := <-done:
+		t.Fatalf("agent stopped: %v\n%s", err, logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("agent not ready")
+	}
+	return "", nil
+}
+
+// presentAll walks every demo traveler through the technician console's
+// simulator, with their card, and compares each outcome and its reasons
+// with what the central simulator expects. It returns how many were
+// presented and referred, and every reason seen.
+func presentAll(t *testing.T, c *apiClient, logs *syncBuffer) (int, int, map[string]bool) {
+	t.Helper()
 	var tech struct {
 		Simulator struct {
 			Travelers []struct {
@@ -98,54 +191,7 @@ func TestDemoEndToEnd(t *testing.T) {
 			referred++
 		}
 	}
-	for _, r := range []string{"MRZ_UNREADABLE", "MRZ_INVALID", "DOC_EXPIRED", "NOT_AUTHORIZED", "HOLDER_MISMATCH",
-		"AUTH_SUSPENDED", "AUTH_REVOKED", "AUTH_NOT_YET_VALID", "AUTH_EXPIRED", "DIRECTION_NOT_ALLOWED",
-		"CARD_MISSING", "CARD_MISMATCH", "PREAPPROVAL_INVALID"} {
-		if !seen[r] {
-			t.Errorf("no demo traveler was referred for %s", r)
-		}
-	}
-
-	// An officer decides the first referral.
-	o := &apiClient{t: t, base: base, token: demoOfficer}
-	var queue struct {
-		Referrals []view.Referral `json:"referrals"`
-	}
-	o.get("/api/officer/referrals", &queue)
-	refs := queue.Referrals
-	if len(refs) != referred {
-		t.Errorf("%d referrals open, want %d", len(refs), referred)
-	}
-	if len(refs) > 0 {
-		o.post("/api/officer/referrals/"+refs[0].ReferralID+"/decision",
-			map[string]any{"decision": "admit", "note": "checked the letter by phone", "officerId": "B1234"}, 0)
-	}
-
-	// Every event reached the central listener, in a gap-free sequence.
-	waitFor(t, 20*time.Second, "events delivered", func() bool {
-		rep := env.ledger.Report()
-		k, ok := rep.Kiosk(demoKioskID)
-		return ok && rep.OK && k.Types["transaction.completed"] == len(travelers) && k.Types["referral.opened"] == referred &&
-			(len(refs) == 0 || k.Types["referral.decided"] == 1)
-	})
-	rep := env.ledger.Report()
-	if !rep.OK || rep.Conflicts > 0 {
-		var b strings.Builder
-		rep.WriteText(&b)
-		t.Fatalf("central ledger:\n%s", b.String())
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil && err != context.Canceled {
-			t.Fatalf("agent: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("agent did not stop")
-	}
-	if strings.Contains(logs.String(), "L898902C3") {
-		t.Error("a document number reached the logs above debug level")
-	}
+	return len(travelers), referred, seen
 }
 
 type apiClient struct {
