@@ -270,6 +270,15 @@ func TestReplayGapAndBuffer(t *testing.T) {
 	if n := f.r.Status().Stats.RejectedByCode[wire.RejectReplay]; n != 1 {
 		t.Fatalf("replays counted %d", n)
 	}
+	// On the kiosk's own topic an old batch is part of a replay it asked
+	// for: counted, not rejected or reported.
+	own := "xpt/v1/kiosks/yyz-t1-k07/authz"
+	if err := f.r.HandleBatch(t.Context(), own, sealBatch(t, f.priv, wire.AuthzBatch{Seq: 2, Records: []wire.AuthzRecord{rec(9, 1)}})); err != nil {
+		t.Fatalf("replay on the own topic: %v", err)
+	}
+	if st := f.r.Status(); len(f.rejects) != 1 || st.Stats.Replays != 2 || st.Stats.Rejected != 1 || st.Records != 5 {
+		t.Fatalf("after a replay on the own topic: %d reported, stats %+v, %d records", len(f.rejects), st.Stats, st.Records)
+	}
 }
 
 func TestHead(t *testing.T) {
