@@ -23,7 +23,8 @@ import (
 // DirName is the replica's directory inside the kiosk's data directory.
 const DirName = "authz"
 
-// formatVersion is written under kFormat; Open refuses other values. Format
+// formatVersion is written under kFormat. A read-only Open refuses other
+// values; a read-write one deletes such a replica and starts empty. Format
 // 1 was a bbolt file (authz.db); format 2 this Pebble directory with empty
 // document index values; format 3 kept each record under its ID and in its
 // document index entries; format 4 keeps it in its document and card index
