@@ -572,10 +572,12 @@ func (r *Replica) parse(raw []byte) (*parsedBatch, error) {
 	return b, nil
 }
 
+// schema is the refusal of a batch that breaks the schema.
+func schema(format string, a ...any) error {
+	return &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf(format, a...)}
+}
+
 func parseBatch(inner []byte, maxRecords int) (*parsedBatch, error) {
-	schema := func(format string, a ...any) error {
-		return &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf(format, a...)}
-	}
 	var (
 		seq      *uint64
 		issuedAt string
@@ -627,9 +629,6 @@ func parseBatch(inner []byte, maxRecords int) (*parsedBatch, error) {
 // canonical form decodeBatchFast reads: a streaming decode that refuses an
 // oversize batch before it is all decoded and names what is wrong.
 func decodeBatchSlow(inner []byte, maxRecords int, seq **uint64, issuedAt *string, recs *[]*wire.AuthzRecord, removed *[]string) error {
-	schema := func(format string, a ...any) error {
-		return &wire.RejectError{Code: wire.RejectSchema, Detail: fmt.Sprintf(format, a...)}
-	}
 	dec := json.NewDecoder(bytes.NewReader(inner))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return schema("batch is not a JSON object")
@@ -907,11 +906,8 @@ func (r *Replica) ByID(id string) (*wire.AuthzRecord, error) {
 
 // read runs f on one consistent view of the replica.
 func (r *Replica) read(f func(*reader) error) error {
-	rd, err := r.st.newReader()
-	if err != nil {
-		return err
-	}
-	err = f(rd)
+	rd := &reader{db: r.st.db}
+	err := f(rd)
 	if cerr := rd.close(); err == nil {
 		err = cerr
 	}

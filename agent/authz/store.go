@@ -559,10 +559,6 @@ type reader struct {
 	skip func(id []byte) bool // IDs lookup leaves out (already found)
 }
 
-func (s *store) newReader() (*reader, error) {
-	return &reader{db: s.db}, nil
-}
-
 func (rd *reader) iter() (*pebble.Iterator, error) {
 	if rd.it == nil {
 		it, err := rd.db.NewIter(nil)
