@@ -495,7 +495,8 @@ func TestMessageCatalogue(t *testing.T) {
 		"less_light", "look_at_camera", "no_face", "multiple_faces", "ok", "camera_unavailable", "unknown"} {
 		want = append(want, "guidance."+g)
 	}
-	for _, m := range []string{"document_unreadable", "remove_document", "card_unreadable", "device_unavailable", "unknown"} {
+	for _, m := range []string{"document_unreadable", "remove_document", "card_unreadable", "device_unavailable",
+		"card_held", "letter_held", "card_letter_held", "unknown"} {
 		want = append(want, "message."+m)
 	}
 	want = append(want, "button.cancel", "button.done", "button.again", "start.in", "progress.label", "countdown.label", "countdown.closes")

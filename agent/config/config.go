@@ -1,10 +1,12 @@
 package config
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -209,32 +211,38 @@ func (c *Config) resolvePaths(dir string) {
 // KeyRing builds the verifier of central messages from trust.keys.
 func (c *Config) KeyRing() (*wire.KeyRing, error) { return wire.NewKeyRing(c.Trust.Keys) }
 
-// known holds every valid key path, to suggest the nearest for a typo.
-var known = append([]string{
-	"kiosk.id", "kiosk.portCode", "kiosk.direction", "kiosk.dataDir", "log.level", "trust.keys",
-	"mqtt.broker", "mqtt.embeddedListen", "mqtt.caFile", "mqtt.certFile", "mqtt.keyFile", "mqtt.username",
-	"mqtt.passwordFile", "mqtt.keepAlive", "mqtt.backoffMin", "mqtt.backoffMax", "mqtt.telemetryInterval",
-	"outbox.maxEvents", "authz.maxBatchRecords",
-	"policy.requireCard", "policy.maxStaleness", "policy.randomReferralRate", "policy.requireFace",
-	"policy.sessionTimeout", "policy.documentTimeout", "policy.cardTimeout", "policy.faceTimeout",
-	"face.modelFile", "face.threshold", "face.cascadeDir", "face.captureWindow", "face.inlinePhoto",
-	"ui.listen", "ui.officerToken", "ui.technicianToken",
-	"devices.camera.source", "devices.camera.device", "devices.camera.width", "devices.camera.height",
-	"devices.camera.fps", "devices.camera.files", "devices.camera.pipeline", "devices.camera.enabled",
-	"devices.scanner.enabled", "devices.scanner.spoolDir", "devices.scanner.dpi",
-}, serialKeys()...)
+// known holds every valid key path, to suggest the nearest for a typo. It
+// is read off the Config type, so that a new key is known at once.
+var known = KeyPaths()
 
-func serialKeys() []string {
-	var keys []string
-	for _, dev := range []string{"mrzReader", "cardReader"} {
-		for _, k := range []string{"enabled", "port", "usb", "serial", "baud", "parity", "dataBits", "stopBits",
-			"profile", "frameTimeout", "silence", "debounce", "bcc", "lengthCheck", "delimiter",
-			"anyLineLength", "maxFrame", "format", "length", "reconnectMax"} {
-			keys = append(keys, "devices."+dev+"."+k)
+// KeyPaths lists every configuration key as a dotted path
+// (devices.mrzReader.baud), from the toml tags of Config.
+func KeyPaths() []string {
+	var out []string
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct && !reflect.PointerTo(ft).Implements(textUnmarshaler) {
+				walk(ft, prefix+name+".")
+				continue
+			}
+			out = append(out, prefix+name)
 		}
 	}
-	return keys
+	walk(reflect.TypeOf(Config{}), "")
+	return out
 }
+
+var textUnmarshaler = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
 
 // suggest names the known key closest to a mistyped one.
 func suggest(key string) string {

@@ -26,10 +26,15 @@ portCode = "YYZ"
 direction = "US>CA"
 [trust.keys]
 "central-2026-a" = "Dr9YJ9Jg1ubd4B3Xy5Nv8nSWl8J7nC2ETTzQ3lmBq3s="
-[devices.mrzReader]
+` + cameraSection + `[devices.mrzReader]
 port = "/dev/ttyUSB0"
 [devices.cardReader]
 port = "/dev/ttyUSB1"
+`
+
+const cameraSection = `[devices.camera]
+source = "v4l2"
+device = "/dev/video0"
 `
 
 func TestDefaults(t *testing.T) {
@@ -42,6 +47,21 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Devices.Scanner.On() || !c.Devices.MRZReader.On() {
 		t.Fatal("wrong device enablement defaults")
+	}
+}
+
+// A configuration without a camera is an error that says what to write,
+// never a test pattern that refers every traveler.
+func TestNoCameraSectionIsAnError(t *testing.T) {
+	noCamera := strings.Replace(minimal, cameraSection, "", 1)
+	_, err := Parse([]byte(noCamera))
+	if err == nil || !strings.Contains(err.Error(), "devices.camera.source: no camera is configured") ||
+		!strings.Contains(err.Error(), "enabled = false") {
+		t.Fatalf("err %v", err)
+	}
+	c, err := Parse([]byte(strings.Replace(minimal, cameraSection, "[devices.camera]\nenabled = false\n", 1)))
+	if err != nil || c.Devices.Camera.On() {
+		t.Fatalf("a kiosk without a camera: %v", err)
 	}
 }
 

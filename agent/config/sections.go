@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"regexp"
 	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
 )
 
 // MQTT is the link to the central system's broker.
@@ -105,6 +108,7 @@ type Policy struct {
 	DocumentTimeout    Duration `toml:"documentTimeout"`
 	CardTimeout        Duration `toml:"cardTimeout"`
 	FaceTimeout        Duration `toml:"faceTimeout"`
+	PresentWindow      Duration `toml:"presentWindow"`
 }
 
 func (po *Policy) defaults() {
@@ -113,6 +117,7 @@ func (po *Policy) defaults() {
 	setDur(&po.DocumentTimeout, time.Minute)
 	setDur(&po.CardTimeout, 20*time.Second)
 	setDur(&po.FaceTimeout, 10*time.Second)
+	setDur(&po.PresentWindow, 30*time.Second)
 }
 
 func (po *Policy) validate(p *problems) {
@@ -125,7 +130,10 @@ func (po *Policy) validate(p *problems) {
 	if po.FaceTimeout.Duration > 10*time.Second {
 		p.add("policy.faceTimeout", "%s is longer than the 10s face-capture limit", po.FaceTimeout)
 	}
-	for name, d := range map[string]Duration{"sessionTimeout": po.SessionTimeout, "documentTimeout": po.DocumentTimeout, "cardTimeout": po.CardTimeout} {
+	if po.PresentWindow.Duration > 2*time.Minute {
+		p.add("policy.presentWindow", "%s is too long: a card left on the welcome screen would wait for a stranger (at most 2m)", po.PresentWindow)
+	}
+	for name, d := range map[string]Duration{"sessionTimeout": po.SessionTimeout, "documentTimeout": po.DocumentTimeout, "cardTimeout": po.CardTimeout, "presentWindow": po.PresentWindow} {
 		if d.Duration <= 0 {
 			p.add("policy."+name, "must be positive")
 		}
@@ -193,6 +201,21 @@ func (s *Serial) defaults(profile string, baud int, frameTimeout time.Duration) 
 	setDur(&s.Silence, 150*time.Millisecond)
 	setDur(&s.Debounce, 2*time.Second)
 	setDur(&s.ReconnectMax, time.Second)
+	// The drivers' own defaults, applied here so that the configuration
+	// in force (and docs/config.md, which a test checks against it) says
+	// what the reader does.
+	if s.MaxFrame == 0 {
+		s.MaxFrame = mrzreader.DefaultMaxFrame
+	}
+	if s.Format == "" {
+		s.Format = cardreader.DefaultFormat
+	}
+	for _, b := range []**bool{&s.BCC, &s.LengthCheck} {
+		if *b == nil {
+			on := true
+			*b = &on
+		}
+	}
 }
 
 func (s *Serial) validate(p *problems, path string, profiles ...string) {
@@ -266,9 +289,9 @@ func (s Scanner) On() bool { return s.Enabled != nil && *s.Enabled }
 func (d *Devices) defaults() {
 	d.MRZReader.defaults("desko", 9600, 500*time.Millisecond)
 	d.CardReader.defaults("em4100", 9600, 200*time.Millisecond)
-	if d.Camera.Source == "" {
-		d.Camera.Source = "test"
-	}
+	// The camera has no default source: a test pattern would refer every
+	// traveler FACE_CAPTURE_FAILED, and guessing /dev/video0 would hide a
+	// missing camera. validate says what to write.
 	if d.Camera.Width == 0 {
 		d.Camera.Width = 640
 	}
@@ -288,6 +311,9 @@ func (d *Devices) validate(p *problems) {
 	d.CardReader.validate(p, "devices.cardReader", "em4100", "uhf-m100", "ascii")
 	if d.Camera.On() {
 		switch d.Camera.Source {
+		case "":
+			p.add("devices.camera.source", "no camera is configured: set source = \"v4l2\" and device = \"/dev/video0\" "+
+				"(or \"file\", \"pipeline\"), or enabled = false for a kiosk without a face step")
 		case "v4l2":
 			if d.Camera.Device == "" {
 				p.add("devices.camera.device", "v4l2 needs a device, for example /dev/video0")

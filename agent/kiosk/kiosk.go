@@ -390,6 +390,10 @@ func (k *Kiosk) step(ctx context.Context, in session.Input) {
 			k.step(ctx, session.Decided{Outcome: outcome})
 		case session.Record:
 			k.record(f.Aborted)
+		case session.Dropped:
+			// A card or letter no session could take: counted, never kept.
+			k.count(f.What + "s_dropped")
+			k.log.Debug("kiosk: input dropped: no session takes it", "input", f.What)
 		}
 	}
 }

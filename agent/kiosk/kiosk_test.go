@@ -324,8 +324,12 @@ func TestDeviceFaultDuringSessionRefersAndIsReported(t *testing.T) {
 }
 
 func TestCommandsLockAndRandomReferral(t *testing.T) {
-	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", nil))
+	r := newRig(t, Policy{RandomReferralRate: 0.02}, record("XPT-2026-0000123", "L898902C3", nil))
 	ctx := context.Background()
+	// The technician console shows the policy in force.
+	if p := r.k.Technician().Policy; p.RandomReferralRate != 0.02 || p.RequireFace || p.RequireCard {
+		t.Fatalf("policy on the console %+v", p)
+	}
 	if err := r.k.ApplyCommand(ctx, wire.Command{Type: wire.CommandLock}); err != nil {
 		t.Fatal(err)
 	}
@@ -352,6 +356,9 @@ func TestCommandsLockAndRandomReferral(t *testing.T) {
 	}
 	if err := r.k.ApplyCommand(ctx, wire.Command{Type: wire.CommandSetReferralRate, Args: json.RawMessage(`{"rate":1}`)}); err != nil {
 		t.Fatal(err)
+	}
+	if p := r.k.Technician().Policy; p.RandomReferralRate != 1 {
+		t.Fatalf("the console shows rate %v after set_referral_rate 1", p.RandomReferralRate)
 	}
 	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
 	r.waitScreen(view.ScreenReferred)
@@ -486,5 +493,74 @@ func TestFaultOfADeviceNotNeededDoesNotRefer(t *testing.T) {
 	r.waitScreen(view.ScreenAdmitted)
 	if tx := r.lastTx(); len(tx.Reasons) != 0 {
 		t.Fatalf("reasons %v", tx.Reasons)
+	}
+}
+
+// A card or letter presented after the passport, once the decision is made,
+// belongs to that traveler's session and is dropped with it: the next
+// traveler, who has none, is neither referred CARD_MISMATCH nor
+// PREAPPROVAL_INVALID, and their event carries nobody else's tag.
+func TestLateCardOrLetterNeverReachesTheNextTraveler(t *testing.T) {
+	first := record("XPT-2026-0000123", "L898902C3", nil)
+	second := record("XPT-2026-0000456", "ZE184226B", func(a *wire.AuthzRecord) {
+		a.TrustedTraveler = &wire.TrustedTraveler{Program: "NEXUS", MembershipID: "987654321", CardTag: "FFEEDDCCBB"}
+	})
+	r := newRig(t, Policy{}, first, second)
+	letter, _ := wire.SignLetter(r.priv, wire.Letter{KID: "central-test", AuthorizationID: first.AuthorizationID,
+		Document: wire.LetterDocument{IssuingState: "CAN", Number: "L898902C3"},
+		Holder:   wire.LetterHolder{Surname: "ERIKSSON", BirthDate: "1974-08-12"}, ValidUntil: "2027-03-31"})
+
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenAdmitted)
+	r.card.send(drivers.Card{Device: "cardReader", Tag: "0A1B2C3D4E"}) // after the passport
+	if err := r.k.Letter(letter); err != nil {
+		t.Fatal(err)
+	}
+	waitCounter(t, r.k, "cards_dropped", 1)
+	waitCounter(t, r.k, "letters_dropped", 1)
+	if v := r.k.Traveler(); v.Screen != view.ScreenAdmitted || v.Message != "" {
+		t.Fatalf("a late card changed the outcome screen: %+v", v)
+	}
+
+	// The next traveler, right away, without card or letter.
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("ZE184226B")})
+	waitCounter(t, r.k, "sessions", 2)
+	r.waitScreen(view.ScreenAdmitted, view.ScreenReferred)
+	tx := r.lastTx()
+	if tx.Document.Number != "ZE184226B" || tx.Card != nil || len(tx.Reasons) != 0 {
+		t.Fatalf("second traveler inherited: card %+v reasons %v", tx.Card, tx.Reasons)
+	}
+}
+
+// A card tapped on the welcome screen is held for the next session, and the
+// screen says so, with the time it is kept.
+func TestCardOnTheWelcomeScreenIsShownAndHeld(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", func(a *wire.AuthzRecord) { a.RequireCard = true }))
+	r.card.send(drivers.Card{Device: "cardReader", Tag: "0A1B2C3D4E"})
+	deadline := time.Now().Add(5 * time.Second)
+	for v := r.k.Traveler(); v.Message != "card_held"; v = r.k.Traveler() {
+		if time.Now().After(deadline) {
+			t.Fatalf("welcome screen %+v", v)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if v := r.k.Traveler(); v.Screen != view.ScreenWelcome || !v.Deadline.Equal(today.Add(session.DefaultHoldWindow)) {
+		t.Fatalf("held card on screen: %+v", v)
+	}
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenAdmitted)
+	if tx := r.lastTx(); tx.Card == nil || tx.Card.Tag != "0A1B2C3D4E" {
+		t.Fatalf("held card not used: %+v", tx.Card)
+	}
+}
+
+func waitCounter(t *testing.T, k *Kiosk, name string, want int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for k.Technician().Counters[name] < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("counter %s = %d, want %d", name, k.Technician().Counters[name], want)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -43,8 +43,11 @@ func (k *Kiosk) Traveler() view.Traveler {
 	case session.Deciding, session.Recording, session.Outcome:
 		v.Step = v.Steps
 	}
-	if s.Phase == session.Document || s.Phase == session.Card {
+	switch s.Phase {
+	case session.Document, session.Card:
 		v.Deadline = s.Deadline
+	case session.Idle:
+		v.Deadline = s.HeldUntil // a held card or letter: how long it is kept
 	}
 	return v
 }
@@ -80,6 +83,7 @@ func (k *Kiosk) Technician() view.Technician {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	t.State, t.Reasons, t.StartedAt = k.state, append([]string(nil), k.reasons...), k.started
+	t.Policy = view.Policy{RandomReferralRate: k.rate, RequireCard: k.o.Policy.RequireCard, RequireFace: k.o.Policy.RequireFace}
 	t.Broker.URL = k.brokerURL
 	for _, n := range k.devOrder {
 		t.Devices = append(t.Devices, k.devices[n].Device)

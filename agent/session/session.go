@@ -38,6 +38,20 @@ type Config struct {
 	FaceEnabled     bool          // a camera is configured
 	FaceTimeout     time.Duration // safety net over the camera's own capture window
 	OutcomeHold     time.Duration // how long the outcome stays on screen
+	// HoldWindow is how long a card or letter presented on the welcome
+	// screen is kept for the session that starts next; the screen says it
+	// was read and counts down. Zero: DefaultHoldWindow.
+	HoldWindow time.Duration
+}
+
+// DefaultHoldWindow is HoldWindow when the configuration leaves it out.
+const DefaultHoldWindow = 30 * time.Second
+
+func (c Config) holdWindow() time.Duration {
+	if c.HoldWindow > 0 {
+		return c.HoldWindow
+	}
+	return DefaultHoldWindow
 }
 
 // State is one kiosk's session state. The zero value is an idle kiosk.
@@ -63,13 +77,21 @@ type State struct {
 	ClosedWhy   []string
 	StepTimings map[string]time.Duration
 	stepStart   time.Time
-	// nextCard is a card tapped while an outcome shows: it belongs to the
-	// next traveler.
-	nextCard     string
-	nextCardAt   time.Time
-	nextLetter   string
-	nextLetterAt time.Time
+	// Held is what was presented on the welcome screen, before any
+	// session: it belongs to the session that starts before HeldUntil, and
+	// is dropped after it. Input arriving during a session belongs to that
+	// session and is dropped with it; nothing is ever inherited.
+	Held      Held
+	HeldUntil time.Time
 }
+
+// Held is input presented before a session started.
+type Held struct {
+	Card   string
+	Letter string
+}
+
+func (h Held) empty() bool { return h == Held{} }
 
 // DocumentRead is a document the agent has read and parsed.
 type DocumentRead struct {
@@ -152,6 +174,10 @@ type (
 	// Record: make the transaction's event durable (answers with Durable).
 	// Aborted is set when the session ended without a decision.
 	Record struct{ Aborted bool }
+	// Dropped: a device input arrived when no session could take it (the
+	// decision was already made, or the hold window passed): it was
+	// discarded. What is "card" or "letter".
+	Dropped struct{ What string }
 )
 
 func (Show) effect()             {}
@@ -160,6 +186,7 @@ func (CaptureFace) effect()      {}
 func (StopFace) effect()         {}
 func (Decide) effect()           {}
 func (Record) effect()           {}
+func (Dropped) effect()          {}
 
 // NewID makes transaction IDs; the agent passes a UUID generator.
 type NewID func(now time.Time) string
@@ -178,8 +205,10 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 		if !in.Open {
 			s.ClosedWhy = in.Reasons
 			if s.Phase == Idle {
+				fx = dropHeld(s.Held)
+				s.Held, s.HeldUntil, s.Message = Held{}, time.Time{}, ""
 				s.Phase = Closed
-				return s, []Effect{Show{Screen: view.ScreenClosed}}
+				return s, append(fx, Show{Screen: view.ScreenClosed})
 			}
 			// A traveler in progress finishes; the kiosk closes after.
 			return s, nil
@@ -206,23 +235,26 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 			s2, fx2 := Step(s, in, now, cfg, newID)
 			return s2, append(fx, fx2...)
 		case CardRead:
-			s.nextCard, s.nextCardAt = in.Tag, now // kept for the next session for a short while
-			return s, nil
+			s.Held.Card = in.Tag
+			return hold(s, now, cfg)
 		case LetterRead:
-			s.nextLetter, s.nextLetterAt = in.Text, now
-			return s, nil
+			s.Held.Letter = in.Text
+			return hold(s, now, cfg)
+		case Tick:
+			if !s.Held.empty() && !now.Before(s.HeldUntil) {
+				fx = append(fx, dropHeld(s.Held)...)
+				s.Held, s.HeldUntil, s.Message = Held{}, time.Time{}, ""
+				return s, append(fx, Show{Screen: view.ScreenWelcome})
+			}
 		}
 		return s, nil
 
 	case Outcome:
 		switch in := in.(type) {
-		case CardRead:
-			// The next traveler's card, tapped while this outcome shows.
-			s.nextCard, s.nextCardAt = in.Tag, now
-			return s, nil
-		case LetterRead:
-			s.nextLetter, s.nextLetterAt = in.Text, now
-			return s, nil
+		case CardRead, LetterRead:
+			// This traveler's session is decided: a late card or letter is
+			// dropped, never kept for whoever comes next.
+			return s, []Effect{dropped(in)}
 		case Finish:
 			return closeOrIdle(s), []Effect{Show{Screen: screenAfter(s)}}
 		case Tick:
@@ -248,14 +280,21 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 			return s, []Effect{Record{}}
 		case Tick, Cancel:
 			// A decision is in flight: it is made durable whatever happens.
+		case CardRead, LetterRead:
+			return s, []Effect{dropped(in)}
 		}
 		return s, nil
 
 	case Recording:
-		if d, ok := in.(Durable); ok && d.TxID == s.TxID {
-			s.Phase = Outcome
-			s.Deadline = now.Add(cfg.OutcomeHold)
-			return s, []Effect{Show{Screen: Screen(s)}}
+		switch in := in.(type) {
+		case Durable:
+			if in.TxID == s.TxID {
+				s.Phase = Outcome
+				s.Deadline = now.Add(cfg.OutcomeHold)
+				return s, []Effect{Show{Screen: Screen(s)}}
+			}
+		case CardRead, LetterRead:
+			return s, []Effect{dropped(in)}
 		}
 		return s, nil
 	}
@@ -346,13 +385,19 @@ func begin(s State, lang string, now time.Time, cfg Config, newID NewID) (State,
 	if s.Lang == "" {
 		s.Lang = "en"
 	}
-	// A card or letter presented just before starting counts for this
-	// traveler; an old one does not.
-	if prev.nextCard != "" && now.Sub(prev.nextCardAt) < cfg.CardTimeout {
-		s.CardTag, s.CardAt = prev.nextCard, prev.nextCardAt
-	}
-	if prev.nextLetter != "" && now.Sub(prev.nextLetterAt) < cfg.CardTimeout {
-		s.Letter = prev.nextLetter
+	// A card or letter presented on the welcome screen within the hold
+	// window counts for this traveler; an older one was dropped on a tick,
+	// or is dropped here.
+	var fx []Effect
+	if !prev.Held.empty() {
+		if now.Before(prev.HeldUntil) {
+			s.CardTag, s.Letter = prev.Held.Card, prev.Held.Letter
+			if s.CardTag != "" {
+				s.CardAt = now
+			}
+		} else {
+			fx = dropHeld(prev.Held)
+		}
 	}
 	s.Phase = Document
 	s.TxID = newID(now)
@@ -360,7 +405,40 @@ func begin(s State, lang string, now time.Time, cfg Config, newID NewID) (State,
 	s.Expires = now.Add(cfg.SessionTimeout)
 	s.Deadline = now.Add(cfg.DocumentTimeout)
 	s.StepTimings = map[string]time.Duration{}
-	return s, []Effect{BeginTransaction{TxID: s.TxID}, Show{Screen: view.ScreenDocument}}
+	return s, append(fx, BeginTransaction{TxID: s.TxID}, Show{Screen: view.ScreenDocument})
+}
+
+// hold keeps what was presented on the welcome screen for the hold window
+// (restarted by each presentation) and says so on the screen.
+func hold(s State, now time.Time, cfg Config) (State, []Effect) {
+	s.HeldUntil = now.Add(cfg.holdWindow())
+	switch {
+	case s.Held.Card != "" && s.Held.Letter != "":
+		s.Message = "card_letter_held"
+	case s.Held.Card != "":
+		s.Message = "card_held"
+	default:
+		s.Message = "letter_held"
+	}
+	return s, []Effect{Show{Screen: view.ScreenWelcome}}
+}
+
+func dropHeld(h Held) []Effect {
+	var fx []Effect
+	if h.Card != "" {
+		fx = append(fx, Dropped{What: "card"})
+	}
+	if h.Letter != "" {
+		fx = append(fx, Dropped{What: "letter"})
+	}
+	return fx
+}
+
+func dropped(in Input) Effect {
+	if _, ok := in.(CardRead); ok {
+		return Dropped{What: "card"}
+	}
+	return Dropped{What: "letter"}
 }
 
 func afterCard(s State, now time.Time, cfg Config) (State, []Effect) {
@@ -385,10 +463,10 @@ func abort(s State, now time.Time) (State, []Effect) {
 	return s, append(fx, Record{Aborted: true})
 }
 
+// closeOrIdle ends a session: nothing of it is kept but the language.
 func closeOrIdle(s State) State {
 	lang, why := s.Lang, s.ClosedWhy
-	s = State{Lang: lang, ClosedWhy: why, nextCard: s.nextCard, nextCardAt: s.nextCardAt,
-		nextLetter: s.nextLetter, nextLetterAt: s.nextLetterAt}
+	s = State{Lang: lang, ClosedWhy: why}
 	if len(why) > 0 {
 		s.Phase = Closed
 	}

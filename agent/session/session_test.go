@@ -108,16 +108,6 @@ func TestCardStep(t *testing.T) {
 	if s.Phase != Face || s.CardTag != "" {
 		t.Fatalf("card timeout: %v", s.Phase)
 	}
-	// A card tapped before the document counts.
-	s, _ = run(t, cfg, CardRead{Tag: "AA"}, LetterRead{Text: "XPT1.x.y"}, time.Second, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}})
-	if s.Phase != Face || s.CardTag != "AA" || s.Letter != "XPT1.x.y" {
-		t.Fatalf("early card: %v %q", s.Phase, s.CardTag)
-	}
-	// …but not one from long ago.
-	s, _ = run(t, cfg, CardRead{Tag: "AA"}, time.Hour, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}})
-	if s.Phase != Card {
-		t.Fatalf("stale card counted: %v", s.Phase)
-	}
 }
 
 func TestCancelAndTimeoutAbortDurably(t *testing.T) {
@@ -184,19 +174,98 @@ func TestStepTimings(t *testing.T) {
 	}
 }
 
-func TestCardDuringOutcomeIsTheNextTravelers(t *testing.T) {
-	s, _ := run(t, cfg, Start{}, CardRead{Tag: "OLD"}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{}, Decided{Outcome: "admitted"})
-	s, _ = Step(s, Durable{TxID: s.TxID}, t0, cfg, ids)
-	s, _ = Step(s, CardRead{Tag: "NEXT"}, t0.Add(time.Second), cfg, ids)
-	s, _ = Step(s, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, t0.Add(2*time.Second), cfg, ids)
-	if s.CardTag != "NEXT" || s.Phase != Face {
-		t.Fatalf("card %q phase %v", s.CardTag, s.Phase)
+// Input belongs to the session it arrived in: after the decision it is
+// dropped with that session, and the next traveler never inherits it.
+func TestInputAfterTheDecisionIsDroppedNotInherited(t *testing.T) {
+	decided := func(c Config) State {
+		s, _ := run(t, c, Start{}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{}, Decided{Outcome: "admitted"})
+		return s
 	}
-	// Without a new tap, the previous traveler's card does not carry over.
-	s, _ = run(t, cfg, Start{}, CardRead{Tag: "OLD"}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{}, Decided{Outcome: "admitted"})
-	s, _ = Step(s, Durable{TxID: s.TxID}, t0, cfg, ids)
-	s, _ = Step(s, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, t0.Add(2*time.Second), cfg, ids)
-	if s.CardTag != "" || s.Phase != Card {
-		t.Fatalf("card carried over: %q %v", s.CardTag, s.Phase)
+	for _, late := range []struct {
+		name string
+		in   Input
+		what string
+	}{{"card", CardRead{Tag: "OLD"}, "card"}, {"letter", LetterRead{Text: "XPT1.a.b"}, "letter"}} {
+		t.Run(late.name, func(t *testing.T) {
+			// While the decision is being recorded, and while the outcome shows.
+			s := decided(cfg)
+			s, fx := Step(s, late.in, t0.Add(time.Second), cfg, ids)
+			if !has(fx, Dropped{What: late.what}) {
+				t.Fatalf("recording: %v", fx)
+			}
+			s, _ = Step(s, Durable{TxID: s.TxID}, t0.Add(time.Second), cfg, ids)
+			s, fx = Step(s, late.in, t0.Add(2*time.Second), cfg, ids)
+			if !has(fx, Dropped{What: late.what}) || s.Phase != Outcome {
+				t.Fatalf("outcome: %v %v", s.Phase, fx)
+			}
+			// The next traveler, a second later, starts clean.
+			s, _ = Step(s, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, t0.Add(3*time.Second), cfg, ids)
+			if s.CardTag != "" || s.Letter != "" || s.Phase != Card {
+				t.Fatalf("inherited: card %q letter %q phase %v", s.CardTag, s.Letter, s.Phase)
+			}
+		})
+	}
+	// Also without a camera, where the decision follows the document at once.
+	noFace := cfg
+	noFace.FaceEnabled = false
+	s, _ := run(t, noFace, DocRead{Doc: DocumentRead{Valid: true}}, CardRead{Tag: "LATE"})
+	if s.CardTag != "" {
+		t.Fatalf("a card after the decision joined it: %q", s.CardTag)
+	}
+}
+
+// A card or letter presented on the welcome screen is held, said on the
+// screen with a countdown, taken by the session that starts in the window,
+// and dropped after it.
+func TestWelcomeScreenHoldsInputForAWindow(t *testing.T) {
+	c := cfg
+	c.HoldWindow = 15 * time.Second
+	s, fx := run(t, c, CardRead{Tag: "AA"})
+	if s.Phase != Idle || s.Message != "card_held" || !s.HeldUntil.Equal(t0.Add(15*time.Second)) || !has(fx, Show{Screen: view.ScreenWelcome}) {
+		t.Fatalf("held: %v %q %v %v", s.Phase, s.Message, s.HeldUntil, fx)
+	}
+	s, _ = Step(s, LetterRead{Text: "XPT1.x.y"}, t0.Add(10*time.Second), c, ids)
+	if s.Message != "card_letter_held" || !s.HeldUntil.Equal(t0.Add(25*time.Second)) {
+		t.Fatalf("a second presentation restarts the window: %q %v", s.Message, s.HeldUntil)
+	}
+	s, _ = Step(s, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, t0.Add(24*time.Second), c, ids)
+	if s.CardTag != "AA" || s.Letter != "XPT1.x.y" || s.Phase != Face || s.Message != "" {
+		t.Fatalf("taken: %q %q %v %q", s.CardTag, s.Letter, s.Phase, s.Message)
+	}
+	// Past the window, a tick drops it and the screen says nothing more.
+	s, _ = run(t, c, CardRead{Tag: "AA"}, 15*time.Second, Tick{})
+	if !s.Held.empty() || s.Message != "" || !s.HeldUntil.IsZero() {
+		t.Fatalf("not dropped on tick: %+v %q", s.Held, s.Message)
+	}
+	// Without a tick in between, the session start drops it.
+	s, fx = run(t, c, CardRead{Tag: "AA"}, 16*time.Second, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}})
+	if s.CardTag != "" || s.Phase != Card || !has(fx, Dropped{What: "card"}) {
+		t.Fatalf("stale card counted: %q %v %v", s.CardTag, s.Phase, fx)
+	}
+	// Closing the kiosk drops it too.
+	s, fx = run(t, c, CardRead{Tag: "AA"}, Availability{Open: false, Reasons: []string{"locked"}}, Availability{Open: true}, Start{})
+	if s.CardTag != "" || !has(fx, Dropped{What: "card"}) {
+		t.Fatalf("held across a close: %q %v", s.CardTag, fx)
+	}
+	// The default window applies when none is configured.
+	s, _ = run(t, Config{SessionTimeout: time.Minute, DocumentTimeout: time.Minute, CardTimeout: time.Second}, CardRead{Tag: "AA"})
+	if !s.HeldUntil.Equal(t0.Add(DefaultHoldWindow)) {
+		t.Fatalf("default window: %v", s.HeldUntil)
+	}
+}
+
+// Input during the session, before the decision, is the session's.
+func TestCardDuringTheSessionCounts(t *testing.T) {
+	for _, at := range []struct {
+		name  string
+		steps []any
+	}{
+		{"document step", []any{Start{}, CardRead{Tag: "AA"}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}}},
+		{"face step", []any{Start{}, DocRead{Doc: DocumentRead{Valid: true}}, CardRead{Tag: "AA"}}},
+	} {
+		s, _ := run(t, cfg, at.steps...)
+		if s.CardTag != "AA" || s.Phase != Face {
+			t.Fatalf("%s: %q %v", at.name, s.CardTag, s.Phase)
+		}
 	}
 }

@@ -83,6 +83,7 @@ type Technician struct {
 	Authz     Authz            `json:"authz"`
 	Outbox    Outbox           `json:"outbox"`
 	Face      Face             `json:"face"`
+	Policy    Policy           `json:"policy"`
 	Counters  map[string]int64 `json:"counters"`
 	Recent    []Transaction    `json:"recent"`
 }
@@ -97,6 +98,16 @@ type Device struct {
 	Message   string    `json:"message,omitempty"`
 	Since     time.Time `json:"since"`
 	Simulated bool      `json:"simulated"`
+}
+
+// Policy is the decision policy in force, so that nobody wonders why
+// travelers are referred.
+type Policy struct {
+	// RandomReferralRate is the share referred at random (RANDOM_REFERRAL):
+	// policy.randomReferralRate, or the last set_referral_rate command.
+	RandomReferralRate float64 `json:"randomReferralRate"`
+	RequireCard        bool    `json:"requireCard"`
+	RequireFace        bool    `json:"requireFace"`
 }
 
 // Broker is the MQTT link's health.

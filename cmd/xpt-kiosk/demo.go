@@ -17,6 +17,7 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
+	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/central"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
 	"github.com/xpt-pilot/xpt-kiosk/internal/embedbroker"
@@ -331,11 +332,37 @@ func (d *demoSim) Travelers() []ui.SimTraveler {
 	return out
 }
 
+// endOutcome acknowledges an outcome still on the screen and waits for the
+// welcome screen.
+func (d *demoSim) endOutcome() error {
+	showsOutcome := func() bool {
+		sc := d.k.Traveler().Screen
+		return sc == view.ScreenAdmitted || sc == view.ScreenReferred || sc == view.ScreenAborted
+	}
+	if !showsOutcome() {
+		return nil
+	}
+	if err := d.k.Finish(); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if !showsOutcome() {
+			return nil
+		}
+	}
+	return errors.New("the previous traveler's outcome did not close")
+}
+
 func (d *demoSim) Present(i int, withCard bool) error {
 	if i < 0 || i >= len(d.e.travelers) {
 		return fmt.Errorf("no demo traveler %d", i)
 	}
 	t := d.e.travelers[i]
+	// The previous traveler leaves first: a card tapped while their outcome
+	// still shows would belong to their session and be dropped.
+	if err := d.endOutcome(); err != nil {
+		return err
+	}
 	// The traveler taps the card and shows the letter first, then puts the
 	// passport on the reader; the pause lets the card reader report the tap
 	// before the passport starts the session.

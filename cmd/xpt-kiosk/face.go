@@ -8,6 +8,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
+
+	"gocv.io/x/gocv"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
@@ -38,6 +42,9 @@ func openFace(cfg *config.Config, log *slog.Logger) (*faceDevice, deviceDesc) {
 	if !c.On() {
 		desc.state = "disabled"
 		return nil, desc
+	}
+	if c.Source == "test" {
+		log.Warn("camera: the source is GStreamer's test pattern, which shows no face: every traveler is referred FACE_CAPTURE_FAILED")
 	}
 	det, err := face.NewDetector(face.Options{CascadeDir: cfg.Face.CascadeDir})
 	if err != nil {
@@ -132,7 +139,31 @@ func demoCameraTOML(dir string) (string, error) {
 	return fmt.Sprintf("[devices.camera]\nsource = \"file\"\nfiles = [%q]\n", abs), nil
 }
 
-// selftestFace says what the camera and face verification can do.
+// selftestLookWindow is how long selftest watches the camera for a face.
+const selftestLookWindow = 3 * time.Second
+
+// lookForFace reads the camera's frames for up to window and counts those
+// with a face, stopping early after a few.
+func (f *faceDevice) lookForFace(window time.Duration) (frames, withFace int) {
+	ctx, cancel := context.WithTimeout(context.Background(), window)
+	defer cancel()
+	r := f.cam.NewReader()
+	m := gocv.NewMat()
+	defer m.Close()
+	for withFace < 3 {
+		if err := r.Next(ctx, &m); err != nil {
+			return frames, withFace
+		}
+		frames++
+		if f.det.Analyze(m).Faces > 0 {
+			withFace++
+		}
+	}
+	return frames, withFace
+}
+
+// selftestFace says what the camera and face verification can do, and
+// whether the camera sees a face now.
 func selftestFace(cfg *config.Config) []checkResult {
 	if !cfg.Devices.Camera.On() {
 		return []checkResult{{Name: "camera", Status: "ok", Detail: "disabled"}}
@@ -143,7 +174,28 @@ func selftestFace(cfg *config.Config) []checkResult {
 	}
 	defer f.Close()
 	capture, verify := f.Describe()
-	out := []checkResult{{Name: "camera", Status: "ok", Detail: fmt.Sprintf("%s %s: %s", desc.kind, desc.path, capture)}}
+	where := strings.TrimSpace(desc.kind + " " + desc.path)
+	look := selftestLookWindow
+	frames, faces := f.lookForFace(look)
+	var out []checkResult
+	switch {
+	case frames == 0:
+		detail := fmt.Sprintf("%s: no frame in %s", where, look)
+		if h := f.cam.Health(); h != nil {
+			detail += ": " + h.Error()
+		}
+		out = append(out, checkResult{Name: "camera", Status: "fail",
+			Detail: detail + " (is it plugged in? xpt-kiosk devices camera --snapshot FILE shows what it sees)"})
+	case faces == 0:
+		why := "is it pointed at where the traveler stands, and is someone there?"
+		if cfg.Devices.Camera.Source == "test" {
+			why = "the test source is a pattern with no face: configure the real camera"
+		}
+		out = append(out, checkResult{Name: "camera", Status: "warn", Detail: fmt.Sprintf(
+			"%s: %d frames in %s, none with a face: travelers it cannot see are referred FACE_CAPTURE_FAILED (%s)", where, frames, look, why)})
+	default:
+		out = append(out, checkResult{Name: "camera", Status: "ok", Detail: fmt.Sprintf("%s: %s; a face in %d of %d frames", where, capture, faces, frames)})
+	}
 	status := "ok"
 	if !f.cmp.Status().Supported {
 		status = "warn"

@@ -84,14 +84,7 @@ func TestProvisionCSR(t *testing.T) {
 func TestSelftestReportsEveryProblem(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "kiosk.toml")
-	cfg := `[kiosk]
-id = "yyz-t1-k07"
-portCode = "YYZ"
-direction = "US>CA"
-dataDir = "data"
-[trust.keys]
-"central-a" = "` + testPub + `"
-[mqtt]
+	cfg := testKioskTOML(`[mqtt]
 broker = "tcp://127.0.0.1:1"
 [devices.mrzReader]
 port = "` + filepath.Join(dir, "no-such-tty") + `"
@@ -99,7 +92,7 @@ port = "` + filepath.Join(dir, "no-such-tty") + `"
 enabled = false
 [devices.camera]
 enabled = false
-`
+`)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

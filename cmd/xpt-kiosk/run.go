@@ -182,7 +182,8 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	k, err := kiosk.New(kiosk.Options{
 		KioskID: cfg.Kiosk.ID, PortCode: cfg.Kiosk.PortCode, Direction: cfg.Kiosk.Direction, Version: version,
 		Session: session.Config{SessionTimeout: cfg.Policy.SessionTimeout.Duration, DocumentTimeout: cfg.Policy.DocumentTimeout.Duration,
-			CardTimeout: cfg.Policy.CardTimeout.Duration, FaceTimeout: cfg.Policy.FaceTimeout.Duration + 2*time.Second},
+			CardTimeout: cfg.Policy.CardTimeout.Duration, FaceTimeout: cfg.Policy.FaceTimeout.Duration + 2*time.Second,
+			HoldWindow: cfg.Policy.PresentWindow.Duration},
 		Policy: kiosk.Policy{RequireCard: cfg.Policy.RequireCard, MaxStaleness: cfg.Policy.MaxStaleness.Duration,
 			RandomReferralRate: cfg.Policy.RandomReferralRate, RequireFace: cfg.Policy.RequireFace},
 		Replica: rep, Outbox: ob, Audit: al, Keys: keys, Devices: devs, Face: faceOrNil(face),

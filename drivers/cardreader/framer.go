@@ -61,9 +61,13 @@ func (o *FramerOptions) Defaults() {
 		o.InterByteTimeout = 200 * time.Millisecond
 	}
 	if o.Format == "" {
-		o.Format = "any"
+		o.Format = DefaultFormat
 	}
 }
+
+// DefaultFormat is Format when it is left out (the configuration's format
+// default too).
+const DefaultFormat = "any"
 
 // Frame is one tag read, or bytes refused (Reject set).
 type Frame struct {

@@ -28,6 +28,10 @@ const (
 	CR  = 0x0D
 )
 
+// DefaultMaxFrame is MaxFrame when it is left out (the configuration's
+// maxFrame default too).
+const DefaultMaxFrame = 512
+
 // FramerOptions are the framing settings of a reader; zero values take the
 // defaults documented on each field.
 type FramerOptions struct {
@@ -62,7 +66,7 @@ func (o *FramerOptions) Defaults() {
 		o.LineSilence = 150 * time.Millisecond
 	}
 	if o.MaxFrame <= 0 {
-		o.MaxFrame = 512
+		o.MaxFrame = DefaultMaxFrame
 	}
 }
 

@@ -17,6 +17,15 @@
   function body(id, ...children) { $(id).querySelector('.body').replaceChildren(...children); }
   const n = (x) => (typeof x === 'number' ? x.toLocaleString('en-CA') : '—');
 
+  // The share of travelers referred at random, said so that nobody wonders
+  // why some are referred.
+  function policyRate(p) {
+    const r = p && typeof p.randomReferralRate === 'number' ? p.randomReferralRate : 0;
+    if (!r) return 'none';
+    return el('span', { class: 'badge warn', title: 'policy.randomReferralRate, or the central system\'s last set_referral_rate command' },
+      (r * 100).toLocaleString('en-CA', { maximumFractionDigits: 2 }) + ' % of travelers (RANDOM_REFERRAL)');
+  }
+
   function render(t) {
     snap = t;
     $('state-badge').replaceChildren('Kiosk ', badge(t.state));
@@ -25,6 +34,9 @@
       ['State', badge(t.state)],
       ['Why', (t.reasons && t.reasons.length) ? el('ul', { class: 'plain' }, t.reasons.map((r) => el('li', {}, r))) : 'nothing wrong'],
       ['Traveler screen', t.travelerScreen],
+      ['Random referrals', policyRate(t.policy)],
+      ['Card required', t.policy && t.policy.requireCard ? 'yes, for every traveler' : 'only where the authorization says so'],
+      ['Face check required', t.policy && t.policy.requireFace ? 'yes: refer when it cannot run' : 'no: the policy decides when it cannot run'],
       ['Started', dateTime(t.startedAt) + (t.uptime ? ' (up ' + t.uptime + ')' : '')],
     ]));
     body('devices', el('table', {},
