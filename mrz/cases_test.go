@@ -3,6 +3,7 @@ package mrz
 import (
 	"encoding/json"
 	"os"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -63,7 +64,7 @@ func TestCases(t *testing.T) {
 				t.Fatalf("%v in %s", err, b)
 			}
 			for k, want := range c.Want {
-				if got[k] != want {
+				if !reflect.DeepEqual(got[k], want) {
 					t.Errorf("%s = %#v, want %#v (%s)", k, got[k], want, c.Source)
 				}
 			}

@@ -74,26 +74,46 @@ func (c *corrector) lines() []string {
 	return out
 }
 
+func sameLength(lines []string) bool {
+	for _, s := range lines {
+		if len(s) != len(lines[0]) {
+			return false
+		}
+	}
+	return true
+}
+
 func correct(r *Result) {
 	n := len(r.Lines)
-	if n < 2 || n > 3 {
+	if n < 1 || n > 3 {
 		return
 	}
 	cleanLines(r)
 	c := &corrector{r: r}
 	for i, s := range r.Lines {
-		if len(s) != len(r.Lines[0]) || len(s) > 44 {
+		if len(s) > 44 {
 			return
 		}
 		c.buf[i] = c.store[i][:len(s)]
 		copy(c.buf[i], s)
 	}
-	if !(n == 3 && len(r.Lines[0]) == 30) && !(n == 2 && (len(r.Lines[0]) == 36 || len(r.Lines[0]) == 44)) {
+	switch {
+	case n == 1 && len(r.Lines[0]) == 30:
+		// A French driving licence: a letter and the BAP digit, then the
+		// state.
+		c.letters(span{0, 0, 1})
+		c.digits(span{0, 1, 2})
+		c.letters(span{0, 2, 5})
+	case n == 3 && len(r.Lines[0]) == 9 && len(r.Lines[1]) == 30 && len(r.Lines[2]) == 30:
+		// A Swiss driving licence: the code and state open line 2.
+		c.letters(span{1, 0, 5})
+	case n >= 2 && sameLength(r.Lines) && (n == 3 && len(r.Lines[0]) == 30 || n == 2 && (len(r.Lines[0]) == 36 || len(r.Lines[0]) == 44)):
+		// The document code and issuing state are letters in every ICAO
+		// format; fix them first, since the format depends on them.
+		c.letters(span{0, 0, 5})
+	default:
 		return
 	}
-	// The document code and issuing state are letters in every format; fix
-	// them first, since the format depends on them.
-	c.letters(span{0, 0, 5})
 	c.l = detect(c.lines())
 	if c.l == nil {
 		return
@@ -127,6 +147,14 @@ func (c *corrector) fix() {
 		}
 		c.digits(l.optCD)
 	}
+	if l.format == SwissDL {
+		// Office (letters or digits: left alone), 3 digits, the language
+		// letter; PIN and version are digits.
+		c.digits(span{0, 3, 6})
+		c.letters(l.lang)
+		c.digits(l.pin)
+		c.digits(l.version)
+	}
 	if l.format == FrenchID {
 		// The card number is YYMM of issue, a 3-character office code
 		// and a 5-digit sequence number.
@@ -141,11 +169,14 @@ func (c *corrector) fix() {
 		c.nameTail(l.surname)
 		c.nameTail(l.given)
 	}
+	if !l.numberCD.ok() {
+		return // no check digit guides the rest (SWISS_DRIVING_LICENSE)
+	}
 	long := l.longNumber && c.get(l.numberCD)[0] == '<' && c.get(l.number)[l.number.n()-1] != '<'
 	// A filler read as K, S, G or L at the end of a field's data. K has
 	// the filler's check value (20 ≡ 0 mod 10), so no check digit sees it.
 	if !long {
-		c.fillerTail(l.number, func() bool { return checkDigitOK(c.str(l.number), c.get(l.numberCD)[0]) })
+		c.fillerTail(l.number, c.numberOK)
 	}
 	switch {
 	case l.optCD.ok():
@@ -162,9 +193,7 @@ func (c *corrector) fix() {
 	var fields []guidedField
 	if !long {
 		c.digits(l.numberCD)
-		fields = append(fields, c.guided("documentNumber", []span{l.number}, func() bool {
-			return checkDigitOK(c.str(l.number), c.get(l.numberCD)[0])
-		}))
+		fields = append(fields, c.guided("documentNumber", []span{l.number}, c.numberOK))
 	} else {
 		fields = append(fields, c.longNumber())
 	}
@@ -279,6 +308,15 @@ func (c *corrector) ambiguous(f guidedField, n int) {
 			a.line+1, a.col+1, c.buf[a.line][a.col], a.to, b.line+1, b.col+1, c.buf[b.line][b.col], b.to)
 	}
 	c.r.errAt(f.name, CodeAmbiguous, f.at, msg)
+}
+
+// numberOK reports whether the document number's check digit passes.
+func (c *corrector) numberOK() bool {
+	over := c.l.number
+	if c.l.numberOver.ok() {
+		over = c.l.numberOver
+	}
+	return checkDigitOK(c.str(over), c.get(c.l.numberCD)[0])
 }
 
 func (c *corrector) compositeOK() bool {

@@ -7,8 +7,9 @@ import (
 
 // MarshalJSON writes the fields of the command-line contract:
 // format, valid, documentCode, issuingState, documentNumber, nationality,
-// birthDate, expiryDate, sex, surname, givenNames, optionalData, errors,
-// warnings and corrections.
+// birthDate, expiryDate, sex, surname, givenNames, givenNamesList,
+// optionalData, (for SWISS_DRIVING_LICENSE) languageCode, pinCode and
+// versionNumber, errors, warnings and corrections.
 func (r *Result) MarshalJSON() ([]byte, error) {
 	return r.AppendJSON(make([]byte, 0, 512)), nil
 }
@@ -41,6 +42,8 @@ func (r *Result) AppendJSON(dst []byte) []byte {
 	dst = appendString(dst, r.Surname)
 	dst = append(dst, `,"givenNames":`...)
 	dst = appendString(dst, r.GivenNames)
+	dst = append(dst, `,"givenNamesList":`...)
+	dst = appendWords(dst, r.GivenNames)
 	dst = append(dst, `,"optionalData":`...)
 	switch {
 	case r.OptionalData2 == "":
@@ -53,6 +56,14 @@ func (r *Result) AppendJSON(dst []byte) []byte {
 		dst = append(dst, ' ')
 		dst = appendEscaped(dst, r.OptionalData2)
 		dst = append(dst, '"')
+	}
+	if r.Format == SwissDL {
+		dst = append(dst, `,"languageCode":`...)
+		dst = appendString(dst, r.LanguageCode)
+		dst = append(dst, `,"pinCode":`...)
+		dst = appendString(dst, r.PINCode)
+		dst = append(dst, `,"versionNumber":`...)
+		dst = appendString(dst, r.VersionNumber)
 	}
 	dst = append(dst, `,"errors":`...)
 	dst = appendIssues(dst, r.Errors)
@@ -74,6 +85,31 @@ func (r *Result) AppendJSON(dst []byte) []byte {
 		dst = append(dst, '}')
 	}
 	return append(dst, "]}"...)
+}
+
+// appendWords writes the space-separated words of s as a JSON array of
+// strings, as Fields.GivenNamesList splits them, without allocating.
+func appendWords(dst []byte, s string) []byte {
+	dst = append(dst, '[')
+	n := 0
+	for i := 0; i < len(s); {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		j := i
+		for j < len(s) && s[j] != ' ' {
+			j++
+		}
+		if j > i {
+			if n > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, s[i:j])
+			n++
+		}
+		i = j
+	}
+	return append(dst, ']')
 }
 
 // MarshalJSON writes {field, code, message, line, col}.

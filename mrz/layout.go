@@ -19,6 +19,7 @@ type layout struct {
 	name             span // "SURNAME<<GIVEN<NAMES" in one field
 	surname, given   span // FRENCH_ID keeps them apart
 	number, numberCD span
+	numberOver       span // when set, the number's check digit covers this, not just the number (FRENCH_DRIVING_LICENSE)
 	birth, birthCD   span
 	sex              span
 	expiry, expiryCD span
@@ -27,6 +28,11 @@ type layout struct {
 	composite        span
 	compositeOver    []span
 	longNumber       bool // TD1, TD2: a long document number overflows into opt
+
+	// SWISS_DRIVING_LICENSE: language code, PIN, version number, and the
+	// spans that must hold fillers.
+	lang, pin, version span
+	fillers            []span
 }
 
 var layouts = [...]*layout{
@@ -85,6 +91,26 @@ var layouts = [...]*layout{
 		sex: span{1, 34, 35}, composite: span{1, 35, 36},
 		compositeOver: []span{{0, 0, 36}, {1, 0, 35}},
 	},
+	// ISO/IEC 18013-1 one-line MRZ as France prints it: document code and
+	// BAP configuration ("D1"), state, number and a check digit over all
+	// of that, expiry date (no check digit), the start of the surname and
+	// a check digit over the whole line.
+	FrenchDL: {
+		format: FrenchDL, lines: 1, length: 30,
+		code: span{0, 0, 2}, state: span{0, 2, 5},
+		number: span{0, 5, 14}, numberCD: span{0, 14, 15}, numberOver: span{0, 0, 14},
+		expiry: span{0, 15, 21}, surname: span{0, 21, 29},
+		composite: span{0, 29, 30}, compositeOver: []span{{0, 0, 29}},
+	},
+	// The Swiss driving licence (Swiss Federal Roads Office, also issued
+	// by Liechtenstein): no check digits at all.
+	SwissDL: {
+		format: SwissDL, lines: 3, length: 30,
+		number: span{0, 0, 7}, lang: span{0, 6, 7},
+		code: span{1, 0, 2}, state: span{1, 2, 5}, pin: span{1, 5, 14}, version: span{1, 14, 17},
+		birth: span{1, 19, 25}, name: span{2, 0, 30},
+		fillers: []span{{0, 7, 9}, {1, 17, 19}, {1, 25, 30}},
+	},
 }
 
 // detect picks the layout from the shape and the document code. Lines must
@@ -92,8 +118,17 @@ var layouts = [...]*layout{
 func detect(lines []string) *layout {
 	switch len(lines) {
 	case 3:
-		if len(lines[0]) == 30 && len(lines[1]) == 30 && len(lines[2]) == 30 {
-			return layouts[TD1]
+		if len(lines[1]) == 30 && len(lines[2]) == 30 {
+			switch len(lines[0]) {
+			case 30:
+				return layouts[TD1]
+			case 9:
+				return layouts[SwissDL]
+			}
+		}
+	case 1:
+		if frenchDLShape(lines[0]) {
+			return layouts[FrenchDL]
 		}
 	case 2:
 		if len(lines[0]) != len(lines[1]) {
@@ -133,6 +168,13 @@ func frenchLayout(lines []string) bool {
 	fr := (l2[34] == 'M' || l2[34] == 'F') && allDigits(l2[27:33])
 	td2 := (l2[20] == 'M' || l2[20] == 'F' || l2[20] == '<' || l2[20] == 'X') && allDigits(l2[13:19]) && allDigits(l2[21:27])
 	return fr || !td2
+}
+
+// frenchDLShape reports whether one line is a French driving licence's
+// zone: 30 characters starting with the document code (A, B or D) and a
+// BAP configuration digit. A lone line of any other zone is not one.
+func frenchDLShape(l string) bool {
+	return len(l) == 30 && (l[0] == 'D' || l[0] == 'A' || l[0] == 'B') && isDigit(l[1])
 }
 
 func allDigits(s string) bool {

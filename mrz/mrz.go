@@ -2,6 +2,7 @@ package mrz
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -17,9 +18,12 @@ const (
 	MRVA                 // 2 lines of 44: visa, format A
 	MRVB                 // 2 lines of 36: visa, format B
 	FrenchID             // 2 lines of 36: French national identity card (1988–2021)
+	FrenchDL             // 1 line of 30: French driving licence (ISO 18013 short MRZ)
+	SwissDL              // 3 lines of 9, 30, 30: Swiss (and Liechtenstein) driving licence
 )
 
-var formatNames = [...]string{"", "TD1", "TD2", "TD3", "MRVA", "MRVB", "FRENCH_ID"}
+var formatNames = [...]string{"", "TD1", "TD2", "TD3", "MRVA", "MRVB", "FRENCH_ID",
+	"FRENCH_DRIVING_LICENSE", "SWISS_DRIVING_LICENSE"}
 
 // String returns the format's name as the CLI prints it ("" when unknown).
 func (f Format) String() string {
@@ -39,11 +43,14 @@ func ParseFormat(s string) (Format, bool) {
 	return FormatUnknown, false
 }
 
-// Shape returns the number of lines and the length of each line.
+// Shape returns the number of lines and the length of each line (of the
+// longest: a Swiss driving licence's first line has 9 characters).
 func (f Format) Shape() (lines, length int) {
 	switch f {
-	case TD1:
+	case TD1, SwissDL:
 		return 3, 30
+	case FrenchDL:
+		return 1, 30
 	case TD2, MRVB, FrenchID:
 		return 2, 36
 	case TD3, MRVA:
@@ -72,12 +79,12 @@ type Fields struct {
 	DocumentCode   string // "P", "ID", "V", "I", "AC", ...
 	IssuingState   string // ICAO code: "UTO", "D", "XXA", ...
 	Nationality    string
-	DocumentNumber string // complete: a long TD1/TD2 number is joined
-	Surname        string // primary identifier
-	GivenNames     string // secondary identifier
-	Sex            string // "M", "F" or "X" (unspecified)
-	BirthDate      time.Time
-	ExpiryDate     time.Time // zero for formats without one (FRENCH_ID)
+	DocumentNumber string    // complete: a long TD1/TD2 number is joined
+	Surname        string    // primary identifier
+	GivenNames     string    // secondary identifier; see GivenNamesList
+	Sex            string    // "M", "F" or "X" (unspecified); "" for driving licences
+	BirthDate      time.Time // zero when unknown or not in the zone (FRENCH_DRIVING_LICENSE)
+	ExpiryDate     time.Time // zero for formats without one (FRENCH_ID, SWISS_DRIVING_LICENSE)
 	// OptionalData is the personal number (TD3), the optional data of line
 	// 1 (TD1, after a long number's overflow), of line 2 (TD2, MRV) or the
 	// administrative code (FRENCH_ID).
@@ -85,6 +92,17 @@ type Fields struct {
 	// OptionalData2 is the optional data of TD1 line 2; other formats
 	// leave it empty. The CLI joins it to OptionalData with a space.
 	OptionalData2 string
+	// The Swiss driving licence's own fields: the language of issue (D,
+	// F, I or R, the last character of the document number), the
+	// 9-digit PIN of the holder's register entry and the 3-digit version.
+	LanguageCode, PINCode, VersionNumber string
+}
+
+// GivenNamesList returns the given names one by one ("ANNA MARIA" →
+// ["ANNA", "MARIA"]); nil when there are none. GivenNames is the same
+// names joined by single spaces.
+func (f *Fields) GivenNamesList() []string {
+	return strings.Fields(f.GivenNames)
 }
 
 // Code says what kind of problem an Error reports; programs switch on it.

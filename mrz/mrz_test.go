@@ -1,9 +1,11 @@
 package mrz
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,6 +256,27 @@ func TestLinesInOneString(t *testing.T) {
 	} {
 		if r := Parse(in, Options{Today: today}); !r.Valid || r.DocumentNumber != "L898902C3" {
 			t.Errorf("%q: valid %v errors %v", in, r.Valid, r.Errors)
+		}
+	}
+}
+
+func TestGivenNamesList(t *testing.T) {
+	for _, c := range []struct {
+		lines []string
+		want  []string
+	}{
+		{[]string{"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"}, []string{"ANNA", "MARIA"}},
+		{[]string{"IDFRAPETE<<<<<<<<<<<<<<<<<<<<<952042", "0509952018746NICOLAS<<PAUL<8206152M3"}, []string{"NICOLAS", "PAUL"}},
+		{[]string{"D1FRA13AA000026181231MARTIN<<9"}, nil},
+	} {
+		r := Parse(c.lines, Options{Today: today})
+		if got := r.GivenNamesList(); !slices.Equal(got, c.want) {
+			t.Errorf("%q: GivenNamesList %q, want %q", r.GivenNames, got, c.want)
+		}
+		b, _ := r.MarshalJSON()
+		var j struct{ GivenNamesList []string }
+		if err := json.Unmarshal(b, &j); err != nil || !slices.Equal(j.GivenNamesList, c.want) || !bytes.Contains(b, []byte(`"givenNamesList":[`)) {
+			t.Errorf("JSON givenNamesList %q (%v) in %s", j.GivenNamesList, err, b)
 		}
 	}
 }

@@ -44,13 +44,13 @@ func (r *Result) parseName(s span) {
 }
 
 // parseSplitName reads the French card's separate surname and given-name
-// fields.
+// fields, or the French driving licence's surname alone (gs is zero).
 func (r *Result) parseSplitName(ss, gs span) {
 	sur, giv := ss.of(r.Lines), gs.of(r.Lines)
 	if sur[len(sur)-1] != '<' {
 		r.warnAt("surname", CodeTruncated, ss, "the surname fills its field and may be truncated")
 	}
-	if giv[len(giv)-1] != '<' {
+	if gs.ok() && giv[len(giv)-1] != '<' {
 		r.warnAt("givenNames", CodeTruncated, gs, "the given names fill their field and may be truncated")
 	}
 	r.checkNameChars("surname", ss, sur)

@@ -119,6 +119,9 @@ func (r *Result) normalize(lines []string) bool {
 		case 88:
 			r.lineBuf[0], r.lineBuf[1] = l[:44], l[44:]
 			n = 2
+		case 69: // a Swiss driving licence: 9 + 30 + 30
+			r.lineBuf[0], r.lineBuf[1], r.lineBuf[2] = l[:9], l[9:39], l[39:]
+			n = 3
 		}
 	}
 	r.Lines = r.lineBuf[:n]
@@ -161,7 +164,7 @@ func shapeMessage(lines []string) string {
 		}
 		fmt.Fprintf(&b, " %d", len(l))
 	}
-	b.WriteString(": not TD1 (3×30), TD2/MRV-B/French ID (2×36) or TD3/MRV-A (2×44)")
+	b.WriteString(": not TD1 (3×30), TD2/MRV-B/French ID (2×36), TD3/MRV-A (2×44), French driving licence (1×30) or Swiss driving licence (9, 30, 30)")
 	return b.String()
 }
 
@@ -192,11 +195,18 @@ func (r *Result) parseFields(l *layout, today *refDate, strict bool) {
 		r.Nationality = "FRA"
 	}
 	r.parseNumber(l)
-	r.BirthDate = r.parseDate("birthDate", l.birth, l.birthCD, today, true)
+	if l.birth.ok() {
+		r.BirthDate = r.parseDate("birthDate", l.birth, l.birthCD, today, true)
+	}
 	if l.expiry.ok() {
 		r.ExpiryDate = r.parseDate("expiryDate", l.expiry, l.expiryCD, today, false)
 	}
-	r.parseSex(l.sex)
+	if l.sex.ok() {
+		r.parseSex(l.sex)
+	}
+	if l.format == SwissDL {
+		r.parseSwiss(l)
+	}
 	switch {
 	case l.optCD.ok():
 		r.parsePersonalNumber(l)
@@ -241,6 +251,9 @@ func checkMessage(what string, found, want byte) string {
 func (r *Result) parseDocumentCode(l *layout) {
 	raw := l.code.of(r.Lines)
 	r.DocumentCode = trimRightFillers(raw)
+	if l.format == FrenchDL {
+		r.DocumentCode = raw // "D1": the code and the BAP configuration digit
+	}
 	if !codeFits(l.format, raw) {
 		r.errAt("documentCode", CodeDocumentCode, l.code,
 			fmt.Sprintf("document code %q does not fit %s (%s)", raw, l.format, allowedCodes(l.format)))
@@ -252,6 +265,12 @@ func (r *Result) parseDocumentCode(l *layout) {
 // some TD2 passports use), ID for the French card.
 func codeFits(f Format, raw string) bool {
 	c0, c1 := raw[0], raw[1]
+	switch f {
+	case FrenchDL:
+		return (c0 == 'D' || c0 == 'A' || c0 == 'B') && isDigit(c1)
+	case SwissDL:
+		return raw == "FA"
+	}
 	if !isLetter(c0) || !(isLetter(c1) || c1 == '<') {
 		return false
 	}
@@ -278,6 +297,10 @@ func allowedCodes(f Format) string {
 		return "visas start with V"
 	case FrenchID:
 		return "ID"
+	case FrenchDL:
+		return "D, A or B then the BAP configuration digit"
+	case SwissDL:
+		return "FA"
 	case TD2:
 		return "A, C, I or P then a letter or <"
 	}
@@ -287,6 +310,13 @@ func allowedCodes(f Format) string {
 func (r *Result) parseState(field string, s span, strict bool) string {
 	raw := s.of(r.Lines)
 	code := trimRightFillers(raw)
+	if want := nationalIssuers[r.Format]; want != "" {
+		// A national format: only its own issuers print it.
+		if !strings.Contains(want, raw) || len(raw) != 3 {
+			r.errAt(field, CodeState, s, fmt.Sprintf("%q: a %s is issued by %s", raw, formatTitles[r.Format], strings.ReplaceAll(want, " ", " or ")))
+		}
+		return code
+	}
 	if KnownState(raw) {
 		return code
 	}
@@ -314,10 +344,31 @@ func stripFillers(s string) string {
 	return strings.ReplaceAll(s, "<", "")
 }
 
+// nationalIssuers are the states that issue each national format; the
+// ICAO formats have none here (any known code).
+var nationalIssuers = [...]string{FrenchID: "FRA", FrenchDL: "FRA", SwissDL: "CHE LIE"}
+
+var formatTitles = [...]string{FrenchID: "French national identity card",
+	FrenchDL: "French driving licence", SwissDL: "Swiss driving licence"}
+
 func (r *Result) parseNumber(l *layout) {
 	lines := r.Lines
 	raw := l.number.of(lines)
+	if !l.numberCD.ok() {
+		r.parseSwissNumber(l, raw)
+		return
+	}
 	cd := l.numberCD.of(lines)[0]
+	if l.numberOver.ok() {
+		r.DocumentNumber = stripFillers(raw)
+		if r.DocumentNumber == "" {
+			r.errAt("documentNumber", CodeFiller, l.number, "document number is empty")
+		}
+		if d, ok := CheckDigit(l.numberOver.of(lines)); ok {
+			r.checkDigit("documentNumber", "document number", l.numberCD, cd, d)
+		}
+		return
+	}
 	if l.longNumber && cd == '<' && raw[len(raw)-1] != '<' {
 		r.parseLongNumber(l, raw)
 		return
@@ -467,12 +518,17 @@ func dateBefore(y1, m1, d1, y2, m2, d2 int) bool {
 // future; expiry dates fall within [today-69y, today+30y].
 func (r *Result) parseDate(field string, s, cdSpan span, today *refDate, birth bool) time.Time {
 	raw := s.of(r.Lines)
-	cd := cdSpan.of(r.Lines)[0]
+	var cd byte
+	if cdSpan.ok() {
+		cd = cdSpan.of(r.Lines)[0]
+	}
 	name := "date of birth"
 	if !birth {
 		name = "date of expiry"
 	}
-	if d, ok := CheckDigit(raw); ok && !(cd == '<' && allFillers(raw)) {
+	if !cdSpan.ok() {
+		// A driving licence's dates have no check digit.
+	} else if d, ok := CheckDigit(raw); ok && !(cd == '<' && allFillers(raw)) {
 		r.checkDigit(field, name, cdSpan, cd, d)
 	}
 	var v [6]int
@@ -520,4 +576,44 @@ func (r *Result) parseDate(field string, s, cdSpan span, today *refDate, birth b
 		r.warnAt(field, CodeExpired, s, "the document has expired")
 	}
 	return t
+}
+
+// parseSwissNumber reads a Swiss driving licence's number: three letters
+// or digits (the issuing office), three digits and the language code.
+func (r *Result) parseSwissNumber(l *layout, raw string) {
+	r.DocumentNumber = raw
+	for i := 0; i < 6; i++ {
+		c := raw[i]
+		if i < 3 && !isLetter(c) && !isDigit(c) || i >= 3 && !isDigit(c) {
+			r.errAt("documentNumber", CodeFiller, l.number,
+				fmt.Sprintf("Swiss driving licence number %q is not 3 letters or digits, 3 digits and the language code", raw))
+			return
+		}
+	}
+}
+
+// parseSwiss reads the Swiss driving licence's own fields and checks its
+// fixed fillers.
+func (r *Result) parseSwiss(l *layout) {
+	lines := r.Lines
+	r.LanguageCode = l.lang.of(lines)
+	switch r.LanguageCode {
+	case "D", "F", "I", "R":
+	default:
+		r.errAt("languageCode", CodeDocumentCode, l.lang,
+			fmt.Sprintf("language code %q is not D, F, I or R", r.LanguageCode))
+	}
+	r.PINCode = l.pin.of(lines)
+	r.VersionNumber = l.version.of(lines)
+	if !allDigits(r.PINCode) {
+		r.errAt("pinCode", CodeFiller, l.pin, fmt.Sprintf("PIN %q is not 9 digits", r.PINCode))
+	}
+	if !allDigits(r.VersionNumber) {
+		r.errAt("versionNumber", CodeFiller, l.version, fmt.Sprintf("version number %q is not 3 digits", r.VersionNumber))
+	}
+	for _, s := range l.fillers {
+		if !allFillers(s.of(lines)) {
+			r.errAt("lines", CodeFiller, s, fmt.Sprintf("line %d columns %d-%d must be fillers, not %q", s.line+1, s.start+1, s.end, s.of(lines)))
+		}
+	}
 }

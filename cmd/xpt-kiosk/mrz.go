@@ -62,8 +62,11 @@ const mrzParseUsage = `Usage: xpt-kiosk mrz parse [--correct] [--strict] [--toda
 
 Reads one MRZ (two or three lines) from standard input and prints one JSON
 object: format, valid, documentCode, issuingState, documentNumber,
-nationality, birthDate, expiryDate, sex, surname, givenNames, optionalData,
-errors, warnings, corrections.
+nationality, birthDate, expiryDate, sex, surname, givenNames,
+givenNamesList, optionalData, errors, warnings, corrections (and, for a
+Swiss driving licence, languageCode, pinCode and versionNumber). Formats:
+TD1, TD2, TD3, MRVA, MRVB, FRENCH_ID, FRENCH_DRIVING_LICENSE (one line of
+30) and SWISS_DRIVING_LICENSE (lines of 9, 30 and 30).
 
 With --jsonl, every input line is a JSON array of one document's lines, and
 every output line is that document's result, in order, one per input line

@@ -26,13 +26,38 @@ func TestMrzParseOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"format", "valid", "documentCode", "issuingState", "documentNumber", "nationality",
-		"birthDate", "expiryDate", "sex", "surname", "givenNames", "optionalData", "errors", "warnings", "corrections"} {
+		"birthDate", "expiryDate", "sex", "surname", "givenNames", "givenNamesList", "optionalData", "errors", "warnings", "corrections"} {
 		if _, ok := r[k]; !ok {
 			t.Errorf("field %q missing", k)
 		}
 	}
 	if r["format"] != "TD3" || r["valid"] != true || r["givenNames"] != "ANNA MARIA" || r["birthDate"] != "1974-08-12" {
 		t.Errorf("result %v", r)
+	}
+	if l, _ := r["givenNamesList"].([]any); len(l) != 2 || l[0] != "ANNA" || l[1] != "MARIA" {
+		t.Errorf("givenNamesList %v", r["givenNamesList"])
+	}
+}
+
+func TestMrzParseDrivingLicences(t *testing.T) {
+	in := `["D1FRA13AA000026181231MARTIN<<9"]
+["AAA001D<<","FACHE305142128097<<800126<<<<<","MARCHAND<<FABIENNE<<<<<<<<<<<<"]
+`
+	code, out, _ := run(t, in, "mrz", "parse", "--jsonl", "--today", "2026-11-26")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	var rs []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	if len(rs) != 2 || rs[0]["format"] != "FRENCH_DRIVING_LICENSE" || rs[0]["valid"] != true || rs[0]["documentNumber"] != "13AA00002" ||
+		rs[1]["format"] != "SWISS_DRIVING_LICENSE" || rs[1]["valid"] != true || rs[1]["pinCode"] != "305142128" || rs[1]["languageCode"] != "D" {
+		t.Errorf("results %v", rs)
 	}
 }
 
