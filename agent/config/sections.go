@@ -281,6 +281,9 @@ type Scanner struct {
 	Enabled  *bool  `toml:"enabled"`
 	SpoolDir string `toml:"spoolDir"`
 	DPI      int    `toml:"dpi"`
+	// KeepFailed is how long a file that could not be read stays in the
+	// spool's failed/ folder (read files are removed once delivered).
+	KeepFailed Duration `toml:"keepFailed"`
 }
 
 // On reports whether the scanner is enabled (the default is off).
@@ -304,6 +307,7 @@ func (d *Devices) defaults() {
 	if d.Scanner.DPI == 0 {
 		d.Scanner.DPI = 300
 	}
+	setDur(&d.Scanner.KeepFailed, 24*time.Hour)
 }
 
 func (d *Devices) validate(p *problems) {
@@ -336,6 +340,9 @@ func (d *Devices) validate(p *problems) {
 	}
 	if d.Scanner.On() && d.Scanner.SpoolDir == "" {
 		p.add("devices.scanner.spoolDir", "the scanner needs a spool folder")
+	}
+	if d.Scanner.KeepFailed.Duration <= 0 || d.Scanner.KeepFailed.Duration > 30*24*time.Hour {
+		p.add("devices.scanner.keepFailed", "%s must be positive and at most 720h: unreadable scans hold personal data", d.Scanner.KeepFailed)
 	}
 	if d.Scanner.DPI < 150 || d.Scanner.DPI > 1200 {
 		p.add("devices.scanner.dpi", "%d must be 150 to 1200 (300 or more for MRZs)", d.Scanner.DPI)

@@ -159,6 +159,33 @@ func (o *Options) defaults() error {
 	return errors.Join(errs...)
 }
 
+// CheckCredentials loads the broker credentials the way New does (the CA,
+// the client certificate and key, the password file), so that selftest can
+// name the file that is wrong before the agent starts. It returns the
+// client certificate's expiry (zero without one).
+func CheckCredentials(caFile, certFile, keyFile, passwordFile string) (notAfter time.Time, err error) {
+	if passwordFile != "" {
+		raw, err := os.ReadFile(passwordFile)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("password file: %w", err)
+		}
+		if strings.TrimRight(string(raw), "\r\n") == "" {
+			return time.Time{}, fmt.Errorf("password file %s is empty", passwordFile)
+		}
+	}
+	if caFile == "" && certFile == "" && keyFile == "" {
+		return time.Time{}, nil
+	}
+	tc, err := tlsFromFiles(caFile, certFile, keyFile)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if len(tc.Certificates) > 0 && tc.Certificates[0].Leaf != nil {
+		notAfter = tc.Certificates[0].Leaf.NotAfter
+	}
+	return notAfter, nil
+}
+
 func tlsFromFiles(ca, cert, key string) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if ca != "" {

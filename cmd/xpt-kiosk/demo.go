@@ -219,6 +219,9 @@ func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config
 	if err != nil {
 		return fail(err)
 	}
+	if err := os.MkdirAll(filepath.Join(dir, "spool"), 0o700); err != nil {
+		return fail(err)
+	}
 	// The kiosk's configuration, written where a technician can read it.
 	if listen == "" {
 		listen = "127.0.0.1:8080"

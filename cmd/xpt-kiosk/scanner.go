@@ -36,8 +36,14 @@ func openScanner(ctx context.Context, cfg *config.Config, k *kiosk.Kiosk, log *s
 		k.SetDeviceState("scanner", "spool", "disabled", "", "")
 		return nil, nil
 	}
-	if err := os.MkdirAll(c.SpoolDir, 0o750); err != nil {
-		return nil, fmt.Errorf("devices.scanner.spoolDir: %w", err)
+	// The spool folder is the installer's (the scanner writes into it): a
+	// misspelled spoolDir is a fault on the console, never a new folder.
+	if info, err := os.Stat(c.SpoolDir); err != nil || !info.IsDir() {
+		msg := fmt.Sprintf("devices.scanner.spoolDir %s is not a folder: create it for the kiosk's user, mode 0700, or fix the path", c.SpoolDir)
+		log.Error("scanner: " + msg)
+		k.SetDeviceState("scanner", "spool", "fault", "not_found", msg)
+		k.DescribeDevice("scanner", "spool", c.SpoolDir, false)
+		return nil, nil
 	}
 	keys, err := cfg.KeyRing()
 	if err != nil {
@@ -54,7 +60,7 @@ func openScanner(ctx context.Context, cfg *config.Config, k *kiosk.Kiosk, log *s
 	}
 	var mu sync.Mutex
 	seen := map[string]bool{} // results are delivered at least once
-	sp := &scanner.Spool{Dir: c.SpoolDir, Scanner: sc, Logger: log, Deliver: func(r scanner.Result) {
+	sp := &scanner.Spool{Dir: c.SpoolDir, Scanner: sc, Logger: log, KeepFailed: c.KeepFailed.Duration, Deliver: func(r scanner.Result) {
 		mu.Lock()
 		dup := seen[r.ID]
 		seen[r.ID] = true

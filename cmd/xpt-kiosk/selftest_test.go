@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
 )
 
 // selftest watches the camera: no frame is a failure, frames without a face
@@ -34,22 +36,9 @@ enabled = false
 			if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, out, _ := cli("selftest", "--config", cfgPath, "--offline", "--json")
-			var res struct {
-				Checks []checkResult `json:"checks"`
+			if ch := selftestCheck(t, cfgPath, "camera"); ch.Status != c.status || !strings.Contains(ch.Detail, c.detail) {
+				t.Fatalf("camera check %+v, want %s with %q", ch, c.status, c.detail)
 			}
-			if err := json.Unmarshal([]byte(out), &res); err != nil {
-				t.Fatalf("%v: %s", err, out)
-			}
-			for _, ch := range res.Checks {
-				if ch.Name == "camera" {
-					if ch.Status != c.status || !strings.Contains(ch.Detail, c.detail) {
-						t.Fatalf("camera check %+v, want %s with %q", ch, c.status, c.detail)
-					}
-					return
-				}
-			}
-			t.Fatalf("no camera check in %s", out)
 		})
 	}
 }
@@ -64,4 +53,121 @@ dataDir = "data"
 [trust.keys]
 "central-a" = "` + testPub + `"
 ` + body
+}
+
+// The service's pre-start check, as configs/xpt-kiosk.service runs it, lets
+// the agent start with a reader unplugged (it reports the fault), and still
+// stops it on a broken configuration.
+func TestServicePreStartToleratesAMissingReader(t *testing.T) {
+	unit, err := os.ReadFile("../../configs/xpt-kiosk.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pre []string
+	for _, line := range strings.Split(string(unit), "\n") {
+		if v, ok := strings.CutPrefix(line, "ExecStartPre="); ok {
+			pre = strings.Fields(v)[1:] // without the binary
+		}
+	}
+	if len(pre) == 0 {
+		t.Fatal("no ExecStartPre in the unit")
+	}
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "kiosk.toml")
+	args := make([]string, len(pre))
+	for i, a := range pre {
+		args[i] = strings.ReplaceAll(a, "/etc/xpt-kiosk/kiosk.toml", cfgPath)
+	}
+	cfg := testKioskTOML(`[mqtt]
+broker = "tcp://127.0.0.1:1"
+[devices.mrzReader]
+port = "` + filepath.Join(dir, "unplugged") + `"
+[devices.cardReader]
+usb = "0403:6001"
+[devices.camera]
+enabled = false
+`)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := cli(args...)
+	if code != exitOK || !strings.Contains(out, "warn  devices.mrzReader") || !strings.Contains(out, "the agent starts and reports it") ||
+		strings.Contains(out, "broker") {
+		t.Fatalf("unplugged reader: exit %d\n%s", code, out)
+	}
+	// The plain selftest still fails on it.
+	if code, out, _ := cli("selftest", "--config", cfgPath, "--offline"); code != exitFail {
+		t.Fatalf("selftest: exit %d\n%s", code, out)
+	}
+	// A broken configuration still keeps the service from starting.
+	if err := os.WriteFile(cfgPath, []byte(strings.Replace(cfg, `direction = "US>CA"`, `direction = "up"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := cli(args...); code != exitFail || !strings.Contains(out, "kiosk.direction") {
+		t.Fatalf("broken configuration: exit %d\n%s", code, out)
+	}
+}
+
+// selftest loads the broker credentials as the agent will, and names the
+// file that is missing or wrong.
+func TestSelftestChecksTheBrokerCredentials(t *testing.T) {
+	dir := t.TempDir()
+	pki, err := testbroker.NewPKI(filepath.Join(dir, "pki"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key, err := pki.Client("xpt-kiosk-yyz-t1-k07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := filepath.Join(dir, "password")
+	os.WriteFile(pw, []byte("s3cret\n"), 0o600)
+	cfgPath := filepath.Join(dir, "kiosk.toml")
+	for _, c := range []struct {
+		name, mqtt, status, detail string
+	}{
+		{"good", `caFile = "` + pki.CAFile() + `"` + "\ncertFile = \"" + cert + "\"\nkeyFile = \"" + key + "\"\npasswordFile = \"" + pw + "\"\n",
+			"warn", "expires on"}, // the test PKI issues one-day certificates
+		{"missing CA", `caFile = "` + filepath.Join(dir, "nope.pem") + `"` + "\n", "fail", "nope.pem"},
+		{"not a certificate", `caFile = "` + pw + `"` + "\n", "fail", "no certificate in it"},
+		{"missing password file", "username = \"k07\"\npasswordFile = \"" + filepath.Join(dir, "pw-typo") + "\"\n", "fail", "pw-typo"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := testKioskTOML("[mqtt]\nbroker = \"ssl://127.0.0.1:1\"\n" + c.mqtt + noDevicesTOML)
+			if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if ch := selftestCheck(t, cfgPath, "mqtt.credentials"); ch.Status != c.status || !strings.Contains(ch.Detail, c.detail) {
+				t.Fatalf("%+v, want %s with %q", ch, c.status, c.detail)
+			}
+		})
+	}
+}
+
+// noDevicesTOML turns every device off.
+const noDevicesTOML = `[devices.mrzReader]
+enabled = false
+[devices.cardReader]
+enabled = false
+[devices.camera]
+enabled = false
+`
+
+// selftestCheck runs selftest --offline --json and returns one check.
+func selftestCheck(t *testing.T, cfgPath, name string) checkResult {
+	t.Helper()
+	_, out, _ := cli("selftest", "--config", cfgPath, "--offline", "--json")
+	var res struct {
+		Checks []checkResult `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, ch := range res.Checks {
+		if ch.Name == name {
+			return ch
+		}
+	}
+	t.Fatalf("no %s check in %s", name, out)
+	return checkResult{}
 }

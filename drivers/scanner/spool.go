@@ -25,17 +25,23 @@ import (
 //	Dir/NAME                      waiting, written by the scanner
 //	Dir/processing/ID-NAME        claimed by an atomic rename
 //	Dir/processing/ID-NAME.json   its result, written (tmp, fsync, rename)
-//	Dir/done/ID-NAME(.json)       moved together: file, then sidecar
-//	Dir/failed/ID-NAME(.json)     the same, for files that could not be read
+//	(removed)                     a read file and its sidecar, once delivered
+//	Dir/failed/ID-NAME(.json)     a file that could not be read, with its
+//	                              error, kept for KeepFailed, then removed
+//
+// Scanned pages and letters carry personal data (names, birth dates,
+// document and membership numbers): nothing of a read file stays once its
+// result is delivered, the folders are 0700 and the sidecars 0600.
 //
 // Guarantees, across crashes and restarts (Run recovers processing/ first):
-//   - no file is lost: it is always in exactly one of the places above;
+//   - no file is lost before its result is delivered: until then it is in
+//     exactly one of the places above;
 //   - no file is processed twice: a claimed file with a sidecar is only
-//     moved on; one without a sidecar had no result recorded or delivered,
-//     and is processed again;
+//     delivered and removed; one without a sidecar had no result recorded
+//     or delivered, and is processed again;
 //   - each result is delivered after its sidecar is durable. A result found
-//     in processing/ at start (the crash came between the sidecar and the
-//     move) is delivered once more with Recovered set: at-least-once
+//     in processing/ at start (the crash came between the delivery and the
+//     removal) is delivered once more with Recovered set: at-least-once
 //     delivery, so a consumer dedupes on Result.ID.
 type Spool struct {
 	Dir     string
@@ -44,8 +50,12 @@ type Spool struct {
 	Settle time.Duration
 	// Poll is how often Dir is listed (500 ms).
 	Poll time.Duration
+	// KeepFailed is how long a file that could not be read stays in
+	// failed/ for a technician to look at (24 h); then it is removed.
+	KeepFailed time.Duration
 	// Deliver receives each result, in the spool's goroutine: return
-	// quickly (hand it to a channel).
+	// quickly (hand it to a channel). Once it returns, a read file and its
+	// sidecar are removed.
 	Deliver func(Result)
 	Logger  *slog.Logger
 	// Now is the clock (time.Now); tests move it.
@@ -64,7 +74,7 @@ type seenFile struct {
 type Result struct {
 	ID        string    `json:"id"`   // unique: claim time and name
 	File      string    `json:"file"` // the name it arrived with
-	Path      string    `json:"path"` // where it is now (done/ or failed/)
+	Path      string    `json:"path"` // where it is kept (failed/), or empty once removed
 	Kind      string    `json:"kind"` // "passport", "letter", "none" or "error"
 	Pages     []Page    `json:"pages"`
 	Error     string    `json:"error,omitempty"`
@@ -104,9 +114,14 @@ func (r *Result) classify() {
 
 const (
 	dirProcessing = "processing"
-	dirDone       = "done"
 	dirFailed     = "failed"
+	// dirDone held read files in earlier versions; Run empties and
+	// removes it.
+	dirDone = "done"
 )
+
+// DefaultKeepFailed is KeepFailed when it is left out.
+const DefaultKeepFailed = 24 * time.Hour
 
 func (s *Spool) defaults() {
 	if s.Settle <= 0 {
@@ -117,6 +132,9 @@ func (s *Spool) defaults() {
 	}
 	if s.Now == nil {
 		s.Now = time.Now
+	}
+	if s.KeepFailed <= 0 {
+		s.KeepFailed = DefaultKeepFailed
 	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
@@ -133,10 +151,20 @@ func (s *Spool) defaults() {
 // ends.
 func (s *Spool) Run(ctx context.Context) error {
 	s.defaults()
-	for _, d := range []string{dirProcessing, dirDone, dirFailed} {
-		if err := os.MkdirAll(filepath.Join(s.Dir, d), 0o755); err != nil {
+	if _, err := os.Stat(s.Dir); err != nil {
+		return fmt.Errorf("scanner spool: %w (create it for the kiosk's user, mode 0700)", err)
+	}
+	for _, d := range []string{dirProcessing, dirFailed} {
+		p := filepath.Join(s.Dir, d)
+		if err := os.MkdirAll(p, 0o700); err != nil {
 			return fmt.Errorf("scanner spool: %w", err)
 		}
+		if err := os.Chmod(p, 0o700); err != nil {
+			return fmt.Errorf("scanner spool: %w", err)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(s.Dir, dirDone)); err != nil {
+		return fmt.Errorf("scanner spool: removing what an earlier version kept: %w", err)
 	}
 	if err := s.Recover(ctx); err != nil {
 		return err
@@ -178,25 +206,51 @@ func (s *Spool) Recover(ctx context.Context) error {
 		}
 		s.process(ctx, name) // no result recorded: process it (again)
 	}
-	// a file already moved whose sidecar was not: move the sidecar
+	// A sidecar whose file is gone: the file was removed (or moved to
+	// failed/) and the crash came before its sidecar followed.
 	for _, e := range ents {
 		if strings.HasSuffix(e.Name(), ".json") {
 			base := strings.TrimSuffix(e.Name(), ".json")
 			if _, err := os.Stat(filepath.Join(proc, base)); errors.Is(err, os.ErrNotExist) {
-				for _, d := range []string{dirDone, dirFailed} {
-					if _, err := os.Stat(filepath.Join(s.Dir, d, base)); err == nil {
-						os.Rename(filepath.Join(proc, e.Name()), filepath.Join(s.Dir, d, e.Name()))
-					}
+				if _, err := os.Stat(filepath.Join(s.Dir, dirFailed, base)); err == nil {
+					os.Rename(filepath.Join(proc, e.Name()), filepath.Join(s.Dir, dirFailed, e.Name()))
+				} else {
+					os.Remove(filepath.Join(proc, e.Name()))
 				}
 			}
 		}
 	}
+	syncDir(proc)
 	return nil
+}
+
+// sweepFailed removes what has been in failed/ for longer than KeepFailed.
+func (s *Spool) sweepFailed() {
+	dir := filepath.Join(s.Dir, dirFailed)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	removed := 0
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || s.Now().Sub(info.ModTime()) < s.KeepFailed {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, e.Name())) == nil {
+			removed++
+		}
+	}
+	if removed > 0 {
+		syncDir(dir)
+		s.Logger.Info("scanner spool: unreadable files past their retention removed", "files", removed)
+	}
 }
 
 // Step lists Dir once and processes the files that have settled.
 func (s *Spool) Step(ctx context.Context) error {
 	s.defaults()
+	s.sweepFailed()
 	ents, err := os.ReadDir(s.Dir)
 	if err != nil {
 		return err
@@ -239,6 +293,7 @@ func (s *Spool) Step(ctx context.Context) error {
 			s.Logger.Warn("scanner spool: cannot claim a file", "err", err)
 			continue
 		}
+		os.Chmod(filepath.Join(s.Dir, dirProcessing, id), 0o600) // the scanner may write 0644
 		syncDir(s.Dir)
 		syncDir(filepath.Join(s.Dir, dirProcessing))
 		s.process(ctx, id)
@@ -280,27 +335,36 @@ func (s *Spool) process(ctx context.Context, id string) {
 	s.finish(&r)
 }
 
-// finish moves a processed file and its sidecar to done/ or failed/ and
-// delivers the result.
+// finish delivers a processed file's result. A file that was read is then
+// removed with its sidecar; one that could not be read moves to failed/.
 func (s *Spool) finish(r *Result) {
-	dest := dirDone
-	if r.Kind == "error" {
-		dest = dirFailed
-	}
 	proc := filepath.Join(s.Dir, dirProcessing)
-	to := filepath.Join(s.Dir, dest)
-	r.Path = filepath.Join(to, r.ID)
-	if err := os.Rename(filepath.Join(proc, r.ID), r.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		s.Logger.Error("scanner spool: cannot move a processed file", "err", err)
+	if r.Kind == "error" {
+		to := filepath.Join(s.Dir, dirFailed)
+		r.Path = filepath.Join(to, r.ID)
+		if err := os.Rename(filepath.Join(proc, r.ID), r.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.Logger.Error("scanner spool: cannot move an unreadable file", "err", err)
+			return
+		}
+		if err := os.Rename(filepath.Join(proc, r.ID+".json"), r.Path+".json"); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.Logger.Error("scanner spool: cannot move a sidecar", "err", err)
+		}
+		syncDir(proc)
+		syncDir(to)
+		s.Logger.Info("scanner spool: file unreadable", "id", r.ID, "recovered", r.Recovered)
+		s.Deliver(*r)
 		return
 	}
-	if err := os.Rename(filepath.Join(proc, r.ID+".json"), r.Path+".json"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		s.Logger.Error("scanner spool: cannot move a sidecar", "err", err)
-	}
-	syncDir(proc)
-	syncDir(to)
 	s.Logger.Info("scanner spool: file processed", "id", r.ID, "kind", r.Kind, "recovered", r.Recovered)
 	s.Deliver(*r)
+	// Delivered: nothing of it stays. A crash before this delivers it again
+	// (Recovered) from its sidecar.
+	for _, p := range []string{filepath.Join(proc, r.ID), filepath.Join(proc, r.ID+".json")} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.Logger.Error("scanner spool: cannot remove a delivered file", "err", err)
+		}
+	}
+	syncDir(proc)
 }
 
 // readSidecar decodes a sidecar. The mrz results are parsed again from
@@ -343,7 +407,7 @@ func originalName(id string) string {
 
 func writeFileSync(path string, b []byte) error {
 	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

@@ -17,8 +17,8 @@ func (c *clock) now() time.Time { return c.t }
 func newSpool(t *testing.T) (*Spool, *clock, *[]Result) {
 	t.Helper()
 	dir := t.TempDir()
-	for _, d := range []string{dirProcessing, dirDone, dirFailed} {
-		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	for _, d := range []string{dirProcessing, dirFailed} {
+		os.MkdirAll(filepath.Join(dir, d), 0o700)
 	}
 	c := &clock{time.Now()}
 	var got []Result
@@ -74,13 +74,11 @@ func TestSpoolWaitsForCompleteFiles(t *testing.T) {
 	if r.Kind != "passport" || r.Passport == nil || r.File != "scan-0001.pdf" || r.Recovered {
 		t.Errorf("result %+v", r)
 	}
-	done := files(t, filepath.Join(sp.Dir, dirDone))
-	if len(done) != 2 || !strings.HasSuffix(done[0], "scan-0001.pdf") || done[1] != done[0]+".json" {
-		t.Errorf("done/ holds %v", done)
-	}
-	b, _ := os.ReadFile(filepath.Join(sp.Dir, dirDone, done[1]))
-	if side, err := readSidecar(b, today); err != nil || side.Kind != "passport" || len(side.Pages) != 1 || !side.Pages[0].Found || !side.Pages[0].Result.Valid {
-		t.Errorf("sidecar %s: %v", b, err)
+	// Delivered: nothing of it is left anywhere in the spool.
+	for _, d := range []string{"", dirProcessing, dirFailed} {
+		if left := files(t, filepath.Join(sp.Dir, d)); len(left) != 0 {
+			t.Errorf("%s/ still holds %v after delivery", d, left)
+		}
 	}
 	if left := files(t, sp.Dir); len(left) != 0 {
 		t.Errorf("spool still holds %v", left)
@@ -108,11 +106,28 @@ func TestSpoolFailedAndIgnored(t *testing.T) {
 	if len(*got) != 1 || (*got)[0].Kind != "error" || (*got)[0].Error == "" {
 		t.Fatalf("results %+v", *got)
 	}
-	if f := files(t, filepath.Join(sp.Dir, dirFailed)); len(f) != 2 {
-		t.Errorf("failed/ holds %v", f)
+	failed := files(t, filepath.Join(sp.Dir, dirFailed))
+	if len(failed) != 2 {
+		t.Errorf("failed/ holds %v", failed)
+	}
+	for _, f := range failed {
+		if info, err := os.Stat(filepath.Join(sp.Dir, dirFailed, f)); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", f, info.Mode().Perm())
+		}
 	}
 	if f := files(t, sp.Dir); len(f) != 2 {
 		t.Errorf("the ignored files were touched: %v", f)
+	}
+	// Kept for KeepFailed (by the file's time), then removed.
+	c.t = c.t.Add(DefaultKeepFailed - 2*time.Hour)
+	sp.Step(ctx)
+	if f := files(t, filepath.Join(sp.Dir, dirFailed)); len(f) != 2 {
+		t.Errorf("failed/ emptied before its retention: %v", f)
+	}
+	c.t = c.t.Add(3 * time.Hour)
+	sp.Step(ctx)
+	if f := files(t, filepath.Join(sp.Dir, dirFailed)); len(f) != 0 {
+		t.Errorf("failed/ still holds %v past its retention", f)
 	}
 }
 
@@ -130,8 +145,10 @@ func TestSpoolRecoversAfterCrash(t *testing.T) {
 	rec, _ := json.Marshal(Result{ID: "1b-recorded.pdf", File: "recorded.pdf", Kind: "none"})
 	os.WriteFile(filepath.Join(proc, "1b-recorded.pdf.json"), rec, 0o644)
 	os.WriteFile(filepath.Join(proc, "1b-recorded.pdf.json.tmp"), []byte("{partial"), 0o644)
-	os.WriteFile(filepath.Join(sp.Dir, dirDone, "1c-moved.pdf"), data, 0o644)
-	os.WriteFile(filepath.Join(proc, "1c-moved.pdf.json"), rec, 0o644)
+	os.WriteFile(filepath.Join(proc, "1c-removed.pdf.json"), rec, 0o644) // its file already removed
+	os.MkdirAll(filepath.Join(sp.Dir, dirFailed), 0o700)
+	os.WriteFile(filepath.Join(sp.Dir, dirFailed, "1d-failed.pdf"), data, 0o644)
+	os.WriteFile(filepath.Join(proc, "1d-failed.pdf.json"), rec, 0o644) // its file already in failed/
 
 	if err := sp.Recover(context.Background()); err != nil {
 		t.Fatal(err)
@@ -152,11 +169,11 @@ func TestSpoolRecoversAfterCrash(t *testing.T) {
 	if len(*got) != 2 {
 		t.Errorf("%d deliveries", len(*got))
 	}
-	done := strings.Join(files(t, filepath.Join(sp.Dir, dirDone)), " ")
-	for _, n := range []string{"1a-unrecorded.pdf", "1a-unrecorded.pdf.json", "1b-recorded.pdf", "1b-recorded.pdf.json", "1c-moved.pdf", "1c-moved.pdf.json"} {
-		if !strings.Contains(done+" ", n+" ") {
-			t.Errorf("done/ lacks %s: %s", n, done)
-		}
+	if left := files(t, proc); len(left) != 1 || left[0] != "1b-recorded.pdf.json.tmp" {
+		t.Errorf("processing/ holds %v after recovery (only the stray .tmp may stay)", left)
+	}
+	if f := strings.Join(files(t, filepath.Join(sp.Dir, dirFailed)), " "); f != "1d-failed.pdf 1d-failed.pdf.json" {
+		t.Errorf("failed/ holds %s", f)
 	}
 	// a second start finds nothing left to do
 	n := len(*got)
@@ -167,8 +184,21 @@ func TestSpoolRecoversAfterCrash(t *testing.T) {
 }
 
 // Run end to end with the real clock: drop a file by rename, get its result.
+// Run refuses a spool folder that does not exist (a misspelled spoolDir is
+// never created), makes its folders 0700, and removes the done/ folder in
+// which earlier versions kept every read file.
 func TestSpoolRun(t *testing.T) {
 	sp, _, _ := newSpool(t)
+	if err := (&Spool{Dir: filepath.Join(sp.Dir, "typo"), Scanner: sp.Scanner}).Run(context.Background()); err == nil ||
+		!strings.Contains(err.Error(), "typo") {
+		t.Fatalf("a missing spool folder: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(sp.Dir, "typo")); err == nil {
+		t.Fatal("a misspelled spool folder was created")
+	}
+	os.MkdirAll(filepath.Join(sp.Dir, dirDone), 0o755)
+	os.WriteFile(filepath.Join(sp.Dir, dirDone, "1x-letter.pdf.json"), []byte(`{"name":"ERIKSSON"}`), 0o644)
+	os.Chmod(filepath.Join(sp.Dir, dirProcessing), 0o755)
 	res := make(chan Result, 1)
 	sp.Now, sp.Settle, sp.Poll = time.Now, 300*time.Millisecond, 50*time.Millisecond
 	sp.Deliver = func(r Result) { res <- r }
@@ -183,6 +213,12 @@ func TestSpoolRun(t *testing.T) {
 	case r := <-res:
 		if r.Kind != "passport" || r.Passport.Result.Format.String() != "TD2" {
 			t.Errorf("result %+v", r)
+		}
+		if _, err := os.Stat(filepath.Join(sp.Dir, dirDone)); err == nil {
+			t.Error("done/ of an earlier version kept")
+		}
+		if info, err := os.Stat(filepath.Join(sp.Dir, dirProcessing)); err != nil || info.Mode().Perm() != 0o700 {
+			t.Errorf("processing/ mode %v", info.Mode().Perm())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("no result")
