@@ -76,6 +76,9 @@ type Policy struct {
 	MaxStaleness       time.Duration
 	RandomReferralRate float64
 	RequireFace        bool
+	// FaceUnavailable says why a face check the configuration asks for
+	// cannot run (RequireFace is then set: every traveler is referred).
+	FaceUnavailable string
 }
 
 // Options configure a Kiosk.

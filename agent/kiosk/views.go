@@ -83,7 +83,8 @@ func (k *Kiosk) Technician() view.Technician {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	t.State, t.Reasons, t.StartedAt = k.state, append([]string(nil), k.reasons...), k.started
-	t.Policy = view.Policy{RandomReferralRate: k.rate, RequireCard: k.o.Policy.RequireCard, RequireFace: k.o.Policy.RequireFace}
+	t.Policy = view.Policy{RandomReferralRate: k.rate, RequireCard: k.o.Policy.RequireCard, RequireFace: k.o.Policy.RequireFace,
+		FaceUnavailable: k.o.Policy.FaceUnavailable}
 	t.Broker.URL = k.brokerURL
 	for _, n := range k.devOrder {
 		t.Devices = append(t.Devices, k.devices[n].Device)

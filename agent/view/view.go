@@ -108,6 +108,9 @@ type Policy struct {
 	RandomReferralRate float64 `json:"randomReferralRate"`
 	RequireCard        bool    `json:"requireCard"`
 	RequireFace        bool    `json:"requireFace"`
+	// FaceUnavailable: the configured face check cannot run, and why
+	// (RequireFace is then on: every traveler is referred).
+	FaceUnavailable string `json:"faceUnavailable,omitempty"`
 }
 
 // Broker is the MQTT link's health.

@@ -81,6 +81,21 @@ func openFace(cfg *config.Config, log *slog.Logger) (*faceDevice, deviceDesc) {
 	return f, desc
 }
 
+// faceMisconfigured says why a face check the configuration asks for cannot
+// run: the camera is enabled but could not be set up, or a face model is
+// configured but did not load. Empty when it can run, or was not asked for.
+func faceMisconfigured(cfg *config.Config, f *faceDevice, desc deviceDesc) string {
+	switch {
+	case !cfg.Devices.Camera.On():
+		return ""
+	case f == nil:
+		return "camera: " + desc.message
+	case cfg.Face.ModelFile != "" && !f.cmp.Status().Supported:
+		return "face model: " + f.cmp.Status().Detail
+	}
+	return ""
+}
+
 // Capture runs one guided capture and the 1:1 verification.
 func (f *faceDevice) Capture(ctx context.Context, reference []byte, guide func(code string)) kiosk.FaceResult {
 	out := f.station.Run(ctx, reference, func(c face.Code) { guide(string(c)) })

@@ -178,6 +178,15 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		parts.add(face.Close)
 		devs = append(devs, face.Device())
 	}
+	// Fail closed: a face check that is configured but cannot run refers
+	// every traveler (requireFace) until it is fixed, never admits them
+	// unchecked.
+	requireFace := cfg.Policy.RequireFace
+	why := faceMisconfigured(cfg, face, faceDesc)
+	if why != "" {
+		log.Error("face check configured but unavailable: every traveler is referred until it is fixed", "why", why)
+		requireFace = true
+	}
 
 	k, err := kiosk.New(kiosk.Options{
 		KioskID: cfg.Kiosk.ID, PortCode: cfg.Kiosk.PortCode, Direction: cfg.Kiosk.Direction, Version: version,
@@ -185,7 +194,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 			CardTimeout: cfg.Policy.CardTimeout.Duration, FaceTimeout: cfg.Policy.FaceTimeout.Duration + 2*time.Second,
 			HoldWindow: cfg.Policy.PresentWindow.Duration},
 		Policy: kiosk.Policy{RequireCard: cfg.Policy.RequireCard, MaxStaleness: cfg.Policy.MaxStaleness.Duration,
-			RandomReferralRate: cfg.Policy.RandomReferralRate, RequireFace: cfg.Policy.RequireFace},
+			RandomReferralRate: cfg.Policy.RandomReferralRate, RequireFace: requireFace, FaceUnavailable: why},
 		Replica: rep, Outbox: ob, Audit: al, Keys: keys, Devices: devs, Face: faceOrNil(face),
 		InlinePhoto: cfg.Face.InlinePhoto, OutboxCapacity: cfg.Outbox.MaxEvents, TelemetryInterval: cfg.MQTT.TelemetryInterval.Duration, Logger: log,
 	})

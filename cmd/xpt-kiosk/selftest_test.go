@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
 )
 
@@ -170,4 +172,32 @@ func selftestCheck(t *testing.T, cfgPath, name string) checkResult {
 	}
 	t.Fatalf("no %s check in %s", name, out)
 	return checkResult{}
+}
+
+// A face check the configuration asks for but that cannot run makes the
+// kiosk refer (requireFace), never admit unchecked.
+func TestMisconfiguredFaceCheckRefers(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, extra, why string
+	}{
+		{"no camera", "[devices.camera]\nenabled = false\n", ""},
+		{"model missing", "[devices.camera]\nsource = \"test\"\n[face]\nmodelFile = \"" + filepath.Join(dir, "gone.onnx") + "\"\nthreshold = 0.5\n", "face model: "},
+		{"detector missing", "[devices.camera]\nsource = \"test\"\n[face]\ncascadeDir = \"" + filepath.Join(dir, "no-cascades") + "\"\n", "camera: "},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := config.Parse([]byte(testKioskTOML("[devices.mrzReader]\nenabled = false\n[devices.cardReader]\nenabled = false\n" + c.extra)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, desc := openFace(cfg, slog.New(slog.DiscardHandler))
+			if f != nil {
+				defer f.Close()
+			}
+			why := faceMisconfigured(cfg, f, desc)
+			if (c.why == "") != (why == "") || !strings.HasPrefix(why, c.why) {
+				t.Fatalf("why %q, want prefix %q", why, c.why)
+			}
+		})
+	}
 }

@@ -36,7 +36,9 @@
       ['Traveler screen', t.travelerScreen],
       ['Random referrals', policyRate(t.policy)],
       ['Card required', t.policy && t.policy.requireCard ? 'yes, for every traveler' : 'only where the authorization says so'],
-      ['Face check required', t.policy && t.policy.requireFace ? 'yes: refer when it cannot run' : 'no: the policy decides when it cannot run'],
+      ['Face check required', t.policy && t.policy.faceUnavailable
+        ? el('span', { class: 'badge bad' }, 'configured but unavailable, every traveler is referred: ' + t.policy.faceUnavailable)
+        : (t.policy && t.policy.requireFace ? 'yes: refer when it cannot run' : 'no: the policy decides when it cannot run')],
       ['Started', dateTime(t.startedAt) + (t.uptime ? ' (up ' + t.uptime + ')' : '')],
     ]));
     body('devices', el('table', {},
