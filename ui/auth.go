@@ -2,14 +2,16 @@ package ui
 
 import (
 	"context"
-	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -35,79 +37,158 @@ const sessionTTL = 12 * time.Hour
 var userIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,40}$`)
 
 // auth checks one console's token, given as "Authorization: Bearer" or
-// as the session cookie its login form set. The cookie holds the user ID,
-// an expiry and an HMAC keyed by the token, never the token itself, so
-// changing the token ends every session.
+// at the login form, and the sessions the login form opens. Every token
+// attempt goes through the limiter first. A session cookie holds only a
+// random ID; the session (user, expiry) is kept here, so logging out ends
+// it and a restart or a new token ends them all.
 type auth struct {
-	role   role
-	digest [32]byte // sha256 of the token, compared in constant time
-	key    []byte
-	now    func() time.Time
+	role     role
+	digest   [32]byte // sha256 of the token, compared in constant time
+	on       bool
+	now      func() time.Time
+	lim      *limiter
+	log      *slog.Logger
+	secure   bool // cookies are Secure even on a plain request (TLS in front)
+	mu       sync.Mutex
+	sessions map[[32]byte]session // by sha256 of the cookie's ID
 }
 
-func newAuth(r role, token string) *auth {
-	a := &auth{role: r, now: time.Now}
+type session struct {
+	user string
+	exp  time.Time
+}
+
+// maxSessions bounds the open sessions of one console; past it the one
+// closest to expiry is ended.
+const maxSessions = 256
+
+func newAuth(r role, token string, now func() time.Time, log *slog.Logger, secure bool) *auth {
+	a := &auth{role: r, now: now, lim: newLimiter(now), log: log, secure: secure, sessions: map[[32]byte]session{}}
 	if token != "" {
 		a.digest = sha256.Sum256([]byte(token))
-		k := sha256.Sum256([]byte("xpt-ui session " + r.Name + "\x00" + token))
-		a.key = k[:]
+		a.on = true
 	}
 	return a
 }
 
-func (a *auth) configured() bool { return a.key != nil }
+func (a *auth) configured() bool { return a.on }
 
-func (a *auth) tokenOK(token string) bool {
+// verdict is what a token attempt came to.
+type verdict int
+
+const (
+	refused verdict = iota // wrong token, or none
+	passed
+	heldBack // too many attempts from this source: not looked at
+)
+
+// tryToken compares a token, after taking the source's attempt slot, and
+// logs what it refused (the source and the console, never the token).
+func (a *auth) tryToken(r *http.Request, token string) (verdict, time.Duration) {
 	if !a.configured() {
-		return false
+		return refused, 0
+	}
+	src := source(r)
+	ok, retry, first := a.lim.acquire(src)
+	if !ok {
+		if first {
+			a.log.Warn("ui: console token attempts held back", "console", a.role.Name, "source", src,
+				"retryIn", retry.Round(time.Second))
+		}
+		return heldBack, retry
 	}
 	d := sha256.Sum256([]byte(token))
-	return subtle.ConstantTimeCompare(d[:], a.digest[:]) == 1
+	good := subtle.ConstantTimeCompare(d[:], a.digest[:]) == 1
+	failures, wait := a.lim.release(src, good)
+	if !good {
+		a.log.Warn("ui: console token refused", "console", a.role.Name, "source", src,
+			"failures", failures, "nextIn", wait.Round(time.Second))
+		return refused, 0
+	}
+	return passed, 0
 }
 
-func (a *auth) mac(payload string) string {
-	m := hmac.New(sha256.New, a.key)
-	m.Write([]byte(payload))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+// newSession opens a session for user and returns its cookie value.
+func (a *auth) newSession(user string) (string, time.Time) {
+	var id [32]byte
+	rand.Read(id[:])
+	v := base64.RawURLEncoding.EncodeToString(id[:])
+	now := a.now()
+	exp := now.Add(sessionTTL)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.sessions) >= maxSessions {
+		var oldest [32]byte
+		var oldestExp time.Time
+		for k, s := range a.sessions {
+			if now.After(s.exp) {
+				delete(a.sessions, k)
+			} else if oldestExp.IsZero() || s.exp.Before(oldestExp) {
+				oldest, oldestExp = k, s.exp
+			}
+		}
+		if len(a.sessions) >= maxSessions {
+			delete(a.sessions, oldest)
+		}
+	}
+	a.sessions[sha256.Sum256([]byte(v))] = session{user: user, exp: exp}
+	return v, exp
 }
 
-func (a *auth) cookieValue(user string, exp time.Time) string {
-	payload := user + "|" + strconv.FormatInt(exp.Unix(), 10)
-	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + a.mac(payload)
+// session returns the user of a session cookie's value.
+func (a *auth) session(v string) (string, bool) {
+	k := sha256.Sum256([]byte(v))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, ok := a.sessions[k]
+	if !ok {
+		return "", false
+	}
+	if a.now().After(s.exp) {
+		delete(a.sessions, k)
+		return "", false
+	}
+	return s.user, true
+}
+
+// endSession ends the session of a cookie's value, if there is one.
+func (a *auth) endSession(v string) (user string, ended bool) {
+	k := sha256.Sum256([]byte(v))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, ok := a.sessions[k]
+	delete(a.sessions, k)
+	return s.user, ok
 }
 
 // check returns the user behind the request ("" for a bearer token: the
 // caller names itself in the body), and whether the request may pass.
-func (a *auth) check(r *http.Request) (user string, ok bool) {
+func (a *auth) check(r *http.Request) (user string, v verdict, retry time.Duration) {
 	if !a.configured() {
-		return "", false
+		return "", refused, 0
 	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, found := strings.CutPrefix(h, "Bearer ")
-		return "", found && a.tokenOK(strings.TrimSpace(tok))
+		if !found {
+			return "", refused, 0
+		}
+		v, retry := a.tryToken(r, strings.TrimSpace(tok))
+		return "", v, retry
 	}
 	c, err := r.Cookie(a.role.Cookie)
 	if err != nil {
-		return "", false
+		return "", refused, 0
 	}
-	enc, sig, found := strings.Cut(c.Value, ".")
-	if !found {
-		return "", false
+	if user, ok := a.session(c.Value); ok {
+		return user, passed, 0
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(enc)
-	if err != nil {
-		return "", false
-	}
-	payload := string(raw)
-	if !hmac.Equal([]byte(sig), []byte(a.mac(payload))) {
-		return "", false
-	}
-	user, expS, found := strings.Cut(payload, "|")
-	exp, err := strconv.ParseInt(expS, 10, 64)
-	if !found || err != nil || a.now().Unix() > exp {
-		return "", false
-	}
-	return user, true
+	return "", refused, 0
+}
+
+// writeHeldBack answers an attempt the limiter did not let through.
+func writeHeldBack(w http.ResponseWriter, retry time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
+	writeError(w, http.StatusTooManyRequests, "too many attempts: try again later")
 }
 
 type userKey struct{}
@@ -122,8 +203,12 @@ func (a *auth) require(next http.Handler) http.Handler {
 			writeError(w, http.StatusServiceUnavailable, a.role.title+" console is not configured (no token)")
 			return
 		}
-		user, ok := a.check(r)
-		if !ok {
+		user, v, retry := a.check(r)
+		if v == heldBack {
+			writeHeldBack(w, retry)
+			return
+		}
+		if v != passed {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="xpt-`+a.role.Name+`"`)
 			writeError(w, http.StatusUnauthorized, "sign in to the "+a.role.title+" console")
 			return
@@ -162,22 +247,22 @@ func (s *server) login(a *auth) http.HandlerFunc {
 				return
 			}
 		}
-		if !a.tokenOK(req.Token) {
-			// A short pause makes guessing slow without a lockout that an
-			// attacker could use to lock officers out.
-			time.Sleep(300 * time.Millisecond)
-			s.log.Warn("ui: console sign-in refused", "console", a.role.Name)
+		switch v, retry := a.tryToken(r, req.Token); v {
+		case heldBack:
+			writeHeldBack(w, retry)
+			return
+		case refused:
 			writeError(w, http.StatusUnauthorized, "wrong token")
 			return
 		}
-		exp := a.now().Add(sessionTTL)
+		val, exp := a.newSession(user)
 		http.SetCookie(w, &http.Cookie{
 			Name:     a.role.Cookie,
-			Value:    a.cookieValue(user, exp),
+			Value:    val,
 			Path:     "/",
 			Expires:  exp,
 			HttpOnly: true,
-			Secure:   r.TLS != nil,
+			Secure:   a.secure || r.TLS != nil,
 			SameSite: http.SameSiteStrictMode,
 		})
 		s.log.Info("ui: console sign-in", "console", a.role.Name, "user", user)
@@ -187,8 +272,13 @@ func (s *server) login(a *auth) http.HandlerFunc {
 
 func (s *server) logout(a *auth) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(a.role.Cookie); err == nil {
+			if user, ok := a.endSession(c.Value); ok {
+				s.log.Info("ui: console sign-out", "console", a.role.Name, "user", user)
+			}
+		}
 		http.SetCookie(w, &http.Cookie{Name: a.role.Cookie, Value: "", Path: "/", MaxAge: -1,
-			HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+			HttpOnly: true, Secure: a.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode})
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusNoContent)
 	}

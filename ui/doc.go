@@ -8,7 +8,8 @@
 // no build step, nothing loaded from elsewhere, no inline script (the CSP
 // forbids it). Traveler text lives in assets/messages.json (en, fr).
 //
-// Files: ui.go (routes, security headers, CSRF rules), auth.go (console
-// tokens and session cookies), traveler.go, officer.go, tech.go (the three
+// Files: ui.go (routes, security headers, Host and CSRF rules), auth.go
+// (console tokens and server-side sessions), limit.go (holding back token
+// guesses per source), traveler.go, officer.go, tech.go (the three
 // APIs), sse.go (server-sent events). docs/ui.md describes the API.
 package ui

@@ -11,9 +11,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Options configure the screens.
@@ -30,10 +32,23 @@ type Options struct {
 	// token leaves its console closed (503), never open.
 	OfficerToken    string
 	TechnicianToken string
+	// SecureCookies marks the session cookies Secure (sent only over
+	// HTTPS) on every answer; they are on requests that came over TLS
+	// anyway. Set it when the consoles are served over TLS.
+	SecureCookies bool
+	// AllowedHosts are the host names (without port) a request's Host
+	// header may name; any other is refused (403), a defence against DNS
+	// rebinding. Empty means the loopback names: localhost, 127.0.0.1, ::1.
+	AllowedHosts []string
 	// Logger receives request errors and commands, never personal data
 	// above debug level. Nil discards.
 	Logger *slog.Logger
+
+	now func() time.Time // the clock, for tests; nil is time.Now
 }
+
+// loopbackHosts are the Host names allowed when Options.AllowedHosts is empty.
+var loopbackHosts = []string{"localhost", "127.0.0.1", "::1"}
 
 //go:embed assets
 var assetsFS embed.FS
@@ -66,6 +81,7 @@ type server struct {
 	log     *slog.Logger
 	officer *auth
 	tech    *auth
+	hosts   map[string]bool
 }
 
 // New returns the handler serving the traveler kiosk at /, the officer
@@ -79,13 +95,25 @@ func New(o Options) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	now := o.now
+	if now == nil {
+		now = time.Now
+	}
 	s := &server{
 		k:       o.Kiosk,
 		sim:     o.Sim,
 		preview: o.Preview,
 		log:     log,
-		officer: newAuth(roleOfficer, o.OfficerToken),
-		tech:    newAuth(roleTechnician, o.TechnicianToken),
+		officer: newAuth(roleOfficer, o.OfficerToken, now, log, o.SecureCookies),
+		tech:    newAuth(roleTechnician, o.TechnicianToken, now, log, o.SecureCookies),
+		hosts:   map[string]bool{},
+	}
+	hosts := o.AllowedHosts
+	if len(hosts) == 0 {
+		hosts = loopbackHosts
+	}
+	for _, h := range hosts {
+		s.hosts[canonicalHost(h)] = true
 	}
 	mux := http.NewServeMux()
 
@@ -132,8 +160,9 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 	"img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// guard sets the security headers on every answer and refuses state
-// changes that do not come from our own pages: a POST must carry a JSON
+// guard refuses requests for a host that is not ours, sets the security
+// headers on every answer and refuses state changes that do not come from
+// our own pages: a POST must carry a JSON
 // body (which a cross-site form cannot send without a preflight we never
 // answer) and, when the browser says where it comes from, come from here.
 func (s *server) guard(next http.Handler) http.Handler {
@@ -146,6 +175,14 @@ func (s *server) guard(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+		if !s.hosts[canonicalHost(r.Host)] {
+			// A page elsewhere whose name now resolves to this kiosk (DNS
+			// rebinding) would otherwise read and drive the screens.
+			s.log.Warn("ui: request for an unknown host refused", "host", r.Host, "source", source(r),
+				"method", r.Method, "path", r.URL.Path)
+			writeError(w, http.StatusForbidden, "unknown host")
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if !sameOrigin(r) {
 				s.log.Warn("ui: cross-origin request refused", "method", r.Method, "path", r.URL.Path)
@@ -163,6 +200,16 @@ func (s *server) guard(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// canonicalHost is the host name of a Host header or an allowed host,
+// without port, brackets, final dot or capitals.
+func canonicalHost(h string) string {
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		h = host
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	return strings.ToLower(strings.TrimSuffix(h, "."))
 }
 
 // sameOrigin reports whether a state-changing request comes from our own
@@ -215,8 +262,12 @@ func (s *server) consolePage(a *auth, name string) http.HandlerFunc {
 			writeError(w, http.StatusServiceUnavailable, a.role.title+" console is not configured (no token)")
 			return
 		}
-		if _, ok := a.check(r); ok {
+		switch _, v, retry := a.check(r); v {
+		case passed:
 			s.servePage(w, name, http.StatusOK)
+			return
+		case heldBack:
+			writeHeldBack(w, retry)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

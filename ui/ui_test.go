@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,10 +37,15 @@ var reasons = []string{"MRZ_UNREADABLE", "MRZ_INVALID", "DOC_EXPIRED", "NOT_AUTH
 	"CARD_MISSING", "CARD_MISMATCH", "FACE_CAPTURE_FAILED", "FACE_MISMATCH", "PREAPPROVAL_INVALID",
 	"DATA_STALE", "DEVICE_FAULT", "RANDOM_SELECTION"}
 
+// testHost is the Host of the fixture's requests: the default listen
+// address, which the default allowed hosts accept.
+const testHost = "127.0.0.1:8080"
+
 type fixture struct {
-	k   *uitest.Kiosk
-	h   http.Handler
-	log *syncBuffer
+	k     *uitest.Kiosk
+	h     http.Handler
+	log   *syncBuffer
+	peers atomic.Int64
 }
 
 type syncBuffer struct {
@@ -75,6 +82,10 @@ type req struct {
 	bearer             string
 	cookie             *http.Cookie
 	header             map[string]string
+	// host is the Host header (testHost when empty); remote the peer's
+	// address (a new one for each request when empty, so that the token
+	// limiter, per source, only holds back the tests that mean it to).
+	host, remote string
 }
 
 func (f *fixture) do(t *testing.T, r req) *httptest.ResponseRecorder {
@@ -84,6 +95,15 @@ func (f *fixture) do(t *testing.T, r req) *httptest.ResponseRecorder {
 		body = strings.NewReader(r.body)
 	}
 	hr := httptest.NewRequest(r.method, r.path, body)
+	hr.Host = testHost
+	if r.host != "" {
+		hr.Host = r.host
+	}
+	hr.RemoteAddr = r.remote
+	if r.remote == "" {
+		n := f.peers.Add(1)
+		hr.RemoteAddr = fmt.Sprintf("10.%d.%d.%d:40000", n>>16&255, n>>8&255, n&255)
+	}
 	if r.body != "" {
 		hr.Header.Set("Content-Type", "application/json")
 	}
@@ -265,11 +285,13 @@ func TestPostNeedsJSONAndSameOrigin(t *testing.T) {
 	f := newFixture(t)
 	// A form post (what a cross-site page can send without a preflight).
 	r := httptest.NewRequest("POST", "/api/traveler/start", strings.NewReader("lang=en"))
+	r.Host = testHost
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, r)
 	wantStatus(t, w, 415)
 	r = httptest.NewRequest("POST", "/api/traveler/start", strings.NewReader(`{"lang":"en"}`))
+	r.Host = testHost
 	r.Header.Set("Content-Type", "text/plain")
 	w = httptest.NewRecorder()
 	f.h.ServeHTTP(w, r)
@@ -286,9 +308,9 @@ func TestPostNeedsJSONAndSameOrigin(t *testing.T) {
 		w = f.do(t, req{method: "POST", path: "/api/officer/login", body: `{"officerId":"B1","token":"` + officerToken + `"}`, header: h})
 		wantStatus(t, w, 403)
 	}
-	// Same origin passes (httptest's host is example.com).
+	// Same origin passes.
 	w = f.do(t, req{method: "POST", path: "/api/traveler/start", body: `{"lang":"en"}`,
-		header: map[string]string{"Origin": "http://example.com", "Sec-Fetch-Site": "same-origin"}})
+		header: map[string]string{"Origin": "http://" + testHost, "Sec-Fetch-Site": "same-origin"}})
 	wantStatus(t, w, 200)
 	if len(f.k.Commands()) != 1 {
 		t.Errorf("refused requests reached the kiosk: %q", f.k.Commands())
