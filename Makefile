@@ -51,6 +51,10 @@ test-browser: build
 test-contract: build
 	@if [ -x ../shared/contract/mrz-cli ]; then ../shared/contract/mrz-cli bin/xpt-kiosk; else echo "contract checks not present, skipped"; fi
 
+# Every fuzzer, FUZZTIME each (20s): make fuzz FUZZTIME=60s
+fuzz:
+	@FUZZTIME=$(or $(FUZZTIME),20s) bash scripts/fuzz.sh
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./mrz/
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"encoding"
 	"errors"
 	"fmt"
@@ -109,11 +110,12 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
-// Parse decodes TOML, applies defaults and validates.
+// Parse decodes TOML, applies defaults and validates. Every problem comes
+// back at once, each with its field path: values of the wrong type,
+// unknown keys and invalid values.
 func Parse(data []byte) (*Config, error) {
-	var c Config
-	md, err := toml.Decode(string(data), &c)
-	if err != nil {
+	var doc map[string]any
+	if _, err := toml.Decode(string(data), &doc); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
 			return nil, fmt.Errorf("line %d: %s", pe.Position.Line, pe.Message)
@@ -121,6 +123,23 @@ func Parse(data []byte) (*Config, error) {
 		return nil, err
 	}
 	var p problems
+	checkTypes(doc, reflect.TypeOf(Config{}), "", &p)
+	typed := len(p.list)
+	if typed > 0 {
+		// Decode what is left without the values of the wrong type, so that
+		// the other problems are found too.
+		var buf bytes.Buffer
+		if err := toml.NewEncoder(&buf).Encode(doc); err != nil {
+			return nil, p.list
+		}
+		data = buf.Bytes()
+	}
+	var c Config
+	md, err := toml.Decode(string(data), &c)
+	if err != nil {
+		p.add("", "%v", err) // checkTypes let a type through: say so rather than hide it
+		return nil, p.list
+	}
 	if und := md.Undecoded(); len(und) > 0 {
 		keys := make([]string, 0, len(und))
 		for _, k := range und {
@@ -132,7 +151,19 @@ func Parse(data []byte) (*Config, error) {
 		}
 	}
 	c.Defaults()
-	c.validate(&p)
+	var v problems
+	c.validate(&v)
+	// A value of the wrong type was dropped and took its default: its
+	// type problem is the one to read, not what the default then fails.
+	bad := map[string]bool{}
+	for _, e := range p.list[:typed] {
+		bad[e.Field] = true
+	}
+	for _, e := range v.list {
+		if !bad[e.Field] {
+			p.list = append(p.list, e)
+		}
+	}
 	if len(p.list) > 0 {
 		return nil, p.list
 	}
@@ -223,8 +254,8 @@ func KeyPaths() []string {
 	walk = func(t reflect.Type, prefix string) {
 		for i := range t.NumField() {
 			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-			if name == "" || name == "-" {
+			name := tomlName(f)
+			if name == "" {
 				continue
 			}
 			ft := f.Type

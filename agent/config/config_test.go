@@ -72,22 +72,54 @@ func TestEveryProblemAtOnceWithFieldPaths(t *testing.T) {
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	msg := err.Error()
-	// A bad duration is a decode error, reported alone with its line.
-	if !strings.Contains(msg, "soon") {
-		t.Fatalf("duration error not reported: %s", msg)
-	}
-	bad = strings.Replace(bad, `maxStaleness = "soon"`, ``, 1)
-	_, err = Parse([]byte(bad))
 	var es Errors
 	if !errors.As(err, &es) {
 		t.Fatalf("want Errors, got %v", err)
 	}
-	msg = err.Error()
-	for _, want := range []string{"kiosk.id", "kiosk.direction", "policy.randomReferal: unknown key (did you mean policy.randomReferralRate?)"} {
+	msg := err.Error()
+	for _, want := range []string{"kiosk.id", "kiosk.direction", "policy.randomReferal: unknown key (did you mean policy.randomReferralRate?)",
+		`policy.maxStaleness: "soon" is not a duration`} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("missing %q in:\n%s", want, msg)
 		}
+	}
+}
+
+// Values of the wrong type are all reported, in the project's format with
+// their paths, together with the unknown keys and the invalid values.
+func TestEveryTypeErrorAtOnce(t *testing.T) {
+	bad := strings.Replace(minimal, `port = "/dev/ttyUSB0"`, "port = 7\nbaud = \"fast\"\nbcc = \"yes\"\nframeTimeout = 500", 1) +
+		"[policy]\nrandomReferralRate = \"2%\"\nmaxStaleness = \"soon\"\nrequireCard = 1\n" +
+		"[ui]\nlisten = [\"a\"]\nlistn = \"x\"\n[outbox]\nmaxEvents = -1\n"
+	_, err := Parse([]byte(bad))
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("want Errors, got %v", err)
+	}
+	want := []string{
+		`devices.mrzReader.baud: "fast" is a string, want a whole number`,
+		`devices.mrzReader.bcc: "yes" is a string, want true or false`,
+		`devices.mrzReader.frameTimeout: 500 is a number, want a duration in quotes`,
+		`devices.mrzReader.port: 7 is a number, want a string in quotes`,
+		`policy.maxStaleness: "soon" is not a duration`,
+		`policy.randomReferralRate: "2%" is a string, want a number`,
+		`policy.requireCard: 1 is a number, want true or false`,
+		`ui.listen: a list, want a string in quotes`,
+		`ui.listn: unknown key (did you mean ui.listen?)`,
+		`outbox.maxEvents`,
+	}
+	msg := err.Error()
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("missing %q in:\n%s", w, msg)
+		}
+	}
+	// The dropped values' defaults raise nothing more: one problem each.
+	if strings.Count(msg, "devices.mrzReader.port") != 1 {
+		t.Errorf("devices.mrzReader.port reported more than once:\n%s", msg)
+	}
+	if strings.Contains(msg, "toml:") {
+		t.Errorf("the TOML library's own format leaked:\n%s", msg)
 	}
 }
 
