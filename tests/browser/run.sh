@@ -13,7 +13,7 @@ if [ ! -x "${XPT_CHROMIUM:-/usr/bin/chromium}" ]; then
   echo "browser tests: no Chromium at ${XPT_CHROMIUM:-/usr/bin/chromium} (run scripts/deps.sh)" >&2
   exit 1
 fi
-if [ ! -d "$here/node_modules/playwright-core" ]; then
+if [ ! -d "$here/node_modules/playwright-core" ] || [ ! -d "$here/node_modules/axe-core" ]; then
   (cd "$here" && npm install --no-audit --no-fund --silent)
 fi
 if [ -z "${XPT_UI_CMD:-}" ]; then

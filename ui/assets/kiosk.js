@@ -130,9 +130,11 @@
         $('title').focus({ preventScroll: true });
       }
     }
-    // Before a language is chosen, and when closed, say it in both.
+    // Before a language is chosen, and when closed, say it in both, with
+    // equal prominence (side by side, same type).
     const other = lang === 'en' ? 'fr' : 'en';
     const bilingual = screen === 'welcome' || screen === 'closed';
+    $('texts').classList.toggle('bi', bilingual);
     $('alt').hidden = !bilingual;
     $('alt').lang = other;
     $('alt-title').textContent = bilingual ? t('screen.' + screen + '.title', null, other) : '';
@@ -153,10 +155,10 @@
     const actions = $('actions');
     actions.replaceChildren();
     if (screen === 'welcome') {
-      // Each start button speaks its own language.
+      // Each start button speaks its own language; neither stands out.
       actions.append(
-        button(t('start.in', null, 'en'), lang === 'en' ? 'primary' : 'secondary', () => post('start', { lang: 'en' }), 'en'),
-        button(t('start.in', null, 'fr'), lang === 'fr' ? 'primary' : 'secondary', () => post('start', { lang: 'fr' }), 'fr'));
+        button(t('start.in', null, 'en'), 'primary', () => post('start', { lang: 'en' }), 'en'),
+        button(t('start.in', null, 'fr'), 'primary', () => post('start', { lang: 'fr' }), 'fr'));
     } else {
       for (const [label, cmd, cls] of def.actions || []) {
         actions.append(button(t(label), cls, () => post(cmd)));

@@ -105,7 +105,13 @@
       ? el('img', { class: 'photo', src: '/api/officer/referrals/' + encodeURIComponent(r.referralId) + '/photo', alt: 'Live capture of the traveler at the kiosk' })
       : el('div', { class: 'photo none' }, 'No photo captured');
 
-    box.replaceChildren(
+    // The details scroll in their own pane; the decision sits below it, in
+    // view, and never covers the authorization or the checks. The pane
+    // keeps its scroll position across refreshes of the same referral.
+    const prev = box.querySelector('.d-scroll');
+    const scrollTop = prev && box.dataset.referral === r.referralId ? prev.scrollTop : 0;
+    box.dataset.referral = r.referralId;
+    const details = el('div', { class: 'd-scroll', tabindex: '0', role: 'region', 'aria-label': 'Referral details' },
       el('header', { class: 'd-head' },
         el('div', {},
           el('h3', { class: 'd-name' }, fullName(r)),
@@ -121,10 +127,11 @@
           row('Surname', r.surname), row('Given names', r.givenNames), row('Nationality', r.nationality), row('Birth date', r.birthDate))),
         el('section', {}, el('h4', {}, 'Document'), el('dl', {},
           row('Type', r.documentCode), row('Issuing state', r.issuingState), row('Number', r.documentNumber, 'mono'), row('Expiry date', r.expiryDate))),
-        el('section', {}, el('h4', {}, 'Authorization'), el('dl', {},
+        el('section', { class: 'd-auth' }, el('h4', {}, 'Authorization'), el('dl', {},
           row('ID', r.authorizationId, 'mono'), row('Category', r.category), row('Occupation', r.occupation), row('Employer', r.employer)))),
-      el('section', {}, el('h4', {}, 'Checks'), (r.checks && r.checks.length) ? checks : el('p', { class: 'empty' }, 'No checks recorded for this referral.')),
-      r.decision ? el('div', { class: 'd-end' }) : decisionForm(r));
+      el('section', { class: 'd-checks' }, el('h4', {}, 'Checks'), (r.checks && r.checks.length) ? checks : el('p', { class: 'empty' }, 'No checks recorded for this referral.')));
+    box.replaceChildren(details, r.decision ? null : decisionForm(r));
+    details.scrollTop = scrollTop;
     if (focused && $(focused)) $(focused).focus();
   }
 

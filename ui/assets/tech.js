@@ -42,7 +42,8 @@
       ['Started', dateTime(t.startedAt) + (t.uptime ? ' (up ' + t.uptime + ')' : '')],
     ]));
     body('devices', el('table', {},
-      el('thead', {}, el('tr', {}, ['Device', 'Kind', 'State', 'Code', 'Message', 'Path', 'Since', ''].map((h) => el('th', { scope: 'col' }, h)))),
+      el('thead', {}, el('tr', {}, ['Device', 'Kind', 'State', 'Code', 'Message', 'Path', 'Since'].map((h) => el('th', { scope: 'col' }, h)),
+        el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Simulated')))),
       el('tbody', {}, (t.devices || []).map((d) => el('tr', { class: d.state !== 'ok' && d.state !== 'disabled' ? 'attn' : '' },
         el('th', { scope: 'row' }, d.name), el('td', {}, d.kind), el('td', {}, badge(d.state)),
         el('td', { class: 'mono' }, d.code || ''), el('td', {}, d.message || ''), el('td', { class: 'mono' }, d.path || ''),
@@ -74,8 +75,11 @@
       ['Verification', [el('span', { class: 'badge ' + (vState === 'ok' ? 'good' : 'warn') }, vState || 'unknown'), vWhy.length ? ' ' + vWhy.join(':').trim() : '']],
     ]), el('p', { class: 'plain-words' }, faceInWords(f, vState)));
     const counters = Object.entries(t.counters || {}).sort(([x], [y]) => x.localeCompare(y));
+    // In words, with the raw key beside for support staff (logs, metrics).
     body('counters', counters.length ? el('table', { class: 'compact' }, el('tbody', {}, counters.map(([k, v]) =>
-      el('tr', { class: v > 0 && /reject|fault|error/.test(k) ? 'attn' : '' }, el('th', { scope: 'row', class: 'mono' }, k), el('td', { class: 'num' }, n(v))))))
+      el('tr', { class: v > 0 && /reject|fault|error/.test(k) ? 'attn' : '' },
+        el('th', { scope: 'row', title: k }, counterLabel(k), ' ', el('span', { class: 'key mono' }, k)),
+        el('td', { class: 'num' }, n(v))))))
       : el('p', { class: 'empty' }, 'No counters yet.'));
     body('recent', (t.recent && t.recent.length) ? el('table', {},
       el('thead', {}, el('tr', {}, ['Time', 'Transaction', 'Seq', 'Outcome', 'Reasons'].map((h) => el('th', { scope: 'col' }, h)))),
@@ -88,6 +92,36 @@
     if (t.preview && !$('preview').querySelector('button, img')) renderPreview();
     $('sim').hidden = !t.simulator;
     if (t.simulator) renderSim(t.simulator);
+  }
+
+  // Counter keys in words. The kiosk names its counters outcome_<outcome>,
+  // rejected_<reject code>, command_<type> and the plain names in COUNTERS
+  // (the development server transactions.<outcome> and
+  // security.message_rejected.<code>); a key not known here is spelled out
+  // from its parts.
+  const OUTCOMES = { admitted: 'Travelers admitted', referred: 'Travelers referred to an officer', aborted: 'Sessions abandoned or cancelled' };
+  const REJECTS = {
+    malformed: 'malformed', unknown_key: 'unknown signing key', bad_alg: 'wrong signature algorithm',
+    bad_signature: 'bad signature', too_large: 'too large', schema: 'breaks the schema', expired: 'expired',
+    replay: 'replayed', out_of_order: 'out of order', mismatch: 'addressed elsewhere',
+  };
+  const COUNTERS = {
+    sessions: 'Sessions started', documents: 'Documents read', documents_unreadable: 'Documents that could not be read',
+    documents_ignored: 'Documents ignored (presented mid-session)', cards: 'Cards read', letters: 'Pre-approval letters read',
+    decisions: 'Officer decisions recorded', device_faults: 'Device faults',
+    audit_errors: 'Audit log write errors', event_errors: 'Event outbox write errors',
+  };
+  const words = (s) => s.replace(/[._]+/g, ' ').trim();
+  function counterLabel(k) {
+    if (COUNTERS[k]) return COUNTERS[k];
+    let m = /^(?:outcome_|transactions\.)(.+)$/.exec(k);
+    if (m) return OUTCOMES[m[1]] || 'Sessions ended ' + words(m[1]);
+    m = /^(?:rejected_|security\.message_rejected\.)(.+)$/.exec(k);
+    if (m) return 'Messages refused: ' + (REJECTS[m[1]] || words(m[1]));
+    m = /^command_(.+)$/.exec(k);
+    if (m) return 'Central commands: ' + words(m[1]);
+    const w = words(k);
+    return w.charAt(0).toUpperCase() + w.slice(1);
   }
 
   function faceInWords(f, vState) {
@@ -149,7 +183,8 @@
       } });
     body('sim',
       sim.travelers.length > 8 ? el('div', { class: 'inline' }, el('label', { for: 'sim-filter' }, 'Filter ' + sim.travelers.length + ' travelers'), filter) : null,
-      el('div', { class: 'sim-list' }, el('table', {}, el('thead', {}, el('tr', {}, ['Demo traveler', 'Expected outcome', ''].map((h) => el('th', { scope: 'col' }, h)))), tbody)),
+      el('div', { class: 'sim-list' }, el('table', {}, el('thead', {}, el('tr', {}, ['Demo traveler', 'Expected outcome'].map((h) => el('th', { scope: 'col' }, h)),
+        el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Actions')))), tbody)),
       cardForm, el('h3', {}, 'Faults'), faults, status);
   }
 
