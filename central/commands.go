@@ -71,27 +71,29 @@ func ResendEnvelope(sink Sink, env []byte) (wire.Command, error) {
 	return cmd, sink.Flush(30 * time.Second)
 }
 
-// SendDecision publishes an officer decision QoS 1 on
-// xpt/v1/ports/{port}/referrals/{id}/decision (not signed: the spec's
-// officer consoles send plain JSON).
-func SendDecision(sink Sink, portCode string, d wire.OfficerDecision) error {
+// SendDecision signs an officer decision and publishes it QoS 1 on
+// xpt/v1/ports/{port}/referrals/{id}/decision. Kiosks accept decisions only
+// as signed envelopes from a key they trust (docs/protocol.md): the central
+// system signs for the officer it authenticated. It returns the envelope as
+// sent (to replay it in tests).
+func SendDecision(sink Sink, signer Signer, portCode string, d wire.OfficerDecision) ([]byte, error) {
 	if !wire.ValidPortCode(portCode) {
-		return fmt.Errorf("port code %q does not match ^[A-Z0-9]{3,5}$", portCode)
+		return nil, fmt.Errorf("port code %q does not match ^[A-Z0-9]{3,5}$", portCode)
 	}
 	switch d.Decision {
 	case wire.DecisionAdmit, wire.DecisionRefuse, wire.DecisionSecondary:
 	default:
-		return fmt.Errorf("decision %q: want admit, refuse or secondary", d.Decision)
+		return nil, fmt.Errorf("decision %q: want admit, refuse or secondary", d.Decision)
 	}
 	if d.ReferralID == "" || d.OfficerID == "" {
-		return fmt.Errorf("a decision needs a referral ID and an officer ID")
+		return nil, fmt.Errorf("a decision needs a referral ID and an officer ID")
 	}
-	b, err := json.Marshal(d)
+	env, err := signer.Seal(d)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := sink.Publish(wire.DecisionTopic(portCode, d.ReferralID), 1, false, b); err != nil {
-		return err
+	if err := sink.Publish(wire.DecisionTopic(portCode, d.ReferralID), 1, false, env); err != nil {
+		return nil, err
 	}
-	return sink.Flush(30 * time.Second)
+	return env, sink.Flush(30 * time.Second)
 }

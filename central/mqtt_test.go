@@ -273,12 +273,13 @@ func TestMQTTListenerCommandsDecisions(t *testing.T) {
 	// Officer decisions.
 	decs := newCollector()
 	kiosk.Subscribe("xpt/v1/ports/YYZ/referrals/+/decision", 1, decs.handle)
-	if err := SendDecision(central, "YYZ", wire.OfficerDecision{ReferralID: "ref-1", KioskID: "yyz-t1-k07", OfficerID: "o-17", Decision: wire.DecisionAdmit, At: wire.FormatTime(time.Now())}); err != nil {
+	if _, err := SendDecision(central, s, "YYZ", wire.OfficerDecision{ReferralID: "ref-1", KioskID: "yyz-t1-k07", OfficerID: "o-17", Decision: wire.DecisionAdmit, At: wire.FormatTime(time.Now())}); err != nil {
 		t.Fatal(err)
 	}
 	d := decs.wait(t, 1, 5*time.Second)[0]
-	if d.topic != wire.DecisionTopic("YYZ", "ref-1") || !strings.Contains(string(d.payload), `"decision":"admit"`) {
-		t.Fatalf("%+v", d)
+	var dec wire.OfficerDecision
+	if _, err := s.KeyRing().OpenInto(d.payload, &dec); err != nil || d.topic != wire.DecisionTopic("YYZ", "ref-1") || dec.Decision != "admit" || dec.OfficerID != "o-17" {
+		t.Fatalf("%+v %+v %v", d, dec, err)
 	}
 }
 

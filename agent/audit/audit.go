@@ -45,8 +45,13 @@ type Entry struct {
 	Errors        []string         `json:"errors,omitempty"` // device and other error codes
 	TimingsMs     map[string]int64 `json:"timingsMs,omitempty"`
 	Decision      string           `json:"decision,omitempty"` // officer decision
-	EventID       string           `json:"eventId,omitempty"`
-	EventSeq      uint64           `json:"eventSeq,omitempty"`
+	// Officer is the account that decided; Via the path the decision came
+	// by: "console" (this kiosk's officer console) or "mqtt:{keyId}" (a
+	// signed decision from another console, and the key that signed it).
+	Officer  string `json:"officer,omitempty"`
+	Via      string `json:"via,omitempty"`
+	EventID  string `json:"eventId,omitempty"`
+	EventSeq uint64 `json:"eventSeq,omitempty"`
 }
 
 // Check is a verification step without any free text.

@@ -138,11 +138,15 @@ func docAndHolder(d *docData) (*wire.Document, *wire.Holder) {
 	return doc, h
 }
 
-func (k *Kiosk) auditEvent(ev *wire.Event) {
+func (k *Kiosk) auditEvent(ev *wire.Event, more ...func(*audit.Entry)) {
 	if k.o.Audit == nil {
 		return
 	}
-	if _, _, err := k.o.Audit.Append(audit.FromEvent(ev)); err != nil {
+	e := audit.FromEvent(ev)
+	for _, f := range more {
+		f(&e)
+	}
+	if _, _, err := k.o.Audit.Append(e); err != nil {
 		k.log.Error("kiosk: audit log append failed", "err", err)
 		k.count("audit_errors")
 	}
@@ -170,7 +174,11 @@ func (k *Kiosk) newReferral(t *wire.Transaction, out *decisionOut, photo []byte,
 
 // emit makes a non-transaction event durable and audits it (device faults,
 // referral decisions). It runs off the loop.
-func (k *Kiosk) emit(ev *wire.Event) error {
+func (k *Kiosk) emit(ev *wire.Event) error { return k.emitAudited(ev) }
+
+// emitAudited is emit with more in the audit entry than the event says
+// (the officer of a decision and the path it came by).
+func (k *Kiosk) emitAudited(ev *wire.Event, more ...func(*audit.Entry)) error {
 	if ev.At == "" {
 		ev.At = wire.FormatTime(k.o.Now())
 	}
@@ -179,7 +187,7 @@ func (k *Kiosk) emit(ev *wire.Event) error {
 		k.count("event_errors")
 		return err
 	}
-	k.auditEvent(ev)
+	k.auditEvent(ev, more...)
 	return nil
 }
 

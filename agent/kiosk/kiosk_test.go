@@ -249,6 +249,30 @@ func TestReferredTravelerOpensAReferralOfficersCanDecide(t *testing.T) {
 	if od.ReferralOpen(tx.ReferralID) || od.ReferralOpen("nope") {
 		t.Fatal("a decided or unknown referral is open")
 	}
+	// A second traveler, decided over MQTT (verified by the link).
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	waitCounter(t, r.k, "sessions", 2)
+	r.waitScreen(view.ScreenReferred)
+	tx2 := r.lastTx()
+	if err := od.Decide(context.Background(), wire.OfficerDecision{ReferralID: tx2.ReferralID, KioskID: "yyz-t1-k07", OfficerID: "O-77",
+		Decision: wire.DecisionRefuse, At: wire.FormatTime(today)}, "mqtt:central-test"); err != nil {
+		t.Fatal(err)
+	}
+	// Every decision is audited with the officer and the path it came by.
+	f, _ := os.Open(r.auditF)
+	defer f.Close()
+	var decided []audit.Entry
+	audit.Scan(f, func(_ int, rec audit.Record, err error) bool {
+		var e audit.Entry
+		if err == nil && json.Unmarshal(rec.Entry, &e) == nil && e.Kind == wire.EventReferralDecided {
+			decided = append(decided, e)
+		}
+		return true
+	})
+	if len(decided) != 2 || decided[0].Officer != "B1234" || decided[0].Via != ViaConsole || decided[0].Decision != "secondary" ||
+		decided[1].Officer != "O-77" || decided[1].Via != "mqtt:central-test" || decided[1].ReferralID != tx2.ReferralID {
+		t.Fatalf("audited decisions %+v", decided)
+	}
 }
 
 func TestTravelerFacingStateNeverSaysWhy(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
 	"github.com/xpt-pilot/xpt-kiosk/agent/link"
 	"github.com/xpt-pilot/xpt-kiosk/agent/session"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
@@ -152,13 +153,20 @@ func (k *Kiosk) Finish() error { return k.post(session.Finish{}) }
 // ErrNoReferral is returned for an unknown or already decided referral.
 var ErrNoReferral = errors.New("kiosk: no such open referral")
 
+// ViaConsole is the path of a decision made on the kiosk's own officer
+// console, as the audit log records it.
+const ViaConsole = "console"
+
 // Decide closes a referral from the kiosk's own officer console.
 func (k *Kiosk) Decide(ctx context.Context, referralID, officerID, decision, note string) error {
 	return k.decideReferral(wire.OfficerDecision{ReferralID: referralID, KioskID: k.o.KioskID, OfficerID: officerID,
-		Decision: decision, Note: note, At: wire.FormatTime(k.o.Now())})
+		Decision: decision, Note: note, At: wire.FormatTime(k.o.Now())}, ViaConsole)
 }
 
-func (k *Kiosk) decideReferral(d wire.OfficerDecision) error {
+// decideReferral applies a decision that came by via (ViaConsole, or
+// "mqtt:{keyId}" for a signed decision from another console) and audits it
+// with the officer and the path.
+func (k *Kiosk) decideReferral(d wire.OfficerDecision, via string) error {
 	switch d.Decision {
 	case wire.DecisionAdmit, wire.DecisionRefuse, wire.DecisionSecondary:
 	default:
@@ -178,15 +186,15 @@ func (k *Kiosk) decideReferral(d wire.OfficerDecision) error {
 	k.notifyLocked()
 	k.mu.Unlock()
 	dd := d
-	return k.emit(&wire.Event{Type: wire.EventReferralDecided, Referral: &wire.Referral{ReferralID: d.ReferralID,
-		TransactionID: txID, Decision: &dd}})
+	return k.emitAudited(&wire.Event{Type: wire.EventReferralDecided, Referral: &wire.Referral{ReferralID: d.ReferralID,
+		TransactionID: txID, Decision: &dd}}, func(e *audit.Entry) { e.Officer, e.Via = d.OfficerID, via })
 }
 
 // OfficerDecisions is the link's handler of officer decisions arriving
 // over MQTT from other officer consoles.
 func (k *Kiosk) OfficerDecisions() interface {
 	ReferralOpen(referralID string) bool
-	Decide(ctx context.Context, d wire.OfficerDecision) error
+	Decide(ctx context.Context, d wire.OfficerDecision, via string) error
 } {
 	return officerDecisions{k}
 }
@@ -200,8 +208,8 @@ func (o officerDecisions) ReferralOpen(id string) bool {
 	return ok && r.Decision == ""
 }
 
-func (o officerDecisions) Decide(_ context.Context, d wire.OfficerDecision) error {
-	return o.k.decideReferral(d)
+func (o officerDecisions) Decide(_ context.Context, d wire.OfficerDecision, via string) error {
+	return o.k.decideReferral(d, via)
 }
 
 // ApplyCommand carries out a verified central command (the link verified

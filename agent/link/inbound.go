@@ -184,6 +184,12 @@ func (l *Link) handleCommand(ctx context.Context, topic string, raw []byte) {
 	l.commandResult(cmd, "")
 }
 
+// handleDecision applies an officer decision from another console. The
+// kiosk's rule (docs/protocol.md): a decision is a SignedEnvelope of an
+// OfficerDecision, signed by a key in trust.keys (the central system signs
+// for the officer it authenticated), no older than MaxDecisionAge, and
+// applied at most once per referral. A plain, forged, expired or replayed
+// one is refused and counted as a security event; it changes nothing.
 func (l *Link) handleDecision(ctx context.Context, topic string, raw []byte) {
 	// xpt/v1/ports/{port}/referrals/{referralId}/decision
 	parts := strings.Split(topic, "/")
@@ -196,9 +202,18 @@ func (l *Link) handleDecision(ctx context.Context, topic string, raw []byte) {
 		l.reject(ctx, topic, wire.RejectTooLarge, "", "")
 		return
 	}
+	var env wire.SignedEnvelope
+	if json.Unmarshal(raw, &env) == nil && env.Sig == "" && env.Payload == "" {
+		var plain wire.OfficerDecision
+		if json.Unmarshal(raw, &plain) == nil && plain.ReferralID != "" {
+			l.reject(ctx, topic, wire.RejectUnsigned, "", "officer decisions must be signed envelopes")
+			return
+		}
+	}
 	var d wire.OfficerDecision
-	if err := json.Unmarshal(raw, &d); err != nil {
-		l.reject(ctx, topic, wire.RejectMalformed, "", "decision is not JSON")
+	keyID, err := l.o.Keys.OpenInto(raw, &d)
+	if err != nil {
+		l.reject(ctx, topic, wire.RejectCode(err), keyID, err.Error())
 		return
 	}
 	if d.KioskID != l.o.KioskID {
@@ -207,30 +222,49 @@ func (l *Link) handleDecision(ctx context.Context, topic string, raw []byte) {
 		return
 	}
 	if d.ReferralID != rid {
-		l.reject(ctx, topic, wire.RejectMismatch, "", "referralId differs from the topic")
+		l.reject(ctx, topic, wire.RejectMismatch, keyID, "referralId differs from the topic")
 		return
 	}
 	switch d.Decision {
 	case wire.DecisionAdmit, wire.DecisionRefuse, wire.DecisionSecondary:
 	default:
-		l.reject(ctx, topic, wire.RejectSchema, "", "unknown decision")
+		l.reject(ctx, topic, wire.RejectSchema, keyID, "unknown decision")
 		return
 	}
 	if d.OfficerID == "" {
-		l.reject(ctx, topic, wire.RejectSchema, "", "no officerId")
+		l.reject(ctx, topic, wire.RejectSchema, keyID, "no officerId")
 		return
 	}
-	if _, err := wire.ParseTime(d.At); err != nil {
-		l.reject(ctx, topic, wire.RejectSchema, "", "at is not a time")
+	at, err := wire.ParseTime(d.At)
+	if err != nil {
+		l.reject(ctx, topic, wire.RejectSchema, keyID, "at is not a time")
+		return
+	}
+	now := l.o.Now()
+	if now.Sub(at) > l.o.MaxDecisionAge || at.Sub(now) > DecisionClockSkew {
+		l.reject(ctx, topic, wire.RejectExpired, keyID, "at "+d.At)
 		return
 	}
 	if l.o.Decisions == nil || !l.o.Decisions.ReferralOpen(rid) {
-		l.reject(ctx, topic, wire.RejectMismatch, "", "no such open referral")
+		l.reject(ctx, topic, wire.RejectMismatch, keyID, "no such open referral")
 		return
 	}
-	if err := l.o.Decisions.Decide(ctx, d); err != nil {
-		l.o.Logger.Warn("link: decision not applied", "referralId", rid, "err", err)
+	// At most once per referral, durably: a captured decision replayed
+	// after a restart is refused too.
+	fresh, err := l.seen.add("decision/"+rid, at.Add(l.o.MaxDecisionAge+DecisionClockSkew), now)
+	if err != nil {
+		l.o.Logger.Error("link: cannot remember decision", "err", err)
+		return
 	}
+	if !fresh {
+		l.reject(ctx, topic, wire.RejectReplay, keyID, "a decision for this referral was seen before")
+		return
+	}
+	if err := l.o.Decisions.Decide(ctx, d, "mqtt:"+keyID); err != nil {
+		l.o.Logger.Warn("link: decision not applied", "referralId", rid, "err", err)
+		return
+	}
+	l.o.Logger.Info("link: officer decision applied", "referralId", rid, "officerId", d.OfficerID, "decision", d.Decision, "keyId", keyID)
 }
 
 func (l *Link) handleAuthz(ctx context.Context, topic string, raw []byte, head bool) {

@@ -34,6 +34,7 @@ func TestForgedAndReplayedOnEveryTopic(t *testing.T) {
 	k.waitConnected(t)
 	k.refs.mu.Lock()
 	k.refs.open["ref-1"] = true
+	k.refs.open["ref-2"] = true
 	k.refs.mu.Unlock()
 	pub := central(t, b.URL())
 	send := func(topic string, raw []byte) {
@@ -42,7 +43,8 @@ func TestForgedAndReplayedOnEveryTopic(t *testing.T) {
 			t.Fatal(tok.Error())
 		}
 	}
-	notAfter := wire.FormatTime(time.Now().Add(time.Minute))
+	now := time.Now()
+	notAfter := wire.FormatTime(now.Add(time.Minute))
 	good := wire.Command{CommandID: "cmd-1", KioskID: k.id, Type: wire.CommandLock, NotAfter: notAfter}
 	goodRaw := seal(t, "central-test", priv, good)
 	cmdTopic := wire.KioskTopic(k.id, "commands")
@@ -67,19 +69,22 @@ func TestForgedAndReplayedOnEveryTopic(t *testing.T) {
 		{cmdTopic, seal(t, "central-test", priv, wire.Command{CommandID: "cmd-3", KioskID: k.id, Type: "lock", NotAfter: "2020-01-01T00:00:00.000Z"})}, // expired
 		{cmdTopic, seal(t, "central-test", priv, wire.Command{CommandID: "cmd-4", KioskID: k.id, Type: wire.CommandSetReferralRate, Args: rate, NotAfter: notAfter})},
 		{wire.TopicAuthzBatches, forged}, // bad_signature
-		{wire.TopicAuthzHead, seal(t, "central-other", otherPriv, wire.AuthzHead{Seq: 1})},                                                                                 // unknown_key
-		{wire.KioskTopic(k.id, "authz"), []byte(`{"keyId":"central-test"}`)},                                                                                               // malformed
-		{wire.DecisionTopic("YYZ", "ref-1"), []byte(`{"referralId":`)},                                                                                                     // malformed
-		{wire.DecisionTopic("YYZ", "ref-9"), mustJSON(wire.OfficerDecision{ReferralID: "ref-9", KioskID: k.id, OfficerID: "o1", Decision: "admit", At: notAfter})},         // mismatch: not open
-		{wire.DecisionTopic("YYZ", "ref-1"), mustJSON(wire.OfficerDecision{ReferralID: "ref-1", KioskID: "yyz-t1-k05", OfficerID: "o1", Decision: "admit", At: notAfter})}, // another kiosk's: ignored
-		{wire.DecisionTopic("YYZ", "ref-1"), mustJSON(wire.OfficerDecision{ReferralID: "ref-1", KioskID: k.id, OfficerID: "o1", Decision: "admit", At: notAfter})},         // applied
-		{wire.DecisionTopic("YYZ", "ref-1"), mustJSON(wire.OfficerDecision{ReferralID: "ref-1", KioskID: k.id, OfficerID: "o1", Decision: "admit", At: notAfter})},         // replayed: no longer open
+		{wire.TopicAuthzHead, seal(t, "central-other", otherPriv, wire.AuthzHead{Seq: 1})},                                // unknown_key
+		{wire.KioskTopic(k.id, "authz"), []byte(`{"keyId":"central-test"}`)},                                              // malformed
+		{wire.DecisionTopic("YYZ", "ref-1"), []byte(`{"referralId":`)},                                                    // malformed
+		{wire.DecisionTopic("YYZ", "ref-9"), seal(t, "central-test", priv, decision("ref-9", k.id, now))},                 // mismatch: not open
+		{wire.DecisionTopic("YYZ", "ref-1"), seal(t, "central-test", priv, decision("ref-1", "yyz-t1-k05", now))},         // another kiosk's: ignored
+		{wire.DecisionTopic("YYZ", "ref-2"), mustJSON(decision("ref-2", k.id, now))},                                      // unsigned: an anonymous client's
+		{wire.DecisionTopic("YYZ", "ref-2"), seal(t, "central-other", otherPriv, decision("ref-2", k.id, now))},           // unknown_key
+		{wire.DecisionTopic("YYZ", "ref-2"), seal(t, "central-test", priv, decision("ref-2", k.id, now.Add(-time.Hour)))}, // expired
+		{wire.DecisionTopic("YYZ", "ref-1"), seal(t, "central-test", priv, decision("ref-1", k.id, now))},                 // applied
+		{wire.DecisionTopic("YYZ", "ref-1"), seal(t, "central-test", priv, decision("ref-1", k.id, now))},                 // replayed: no longer open
 	}
 	for _, c := range cases {
 		send(c.topic, c.raw)
 	}
-	want := map[string]uint64{wire.RejectReplay: 1, wire.RejectSignature: 2, wire.RejectUnknownKey: 2,
-		wire.RejectMalformed: 3, wire.RejectMismatch: 3, wire.RejectExpired: 1}
+	want := map[string]uint64{wire.RejectReplay: 1, wire.RejectSignature: 2, wire.RejectUnknownKey: 3,
+		wire.RejectMalformed: 3, wire.RejectMismatch: 3, wire.RejectExpired: 2, wire.RejectUnsigned: 1}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		got := k.link.Rejections()
@@ -99,19 +104,19 @@ func TestForgedAndReplayedOnEveryTopic(t *testing.T) {
 		t.Fatalf("%d commands applied, want 2 (lock, set-referral-rate)", k.cmds.count())
 	}
 	k.refs.mu.Lock()
-	if len(k.refs.decided) != 1 {
-		t.Fatalf("%d decisions, want 1", len(k.refs.decided))
+	if len(k.refs.decided) != 1 || k.refs.decided[0].ReferralID != "ref-1" || k.refs.via[0] != "mqtt:central-test" {
+		t.Fatalf("decisions %+v via %v, want ref-1 by mqtt:central-test", k.refs.decided, k.refs.via)
 	}
 	k.refs.mu.Unlock()
-	// Reports: 2 applied, 3 rejected (replay, mismatch, expired), 12 security events.
+	// Reports: 2 applied, 3 rejected (replay, mismatch, expired), 15 security events.
 	if !col.WaitFor(10*time.Second, func() bool {
 		r := col.Report(k.id)
-		return r.Types[wire.EventCommandApplied] == 2 && r.Types[wire.EventCommandRejected] == 3 && r.Types[wire.EventSecurityRejected] == 12
+		return r.Types[wire.EventCommandApplied] == 2 && r.Types[wire.EventCommandRejected] == 3 && r.Types[wire.EventSecurityRejected] == 15
 	}) {
 		t.Fatalf("events: %v", col.Report(k.id).Types)
 	}
 	st := k.link.Stats()
-	if st.RejectedBy["commands"] != 6 || st.RejectedBy["authz"] != 3 || st.RejectedBy["decision"] != 3 || st.OtherKiosk != 1 {
+	if st.RejectedBy["commands"] != 6 || st.RejectedBy["authz"] != 3 || st.RejectedBy["decision"] != 6 || st.OtherKiosk != 1 {
 		t.Fatalf("by topic %v, other kiosk %d", st.RejectedBy, st.OtherKiosk)
 	}
 
@@ -134,6 +139,10 @@ func TestForgedAndReplayedOnEveryTopic(t *testing.T) {
 }
 
 func mustJSON(v any) []byte { raw, _ := json.Marshal(v); return raw }
+
+func decision(referralID, kioskID string, at time.Time) wire.OfficerDecision {
+	return wire.OfficerDecision{ReferralID: referralID, KioskID: kioskID, OfficerID: "o1", Decision: wire.DecisionAdmit, At: wire.FormatTime(at)}
+}
 
 func TestSecurityEventsRateLimited(t *testing.T) {
 	keys, _ := testKeys(t)

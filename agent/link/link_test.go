@@ -58,6 +58,7 @@ type fakeReferrals struct {
 	mu      sync.Mutex
 	open    map[string]bool
 	decided []wire.OfficerDecision
+	via     []string
 }
 
 func (f *fakeReferrals) ReferralOpen(id string) bool {
@@ -65,11 +66,12 @@ func (f *fakeReferrals) ReferralOpen(id string) bool {
 	defer f.mu.Unlock()
 	return f.open[id]
 }
-func (f *fakeReferrals) Decide(_ context.Context, d wire.OfficerDecision) error {
+func (f *fakeReferrals) Decide(_ context.Context, d wire.OfficerDecision, via string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.open, d.ReferralID)
 	f.decided = append(f.decided, d)
+	f.via = append(f.via, via)
 	return nil
 }
 

@@ -34,7 +34,9 @@ type CommandHandler interface {
 type DecisionHandler interface {
 	// ReferralOpen reports whether this kiosk has the referral open.
 	ReferralOpen(referralID string) bool
-	Decide(ctx context.Context, d wire.OfficerDecision) error
+	// Decide applies a verified decision; via says which path and key it
+	// came by ("mqtt:central-2026-a"), for the audit log.
+	Decide(ctx context.Context, d wire.OfficerDecision, via string) error
 }
 
 // AuthzHandler is the authorization replica (agent/authz). It verifies the
@@ -74,6 +76,9 @@ type Options struct {
 	// MaxCommandTTL refuses commands whose notAfter is further away than
 	// this (default 24h), which bounds how long IDs must be remembered.
 	MaxCommandTTL time.Duration
+	// MaxDecisionAge refuses (expired) a signed officer decision whose "at"
+	// is older than this, or further than DecisionClockSkew ahead (10 min).
+	MaxDecisionAge time.Duration
 
 	Outbox    Outbox // required
 	Commands  CommandHandler
@@ -128,6 +133,9 @@ func (o *Options) defaults() error {
 	}
 	if o.MaxCommandTTL <= 0 {
 		o.MaxCommandTTL = 24 * time.Hour
+	}
+	if o.MaxDecisionAge <= 0 {
+		o.MaxDecisionAge = DefaultMaxDecisionAge
 	}
 	if o.SecurityEventsPerMinute <= 0 {
 		o.SecurityEventsPerMinute = 60
@@ -185,6 +193,13 @@ func CheckCredentials(caFile, certFile, keyFile, passwordFile string) (notAfter 
 	}
 	return notAfter, nil
 }
+
+// DefaultMaxDecisionAge is MaxDecisionAge when it is left out.
+const DefaultMaxDecisionAge = 10 * time.Minute
+
+// DecisionClockSkew is how far ahead of the kiosk's clock a decision's "at"
+// may be.
+const DecisionClockSkew = 2 * time.Minute
 
 func tlsFromFiles(ca, cert, key string) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}

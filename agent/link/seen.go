@@ -10,7 +10,8 @@ import (
 	"time"
 )
 
-// seenCommands remembers command IDs until their notAfter, durably: an
+// seenCommands remembers command IDs until their notAfter (and, under
+// "decision/{referralId}", the referrals decided over MQTT), durably: an
 // append-only file of "notAfter commandId" lines, fsynced before the
 // command is applied, compacted when opened.
 type seenCommands struct {

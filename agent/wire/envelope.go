@@ -38,6 +38,7 @@ const (
 	RejectReplay     = "replay"  // a command already seen
 	RejectOrder      = "out_of_order"
 	RejectMismatch   = "mismatch" // addressed to another kiosk, letter for another document
+	RejectUnsigned   = "unsigned" // a plain officer decision: decisions must be signed envelopes
 )
 
 // RejectError says why a message was refused. It never holds the payload.

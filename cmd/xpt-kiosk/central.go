@@ -521,8 +521,10 @@ func runCentralCommand(args []string, _ io.Reader, stdout, stderr io.Writer) int
 }
 
 func runCentralDecide(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := centralFlagSet("decide", stderr, "--broker URL --port YYZ --referral ID --kiosk ID --decision admit|refuse|secondary --officer ID [--note TEXT]")
+	fs := centralFlagSet("decide", stderr, "--broker URL --key FILE --port YYZ --referral ID --kiosk ID --decision admit|refuse|secondary --officer ID [--note TEXT] [--unsigned]")
 	bf := centralAddBrokerFlags(fs)
+	keyFile := fs.String("key", "", "central signing key file: kiosks accept only signed decisions")
+	unsigned := fs.Bool("unsigned", false, "test: publish the plain decision JSON, which kiosks refuse (unsigned)")
 	port := fs.String("port", "", "port code of the kiosk")
 	referral := fs.String("referral", "", "referral ID (from the referral.opened event)")
 	kiosk := fs.String("kiosk", "", "kiosk ID")
@@ -532,8 +534,8 @@ func runCentralDecide(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 	if code, ok := centralParse(fs, args, stdout); !ok {
 		return code
 	}
-	if bf.url == "" || *port == "" || *referral == "" || *kiosk == "" || *decision == "" || *officer == "" {
-		fmt.Fprintln(stderr, "xpt-kiosk central decide: --broker, --port, --referral, --kiosk, --decision and --officer are required")
+	if bf.url == "" || *port == "" || *referral == "" || *kiosk == "" || *decision == "" || *officer == "" || (*keyFile == "" && !*unsigned) {
+		fmt.Fprintln(stderr, "xpt-kiosk central decide: --broker, --key, --port, --referral, --kiosk, --decision and --officer are required")
 		return exitUsage
 	}
 	ctx, cancel := centralSignalContext()
@@ -544,7 +546,22 @@ func runCentralDecide(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 		return centralFail(stderr, "decide", err)
 	}
 	defer c.Close()
-	if err := central.SendDecision(c, *port, d); err != nil {
+	if *unsigned {
+		b, _ := json.Marshal(d)
+		if err := c.Publish(wire.DecisionTopic(*port, *referral), 1, false, b); err != nil {
+			return centralFail(stderr, "decide", err)
+		}
+		if err := c.Flush(30 * time.Second); err != nil {
+			return centralFail(stderr, "decide", err)
+		}
+		fmt.Fprintf(stdout, "sent unsigned (kiosks refuse it) to %s\n", wire.DecisionTopic(*port, *referral))
+		return exitOK
+	}
+	s, err := central.LoadSigner(*keyFile)
+	if err != nil {
+		return centralFail(stderr, "decide", err)
+	}
+	if _, err := central.SendDecision(c, s, *port, d); err != nil {
 		return centralFail(stderr, "decide", err)
 	}
 	fmt.Fprintf(stdout, "sent to %s\n", wire.DecisionTopic(*port, *referral))

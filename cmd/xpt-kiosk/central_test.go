@@ -122,7 +122,7 @@ func TestCentralWithBroker(t *testing.T) {
 	time.Sleep(700 * time.Millisecond)
 	runCLI(t, "central", "emit", "--broker", b.URL(), "--kiosk", "cli-kiosk", "--count", "6", "--skip", "4", "--dup", "2")
 	runCLI(t, "central", "command", "--broker", b.URL(), "--key", key, "--kiosk", "cli-kiosk", "--type", "lock")
-	runCLI(t, "central", "decide", "--broker", b.URL(), "--port", "YYZ", "--referral", "r-1", "--kiosk", "cli-kiosk", "--decision", "refuse", "--officer", "o-1")
+	runCLI(t, "central", "decide", "--broker", b.URL(), "--key", key, "--port", "YYZ", "--referral", "r-1", "--kiosk", "cli-kiosk", "--decision", "refuse", "--officer", "o-1")
 	var rep central.Report
 	if err := json.Unmarshal([]byte(<-listenOut), &rep); err != nil {
 		t.Fatal(err)

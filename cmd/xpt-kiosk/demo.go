@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,12 +28,15 @@ import (
 
 // The demo kiosk: a Canadian port of entry, so travelers come US>CA.
 const (
-	demoKioskID   = "demo-yyz-k01"
-	demoPort      = "YYZ"
-	demoDirection = "US>CA"
-	demoKeyID     = "central-demo"
-	demoOfficer   = "officer-demo"
-	demoTech      = "tech-demo"
+	demoKioskID = "demo-yyz-k01"
+	// demoCentralUser is the central simulator's account on the embedded
+	// broker (its password is made at every start).
+	demoCentralUser = "xpt-central"
+	demoPort        = "YYZ"
+	demoDirection   = "US>CA"
+	demoKeyID       = "central-demo"
+	demoOfficer     = "officer-demo"
+	demoTech        = "tech-demo"
 )
 
 // demoEnv is what --demo runs around the kiosk: an embedded broker, the
@@ -150,15 +155,31 @@ func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config
 	}
 
 	// The broker, on a free loopback port (a system Mosquitto may hold 1883).
+	// The embedded broker takes only its two accounts, with passwords made
+	// at every start: the central simulator (every topic) and the kiosk
+	// (its own topics), so that an anonymous client can publish nothing,
+	// least of all an officer decision.
 	env.brokerURL = o.brokerURL
+	var centralUser, centralPass, kioskMQTT string
 	if env.brokerURL == "" {
-		env.broker, err = embedbroker.Start(embedbroker.Options{Addr: "127.0.0.1:0"})
+		centralUser, centralPass = demoCentralUser, randomSecret()
+		kioskPass := randomSecret()
+		pwFile := filepath.Join(dir, "mqtt.password")
+		if err := os.WriteFile(pwFile, []byte(kioskPass+"\n"), 0o600); err != nil {
+			return fail(err)
+		}
+		if err := os.WriteFile(filepath.Join(cdir, "mqtt.password"), []byte(centralPass+"\n"), 0o600); err != nil {
+			return fail(err)
+		}
+		kioskMQTT = fmt.Sprintf("username = %q\npasswordFile = %q\n", demoKioskID, pwFile)
+		env.broker, err = embedbroker.Start(embedbroker.Options{Addr: "127.0.0.1:0", Users: []embedbroker.User{
+			{Name: centralUser, Password: centralPass}, {Name: demoKioskID, Password: kioskPass, Kiosk: demoKioskID}}})
 		if err != nil {
 			return fail(fmt.Errorf("embedded broker: %w", err))
 		}
 		env.brokerURL = env.broker.URL()
 	}
-	env.client, err = central.Connect(dctx, central.MQTTOptions{Broker: env.brokerURL, Role: "demo"})
+	env.client, err = central.Connect(dctx, central.MQTTOptions{Broker: env.brokerURL, Role: "demo", Username: centralUser, Password: centralPass})
 	if err != nil {
 		return fail(fmt.Errorf("central simulator: %w", err))
 	}
@@ -238,7 +259,7 @@ dataDir = "kiosk"
 
 [mqtt]
 broker = %q
-telemetryInterval = "10s"
+%stelemetryInterval = "10s"
 backoffMin = "200ms"
 backoffMax = "5s"
 
@@ -269,7 +290,7 @@ spoolDir = "spool"
 listen = %q
 officerToken = %q
 technicianToken = %q
-`, demoKioskID, demoPort, demoDirection, demoKeyID, signer.PublicBase64(), env.brokerURL,
+`, demoKioskID, demoPort, demoDirection, demoKeyID, signer.PublicBase64(), env.brokerURL, kioskMQTT,
 		o.logLevel, o.documentTimeout.String(), o.cardTimeout.String(),
 		env.mrzSim.Path(), env.cardSim.Path(), cameraTOML, listen, demoOfficer, demoTech)
 	cfgPath := filepath.Join(dir, "kiosk.toml")
@@ -305,7 +326,12 @@ func readTravelers(path string) ([]central.Traveler, error) {
 func (e *demoEnv) printIntro(w io.Writer, cfg *config.Config) {
 	fmt.Fprintf(w, "\nDemo (data in %s, configuration %s):\n", e.dir, filepath.Join(e.dir, "kiosk.toml"))
 	fmt.Fprintf(w, "  officer token:       %s\n  technician token:    %s\n", cfg.UI.OfficerToken, cfg.UI.TechnicianToken)
-	fmt.Fprintf(w, "  embedded broker:     %s\n", e.brokerURL)
+	if e.broker != nil {
+		fmt.Fprintf(w, "  embedded broker:     %s (user %s, password in %s; anonymous clients are refused)\n",
+			e.brokerURL, demoCentralUser, filepath.Join(e.dir, "central", "mqtt.password"))
+	} else {
+		fmt.Fprintf(w, "  broker:              %s\n", e.brokerURL)
+	}
 	fmt.Fprintf(w, "  MRZ reader (desko):  %s\n  card reader (em4100): %s\n", e.mrzSim.Path(), e.cardSim.Path())
 	fmt.Fprintf(w, "  camera (file source): %s\n", filepath.Join(e.dir, "face.png"))
 	fmt.Fprintf(w, "  scanner spool:       %s (drop a letter from 'xpt-kiosk central letter --key %s --records %s ...')\n",
@@ -333,6 +359,15 @@ func (d *demoSim) Travelers() []ui.SimTraveler {
 		out = append(out, ui.SimTraveler{Label: label, Expected: exp.Outcome, Reasons: exp.Reasons, HasCard: t.Card != nil})
 	}
 	return out
+}
+
+// randomSecret is a 128-bit random password, hex.
+func randomSecret() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return hex.EncodeToString(b)
 }
 
 // endOutcome acknowledges an outcome still on the screen and waits for the

@@ -12,8 +12,12 @@ import (
 	"testing"
 	"time"
 
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/central"
 )
 
 // TestDemoEndToEnd runs the whole kiosk as `run --demo` does: embedded
@@ -62,12 +66,53 @@ func TestDemoEndToEnd(t *testing.T) {
 			map[string]any{"decision": "admit", "note": "checked the letter by phone", "officerId": "B1234"}, 0)
 	}
 
+	// The embedded broker refuses anonymous clients; an unsigned or forged
+	// decision sent by an authenticated one is refused and counted; a
+	// signed one decides, audited with its officer.
+	decided := min(len(refs), 1)
+	anon := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(env.brokerURL).SetClientID("anon").SetAutoReconnect(false).SetConnectRetry(false))
+	if tok := anon.Connect(); tok.WaitTimeout(5*time.Second) && tok.Error() == nil {
+		anon.Disconnect(50)
+		t.Error("the demo broker let an anonymous client in")
+	}
+	if len(refs) > 1 {
+		d := wire.OfficerDecision{ReferralID: refs[1].ReferralID, KioskID: demoKioskID, OfficerID: "nobody", Decision: wire.DecisionAdmit,
+			At: wire.FormatTime(time.Now())}
+		plain, _ := json.Marshal(d)
+		if err := env.client.Publish(wire.DecisionTopic(demoPort, d.ReferralID), 1, false, plain); err != nil {
+			t.Fatal(err)
+		}
+		forger, _ := central.GenerateSigner(demoKeyID, nil)
+		if _, err := central.SendDecision(env.client, forger, demoPort, d); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "forged decisions refused", func() bool {
+			var tech view.Technician
+			c.get("/api/tech", &tech)
+			return tech.Counters["rejected_unsigned"] == 1 && tech.Counters["rejected_bad_signature"] == 1
+		})
+		d.OfficerID = "O-55"
+		if _, err := central.SendDecision(env.client, env.signer, demoPort, d); err != nil {
+			t.Fatal(err)
+		}
+		decided++
+		waitFor(t, 10*time.Second, "signed decision applied", func() bool {
+			o.get("/api/officer/referrals", &queue)
+			for _, r := range queue.Referrals {
+				if r.ReferralID == d.ReferralID {
+					return r.Decision == "admit" && r.DecidedBy == "O-55"
+				}
+			}
+			return false
+		})
+	}
+
 	// Every event reached the central listener, in a gap-free sequence.
 	waitFor(t, 20*time.Second, "events delivered", func() bool {
 		rep := env.ledger.Report()
 		k, ok := rep.Kiosk(demoKioskID)
 		return ok && rep.OK && k.Types["transaction.completed"] == presented && k.Types["referral.opened"] == referred &&
-			(len(refs) == 0 || k.Types["referral.decided"] == 1)
+			k.Types["referral.decided"] == decided
 	})
 	rep := env.ledger.Report()
 	if !rep.OK || rep.Conflicts > 0 {

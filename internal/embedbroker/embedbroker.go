@@ -1,7 +1,9 @@
 // Package embedbroker runs mochi-mqtt/server in-process on a loopback port:
 // the broker of the single-machine demo (xpt-kiosk run --demo) and of tests
-// that do not need Mosquitto. It allows every client (loopback only, no TLS):
-// it is for development, never for production.
+// that do not need Mosquitto. With Users it requires a username and
+// password and confines each kiosk to its own topics (the demo does this);
+// without, it allows every client (tests). Loopback only, no TLS: it is for
+// development, never for production.
 package embedbroker
 
 import (
@@ -29,6 +31,9 @@ type Options struct {
 	Addr string
 	// Logger; nil discards.
 	Logger *slog.Logger
+	// Users, when set, are the only accounts: anonymous clients and wrong
+	// passwords are refused, kiosks confined to their own topics.
+	Users []User
 }
 
 // Start listens and serves until Close.
@@ -57,7 +62,15 @@ func Start(o Options) (*Broker, error) {
 	l.Close()
 
 	srv := mochi.New(&mochi.Options{Logger: log, InlineClient: false})
-	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
+	if len(o.Users) > 0 {
+		h := &aclHook{users: map[string]User{}}
+		for _, u := range o.Users {
+			h.users[u.Name] = u
+		}
+		if err := srv.AddHook(h, nil); err != nil {
+			return nil, err
+		}
+	} else if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
 		return nil, err
 	}
 	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})); err != nil {
