@@ -44,7 +44,7 @@ test-leaks:
 # The three consoles in Debian's Chromium, against the real kiosk in demo mode.
 test-browser: build
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
-	XPT_OFFICER_TOKEN=officer-demo XPT_TECHNICIAN_TOKEN=tech-demo \
+	XPT_OFFICER_TOKEN=officer-demo-token XPT_TECHNICIAN_TOKEN=technician-demo-token \
 	XPT_UI_CMD="bin/xpt-kiosk run --demo --data $$d/demo --listen {addr}" tests/browser/run.sh
 
 # The command-line contracts, on the public specimens.

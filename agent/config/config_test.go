@@ -2,7 +2,9 @@ package config
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -133,5 +135,79 @@ func TestSerialValidation(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %s in %v", want, err)
 		}
+	}
+}
+
+func TestUISection(t *testing.T) {
+	_, err := Parse([]byte(minimal + `[ui]
+officerToken = "x"
+technicianToken = "short token here"
+certFile = "ui.pem"
+allowedHosts = ["kiosk-07.yyz.example", "http://evil.example", "10.0.0.1:8080", "10.0.0.1", "::1"]
+`))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"ui.officerToken: too short: 1 characters, at least 16",
+		"ui.technicianToken: must not hold spaces",
+		"ui.certFile: TLS needs both certFile and keyFile",
+		`ui.allowedHosts[1]: "http://evil.example" must be a host name`,
+		`ui.allowedHosts[2]: "10.0.0.1:8080"`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %q in:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "allowedHosts[0]") || strings.Contains(msg, "allowedHosts[3]") || strings.Contains(msg, "allowedHosts[4]") {
+		t.Errorf("a good host refused:\n%s", msg)
+	}
+	_, err = Parse([]byte(minimal + "[ui]\nofficerToken = \"same-token-0123456789\"\ntechnicianToken = \"same-token-0123456789\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "ui.technicianToken: must differ") {
+		t.Errorf("the same token twice: %v", err)
+	}
+
+	c, err := Parse([]byte(minimal + "[ui]\nofficerToken = \"officer-0123456789\"\ntechnicianToken = \"tech-0123456789ab\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.UI.TLS() || !c.UI.ListenLoopback() || !slices.Equal(c.UI.Hosts(), []string{"localhost", "127.0.0.1", "::1"}) {
+		t.Errorf("defaults: TLS %v loopback %v hosts %q", c.UI.TLS(), c.UI.ListenLoopback(), c.UI.Hosts())
+	}
+	for listen, want := range map[string][]string{
+		"10.1.2.3:8080":         {"localhost", "127.0.0.1", "::1", "10.1.2.3"},
+		"Kiosk-07.example:8443": {"localhost", "127.0.0.1", "::1", "kiosk-07.example"},
+		"0.0.0.0:8080":          {"localhost", "127.0.0.1", "::1"},
+		"[::]:8080":             {"localhost", "127.0.0.1", "::1"},
+		":8080":                 {"localhost", "127.0.0.1", "::1"},
+		"localhost:8080":        {"localhost", "127.0.0.1", "::1"},
+	} {
+		u := UI{Listen: listen}
+		if got := u.Hosts(); !slices.Equal(got, want) {
+			t.Errorf("listen %s: hosts %q, want %q", listen, got, want)
+		}
+		if u.ListenLoopback() != (listen == "localhost:8080") {
+			t.Errorf("listen %s: loopback %v", listen, u.ListenLoopback())
+		}
+	}
+	u := UI{Listen: "0.0.0.0:8080", AllowedHosts: []string{"kiosk.example"}}
+	if got := u.Hosts(); !slices.Equal(got, []string{"kiosk.example"}) {
+		t.Errorf("allowedHosts: %q", got)
+	}
+}
+
+func TestUITLSPathsResolved(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kiosk.toml")
+	if err := os.WriteFile(path, []byte(minimal+"[ui]\ncertFile = \"tls/ui.pem\"\nkeyFile = \"tls/ui.key\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.UI.TLS() || c.UI.CertFile != filepath.Join(dir, "tls/ui.pem") || c.UI.KeyFile != filepath.Join(dir, "tls/ui.key") {
+		t.Errorf("TLS %v cert %s key %s", c.UI.TLS(), c.UI.CertFile, c.UI.KeyFile)
 	}
 }

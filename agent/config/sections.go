@@ -1,10 +1,15 @@
 package config
 
 import (
+	"fmt"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
@@ -380,7 +385,21 @@ type UI struct {
 	Listen          string `toml:"listen"`
 	OfficerToken    string `toml:"officerToken"`
 	TechnicianToken string `toml:"technicianToken"`
+	// CertFile and KeyFile, both or neither, serve the consoles over TLS
+	// (PEM); the session cookies are then Secure.
+	CertFile string `toml:"certFile"`
+	KeyFile  string `toml:"keyFile"`
+	// AllowedHosts are the names a request's Host header may give (no
+	// port); empty means the loopback names and the listen host. See Hosts.
+	AllowedHosts []string `toml:"allowedHosts"`
 }
+
+// MinTokenLength is the shortest console token accepted: a token is all
+// that stands between the network and the consoles.
+const MinTokenLength = 16
+
+// loopbackNames are the Host names of a console opened on the kiosk itself.
+var loopbackNames = []string{"localhost", "127.0.0.1", "::1"}
 
 func (u *UI) defaults() {
 	if u.Listen == "" {
@@ -388,10 +407,89 @@ func (u *UI) defaults() {
 	}
 }
 
+// TLS reports whether the consoles are served over TLS.
+func (u *UI) TLS() bool { return u.CertFile != "" }
+
+// Hosts are the Host names the consoles answer: AllowedHosts when set,
+// else the loopback names and the listen host (unless it is a wildcard
+// such as 0.0.0.0, which no browser names).
+func (u *UI) Hosts() []string {
+	if len(u.AllowedHosts) > 0 {
+		return u.AllowedHosts
+	}
+	hosts := slices.Clone(loopbackNames)
+	host, _, err := net.SplitHostPort(u.Listen)
+	if err != nil || host == "" {
+		return hosts
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return hosts
+	}
+	if !slices.Contains(hosts, strings.ToLower(host)) {
+		hosts = append(hosts, strings.ToLower(host))
+	}
+	return hosts
+}
+
+// ListenLoopback reports whether listen binds only a loopback address.
+func (u *UI) ListenLoopback() bool {
+	host, _, err := net.SplitHostPort(u.Listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func (u *UI) validate(p *problems) {
 	if _, _, err := net.SplitHostPort(u.Listen); err != nil {
 		p.add("ui.listen", "%q must be host:port", u.Listen)
 	}
+	for _, t := range []struct{ field, token string }{{"ui.officerToken", u.OfficerToken}, {"ui.technicianToken", u.TechnicianToken}} {
+		switch n := utf8.RuneCountInString(t.token); {
+		case t.token == "": // the console stays closed
+		case n < MinTokenLength:
+			p.add(t.field, "too short: %d characters, at least %d (for example `openssl rand -base64 24`)", n, MinTokenLength)
+		case strings.IndexFunc(t.token, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+			p.add(t.field, "must not hold spaces or control characters")
+		}
+	}
+	if u.OfficerToken != "" && u.OfficerToken == u.TechnicianToken {
+		p.add("ui.technicianToken", "must differ from ui.officerToken: each console has its own token")
+	}
+	if (u.CertFile == "") != (u.KeyFile == "") {
+		p.add("ui.certFile", "TLS needs both certFile and keyFile")
+	}
+	for i, h := range u.AllowedHosts {
+		if !validHostName(h) {
+			p.add(fmt.Sprintf("ui.allowedHosts[%d]", i), "%q must be a host name or IP address, without scheme or port", h)
+		}
+	}
+}
+
+// validHostName accepts a DNS name (letters, digits, '-', dots) or an IP
+// address.
+func validHostName(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func setDur(d *Duration, def time.Duration) {

@@ -35,8 +35,8 @@ const (
 	demoPort        = "YYZ"
 	demoDirection   = "US>CA"
 	demoKeyID       = "central-demo"
-	demoOfficer     = "officer-demo"
-	demoTech        = "tech-demo"
+	demoOfficer     = "officer-demo-token"
+	demoTech        = "technician-demo-token"
 )
 
 // demoEnv is what --demo runs around the kiosk: an embedded broker, the
