@@ -1,14 +1,17 @@
 package ui_test
 
 import (
+	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 )
 
@@ -205,5 +208,49 @@ func TestSecureCookies(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || len(resp.Cookies()) != 1 || !resp.Cookies()[0].Secure {
 		t.Errorf("over TLS: status %d, cookies %+v", resp.StatusCode, resp.Cookies())
+	}
+}
+
+func TestLoadTLS(t *testing.T) {
+	dir := t.TempDir()
+	pki, err := testbroker.NewPKI(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key, err := pki.Server("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, notAfter, err := ui.LoadTLS(cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notAfter.Before(time.Now()) || tc.MinVersion < tls.VersionTLS12 {
+		t.Errorf("notAfter %v, MinVersion %x", notAfter, tc.MinVersion)
+	}
+	// The kiosk's way: a TLS listener with it, and Secure cookies.
+	f := newFixture(t, func(o *ui.Options) { o.SecureCookies = true })
+	srv := httptest.NewUnstartedServer(f.h)
+	srv.TLS = tc
+	srv.StartTLS()
+	defer srv.Close()
+	client, err := pki.ClientConfig("console")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: client}}
+	resp, err := hc.Get(srv.URL + "/api/traveler")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.TLS == nil {
+		t.Errorf("status %d, TLS %v", resp.StatusCode, resp.TLS != nil)
+	}
+
+	for _, c := range [][2]string{{filepath.Join(dir, "gone.pem"), key}, {cert, filepath.Join(dir, "gone.key")}, {cert, cert}} {
+		if _, _, err := ui.LoadTLS(c[0], c[1]); err == nil || !strings.Contains(err.Error(), c[0]) {
+			t.Errorf("LoadTLS(%s, %s): %v", c[0], c[1], err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -237,12 +238,23 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		sim = env.simulator(k)
 	}
 	handler := ui.New(ui.Options{Kiosk: k, Sim: sim, Preview: previewOf(face), OfficerToken: cfg.UI.OfficerToken,
-		TechnicianToken: cfg.UI.TechnicianToken, Logger: log})
+		TechnicianToken: cfg.UI.TechnicianToken, SecureCookies: cfg.UI.TLS(), AllowedHosts: cfg.UI.Hosts(), Logger: log})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	scheme := "http"
+	if cfg.UI.TLS() {
+		tc, _, err := ui.LoadTLS(cfg.UI.CertFile, cfg.UI.KeyFile)
+		if err != nil {
+			return fmt.Errorf("ui.certFile: %w", err)
+		}
+		srv.TLSConfig, scheme = tc, "https"
+	}
 	ln, err := net.Listen("tcp", cfg.UI.Listen)
 	if err != nil {
 		return fmt.Errorf("ui.listen %s: %w (is another kiosk or demo running? use --listen)", cfg.UI.Listen, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	if srv.TLSConfig != nil {
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
@@ -259,7 +271,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	run("link", lk.Run)
 	run("kiosk", k.Run)
 	run("ui", func(context.Context) error { return srv.Serve(ln) })
-	base := "http://" + ln.Addr().String()
+	base := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "xpt-kiosk %s: kiosk %s at %s (%s), broker %s\n", version, cfg.Kiosk.ID, cfg.Kiosk.PortCode, cfg.Kiosk.Direction, cfg.MQTT.Broker)
 	fmt.Fprintf(stdout, "  traveler screen:     %s/\n  officer console:     %s/officer\n  technician console:  %s/tech\n", base, base, base)
 	if env != nil {

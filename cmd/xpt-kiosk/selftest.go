@@ -19,6 +19,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/link"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/serialdev"
+	"github.com/xpt-pilot/xpt-kiosk/ui"
 )
 
 const selftestUsage = `Usage: xpt-kiosk selftest --config FILE [--offline | --start] [--json]
@@ -27,8 +28,9 @@ Checks a kiosk before (or while) it runs, and says plainly what is wrong:
 the configuration (every problem, with its key), the trusted keys, the data
 folder, the authorization replica (seq, records, staleness), the audit log's
 hash chain, the serial readers (is the port there, does the USB ID resolve),
-the camera and face verification, and the broker (a TCP connection, unless
---offline). Exit status 0 when nothing failed, 1 otherwise; warnings do not
+the camera and face verification, the consoles (their TLS certificate and
+key; a warning when they listen beyond loopback without TLS), and the
+broker (a TCP connection, unless --offline). Exit status 0 when nothing failed, 1 otherwise; warnings do not
 fail.
 
 --start is the check before the service starts (systemd's ExecStartPre):
@@ -103,6 +105,7 @@ func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	selftestCredentials(cfg, time.Now(), add)
+	selftestUI(cfg, time.Now(), add)
 	checks = append(checks, selftestFace(cfg)...)
 	if !*offline {
 		selftestBroker(cfg, add)
@@ -204,6 +207,32 @@ func selftestCredentials(cfg *config.Config, now time.Time, add func(name, statu
 		add("mqtt.credentials", "warn", "the client certificate %s expires on %s: renew it (xpt-kiosk provision csr)", m.CertFile, notAfter.UTC().Format(time.DateOnly))
 	default:
 		add("mqtt.credentials", "ok", "client certificate valid until %s", notAfter.UTC().Format(time.DateOnly))
+	}
+}
+
+// selftestUI loads the consoles' TLS certificate and key as the agent
+// will, and warns when the consoles are reachable from the network in
+// clear (tokens and session cookies would cross it readable).
+func selftestUI(cfg *config.Config, now time.Time, add func(name, status, format string, a ...any)) {
+	u := cfg.UI
+	if !u.TLS() {
+		if u.ListenLoopback() {
+			add("ui", "ok", "consoles on %s (loopback only), without TLS", u.Listen)
+		} else {
+			add("ui", "warn", "ui.listen %s is reachable from the network without TLS: the console tokens and session cookies cross it in clear (set ui.certFile and ui.keyFile, or listen on 127.0.0.1)", u.Listen)
+		}
+		return
+	}
+	_, notAfter, err := ui.LoadTLS(u.CertFile, u.KeyFile)
+	switch {
+	case err != nil:
+		add("ui", "fail", "%v", err)
+	case !notAfter.IsZero() && !now.Before(notAfter):
+		add("ui", "fail", "the consoles' certificate %s expired on %s", u.CertFile, notAfter.UTC().Format(time.DateOnly))
+	case !notAfter.IsZero() && notAfter.Sub(now) < 30*24*time.Hour:
+		add("ui", "warn", "the consoles' certificate %s expires on %s: renew it", u.CertFile, notAfter.UTC().Format(time.DateOnly))
+	default:
+		add("ui", "ok", "consoles on https://%s, certificate valid until %s", u.Listen, notAfter.UTC().Format(time.DateOnly))
 	}
 }
 

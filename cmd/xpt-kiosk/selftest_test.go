@@ -201,3 +201,37 @@ func TestMisconfiguredFaceCheckRefers(t *testing.T) {
 		})
 	}
 }
+
+// selftest loads the consoles' TLS files and warns when the consoles are
+// reachable from the network in clear.
+func TestSelftestChecksTheConsoles(t *testing.T) {
+	dir := t.TempDir()
+	pki, err := testbroker.NewPKI(filepath.Join(dir, "pki"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key, err := pki.Server("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, "kiosk.toml")
+	for _, c := range []struct {
+		name, ui, status, detail string
+	}{
+		{"loopback", "listen = \"127.0.0.1:8080\"\n", "ok", "loopback only"},
+		{"network in clear", "listen = \"0.0.0.0:8080\"\n", "warn", "reachable from the network without TLS"},
+		{"TLS", "listen = \"0.0.0.0:8443\"\ncertFile = \"" + cert + "\"\nkeyFile = \"" + key + "\"\n",
+			"warn", "expires on"}, // the test PKI issues one-day certificates
+		{"missing certificate", "certFile = \"" + filepath.Join(dir, "ui-typo.pem") + "\"\nkeyFile = \"" + key + "\"\n", "fail", "ui-typo.pem"},
+		{"key is not a key", "certFile = \"" + cert + "\"\nkeyFile = \"" + cert + "\"\n", "fail", cert},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := os.WriteFile(cfgPath, []byte(testKioskTOML(noDevicesTOML+"[ui]\n"+c.ui)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if ch := selftestCheck(t, cfgPath, "ui"); ch.Status != c.status || !strings.Contains(ch.Detail, c.detail) {
+				t.Fatalf("%+v, want %s with %q", ch, c.status, c.detail)
+			}
+		})
+	}
+}
