@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -121,6 +123,17 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("central ledger:\n%s", b.String())
 	}
 	stopAgent(t, cancel, k.done, &k.logs)
+	// Nothing the agent wrote (replica, outbox, audit log, link state) is
+	// readable by anyone but the kiosk's user.
+	filepath.WalkDir(filepath.Join(env.dir, "kiosk"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if info, err := d.Info(); err == nil && info.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s is %v: readable by others", path, info.Mode().Perm())
+		}
+		return nil
+	})
 }
 
 // stopAgent stops the agent startAgent started and checks that it ended

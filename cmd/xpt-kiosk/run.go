@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -135,14 +136,51 @@ func (a *agentParts) close() {
 	}
 }
 
+// tightenPermissions makes every file under dir 0600 (keeping the owner's
+// execute bit off) and every folder 0700, and says how many it changed.
+func tightenPermissions(dir string) (int, error) {
+	n := 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		if info.Mode().Perm()&0o077 == 0 {
+			return nil
+		}
+		n++
+		return os.Chmod(path, want)
+	})
+	return n, err
+}
+
 // runAgent wires the kiosk from its configuration and runs it until ctx ends.
 // ready, when set, receives the consoles' base URL once they listen.
 func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<- string, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.Log.Level, stderr)
 	var parts agentParts
 	defer parts.close()
+	// Everything the agent writes holds personal data or the enrolled
+	// population: files 0600, folders 0700, whatever creates them (the
+	// replica's Pebble uses 0666 and 0755 before the umask).
+	syscall.Umask(0o077)
 	if err := os.MkdirAll(cfg.Kiosk.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
+	}
+	if n, err := tightenPermissions(cfg.Kiosk.DataDir); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	} else if n > 0 {
+		log.Warn("data folder: files readable by others made private (an earlier version or a copy left them so)", "files", n)
 	}
 	keys, err := cfg.KeyRing()
 	if err != nil {

@@ -235,3 +235,23 @@ func TestSelftestChecksTheConsoles(t *testing.T) {
 		})
 	}
 }
+
+// An earlier version's (or a copied) data folder is made private at start.
+func TestTightenPermissions(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
+	os.MkdirAll(filepath.Join(dir, "authz"), 0o755)
+	os.Chmod(filepath.Join(dir, "authz"), 0o755)
+	os.WriteFile(filepath.Join(dir, "authz", "000001.sst"), []byte("population"), 0o644)
+	os.Chmod(filepath.Join(dir, "authz", "000001.sst"), 0o644)
+	os.WriteFile(filepath.Join(dir, "audit.log"), nil, 0o600)
+	n, err := tightenPermissions(dir)
+	if err != nil || n != 2 {
+		t.Fatalf("changed %d, err %v", n, err)
+	}
+	for p, want := range map[string]os.FileMode{"authz": 0o700, "authz/000001.sst": 0o600, "audit.log": 0o600} {
+		if info, _ := os.Stat(filepath.Join(dir, p)); info.Mode().Perm() != want {
+			t.Errorf("%s: %v, want %v", p, info.Mode().Perm(), want)
+		}
+	}
+}
