@@ -83,12 +83,13 @@ func sameLength(lines []string) bool {
 	return true
 }
 
-func correct(r *Result) {
+func correct(r *Result, opts *Options) {
 	n := len(r.Lines)
 	if n < 1 || n > 3 {
 		return
 	}
 	cleanLines(r)
+	padLines(r, fixLength(r, opts))
 	c := &corrector{r: r}
 	for i, s := range r.Lines {
 		if len(s) > 44 {
@@ -124,7 +125,7 @@ func correct(r *Result) {
 			r.lineBuf[i] = string(c.buf[i])
 		}
 	}
-	sortCorrections(r.Corrections)
+	sortCorrections(r)
 }
 
 func (c *corrector) fix() {
@@ -532,10 +533,8 @@ func (c *corrector) longNumber() guidedField {
 }
 
 // cleanLines makes the OCR clean-ups that need no guess: spaces inside a
-// line are dropped, lower case becomes upper case, and a line a few
-// fillers short of its neighbour's length is padded with fillers.
+// line are dropped and lower case becomes upper case.
 func cleanLines(r *Result) {
-	max := 0
 	for i, s := range r.Lines {
 		need := false
 		for j := 0; j < len(s); j++ {
@@ -564,25 +563,46 @@ func cleanLines(r *Result) {
 			}
 			r.lineBuf[i] = string(b)
 		}
-		if len(r.lineBuf[i]) > max {
-			max = len(r.lineBuf[i])
+	}
+}
+
+// padLines pads a line a few fillers short of its neighbour's length,
+// except line keep.
+func padLines(r *Result, keep int) {
+	max := 0
+	for _, s := range r.Lines {
+		if len(s) > max {
+			max = len(s)
 		}
 	}
-	if !(len(r.Lines) == 3 && max == 30) && !(len(r.Lines) == 2 && (max == 36 || max == 44)) {
+	if !(len(r.Lines) == 3 && max == 30 && len(r.Lines[0]) > 9) && !(len(r.Lines) == 2 && (max == 36 || max == 44)) {
 		return
 	}
 	for i, s := range r.Lines {
-		if d := max - len(s); d > 0 && d <= 6 {
+		if d := max - len(s); d > 0 && d <= 6 && i != keep {
 			r.lineBuf[i] = s + "<<<<<<"[:d]
 			r.addWarning("lines", CodeCleaned, i+1, len(s)+1, fmt.Sprintf("line %d was %d character(s) short and was padded with fillers", i+1, d))
 		}
 	}
 }
 
-func sortCorrections(cs []Correction) {
+// sortCorrections orders the corrections by position and merges two
+// changes of the same character (lower case raised, then mapped to a
+// digit: "i" → "1") into one.
+func sortCorrections(r *Result) {
+	cs := r.Corrections
 	for i := 1; i < len(cs); i++ {
 		for j := i; j > 0 && (cs[j].Line < cs[j-1].Line || cs[j].Line == cs[j-1].Line && cs[j].Col < cs[j-1].Col); j-- {
 			cs[j], cs[j-1] = cs[j-1], cs[j]
 		}
 	}
+	out := cs[:0]
+	for _, c := range cs {
+		if n := len(out); n > 0 && out[n-1].Line == c.Line && out[n-1].Col == c.Col && out[n-1].To == c.From && c.From != 0 {
+			out[n-1].To = c.To
+			continue
+		}
+		out = append(out, c)
+	}
+	r.Corrections = out
 }

@@ -79,12 +79,21 @@ func (r *Result) AppendJSON(dst []byte) []byte {
 		dst = append(dst, `,"col":`...)
 		dst = appendInt(dst, c.Col)
 		dst = append(dst, `,"from":`...)
-		dst = appendString(dst, string(rune(c.From)))
+		dst = appendChar(dst, c.From)
 		dst = append(dst, `,"to":`...)
-		dst = appendString(dst, string(rune(c.To)))
+		dst = appendChar(dst, c.To)
 		dst = append(dst, '}')
 	}
 	return append(dst, "]}"...)
+}
+
+// appendChar writes a corrected character as a JSON string: "" for none
+// (0: a character dropped, or a filler inserted, by the length fix).
+func appendChar(dst []byte, c byte) []byte {
+	if c == 0 {
+		return append(dst, `""`...)
+	}
+	return appendString(dst, string(rune(c)))
 }
 
 // appendWords writes the space-separated words of s as a JSON array of

@@ -146,7 +146,8 @@ func (e *Error) Error() string {
 }
 
 // Correction is one character changed by OCR correction. Line and Col are
-// 1-based.
+// 1-based. From is 0 when a filler was inserted (To is '<'), To is 0 when
+// a character was dropped: a line one character short or long.
 type Correction struct {
 	Line, Col int
 	From, To  byte

@@ -81,9 +81,12 @@ func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 // normalize trims the lines, drops empty ones and splits a whole zone given
-// as one string. It reports false when there are too many lines.
-func (r *Result) normalize(lines []string) bool {
-	n := 0
+// as one string. With OCR correction (junk) it also drops what cannot be
+// part of a zone: a line under 20 characters without spaces that holds no
+// "<<" (a caption, a stray word), as PassportEye does. It reports false when
+// there are too many lines.
+func (r *Result) normalize(lines []string, junk bool) bool {
+	n, in0 := 0, 0
 	for _, in := range lines {
 		// A caller may hand over the whole zone, newlines included, as
 		// one string or in any mix.
@@ -98,6 +101,11 @@ func (r *Result) normalize(lines []string) bool {
 			if l == "" {
 				continue
 			}
+			in0++
+			if junk && junkLine(l) {
+				r.addWarning("lines", CodeCleaned, in0, 0, fmt.Sprintf("input line %d dropped: too short to be part of an MRZ", in0))
+				continue
+			}
 			if n == 3 {
 				r.addError("lines", CodeShape, 0, 0, "more than 3 lines: an MRZ has 2 or 3")
 				return false
@@ -109,6 +117,12 @@ func (r *Result) normalize(lines []string) bool {
 	if n == 1 {
 		// A zone read as one string: 90 = 3×30, 72 = 2×36, 88 = 2×44.
 		l := r.lineBuf[0]
+		if junk && strings.IndexByte(l, ' ') >= 0 {
+			if t := strings.ReplaceAll(l, " ", ""); len(t) == 90 || len(t) == 72 || len(t) == 88 || len(t) == 69 {
+				r.addWarning("lines", CodeCleaned, 1, 0, "spaces inside the line were removed")
+				l = t
+			}
+		}
 		switch len(l) {
 		case 90:
 			r.lineBuf[0], r.lineBuf[1], r.lineBuf[2] = l[:30], l[30:60], l[60:]
@@ -128,9 +142,22 @@ func (r *Result) normalize(lines []string) bool {
 	return true
 }
 
+// junkLine reports whether a trimmed input line is too short to belong to
+// any zone (the shortest, a Swiss licence's first line, is 9 characters
+// ending in "<<").
+func junkLine(l string) bool {
+	n := 0
+	for i := 0; i < len(l); i++ {
+		if l[i] != ' ' {
+			n++
+		}
+	}
+	return n < 20 && !strings.Contains(l, "<<")
+}
+
 func parseInto(r *Result, lines []string, opts *Options) {
 	r.reset()
-	if !r.normalize(lines) {
+	if !r.normalize(lines, opts.Correct) {
 		return
 	}
 	today := opts.Today
@@ -138,7 +165,7 @@ func parseInto(r *Result, lines []string, opts *Options) {
 		today = time.Now()
 	}
 	if opts.Correct {
-		correct(r)
+		correct(r, opts)
 	}
 	l := detect(r.Lines)
 	if l == nil {
@@ -165,6 +192,9 @@ func shapeMessage(lines []string) string {
 		fmt.Fprintf(&b, " %d", len(l))
 	}
 	b.WriteString(": not TD1 (3×30), TD2/MRV-B/French ID (2×36), TD3/MRV-A (2×44), French driving licence (1×30) or Swiss driving licence (9, 30, 30)")
+	if n, l := len(lines), len(lines[0]); sameLength(lines) && (l == 36 || l == 44) && n < 2 || l == 30 && n == 2 {
+		fmt.Fprintf(&b, " (lines of %d belong to a zone of %d lines: a partial read?)", l, map[bool]int{true: 3, false: 2}[l == 30])
+	}
 	return b.String()
 }
 

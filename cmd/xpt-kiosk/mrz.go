@@ -84,7 +84,7 @@ Flags:
 
 func runMrzParse(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("mrz parse", mrzParseUsage, stderr)
-	correct := fs.Bool("correct", false, "correct OCR confusions (O/0, I/1, B/8, S/5, Z/2, G/6, < read as K/S/G/L), guided by the check digits")
+	correct := fs.Bool("correct", false, "clean up OCR output (stray lines and spaces, lower case, a line one character short or long) and correct look-alikes (O/0, I/1, B/8, S/5, Z/2, G/6, < read as K/S/G/L), guided by the check digits; every change is reported")
 	strict := fs.Bool("strict", false, "treat unknown state codes as errors, not warnings")
 	today := fs.String("today", "", "reference date `YYYY-MM-DD` for century inference and expiry (default: today)")
 	jsonl := fs.Bool("jsonl", false, "batch mode: one JSON array of lines in, one JSON result out, per line")
