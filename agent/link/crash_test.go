@@ -24,7 +24,9 @@ const helperEnv = "XPT_LINK_CRASH_HELPER"
 
 // crashHelper is the agent process of TestAgentCrash: it appends events
 // until the outbox holds XPT_TARGET of them, prints "D seq eventId" for each
-// once it is durable, waits until all are delivered and exits.
+// once it is durable and "C" once the link is connected (its Last Will is
+// registered with the broker from then on), waits until all are delivered
+// and exits.
 func crashHelper() int {
 	dir := os.Getenv(helperEnv)
 	target, _ := strconv.ParseUint(os.Getenv("XPT_TARGET"), 10, 64)
@@ -33,9 +35,20 @@ func crashHelper() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
 	}
+	out := bufio.NewWriter(os.Stdout)
+	var mu sync.Mutex
+	connected := func(up bool, _ time.Time) {
+		if up {
+			mu.Lock()
+			fmt.Fprintln(out, "C")
+			out.Flush()
+			mu.Unlock()
+		}
+	}
 	keys := &wire.KeyRing{}
 	l, err := New(Options{KioskID: "yyz-crash-k1", PortCode: "YYZ", Broker: os.Getenv("XPT_BROKER"), Keys: keys,
-		StateDir: filepath.Join(dir, "link"), Outbox: ob, BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
+		StateDir: filepath.Join(dir, "link"), Outbox: ob, BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
+		OnConnection: connected})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
@@ -43,8 +56,6 @@ func crashHelper() int {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { l.Run(ctx); close(done) }()
-	out := bufio.NewWriter(os.Stdout)
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for w := 0; w < 4; w++ { // concurrent sessions, as on a busy kiosk
 		wg.Add(1)
@@ -75,6 +86,18 @@ func crashHelper() int {
 	return 0
 }
 
+// TestAgentCrash kills the agent four times while it appends and delivers,
+// then lets it finish: every durable event arrives once in seq order, and
+// every run ends with an offline state on the retained state topic (the Last
+// Will after a kill, the link's own publish after the clean stop).
+//
+// Each kill is armed only once the run has connected: a process killed before
+// its CONNECT reached the broker has no Will to send (under load the first
+// 200 ms of a run can pass before it connects, which made this test fail at
+// random). And the next run starts only once the Will has arrived: Mosquitto
+// discards, without sending it, the Will of a persistent session that a new
+// connection with the same client ID takes over before the broker saw the old
+// socket close.
 func TestAgentCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess crash test")
@@ -84,7 +107,18 @@ func TestAgentCrash(t *testing.T) {
 	dir := t.TempDir()
 	const target = 3000
 	durable := map[uint64]string{}
+	offline := func() int {
+		n := 0
+		for _, s := range col.States("yyz-crash-k1") {
+			if s.State == wire.StateOffline {
+				n++
+			}
+		}
+		return n
+	}
+	runs := 0
 	run := func(killAfter time.Duration) {
+		runs++
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), helperEnv+"="+dir, "XPT_BROKER="+b.URL(), "XPT_TARGET="+strconv.Itoa(target))
 		stdout, _ := cmd.StdoutPipe()
@@ -94,12 +128,12 @@ func TestAgentCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		var timer *time.Timer
-		if killAfter > 0 {
-			timer = time.AfterFunc(killAfter, func() { cmd.Process.Signal(syscall.SIGKILL) })
-		}
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
+			if len(f) == 1 && f[0] == "C" && killAfter > 0 && timer == nil {
+				timer = time.AfterFunc(killAfter, func() { cmd.Process.Signal(syscall.SIGKILL) })
+			}
 			if len(f) == 3 && f[0] == "D" {
 				seq, _ := strconv.ParseUint(f[1], 10, 64)
 				if old, ok := durable[seq]; ok && old != f[2] {
@@ -115,10 +149,20 @@ func TestAgentCrash(t *testing.T) {
 		if killAfter == 0 && err != nil {
 			t.Fatalf("final run: %v: %s", err, stderr.String())
 		}
-		t.Logf("run killed after %v: %v, %d durable so far", killAfter, err, len(durable))
+		if killAfter > 0 && timer == nil {
+			t.Fatalf("run %d never connected: %v: %s", runs, err, stderr.String())
+		}
+		if killAfter > 0 {
+			t.Logf("run %d, kill %v after connecting: %v, %d durable so far", runs, killAfter, err, len(durable))
+		} else {
+			t.Logf("run %d, clean: %d durable so far", runs, len(durable))
+		}
+		if !col.WaitFor(10*time.Second, func() bool { return offline() >= runs }) {
+			t.Fatalf("run %d (%v) left no offline state (Last Will or clean stop): %+v", runs, err, col.States("yyz-crash-k1"))
+		}
 	}
 	for i := 0; i < 4; i++ {
-		run(time.Duration(200+rand.IntN(500)) * time.Millisecond)
+		run(time.Duration(rand.IntN(500)) * time.Millisecond)
 	}
 	run(0)
 	if !col.WaitFor(20*time.Second, func() bool { return col.Unique("yyz-crash-k1") >= len(durable) }) {
@@ -135,13 +179,7 @@ func TestAgentCrash(t *testing.T) {
 			t.Fatalf("durable seq %d (%s) arrived as %q", seq, id, got[seq])
 		}
 	}
-	offline := 0
-	for _, s := range col.States("yyz-crash-k1") {
-		if s.State == wire.StateOffline {
-			offline++
-		}
-	}
-	if offline < 4 {
-		t.Errorf("only %d offline states (Last Will) for 4 kills and a clean stop", offline)
+	if n := offline(); n != runs {
+		t.Errorf("%d offline states for %d runs (4 kills and a clean stop): %+v", n, runs, col.States("yyz-crash-k1"))
 	}
 }
