@@ -2,6 +2,7 @@ package mrzreader
 
 import (
 	"bytes"
+	"strings"
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
@@ -132,6 +133,18 @@ func (f *linesFramer) endLine(now time.Time) {
 		f.reject(drivers.Rejectf(drivers.RejectPartial, "a line of %d characters after lines of %d", len(l), len(f.lines[0])), []byte(f.lines[0]), now)
 		f.lines = nil
 	}
+	if !f.o.AnyLineLength && !plausibleLine(l, len(f.lines)) {
+		// Resync on the next line start: noise of an MRZ line's length
+		// (no silence gap before the document) must not take the place of
+		// the document's first line, nor glue itself in after it.
+		if len(f.lines) > 0 && plausibleLine(l, 0) {
+			f.reject(drivers.Rejectf(drivers.RejectPartial, "a line that cannot follow the one before; resynchronised on the next first line"), []byte(f.lines[0]), now)
+			f.lines = nil
+		} else {
+			f.reject(drivers.Rejectf(drivers.RejectMalformed, "a line of %d characters that cannot be line %d of an MRZ (noise?)", len(l), len(f.lines)+1), []byte(l), now)
+			return
+		}
+	}
 	f.lines = append(f.lines, l)
 	if len(f.lines) > 3 {
 		f.reject(drivers.Rejectf(drivers.RejectPartial, "more than 3 lines without a blank line; dropped the first"), []byte(f.lines[0]), now)
@@ -159,6 +172,51 @@ func (f *linesFramer) deliver(now time.Time) {
 	f.out = append(f.out, Frame{Lines: f.lines, Raw: bytes.Clone(f.raw), At: now})
 	f.lines = nil
 	f.raw = f.raw[:0]
+}
+
+// plausibleLine says whether l can be line i (0-based) of an MRZ of its
+// length, from the fields every ICAO 9303 document has in fixed places:
+// only MRZ characters; a first line starting with a document code letter
+// (P, V, I, A, C) and an issuing state of letters or fillers; the second
+// line of a TD2/TD3 (and of a TD1) with a birth date without fillers and a
+// sex of M, F, X or filler. Check
+// digits are left to the agent: a document with a bad one is still read
+// (and referred MRZ_INVALID), but a line that is no MRZ line at all is
+// noise.
+func plausibleLine(l string, i int) bool {
+	for j := 0; j < len(l); j++ {
+		if !isMRZChar(l[j]) {
+			return false
+		}
+	}
+	n := len(l)
+	if n != 30 && n != 36 && n != 44 {
+		return false
+	}
+	letterOrFill := func(c byte) bool { return c >= 'A' && c <= 'Z' || c == '<' }
+	sex := func(c byte) bool { return c == 'M' || c == 'F' || c == 'X' || c == '<' }
+	// A birth date is digits, or letters an OCR reader confuses with them
+	// (the agent's check-digit correction may still recover them); never
+	// fillers.
+	date := func(d string) bool {
+		for j := 0; j < len(d); j++ {
+			if d[j] == '<' {
+				return false
+			}
+		}
+		return true
+	}
+	switch i {
+	case 0:
+		return strings.IndexByte("PVIAC", l[0]) >= 0 && letterOrFill(l[1]) &&
+			letterOrFill(l[2]) && letterOrFill(l[3]) && letterOrFill(l[4])
+	case 1:
+		if n == 30 {
+			return date(l[0:6]) && sex(l[7]) // TD1: birth date, check digit, sex
+		}
+		return date(l[13:19]) && sex(l[20]) // TD2, TD3: number(9), check, nationality(3), birth date(6), check, sex
+	}
+	return true
 }
 
 func printable(s string) bool {

@@ -62,3 +62,32 @@ func subsequence(want, got []string) bool {
 	}
 	return i == len(want)
 }
+
+// The lines profile resynchronises on the next line start: noise of an MRZ
+// line's length, sent as whole lines right before a document with no
+// silence in between, does not take the place of the document's first line
+// (the document used to be lost: noise and line 1 made a "document", line 2
+// was left alone).
+func TestLinesResyncAfterNoiseLines(t *testing.T) {
+	noise := []string{
+		strings.Repeat("x", 44),                            // printable, not MRZ characters
+		"12345678901234567890123456789012345678901234",     // MRZ characters, no document code
+		"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",     // a first line, then another first line
+		"ZZ<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<",     // filler-like noise
+		"I<UTOD231458907<<<<<<<<<<<<<<<",                   // a TD1 first line, then a TD3
+		"                                            ~~~~", // blanks and junk
+	}
+	for i, n := range noise {
+		for _, doc := range []int{0, 1, 2} {
+			in := []byte(n + "\r\n")
+			in = append(in, specimen("lines", doc)...)
+			want := strings.Join(sim.Specimens[doc], "|")
+			for _, chunk := range []int{1, len(in)} {
+				got, _ := feed(t, mrzreader.FramerOptions{Profile: "lines"}, in, chunk)
+				if !subsequence([]string{want}, describe(got)) {
+					t.Errorf("noise %d, document %d, chunk %d: %q not in %q", i, doc, chunk, want, describe(got))
+				}
+			}
+		}
+	}
+}
