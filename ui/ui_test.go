@@ -518,7 +518,7 @@ func TestMessageCatalogue(t *testing.T) {
 		want = append(want, "guidance."+g)
 	}
 	for _, m := range []string{"document_unreadable", "remove_document", "card_unreadable", "device_unavailable",
-		"card_held", "letter_held", "card_letter_held", "unknown"} {
+		"card_held", "letter_held", "card_letter_held", "not_travel_document", "unknown"} {
 		want = append(want, "message."+m)
 	}
 	want = append(want, "button.cancel", "button.done", "button.again", "start.in", "progress.label", "countdown.label", "countdown.closes")

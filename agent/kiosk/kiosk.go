@@ -415,6 +415,13 @@ func (k *Kiosk) document(ctx context.Context, lines []string, source string) {
 	res := mrz.Parse(lines, mrz.Options{Today: now, Correct: true})
 	k.count("documents")
 	k.log.Debug("kiosk: document read", "source", source, "lines", lines, "valid", res.Valid)
+	if res.Format == mrz.FrenchDL || res.Format == mrz.SwissDL {
+		// A driving licence read well is still no travel document: the
+		// traveler is asked for the passport, as after a failed read.
+		k.count("documents_not_travel")
+		k.step(ctx, session.DocUnreadable{Message: "not_travel_document"})
+		return
+	}
 	if res.Format == mrz.FormatUnknown {
 		// Not the shape of any MRZ: the reader saw something else (a page
 		// without a zone, a partial read). The traveler may try again until

@@ -588,3 +588,23 @@ func waitCounter(t *testing.T, k *Kiosk, name string, want int64) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A driving licence read well is no travel document: the traveler is asked
+// for the passport, nothing is decided.
+func TestDrivingLicenceIsAskedForThePassport(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", nil))
+	if err := r.k.Start("en"); err != nil {
+		t.Fatal(err)
+	}
+	r.waitScreen(view.ScreenDocument)
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: []string{"D1FRA13AA000026181231MARTIN<<9"}})
+	waitCounter(t, r.k, "documents_not_travel", 1)
+	if v := r.k.Traveler(); v.Screen != view.ScreenDocument || v.Message != "not_travel_document" {
+		t.Fatalf("screen %+v", v)
+	}
+	if evs := r.events(); len(evs) != 0 {
+		t.Fatalf("events %v", evs)
+	}
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenAdmitted)
+}

@@ -114,8 +114,9 @@ type (
 	SetLang struct{ Lang string }
 	// DocRead is a document from the reader or the scanner.
 	DocRead struct{ Doc DocumentRead }
-	// DocUnreadable is a read that did not give a document.
-	DocUnreadable struct{}
+	// DocUnreadable is a read that did not give a travel document; Message
+	// is the screen's message code (document_unreadable when empty).
+	DocUnreadable struct{ Message string }
 	// CardRead is a presented card.
 	CardRead struct{ Tag string }
 	// LetterRead is a scanned pre-approval letter's QR text.
@@ -328,6 +329,9 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 		if s.Phase == Document {
 			s.DocErrors++
 			s.Message = "document_unreadable"
+			if in.Message != "" {
+				s.Message = in.Message
+			}
 			return s, []Effect{Show{Screen: view.ScreenDocument}}
 		}
 	case DocRead:
