@@ -351,6 +351,9 @@ func TestCommandsLockAndRandomReferral(t *testing.T) {
 	r := newRig(t, Policy{RandomReferralRate: 0.02}, record("XPT-2026-0000123", "L898902C3", nil))
 	ctx := context.Background()
 	// The technician console shows the policy in force.
+	if tech := r.k.Technician(); tech.Outbox.Capacity != 50 {
+		t.Fatalf("outbox capacity on the console: %d", tech.Outbox.Capacity)
+	}
 	if p := r.k.Technician().Policy; p.RandomReferralRate != 0.02 || p.RequireFace || p.RequireCard {
 		t.Fatalf("policy on the console %+v", p)
 	}

@@ -60,7 +60,7 @@ func (k *Kiosk) Technician() view.Technician {
 	t := view.Technician{KioskID: k.o.KioskID, PortCode: k.o.PortCode, Direction: k.o.Direction, Version: k.o.Version,
 		Authz: view.Authz{Seq: st.Seq, Records: st.Records, LastSyncAt: st.LastSync, Staleness: st.Staleness,
 			Stale: st.Staleness < 0 || st.Staleness > k.o.Policy.MaxStaleness, Rejected: int64(st.Stats.Rejected)},
-		Outbox:   view.Outbox{Depth: ob.Depth, NextSeq: ob.LastSeq + 1, AckedSeq: ob.Acked, Full: ob.Full},
+		Outbox:   view.Outbox{Depth: ob.Depth, Capacity: k.o.OutboxCapacity, NextSeq: ob.LastSeq + 1, AckedSeq: ob.Acked, Full: ob.Full},
 		Counters: map[string]int64{},
 	}
 	if ls, ok := k.o.Link.(interface{ Stats() link.Stats }); ok {

@@ -142,8 +142,14 @@
 
     const g = screen === 'face' ? codeText('guidance', snap.guidance) : '';
     if ($('guidance').textContent !== g) $('guidance').textContent = g;
-    const m = codeText('message', snap.message);
+    // A card or letter held on the welcome screen is good news, said in
+    // both languages like the rest of that screen; other messages are
+    // problems.
+    const held = /_held$/.test(snap.message || '');
+    let m = codeText('message', snap.message);
+    if (held && bilingual) m += '\n' + t('message.' + snap.message, null, other);
     if ($('message').textContent !== m) $('message').textContent = m;
+    $('message').classList.toggle('info', held);
 
     // Progress: only during a session. The agent says how many steps
     // there are (three without a camera, four with one).
