@@ -53,3 +53,52 @@ func TestCoreHasNoCgoLibraries(t *testing.T) {
 		}
 	}
 }
+
+// imports lists pattern's packages with their direct imports.
+func imports(t *testing.T, pattern string) map[string][]string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", pattern)
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pattern, err)
+	}
+	m := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 {
+			m[f[0]] = f[1:]
+		}
+	}
+	return m
+}
+
+// Drivers know devices, not the agent: no package under drivers/ imports
+// agent/..., but for the protocol package agent/wire in the scanner (it
+// verifies letters' signatures; issue 13 moves the protocol package out
+// from under agent/). Every pure-Go package under drivers/ (all but the
+// cgo leaves camera and scanner) stays free of the cgo libraries, with
+// CGO_ENABLED=0.
+func TestDriversDoNotImportTheAgent(t *testing.T) {
+	allowed := map[string]string{module + "/drivers/scanner": module + "/agent/wire"}
+	for pkg, imps := range imports(t, "./drivers/...") {
+		for _, imp := range imps {
+			if strings.HasPrefix(imp, module+"/agent/") && allowed[pkg] != imp {
+				t.Errorf("%s imports %s: drivers must not depend on the agent", pkg, imp)
+			}
+		}
+	}
+	for pkg := range imports(t, "./drivers/...") {
+		rel := "./" + strings.TrimPrefix(pkg, module+"/")
+		if strings.HasPrefix(rel, "./drivers/camera") || strings.HasPrefix(rel, "./drivers/scanner") {
+			continue
+		}
+		for dep := range deps(t, rel) {
+			for _, lib := range cgoLibraries {
+				if strings.HasPrefix(dep, lib) {
+					t.Errorf("%s depends on %s (cgo libraries belong in leaf packages)", rel, dep)
+				}
+			}
+		}
+	}
+}
