@@ -23,7 +23,7 @@ func sampleEvent(i int) *wire.Event {
 			TimingsMs: map[string]int64{"document": 840, "face": 3300}}}
 }
 
-func writeLog(t *testing.T, n int) string {
+func writeLog(t testing.TB, n int) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "audit.log")
 	l, err := Open(path)
