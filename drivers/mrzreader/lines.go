@@ -133,11 +133,11 @@ func (f *linesFramer) endLine(now time.Time) {
 		f.reject(drivers.Rejectf(drivers.RejectPartial, "a line of %d characters after lines of %d", len(l), len(f.lines[0])), []byte(f.lines[0]), now)
 		f.lines = nil
 	}
-	if !f.o.AnyLineLength && !plausibleLine(l, len(f.lines)) {
+	if !f.o.AnyLineLength && !plausibleLine(l, f.lines) {
 		// Resync on the next line start: noise of an MRZ line's length
 		// (no silence gap before the document) must not take the place of
 		// the document's first line, nor glue itself in after it.
-		if len(f.lines) > 0 && plausibleLine(l, 0) {
+		if len(f.lines) > 0 && plausibleLine(l, nil) {
 			f.reject(drivers.Rejectf(drivers.RejectPartial, "a line that cannot follow the one before; resynchronised on the next first line"), []byte(f.lines[0]), now)
 			f.lines = nil
 		} else {
@@ -174,16 +174,18 @@ func (f *linesFramer) deliver(now time.Time) {
 	f.raw = f.raw[:0]
 }
 
-// plausibleLine says whether l can be line i (0-based) of an MRZ of its
-// length, from the fields every ICAO 9303 document has in fixed places:
+// plausibleLine says whether l can follow the lines before it (none: l
+// would be a first line) in an MRZ of its length, from the fields every ICAO 9303 document has in fixed places:
 // only MRZ characters; a first line starting with a document code letter
 // (P, V, I, A, C) and an issuing state of letters or fillers; the second
 // line of a TD2/TD3 (and of a TD1) with a birth date without fillers and a
-// sex of M, F, X or filler. Check
+// sex of M, F, X or filler (the French national identity card, "IDFRA" on
+// line 1, has them at 28-33 and 35 instead). Check
 // digits are left to the agent: a document with a bad one is still read
 // (and referred MRZ_INVALID), but a line that is no MRZ line at all is
 // noise.
-func plausibleLine(l string, i int) bool {
+func plausibleLine(l string, before []string) bool {
+	i := len(before)
 	for j := 0; j < len(l); j++ {
 		if !isMRZChar(l[j]) {
 			return false
@@ -214,7 +216,11 @@ func plausibleLine(l string, i int) bool {
 		if n == 30 {
 			return date(l[0:6]) && sex(l[7]) // TD1: birth date, check digit, sex
 		}
-		return date(l[13:19]) && sex(l[20]) // TD2, TD3: number(9), check, nationality(3), birth date(6), check, sex
+		td := date(l[13:19]) && sex(l[20]) // TD2, TD3: number(9), check, nationality(3), birth date(6), check, sex
+		if n == 36 && strings.HasPrefix(before[0], "IDFRA") {
+			return td || date(l[27:33]) && sex(l[34]) // French ID: number(12), check, given names(14), birth date(6), check, sex
+		}
+		return td
 	}
 	return true
 }

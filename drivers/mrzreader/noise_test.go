@@ -91,3 +91,19 @@ func TestLinesResyncAfterNoiseLines(t *testing.T) {
 		}
 	}
 }
+
+// The resync check knows the French national identity card: its line 2 has
+// the birth date and sex where a TD2 has the nationality and the birth date
+// (a card with sex X was refused as noise).
+func TestLinesFrenchIdentityCard(t *testing.T) {
+	for _, doc := range [][]string{
+		{"IDFRAERIKSSON<<<<<<<<<<<<<<<<<426245", "78451NC467319KAI<<<<<<<<<<<5407165X9"},
+		{"IDFRAPETE<<<<<<<<<<<<<<<<<<<<<952042", "0509952018746NICOLAS<<PAUL<8206152M3"},
+	} {
+		in := []byte(strings.Join(doc, "\r\n") + "\r\n\r\n")
+		got, _ := feed(t, mrzreader.FramerOptions{Profile: "lines"}, in, len(in))
+		if want := strings.Join(doc, "|"); !subsequence([]string{want}, describe(got)) {
+			t.Errorf("%q not in %q", want, describe(got))
+		}
+	}
+}
