@@ -31,6 +31,36 @@ type Card struct {
 	At      time.Time
 }
 
+// Misread says a reader saw a presentation it could not read: a frame
+// whose checksum failed, or one cut short (RejectBadCheck, RejectPartial).
+// The agent asks the traveler to try again. Bytes that are no frame at all
+// (noise, a wrong baud rate) are not misreads, and a reader delivers at
+// most one Misread per MisreadInterval.
+type Misread struct {
+	Device string
+	Kind   RejectKind
+	At     time.Time
+}
+
+// MisreadInterval bounds how often a reader delivers Misread.
+const MisreadInterval = 2 * time.Second
+
+// Misreads limits Misread events to one per MisreadInterval; its zero
+// value is ready.
+type Misreads struct{ last time.Time }
+
+// Take says whether a refusal of kind k at now is delivered as a Misread.
+func (m *Misreads) Take(k RejectKind, now time.Time) bool {
+	if k != RejectBadCheck && k != RejectPartial {
+		return false
+	}
+	if !m.last.IsZero() && now.Sub(m.last) < MisreadInterval && !now.Before(m.last) {
+		return false
+	}
+	m.last = now
+	return true
+}
+
 // Fault says a device stopped working; Err.Code() says why. The device keeps
 // retrying on its own and delivers Recovered when it works again.
 type Fault struct {
@@ -49,10 +79,12 @@ type Recovered struct {
 func (e Document) DeviceName() string  { return e.Device }
 func (e Card) DeviceName() string      { return e.Device }
 func (e Fault) DeviceName() string     { return e.Device }
+func (e Misread) DeviceName() string   { return e.Device }
 func (e Recovered) DeviceName() string { return e.Device }
 func (Document) isEvent()              {}
 func (Card) isEvent()                  {}
 func (Fault) isEvent()                 {}
+func (Misread) isEvent()               {}
 func (Recovered) isEvent()             {}
 
 // Device is what every kiosk device offers the agent.

@@ -24,6 +24,8 @@ type Kiosk interface {
 	SetLanguage(lang string) error
 	Cancel() error
 	Finish() error
+	// MoreTime answers "Need more time?": the step gets its time again.
+	MoreTime() error
 
 	// Officer command: close a referral (admit | refuse | secondary).
 	Decide(ctx context.Context, referralID, officerID, decision, note string) error

@@ -103,6 +103,8 @@ func (s *server) travelerCommand(name string) http.HandlerFunc {
 			err = s.k.Cancel()
 		case "finish":
 			err = s.k.Finish()
+		case "more-time":
+			err = s.k.MoreTime()
 		}
 		if err != nil {
 			s.log.Debug("ui: traveler command refused", "command", name, "err", err)

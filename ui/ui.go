@@ -125,6 +125,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("POST /api/traveler/language", s.travelerCommand("language"))
 	mux.HandleFunc("POST /api/traveler/cancel", s.travelerCommand("cancel"))
 	mux.HandleFunc("POST /api/traveler/finish", s.travelerCommand("finish"))
+	mux.HandleFunc("POST /api/traveler/more-time", s.travelerCommand("more-time"))
 
 	// Officer console.
 	mux.HandleFunc("GET /officer", s.consolePage(s.officer, "officer.html"))

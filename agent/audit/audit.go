@@ -38,6 +38,7 @@ type Entry struct {
 	Kind          string           `json:"kind"`
 	TransactionID string           `json:"transactionId,omitempty"`
 	ReferralID    string           `json:"referralId,omitempty"`
+	Reference     string           `json:"reference,omitempty"` // the code the traveler was shown
 	Outcome       string           `json:"outcome,omitempty"`
 	Direction     string           `json:"direction,omitempty"`
 	Reasons       []string         `json:"reasons,omitempty"`
@@ -69,6 +70,7 @@ func FromEvent(ev *wire.Event) Entry {
 	if tx := ev.Transaction; tx != nil {
 		e.Kind = "transaction"
 		e.TransactionID, e.ReferralID, e.Outcome, e.Direction = tx.ID, tx.ReferralID, tx.Outcome, tx.Direction
+		e.Reference = tx.Reference
 		e.Reasons = append([]string(nil), tx.Reasons...)
 		for _, c := range tx.Checks {
 			e.Checks = append(e.Checks, Check{Name: c.Name, Result: c.Result, Score: c.Score, Threshold: c.Threshold})
@@ -81,7 +83,7 @@ func FromEvent(ev *wire.Event) Entry {
 		}
 	}
 	if r := ev.Referral; r != nil {
-		e.TransactionID, e.ReferralID = r.TransactionID, r.ReferralID
+		e.TransactionID, e.ReferralID, e.Reference = r.TransactionID, r.ReferralID, r.Reference
 		e.Reasons = append([]string(nil), r.Reasons...)
 		if r.Decision != nil {
 			e.Decision = r.Decision.Decision

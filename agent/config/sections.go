@@ -114,6 +114,8 @@ type Policy struct {
 	CardTimeout        Duration `toml:"cardTimeout"`
 	FaceTimeout        Duration `toml:"faceTimeout"`
 	PresentWindow      Duration `toml:"presentWindow"`
+	MoreTimePrompt     Duration `toml:"moreTimePrompt"`
+	MoreTimeExtensions *int     `toml:"moreTimeExtensions"`
 }
 
 func (po *Policy) defaults() {
@@ -123,6 +125,11 @@ func (po *Policy) defaults() {
 	setDur(&po.CardTimeout, 20*time.Second)
 	setDur(&po.FaceTimeout, 10*time.Second)
 	setDur(&po.PresentWindow, 30*time.Second)
+	setDur(&po.MoreTimePrompt, 15*time.Second)
+	if po.MoreTimeExtensions == nil {
+		n := 2
+		po.MoreTimeExtensions = &n
+	}
 }
 
 func (po *Policy) validate(p *problems) {
@@ -138,7 +145,10 @@ func (po *Policy) validate(p *problems) {
 	if po.PresentWindow.Duration > 2*time.Minute {
 		p.add("policy.presentWindow", "%s is too long: a card left on the welcome screen would wait for a stranger (at most 2m)", po.PresentWindow)
 	}
-	for name, d := range map[string]Duration{"sessionTimeout": po.SessionTimeout, "documentTimeout": po.DocumentTimeout, "cardTimeout": po.CardTimeout, "presentWindow": po.PresentWindow} {
+	if n := *po.MoreTimeExtensions; n < 0 || n > 5 {
+		p.add("policy.moreTimeExtensions", "%d must be between 0 (no prompt) and 5", n)
+	}
+	for name, d := range map[string]Duration{"sessionTimeout": po.SessionTimeout, "documentTimeout": po.DocumentTimeout, "cardTimeout": po.CardTimeout, "presentWindow": po.PresentWindow, "moreTimePrompt": po.MoreTimePrompt} {
 		if d.Duration <= 0 {
 			p.add("policy."+name, "must be positive")
 		}

@@ -75,11 +75,12 @@ func (k *Kiosk) record(aborted bool) {
 		if outcome == wire.OutcomeReferred {
 			t.ReferralID = wire.NewID(now)
 		}
+		t.Reference = k.newReference()
 	}
 	events := []*wire.Event{{Type: wire.EventTransactionCompleted, At: wire.FormatTime(now), Transaction: t}}
 	var ref *referral
 	if t.ReferralID != "" {
-		r := &wire.Referral{ReferralID: t.ReferralID, TransactionID: t.ID, Reasons: t.Reasons,
+		r := &wire.Referral{ReferralID: t.ReferralID, TransactionID: t.ID, Reference: t.Reference, Reasons: t.Reasons,
 			Document: t.Document, Holder: t.Holder}
 		if len(photo) > 0 {
 			if k.o.InlinePhoto {
@@ -112,8 +113,25 @@ func (k *Kiosk) record(aborted bool) {
 		}
 		k.counters["outcome_"+outcome]++
 		k.mu.Unlock()
-		k.in <- msgDurable{txID: s.TxID}
+		k.in <- msgDurable{txID: s.TxID, reference: t.Reference}
 	}()
+}
+
+// newReference draws a traveler reference that no referral kept on this
+// kiosk has.
+func (k *Kiosk) newReference() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for {
+		ref := wire.NewReference()
+		clash := false
+		for _, r := range k.referrals {
+			clash = clash || r.Reference == ref
+		}
+		if !clash {
+			return ref
+		}
+	}
 }
 
 // docOf is the document the session holds, if any.
@@ -154,7 +172,7 @@ func (k *Kiosk) auditEvent(ev *wire.Event, more ...func(*audit.Entry)) {
 
 func (k *Kiosk) newReferral(t *wire.Transaction, out *decisionOut, photo []byte, now time.Time) *referral {
 	r := &referral{photo: photo}
-	r.ReferralID, r.TransactionID, r.OpenedAt = t.ReferralID, t.ID, now
+	r.ReferralID, r.TransactionID, r.OpenedAt, r.Reference = t.ReferralID, t.ID, now, t.Reference
 	r.Reasons = append([]string(nil), t.Reasons...)
 	if h := t.Holder; h != nil {
 		r.Surname, r.GivenNames, r.Nationality, r.BirthDate = h.Surname, h.GivenNames, h.Nationality, h.BirthDate

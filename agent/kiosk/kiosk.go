@@ -302,7 +302,7 @@ func (k *Kiosk) post(v any) error {
 
 // Internal messages to the loop.
 type (
-	msgDurable   struct{ txID string }
+	msgDurable   struct{ txID, reference string }
 	msgRecordErr struct {
 		txID string
 		err  error
@@ -330,6 +330,15 @@ func (k *Kiosk) handle(ctx context.Context, in any) {
 	case msgLetter:
 		k.count("letters")
 		k.step(ctx, session.LetterRead{Text: m.text})
+	case drivers.Misread:
+		// A presentation the reader could not read: the traveler is asked
+		// to try again (the session ignores it when nobody is in one).
+		k.count("misreads")
+		if m.Device == "cardReader" {
+			k.step(ctx, session.CardUnreadable{})
+		} else {
+			k.step(ctx, session.DocUnreadable{})
+		}
 	case drivers.Fault:
 		k.deviceFault(m.Device, string(m.Err.Code()), m.Err.Error())
 	case drivers.Recovered:
@@ -346,7 +355,7 @@ func (k *Kiosk) handle(ctx context.Context, in any) {
 		r := m.res
 		k.step(ctx, session.FaceDone{Result: &r})
 	case msgDurable:
-		k.step(ctx, session.Durable{TxID: m.txID})
+		k.step(ctx, session.Durable{TxID: m.txID, Reference: m.reference})
 	case msgRecordErr:
 		// Never fail open: an outcome that could not be made durable is
 		// shown as a referral, and the kiosk closes.

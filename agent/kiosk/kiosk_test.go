@@ -611,3 +611,102 @@ func TestDrivingLicenceIsAskedForThePassport(t *testing.T) {
 	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
 	r.waitScreen(view.ScreenAdmitted)
 }
+
+// A traveler who starts and walks away before presenting anything is an
+// aborted transaction, not a referral for nobody; the aborted screen is
+// short and closes on its own.
+func TestAbandonedSessionIsNoReferral(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", nil))
+	if err := r.k.Start("en"); err != nil {
+		t.Fatal(err)
+	}
+	r.waitScreen(view.ScreenDocument)
+	r.advance(31 * time.Second)
+	v := r.waitScreen(view.ScreenAborted)
+	if v.Reference != "" || v.Deadline.IsZero() || v.Deadline.Sub(r.now()) > session.DefaultAbandonedHold {
+		t.Fatalf("aborted view %+v", v)
+	}
+	tx := r.lastTx()
+	if tx.Outcome != wire.OutcomeAborted || len(tx.Reasons) != 0 || tx.ReferralID != "" || tx.Reference != "" {
+		t.Fatalf("transaction %+v", tx)
+	}
+	if refs := r.k.Referrals(); len(refs) != 0 {
+		t.Fatalf("referrals %+v", refs)
+	}
+	r.advance(session.DefaultAbandonedHold + time.Second)
+	r.waitScreen(view.ScreenWelcome)
+}
+
+// The outcome carries a short reference, the same on the screen, in the
+// events, in the officer's queue and in the audit log; the outcome screen
+// says when it closes.
+func TestOutcomeReference(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", func(a *wire.AuthzRecord) { a.Status = wire.StatusSuspended }))
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	v := r.waitScreen(view.ScreenReferred)
+	tx := r.lastTx()
+	if tx.Reference == "" || wire.NormalizeReference(tx.Reference) != tx.Reference || v.Reference != tx.Reference {
+		t.Fatalf("reference: transaction %q, screen %q", tx.Reference, v.Reference)
+	}
+	if !v.Deadline.Equal(r.now().Add(5 * time.Second)) {
+		t.Fatalf("outcome closes at %v", v.Deadline)
+	}
+	if !slices.Equal(v.Skipped, []int{2}) {
+		t.Fatalf("no card was needed, yet skipped %v", v.Skipped)
+	}
+	var opened *wire.Referral
+	for _, ev := range r.events() {
+		if ev.Type == wire.EventReferralOpened {
+			opened = ev.Referral
+		}
+	}
+	if opened == nil || opened.Reference != tx.Reference {
+		t.Fatalf("referral.opened %+v", opened)
+	}
+	if refs := r.k.Referrals(); len(refs) != 1 || refs[0].Reference != tx.Reference {
+		t.Fatalf("queue %+v", refs)
+	}
+	data, _ := os.ReadFile(r.auditF)
+	if !bytes.Contains(data, []byte(`"reference":"`+tx.Reference+`"`)) {
+		t.Fatalf("audit log without the reference: %s", data)
+	}
+	// The next traveler does not see it; an admitted one gets a new one.
+	r.advance(6 * time.Second)
+	r.waitScreen(view.ScreenWelcome)
+	if v := r.k.Traveler(); v.Reference != "" {
+		t.Fatalf("reference left on the welcome screen: %q", v.Reference)
+	}
+}
+
+// A presentation the reader could not read is said on the screen, and
+// makes a timed-out session a traveler's (MRZ_UNREADABLE), not an
+// abandoned one.
+func TestMisreadIsShown(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", func(a *wire.AuthzRecord) { a.RequireCard = true }))
+	if err := r.k.Start("en"); err != nil {
+		t.Fatal(err)
+	}
+	r.waitScreen(view.ScreenDocument)
+	r.mrz.send(drivers.Misread{Device: "mrzReader", Kind: drivers.RejectBadCheck})
+	waitFor(t, func() bool { return r.k.Traveler().Message == "document_unreadable" })
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenCard)
+	r.card.send(drivers.Misread{Device: "cardReader", Kind: drivers.RejectBadCheck})
+	waitFor(t, func() bool { return r.k.Traveler().Message == "card_unreadable" })
+	r.card.send(drivers.Card{Device: "cardReader", Tag: "0A1B2C3D4E"})
+	v := r.waitScreen(view.ScreenAdmitted)
+	if v.Message != "" || len(v.Skipped) != 0 {
+		t.Fatalf("after the card: %+v", v)
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 3 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -44,9 +44,22 @@ func (k *Kiosk) Traveler() view.Traveler {
 	case session.Deciding, session.Recording, session.Outcome:
 		v.Step = v.Steps
 	}
+	// The card step is skipped by a traveler whose record and the policy
+	// need no card: once past it (or at the outcome), it shows as not
+	// needed rather than done.
+	if s.Phase > session.Card && s.Doc != nil && !s.NeedCard && s.CardTag == "" {
+		v.Skipped = []int{2}
+	}
+	v.MoreTime = s.Prompt
 	switch s.Phase {
 	case session.Document, session.Card:
 		v.Deadline = s.Deadline
+		if s.Expires.Before(v.Deadline) {
+			v.Deadline = s.Expires
+		}
+	case session.Outcome:
+		v.Deadline = s.Deadline // when the outcome screen closes
+		v.Reference = s.Reference
 	case session.Idle:
 		v.Deadline = s.HeldUntil // a held card or letter: how long it is kept
 	}
@@ -150,6 +163,9 @@ func (k *Kiosk) Cancel() error { return k.post(session.Cancel{}) }
 // Finish acknowledges the outcome.
 func (k *Kiosk) Finish() error { return k.post(session.Finish{}) }
 
+// MoreTime answers "Need more time?" on the traveler screen.
+func (k *Kiosk) MoreTime() error { return k.post(session.MoreTime{}) }
+
 // ErrNoReferral is returned for an unknown or already decided referral.
 var ErrNoReferral = errors.New("kiosk: no such open referral")
 
@@ -182,12 +198,12 @@ func (k *Kiosk) decideReferral(d wire.OfficerDecision, via string) error {
 		return ErrNoReferral
 	}
 	r.Decision, r.DecidedBy, r.decidedAt = d.Decision, d.OfficerID, k.o.Now()
-	txID := r.TransactionID
+	txID, reference := r.TransactionID, r.Reference
 	k.notifyLocked()
 	k.mu.Unlock()
 	dd := d
 	return k.emitAudited(&wire.Event{Type: wire.EventReferralDecided, Referral: &wire.Referral{ReferralID: d.ReferralID,
-		TransactionID: txID, Decision: &dd}}, func(e *audit.Entry) { e.Officer, e.Via = d.OfficerID, via })
+		TransactionID: txID, Reference: reference, Decision: &dd}}, func(e *audit.Entry) { e.Officer, e.Via = d.OfficerID, via })
 }
 
 // OfficerDecisions is the link's handler of officer decisions arriving

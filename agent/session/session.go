@@ -42,6 +42,39 @@ type Config struct {
 	// screen is kept for the session that starts next; the screen says it
 	// was read and counts down. Zero: DefaultHoldWindow.
 	HoldWindow time.Duration
+	// MoreTimePrompt is how long before a document or card step times out
+	// the screen asks "Need more time?" (at most half the step). Zero:
+	// DefaultMoreTimePrompt.
+	MoreTimePrompt time.Duration
+	// MoreTimeExtensions is how many times a traveler may take more time
+	// in one session; each gives the step its whole time again. Zero: no
+	// prompt (the step times out as it is).
+	MoreTimeExtensions int
+	// AbandonedHold is how long the outcome screen of a session that timed
+	// out with nothing read stays up (nobody is there to read it). Zero:
+	// DefaultAbandonedHold.
+	AbandonedHold time.Duration
+}
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMoreTimePrompt = 15 * time.Second
+	DefaultAbandonedHold  = 5 * time.Second
+)
+
+func (c Config) promptLead(step time.Duration) time.Duration {
+	lead := c.MoreTimePrompt
+	if lead <= 0 {
+		lead = DefaultMoreTimePrompt
+	}
+	return min(lead, step/2)
+}
+
+func (c Config) stepTimeout(p Phase) time.Duration {
+	if p == Card {
+		return c.CardTimeout
+	}
+	return c.DocumentTimeout
 }
 
 // DefaultHoldWindow is HoldWindow when the configuration leaves it out.
@@ -65,6 +98,7 @@ type State struct {
 
 	Doc         *DocumentRead
 	DocErrors   int // unreadable reads seen in this session
+	CardErrors  int // card reads that failed in this session
 	CardTag     string
 	CardAt      time.Time
 	NeedCard    bool
@@ -83,6 +117,17 @@ type State struct {
 	// session and is dropped with it; nothing is ever inherited.
 	Held      Held
 	HeldUntil time.Time
+	// Prompt is set while the screen asks "Need more time?"; Extensions
+	// counts the times the traveler said yes.
+	Prompt     bool
+	Extensions int
+	// Abandoned: the session timed out before anything was read (no
+	// document, no failed read, no card, no letter): it ends as aborted,
+	// never as a referral for nobody.
+	Abandoned bool
+	// Reference is the short code the traveler is shown with the outcome
+	// (and the officer finds the referral by); set when it is durable.
+	Reference string
 }
 
 // Held is input presented before a session started.
@@ -119,6 +164,8 @@ type (
 	DocUnreadable struct{ Message string }
 	// CardRead is a presented card.
 	CardRead struct{ Tag string }
+	// CardUnreadable is a card presentation the reader could not read.
+	CardUnreadable struct{}
 	// LetterRead is a scanned pre-approval letter's QR text.
 	LetterRead struct{ Text string }
 	// FaceGuidance is a live guidance code during capture.
@@ -127,10 +174,13 @@ type (
 	FaceDone struct{ Result any }
 	// Decided is the decision the agent computed.
 	Decided struct{ Outcome string }
-	// Durable says the transaction's event is in durable storage.
-	Durable struct{ TxID string }
+	// Durable says the transaction's event is in durable storage;
+	// Reference is the code shown with the outcome (none when aborted).
+	Durable struct{ TxID, Reference string }
 	// Cancel is the traveler walking away or pressing cancel.
 	Cancel struct{}
+	// MoreTime is the traveler answering "Need more time?".
+	MoreTime struct{}
 	// Finish is the traveler acknowledging the outcome.
 	Finish struct{}
 	// Tick is the clock; deadlines are checked on it.
@@ -142,20 +192,22 @@ type (
 	}
 )
 
-func (Start) input()         {}
-func (SetLang) input()       {}
-func (DocRead) input()       {}
-func (DocUnreadable) input() {}
-func (CardRead) input()      {}
-func (LetterRead) input()    {}
-func (FaceGuidance) input()  {}
-func (FaceDone) input()      {}
-func (Decided) input()       {}
-func (Durable) input()       {}
-func (Cancel) input()        {}
-func (Finish) input()        {}
-func (Tick) input()          {}
-func (Availability) input()  {}
+func (Start) input()          {}
+func (SetLang) input()        {}
+func (DocRead) input()        {}
+func (DocUnreadable) input()  {}
+func (CardRead) input()       {}
+func (CardUnreadable) input() {}
+func (LetterRead) input()     {}
+func (FaceGuidance) input()   {}
+func (FaceDone) input()       {}
+func (Decided) input()        {}
+func (Durable) input()        {}
+func (Cancel) input()         {}
+func (MoreTime) input()       {}
+func (Finish) input()         {}
+func (Tick) input()           {}
+func (Availability) input()   {}
 
 // Effect is what the agent must do after a step.
 type Effect interface{ effect() }
@@ -291,7 +343,11 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 		case Durable:
 			if in.TxID == s.TxID {
 				s.Phase = Outcome
+				s.Reference = in.Reference
 				s.Deadline = now.Add(cfg.OutcomeHold)
+				if s.Abandoned {
+					s.Deadline = now.Add(cfg.abandonedHold())
+				}
 				return s, []Effect{Show{Screen: Screen(s)}}
 			}
 		case CardRead, LetterRead:
@@ -304,16 +360,51 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 	switch in := in.(type) {
 	case Cancel:
 		return abort(s, now)
+	case MoreTime:
+		if s.Prompt {
+			s.Prompt = false
+			s.Extensions++
+			d := cfg.stepTimeout(s.Phase)
+			s.Deadline = now.Add(d)
+			if s.Expires.Before(s.Deadline) {
+				s.Expires = s.Deadline
+			}
+			return s, []Effect{Show{Screen: Screen(s)}}
+		}
+		return s, nil
 	case Tick:
 		if !now.Before(s.Expires) {
+			if s.Phase == Document && nothingRead(s) {
+				s.Abandoned = true
+			}
 			return abort(s, now)
 		}
-		if s.Deadline.IsZero() || now.Before(s.Deadline) {
+		if s.Deadline.IsZero() {
 			return s, nil
 		}
+		if now.Before(s.Deadline) {
+			end := s.Deadline
+			if s.Expires.Before(end) {
+				end = s.Expires
+			}
+			if !s.Prompt && s.Extensions < cfg.MoreTimeExtensions && (s.Phase == Document || s.Phase == Card) &&
+				!now.Before(end.Add(-cfg.promptLead(cfg.stepTimeout(s.Phase)))) {
+				s.Prompt = true
+				return s, []Effect{Show{Screen: Screen(s)}}
+			}
+			return s, nil
+		}
+		s.Prompt = false
 		switch s.Phase {
 		case Document:
 			s.mark("document", now)
+			if nothingRead(s) {
+				// Nobody presented anything: the traveler walked away (or
+				// never came). Aborted, not MRZ_UNREADABLE: no referral
+				// for nobody.
+				s.Abandoned = true
+				return abort(s, now)
+			}
 			s.Phase = Deciding
 			return s, []Effect{Show{Screen: view.ScreenProcessing}, Decide{Unreadable: true}}
 		case Card:
@@ -340,7 +431,7 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 		}
 		d := in.Doc
 		s.Doc = &d
-		s.Message = ""
+		s.Message, s.Prompt = "", false
 		s.mark("document", now)
 		if !d.Valid {
 			// An invalid MRZ is referred at once: nothing else can admit it.
@@ -354,8 +445,17 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 			return s, []Effect{Show{Screen: view.ScreenCard}}
 		}
 		return afterCard(s, now, cfg)
+	case CardUnreadable:
+		if s.CardTag == "" {
+			s.CardErrors++
+			s.Message = "card_unreadable"
+			return s, []Effect{Show{Screen: Screen(s)}}
+		}
 	case CardRead:
 		s.CardTag, s.CardAt = in.Tag, now
+		if s.Message == "card_unreadable" {
+			s.Message = ""
+		}
 		if s.Phase == Card {
 			s.mark("card", now)
 			return afterCard(s, now, cfg)
@@ -446,6 +546,10 @@ func dropped(in Input) Effect {
 }
 
 func afterCard(s State, now time.Time, cfg Config) (State, []Effect) {
+	s.Prompt = false
+	if s.Message == "card_unreadable" {
+		s.Message = ""
+	}
 	if cfg.FaceEnabled {
 		s.Phase = Face
 		s.Deadline = now.Add(cfg.FaceTimeoutOrDefault())
@@ -456,6 +560,19 @@ func afterCard(s State, now time.Time, cfg Config) (State, []Effect) {
 	return s, []Effect{Show{Screen: view.ScreenProcessing}, Decide{}}
 }
 
+// nothingRead says the session has seen no input from the traveler's
+// documents: no document, no failed read, no card, no letter.
+func nothingRead(s State) bool {
+	return s.Doc == nil && s.DocErrors == 0 && s.CardErrors == 0 && s.CardTag == "" && s.Letter == ""
+}
+
+func (c Config) abandonedHold() time.Duration {
+	if c.AbandonedHold > 0 {
+		return c.AbandonedHold
+	}
+	return DefaultAbandonedHold
+}
+
 func abort(s State, now time.Time) (State, []Effect) {
 	var fx []Effect
 	if s.Phase == Face {
@@ -463,7 +580,7 @@ func abort(s State, now time.Time) (State, []Effect) {
 	}
 	s.Outcome = "aborted"
 	s.Phase = Recording
-	s.Deadline = time.Time{}
+	s.Deadline, s.Prompt = time.Time{}, false
 	return s, append(fx, Record{Aborted: true})
 }
 

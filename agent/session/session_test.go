@@ -269,3 +269,113 @@ func TestCardDuringTheSessionCounts(t *testing.T) {
 		}
 	}
 }
+
+// A session in which nothing was read ends as aborted when its document
+// step times out: no referral for nobody, and a short outcome screen so
+// that the next traveler does not meet it.
+func TestAbandonedSessionIsAbortedNotReferred(t *testing.T) {
+	s, fx := run(t, cfg, Start{}, 61*time.Second, Tick{})
+	if s.Phase != Recording || s.Outcome != "aborted" || !s.Abandoned || !has(fx, Record{Aborted: true}) || has(fx, Decide{Unreadable: true}) {
+		t.Fatalf("abandoned: %v %q %v", s.Phase, s.Outcome, fx)
+	}
+	s, fx = Step(s, Durable{TxID: s.TxID}, t0.Add(61*time.Second), cfg, ids)
+	if !has(fx, Show{Screen: view.ScreenAborted}) || !s.Deadline.Equal(t0.Add(61*time.Second+DefaultAbandonedHold)) {
+		t.Fatalf("abandoned screen: %v until %v", fx, s.Deadline)
+	}
+	// The whole-session limit on a session with nothing read: the same.
+	c := cfg
+	c.SessionTimeout = 30 * time.Second
+	if s, _ = run(t, c, Start{}, 31*time.Second, Tick{}); !s.Abandoned {
+		t.Fatal("session timeout with nothing read not abandoned")
+	}
+	// Anything presented makes it a traveler's session: the spec applies.
+	for name, in := range map[string]Input{"failed read": DocUnreadable{}, "card": CardRead{Tag: "AA"},
+		"letter": LetterRead{Text: "XPT1.a.b"}, "failed card": CardUnreadable{}} {
+		s, fx := run(t, cfg, Start{}, in, 61*time.Second, Tick{})
+		if s.Abandoned || !has(fx, Decide{Unreadable: true}) {
+			t.Errorf("%s: abandoned %v, effects %v", name, s.Abandoned, fx)
+		}
+	}
+}
+
+// "Need more time?" appears before the document and card steps time out;
+// yes gives the step its whole time again, a limited number of times.
+func TestNeedMoreTime(t *testing.T) {
+	c := cfg
+	c.MoreTimeExtensions = 2
+	s, fx := run(t, c, Start{}, 44*time.Second, Tick{})
+	if s.Prompt {
+		t.Fatal("prompt 16 s before the end")
+	}
+	s, fx = Step(s, Tick{}, t0.Add(45*time.Second), c, ids)
+	if !s.Prompt || !has(fx, Show{Screen: view.ScreenDocument}) {
+		t.Fatalf("no prompt 15 s before the end: %v", fx)
+	}
+	s, _ = Step(s, MoreTime{}, t0.Add(50*time.Second), c, ids)
+	if s.Prompt || s.Extensions != 1 || !s.Deadline.Equal(t0.Add(110*time.Second)) {
+		t.Fatalf("more time: prompt %v, extensions %d, deadline %v", s.Prompt, s.Extensions, s.Deadline)
+	}
+	s, _ = Step(s, Tick{}, t0.Add(61*time.Second), c, ids)
+	if s.Phase != Document {
+		t.Fatal("timed out after more time was given")
+	}
+	// A second time, then no more prompts: the step times out.
+	s, _ = Step(s, Tick{}, t0.Add(95*time.Second), c, ids)
+	s, _ = Step(s, MoreTime{}, t0.Add(96*time.Second), c, ids)
+	s, _ = Step(s, Tick{}, t0.Add(145*time.Second), c, ids)
+	if s.Prompt || s.Extensions != 2 {
+		t.Fatalf("third prompt: %v %d", s.Prompt, s.Extensions)
+	}
+	// Past the second extension (to 156 s) the step times out.
+	s, fx = Step(s, Tick{}, t0.Add(157*time.Second), c, ids)
+	if s.Outcome != "aborted" || !s.Abandoned {
+		t.Fatalf("after the last extension: %v %q", s.Phase, s.Outcome)
+	}
+	// MoreTime without a prompt does nothing.
+	s, fx = run(t, c, Start{}, MoreTime{})
+	if s.Extensions != 0 || len(fx) != 2 {
+		t.Fatalf("unprompted: %d %v", s.Extensions, fx)
+	}
+	// The card step (20 s) prompts at half its time; a card ends the prompt.
+	s, _ = run(t, c, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, 10*time.Second, Tick{})
+	if !s.Prompt || s.Phase != Card {
+		t.Fatalf("card prompt: %v %v", s.Prompt, s.Phase)
+	}
+	s, _ = Step(s, CardRead{Tag: "AA"}, t0.Add(11*time.Second), c, ids)
+	if s.Prompt || s.Phase != Face {
+		t.Fatalf("after the card: %v %v", s.Prompt, s.Phase)
+	}
+	// Without extensions configured there is no prompt.
+	if s, _ = run(t, cfg, Start{}, 50*time.Second, Tick{}); s.Prompt {
+		t.Fatal("prompt with MoreTimeExtensions 0")
+	}
+}
+
+// A card the reader could not read is said on the screen; a good read
+// clears it.
+func TestCardUnreadableMessage(t *testing.T) {
+	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, CardUnreadable{})
+	if s.Message != "card_unreadable" || !has(fx, Show{Screen: view.ScreenCard}) || s.CardErrors != 1 {
+		t.Fatalf("%q %v", s.Message, fx)
+	}
+	s, _ = Step(s, CardRead{Tag: "AA"}, t0, cfg, ids)
+	if s.Message != "" {
+		t.Fatalf("message kept: %q", s.Message)
+	}
+	// On the welcome screen a misread is nobody's.
+	if s, fx = run(t, cfg, CardUnreadable{}); s.Phase != Idle || len(fx) != 0 {
+		t.Fatalf("idle: %v %v", s.Phase, fx)
+	}
+}
+
+// The outcome's reference comes with its durability.
+func TestReferenceShownWithOutcome(t *testing.T) {
+	s, _ := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{}, Decided{Outcome: "referred"})
+	s, _ = Step(s, Durable{TxID: s.TxID, Reference: "K7H-4XM"}, t0, cfg, ids)
+	if s.Reference != "K7H-4XM" || Screen(s) != view.ScreenReferred {
+		t.Fatalf("%q %s", s.Reference, Screen(s))
+	}
+	if s, _ = Step(s, Finish{}, t0, cfg, ids); s.Reference != "" {
+		t.Fatal("reference kept for the next traveler")
+	}
+}

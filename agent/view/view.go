@@ -29,9 +29,17 @@ type Traveler struct {
 	Message  string `json:"message,omitempty"`  // a device message code, e.g. document_unreadable
 	// Deadline is when the current step times out (zero if none).
 	Deadline time.Time `json:"deadline,omitzero"`
-	// Step and Steps drive the progress indicator.
-	Step  int `json:"step"`
-	Steps int `json:"steps"`
+	// Step and Steps drive the progress indicator; Skipped lists the steps
+	// (1-based) this traveler did not need (the card, when none is asked).
+	Step    int   `json:"step"`
+	Steps   int   `json:"steps"`
+	Skipped []int `json:"skipped,omitempty"`
+	// MoreTime: the step is about to time out and the screen asks "Need
+	// more time?" (answered with POST /api/traveler/more-time).
+	MoreTime bool `json:"moreTime,omitempty"`
+	// Reference is the short code shown with an outcome, that the
+	// officer at the desk finds the referral by.
+	Reference string `json:"reference,omitempty"`
 	// Version increases at every change, for long-polling clients.
 	Version uint64 `json:"version"`
 }
@@ -40,6 +48,7 @@ type Traveler struct {
 type Referral struct {
 	ReferralID      string    `json:"referralId"`
 	TransactionID   string    `json:"transactionId"`
+	Reference       string    `json:"reference,omitempty"` // the code the traveler was shown
 	OpenedAt        time.Time `json:"openedAt"`
 	Reasons         []string  `json:"reasons"`
 	Surname         string    `json:"surname"`

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -29,4 +30,56 @@ func NewID(now time.Time) string {
 	out[23] = '-'
 	hex.Encode(out[24:36], b[10:16])
 	return string(out[:])
+}
+
+// referenceAlphabet has no letters or digits that are read or said one for
+// another (0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B, U/V): what a traveler reads
+// from the screen, the officer types without doubt.
+const referenceAlphabet = "ACEFGHJKMNPRTWXY34679"
+
+// NewReference returns a short random reference for a traveler's outcome,
+// "XXX-XXX" from referenceAlphabet (21^6, about 86 million codes): the
+// traveler is shown it and the officer finds the referral by it. It is
+// not unique forever; callers that keep open referrals draw again on a
+// clash.
+func NewReference() string {
+	var b [6]byte
+	out := make([]byte, 0, 7)
+	for i := 0; i < len(b); {
+		_, _ = rand.Read(b[i : i+1])
+		// Rejection sampling keeps the letters equally likely.
+		if int(b[i]) >= 256-256%len(referenceAlphabet) {
+			continue
+		}
+		if i == 3 {
+			out = append(out, '-')
+		}
+		out = append(out, referenceAlphabet[int(b[i])%len(referenceAlphabet)])
+		i++
+	}
+	return string(out)
+}
+
+// NormalizeReference turns what an officer typed into a reference's
+// canonical form (upper case, the dash in place, spaces dropped), or ""
+// when it cannot be one.
+func NormalizeReference(s string) string {
+	var c []byte
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch == ' ' || ch == '-':
+			continue
+		case ch >= 'a' && ch <= 'z':
+			ch -= 'a' - 'A'
+		}
+		if !strings.ContainsRune(referenceAlphabet, rune(ch)) {
+			return ""
+		}
+		c = append(c, ch)
+	}
+	if len(c) != 6 {
+		return ""
+	}
+	return string(c[:3]) + "-" + string(c[3:])
 }

@@ -167,12 +167,15 @@ const (
 
 // Transaction is one traveler's pass through the kiosk.
 type Transaction struct {
-	ID              string           `json:"id"`
-	StartedAt       string           `json:"startedAt"`
-	EndedAt         string           `json:"endedAt"`
-	Outcome         string           `json:"outcome"`
-	Reasons         []string         `json:"reasons"`
-	ReferralID      string           `json:"referralId,omitempty"`
+	ID         string   `json:"id"`
+	StartedAt  string   `json:"startedAt"`
+	EndedAt    string   `json:"endedAt"`
+	Outcome    string   `json:"outcome"`
+	Reasons    []string `json:"reasons"`
+	ReferralID string   `json:"referralId,omitempty"`
+	// Reference is the short code the traveler was shown with the outcome
+	// (admitted or referred), "XXX-XXX"; an addition to the spec's event.
+	Reference       string           `json:"reference,omitempty"`
 	AuthorizationID string           `json:"authorizationId,omitempty"`
 	Direction       string           `json:"direction"`
 	Document        *Document        `json:"document,omitempty"`
@@ -200,6 +203,7 @@ type Check struct {
 type Referral struct {
 	ReferralID    string           `json:"referralId"`
 	TransactionID string           `json:"transactionId"`
+	Reference     string           `json:"reference,omitempty"` // the traveler's code, as in the transaction
 	Reasons       []string         `json:"reasons,omitempty"`
 	Document      *Document        `json:"document,omitempty"`
 	Holder        *Holder          `json:"holder,omitempty"`

@@ -97,3 +97,23 @@ func TestNewIDIsUUIDv7(t *testing.T) {
 		t.Fatal("ids repeat")
 	}
 }
+
+func TestReference(t *testing.T) {
+	seen := map[string]bool{}
+	for range 2000 {
+		r := NewReference()
+		if len(r) != 7 || r[3] != '-' || NormalizeReference(r) != r {
+			t.Fatalf("reference %q", r)
+		}
+		seen[r] = true
+	}
+	if len(seen) < 1990 {
+		t.Fatalf("only %d distinct references in 2000", len(seen))
+	}
+	for in, want := range map[string]string{"k7h-4xm": "K7H-4XM", " K7H 4XM ": "K7H-4XM", "K7H4XM": "K7H-4XM",
+		"K7H-4X": "", "K7H-4XMM": "", "O7Q-4XM": "", "K7H-4XM\x00": "", "": ""} {
+		if got := NormalizeReference(in); got != want {
+			t.Errorf("NormalizeReference(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

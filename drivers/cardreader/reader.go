@@ -139,6 +139,7 @@ type handler struct {
 	d                  *Debouncer
 	log                *slog.Logger
 	delivered, repeats uint64
+	misreads           drivers.Misreads
 }
 
 func (h *handler) Bytes(p []byte, now time.Time) { h.handle(h.f.Feed(p, now)) }
@@ -159,6 +160,9 @@ func (h *handler) handle(frames []Frame) {
 	for _, fr := range frames {
 		if fr.Reject != nil {
 			h.log.Debug("frame refused", "kind", string(fr.Reject.Kind), "reason", fr.Reject.Reason, "bytes", len(fr.Raw))
+			if h.misreads.Take(fr.Reject.Kind, fr.At) {
+				h.r.Emit(drivers.Misread{Device: h.r.Name(), Kind: fr.Reject.Kind, At: fr.At})
+			}
 			continue
 		}
 		if !h.d.Seen(fr.Tag, fr.At) {

@@ -158,3 +158,32 @@ func TestDebouncer(t *testing.T) {
 		}
 	}
 }
+
+// TestMisread: a card whose frame fails its checksum is delivered as one
+// Misread (however often the reader repeats it), so that the traveler is
+// told to try again; the ascii profile has no checksum, and a corrupt tag
+// there is noise, not a misread.
+func TestMisread(t *testing.T) {
+	for _, profile := range cardreader.Profiles {
+		t.Run(profile, func(t *testing.T) {
+			t.Parallel()
+			s, r := setup(t, profile, "")
+			if err := s.PresentCard(sim.DefaultTags[profile][0], 300*time.Millisecond, sim.Faults{BadCheck: true}); err != nil {
+				t.Fatal(err)
+			}
+			m, ok := next[drivers.Misread](t, r, time.Second)
+			if profile == "ascii" {
+				if ok {
+					t.Fatalf("misread without a checksum: %+v", m)
+				}
+				return
+			}
+			if !ok || m.Kind != drivers.RejectBadCheck || m.Device != "cardReader" {
+				t.Fatalf("misread %+v %v", m, ok)
+			}
+			if m, ok := next[drivers.Misread](t, r, 500*time.Millisecond); ok {
+				t.Fatalf("a second misread within %s: %+v", drivers.MisreadInterval, m)
+			}
+		})
+	}
+}

@@ -116,6 +116,7 @@ type handler struct {
 	f         Framer
 	log       *slog.Logger
 	delivered uint64
+	misreads  drivers.Misreads
 }
 
 func (h *handler) Bytes(p []byte, now time.Time) { h.handle(h.f.Feed(p, now)) }
@@ -136,6 +137,9 @@ func (h *handler) handle(frames []Frame) {
 	for _, fr := range frames {
 		if fr.Reject != nil {
 			h.log.Debug("frame refused", "kind", string(fr.Reject.Kind), "reason", fr.Reject.Reason, "bytes", len(fr.Raw))
+			if h.misreads.Take(fr.Reject.Kind, fr.At) {
+				h.r.Emit(drivers.Misread{Device: h.r.Name(), Kind: fr.Reject.Kind, At: fr.At})
+			}
 			continue
 		}
 		h.log.Debug("document read", "lines", len(fr.Lines), "bytes", len(fr.Raw))

@@ -140,16 +140,22 @@
     $('alt-title').textContent = bilingual ? t('screen.' + screen + '.title', null, other) : '';
     $('alt-body').textContent = bilingual ? t('screen.' + screen + '.body', null, other) : '';
 
-    const g = screen === 'face' ? codeText('guidance', snap.guidance) : '';
+    // On an outcome, the guidance line carries the traveler's reference,
+    // which the officer at the desk finds the referral by.
+    let g = screen === 'face' ? codeText('guidance', snap.guidance) : '';
+    if ((screen === 'admitted' || screen === 'referred') && snap.reference) {
+      g = t('outcome.reference', { reference: snap.reference });
+    }
     if ($('guidance').textContent !== g) $('guidance').textContent = g;
     // A card or letter held on the welcome screen is good news, said in
     // both languages like the rest of that screen; other messages are
     // problems.
     const held = /_held$/.test(snap.message || '');
     let m = codeText('message', snap.message);
+    if (snap.moreTime) m = t('prompt.more_time');
     if (held && bilingual) m += '\n' + t('message.' + snap.message, null, other);
     if ($('message').textContent !== m) $('message').textContent = m;
-    $('message').classList.toggle('info', held);
+    $('message').classList.toggle('info', held || !!snap.moreTime);
 
     // Progress: only during a session. The agent says how many steps
     // there are (three without a camera, four with one).
@@ -166,6 +172,7 @@
         button(t('start.in', null, 'en'), 'primary', () => post('start', { lang: 'en' }), 'en'),
         button(t('start.in', null, 'fr'), 'primary', () => post('start', { lang: 'fr' }), 'fr'));
     } else {
+      if (snap.moreTime) actions.append(button(t('button.more_time'), 'primary', () => post('more-time')));
       for (const [label, cmd, cls] of def.actions || []) {
         actions.append(button(t(label), cls, () => post(cmd)));
       }
@@ -202,8 +209,11 @@
     $('progress-text').textContent = t('progress.label', { step: snap.step, steps: snap.steps });
     Array.from(list.children).forEach((li, i) => {
       const n = i + 1;
-      li.querySelector('.lbl').textContent = labels[i] ? t(labels[i]) : '';
-      const done = n < snap.step || (finished && n <= snap.step);
+      // A step this traveler did not need (the card) says so, not "done".
+      const skipped = (snap.skipped || []).includes(n);
+      li.querySelector('.lbl').textContent = (labels[i] ? t(labels[i]) : '') + (skipped ? ' — ' + t('progress.not_needed') : '');
+      li.classList.toggle('skipped', skipped);
+      const done = !skipped && (n < snap.step || (finished && n <= snap.step));
       li.classList.toggle('done', done);
       li.classList.toggle('current', n === snap.step && !done);
       if (n === snap.step) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');

@@ -136,7 +136,7 @@ func (k *Kiosk) changedLocked() {
 
 func (k *Kiosk) screenLocked(screen string, step int, timeout time.Duration) {
 	k.t.Screen, k.t.Step = screen, step
-	k.t.Guidance, k.t.Message = "", ""
+	k.t.Guidance, k.t.Message, k.t.MoreTime = "", "", false
 	k.since = k.now()
 	k.t.Deadline = time.Time{}
 	if timeout > 0 {
@@ -249,6 +249,38 @@ func (k *Kiosk) Finish() error {
 	}
 	k.welcomeLocked()
 	return nil
+}
+
+// MoreTime implements ui.Kiosk: while "Need more time?" is asked, the
+// step starts over.
+func (k *Kiosk) MoreTime() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.commands = append(k.commands, "more-time")
+	if !k.t.MoreTime {
+		return ErrState
+	}
+	k.t.MoreTime = false
+	k.since = k.now()
+	switch k.t.Screen {
+	case view.ScreenDocument:
+		k.t.Deadline = k.since.Add(DocumentTimeout)
+	case view.ScreenCard:
+		k.t.Deadline = k.since.Add(CardTimeout)
+	}
+	k.changedLocked()
+	return nil
+}
+
+// MoreTimePrompt is how long before a step's end the in-memory kiosk asks
+// "Need more time?".
+var MoreTimePrompt = 10 * time.Second
+
+func (k *Kiosk) promptLocked(now time.Time) {
+	if !k.t.MoreTime && !k.t.Deadline.IsZero() && k.t.Deadline.Sub(now) <= MoreTimePrompt {
+		k.t.MoreTime = true
+		k.changedLocked()
+	}
 }
 
 func (k *Kiosk) welcomeLocked() {
@@ -437,10 +469,14 @@ func (k *Kiosk) Tick() {
 	case view.ScreenDocument:
 		if el > DocumentTimeout {
 			k.abortLocked()
+		} else {
+			k.promptLocked(now)
 		}
 	case view.ScreenCard:
 		if el > CardTimeout {
 			k.faceLocked()
+		} else {
+			k.promptLocked(now)
 		}
 	case view.ScreenFace:
 		n := int(el / GuidanceStep)
