@@ -418,9 +418,17 @@ func (d *demoSim) Present(i int, withCard bool) error {
 		time.Sleep(400 * time.Millisecond)
 	}
 	if len(t.MRZ) == 0 {
-		// An unreadable document: the reader sends noise, the kiosk times out.
+		// An unreadable document: the reader sends half a frame and falls
+		// silent (a misread: the screen asks to place it again), and the
+		// kiosk times out with MRZ_UNREADABLE. Noise alone is no
+		// presentation: a session with nothing read is aborted instead.
 		_ = d.k.Start("")
-		return d.e.mrzSim.Noise(64)
+		frame, err := sim.EncodeMRZ(d.e.mrzSim.Profile(), sim.Specimens[0])
+		if err != nil {
+			return err
+		}
+		_, err = d.e.mrzSim.Send(frame[:len(frame)/2])
+		return err
 	}
 	_, err := d.e.mrzSim.PresentDocument(t.MRZ, sim.Faults{})
 	return err
