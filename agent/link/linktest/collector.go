@@ -21,7 +21,8 @@ import (
 // Collector subscribes to xpt/v1/kiosks/+/events (and state) with a
 // persistent session and accounts for every kiosk's seq.
 type Collector struct {
-	client mqtt.Client
+	client   mqtt.Client
+	handlers sync.WaitGroup // the connect handlers running
 
 	mu     sync.Mutex
 	kiosks map[string]*KioskLog
@@ -63,7 +64,15 @@ func NewCollector(o CollectorOptions) (*Collector, error) {
 		SetConnectRetry(true).SetConnectRetryInterval(200 * time.Millisecond).
 		SetKeepAlive(30 * time.Second).SetOrderMatters(true).SetMessageChannelDepth(10000).
 		SetDefaultPublishHandler(handler).
-		SetOnConnectHandler(func(cl mqtt.Client) { cl.SubscribeMultiple(subs, nil) })
+		// A subscribe sent as the connection drops waits WriteTimeout in
+		// paho (30 s by default): short, and waited for in Close, so that no
+		// handler outlives the collector (goleak).
+		SetWriteTimeout(2 * time.Second).
+		SetOnConnectHandler(func(cl mqtt.Client) {
+			c.handlers.Add(1)
+			defer c.handlers.Done()
+			cl.SubscribeMultiple(subs, nil)
+		})
 	if o.Options != nil {
 		o.Options(opts)
 	}
@@ -240,4 +249,7 @@ func (c *Collector) TotalUnique() int {
 }
 
 // Close disconnects.
-func (c *Collector) Close() { c.client.Disconnect(100) }
+func (c *Collector) Close() {
+	c.client.Disconnect(100)
+	c.handlers.Wait()
+}
