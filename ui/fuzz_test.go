@@ -18,7 +18,7 @@ func FuzzConsoleBodies(f *testing.F) {
 	}
 	for i := range endpoints {
 		for _, b := range []string{`{}`, `{"lang":"fr"}`, `{"decision":"admit","note":"x","officerId":"B1"}`,
-			`{"index":0,"withCard":true}`, `{"tag":"0A1B2C3D4E"}`, `{"fault":"unplug"}`, `{"officerId":"B1","token":"x"}`,
+			`{"index":0,"withCard":true}`, `{"tag":"0A1B2C3D4E"}`, `{"fault":"unplug"}`, `{"account":"B1","password":"x"}`,
 			`[`, `{"index":-1}`, `{"index":1e400}`, `{"lang":null}`, "\x00\xff", strings.Repeat(`{"a":`, 200)} {
 			f.Add(uint8(i), b)
 		}
@@ -29,9 +29,9 @@ func FuzzConsoleBodies(f *testing.F) {
 		var c *http.Cookie
 		switch e.role {
 		case "officer":
-			c = login(t, fx, "officer", `{"officerId":"B1234","token":"`+officerToken+`"}`)
+			c = login(t, fx, "officer", signIn("B1234"))
 		case "tech":
-			c = login(t, fx, "tech", `{"token":"`+techToken+`"}`)
+			c = login(t, fx, "tech", signIn("T1"))
 		}
 		w := fx.do(t, req{method: "POST", path: e.path, body: body, cookie: c, header: map[string]string{"Content-Type": "application/json"}})
 		if w.Code >= 500 {

@@ -147,3 +147,13 @@ func source(r *http.Request) string {
 	}
 	return a.String()
 }
+
+// cancel gives back a slot acquire took for an attempt that was not looked
+// at (another limiter held it back): it counts neither way.
+func (l *limiter) cancel(src string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e := l.m[src]; e != nil {
+		e.pending--
+	}
+}

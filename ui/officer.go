@@ -16,7 +16,7 @@ import (
 type referralsJSON struct {
 	Referrals []view.Referral `json:"referrals"`
 	Open      int             `json:"open"`
-	// Officer is the signed-in officer ("" with a bearer token).
+	// Officer is the signed-in officer ("" with the API token).
 	Officer string `json:"officer"`
 }
 
@@ -42,11 +42,11 @@ func (s *server) referralsSnapshot(officer string) referralsJSON {
 }
 
 func (s *server) referralsGet(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.referralsSnapshot(userFrom(r)))
+	writeJSON(w, http.StatusOK, s.referralsSnapshot(person(r)))
 }
 
 func (s *server) referralsEvents(w http.ResponseWriter, r *http.Request) {
-	user := userFrom(r)
+	user := person(r)
 	s.stream(w, r, func() (any, string) { return s.referralsSnapshot(user), "" })
 }
 
@@ -105,15 +105,15 @@ func (s *server) referralDecide(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "note: at most 1000 characters")
 		return
 	}
-	officer := userFrom(r)
-	if officer == "" { // a bearer token: the caller names the officer
-		officer = strings.TrimSpace(req.OfficerID)
-	} else if req.OfficerID != "" && req.OfficerID != officer {
-		writeError(w, http.StatusForbidden, "officerId differs from the signed-in officer")
+	// A decision is a person's: the signed-in officer's own account. The
+	// API token, which anyone holding it could use, reads but never decides.
+	officer := person(r)
+	if officer == "" {
+		writeError(w, http.StatusForbidden, "a decision needs an officer's own sign-in, not the API token")
 		return
 	}
-	if !userIDPattern.MatchString(officer) {
-		writeError(w, http.StatusBadRequest, "officerId: 1 to 40 letters, digits, '.', '_' or '-'")
+	if req.OfficerID != "" && req.OfficerID != officer {
+		writeError(w, http.StatusForbidden, "officerId differs from the signed-in officer")
 		return
 	}
 	ref, ok := s.findReferral(id)

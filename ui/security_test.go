@@ -38,28 +38,36 @@ func newClockFixture(t *testing.T, mod ...func(*ui.Options)) (*fixture, *clock) 
 	return newFixture(t, append([]func(*ui.Options){func(o *ui.Options) { ui.SetClock(o, c.Now) }}, mod...)...), c
 }
 
-func TestTokenGuessesAreHeldBack(t *testing.T) {
-	f, clk := newClockFixture(t)
-	const guesser = "192.0.2.7:51000"
-	referrals := req{method: "GET", path: "/api/officer/referrals", remote: guesser}
-
-	// Many wrong guesses at once: only a few are even compared.
+// burst sends n requests at once and counts their answers by status.
+func (f *fixture) burst(t *testing.T, n int, r func(i int) req) map[int]int {
 	var mu sync.Mutex
 	codes := map[int]int{}
 	var wg sync.WaitGroup
-	for i := range 60 {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := referrals
-			r.bearer = "guess-" + strconv.Itoa(i)
-			w := f.do(t, r)
+			w := f.do(t, r(i))
 			mu.Lock()
 			codes[w.Code]++
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
+	return codes
+}
+
+func TestTokenGuessesAreHeldBack(t *testing.T) {
+	f, clk := newClockFixture(t)
+	const guesser = "192.0.2.7:51000"
+	referrals := req{method: "GET", path: "/api/officer/referrals", remote: guesser}
+
+	// Many wrong guesses at once: only a few are even compared.
+	codes := f.burst(t, 60, func(i int) req {
+		r := referrals
+		r.bearer = "guess-" + strconv.Itoa(i)
+		return r
+	})
 	if codes[401] < 1 || codes[401] > 3 || codes[429] != 60-codes[401] {
 		t.Fatalf("60 concurrent wrong guesses: %v, want at most 3 compared (401) and the rest held back (429)", codes)
 	}
@@ -77,7 +85,7 @@ func TestTokenGuessesAreHeldBack(t *testing.T) {
 	}
 	// The login form is held back the same way, and so is the page.
 	wantStatus(t, f.do(t, req{method: "POST", path: "/api/officer/login", remote: guesser,
-		body: `{"officerId":"B1","token":"` + officerToken + `"}`}), 429)
+		body: signIn("B1")}), 429)
 	wantStatus(t, f.do(t, req{method: "GET", path: "/officer", remote: guesser, bearer: officerToken}), 429)
 	// Another source is not.
 	wantStatus(t, f.do(t, req{method: "GET", path: "/api/officer/referrals", bearer: officerToken}), 200)
@@ -102,8 +110,8 @@ func TestTokenGuessesAreHeldBack(t *testing.T) {
 
 	log := f.log.String()
 	for _, want := range []string{
-		`msg="ui: console token refused" console=officer source=192.0.2.7`,
-		`msg="ui: console token attempts held back" console=officer source=192.0.2.7`,
+		`msg="ui: console API token refused" console=officer source=192.0.2.7`,
+		`msg="ui: console sign-in attempts held back" console=officer account=api-token source=192.0.2.7`,
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("no %q in the log:\n%s", want, log)
@@ -122,23 +130,23 @@ func TestLoginGuessesAreHeldBack(t *testing.T) {
 	f, clk := newClockFixture(t)
 	const guesser = "[2001:db8::1]:51000"
 	for range 3 {
-		wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/login", remote: guesser, body: `{"token":"nope"}`}), 401)
+		wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/login", remote: guesser, body: `{"account":"T1","password":"nope nope nope"}`}), 401)
 	}
 	// Another address of the same /64 is the same source.
 	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/login", remote: "[2001:db8::2]:51000",
-		body: `{"token":"` + techToken + `"}`}), 429)
+		body: signIn("T1")}), 429)
 	clk.Add(time.Second)
 	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/login", remote: guesser,
-		body: `{"token":"` + techToken + `"}`}), 200)
-	if !strings.Contains(f.log.String(), "console=tech source=2001:db8::/64") {
+		body: signIn("T1")}), 200)
+	if !strings.Contains(f.log.String(), "console=tech account=T1 source=2001:db8::/64") {
 		t.Errorf("log:\n%s", f.log.String())
 	}
 }
 
 func TestLogoutEndsTheSession(t *testing.T) {
 	f, clk := newClockFixture(t)
-	c1 := login(t, f, "officer", `{"officerId":"B1","token":"`+officerToken+`"}`)
-	c2 := login(t, f, "officer", `{"officerId":"B2","token":"`+officerToken+`"}`)
+	c1 := login(t, f, "officer", signIn("B1"))
+	c2 := login(t, f, "officer", signIn("B2"))
 	if c1.Value == c2.Value {
 		t.Fatal("two sign-ins, one cookie")
 	}
@@ -184,11 +192,11 @@ func TestUnknownHostRefused(t *testing.T) {
 
 func TestSecureCookies(t *testing.T) {
 	f := newFixture(t)
-	if c := login(t, f, "tech", `{"token":"`+techToken+`"}`); c.Secure {
+	if c := login(t, f, "tech", signIn("T1")); c.Secure {
 		t.Error("Secure cookie on plain HTTP without SecureCookies")
 	}
 	f = newFixture(t, func(o *ui.Options) { o.SecureCookies = true })
-	if c := login(t, f, "tech", `{"token":"`+techToken+`"}`); !c.Secure {
+	if c := login(t, f, "tech", signIn("T1")); !c.Secure {
 		t.Error("SecureCookies: cookie not Secure")
 	}
 	w := f.do(t, req{method: "POST", path: "/api/tech/logout", body: `{}`})
@@ -201,7 +209,7 @@ func TestSecureCookies(t *testing.T) {
 	srv := httptest.NewTLSServer(f.h)
 	defer srv.Close()
 	resp, err := srv.Client().Post(srv.URL+"/api/officer/login", "application/json",
-		strings.NewReader(`{"officerId":"B1","token":"`+officerToken+`"}`))
+		strings.NewReader(signIn("B1")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,11 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, snap func() (any
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
 	last := "\x00"
+	alive := aliveFrom(r) // a console stream ends with its session
 	for {
+		if alive != nil && !alive() {
+			return
+		}
 		changed := s.k.Changed() // before the snapshot, so no change is missed
 		v, key := snap()
 		b, err := json.Marshal(v)

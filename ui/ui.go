@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 )
 
 // Options configure the screens.
@@ -28,10 +30,24 @@ type Options struct {
 	// Preview serves the camera's live MJPEG stream on the technician
 	// console; nil when there is none.
 	Preview http.Handler
-	// OfficerToken and TechnicianToken open the two consoles. An empty
-	// token leaves its console closed (503), never open.
+	// Accounts are the people who may sign in to the consoles (officers,
+	// technicians, supervisors). Nil: nobody can sign in.
+	Accounts *accounts.Store
+	// IdleLock ends a console session after this long with no sign of the
+	// person (zero: DefaultIdleLock); SessionLifetime ends it in any case
+	// (zero: DefaultSessionLifetime).
+	IdleLock        time.Duration
+	SessionLifetime time.Duration
+	// OfficerToken and TechnicianToken are optional API tokens for
+	// programs ("Authorization: Bearer"): they read the consoles' API, and
+	// drive the technician's commands, but an officer decision needs a
+	// person's own sign-in. Empty: no API access. A console with neither
+	// accounts nor a token is closed (503), never open.
 	OfficerToken    string
 	TechnicianToken string
+	// Audit receives every console access fact (sign-in, sign-out,
+	// refusal) for the audit log. Nil drops them.
+	Audit func(Access)
 	// SecureCookies marks the session cookies Secure (sent only over
 	// HTTPS) on every answer; they are on requests that came over TLS
 	// anyway. Set it when the consoles are served over TLS.
@@ -104,9 +120,11 @@ func New(o Options) http.Handler {
 		sim:     o.Sim,
 		preview: o.Preview,
 		log:     log,
-		officer: newAuth(roleOfficer, o.OfficerToken, now, log, o.SecureCookies),
-		tech:    newAuth(roleTechnician, o.TechnicianToken, now, log, o.SecureCookies),
-		hosts:   map[string]bool{},
+		officer: newAuth(roleOfficer, authOptions{token: o.OfficerToken, accounts: o.Accounts, idle: o.IdleLock,
+			life: o.SessionLifetime, now: now, log: log, audit: o.Audit, secure: o.SecureCookies}),
+		tech: newAuth(roleTechnician, authOptions{token: o.TechnicianToken, accounts: o.Accounts, idle: o.IdleLock,
+			life: o.SessionLifetime, now: now, log: log, audit: o.Audit, secure: o.SecureCookies}),
+		hosts: map[string]bool{},
 	}
 	hosts := o.AllowedHosts
 	if len(hosts) == 0 {
@@ -131,6 +149,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /officer", s.consolePage(s.officer, "officer.html"))
 	mux.HandleFunc("POST /api/officer/login", s.login(s.officer))
 	mux.HandleFunc("POST /api/officer/logout", s.logout(s.officer))
+	mux.Handle("GET /api/officer/session", s.officer.require(s.whoami(s.officer)))
 	mux.Handle("GET /api/officer/referrals", s.officer.require(http.HandlerFunc(s.referralsGet)))
 	mux.Handle("GET /api/officer/events", s.officer.require(http.HandlerFunc(s.referralsEvents)))
 	mux.Handle("GET /api/officer/referrals/{id}", s.officer.require(http.HandlerFunc(s.referralGet)))
@@ -141,6 +160,7 @@ func New(o Options) http.Handler {
 	mux.HandleFunc("GET /tech", s.consolePage(s.tech, "tech.html"))
 	mux.HandleFunc("POST /api/tech/login", s.login(s.tech))
 	mux.HandleFunc("POST /api/tech/logout", s.logout(s.tech))
+	mux.Handle("GET /api/tech/session", s.tech.require(s.whoami(s.tech)))
 	mux.Handle("GET /api/tech", s.tech.require(http.HandlerFunc(s.techGet)))
 	mux.Handle("GET /api/tech/events", s.tech.require(http.HandlerFunc(s.techEvents)))
 	mux.Handle("GET /api/tech/preview", s.tech.require(http.HandlerFunc(s.techPreview)))
@@ -254,13 +274,13 @@ func (s *server) servePage(w http.ResponseWriter, name string, status int) {
 	w.Write(b)
 }
 
-// consolePage serves a console to whoever holds its token, and the login
+// consolePage serves a console to whoever is signed in, and the login
 // form (with 401) to anyone else.
 func (s *server) consolePage(a *auth, name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		if !a.configured() {
-			writeError(w, http.StatusServiceUnavailable, a.role.title+" console is not configured (no token)")
+			a.notConfigured(w)
 			return
 		}
 		switch _, v, retry := a.check(r); v {

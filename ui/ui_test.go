@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 	"github.com/xpt-pilot/xpt-kiosk/ui/uitest"
@@ -42,10 +43,54 @@ var reasons = []string{"MRZ_UNREADABLE", "MRZ_INVALID", "DOC_EXPIRED", "NOT_AUTH
 const testHost = "127.0.0.1:8080"
 
 type fixture struct {
-	k     *uitest.Kiosk
-	h     http.Handler
-	log   *syncBuffer
-	peers atomic.Int64
+	k      *uitest.Kiosk
+	h      http.Handler
+	log    *syncBuffer
+	accts  *accounts.Store
+	peers  atomic.Int64
+	mu     sync.Mutex
+	access []ui.Access
+}
+
+// audited returns the console access facts the handler reported.
+func (f *fixture) audited() []ui.Access {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]ui.Access(nil), f.access...)
+}
+
+// The fixture's accounts: officers, a technician and a supervisor, each
+// with passwordOf(id).
+var testAccounts = []struct {
+	id   string
+	role accounts.Role
+}{
+	{"B1", accounts.Officer}, {"B2", accounts.Officer}, {"B9", accounts.Officer}, {"B1234", accounts.Officer},
+	{"T1", accounts.Technician}, {"S1", accounts.Supervisor},
+}
+
+func passwordOf(id string) string { return id + " long password" }
+
+// signIn is the login body of an account of the fixture.
+func signIn(id string) string {
+	return `{"account":"` + id + `","password":"` + passwordOf(id) + `"}`
+}
+
+// fastArgon keeps the tests quick; the production cost is tested in accounts.
+var fastArgon = accounts.Options{Params: accounts.Params{Memory: 64, Time: 1, Threads: 1}}
+
+func newAccounts(t testing.TB) *accounts.Store {
+	t.Helper()
+	st, err := accounts.Open(filepath.Join(t.TempDir(), "accounts.json"), fastArgon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range testAccounts {
+		if err := st.Add(a.id, "", a.role, passwordOf(a.id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st
 }
 
 type syncBuffer struct {
@@ -69,12 +114,19 @@ func newFixture(t *testing.T, mod ...func(*ui.Options)) *fixture {
 	t.Helper()
 	k := uitest.New()
 	buf := &syncBuffer{}
-	o := ui.Options{Kiosk: k, Sim: k, OfficerToken: officerToken, TechnicianToken: techToken,
-		Logger: slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	f := &fixture{k: k, log: buf, accts: newAccounts(t)}
+	o := ui.Options{Kiosk: k, Sim: k, OfficerToken: officerToken, TechnicianToken: techToken, Accounts: f.accts,
+		Logger: slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Audit: func(a ui.Access) {
+			f.mu.Lock()
+			f.access = append(f.access, a)
+			f.mu.Unlock()
+		}}
 	for _, m := range mod {
 		m(&o)
 	}
-	return &fixture{k: k, h: ui.New(o), log: buf}
+	f.h = ui.New(o)
+	return f
 }
 
 type req struct {
@@ -305,7 +357,7 @@ func TestPostNeedsJSONAndSameOrigin(t *testing.T) {
 	} {
 		w := f.do(t, req{method: "POST", path: "/api/traveler/start", body: `{"lang":"en"}`, header: h})
 		wantStatus(t, w, 403)
-		w = f.do(t, req{method: "POST", path: "/api/officer/login", body: `{"officerId":"B1","token":"` + officerToken + `"}`, header: h})
+		w = f.do(t, req{method: "POST", path: "/api/officer/login", body: signIn("B1"), header: h})
 		wantStatus(t, w, 403)
 	}
 	// Same origin passes.
@@ -618,15 +670,21 @@ func TestOfficerAuth(t *testing.T) {
 	// The page itself: the login form with 401.
 	w := f.do(t, req{method: "GET", path: "/officer"})
 	wantStatus(t, w, 401)
-	if !strings.Contains(w.Body.String(), `id="login"`) || !strings.Contains(w.Body.String(), "Officer ID") {
+	if !strings.Contains(w.Body.String(), `id="login"`) || !strings.Contains(w.Body.String(), `id="password"`) {
 		t.Error("no login form")
 	}
 	if strings.Contains(w.Body.String(), ref.Surname) {
 		t.Error("login page shows personal data")
 	}
-	wantStatus(t, f.do(t, req{method: "POST", path: "/api/officer/login", body: `{"officerId":"B1","token":"nope"}`}), 401)
-	wantStatus(t, f.do(t, req{method: "POST", path: "/api/officer/login", body: `{"officerId":"B 1<script>","token":"` + officerToken + `"}`}), 400)
-	c := login(t, f, "officer", `{"officerId":"B1234","token":"`+officerToken+`"}`)
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/officer/login", body: `{"account":"B1","password":"nope nope nope"}`}), 401)
+	// A malformed ID is a wrong one: the same answer, and it is not logged.
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/officer/login", body: signIn("B 1<script>")}), 401)
+	if strings.Contains(f.log.String(), "<script>") {
+		t.Error("a malformed account ID reached the log")
+	}
+	// A technician's account does not open the officer console.
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/officer/login", body: signIn("T1")}), 401)
+	c := login(t, f, "officer", signIn("B1234"))
 	w = f.do(t, req{method: "GET", path: "/officer", cookie: c})
 	wantStatus(t, w, 200)
 	if !strings.Contains(w.Body.String(), "/assets/officer.js") {
@@ -636,7 +694,7 @@ func TestOfficerAuth(t *testing.T) {
 		t.Errorf("officer page Cache-Control %q", w.Header().Get("Cache-Control"))
 	}
 	// The technician's cookie does not open the officer console.
-	tc := login(t, f, "tech", `{"token":"`+techToken+`"}`)
+	tc := login(t, f, "tech", signIn("T1"))
 	tc.Name = "xpt_officer"
 	wantStatus(t, f.do(t, req{method: "GET", path: "/api/officer/referrals", cookie: tc}), 401)
 	// Logout clears the cookie.
@@ -649,7 +707,7 @@ func TestOfficerAuth(t *testing.T) {
 
 func TestOfficerSessionExpires(t *testing.T) {
 	f := newFixture(t)
-	c := login(t, f, "officer", `{"officerId":"B1","token":"`+officerToken+`"}`)
+	c := login(t, f, "officer", signIn("B1"))
 	if time.Until(c.Expires) > 13*time.Hour || time.Until(c.Expires) < 11*time.Hour {
 		t.Errorf("session lasts until %v", c.Expires)
 	}
@@ -659,7 +717,7 @@ func TestOfficerReferralsAndDecision(t *testing.T) {
 	f := newFixture(t)
 	ref := driveToReferral(t, f)
 	id := ref.ReferralID
-	c := login(t, f, "officer", `{"officerId":"B1234","token":"`+officerToken+`"}`)
+	c := login(t, f, "officer", signIn("B1234"))
 
 	w := f.do(t, req{method: "GET", path: "/api/officer/referrals", cookie: c})
 	wantStatus(t, w, 200)
@@ -701,8 +759,9 @@ func TestOfficerReferralsAndDecision(t *testing.T) {
 	wantStatus(t, f.do(t, req{method: "POST", path: dec, cookie: c, body: `{"decision":"admit","note":"` + strings.Repeat("é", 1001) + `"}`}), 400)
 	wantStatus(t, f.do(t, req{method: "POST", path: dec, cookie: c, body: `{"decision":"admit","officerId":"OTHER"}`}), 403)
 	wantStatus(t, f.do(t, req{method: "POST", path: "/api/officer/referrals/R-9999/decision", cookie: c, body: `{"decision":"admit"}`}), 404)
-	// Bearer callers must name the officer.
-	wantStatus(t, f.do(t, req{method: "POST", path: dec, bearer: officerToken, body: `{"decision":"admit"}`}), 400)
+	// The API token reads but never decides: a decision is a person's.
+	wantStatus(t, f.do(t, req{method: "POST", path: dec, bearer: officerToken, body: `{"decision":"admit"}`}), 403)
+	wantStatus(t, f.do(t, req{method: "POST", path: dec, bearer: officerToken, body: `{"decision":"admit","officerId":"B1234"}`}), 403)
 
 	w = f.do(t, req{method: "POST", path: dec, cookie: c, body: `{"decision":"secondary","note":"  Counter 3  "}`})
 	wantStatus(t, w, 200)
@@ -719,7 +778,7 @@ func TestOfficerReferralsAndDecision(t *testing.T) {
 		t.Errorf("queue after decision %s", w.Body.String())
 	}
 	// A second decision conflicts.
-	w = f.do(t, req{method: "POST", path: dec, bearer: officerToken, body: `{"decision":"admit","officerId":"B9"}`})
+	w = f.do(t, req{method: "POST", path: dec, cookie: login(t, f, "officer", signIn("B9")), body: `{"decision":"admit"}`})
 	wantStatus(t, w, 409)
 	if len(f.k.Decisions()) != 1 {
 		t.Error("second decision reached the kiosk")
@@ -798,7 +857,7 @@ func TestTechnicianConsole(t *testing.T) {
 		t.Fatalf("unauthenticated commands reached the kiosk: %q", f.k.Commands())
 	}
 	wantStatus(t, f.do(t, req{method: "GET", path: "/tech"}), 401)
-	c := login(t, f, "tech", `{"token":"`+techToken+`"}`)
+	c := login(t, f, "tech", signIn("T1"))
 	wantStatus(t, f.do(t, req{method: "GET", path: "/tech", cookie: c}), 200)
 
 	w := f.do(t, req{method: "GET", path: "/api/tech", cookie: c})
@@ -893,15 +952,15 @@ func TestTechnicianEvents(t *testing.T) {
 }
 
 func TestConsolesClosedWithoutToken(t *testing.T) {
-	f := newFixture(t, func(o *ui.Options) { o.OfficerToken, o.TechnicianToken = "", "" })
+	f := newFixture(t, func(o *ui.Options) { o.OfficerToken, o.TechnicianToken, o.Accounts = "", "", nil })
 	for _, r := range []req{
 		{method: "GET", path: "/officer"},
 		{method: "GET", path: "/tech"},
 		{method: "GET", path: "/api/officer/referrals"},
 		{method: "GET", path: "/api/officer/referrals", bearer: " "},
 		{method: "GET", path: "/api/tech"},
-		{method: "POST", path: "/api/officer/login", body: `{"officerId":"B1","token":""}`},
-		{method: "POST", path: "/api/tech/login", body: `{"token":""}`},
+		{method: "POST", path: "/api/officer/login", body: `{"account":"B1","password":""}`},
+		{method: "POST", path: "/api/tech/login", body: `{"account":"T1","password":""}`},
 	} {
 		wantStatus(t, f.do(t, r), 503)
 	}

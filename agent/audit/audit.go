@@ -49,8 +49,17 @@ type Entry struct {
 	// Officer is the account that decided; Via the path the decision came
 	// by: "console" (this kiosk's officer console) or "mqtt:{keyId}" (a
 	// signed decision from another console, and the key that signed it).
-	Officer  string `json:"officer,omitempty"`
-	Via      string `json:"via,omitempty"`
+	Officer string `json:"officer,omitempty"`
+	Via     string `json:"via,omitempty"`
+	// Console access (console.sign-in, console.sign-out, console.refused,
+	// console.held-back): the console, the account tried and its role, the
+	// source address, and why (a sign-out's cause, a refusal's). Never a
+	// password or a token.
+	Console  string `json:"console,omitempty"`
+	Account  string `json:"account,omitempty"`
+	Role     string `json:"role,omitempty"`
+	Source   string `json:"source,omitempty"`
+	Detail   string `json:"detail,omitempty"`
 	EventID  string `json:"eventId,omitempty"`
 	EventSeq uint64 `json:"eventSeq,omitempty"`
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -402,7 +403,14 @@ type UI struct {
 	// AllowedHosts are the names a request's Host header may give (no
 	// port); empty means the loopback names and the listen host. See Hosts.
 	AllowedHosts []string `toml:"allowedHosts"`
+	// IdleLock ends a console session with no activity of its person;
+	// SessionLifetime ends every session, however active.
+	IdleLock        Duration `toml:"idleLock"`
+	SessionLifetime Duration `toml:"sessionLifetime"`
 }
+
+// AccountsFile is where the console accounts live, in the data folder.
+func (c *Config) AccountsFile() string { return filepath.Join(c.Kiosk.DataDir, "accounts.json") }
 
 // MinTokenLength is the shortest console token accepted: a token is all
 // that stands between the network and the consoles.
@@ -415,6 +423,8 @@ func (u *UI) defaults() {
 	if u.Listen == "" {
 		u.Listen = "127.0.0.1:8080"
 	}
+	setDur(&u.IdleLock, 5*time.Minute)
+	setDur(&u.SessionLifetime, 12*time.Hour)
 }
 
 // TLS reports whether the consoles are served over TLS.
@@ -472,6 +482,12 @@ func (u *UI) validate(p *problems) {
 	}
 	if (u.CertFile == "") != (u.KeyFile == "") {
 		p.add("ui.certFile", "TLS needs both certFile and keyFile")
+	}
+	if d := u.IdleLock.Duration; d < 30*time.Second || d > time.Hour {
+		p.add("ui.idleLock", "%s must be between 30s and 1h", u.IdleLock)
+	}
+	if d := u.SessionLifetime.Duration; d < u.IdleLock.Duration || d > 24*time.Hour {
+		p.add("ui.sessionLifetime", "%s must be at least idleLock (%s) and at most 24h", u.SessionLifetime, u.IdleLock)
 	}
 	for i, h := range u.AllowedHosts {
 		if !validHostName(h) {

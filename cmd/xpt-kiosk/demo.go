@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
@@ -35,9 +36,37 @@ const (
 	demoPort        = "YYZ"
 	demoDirection   = "US>CA"
 	demoKeyID       = "central-demo"
-	demoOfficer     = "officer-demo-token"
+	demoOfficer     = "officer-demo-token" // API tokens: programs read, never decide
 	demoTech        = "technician-demo-token"
 )
+
+// The demo's console accounts, made in its data folder at the first start.
+var demoAccounts = []struct {
+	id, name, password string
+	role               accounts.Role
+}{
+	{"B1234", "Demo Officer", "officer-demo-password", accounts.Officer},
+	{"B5678", "Second Officer", "officer2-demo-password", accounts.Officer},
+	{"T100", "Demo Technician", "technician-demo-password", accounts.Technician},
+	{"S1", "Demo Supervisor", "supervisor-demo-password", accounts.Supervisor},
+}
+
+// ensureDemoAccounts adds the demo accounts that are not there yet.
+func ensureDemoAccounts(cfg *config.Config) error {
+	st, err := accounts.Open(cfg.AccountsFile(), accounts.Options{})
+	if err != nil {
+		return err
+	}
+	for _, a := range demoAccounts {
+		if _, ok := st.Get(a.id); ok {
+			continue
+		}
+		if err := st.Add(a.id, a.name, a.role, a.password); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // demoEnv is what --demo runs around the kiosk: an embedded broker, the
 // central simulator (publisher, sync server, listener) and the simulated
@@ -301,6 +330,9 @@ technicianToken = %q
 	if err != nil {
 		return fail(fmt.Errorf("demo configuration: %w", err))
 	}
+	if err := ensureDemoAccounts(cfg); err != nil {
+		return fail(fmt.Errorf("demo accounts: %w", err))
+	}
 	return env, cfg, nil
 }
 
@@ -325,7 +357,11 @@ func readTravelers(path string) ([]central.Traveler, error) {
 
 func (e *demoEnv) printIntro(w io.Writer, cfg *config.Config) {
 	fmt.Fprintf(w, "\nDemo (data in %s, configuration %s):\n", e.dir, filepath.Join(e.dir, "kiosk.toml"))
-	fmt.Fprintf(w, "  officer token:       %s\n  technician token:    %s\n", cfg.UI.OfficerToken, cfg.UI.TechnicianToken)
+	fmt.Fprintf(w, "  console accounts (%s):\n", cfg.AccountsFile())
+	for _, a := range demoAccounts {
+		fmt.Fprintf(w, "    %-6s %-11s password %s\n", a.id, a.role, a.password)
+	}
+	fmt.Fprintf(w, "  API tokens (read only for the officer's): officer %s, technician %s\n", cfg.UI.OfficerToken, cfg.UI.TechnicianToken)
 	if e.broker != nil {
 		fmt.Fprintf(w, "  embedded broker:     %s (user %s, password in %s; anonymous clients are refused)\n",
 			e.brokerURL, demoCentralUser, filepath.Join(e.dir, "central", "mqtt.password"))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
@@ -53,19 +55,24 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 
-	// An officer decides the first referral.
+	// An officer decides the first referral, signed in with the account:
+	// the API token reads the queue but may not decide.
 	o := &apiClient{t: t, base: base, token: demoOfficer}
 	var queue struct {
 		Referrals []view.Referral `json:"referrals"`
 	}
 	o.get("/api/officer/referrals", &queue)
+	if len(queue.Referrals) > 0 {
+		o.post("/api/officer/referrals/"+queue.Referrals[0].ReferralID+"/decision", map[string]any{"decision": "admit"}, 403)
+	}
+	o.signIn("officer", "B1234", "officer-demo-password")
 	refs := queue.Referrals
 	if len(refs) != referred {
 		t.Errorf("%d referrals open, want %d", len(refs), referred)
 	}
 	if len(refs) > 0 {
 		o.post("/api/officer/referrals/"+refs[0].ReferralID+"/decision",
-			map[string]any{"decision": "admit", "note": "checked the letter by phone", "officerId": "B1234"}, 0)
+			map[string]any{"decision": "admit", "note": "checked the letter by phone"}, 0)
 	}
 
 	// The embedded broker refuses anonymous clients; an unsigned or forged
@@ -123,6 +130,9 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Fatalf("central ledger:\n%s", b.String())
 	}
 	stopAgent(t, cancel, k.done, &k.logs)
+	// The audit log names the officer of the console decision, and holds
+	// the sign-in, the API token's refused decision aside.
+	checkConsoleAudit(t, filepath.Join(env.dir, "kiosk", "audit.log"))
 	// Nothing the agent wrote (replica, outbox, audit log, link state) is
 	// readable by anyone but the kiosk's user.
 	filepath.WalkDir(filepath.Join(env.dir, "kiosk"), func(path string, d fs.DirEntry, err error) error {
@@ -253,9 +263,26 @@ func presentAll(t *testing.T, c *apiClient, logs *syncBuffer) (int, int, map[str
 }
 
 type apiClient struct {
-	t     *testing.T
-	base  string
-	token string
+	t      *testing.T
+	base   string
+	token  string
+	cookie *http.Cookie // a person's session, once signed in
+}
+
+// signIn opens a console session with an account; the client then uses it
+// instead of the API token.
+func (c *apiClient) signIn(console, account, password string) {
+	c.t.Helper()
+	b, _ := json.Marshal(map[string]string{"account": account, "password": password})
+	resp, err := http.Post(c.base+"/api/"+console+"/login", "application/json", bytes.NewReader(b))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(resp.Cookies()) != 1 {
+		c.t.Fatalf("sign-in as %s: %d, cookies %v", account, resp.StatusCode, resp.Cookies())
+	}
+	c.cookie = resp.Cookies()[0]
 }
 
 func (c *apiClient) do(method, path string, body any, want int, out any) {
@@ -266,7 +293,11 @@ func (c *apiClient) do(method, path string, body any, want int, out any) {
 		rd = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, c.base+path, rd)
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.cookie != nil {
+		req.AddCookie(c.cookie)
+	} else {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -319,4 +350,31 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func checkConsoleAudit(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var signIn, decided bool
+	audit.Scan(f, func(_ int, rec audit.Record, err error) bool {
+		var e audit.Entry
+		if err != nil || json.Unmarshal(rec.Entry, &e) != nil {
+			t.Errorf("audit record: %v", err)
+			return false
+		}
+		switch {
+		case e.Kind == "console.sign-in" && e.Account == "B1234" && e.Console == "officer" && e.Role == "officer" && e.Source == "127.0.0.1":
+			signIn = true
+		case e.Kind == "referral.decided" && e.Via == "console":
+			decided = e.Officer == "B1234"
+		}
+		return true
+	})
+	if !signIn || !decided {
+		t.Errorf("audit log: officer sign-in %v, console decision by B1234 %v", signIn, decided)
+	}
 }

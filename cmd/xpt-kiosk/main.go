@@ -38,6 +38,7 @@ var commands = map[string]command{
 	"provision": {"set up a kiosk: identity, keys, certificates, configuration", runProvision},
 	"authz":     {"the local authorization replica: status, look-ups", runAuthz},
 	"audit":     {"the tamper-evident transaction audit log: show, verify", runAudit},
+	"users":     {"console accounts (officers, technicians, supervisors): add, list, passwd, disable", runUsers},
 }
 
 func main() {

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
 	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
@@ -276,8 +277,20 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	if env != nil {
 		sim = env.simulator(k)
 	}
-	handler := ui.New(ui.Options{Kiosk: k, Sim: sim, Preview: previewOf(face), OfficerToken: cfg.UI.OfficerToken,
-		TechnicianToken: cfg.UI.TechnicianToken, SecureCookies: cfg.UI.TLS(), AllowedHosts: cfg.UI.Hosts(), Logger: log})
+	// The consoles' accounts. A broken file closes the consoles to people
+	// (every sign-in refused, the error logged) but not the kiosk: the
+	// store reads the file again at each sign-in, so fixing it is enough.
+	accts, err := accounts.Open(cfg.AccountsFile(), accounts.Options{})
+	if err != nil {
+		log.Error("run: console accounts unreadable: nobody can sign in until the file is fixed", "err", err)
+	} else if list, _ := accts.List(); len(list) == 0 {
+		log.Warn("run: no console accounts: nobody can sign in (xpt-kiosk users add ID --role officer --config …)",
+			"file", cfg.AccountsFile())
+	}
+	handler := ui.New(ui.Options{Kiosk: k, Sim: sim, Preview: previewOf(face), Accounts: accts,
+		IdleLock: cfg.UI.IdleLock.Duration, SessionLifetime: cfg.UI.SessionLifetime.Duration,
+		OfficerToken: cfg.UI.OfficerToken, TechnicianToken: cfg.UI.TechnicianToken,
+		SecureCookies: cfg.UI.TLS(), AllowedHosts: cfg.UI.Hosts(), Logger: log, Audit: auditAccess(al, log)})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	scheme := "http"
 	if cfg.UI.TLS() {
@@ -370,4 +383,15 @@ func openSerialDevices(cfg *config.Config, log *slog.Logger) ([]drivers.Device, 
 func serialConfig(c config.Serial) serialdev.Config {
 	return serialdev.Config{Port: c.Port, USB: c.USB, Serial: c.SerialNumber, Baud: c.Baud, Parity: c.Parity,
 		DataBits: c.DataBits, StopBits: c.StopBits}
+}
+
+// auditAccess writes the consoles' access facts (sign-in, sign-out,
+// refusals) to the audit log, with the account and the source.
+func auditAccess(al *audit.Log, log *slog.Logger) func(ui.Access) {
+	return func(a ui.Access) {
+		e := audit.Entry{Kind: a.Kind, Console: a.Console, Account: a.Account, Role: a.Role, Source: a.Source, Detail: a.Detail}
+		if _, _, err := al.Append(e); err != nil {
+			log.Error("run: audit log append failed (console access)", "err", err)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
 	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
@@ -29,7 +30,8 @@ the configuration (every problem, with its key), the trusted keys, the data
 folder, the authorization replica (seq, records, staleness), the audit log's
 hash chain, the serial readers (is the port there, does the USB ID resolve),
 the camera and face verification, the consoles (their TLS certificate and
-key; a warning when they listen beyond loopback without TLS), and the
+key; a warning when they listen beyond loopback without TLS; the accounts
+file, and a warning for a console nobody can sign in to), and the
 broker (a TCP connection, unless --offline). Exit status 0 when nothing failed, 1 otherwise; warnings do not
 fail.
 
@@ -106,6 +108,7 @@ func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	selftestCredentials(cfg, time.Now(), add)
 	selftestUI(cfg, time.Now(), add)
+	selftestAccounts(cfg, add)
 	checks = append(checks, selftestFace(cfg)...)
 	if !*offline {
 		selftestBroker(cfg, add)
@@ -125,7 +128,40 @@ func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // a device fault and closes the traveler screen, but stays up to deliver
 // the outbox and serve the consoles.
 func startTolerates(check string) bool {
-	return strings.HasPrefix(check, "devices.") || check == "camera" || check == "face.verify"
+	return strings.HasPrefix(check, "devices.") || check == "camera" || check == "face.verify" || check == "accounts"
+}
+
+// selftestAccounts reads the console accounts as the agent will, and says
+// which console nobody can sign in to.
+func selftestAccounts(cfg *config.Config, add func(name, status, format string, a ...any)) {
+	path := cfg.AccountsFile()
+	st, err := accounts.Open(path, accounts.Options{})
+	if err != nil {
+		add("accounts", "fail", "%v: nobody can sign in to the consoles until it is fixed", err)
+		return
+	}
+	list, _ := st.List()
+	n := map[accounts.Role]int{}
+	for _, a := range list {
+		if !a.Disabled {
+			n[a.Role]++
+		}
+	}
+	var closed []string
+	if n[accounts.Officer]+n[accounts.Supervisor] == 0 {
+		closed = append(closed, "officer console")
+	}
+	if n[accounts.Technician]+n[accounts.Supervisor] == 0 {
+		closed = append(closed, "technician console")
+	}
+	detail := fmt.Sprintf("%s: %d officer, %d technician, %d supervisor account(s) enabled", path,
+		n[accounts.Officer], n[accounts.Technician], n[accounts.Supervisor])
+	if len(closed) > 0 {
+		add("accounts", "warn", "%s: nobody can sign in to the %s (xpt-kiosk users add ID --role officer|technician|supervisor --config …)",
+			detail, strings.Join(closed, " and the "))
+		return
+	}
+	add("accounts", "ok", "%s", detail)
 }
 
 func selftestDataDir(cfg *config.Config, add func(name, status, format string, a ...any)) {

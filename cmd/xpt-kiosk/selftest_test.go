@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
 )
@@ -253,5 +254,37 @@ func TestTightenPermissions(t *testing.T) {
 		if info, _ := os.Stat(filepath.Join(dir, p)); info.Mode().Perm() != want {
 			t.Errorf("%s: %v, want %v", p, info.Mode().Perm(), want)
 		}
+	}
+}
+
+func TestSelftestChecksTheAccounts(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "kiosk.toml")
+	if err := os.WriteFile(cfgPath, []byte(testKioskTOML(noDevicesTOML)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "data"), 0o700)
+	if ch := selftestCheck(t, cfgPath, "accounts"); ch.Status != "warn" || !strings.Contains(ch.Detail, "nobody can sign in to the officer console and the technician console") {
+		t.Fatalf("no accounts: %+v", ch)
+	}
+	st, err := accounts.Open(filepath.Join(dir, "data", "accounts.json"), accounts.Options{Params: accounts.Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Add("B1", "", accounts.Officer, "a long password 1"); err != nil {
+		t.Fatal(err)
+	}
+	if ch := selftestCheck(t, cfgPath, "accounts"); ch.Status != "warn" || !strings.Contains(ch.Detail, "the technician console") || strings.Contains(ch.Detail, "officer console") {
+		t.Fatalf("an officer only: %+v", ch)
+	}
+	if err := st.Add("S1", "", accounts.Supervisor, "a long password 2"); err != nil {
+		t.Fatal(err)
+	}
+	if ch := selftestCheck(t, cfgPath, "accounts"); ch.Status != "ok" || !strings.Contains(ch.Detail, "1 officer, 0 technician, 1 supervisor") {
+		t.Fatalf("%+v", ch)
+	}
+	os.WriteFile(st.Path(), []byte("{broken"), 0o600)
+	if ch := selftestCheck(t, cfgPath, "accounts"); ch.Status != "fail" || !strings.Contains(ch.Detail, "nobody can sign in") {
+		t.Fatalf("broken file: %+v", ch)
 	}
 }

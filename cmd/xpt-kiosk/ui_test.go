@@ -46,7 +46,7 @@ func TestConsolesOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tc}}
-	resp, err := hc.Post(base+"/api/tech/login", "application/json", strings.NewReader(`{"token":"`+demoTech+`"}`))
+	resp, err := hc.Post(base+"/api/tech/login", "application/json", strings.NewReader(`{"account":"T100","password":"technician-demo-password"}`))
 	if err != nil {
 		t.Fatal(err)
 	}

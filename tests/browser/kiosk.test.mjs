@@ -29,6 +29,7 @@ after(async () => {
 
 // The traveler screens axe-core has checked, for the last test.
 const axeChecked = new Set();
+let referredRef = ''; // the reference the English referred traveler was shown
 
 // axe checks the page as it is now; a violation fails the test, with all
 // of them printed.
@@ -151,6 +152,10 @@ test('traveler flow in English, referred', async () => {
   assert.ok(!/expired|authori[sz]|card.*(mismatch|wrong)/i.test(text), 'referral screen hints at a reason: ' + text);
   await page.screenshot({ path: shot('traveler-en-5-referred') });
   await axe(page, 'traveler-en-5-referred');
+  // The reference the traveler takes to the desk.
+  const ref = (await page.locator('#guidance').innerText()).match(/\b[A-Z0-9]{3}-[A-Z0-9]{3}\b/);
+  assert.ok(ref, 'no reference on the referred screen');
+  referredRef = ref[0];
 
   // On a loaded machine axe-core can outlast the outcome's 12 s on screen.
   if ((await screenOf(page)) === 'referred') await page.getByRole('button', { name: 'Done' }).click();
@@ -283,8 +288,8 @@ test('officer: the decision panel covers nothing, at 1280x800 and 800 px wide', 
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(srv.url + '/officer');
-  await page.getByLabel('Officer ID').fill('B1234');
-  await page.getByLabel('Access token').fill(srv.officerToken);
+  await page.getByLabel('Account').fill(srv.officer.account);
+  await page.getByLabel('Password').fill(srv.officer.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('.decide').waitFor({ timeout: 30000 });
   await page.locator('.d-checks').waitFor();
@@ -316,7 +321,7 @@ test('officer: the decision panel covers nothing, at 1280x800 and 800 px wide', 
   await page.screenshot({ path: shot('officer-layout-1080x1920') });
   for (const sel of ['.d-auth', '.d-checks']) await fullyShown(page, sel, '1080x1920');
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByLabel('Access token').waitFor();
+  await page.getByLabel('Password').waitFor();
   await page.close();
 });
 
@@ -327,15 +332,23 @@ test('officer: sign in, see the referral, decide', async () => {
   assert.equal(resp.status(), 401);
   await page.screenshot({ path: shot('officer-1-login') });
   await axe(page, 'officer-1-login');
-  await page.getByLabel('Officer ID').fill('B1234');
-  await page.getByLabel('Access token').fill('wrong');
+  await page.getByLabel('Account').fill(srv.officer.account);
+  await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#login-error', { hasText: 'Wrong token' }).waitFor();
-  await page.getByLabel('Access token').fill(srv.officerToken);
+  await page.locator('#login-error', { hasText: 'Wrong account or password' }).waitFor();
+  await page.screenshot({ path: shot('officer-1-login-refused') });
+  await page.getByLabel('Password').fill(srv.officer.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('.q-item').first().waitFor();
   await page.locator('.d-name').waitFor();
   assert.match(await page.locator('#who').textContent(), /B1234/);
+  // The traveler's reference, typed as a traveler might read it out, finds
+  // their referral.
+  await page.getByLabel("Traveler's reference").fill(referredRef.toLowerCase().replace('-', ' '));
+  await page.locator('.d-ref', { hasText: referredRef }).waitFor();
+  assert.equal(await page.locator('.q-item').count(), 1);
+  await page.screenshot({ path: shot('officer-2-found-by-reference') });
+  await page.getByLabel("Traveler's reference").fill('');
   // The officer sees the reasons spelled out.
   const reasons = await page.locator('.reasons').innerText();
   assert.ok(REASONS.some((r) => reasons.includes(r)), 'reasons shown to the officer');
@@ -371,7 +384,7 @@ test('officer: sign in, see the referral, decide', async () => {
   await page.screenshot({ path: shot('officer-4-decided') });
   await axe(page, 'officer-4-decided');
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByLabel('Access token').waitFor();
+  await page.getByLabel('Password').waitFor();
   await page.close();
 });
 
@@ -380,7 +393,8 @@ test('technician: sign in, status, preview, simulator', async () => {
   await page.setViewportSize({ width: 1440, height: 900 });
   const resp = await page.goto(srv.url + '/tech');
   assert.equal(resp.status(), 401);
-  await page.getByLabel('Access token').fill(srv.techToken);
+  await page.getByLabel('Account').fill(srv.tech.account);
+  await page.getByLabel('Password').fill(srv.tech.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#devices table').waitFor();
   const face = await page.locator('#face').innerText();
@@ -468,4 +482,33 @@ test('axe-core checked every traveler screen', async () => {
   for (const sc of want) {
     assert.ok(axeChecked.has(sc), 'axe-core never ran on the ' + sc + ' screen; checked: ' + [...axeChecked]);
   }
+});
+
+test('console sign-in: guesses are held back, and the form says so', async () => {
+  // The supervisor's account, so that the other tests' accounts stay free;
+  // no session of an earlier test.
+  await browser.context.clearCookies();
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(srv.url + '/tech');
+  await page.getByLabel('Account').fill('S1');
+  for (let i = 0; i < 3; i++) {
+    await page.getByLabel('Password').fill('guess number ' + i);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#login-error', { hasText: 'Wrong account or password' }).waitFor();
+    await page.evaluate(() => { document.getElementById('login-error').textContent = ''; });
+  }
+  // The right password is held back too, until the wait has passed.
+  await page.getByLabel('Password').fill('supervisor-demo-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#login-error', { hasText: 'Too many attempts' }).waitFor();
+  await page.screenshot({ path: shot('tech-login-held-back') });
+  await axe(page, 'tech-login-held-back');
+  await new Promise((r) => setTimeout(r, 2500));
+  await page.getByLabel('Password').fill('supervisor-demo-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#devices table').waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.locator('#login-notice', { hasText: 'Signed out' }).waitFor();
+  await page.close();
 });

@@ -5,9 +5,12 @@
 // stands for host:port, run from the repository root. By default it is the
 // ui package's development server over its in-memory kiosk; the real one is
 //   XPT_UI_CMD='bin/xpt-kiosk run --demo --listen {addr}'
-// The console tokens are handed over as XPT_OFFICER_TOKEN and
+// The API tokens are handed over as XPT_OFFICER_TOKEN and
 // XPT_TECHNICIAN_TOKEN in the command's environment; when those are set
 // already they are used as they are (for a server with fixed tokens).
+// People sign in with the demo's accounts (the demo and uidev both have
+// them): srv.officer and srv.tech, overridden by XPT_OFFICER_ACCOUNT,
+// XPT_OFFICER_PASSWORD, XPT_TECHNICIAN_ACCOUNT, XPT_TECHNICIAN_PASSWORD.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
@@ -76,6 +79,8 @@ export async function startServer({ timeoutMs = 120000 } = {}) {
   }
   return {
     url, officerToken, techToken, log: () => log,
+    officer: { account: process.env.XPT_OFFICER_ACCOUNT || 'B1234', password: process.env.XPT_OFFICER_PASSWORD || 'officer-demo-password' },
+    tech: { account: process.env.XPT_TECHNICIAN_ACCOUNT || 'T100', password: process.env.XPT_TECHNICIAN_PASSWORD || 'technician-demo-password' },
     async stop() {
       if (exited) return;
       const done = new Promise((r) => child.on('exit', r));

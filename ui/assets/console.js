@@ -85,9 +85,47 @@ window.XPT = (function () {
     return Math.floor(s / 86400) + ' d';
   }
 
-  function logout(role) {
-    api('POST', '/api/' + role + '/logout', {}).finally(() => location.reload());
+  function logout(role, why) {
+    api('POST', '/api/' + role + '/logout', {}).catch(() => null)
+      .finally(() => location.replace(location.pathname + '?ended=' + (why || 'signed-out')));
   }
 
-  return { el, api, live, time, dateTime, ago, logout };
+  // idleLock signs the person out after the server's idle time with no
+  // click, key or touch, warning in the last 30 s; while they work it tells
+  // the server (at most every 30 s), which holds the same lock on its side
+  // and ends the session even if this page is gone.
+  async function idleLock(role) {
+    let s;
+    try { s = await api('GET', '/api/' + role + '/session'); } catch (e) { return; }
+    if (!s || !s.idleLockSeconds) return;
+    const idleMs = s.idleLockSeconds * 1000;
+    let last = Date.now();
+    let told = Date.now();
+    const banner = el('p', { class: 'idle-warning', role: 'alert', hidden: true });
+    document.body.prepend(banner);
+    async function beat() {
+      told = Date.now();
+      try {
+        await fetch('/api/' + role + '/session', { credentials: 'same-origin', cache: 'no-store', headers: { 'X-XPT-Activity': '1' } })
+          .then((r) => { if (r.status === 401) location.replace(location.pathname + '?ended=idle'); });
+      } catch (e) { /* the link: the server's own lock still holds */ }
+    }
+    for (const ev of ['pointerdown', 'keydown', 'wheel', 'touchstart']) {
+      document.addEventListener(ev, () => {
+        last = Date.now();
+        banner.hidden = true;
+        if (last - told > 30000) beat();
+      }, { passive: true, capture: true });
+    }
+    setInterval(() => {
+      const left = idleMs - (Date.now() - last);
+      if (left <= 0) { logout(role, 'idle'); return; }
+      if (left <= 30000) {
+        banner.hidden = false;
+        banner.textContent = 'No activity: this console locks in ' + Math.ceil(left / 1000) + ' s. Click or press a key to stay signed in.';
+      }
+    }, 1000);
+  }
+
+  return { el, api, live, time, dateTime, ago, logout, idleLock };
 })();

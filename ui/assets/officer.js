@@ -38,6 +38,8 @@
   let lastOpen = -1;
   let draft = { id: '', decision: '', note: '' }; // survives re-renders
 
+  function normRef(s) { return (s || '').toUpperCase().replace(/[\s-]/g, ''); }
+
   function fullName(r) {
     return [r.surname, r.givenNames].filter(Boolean).join(', ') || '(no name read)';
   }
@@ -60,8 +62,16 @@
     }
     lastOpen = open.length;
     document.title = (open.length ? '(' + open.length + ') ' : '') + 'Officer console — XPT kiosk';
-    $('queue-empty').hidden = data.referrals.length > 0;
-    for (const r of data.referrals) {
+    // The reference the traveler shows at the desk finds their referral.
+    const q = normRef($('find').value);
+    const shown = q ? data.referrals.filter((r) => normRef(r.reference).startsWith(q)) : data.referrals;
+    $('queue-empty').hidden = shown.length > 0;
+    $('queue-empty').textContent = q ? 'No referral with reference ' + $('find').value.trim().toUpperCase() + '.' : 'No traveler is waiting.';
+    if (q.length === 6 && shown.length === 1 && shown[0].referralId !== selected) {
+      const id = shown[0].referralId;
+      setTimeout(() => select(id), 0);
+    }
+    for (const r of shown) {
       const decided = !!r.decision;
       const item = el('li', { class: 'q-item' + (decided ? ' decided' : '') + (r.referralId === selected ? ' selected' : '') },
         el('button', {
@@ -70,6 +80,7 @@
         },
         el('span', { class: 'q-top' },
           el('span', { class: 'q-name' }, fullName(r)),
+          r.reference ? el('code', { class: 'q-ref', title: 'Reference shown to the traveler' }, r.reference) : null,
           el('span', { class: 'q-nat' }, r.nationality || '')),
         el('span', { class: 'q-meta' },
           decided
@@ -115,7 +126,8 @@
       el('header', { class: 'd-head' },
         el('div', {},
           el('h3', { class: 'd-name' }, fullName(r)),
-          el('p', { class: 'd-sub' }, 'Referral ', el('code', {}, r.referralId), ' · opened ', dateTime(r.openedAt),
+          el('p', { class: 'd-sub' }, r.reference ? ['Reference ', el('code', { class: 'd-ref' }, r.reference), ' · '] : null,
+            'Referral ', el('code', {}, r.referralId), ' · opened ', dateTime(r.openedAt),
             ' (' + ago(r.openedAt) + ' ago) · transaction ', el('code', {}, r.transactionId || '—'))),
         r.decision ? el('p', { class: 'status big ' + r.decision }, (DECIDED[r.decision] || r.decision) + (r.decidedBy ? ' by ' + r.decidedBy : '')) : null),
       el('section', { class: 'reasons', 'aria-label': 'Reasons for referral' },
@@ -219,7 +231,9 @@
     $('link').className = 'link ' + (ok ? 'ok' : 'bad');
   }
 
+  $('find').addEventListener('input', renderQueue);
   $('logout').addEventListener('click', () => logout('officer'));
+  window.XPT.idleLock('officer');
   if (location.hash.length > 1) selected = decodeURIComponent(location.hash.slice(1));
   live('/api/officer/events', '/api/officer/referrals', onData, onLink);
   setInterval(() => { renderQueue(); }, 15000);

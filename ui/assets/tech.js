@@ -194,6 +194,7 @@
   }
 
   $('logout').addEventListener('click', () => logout('tech'));
+  window.XPT.idleLock('tech');
   live('/api/tech/events', '/api/tech', render, onLink);
   setInterval(() => { if (snap) render(snap); }, 10000);
 })();

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 )
 
@@ -136,7 +137,7 @@ func (k *Kiosk) changedLocked() {
 
 func (k *Kiosk) screenLocked(screen string, step int, timeout time.Duration) {
 	k.t.Screen, k.t.Step = screen, step
-	k.t.Guidance, k.t.Message, k.t.MoreTime = "", "", false
+	k.t.Guidance, k.t.Message, k.t.MoreTime, k.t.Reference = "", "", false, ""
 	k.since = k.now()
 	k.t.Deadline = time.Time{}
 	if timeout > 0 {
@@ -529,6 +530,7 @@ func (k *Kiosk) decideLocked() {
 	if tr.Expected == "admitted" && len(reasons) == 0 {
 		k.recordLocked("admitted", nil)
 		k.screenLocked(view.ScreenAdmitted, 4, OutcomeTimeout)
+		k.t.Reference = wire.NewReference()
 		k.t.Step = Steps
 		k.changedLocked()
 		return
@@ -555,10 +557,11 @@ func (k *Kiosk) decideLocked() {
 		Surname: tr.Surname, GivenNames: tr.GivenNames, Nationality: tr.Nationality, BirthDate: tr.BirthDate,
 		DocumentCode: "P", IssuingState: tr.Nationality, DocumentNo: tr.DocumentNo, ExpiryDate: tr.ExpiryDate,
 		AuthorizationID: tr.AuthorizationID, Category: tr.Category, Occupation: tr.Occupation, Employer: tr.Employer,
-		Checks: checks, HasPhoto: true,
+		Checks: checks, HasPhoto: true, Reference: wire.NewReference(),
 	})
 	k.photos[id] = portrait(k.nextID)
 	k.screenLocked(view.ScreenReferred, 4, OutcomeTimeout)
+	k.t.Reference = k.referrals[len(k.referrals)-1].Reference
 	k.changedLocked()
 }
 

@@ -4,8 +4,11 @@
 //
 //	go run ./ui/uitest/cmd/uidev -listen 127.0.0.1:8080
 //
-// The console tokens come from XPT_OFFICER_TOKEN and XPT_TECHNICIAN_TOKEN
-// (or the flags); they default to "officer-dev" and "tech-dev".
+// The consoles' accounts are those of the demo (officer B1234, password
+// officer-demo-password; technician T100, technician-demo-password;
+// supervisor S1, supervisor-demo-password), in a temporary accounts file.
+// The API tokens come from XPT_OFFICER_TOKEN and XPT_TECHNICIAN_TOKEN (or
+// the flags); they default to "officer-dev" and "tech-dev".
 package main
 
 import (
@@ -23,9 +26,11 @@ import (
 	"net/textproto"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 	"github.com/xpt-pilot/xpt-kiosk/ui/uitest"
 )
@@ -53,10 +58,33 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	dir, err := os.MkdirTemp("", "uidev-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "uidev:", err)
+		os.Exit(1)
+	}
+	defer os.RemoveAll(dir)
+	accts, err := accounts.Open(filepath.Join(dir, "accounts.json"), accounts.Options{})
+	if err == nil {
+		for _, a := range []struct {
+			id, pw string
+			role   accounts.Role
+		}{{"B1234", "officer-demo-password", accounts.Officer}, {"T100", "technician-demo-password", accounts.Technician},
+			{"S1", "supervisor-demo-password", accounts.Supervisor}} {
+			if err = accts.Add(a.id, "", a.role, a.pw); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "uidev:", err)
+		os.Exit(1)
+	}
+
 	k := uitest.New()
 	go k.Run(ctx)
 	opts := ui.Options{Kiosk: k, Preview: http.HandlerFunc(mjpeg), OfficerToken: *officer,
-		TechnicianToken: *tech, Logger: log}
+		TechnicianToken: *tech, Accounts: accts, Logger: log}
 	if !*noSim {
 		opts.Sim = k
 	}
