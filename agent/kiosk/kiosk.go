@@ -65,8 +65,10 @@ type FaceResult struct {
 // with guidance codes (move_closer, hold_still, …) as they change.
 type FaceCapturer interface {
 	Capture(ctx context.Context, reference []byte, guide func(code string)) FaceResult
-	// Describe says plainly what the face pipeline can do, e.g.
-	// "verification not_supported: no face model configured".
+	// Describe says plainly what the face pipeline can do: capture, what
+	// capture checks (the camera's state comes from its device health);
+	// verification, its state and why, "ok: …" or "not_supported: no face
+	// model configured".
 	Describe() (capture, verification string)
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -708,5 +709,43 @@ func waitFor(t *testing.T, ok func() bool) {
 			t.Fatal("condition not met in 3 s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// describedCamera describes itself as the real face station does.
+type describedCamera struct{ camera }
+
+func (describedCamera) Describe() (string, string) {
+	return "face capture: cascades haarcascade_frontalface_default.xml; face 20-80% of the frame width, sharpness >= 40",
+		"not_supported: no face-embedding model is configured ([face] modelFile)"
+}
+
+// The technician page's face capture state is the camera's health: the
+// pipeline's description is detail, never taken for the state (the console
+// said "not working" of a camera that was fine).
+func TestTechnicianFaceCaptureIsTheCameraState(t *testing.T) {
+	r := newRigFace(t, Policy{}, describedCamera{}, record("XPT-2026-0000123", "L898902C3", nil))
+	f := r.k.Technician().Face
+	if f.Capture != "ok" || !strings.Contains(f.CaptureDetail, "cascades") || !strings.HasPrefix(f.Verification, "not_supported: ") {
+		t.Fatalf("camera fine: %+v", f)
+	}
+	r.mrz.send(drivers.Fault{Device: "camera", Err: drivers.Errorf(drivers.CodeDisconnected, "unplugged")})
+	deadline := time.Now().Add(2 * time.Second)
+	for r.k.Technician().Face.Capture != "fault" {
+		if time.Now().After(deadline) {
+			t.Fatalf("camera unplugged: %+v", r.k.Technician().Face)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.mrz.send(drivers.Recovered{Device: "camera", After: drivers.CodeDisconnected})
+	for r.k.Technician().Face.Capture != "ok" {
+		if time.Now().After(deadline.Add(2 * time.Second)) {
+			t.Fatalf("camera back: %+v", r.k.Technician().Face)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Without a camera, capture is disabled.
+	if f := newRig(t, Policy{}).k.Technician().Face; f.Capture != "disabled" {
+		t.Fatalf("no camera: %+v", f)
 	}
 }

@@ -90,12 +90,21 @@ func (k *Kiosk) Technician() view.Technician {
 		}
 	}
 	if k.o.Face != nil {
-		t.Face.Capture, t.Face.Verification = k.o.Face.Describe()
+		t.Face.CaptureDetail, t.Face.Verification = k.o.Face.Describe()
 	} else {
 		t.Face.Capture, t.Face.Verification = "disabled", "not_supported: no camera configured"
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.o.Face != nil {
+		// Whether capture works is the camera's health, not the words
+		// describing the pipeline (which the console took for a state and
+		// said "not working" of a camera that was fine).
+		t.Face.Capture = "ok"
+		if d, ok := k.devices["camera"]; ok && d.State != "" {
+			t.Face.Capture = d.State
+		}
+	}
 	t.State, t.Reasons, t.StartedAt = k.state, append([]string(nil), k.reasons...), k.started
 	t.Policy = view.Policy{RandomReferralRate: k.rate, RequireCard: k.o.Policy.RequireCard, RequireFace: k.o.Policy.RequireFace,
 		FaceUnavailable: k.o.Policy.FaceUnavailable}

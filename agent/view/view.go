@@ -150,10 +150,13 @@ type Outbox struct {
 	Full     bool   `json:"full"`
 }
 
-// Face is the face pipeline's capability, said plainly.
+// Face is the face pipeline's capability, said plainly. Capture is the
+// camera's state (what the console shows as working or not), never a
+// description; CaptureDetail says what capture does.
 type Face struct {
-	Capture      string `json:"capture"`      // ok | disabled | not_built | fault
-	Verification string `json:"verification"` // e.g. "not_supported: no face model configured"
+	Capture       string `json:"capture"`                 // ok | disabled | not_built | fault
+	CaptureDetail string `json:"captureDetail,omitempty"` // e.g. "face capture: cascades haarcascade_frontalface_default.xml; …"
+	Verification  string `json:"verification"`            // "ok: …" or "not_supported: no face model configured"
 }
 
 // Transaction is a recent outcome without personal data.

@@ -109,8 +109,28 @@ func (f *faceDevice) Capture(ctx context.Context, reference []byte, guide func(c
 	return res
 }
 
-// Describe says plainly what capture and verification can do.
-func (f *faceDevice) Describe() (string, string) { return f.station.Describe() }
+// Describe says plainly what capture and verification can do, as the
+// kiosk's technician page wants it: what capture checks, and verification
+// as "ok: …" or "not_supported: why" (kiosk.FaceCapturer). Selftest prints
+// the station's own sentences.
+func (f *faceDevice) Describe() (string, string) {
+	capture, _ := f.station.Describe()
+	var st face.Status
+	if f.cmp != nil {
+		st = f.cmp.Status()
+	} else {
+		st = face.Unsupported{Reason: face.NoModel}.Status()
+	}
+	return capture, verificationState(st)
+}
+
+// verificationState is a comparator's status as "state: why".
+func verificationState(st face.Status) string {
+	if !st.Supported {
+		return "not_supported: " + st.Detail
+	}
+	return fmt.Sprintf("ok: %s (threshold %.3f)", st.Model, st.Threshold)
+}
 
 // Device is the camera as a drivers.Device (its faults and recoveries).
 func (f *faceDevice) Device() drivers.Device { return f.cam }
@@ -188,7 +208,7 @@ func selftestFace(cfg *config.Config) []checkResult {
 		return []checkResult{{Name: "camera", Status: "fail", Detail: desc.message}}
 	}
 	defer f.Close()
-	capture, verify := f.Describe()
+	capture, verify := f.station.Describe()
 	where := strings.TrimSpace(desc.kind + " " + desc.path)
 	look := selftestLookWindow
 	frames, faces := f.lookForFace(look)

@@ -72,6 +72,7 @@
     const [vState, ...vWhy] = String(f.verification || '').split(':');
     body('face', dl([
       ['Capture', badge(f.capture)],
+      f.captureDetail ? ['Checks', f.captureDetail] : null,
       ['Verification', [el('span', { class: 'badge ' + (vState === 'ok' ? 'good' : 'warn') }, vState || 'unknown'), vWhy.length ? ' ' + vWhy.join(':').trim() : '']],
     ]), el('p', { class: 'plain-words' }, faceInWords(f, vState)));
     const counters = Object.entries(t.counters || {}).sort(([x], [y]) => x.localeCompare(y));

@@ -111,7 +111,7 @@ func New() *Kiosk {
 		Broker: view.Broker{URL: "tcp://127.0.0.1:1883", Connected: true, Since: start},
 		Authz:  view.Authz{Seq: 1842, Records: 2410332, LastSyncAt: k.now().Add(-95 * time.Second), Staleness: 95 * time.Second},
 		Outbox: view.Outbox{Capacity: 10000, NextSeq: 4218, AckedSeq: 4217},
-		Face:   view.Face{Capture: "ok", Verification: "not_supported: no face model configured"},
+		Face:   view.Face{Capture: "ok", CaptureDetail: "face capture: cascades haarcascade_frontalface_default.xml; face 20-80% of the frame width, sharpness >= 40", Verification: "not_supported: no face model configured"},
 		Counters: map[string]int64{
 			"transactions.admitted": 0, "transactions.referred": 0, "transactions.aborted": 0,
 			"security.message_rejected.bad_signature": 0, "security.message_rejected.unknown_key": 0,
