@@ -2,7 +2,8 @@ package drivers
 
 import "time"
 
-// Event is what a device delivers: Document, Card, Fault or Recovered.
+// Event is what a device delivers: Document, Card, Misread, Printed, Fault
+// or Recovered.
 type Event interface {
 	// DeviceName is the configured name of the device that produced it.
 	DeviceName() string
