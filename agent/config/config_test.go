@@ -211,3 +211,38 @@ func TestUITLSPathsResolved(t *testing.T) {
 		t.Errorf("TLS %v cert %s key %s", c.UI.TLS(), c.UI.CertFile, c.UI.KeyFile)
 	}
 }
+
+// The receipt printer is off unless enabled; enabled, it is validated with
+// field paths like the readers.
+func TestPrinterSection(t *testing.T) {
+	c, err := Parse([]byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Devices.Printer.On() || c.Devices.Printer.Profile != "escpos" || c.Devices.Printer.PaperWidth != 80 ||
+		c.Devices.Printer.Timeout.Seconds() != 10 || c.Devices.Printer.Queue != 4 {
+		t.Fatalf("printer defaults: %+v", c.Devices.Printer)
+	}
+	c, err = Parse([]byte(minimal + "[devices.printer]\nenabled = true\nusb = \"04b8:0e15\"\npaperWidth = 58\nprofile = \"escpos-barcode\"\n"))
+	if err != nil || !c.Devices.Printer.On() || c.Devices.Printer.Baud != 9600 {
+		t.Fatalf("%v %+v", err, c)
+	}
+	_, err = Parse([]byte(minimal + "[devices.printer]\nenabled = true\nprofile = \"star\"\npaperWidth = 76\ntimeout = \"1h\"\nqueue = 0\nbaud = 1234\n"))
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("want Errors, got %v", err)
+	}
+	fields := map[string]bool{}
+	for _, e := range es {
+		fields[e.Field] = true
+	}
+	for _, f := range []string{"devices.printer.port", "devices.printer.profile", "devices.printer.paperWidth", "devices.printer.timeout", "devices.printer.baud"} {
+		if !fields[f] {
+			t.Errorf("no problem reported for %s: %v", f, err)
+		}
+	}
+	// Off, a printer section may be incomplete.
+	if _, err := Parse([]byte(minimal + "[devices.printer]\nenabled = false\nprofile = \"star\"\n")); err != nil {
+		t.Fatal(err)
+	}
+}

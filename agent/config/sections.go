@@ -14,6 +14,7 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/printer"
 )
 
 // MQTT is the link to the central system's broker.
@@ -162,6 +163,7 @@ type Devices struct {
 	CardReader Serial  `toml:"cardReader"`
 	Camera     Camera  `toml:"camera"`
 	Scanner    Scanner `toml:"scanner"`
+	Printer    Printer `toml:"printer"`
 }
 
 // Serial is one serial device: either Port, or USB (VID:PID) plus an
@@ -238,28 +240,7 @@ func (s *Serial) validate(p *problems, path string, profiles ...string) {
 	if !s.On() {
 		return
 	}
-	if s.Port == "" && s.USB == "" {
-		p.add(path+".port", "set port (for example /dev/ttyUSB0) or usb (VID:PID, for example 0403:6001)")
-	}
-	if s.USB != "" && !usbRe.MatchString(s.USB) {
-		p.add(path+".usb", "%q must be VID:PID in hex, for example 0403:6001", s.USB)
-	}
-	switch s.Baud {
-	case 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400:
-	default:
-		p.add(path+".baud", "%d is not a standard rate (9600 and 115200 are usual)", s.Baud)
-	}
-	switch s.Parity {
-	case "none", "even", "odd", "mark", "space":
-	default:
-		p.add(path+".parity", "%q must be none, even, odd, mark or space", s.Parity)
-	}
-	if s.DataBits < 5 || s.DataBits > 8 {
-		p.add(path+".dataBits", "%d must be 5 to 8", s.DataBits)
-	}
-	if s.StopBits != 1 && s.StopBits != 2 {
-		p.add(path+".stopBits", "%d must be 1 or 2", s.StopBits)
-	}
+	validateLine(p, path, s.Port, s.USB, s.Baud, s.Parity, s.DataBits, s.StopBits)
 	switch s.Format {
 	case "", "hex", "decimal", "any":
 	default:
@@ -274,6 +255,111 @@ func (s *Serial) validate(p *problems, path string, profiles ...string) {
 	}
 	if !ok {
 		p.add(path+".profile", "%q is not one of %v", s.Profile, profiles)
+	}
+}
+
+// validateLine checks where a serial device is and how its line is set.
+func validateLine(p *problems, path, port, usb string, baud int, parity string, dataBits, stopBits int) {
+	if port == "" && usb == "" {
+		p.add(path+".port", "set port (for example /dev/ttyUSB0) or usb (VID:PID, for example 0403:6001)")
+	}
+	if usb != "" && !usbRe.MatchString(usb) {
+		p.add(path+".usb", "%q must be VID:PID in hex, for example 0403:6001", usb)
+	}
+	switch baud {
+	case 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400:
+	default:
+		p.add(path+".baud", "%d is not a standard rate (9600 and 115200 are usual)", baud)
+	}
+	switch parity {
+	case "none", "even", "odd", "mark", "space":
+	default:
+		p.add(path+".parity", "%q must be none, even, odd, mark or space", parity)
+	}
+	if dataBits < 5 || dataBits > 8 {
+		p.add(path+".dataBits", "%d must be 5 to 8", dataBits)
+	}
+	if stopBits != 1 && stopBits != 2 {
+		p.add(path+".stopBits", "%d must be 1 or 2", stopBits)
+	}
+}
+
+// Printer is the receipt printer (ESC/POS, serial or USB virtual COM
+// port). It is optional: off unless enabled.
+type Printer struct {
+	Enabled      *bool  `toml:"enabled"`
+	Port         string `toml:"port"`
+	USB          string `toml:"usb"`
+	SerialNumber string `toml:"serial"`
+	Baud         int    `toml:"baud"`
+	Parity       string `toml:"parity"`
+	DataBits     int    `toml:"dataBits"`
+	StopBits     int    `toml:"stopBits"`
+	// Profile: escpos (QR codes) or escpos-barcode (CODE128).
+	Profile string `toml:"profile"`
+	// PaperWidth in mm: 80 or 58.
+	PaperWidth int `toml:"paperWidth"`
+	// Timeout: a receipt not printed by then is dropped.
+	Timeout Duration `toml:"timeout"`
+	// Queue: receipts that may wait.
+	Queue          int      `toml:"queue"`
+	StatusInterval Duration `toml:"statusInterval"`
+	ReconnectMax   Duration `toml:"reconnectMax"`
+}
+
+// On reports whether the printer is enabled (the default is off).
+func (pr Printer) On() bool { return pr.Enabled != nil && *pr.Enabled }
+
+func (pr *Printer) defaults() {
+	if pr.Baud == 0 {
+		pr.Baud = 9600
+	}
+	if pr.Parity == "" {
+		pr.Parity = "none"
+	}
+	if pr.DataBits == 0 {
+		pr.DataBits = 8
+	}
+	if pr.StopBits == 0 {
+		pr.StopBits = 1
+	}
+	if pr.Profile == "" {
+		pr.Profile = printer.DefaultProfile
+	}
+	if pr.PaperWidth == 0 {
+		pr.PaperWidth = printer.DefaultPaperWidth
+	}
+	if pr.Queue == 0 {
+		pr.Queue = printer.DefaultQueue
+	}
+	setDur(&pr.Timeout, printer.DefaultTimeout)
+	setDur(&pr.StatusInterval, printer.DefaultStatusInterval)
+	setDur(&pr.ReconnectMax, time.Second)
+}
+
+func (pr *Printer) validate(p *problems) {
+	if !pr.On() {
+		return
+	}
+	const path = "devices.printer"
+	validateLine(p, path, pr.Port, pr.USB, pr.Baud, pr.Parity, pr.DataBits, pr.StopBits)
+	if !slices.Contains(printer.Profiles, pr.Profile) {
+		p.add(path+".profile", "%q is not one of %v", pr.Profile, printer.Profiles)
+	}
+	if pr.PaperWidth != 80 && pr.PaperWidth != 58 {
+		p.add(path+".paperWidth", "%d must be 80 or 58 (mm)", pr.PaperWidth)
+	}
+	if pr.Timeout.Duration < time.Second || pr.Timeout.Duration > 2*time.Minute {
+		p.add(path+".timeout", "%s must be 1s to 2m: a receipt is for the traveler at the kiosk now", pr.Timeout)
+	}
+	if pr.Queue < 1 || pr.Queue > 64 {
+		p.add(path+".queue", "%d must be 1 to 64", pr.Queue)
+	}
+	if pr.StatusInterval.Duration < 500*time.Millisecond || pr.StatusInterval.Duration > 10*time.Minute {
+		p.add(path+".statusInterval", "%s must be 500ms to 10m", pr.StatusInterval)
+	}
+	if pr.ReconnectMax.Duration <= 0 {
+		p.add(path+".reconnectMax", "must be positive")
 	}
 }
 
@@ -324,11 +410,13 @@ func (d *Devices) defaults() {
 		d.Scanner.DPI = 300
 	}
 	setDur(&d.Scanner.KeepFailed, 24*time.Hour)
+	d.Printer.defaults()
 }
 
 func (d *Devices) validate(p *problems) {
 	d.MRZReader.validate(p, "devices.mrzReader", "desko", "3m", "lines")
 	d.CardReader.validate(p, "devices.cardReader", "em4100", "uhf-m100", "ascii")
+	d.Printer.validate(p)
 	if d.Camera.On() {
 		switch d.Camera.Source {
 		case "":
