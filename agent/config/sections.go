@@ -203,18 +203,7 @@ func (s *Serial) defaults(profile string, baud int, frameTimeout time.Duration) 
 	if s.Profile == "" {
 		s.Profile = profile
 	}
-	if s.Baud == 0 {
-		s.Baud = baud
-	}
-	if s.Parity == "" {
-		s.Parity = "none"
-	}
-	if s.DataBits == 0 {
-		s.DataBits = 8
-	}
-	if s.StopBits == 0 {
-		s.StopBits = 1
-	}
+	lineDefaults(&s.Baud, &s.Parity, &s.DataBits, &s.StopBits, baud)
 	setDur(&s.FrameTimeout, frameTimeout)
 	setDur(&s.Silence, 150*time.Millisecond)
 	setDur(&s.Debounce, 2*time.Second)
@@ -255,6 +244,22 @@ func (s *Serial) validate(p *problems, path string, profiles ...string) {
 	}
 	if !ok {
 		p.add(path+".profile", "%q is not one of %v", s.Profile, profiles)
+	}
+}
+
+// lineDefaults fills a serial line's settings: baud, no parity, 8N1.
+func lineDefaults(baud *int, parity *string, dataBits, stopBits *int, defaultBaud int) {
+	if *baud == 0 {
+		*baud = defaultBaud
+	}
+	if *parity == "" {
+		*parity = "none"
+	}
+	if *dataBits == 0 {
+		*dataBits = 8
+	}
+	if *stopBits == 0 {
+		*stopBits = 1
 	}
 }
 
@@ -311,18 +316,7 @@ type Printer struct {
 func (pr Printer) On() bool { return pr.Enabled != nil && *pr.Enabled }
 
 func (pr *Printer) defaults() {
-	if pr.Baud == 0 {
-		pr.Baud = 9600
-	}
-	if pr.Parity == "" {
-		pr.Parity = "none"
-	}
-	if pr.DataBits == 0 {
-		pr.DataBits = 8
-	}
-	if pr.StopBits == 0 {
-		pr.StopBits = 1
-	}
+	lineDefaults(&pr.Baud, &pr.Parity, &pr.DataBits, &pr.StopBits, 9600)
 	if pr.Profile == "" {
 		pr.Profile = printer.DefaultProfile
 	}
