@@ -114,6 +114,9 @@ func (k *Kiosk) record(aborted bool) {
 		k.counters["outcome_"+outcome]++
 		k.mu.Unlock()
 		k.in <- msgDurable{txID: s.TxID, reference: t.Reference}
+		// After the outcome is on its way to the screen: a printer, however
+		// it misbehaves, never holds a traveler up.
+		k.printReceipt(s.Lang, outcome, t.ID, t.Reference, now)
 	}()
 }
 
@@ -217,7 +220,7 @@ func (k *Kiosk) deviceFault(name, code, msg string) {
 		d = k.devices[name]
 	}
 	d.State, d.Code, d.Message, d.Since = "fault", code, msg, k.o.Now()
-	if k.tx != nil && k.s.Phase != session.Idle && k.s.Phase != session.Outcome {
+	if k.tx != nil && k.s.Phase != session.Idle && k.s.Phase != session.Outcome && !k.optional(name) {
 		k.tx.faults = append(k.tx.faults, name)
 	}
 	k.counters["device_faults"]++
@@ -261,7 +264,7 @@ func (k *Kiosk) refreshState() {
 	}
 	for _, n := range k.devOrder {
 		d := k.devices[n]
-		if d.State == "fault" {
+		if d.State == "fault" && !k.optional(n) {
 			reasons = append(reasons, n+"_"+d.Code)
 			if n == "mrzReader" {
 				closed = true
@@ -301,6 +304,12 @@ func (k *Kiosk) refreshState() {
 	if changed {
 		k.notify()
 	}
+}
+
+// optional says whether a device is optional equipment (the receipt
+// printer): its faults never refer a traveler, degrade or close the kiosk.
+func (k *Kiosk) optional(name string) bool {
+	return k.o.Printer != nil && name == k.o.Printer.Name()
 }
 
 func equal(a, b []string) bool {

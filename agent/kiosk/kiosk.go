@@ -101,6 +101,10 @@ type Options struct {
 	Devices []drivers.Device
 	// Camera names the camera in device status when Face is set.
 	Face FaceCapturer
+	// Printer prints a receipt for each admitted and referred traveler
+	// (nil: no printer). It is optional equipment: its faults are shown and
+	// reported, but never refer a traveler nor degrade or close the kiosk.
+	Printer drivers.ReceiptPrinter
 	// InlinePhoto puts the capture into referral.opened as base64.
 	InlinePhoto bool
 	// OutboxCapacity is shown on the technician console (outbox.maxEvents).
@@ -140,6 +144,7 @@ type Kiosk struct {
 	state     string
 	reasons   []string
 	brokerURL string
+	receipts  view.Receipts
 }
 
 type deviceState struct {
@@ -200,6 +205,9 @@ func New(o Options) (*Kiosk, error) {
 	if o.Face != nil {
 		k.addDevice(view.Device{Name: "camera", State: "ok", Since: k.started})
 	}
+	if o.Printer != nil {
+		k.addDevice(view.Device{Name: o.Printer.Name(), State: "ok", Since: k.started})
+	}
 	return k, nil
 }
 
@@ -240,7 +248,11 @@ func (k *Kiosk) SetDeviceState(name, kind, state, code, message string) {
 // Run drives the kiosk until ctx ends.
 func (k *Kiosk) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	for _, d := range k.o.Devices {
+	sources := k.o.Devices
+	if k.o.Printer != nil {
+		sources = append(append([]drivers.Device(nil), sources...), k.o.Printer)
+	}
+	for _, d := range sources {
 		wg.Add(1)
 		go func(d drivers.Device) {
 			defer wg.Done()
@@ -341,6 +353,8 @@ func (k *Kiosk) handle(ctx context.Context, in any) {
 		} else {
 			k.step(ctx, session.DocUnreadable{})
 		}
+	case drivers.Printed:
+		k.printed(m)
 	case drivers.Fault:
 		k.deviceFault(m.Device, string(m.Err.Code()), m.Err.Error())
 	case drivers.Recovered:

@@ -96,6 +96,11 @@ func newRig(t *testing.T, pol Policy, recs ...wire.AuthzRecord) *rig {
 
 func newRigFace(t *testing.T, pol Policy, fc FaceCapturer, recs ...wire.AuthzRecord) *rig {
 	t.Helper()
+	return newRigPrinter(t, pol, fc, nil, recs...)
+}
+
+func newRigPrinter(t *testing.T, pol Policy, fc FaceCapturer, pr drivers.ReceiptPrinter, recs ...wire.AuthzRecord) *rig {
+	t.Helper()
 	dir := t.TempDir()
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	keys, _ := wire.NewKeyRing(map[string]string{"central-test": base64.StdEncoding.EncodeToString(pub)})
@@ -130,7 +135,7 @@ func newRigFace(t *testing.T, pol Policy, fc FaceCapturer, recs ...wire.AuthzRec
 	r.k, err = New(Options{KioskID: "yyz-t1-k07", PortCode: "YYZ", Direction: wire.DirUStoCA, Version: "test",
 		Session: session.Config{SessionTimeout: time.Minute, DocumentTimeout: 30 * time.Second, CardTimeout: 10 * time.Second, OutcomeHold: 5 * time.Second},
 		Policy:  pol, Replica: r.rep, Outbox: r.ob, Audit: al, Keys: keys, Devices: []drivers.Device{r.mrz, r.card},
-		Face: fc, OutboxCapacity: 50, Now: r.now, Rand: bytes.NewReader(bytes.Repeat([]byte{0xff}, 64))})
+		Face: fc, Printer: pr, OutboxCapacity: 50, Now: r.now, Rand: bytes.NewReader(bytes.Repeat([]byte{0xff}, 64))})
 	if err != nil {
 		t.Fatal(err)
 	}

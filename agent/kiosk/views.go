@@ -116,6 +116,14 @@ func (k *Kiosk) Technician() view.Technician {
 		t.Counters[n] = v
 	}
 	t.Recent = append([]view.Transaction(nil), k.recent...)
+	if k.o.Printer != nil {
+		r := k.receipts
+		if r.Last != nil {
+			last := *r.Last
+			r.Last = &last
+		}
+		t.Receipts = &r
+	}
 	return t
 }
 

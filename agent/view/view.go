@@ -92,6 +92,7 @@ type Technician struct {
 	Authz     Authz            `json:"authz"`
 	Outbox    Outbox           `json:"outbox"`
 	Face      Face             `json:"face"`
+	Receipts  *Receipts        `json:"receipts,omitempty"` // nil without a receipt printer
 	Policy    Policy           `json:"policy"`
 	Counters  map[string]int64 `json:"counters"`
 	Recent    []Transaction    `json:"recent"`
@@ -157,6 +158,25 @@ type Face struct {
 	Capture       string `json:"capture"`                 // ok | disabled | not_built | fault
 	CaptureDetail string `json:"captureDetail,omitempty"` // e.g. "face capture: cascades haarcascade_frontalface_default.xml; …"
 	Verification  string `json:"verification"`            // "ok: …" or "not_supported: no face model configured"
+}
+
+// Receipts is the receipt printer's work: what it printed and how the last
+// receipt ended. A receipt has no personal data.
+type Receipts struct {
+	Printed int64          `json:"printed"`
+	Failed  int64          `json:"failed"`
+	Last    *ReceiptStatus `json:"last,omitempty"`
+}
+
+// ReceiptStatus is one receipt's fate.
+type ReceiptStatus struct {
+	TransactionID string    `json:"transactionId"`
+	Outcome       string    `json:"outcome,omitempty"`
+	At            time.Time `json:"at"`
+	// Result is queued, printed, or the fault code that stopped it
+	// (paper_out, offline, timeout, busy: the queue was full…).
+	Result string `json:"result"`
+	Error  string `json:"error,omitempty"`
 }
 
 // Transaction is a recent outcome without personal data.
