@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 )
@@ -51,4 +52,18 @@ type SimTraveler struct {
 	Expected string   `json:"expected"` // admitted | referred
 	Reasons  []string `json:"reasons,omitempty"`
 	HasCard  bool     `json:"hasCard"`
+}
+
+// Receipts shows the technician the last receipt printed, as an image and
+// as text: the demo's simulated printer renders what it received. A
+// receipt carries no personal data.
+type Receipts interface {
+	LastReceipt() (Receipt, bool)
+}
+
+// Receipt is one printed receipt.
+type Receipt struct {
+	At   time.Time
+	Text string
+	PNG  []byte
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"time"
@@ -32,6 +33,15 @@ type techJSON struct {
 	TravelerScreen string     `json:"travelerScreen"`
 	Preview        bool       `json:"preview"`
 	Simulator      *simulator `json:"simulator,omitempty"`
+	// LastReceipt is the last receipt printed, when Options.Receipts can
+	// show it: its text, and the URL of its image.
+	LastReceipt *lastReceipt `json:"lastReceipt,omitempty"`
+}
+
+type lastReceipt struct {
+	At    time.Time `json:"at"`
+	Text  string    `json:"text"`
+	Image string    `json:"image,omitempty"`
 }
 
 type simulator struct {
@@ -51,6 +61,14 @@ func (s *server) techSnapshot() techJSON {
 	}
 	if out.Recent == nil {
 		out.Recent = []view.Transaction{}
+	}
+	if s.receipts != nil {
+		if r, ok := s.receipts.LastReceipt(); ok {
+			out.LastReceipt = &lastReceipt{At: r.At, Text: r.Text}
+			if len(r.PNG) > 0 {
+				out.LastReceipt.Image = fmt.Sprintf("/api/tech/receipt.png?at=%d", r.At.UnixMilli())
+			}
+		}
 	}
 	if s.sim != nil {
 		sim := &simulator{Travelers: s.sim.Travelers(), Faults: DefaultFaults}
@@ -89,6 +107,21 @@ func (s *server) techPreview(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("ui: camera preview opened")
 	s.preview.ServeHTTP(w, r)
+}
+
+// techReceipt serves the last receipt's image.
+func (s *server) techReceipt(w http.ResponseWriter, r *http.Request) {
+	var rc Receipt
+	ok := false
+	if s.receipts != nil {
+		rc, ok = s.receipts.LastReceipt()
+	}
+	if !ok || len(rc.PNG) == 0 {
+		writeError(w, http.StatusNotFound, "no receipt printed yet, or none to show")
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(rc.PNG)
 }
 
 func (s *server) needSim(w http.ResponseWriter) bool {

@@ -30,6 +30,9 @@ type Options struct {
 	// Preview serves the camera's live MJPEG stream on the technician
 	// console; nil when there is none.
 	Preview http.Handler
+	// Receipts shows the last receipt printed on the technician console;
+	// nil when there is none to show (no printer, or a real one).
+	Receipts Receipts
 	// Accounts are the people who may sign in to the consoles (officers,
 	// technicians, supervisors). Nil: nobody can sign in.
 	Accounts *accounts.Store
@@ -91,13 +94,14 @@ var etags = func() map[string]string {
 }()
 
 type server struct {
-	k       Kiosk
-	sim     Simulator
-	preview http.Handler
-	log     *slog.Logger
-	officer *auth
-	tech    *auth
-	hosts   map[string]bool
+	k        Kiosk
+	sim      Simulator
+	preview  http.Handler
+	receipts Receipts
+	log      *slog.Logger
+	officer  *auth
+	tech     *auth
+	hosts    map[string]bool
 }
 
 // New returns the handler serving the traveler kiosk at /, the officer
@@ -116,10 +120,11 @@ func New(o Options) http.Handler {
 		now = time.Now
 	}
 	s := &server{
-		k:       o.Kiosk,
-		sim:     o.Sim,
-		preview: o.Preview,
-		log:     log,
+		k:        o.Kiosk,
+		sim:      o.Sim,
+		preview:  o.Preview,
+		receipts: o.Receipts,
+		log:      log,
 		officer: newAuth(roleOfficer, authOptions{token: o.OfficerToken, accounts: o.Accounts, idle: o.IdleLock,
 			life: o.SessionLifetime, now: now, log: log, audit: o.Audit, secure: o.SecureCookies}),
 		tech: newAuth(roleTechnician, authOptions{token: o.TechnicianToken, accounts: o.Accounts, idle: o.IdleLock,
@@ -164,6 +169,7 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/tech", s.tech.require(http.HandlerFunc(s.techGet)))
 	mux.Handle("GET /api/tech/events", s.tech.require(http.HandlerFunc(s.techEvents)))
 	mux.Handle("GET /api/tech/preview", s.tech.require(http.HandlerFunc(s.techPreview)))
+	mux.Handle("GET /api/tech/receipt.png", s.tech.require(http.HandlerFunc(s.techReceipt)))
 	mux.Handle("POST /api/tech/sim/present", s.tech.require(http.HandlerFunc(s.simPresent)))
 	mux.Handle("POST /api/tech/sim/card", s.tech.require(http.HandlerFunc(s.simCard)))
 	mux.Handle("POST /api/tech/sim/fault", s.tech.require(http.HandlerFunc(s.simFault)))

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -875,7 +876,7 @@ func TestTechnicianConsole(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.KioskID != "yyz-t1-k07" || len(got.Devices) != 4 || !got.Preview || got.Simulator == nil ||
+	if got.KioskID != "yyz-t1-k07" || len(got.Devices) != 5 || !got.Preview || got.Simulator == nil ||
 		len(got.Simulator.Travelers) != 3 || !slices.Contains(got.Simulator.Faults, "lock") ||
 		got.Face.Verification != "not_supported: no face model configured" || got.StalenessText == "" || got.TravelerScreen != "welcome" {
 		t.Errorf("tech snapshot %s", w.Body.String())
@@ -975,4 +976,52 @@ func TestNewNeedsAKiosk(t *testing.T) {
 		}
 	}()
 	ui.New(ui.Options{})
+}
+
+type receiptsStub struct{ r *ui.Receipt }
+
+func (s receiptsStub) LastReceipt() (ui.Receipt, bool) {
+	if s.r == nil {
+		return ui.Receipt{}, false
+	}
+	return *s.r, true
+}
+
+// The last receipt printed, text and image, for technicians only.
+func TestTechnicianLastReceipt(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n...")
+	at := time.Date(2026, 12, 7, 9, 41, 0, 0, time.UTC)
+	f := newFixture(t, func(o *ui.Options) {
+		o.Receipts = receiptsStub{&ui.Receipt{At: at, Text: "ADMITTED\nReference: K7Q-4MZ\n[QR K7Q-4MZ]\n", PNG: png}}
+	})
+	wantStatus(t, f.do(t, req{method: "GET", path: "/api/tech/receipt.png"}), 401)
+	wantStatus(t, f.do(t, req{method: "GET", path: "/api/tech/receipt.png", bearer: officerToken}), 401)
+	w := f.do(t, req{method: "GET", path: "/api/tech/receipt.png", bearer: techToken})
+	wantStatus(t, w, 200)
+	if w.Header().Get("Content-Type") != "image/png" || !bytes.Equal(w.Body.Bytes(), png) {
+		t.Fatalf("%q %q", w.Header().Get("Content-Type"), w.Body.Bytes())
+	}
+	w = f.do(t, req{method: "GET", path: "/api/tech", bearer: techToken})
+	var got struct {
+		LastReceipt *struct {
+			At    time.Time `json:"at"`
+			Text  string    `json:"text"`
+			Image string    `json:"image"`
+		} `json:"lastReceipt"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.LastReceipt == nil || !got.LastReceipt.At.Equal(at) || !strings.Contains(got.LastReceipt.Text, "K7Q-4MZ") ||
+		!strings.HasPrefix(got.LastReceipt.Image, "/api/tech/receipt.png?") {
+		t.Fatalf("%s", w.Body.String())
+	}
+	// None printed yet, or no source: no receipt, and 404.
+	for _, o := range []func(*ui.Options){func(o *ui.Options) { o.Receipts = receiptsStub{} }, func(o *ui.Options) {}} {
+		f := newFixture(t, o)
+		wantStatus(t, f.do(t, req{method: "GET", path: "/api/tech/receipt.png", bearer: techToken}), 404)
+		if w := f.do(t, req{method: "GET", path: "/api/tech", bearer: techToken}); strings.Contains(w.Body.String(), "lastReceipt") {
+			t.Fatalf("%s", w.Body.String())
+		}
+	}
 }

@@ -115,12 +115,10 @@ func (p *Printer) plug() error {
 func (p *Printer) start(conn io.ReadWriteCloser) {
 	p.conn = conn
 	parser := printer.NewParser()
-	parser.OnStatus = func(n byte) {
-		p.mu.Lock()
-		b := p.status.Byte(n)
-		p.mu.Unlock()
-		_, _ = conn.Write([]byte{b})
-	}
+	// Status requests are answered once what came before them in the same
+	// read is printed, so that an answer says the state after it.
+	var asked []byte
+	parser.OnStatus = func(n byte) { asked = append(asked, n) }
 	p.parser = parser
 	p.wg.Add(1)
 	go func() {
@@ -131,6 +129,16 @@ func (p *Printer) start(conn io.ReadWriteCloser) {
 			if n > 0 {
 				for _, pg := range parser.Feed(buf[:n]) {
 					p.cut(pg)
+				}
+				if len(asked) > 0 {
+					p.mu.Lock()
+					answer := make([]byte, len(asked))
+					for i, q := range asked {
+						answer[i] = p.status.Byte(q)
+					}
+					p.mu.Unlock()
+					asked = asked[:0]
+					_, _ = conn.Write(answer)
 				}
 			}
 			if err != nil {

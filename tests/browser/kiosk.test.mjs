@@ -403,6 +403,14 @@ test('technician: sign in, status, preview, simulator', async () => {
   // "not working" of a camera that was fine).
   const camera = ((await techAPI(srv, 'GET', '/api/tech')).devices || []).find((d) => d.name === 'camera');
   if (camera && camera.state === 'ok') assert.doesNotMatch(face, /not working/);
+  // The receipt printer's panel: its health, and the last receipt's image
+  // when the printer is simulated and a traveler got one.
+  const tj = await techAPI(srv, 'GET', '/api/tech');
+  if (tj.lastReceipt && tj.lastReceipt.image) {
+    await page.locator('#receipt img').waitFor();
+    await page.waitForFunction(() => document.querySelector('#receipt img').naturalWidth > 0, null, { timeout: 10000 });
+    assert.match(await page.locator('#receipt').innerText(), /Health/);
+  }
   const recent = await page.locator('#recent').innerText();
   assert.ok(!/ERIKSSON|TREMBLAY|SPECIMEN|L898902C3/.test(recent), 'no personal data on the technician console');
   if (!(await page.locator('#preview').isHidden())) {

@@ -75,6 +75,7 @@
       f.captureDetail ? ['Checks', f.captureDetail] : null,
       ['Verification', [el('span', { class: 'badge ' + (vState === 'ok' ? 'good' : 'warn') }, vState || 'unknown'), vWhy.length ? ' ' + vWhy.join(':').trim() : '']],
     ]), el('p', { class: 'plain-words' }, faceInWords(f, vState)));
+    renderReceipt(t);
     const counters = Object.entries(t.counters || {}).sort(([x], [y]) => x.localeCompare(y));
     // In words, with the raw key beside for support staff (logs, metrics).
     body('counters', counters.length ? el('table', { class: 'compact' }, el('tbody', {}, counters.map(([k, v]) =>
@@ -111,6 +112,7 @@
     documents_ignored: 'Documents ignored (presented mid-session)', cards: 'Cards read', letters: 'Pre-approval letters read',
     decisions: 'Officer decisions recorded', device_faults: 'Device faults',
     audit_errors: 'Audit log write errors', event_errors: 'Event outbox write errors',
+    receipts_printed: 'Receipts printed', receipts_failed: 'Receipts not printed',
   };
   const words = (s) => s.replace(/[._]+/g, ' ').trim();
   function counterLabel(k) {
@@ -123,6 +125,42 @@
     if (m) return 'Central commands: ' + words(m[1]);
     const w = words(k);
     return w.charAt(0).toUpperCase() + w.slice(1);
+  }
+
+  // The receipt printer: its health in words, what it printed, and the
+  // last receipt (its image when the printer is simulated).
+  const PRINTER_WORDS = {
+    paper_out: 'Out of paper', paper_near_end: 'Paper nearly out (still printing)', cover_open: 'Cover open',
+    offline: 'Off line', timeout: 'Not answering', disconnected: 'Not connected', not_found: 'Not connected',
+  };
+  function printerHealth(d) {
+    if (!d) return el('span', { class: 'badge muted' }, 'not configured');
+    if (d.state === 'disabled') return el('span', { class: 'badge muted' }, 'not configured');
+    if (d.state === 'ok') return el('span', { class: 'badge good' }, 'ok');
+    return el('span', { class: 'badge ' + (d.code === 'paper_near_end' ? 'warn' : 'bad') }, PRINTER_WORDS[d.code] || d.code || d.state);
+  }
+  let receiptShown = '';
+  function renderReceipt(t) {
+    const d = (t.devices || []).find((x) => x.name === 'printer');
+    const r = t.receipts;
+    $('receipt').hidden = !d && !r;
+    if (!d && !r) return;
+    const last = r && r.last;
+    const lr = t.lastReceipt;
+    const key = JSON.stringify([d, r, lr && lr.at]);
+    if (key === receiptShown) return;
+    receiptShown = key;
+    body('receipt', dl([
+      ['Health', printerHealth(d)],
+      d && d.message ? ['Why', d.message] : null,
+      ['Printed', n(r && r.printed)], ['Not printed', n(r && r.failed)],
+      ['Last receipt', last ? [time(last.at) + ' ', el('span', { class: 'badge ' + (last.result === 'printed' ? 'good' : last.result === 'queued' ? 'muted' : 'bad') },
+        last.result === 'printed' ? 'printed' : last.result === 'queued' ? 'printing' : 'not printed: ' + (PRINTER_WORDS[last.result] || last.result)),
+      ' ', el('span', { class: 'mono' }, last.transactionId)] : 'none yet'],
+    ]), lr && lr.image ? el('figure', { class: 'receipt' },
+      el('a', { href: lr.image, target: '_blank', rel: 'noopener' }, el('img', { src: lr.image, alt: 'The last receipt printed: ' + lr.text.replace(/\s+/g, ' ').trim() })),
+      el('figcaption', {}, 'Printed ' + time(lr.at) + ' (simulated printer)')) : null,
+    lr ? el('details', {}, el('summary', {}, 'Receipt text'), el('pre', { class: 'mono' }, lr.text)) : null);
   }
 
   function faceInWords(f, vState) {

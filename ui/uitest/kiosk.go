@@ -19,6 +19,9 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/printer"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 )
 
@@ -87,6 +90,7 @@ type Kiosk struct {
 	// Commands lists the commands received, for tests ("start en", …).
 	commands  []string
 	decisions []Decision
+	receipt   *ui.Receipt
 }
 
 var _ ui.Kiosk = (*Kiosk)(nil)
@@ -107,11 +111,13 @@ func New() *Kiosk {
 			{Name: "cardReader", Kind: "em4100", Path: "/dev/ttyUSB1", State: "ok", Since: start, Simulated: true},
 			{Name: "camera", Kind: "v4l2", Path: "/dev/video0", State: "ok", Since: start, Simulated: true},
 			{Name: "scanner", Kind: "spool", Path: "/var/spool/xpt/scans", State: "disabled", Since: start, Simulated: true},
+			{Name: "printer", Kind: "escpos", Path: "/dev/ttyUSB2", State: "ok", Since: start, Simulated: true},
 		},
-		Broker: view.Broker{URL: "tcp://127.0.0.1:1883", Connected: true, Since: start},
-		Authz:  view.Authz{Seq: 1842, Records: 2410332, LastSyncAt: k.now().Add(-95 * time.Second), Staleness: 95 * time.Second},
-		Outbox: view.Outbox{Capacity: 10000, NextSeq: 4218, AckedSeq: 4217},
-		Face:   view.Face{Capture: "ok", CaptureDetail: "face capture: cascades haarcascade_frontalface_default.xml; face 20-80% of the frame width, sharpness >= 40", Verification: "not_supported: no face model configured"},
+		Receipts: &view.Receipts{},
+		Broker:   view.Broker{URL: "tcp://127.0.0.1:1883", Connected: true, Since: start},
+		Authz:    view.Authz{Seq: 1842, Records: 2410332, LastSyncAt: k.now().Add(-95 * time.Second), Staleness: 95 * time.Second},
+		Outbox:   view.Outbox{Capacity: 10000, NextSeq: 4218, AckedSeq: 4217},
+		Face:     view.Face{Capture: "ok", CaptureDetail: "face capture: cascades haarcascade_frontalface_default.xml; face 20-80% of the frame width, sharpness >= 40", Verification: "not_supported: no face model configured"},
 		Counters: map[string]int64{
 			"transactions.admitted": 0, "transactions.referred": 0, "transactions.aborted": 0,
 			"security.message_rejected.bad_signature": 0, "security.message_rejected.unknown_key": 0,
@@ -528,9 +534,10 @@ func (k *Kiosk) decideLocked() {
 		reasons = append(reasons, "CARD_MISSING")
 	}
 	if tr.Expected == "admitted" && len(reasons) == 0 {
-		k.recordLocked("admitted", nil)
+		txID := k.recordLocked("admitted", nil)
 		k.screenLocked(view.ScreenAdmitted, 4, OutcomeTimeout)
 		k.t.Reference = wire.NewReference()
+		k.printLocked(txID, "admitted", k.t.Reference)
 		k.t.Step = Steps
 		k.changedLocked()
 		return
@@ -562,6 +569,7 @@ func (k *Kiosk) decideLocked() {
 	k.photos[id] = portrait(k.nextID)
 	k.screenLocked(view.ScreenReferred, 4, OutcomeTimeout)
 	k.t.Reference = k.referrals[len(k.referrals)-1].Reference
+	k.printLocked(txID, "referred", k.t.Reference)
 	k.changedLocked()
 }
 
@@ -576,6 +584,40 @@ func (k *Kiosk) recordLocked(outcome string, reasons []string) string {
 	k.tech.Counters["transactions."+outcome]++
 	k.tech.Outbox.AckedSeq = seq
 	return id
+}
+
+// printLocked prints the outcome's receipt on the simulated printer.
+func (k *Kiosk) printLocked(txID, outcome, ref string) {
+	title, body := "ADMITTED", "You may proceed."
+	if outcome == "referred" {
+		title, body = "SEE AN OFFICER", "Please see an officer."
+	}
+	c := drivers.AlignCenter
+	pg := printer.Page{Cut: true, Items: []printer.Item{
+		{Kind: printer.ItemText, Text: "XPT", Align: c, Bold: true, Width: 2, Height: 2},
+		{Kind: printer.ItemText, Text: "Border kiosk", Align: c, Width: 1, Height: 1},
+		{Kind: printer.ItemText, Text: title, Align: c, Bold: true, Width: 2, Height: 2},
+		{Kind: printer.ItemText, Text: body, Align: c, Width: 1, Height: 1},
+		{Kind: printer.ItemText, Text: "Reference: " + ref, Bold: true, Width: 1, Height: 1},
+		{Kind: printer.ItemText, Text: "Kiosk: yyz-t1-k07 (YYZ)", Width: 1, Height: 1},
+		{Kind: printer.ItemText, Text: "Time: " + k.now().Format("2006-01-02 15:04 MST"), Width: 1, Height: 1},
+		{Kind: printer.ItemQR, Text: ref, Align: c, QRModule: 6},
+	}}
+	png, _ := sim.RenderReceipt(pg, 80)
+	k.receipt = &ui.Receipt{At: k.now(), Text: pg.Text(), PNG: png}
+	k.tech.Receipts.Printed++
+	k.tech.Receipts.Last = &view.ReceiptStatus{TransactionID: txID, Outcome: outcome, At: k.now(), Result: "printed"}
+	k.tech.Counters["receipts_printed"]++
+}
+
+// LastReceipt is the last receipt the simulated printer printed.
+func (k *Kiosk) LastReceipt() (ui.Receipt, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.receipt == nil {
+		return ui.Receipt{}, false
+	}
+	return *k.receipt, true
 }
 
 // AddReferral puts a referral in the queue (tests).

@@ -83,7 +83,7 @@ func main() {
 
 	k := uitest.New()
 	go k.Run(ctx)
-	opts := ui.Options{Kiosk: k, Preview: http.HandlerFunc(mjpeg), OfficerToken: *officer,
+	opts := ui.Options{Kiosk: k, Receipts: k, Preview: http.HandlerFunc(mjpeg), OfficerToken: *officer,
 		TechnicianToken: *tech, Accounts: accts, Logger: log}
 	if !*noSim {
 		opts.Sim = k
