@@ -10,6 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/printer"
 )
 
 // TestDocumentedConfiguration decodes every TOML example of
@@ -30,6 +31,7 @@ func TestDocumentedConfiguration(t *testing.T) {
 			Devices struct {
 				MRZReader  mrzreader.Config  `toml:"mrzReader"`
 				CardReader cardreader.Config `toml:"cardReader"`
+				Printer    *printer.Config   `toml:"printer"`
 			} `toml:"devices"`
 		}
 		md, err := toml.Decode(blk[1], &cfg)
@@ -40,6 +42,18 @@ func TestDocumentedConfiguration(t *testing.T) {
 			if !strings.HasSuffix(k.String(), ".enabled") {
 				t.Errorf("documented key %s is not a driver configuration key", k)
 			}
+		}
+		if p := cfg.Devices.Printer; p != nil {
+			p.Defaults()
+			if err := p.Validate("devices.printer"); err != nil {
+				t.Error(err)
+			}
+			if p.Timeout != 10*time.Second || p.Queue != 4 || p.Layout().Columns != 48 {
+				t.Errorf("decoded %+v", p)
+			}
+		}
+		if !md.IsDefined("devices", "mrzReader") {
+			continue
 		}
 		m, c := cfg.Devices.MRZReader, cfg.Devices.CardReader
 		m.Defaults()

@@ -8,7 +8,8 @@
 //   - drivers/mrzreader: passport MRZ readers (profiles desko, 3m, lines);
 //   - drivers/cardreader: trusted-traveler card readers (profiles em4100,
 //     uhf-m100, ascii);
-//   - drivers/sim: simulated readers on real pseudo-terminals.
+//   - drivers/printer: the ESC/POS receipt printer (a drivers.ReceiptPrinter);
+//   - drivers/sim: simulated readers and printer on real pseudo-terminals.
 //
 // A device runs on its own goroutines from the moment it is built and
 // delivers Events on a channel until it is closed. The agent ranges over the

@@ -82,10 +82,13 @@ type demoEnv struct {
 	ledger    *central.Ledger
 	mrzSim    *sim.Sim
 	cardSim   *sim.Sim
-	travelers []central.Traveler
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	published int64
+	// printerSim is the receipt printer; it renders each receipt to
+	// var/demo/receipts/ and the technician console shows the last.
+	printerSim *sim.Printer
+	travelers  []central.Traveler
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+	published  int64
 }
 
 func (e *demoEnv) Close() {
@@ -99,6 +102,9 @@ func (e *demoEnv) Close() {
 	}
 	if e.cardSim != nil {
 		_ = e.cardSim.Close()
+	}
+	if e.printerSim != nil {
+		_ = e.printerSim.Close()
 	}
 	if e.broker != nil {
 		_ = e.broker.Close()
@@ -264,6 +270,10 @@ func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config
 		Link: filepath.Join(dir, "card-reader.tty")}); err != nil {
 		return fail(fmt.Errorf("card reader simulator: %w", err))
 	}
+	if env.printerSim, err = sim.NewPrinter(sim.PrinterOptions{Link: filepath.Join(dir, "printer.tty"),
+		Dir: filepath.Join(dir, "receipts")}); err != nil {
+		return fail(fmt.Errorf("receipt printer simulator: %w", err))
+	}
 
 	cameraTOML, err := demoCameraTOML(dir)
 	if err != nil {
@@ -310,6 +320,13 @@ port = %q
 baud = 9600
 profile = "em4100"
 
+[devices.printer]
+enabled = true
+port = %q
+baud = 115200
+profile = "escpos"
+paperWidth = 80
+
 %s
 [devices.scanner]
 enabled = true
@@ -321,7 +338,7 @@ officerToken = %q
 technicianToken = %q
 `, demoKioskID, demoPort, demoDirection, demoKeyID, signer.PublicBase64(), env.brokerURL, kioskMQTT,
 		o.logLevel, o.documentTimeout.String(), o.cardTimeout.String(),
-		env.mrzSim.Path(), env.cardSim.Path(), cameraTOML, listen, demoOfficer, demoTech)
+		env.mrzSim.Path(), env.cardSim.Path(), env.printerSim.Path(), cameraTOML, listen, demoOfficer, demoTech)
 	cfgPath := filepath.Join(dir, "kiosk.toml")
 	if err := os.WriteFile(cfgPath, []byte(toml), 0o600); err != nil {
 		return fail(err)
@@ -369,6 +386,7 @@ func (e *demoEnv) printIntro(w io.Writer, cfg *config.Config) {
 		fmt.Fprintf(w, "  broker:              %s\n", e.brokerURL)
 	}
 	fmt.Fprintf(w, "  MRZ reader (desko):  %s\n  card reader (em4100): %s\n", e.mrzSim.Path(), e.cardSim.Path())
+	fmt.Fprintf(w, "  receipt printer (ESC/POS): %s (receipts rendered to %s)\n", e.printerSim.Path(), filepath.Join(e.dir, "receipts"))
 	fmt.Fprintf(w, "  camera (file source): %s\n", filepath.Join(e.dir, "face.png"))
 	fmt.Fprintf(w, "  scanner spool:       %s (drop a letter from 'xpt-kiosk central letter --key %s --records %s ...')\n",
 		filepath.Join(e.dir, "spool"), filepath.Join(e.dir, "central", demoKeyID+".key"), filepath.Join(e.dir, "central", "records.jsonl"))
@@ -494,5 +512,37 @@ func (d *demoSim) Fault(kind string) error {
 	case "card-noise":
 		return d.e.cardSim.Noise(128)
 	}
-	return errors.New("unknown fault: want mrz-disconnect, card-disconnect, mrz-noise or card-noise")
+	if cmd, ok := printerFaults[kind]; ok && d.e.printerSim != nil {
+		p := d.e.printerSim
+		if _, err := p.Exec(cmd); err != nil {
+			return err
+		}
+		switch kind {
+		case "printer-unplug": // plugged back after 5 s, like the readers
+			go func() {
+				time.Sleep(5 * time.Second)
+				_ = p.Reconnect()
+			}()
+		case "printer-ok":
+			return p.Reconnect()
+		}
+		return nil
+	}
+	return errors.New("unknown fault: want one of " + strings.Join(d.Faults(), ", "))
+}
+
+// printerFaults are the simulated printer's faults the technician console
+// offers, as simulator commands.
+var printerFaults = map[string]string{
+	"printer-paper-out": "paper out", "printer-paper-low": "paper low", "printer-cover-open": "cover open",
+	"printer-offline": "offline", "printer-unplug": "disconnect", "printer-ok": "ok",
+}
+
+// Faults are the faults the simulator panel offers.
+func (d *demoSim) Faults() []string {
+	out := append([]string(nil), ui.DefaultFaults...)
+	if d.e.printerSim != nil {
+		out = append(out, "printer-paper-out", "printer-paper-low", "printer-cover-open", "printer-offline", "printer-unplug", "printer-ok")
+	}
+	return out
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/png"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -16,12 +18,15 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
+	"github.com/xpt-pilot/xpt-kiosk/ui"
 )
 
 // TestDemoEndToEnd runs the whole kiosk as `run --demo` does: embedded
@@ -47,6 +52,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	})
 
 	presented, referred, seen := presentAll(t, c, &k.logs)
+	presented += checkReceipts(t, c, env)
 	for _, r := range []string{"MRZ_UNREADABLE", "MRZ_INVALID", "DOC_EXPIRED", "NOT_AUTHORIZED", "HOLDER_MISMATCH",
 		"AUTH_SUSPENDED", "AUTH_REVOKED", "AUTH_NOT_YET_VALID", "AUTH_EXPIRED", "DIRECTION_NOT_ALLOWED",
 		"CARD_MISSING", "CARD_MISMATCH", "PREAPPROVAL_INVALID"} {
@@ -144,6 +150,95 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// checkReceipts: every admitted and referred demo traveler got a receipt
+// on the simulated printer, rendered to var/demo/receipts with its
+// reference as text and as a QR code, and no personal data; out of paper,
+// the printer is a fault on the technician console while a traveler is
+// still admitted. It returns how many more travelers it presented.
+func checkReceipts(t *testing.T, c *apiClient, env *demoEnv) int {
+	t.Helper()
+	var tech struct {
+		view.Technician
+		LastReceipt *struct {
+			Text  string `json:"text"`
+			Image string `json:"image"`
+		} `json:"lastReceipt"`
+		Simulator struct {
+			Travelers []ui.SimTraveler `json:"travelers"`
+		} `json:"simulator"`
+	}
+	n := len(env.travelers)
+	waitFor(t, 10*time.Second, "every receipt printed", func() bool {
+		c.get("/api/tech", &tech)
+		return tech.Receipts != nil && tech.Receipts.Printed+tech.Receipts.Failed >= int64(n)
+	})
+	if tech.Receipts.Printed != int64(n) || tech.LastReceipt == nil || tech.LastReceipt.Image == "" {
+		t.Fatalf("receipts %+v, last %+v", tech.Receipts, tech.LastReceipt)
+	}
+	last, ok := env.printerSim.Last()
+	if !ok {
+		t.Fatal("the simulated printer printed nothing")
+	}
+	ref := regexp.MustCompile(`Reference: ([0-9A-Z]{3}-[0-9A-Z]{3})`).FindStringSubmatch(last.Text)
+	if ref == nil || !strings.Contains(last.Text, "[QR "+ref[1]+"]") || !strings.Contains(tech.LastReceipt.Text, ref[1]) {
+		t.Fatalf("last receipt:\n%s", last.Text)
+	}
+	img, err := png.Decode(bytes.NewReader(last.PNG))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil || res.GetText() != ref[1] {
+		t.Fatalf("the receipt's QR code: %v %v", res, err)
+	}
+	files, _ := filepath.Glob(filepath.Join(env.dir, "receipts", "receipt-*.txt"))
+	if len(files) == 0 {
+		t.Fatal("no receipt rendered to var/demo/receipts")
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, tr := range env.travelers {
+			for _, w := range strings.Fields(tr.DisplayName) {
+				if len(w) > 3 && strings.Contains(strings.ToUpper(string(b)), strings.ToUpper(w)) {
+					t.Errorf("%s names the traveler (%q):\n%s", f, w, b)
+				}
+			}
+			if len(tr.MRZ) > 1 && strings.Contains(string(b), tr.MRZ[1][:9]) {
+				t.Errorf("%s holds a document number", f)
+			}
+		}
+	}
+	// Out of paper: a fault on the console, never a referral.
+	admitted := slices.IndexFunc(tech.Simulator.Travelers, func(tr ui.SimTraveler) bool { return tr.Expected == "admitted" && !tr.HasCard })
+	if admitted < 0 {
+		t.Fatal("no admitted demo traveler without a card")
+	}
+	c.post("/api/tech/sim/fault", map[string]any{"kind": "printer-paper-out"}, http.StatusNoContent)
+	printer := func() view.Device {
+		c.get("/api/tech", &tech)
+		for _, d := range tech.Devices {
+			if d.Name == "printer" {
+				return d
+			}
+		}
+		return view.Device{}
+	}
+	waitFor(t, 15*time.Second, "printer out of paper", func() bool { return printer().Code == "paper_out" })
+	lastTx := tech.Recent[0].ID
+	c.post("/api/tech/sim/present", map[string]any{"index": admitted, "withCard": false}, http.StatusNoContent)
+	waitFor(t, 20*time.Second, "an outcome without paper", func() bool {
+		c.get("/api/tech", &tech)
+		return tech.Recent[0].ID != lastTx && tech.Receipts.Failed == 1
+	})
+	if tx := tech.Recent[0]; tx.Outcome != "admitted" || len(tx.Reasons) != 0 || tech.State != "online" {
+		t.Fatalf("without paper: %+v, kiosk %s %v", tx, tech.State, tech.Reasons)
+	}
+	c.post("/api/tech/sim/fault", map[string]any{"kind": "printer-ok"}, http.StatusNoContent)
+	waitFor(t, 15*time.Second, "printer back", func() bool { return printer().State == "ok" })
+	return 1
 }
 
 // stopAgent stops the agent startAgent started and checks that it ended

@@ -213,6 +213,13 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	if err != nil {
 		return err
 	}
+	prn, prnDesc, err := openPrinter(cfg, log)
+	if err != nil {
+		return err
+	}
+	if prn != nil {
+		parts.add(prn.Close)
+	}
 	face, faceDesc := openFace(cfg, log)
 	if face != nil {
 		parts.add(face.Close)
@@ -236,7 +243,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 			MoreTimeExtensions: *cfg.Policy.MoreTimeExtensions},
 		Policy: kiosk.Policy{RequireCard: cfg.Policy.RequireCard, MaxStaleness: cfg.Policy.MaxStaleness.Duration,
 			RandomReferralRate: cfg.Policy.RandomReferralRate, RequireFace: requireFace, FaceUnavailable: why},
-		Replica: rep, Outbox: ob, Audit: al, Keys: keys, Devices: devs, Face: faceOrNil(face),
+		Replica: rep, Outbox: ob, Audit: al, Keys: keys, Devices: devs, Face: faceOrNil(face), Printer: receiptPrinterOrNil(prn),
 		InlinePhoto: cfg.Face.InlinePhoto, OutboxCapacity: cfg.Outbox.MaxEvents, TelemetryInterval: cfg.MQTT.TelemetryInterval.Duration, Logger: log,
 	})
 	if err != nil {
@@ -249,6 +256,11 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		k.SetDeviceState(faceDesc.name, faceDesc.kind, faceDesc.state, faceDesc.code, faceDesc.message)
 	} else {
 		k.DescribeDevice(faceDesc.name, faceDesc.kind, faceDesc.path, env != nil)
+	}
+	if prn == nil {
+		k.SetDeviceState(prnDesc.name, prnDesc.kind, prnDesc.state, "", prnDesc.message)
+	} else {
+		k.DescribeDevice(prnDesc.name, prnDesc.kind, prnDesc.path, env != nil)
 	}
 	scan, err := openScanner(ctx, cfg, k, log)
 	if err != nil {
@@ -274,8 +286,12 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	k.SetBroker(cfg.MQTT.Broker)
 
 	var sim ui.Simulator
+	var receipts ui.Receipts
 	if env != nil {
 		sim = env.simulator(k)
+		if env.printerSim != nil {
+			receipts = simReceipts{env.printerSim}
+		}
 	}
 	// The consoles' accounts. A broken file closes the consoles to people
 	// (every sign-in refused, the error logged) but not the kiosk: the
@@ -287,7 +303,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		log.Warn("run: no console accounts: nobody can sign in (xpt-kiosk users add ID --role officer --config …)",
 			"file", cfg.AccountsFile())
 	}
-	handler := ui.New(ui.Options{Kiosk: k, Sim: sim, Preview: previewOf(face), Accounts: accts,
+	handler := ui.New(ui.Options{Kiosk: k, Sim: sim, Receipts: receipts, Preview: previewOf(face), Accounts: accts,
 		IdleLock: cfg.UI.IdleLock.Duration, SessionLifetime: cfg.UI.SessionLifetime.Duration,
 		OfficerToken: cfg.UI.OfficerToken, TechnicianToken: cfg.UI.TechnicianToken,
 		SecureCookies: cfg.UI.TLS(), AllowedHosts: cfg.UI.Hosts(), Logger: log, Audit: auditAccess(al, log)})
