@@ -6,6 +6,7 @@ import "io"
 var simCommands = map[string]command{
 	"mrz-reader":  {"a passport MRZ reader on a pseudo-terminal", runSimMRZReader},
 	"card-reader": {"a trusted-traveler card reader on a pseudo-terminal", runSimCardReader},
+	"printer":     {"an ESC/POS receipt printer on a pseudo-terminal, rendering each receipt", runSimPrinter},
 	"fleet":       {"N lightweight simulated kiosks against one broker", runSimFleet},
 }
 

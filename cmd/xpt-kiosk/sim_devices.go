@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -122,13 +123,27 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 	fmt.Fprintln(stderr)
 	section := map[string]string{sim.KindMRZ: "mrzReader", sim.KindCard: "cardReader"}[kind]
 	fmt.Fprintf(stderr, "kiosk configuration: [devices.%s] port = %q, profile = %q, baud = %d\n", section, s.Path(), o.Profile, max(*baud, 9600))
+	return serveSimulator(s, *control, "sim "+name, stdin, stdout, stderr)
+}
+
+// simulator is what serveSimulator drives: a reader or printer simulator.
+type simulator interface {
+	Serve(ctx context.Context, r io.Reader, w io.Writer) error
+	ListenControl(path string) (*sim.Control, error)
+	Close() error
+}
+
+// serveSimulator takes commands on standard input, and on the control
+// socket when there is one, until quit, Ctrl-C or "shutdown" (or the end of
+// standard input without a socket).
+func serveSimulator(s simulator, control, name string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, cancel := devSignalContext()
 	defer cancel()
 	var quit <-chan struct{}
-	if *control != "" {
-		c, err := s.ListenControl(*control)
+	if control != "" {
+		c, err := s.ListenControl(control)
 		if err != nil {
-			fmt.Fprintf(stderr, "xpt-kiosk sim %s: %v\n", name, err)
+			fmt.Fprintf(stderr, "xpt-kiosk %s: %v\n", name, err)
 			return exitFail
 		}
 		defer func() {
@@ -136,14 +151,14 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 			c.Close()
 		}()
 		quit = c.Quit()
-		fmt.Fprintf(stderr, "control socket: %s\n", *control)
+		fmt.Fprintf(stderr, "control socket: %s\n", control)
 	}
 	fmt.Fprintln(stderr, "type 'help' for the commands")
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, stdin, stdout) }()
 	select {
 	case err := <-done:
-		if errors.Is(err, sim.ErrQuit) || *control == "" {
+		if errors.Is(err, sim.ErrQuit) || control == "" {
 			return exitOK
 		}
 		// standard input ended: keep serving the control socket

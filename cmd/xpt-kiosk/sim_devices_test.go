@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/printer"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/serialdev"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
@@ -97,5 +98,64 @@ func TestSimReaderUsage(t *testing.T) {
 	}
 	if code, out, _ := devRun("sim", "card-reader", "--help"); code != exitOK || !strings.Contains(out, "present") || !strings.Contains(out, "-hold") {
 		t.Errorf("help: %d %s", code, out)
+	}
+}
+
+// xpt-kiosk sim printer: the pty path first, commands on standard input,
+// a receipt printed by the real driver rendered into --dir.
+func TestSimPrinterCLI(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "printer")
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	var errb strings.Builder
+	done := make(chan int)
+	go func() {
+		done <- dispatch([]string{"sim", "printer", "--link", link, "--dir", filepath.Join(dir, "receipts")}, inR, outW, &errb)
+		outW.Close()
+	}()
+	out := bufio.NewReader(outR)
+	if path, _ := out.ReadString('\n'); !strings.HasPrefix(path, "/dev/pts/") {
+		t.Fatalf("first line %q, stderr %s", path, errb.String())
+	}
+	p, err := printer.Open("printer", printer.Config{Config: serialdev.Config{Port: link}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for deadline := time.Now().Add(3 * time.Second); p.Health() != nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal(p.Health())
+		}
+	}
+	p.Print(drivers.Receipt{ID: "t1", Code: "ABC-123", Lines: []drivers.ReceiptLine{{Text: "ADMITTED"}}})
+	for ev := range p.Events() {
+		if pr, ok := ev.(drivers.Printed); ok {
+			if pr.Err != nil {
+				t.Fatal(pr.Err)
+			}
+			break
+		}
+	}
+	io.WriteString(inW, "last\n")
+	if reply, _ := out.ReadString('\n'); !strings.Contains(reply, "ADMITTED | [QR ABC-123]") {
+		t.Fatalf("reply %q", reply)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "receipts", "last.png")); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(inW, "paper out\n")
+	if reply, _ := out.ReadString('\n'); !strings.Contains(reply, "out of paper") {
+		t.Fatalf("reply %q", reply)
+	}
+	io.WriteString(inW, "quit\n")
+	out.ReadString('\n')
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("simulator did not quit")
 	}
 }

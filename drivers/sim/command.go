@@ -211,6 +211,18 @@ func setFault(f *Faults, name string) error {
 // Serve reads commands from r, one per line, and writes each reply to w,
 // until r ends, ctx is done, or the quit command (then it returns ErrQuit).
 func (s *Sim) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
+	return serve(ctx, s.Exec, r, w)
+}
+
+// Serve is Sim.Serve for the printer.
+func (p *Printer) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
+	return serve(ctx, p.Exec, r, w)
+}
+
+// ListenControl is Sim.ListenControl for the printer.
+func (p *Printer) ListenControl(path string) (*Control, error) { return listenControl(path, p.Exec) }
+
+func serve(ctx context.Context, exec func(string) (string, error), r io.Reader, w io.Writer) error {
 	lines := make(chan string)
 	done := make(chan struct{})
 	defer close(done)
@@ -233,7 +245,7 @@ func (s *Sim) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 			if !ok {
 				return nil
 			}
-			reply, err := s.Exec(l)
+			reply, err := exec(l)
 			switch {
 			case errors.Is(err, ErrQuit):
 				fmt.Fprintln(w, reply)
@@ -262,7 +274,9 @@ type Control struct {
 // stale one), one client per connection, one command per line. A client's
 // "quit" closes its connection; Quit reports that a client asked to stop the
 // whole simulator with "shutdown".
-func (s *Sim) ListenControl(path string) (*Control, error) {
+func (s *Sim) ListenControl(path string) (*Control, error) { return listenControl(path, s.Exec) }
+
+func listenControl(path string, exec func(string) (string, error)) (*Control, error) {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
 		if c, err := net.Dial("unix", path); err == nil {
 			c.Close()
@@ -302,7 +316,7 @@ func (s *Sim) ListenControl(path string) (*Control, error) {
 						c.once.Do(func() { close(c.quit) })
 						return
 					}
-					reply, err := s.Exec(sc.Text())
+					reply, err := exec(sc.Text())
 					switch {
 					case errors.Is(err, ErrQuit):
 						fmt.Fprintln(conn, reply)
