@@ -402,7 +402,9 @@ func (s *session) poll() error {
 		if s.last != nil {
 			return s.last
 		}
-		s.p.setHealth(err)
+		if s.p.ctx.Err() == nil {
+			s.p.setHealth(err)
+		}
 		return nil
 	}
 	s.p.mu.Lock()
@@ -420,6 +422,9 @@ func (s *session) poll() error {
 func (s *session) query() (Status, *drivers.Error) {
 	var st Status
 	for _, n := range []byte{StatusPrinter, StatusOffline, StatusPaper} {
+		if err := s.drain(); err != nil {
+			return st, deviceError(err, drivers.CodeDisconnected, "read")
+		}
 		if err := s.write([]byte{DLE, EOT, n}, s.p.o.StatusTimeout); err != nil {
 			return st, deviceError(err, drivers.CodeDisconnected, "write")
 		}
@@ -430,6 +435,23 @@ func (s *session) query() (Status, *drivers.Error) {
 		st.Set(n, b)
 	}
 	return st, nil
+}
+
+// drain drops what arrived unasked (a late answer to a request that timed
+// out), so that it is not taken for the answer to the next one.
+func (s *session) drain() error {
+	for {
+		select {
+		case c := <-s.chunks:
+			if c.err != nil {
+				s.last = c.err
+				return c.err
+			}
+			s.stray(len(c.p))
+		default:
+			return nil
+		}
+	}
 }
 
 // answer waits for a status byte; other bytes are stray.
@@ -447,10 +469,9 @@ func (s *session) answer() (byte, *drivers.Error) {
 				s.last = c.err
 				return 0, deviceError(c.err, drivers.CodeDisconnected, "read")
 			}
-			for i, b := range c.p {
+			for _, b := range c.p {
 				if IsStatusByte(b) {
 					s.stray(len(c.p) - 1)
-					_ = i
 					return b, nil
 				}
 			}
@@ -477,7 +498,12 @@ func (s *session) write(b []byte, d time.Duration) error {
 		return err
 	case <-t.C:
 		s.t.Close() // unblocks the write on a serial port
-		<-done
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+			// A write that even closing does not end: leave it (it ends
+			// with the port) rather than the printer.
+		}
 		s.last = &drivers.Error{Kind: drivers.CodeTimeout, Op: "write", Err: fmt.Errorf("the port took more than %s to take %d bytes", d, len(b))}
 		return s.last
 	}
