@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
@@ -57,3 +58,57 @@ func (s simReceipts) LastReceipt() (ui.Receipt, bool) {
 	}
 	return ui.Receipt{At: r.At, Text: r.Text, PNG: r.PNG}, true
 }
+
+// selftestPrinter opens the receipt printer as the agent does and reads
+// its status once (DLE EOT): ready, paper nearly out (warn), or the fault.
+// It prints nothing.
+func selftestPrinter(cfg *config.Config, add func(name, status, format string, a ...any)) {
+	c := cfg.Devices.Printer
+	if !c.On() {
+		add("devices.printer", "ok", "not configured")
+		return
+	}
+	pc := printerConfig(c)
+	p, err := printer.Open("printer", pc, slog.New(slog.DiscardHandler))
+	if err != nil {
+		add("devices.printer", "fail", "%v", err)
+		return
+	}
+	defer p.Close()
+	what := fmt.Sprintf("%s, %d baud, profile %s, %d mm paper", pc.Where(), c.Baud, c.Profile, c.PaperWidth)
+	ready := func() {
+		st := p.Status()
+		if st.PaperNearEnd {
+			add("devices.printer", "warn", "%s: %s", what, st.Message())
+		} else {
+			add("devices.printer", "ok", "%s: %s", what, st.Message())
+		}
+	}
+	deadline := time.After(selftestPrinterWait)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case ev := <-p.Events():
+			if e, ok := ev.(drivers.Fault); ok && e.Err.Code() != drivers.CodePaperNearEnd && e.Err.Code() != drivers.CodeNotFound {
+				add("devices.printer", "fail", "%s: %v", what, e.Err)
+				return
+			}
+		case <-tick.C:
+			if p.Health() == nil {
+				ready()
+				return
+			}
+		case <-deadline:
+			if h := p.Health(); h != nil {
+				add("devices.printer", "fail", "%s: %v", what, h)
+			} else {
+				ready()
+			}
+			return
+		}
+	}
+}
+
+// selftestPrinterWait is how long selftest waits for the printer's status.
+var selftestPrinterWait = 4 * time.Second

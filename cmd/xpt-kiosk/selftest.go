@@ -106,6 +106,7 @@ func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	selftestPrinter(cfg, add)
 	selftestCredentials(cfg, time.Now(), add)
 	selftestUI(cfg, time.Now(), add)
 	selftestAccounts(cfg, add)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
 )
 
@@ -286,5 +287,43 @@ func TestSelftestChecksTheAccounts(t *testing.T) {
 	os.WriteFile(st.Path(), []byte("{broken"), 0o600)
 	if ch := selftestCheck(t, cfgPath, "accounts"); ch.Status != "fail" || !strings.Contains(ch.Detail, "nobody can sign in") {
 		t.Fatalf("broken file: %+v", ch)
+	}
+}
+
+// selftest reads the receipt printer's status: ready, paper nearly out
+// (warn), out of paper (fail), not configured.
+func TestSelftestChecksThePrinter(t *testing.T) {
+	dir := t.TempDir()
+	p, err := sim.NewPrinter(sim.PrinterOptions{Link: filepath.Join(dir, "printer")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cfgPath := filepath.Join(dir, "kiosk.toml")
+	cfg := testKioskTOML(`[devices.mrzReader]
+enabled = false
+[devices.cardReader]
+enabled = false
+[devices.camera]
+enabled = false
+[devices.printer]
+enabled = true
+port = "` + p.Path() + `"
+`)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ cmd, want string }{
+		{"ok", "ok    devices.printer"}, {"paper low", "warn  devices.printer"}, {"paper out", "fail  devices.printer"},
+	} {
+		p.Exec(c.cmd)
+		_, out, _ := cli("selftest", "--config", cfgPath, "--offline")
+		if !strings.Contains(out, c.want) {
+			t.Errorf("%s: want %q in\n%s", c.cmd, c.want, out)
+		}
+	}
+	os.WriteFile(cfgPath, []byte(strings.Replace(cfg, "enabled = true\nport", "enabled = false\nport", 1)), 0o600)
+	if _, out, _ := cli("selftest", "--config", cfgPath, "--offline"); !strings.Contains(out, "devices.printer") || !strings.Contains(out, "not configured") {
+		t.Errorf("no printer:\n%s", out)
 	}
 }
