@@ -209,10 +209,12 @@
     const tag = el('input', { id: 'sim-tag', value: '0A1B2C3D4E', maxlength: '10', size: '12', class: 'mono', autocomplete: 'off', spellcheck: 'false' });
     const cardForm = el('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); run('Present card ' + tag.value, '/api/tech/sim/card', { tag: tag.value.trim() }); } },
       el('label', { for: 'sim-tag' }, 'Card tag (EM4100, 10 hex digits)'), tag, el('button', { type: 'submit', class: 'btn small' }, 'Present card'));
+    // 'clear' ends every fault; 'printer-ok' (a device's '-ok') ends that device's.
+    const clears = (k) => k === 'clear' || /-ok$/.test(k);
     const faults = el('div', { class: 'faults' }, sim.faults.map((k) => el('button', {
-      type: 'button', class: 'btn small ' + (k === 'clear' ? '' : 'danger'), 'data-fault': k,
+      type: 'button', class: 'btn small ' + (clears(k) ? '' : 'danger'), 'data-fault': k,
       onclick: () => run('Fault ' + k, '/api/tech/sim/fault', { kind: k }),
-    }, k === 'clear' ? 'Clear faults' : 'Inject ' + k)));
+    }, k === 'clear' ? 'Clear faults' : clears(k) ? 'Clear ' + k.slice(0, -3) + ' faults' : 'Inject ' + k)));
     // A long list (the demo has dozens) gets a filter and its own scroll.
     const tbody = el('tbody', {}, rows);
     const filter = el('input', { id: 'sim-filter', type: 'search', placeholder: 'name, outcome or reason', autocomplete: 'off', spellcheck: 'false',
