@@ -2,9 +2,20 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
+
+// The scanner re-executes this program to read each scanned file in a
+// child (xpt-kiosk scan --rasterise-child …); under go test the program is
+// the test binary, which must then be that child, not run the tests again.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == "scan" && os.Args[2] == rasteriseChildFlag {
+		os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
 
 func TestHelpListsEveryCommand(t *testing.T) {
 	var out, errb bytes.Buffer

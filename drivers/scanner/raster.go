@@ -12,14 +12,17 @@ import (
 	"os/exec"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	fitz "github.com/gen2brain/go-fitz"
 )
 
-// PDFs are rasterised by MuPDF in a child process: a corrupt or hostile
-// file can crash it, loop or eat memory, and the agent only sees an error.
+// PDFs are rasterised by MuPDF, and images decoded (OpenCV for PNG and BMP,
+// Go for JPEG and TIFF), in a child process: a corrupt or hostile file can
+// crash it, loop or eat memory (a decompression bomb), and the agent only
+// sees an error.
 // The child is this same binary, started with ChildArgs; it limits its own
 // address space (RLIMIT_DATA) before opening the file, and the parent kills it
 // after the timeout.
@@ -42,8 +45,9 @@ type rasterPage struct {
 }
 
 // RasterChildMain is the child's side: args are DPI, MAXPAGES, MEMLIMIT
-// (bytes) and the PDF's path. It writes the pages as a gob stream on stdout.
-// Call it from the binary's hidden subcommand (see Options.ChildArgs).
+// (bytes) and the file's path (a PDF, or an image: one page). It writes the
+// pages as a gob stream on stdout. Call it from the binary's hidden
+// subcommand (see Options.ChildArgs).
 func RasterChildMain(args []string, stdout, stderr io.Writer) int {
 	if len(args) != 4 {
 		fmt.Fprintln(stderr, "rasterise child: want DPI MAXPAGES MEMLIMIT FILE")
@@ -64,6 +68,9 @@ func RasterChildMain(args []string, stdout, stderr io.Writer) int {
 		debug.SetMemoryLimit(int64(mem / 2))
 	}
 	enc := gob.NewEncoder(stdout)
+	if kind := sniffFile(args[3]); kind != "pdf" && kind != "" {
+		return imageChild(enc, kind, args[3])
+	}
 	doc, err := fitz.New(args[3])
 	if err != nil {
 		enc.Encode(rasterHeader{Err: err.Error()})
@@ -93,6 +100,37 @@ func RasterChildMain(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// sniffFile is the kind of a file by its first bytes ("" when unreadable).
+func sniffFile(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 1024)
+	n, _ := io.ReadFull(f, head)
+	return sniff(head[:n])
+}
+
+// imageChild decodes one image file to a grey page.
+func imageChild(enc *gob.Encoder, kind, path string) int {
+	data, err := os.ReadFile(path)
+	if err == nil {
+		var g *image.Gray
+		if g, err = decodeGray(kind, data); err == nil {
+			if err := enc.Encode(rasterHeader{Pages: 1}); err != nil {
+				return 1
+			}
+			if err := enc.Encode(rasterPage{W: g.Rect.Dx(), H: g.Rect.Dy(), Pix: g.Pix}); err != nil {
+				return 1
+			}
+			return 0
+		}
+	}
+	enc.Encode(rasterHeader{Err: fmt.Sprintf("the %s image cannot be decoded (truncated or corrupt?): %v", strings.ToUpper(kind), err)})
+	return 1
+}
+
 func grayOf(img *image.RGBA) *image.Gray {
 	b := img.Bounds()
 	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
@@ -115,13 +153,18 @@ type pdfPage struct {
 	err   error
 }
 
-// rasterise runs the child on path and returns its pages.
-func (s *Scanner) rasterise(ctx context.Context, path string) ([]pdfPage, int, error) {
+// rasterise runs the child on path (a PDF, or an image of kind) and
+// returns its pages.
+func (s *Scanner) rasterise(ctx context.Context, path, kind string) ([]pdfPage, int, error) {
+	what, doing := "PDF rasteriser", "PDF rasterising"
+	if kind != "pdf" {
+		what, doing = strings.ToUpper(kind)+" decoder", "Decoding the "+strings.ToUpper(kind)+" image"
+	}
 	exe := s.opt.ChildPath
 	if exe == "" {
 		var err error
 		if exe, err = os.Executable(); err != nil {
-			return nil, 0, fmt.Errorf("cannot find this program to rasterise the PDF in a child process: %w", err)
+			return nil, 0, fmt.Errorf("cannot find this program to read the file in a child process: %w", err)
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
@@ -141,7 +184,7 @@ func (s *Scanner) rasterise(ctx context.Context, path string) ([]pdfPage, int, e
 		return nil, 0, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, 0, fmt.Errorf("cannot start the PDF rasteriser: %w", err)
+		return nil, 0, fmt.Errorf("cannot start the %s: %w", what, err)
 	}
 	dec := gob.NewDecoder(out)
 	var hdr rasterHeader
@@ -171,13 +214,15 @@ func (s *Scanner) rasterise(ctx context.Context, path string) ([]pdfPage, int, e
 	waitErr := cmd.Wait()
 	switch {
 	case ctx.Err() == context.DeadlineExceeded:
-		return pages, hdr.Pages, fmt.Errorf("PDF rasterising took longer than %v and was stopped (is the file hostile or huge?)", s.opt.Timeout)
-	case hdr.Err != "":
+		return pages, hdr.Pages, fmt.Errorf("%s took longer than %v and was stopped (is the file hostile or huge?)", doing, s.opt.Timeout)
+	case hdr.Err != "" && kind == "pdf":
 		return nil, 0, fmt.Errorf("not a readable PDF: %s", hdr.Err)
+	case hdr.Err != "":
+		return nil, 0, errors.New(hdr.Err)
 	case decErr != nil && len(pages) == 0:
-		return nil, 0, fmt.Errorf("the PDF rasteriser failed (%v): %s", exitText(waitErr), firstLine(stderr.String()))
+		return nil, 0, fmt.Errorf("the %s failed (%v): %s", what, exitText(waitErr), firstLine(stderr.String()))
 	case waitErr != nil && len(pages) < min(hdr.Pages, s.opt.MaxPages):
-		return pages, hdr.Pages, fmt.Errorf("the PDF rasteriser failed after %d page(s) (%v): %s", len(pages), exitText(waitErr), firstLine(stderr.String()))
+		return pages, hdr.Pages, fmt.Errorf("the %s failed after %d page(s) (%v): %s", what, len(pages), exitText(waitErr), firstLine(stderr.String()))
 	}
 	return pages, hdr.Pages, nil
 }

@@ -8,13 +8,14 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"gocv.io/x/gocv"
+	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
@@ -184,33 +185,36 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) ([]Page, error) {
 	}
 	head := make([]byte, 1024)
 	n, _ := io.ReadFull(f, head)
-	head = head[:n]
-	kind := sniff(head)
-	switch kind {
-	case "":
-		f.Close()
-		return fail(fmt.Errorf("not an image (PNG, JPEG, TIFF, BMP) or a PDF (extension %q)", filepath.Ext(path)))
-	case "pdf":
-		f.Close()
-		return s.scanPDF(ctx, path)
-	}
-	data, err := io.ReadAll(io.MultiReader(bytes.NewReader(head), f))
 	f.Close()
-	if err != nil {
-		return fail(err)
+	kind := sniff(head[:n])
+	if kind == "" {
+		return fail(fmt.Errorf("not an image (PNG, JPEG, TIFF, BMP) or a PDF (extension %q)", filepath.Ext(path)))
 	}
-	t0 := time.Now()
-	m, err := decodeImage(kind, data)
-	if err != nil {
-		return fail(fmt.Errorf("the %s image cannot be decoded (truncated or corrupt?): %v", strings.ToUpper(kind), err))
-	}
-	defer m.Close()
-	p := s.scanMat(m, path, 1, t0)
-	return []Page{p}, nil
+	return s.scanChild(ctx, path, kind)
 }
 
-func (s *Scanner) scanPDF(ctx context.Context, path string) ([]Page, error) {
-	pages, total, err := s.rasterise(ctx, path)
+// scanChild reads a PDF's pages, or an image, decoded in the child.
+func (s *Scanner) scanChild(ctx context.Context, path, kind string) ([]Page, error) {
+	pages, total, err := s.rasterise(ctx, path, kind)
+	if kind != "pdf" {
+		if err != nil || len(pages) != 1 || pages[0].err != nil {
+			if err == nil {
+				err = errors.New("the decoder returned no image")
+				if len(pages) > 0 && pages[0].err != nil {
+					err = pages[0].err
+				}
+			}
+			return nil, &FileError{File: path, Err: err}
+		}
+		t0 := time.Now()
+		g := pages[0].img
+		m, err := gocv.NewMatFromBytes(g.Rect.Dy(), g.Rect.Dx(), gocv.MatTypeCV8U, g.Pix)
+		if err != nil {
+			return nil, &FileError{File: path, Err: err}
+		}
+		defer m.Close()
+		return []Page{s.scanMat(m, path, 1, t0)}, nil
+	}
 	if err != nil && len(pages) == 0 {
 		return nil, &FileError{File: path, Err: err}
 	}
@@ -268,13 +272,39 @@ func (s *Scanner) scanMat(m gocv.Mat, path string, page int, t0 time.Time) Page 
 	return p
 }
 
-// decodeImage decodes to a grey Mat. JPEG and TIFF are decoded in Go: the
-// MuPDF that go-fitz links statically carries its own libjpeg, whose symbols
-// shadow the system one OpenCV's decoder was built against (OpenCV then
-// fails on every JPEG). PNG and BMP go through OpenCV (faster).
-func decodeImage(kind string, data []byte) (gocv.Mat, error) {
-	var img image.Image
+// MaxImagePixels is the largest image decoded: an A4 page at 1200 dpi is
+// 140 megapixels. A header that claims more is refused before any pixel
+// is allocated (a decompression bomb).
+const MaxImagePixels = 150_000_000
+
+// decodeGray decodes an image to grey, in the child. JPEG and TIFF are
+// decoded in Go: the MuPDF that go-fitz links statically carries its own
+// libjpeg, whose symbols shadow the system one OpenCV's decoder was built
+// against (OpenCV then fails on every JPEG). PNG and BMP go through OpenCV
+// (faster), after Go has read their header.
+func decodeGray(kind string, data []byte) (*image.Gray, error) {
+	var cfg image.Config
 	var err error
+	r := bytes.NewReader(data)
+	switch kind {
+	case "jpeg":
+		cfg, err = jpeg.DecodeConfig(r)
+	case "tiff":
+		cfg, err = tiff.DecodeConfig(r)
+	case "png":
+		cfg, err = png.DecodeConfig(r)
+	case "bmp":
+		cfg, err = bmp.DecodeConfig(r)
+	default:
+		return nil, fmt.Errorf("unknown image kind %q", kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
+		return nil, fmt.Errorf("%d x %d pixels: more than the %d megapixels a scanned page may have", cfg.Width, cfg.Height, MaxImagePixels/1_000_000)
+	}
+	var img image.Image
 	switch kind {
 	case "jpeg":
 		img, err = jpeg.Decode(bytes.NewReader(data))
@@ -283,19 +313,18 @@ func decodeImage(kind string, data []byte) (gocv.Mat, error) {
 	default:
 		m, err := gocv.IMDecode(data, gocv.IMReadGrayScale)
 		if err != nil {
-			return m, err
+			return nil, err
 		}
+		defer m.Close()
 		if m.Empty() {
-			m.Close()
-			return m, errors.New("OpenCV decoded nothing")
+			return nil, errors.New("OpenCV decoded nothing")
 		}
-		return m, nil
+		return grayImage(m), nil
 	}
 	if err != nil {
-		return gocv.NewMat(), err
+		return nil, err
 	}
-	g := toGray(img)
-	return gocv.NewMatFromBytes(g.Rect.Dy(), g.Rect.Dx(), gocv.MatTypeCV8U, g.Pix)
+	return toGray(img), nil
 }
 
 // toGray converts to grey; a JPEG's luma plane is taken as it is.

@@ -134,22 +134,26 @@ func TestBadFilesGiveClearErrors(t *testing.T) {
 	}
 }
 
-// A rasteriser that hangs is stopped at the timeout; one that crashes is
-// reported; this process carries on either way.
+// A rasteriser or image decoder that hangs is stopped at the timeout; one
+// that crashes is reported; this process carries on either way.
 func TestChildHangAndCrash(t *testing.T) {
+	const png = "../../mrz/ocr/testdata/pages/TD2-skew-6001.png"
 	for _, c := range []struct {
-		script, want string
-		timeout      time.Duration
+		file, script, want string
+		timeout            time.Duration
 	}{
-		{"sleep 20", "longer than", 700 * time.Millisecond},
-		{"kill -SEGV $$", "segmentation", 20 * time.Second},
-		{"head -c 100 /dev/urandom", "rasteriser failed", 20 * time.Second},
+		{"testdata/TD3-clean-7001.pdf", "sleep 20", "longer than", 700 * time.Millisecond},
+		{"testdata/TD3-clean-7001.pdf", "kill -SEGV $$", "segmentation", 20 * time.Second},
+		{"testdata/TD3-clean-7001.pdf", "head -c 100 /dev/urandom", "rasteriser failed", 20 * time.Second},
+		// Images are decoded in the child too.
+		{png, "sleep 20", "Decoding the PNG image took longer than", 700 * time.Millisecond},
+		{png, "kill -SEGV $$", "the PNG decoder failed (killed by segmentation fault)", 20 * time.Second},
 	} {
 		s := newScanner(t, func(o *Options) {
 			o.ChildPath, o.ChildArgs, o.ChildEnv, o.Timeout = "/bin/sh", []string{"-c", c.script, "sh"}, nil, c.timeout
 		})
 		t0 := time.Now()
-		_, err := s.ScanFile(context.Background(), "testdata/TD3-clean-7001.pdf")
+		_, err := s.ScanFile(context.Background(), c.file)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error with %q", c.script, err, c.want)
 		}
