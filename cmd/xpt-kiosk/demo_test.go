@@ -332,7 +332,7 @@ func presentAll(t *testing.T, c *apiClient, logs *syncBuffer) (int, int, map[str
 			last = tech.Recent[0].ID
 		}
 		c.post("/api/tech/sim/present", map[string]any{"index": i, "withCard": true}, http.StatusNoContent)
-		waitFor(t, 20*time.Second, "outcome of "+tr.Label, func() bool {
+		waitFor(t, 40*time.Second, "outcome of "+tr.Label, func() bool {
 			c.get("/api/tech", &tech)
 			return len(tech.Recent) > 0 && tech.Recent[0].ID != last
 		})
