@@ -584,17 +584,20 @@ func abort(s State, now time.Time) (State, []Effect) {
 	return s, append(fx, Record{Aborted: true})
 }
 
-// closeOrIdle ends a session: nothing of it is kept but the language.
+// closeOrIdle ends a session: nothing of it is kept, not even the
+// language the traveler chose (the next traveler starts from the bilingual
+// welcome, and one who simply places a passport gets the kiosk's default,
+// never the previous traveler's choice).
 func closeOrIdle(s State) State {
-	lang, why := s.Lang, s.ClosedWhy
-	s = State{Lang: lang, ClosedWhy: why}
+	why := s.ClosedWhy
+	s = State{ClosedWhy: why}
 	if len(why) > 0 {
 		s.Phase = Closed
 	}
 	return s
 }
 
-func reset(s State) State { return State{Lang: s.Lang} }
+func reset(State) State { return State{} }
 
 func screenAfter(s State) string {
 	if closeOrIdle(s).Phase == Closed {

@@ -66,8 +66,14 @@ func TestHappyPathShowsOutcomeOnlyWhenDurable(t *testing.T) {
 		t.Fatalf("after durable: %v %v", s.Phase, fx)
 	}
 	s, fx = Step(s, Tick{}, t0.Add(11*time.Second), cfg, ids)
-	if s.Phase != Idle || !has(fx, Show{Screen: view.ScreenWelcome}) || s.Lang != "fr" {
-		t.Fatalf("outcome hold: %v %v", s.Phase, fx)
+	if s.Phase != Idle || !has(fx, Show{Screen: view.ScreenWelcome}) || s.Lang != "" {
+		t.Fatalf("outcome hold: %v %v lang %q", s.Phase, fx, s.Lang)
+	}
+	// The next traveler, who just places a passport, does not get the
+	// previous traveler's French.
+	s, _ = Step(s, DocRead{Doc: DocumentRead{Valid: true}}, t0.Add(12*time.Second), cfg, ids)
+	if s.Lang != "en" {
+		t.Errorf("a passport after a French traveler: lang %q, want the default en", s.Lang)
 	}
 }
 
