@@ -43,7 +43,7 @@ func TestMRZImportsOnlyStandardLibrary(t *testing.T) {
 }
 
 func TestCoreHasNoCgoLibraries(t *testing.T) {
-	for _, pattern := range []string{"./mrz", "./agent/...", "./ui/...", "./drivers"} {
+	for _, pattern := range []string{"./mrz", "./agent/...", "./ui/...", "./drivers", "./drivers/chip/..."} {
 		for pkg := range deps(t, pattern) {
 			for _, lib := range cgoLibraries {
 				if strings.HasPrefix(pkg, lib) {
@@ -100,5 +100,19 @@ func TestDriversDoNotImportTheAgent(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The ePassport chip packages (drivers/chip/...: the protocol, passive
+// authentication, the issuer, the card emulator and the pcscd client) are
+// pure Go: with CGO_ENABLED=0 they reach only the standard library and this
+// module's mrz and drivers packages, so a kiosk can read and verify a chip
+// without cgo and without a third-party module on the security path.
+func TestChipIsPureGoStandardLibrary(t *testing.T) {
+	for pkg, std := range deps(t, "./drivers/chip/...") {
+		if std || pkg == module+"/mrz" || pkg == module+"/drivers" || strings.HasPrefix(pkg, module+"/drivers/chip") {
+			continue
+		}
+		t.Errorf("drivers/chip/... depends on %s", pkg)
 	}
 }

@@ -1,0 +1,268 @@
+package chip
+
+import (
+	"crypto/subtle"
+	"fmt"
+)
+
+// SecureMessaging is a 3DES secure messaging session established by BAC
+// (ICAO 9303-11 9.8): KSEnc, KSMAC and the send sequence counter. The
+// terminal uses Protect and Unprotect; a chip emulator uses
+// UnprotectCommand and ProtectResponse. Each call increments the SSC, so a
+// session is used by one goroutine at a time.
+type SecureMessaging struct {
+	kEnc, kMAC []byte
+	ssc        [8]byte
+}
+
+// NewSecureMessaging returns a session with the given keys and initial SSC.
+func NewSecureMessaging(kEnc, kMAC, ssc []byte) *SecureMessaging {
+	sm := &SecureMessaging{kEnc: append([]byte(nil), kEnc...), kMAC: append([]byte(nil), kMAC...)}
+	copy(sm.ssc[:], ssc)
+	return sm
+}
+
+func (*SecureMessaging) String() string { return "chip.SecureMessaging{...}" }
+
+// SSC returns the current send sequence counter.
+func (sm *SecureMessaging) SSC() []byte { return append([]byte(nil), sm.ssc[:]...) }
+
+// KeysForTest returns the session keys (for known-answer tests).
+func (sm *SecureMessaging) KeysForTest() (enc, mac []byte) { return sm.kEnc, sm.kMAC }
+
+func (sm *SecureMessaging) incSSC() {
+	for i := 7; i >= 0; i-- {
+		sm.ssc[i]++
+		if sm.ssc[i] != 0 {
+			return
+		}
+	}
+}
+
+// mac computes the MAC over SSC || parts, padded.
+func (sm *SecureMessaging) mac(parts ...[]byte) []byte {
+	n := len(sm.ssc)
+	for _, p := range parts {
+		n += len(p)
+	}
+	m := make([]byte, 0, n+8)
+	m = append(m, sm.ssc[:]...)
+	for _, p := range parts {
+		m = append(m, p...)
+	}
+	return retailMAC(sm.kMAC, pad(m))
+}
+
+// doBytes encodes a one-byte-tag data object.
+func doBytes(tag byte, value []byte) []byte { return EncodeTLV(uint32(tag), value) }
+
+// leBytes is the DO'97' value for Ne.
+func leBytes(ne int) []byte {
+	switch {
+	case ne == 256:
+		return []byte{0}
+	case ne < 256:
+		return []byte{byte(ne)}
+	case ne == 65536:
+		return []byte{0, 0}
+	}
+	return []byte{byte(ne >> 8), byte(ne)}
+}
+
+// smObjects are the secure messaging data objects of a command or response,
+// each whole (raw, for the MAC) and by value.
+type smObjects struct {
+	raw, val map[uint32][]byte
+}
+
+// parseSMObjects splits b into data objects, accepting only the tags given,
+// each at most once.
+func parseSMObjects(b []byte, what string, tags ...uint32) (smObjects, error) {
+	o := smObjects{raw: map[uint32][]byte{}, val: map[uint32][]byte{}}
+	for len(b) > 0 {
+		tlv, n, err := parseOne(b)
+		if err != nil {
+			return o, fmt.Errorf("%w: %s objects: %v", ErrSecureMessaging, what, err)
+		}
+		known := false
+		for _, t := range tags {
+			known = known || t == tlv.Tag
+		}
+		if !known || o.raw[tlv.Tag] != nil {
+			return o, fmt.Errorf("%w: unexpected object %X in the %s", ErrSecureMessaging, tlv.Tag, what)
+		}
+		o.raw[tlv.Tag], o.val[tlv.Tag] = b[:n], tlv.Value
+		b = b[n:]
+	}
+	return o, nil
+}
+
+// Protect turns a plain command into a secure messaging command: the class
+// byte marked 0x0C, the data encrypted in DO'87', Ne in DO'97', the MAC over
+// SSC, the padded header and both objects in DO'8E' (9.8.4, 9.8.5).
+func (sm *SecureMessaging) Protect(c Command) Command {
+	hdr := pad([]byte{c.CLA | 0x0C, c.INS, c.P1, c.P2})
+	var do87, do97 []byte
+	if len(c.Data) > 0 {
+		do87 = doBytes(0x87, append([]byte{0x01}, encrypt3DES(sm.kEnc, pad(c.Data))...))
+	}
+	if c.Ne > 0 {
+		do97 = doBytes(0x97, leBytes(c.Ne))
+	}
+	sm.incSSC()
+	cc := sm.mac(hdr, do87, do97)
+	data := make([]byte, 0, len(do87)+len(do97)+10)
+	data = append(data, do87...)
+	data = append(data, do97...)
+	data = append(data, doBytes(0x8E, cc)...)
+	ne := 256
+	if c.Ne > 256 || len(data) > 255 {
+		ne = 65536
+	}
+	return Command{CLA: c.CLA | 0x0C, INS: c.INS, P1: c.P1, P2: c.P2, Data: data, Ne: ne}
+}
+
+// Unprotect checks and decrypts a secure messaging response: the MAC in
+// DO'8E' over SSC, DO'87' and DO'99', and returns the plain data and the
+// status word from DO'99'. A response without secure messaging objects (a
+// bare error status) is returned as it is, with an error when it says
+// success.
+func (sm *SecureMessaging) Unprotect(resp []byte) ([]byte, uint16, error) {
+	body, sw, err := splitResponse(resp)
+	if err != nil {
+		return nil, 0, err
+	}
+	sm.incSSC()
+	if len(body) == 0 {
+		if sw == SWOK {
+			return nil, sw, fmt.Errorf("%w: success without secure messaging objects", ErrSecureMessaging)
+		}
+		return nil, sw, nil
+	}
+	o, err := parseSMObjects(body, "response", 0x87, 0x99, 0x8E)
+	if err != nil {
+		return nil, 0, err
+	}
+	do87, do99, cc, enc := o.raw[0x87], o.raw[0x99], o.val[0x8E], o.val[0x87]
+	if do99 != nil {
+		if v := o.val[0x99]; len(v) != 2 {
+			return nil, 0, fmt.Errorf("%w: DO'99' of %d bytes", ErrSecureMessaging, len(v))
+		} else {
+			sw = uint16(v[0])<<8 | uint16(v[1])
+		}
+	}
+	if cc == nil {
+		return nil, 0, fmt.Errorf("%w: no MAC in the response", ErrSecureMessaging)
+	}
+	if subtle.ConstantTimeCompare(sm.mac(do87, do99), cc) != 1 {
+		return nil, 0, fmt.Errorf("%w: the response MAC does not verify", ErrSecureMessaging)
+	}
+	if do99 == nil {
+		return nil, 0, fmt.Errorf("%w: no status object in the response", ErrSecureMessaging)
+	}
+	if enc == nil {
+		return nil, sw, nil
+	}
+	if len(enc) < 1 || enc[0] != 0x01 {
+		return nil, 0, fmt.Errorf("%w: DO'87' without the padding indicator", ErrSecureMessaging)
+	}
+	plain, err := decrypt3DES(sm.kEnc, enc[1:])
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", ErrSecureMessaging, err)
+	}
+	data, err := unpad(plain)
+	return data, sw, err
+}
+
+// UnprotectCommand is the chip's side of Protect: it checks the MAC of a
+// protected command and returns the plain command.
+func (sm *SecureMessaging) UnprotectCommand(c Command) (Command, error) {
+	if c.CLA&0x0C != 0x0C {
+		return Command{}, fmt.Errorf("%w: command without secure messaging", ErrSecureMessaging)
+	}
+	sm.incSSC()
+	plain := Command{CLA: c.CLA &^ 0x0C, INS: c.INS, P1: c.P1, P2: c.P2}
+	o, err := parseSMObjects(c.Data, "command", 0x87, 0x97, 0x8E)
+	if err != nil {
+		return Command{}, err
+	}
+	do87, do97, cc, enc := o.raw[0x87], o.raw[0x97], o.val[0x8E], o.val[0x87]
+	if do97 != nil {
+		v := o.val[0x97]
+		switch len(v) {
+		case 1:
+			plain.Ne = int(v[0])
+			if plain.Ne == 0 {
+				plain.Ne = 256
+			}
+		case 2:
+			plain.Ne = int(v[0])<<8 | int(v[1])
+			if plain.Ne == 0 {
+				plain.Ne = 65536
+			}
+		default:
+			return Command{}, fmt.Errorf("%w: DO'97' of %d bytes", ErrSecureMessaging, len(v))
+		}
+	}
+	if cc == nil {
+		return Command{}, fmt.Errorf("%w: no MAC in the command", ErrSecureMessaging)
+	}
+	hdr := pad([]byte{c.CLA, c.INS, c.P1, c.P2})
+	if subtle.ConstantTimeCompare(sm.mac(hdr, do87, do97), cc) != 1 {
+		return Command{}, fmt.Errorf("%w: the command MAC does not verify", ErrSecureMessaging)
+	}
+	if enc != nil {
+		if len(enc) < 1 || enc[0] != 0x01 {
+			return Command{}, fmt.Errorf("%w: DO'87' without the padding indicator", ErrSecureMessaging)
+		}
+		p, err := decrypt3DES(sm.kEnc, enc[1:])
+		if err != nil {
+			return Command{}, fmt.Errorf("%w: %v", ErrSecureMessaging, err)
+		}
+		if plain.Data, err = unpad(p); err != nil {
+			return Command{}, err
+		}
+	}
+	return plain, nil
+}
+
+// ProtectResponse is the chip's side of Unprotect: data in DO'87', the
+// status in DO'99', the MAC in DO'8E', then 9000.
+func (sm *SecureMessaging) ProtectResponse(data []byte, sw uint16) []byte {
+	var do87 []byte
+	if len(data) > 0 {
+		do87 = doBytes(0x87, append([]byte{0x01}, encrypt3DES(sm.kEnc, pad(data))...))
+	}
+	do99 := []byte{0x99, 0x02, byte(sw >> 8), byte(sw)}
+	sm.incSSC()
+	cc := sm.mac(do87, do99)
+	out := make([]byte, 0, len(do87)+len(do99)+12)
+	out = append(out, do87...)
+	out = append(out, do99...)
+	out = append(out, doBytes(0x8E, cc)...)
+	return append(out, 0x90, 0x00)
+}
+
+// Session is a Transport that protects every command with sm and unprotects
+// every response, so that files can be read over it as over a plain one.
+type Session struct {
+	T  Transport
+	SM *SecureMessaging
+}
+
+// Transmit protects apdu, sends it and returns the plain response.
+func (s *Session) Transmit(apdu []byte) ([]byte, error) {
+	c, err := ParseCommand(apdu)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.T.Transmit(s.SM.Protect(c).Bytes())
+	if err != nil {
+		return nil, err
+	}
+	data, sw, err := s.SM.Unprotect(r)
+	if err != nil {
+		return nil, fault("secure messaging", err)
+	}
+	return append(data, byte(sw>>8), byte(sw)), nil
+}
