@@ -1,0 +1,206 @@
+// Package cardsim emulates an ICAO 9303 ePassport chip: the eMRTD
+// application with its elementary files, BAC and 3DES secure messaging. A
+// *Card is a chip.Transport for in-process tests, and ServeVPCD plays it to
+// a vsmartcard virtual reader (vpcd) in pcscd, so that the whole PC/SC path
+// of a kiosk runs with no hardware.
+//
+// The card checks what a real chip checks (the BAC cryptogram, every
+// command's MAC and the SSC) with the chip package's own primitives, whose
+// both sides are tested against ICAO 9303-11 appendix D. It is pure Go.
+package cardsim
+
+import (
+	"crypto/rand"
+	"io"
+	"sync"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
+)
+
+// ATR is the answer to reset the card gives: a contactless ISO 14443-4
+// card as PC/SC readers present one (PC/SC part 3, 3.1.3.2.3.2).
+var ATR = []byte{0x3B, 0x88, 0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09}
+
+// Card is an emulated ePassport chip. Set its fields before first use;
+// Transmit is safe for concurrent use (commands are serialised).
+type Card struct {
+	// Keys are the document basic access keys (chip.BACKeys of the MRZ
+	// information of the document the chip belongs to).
+	Keys chip.Keys
+	// Files of the eMRTD application by file identifier (EF.COM, EF.SOD,
+	// DG1...). Their content is served as it is.
+	Files map[uint16][]byte
+	// RefuseBAC makes the chip refuse every EXTERNAL AUTHENTICATE (6300),
+	// as a chip does with keys of another document.
+	RefuseBAC bool
+	// NoExtended makes the chip refuse READ BINARY for more than 256 bytes
+	// (6700), like a chip without extended length support.
+	NoExtended bool
+	// Rand is the source of challenges and keys (crypto/rand when nil).
+	Rand io.Reader
+
+	mu        sync.Mutex
+	appSel    bool
+	selected  uint16
+	hasFile   bool
+	challenge []byte
+	sm        *chip.SecureMessaging
+	commands  int
+}
+
+// Reset is a power cycle: nothing selected, no session.
+func (c *Card) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.appSel, c.hasFile, c.challenge, c.sm = false, false, nil, nil
+}
+
+// Commands returns how many APDUs the card has processed.
+func (c *Card) Commands() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.commands
+}
+
+func sw(s uint16) []byte { return []byte{byte(s >> 8), byte(s)} }
+
+// Transmit processes one command APDU and returns the response.
+func (c *Card) Transmit(apdu []byte) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.commands++
+	cmd, err := chip.ParseCommand(apdu)
+	if err != nil {
+		return sw(chip.SWWrongLength), nil
+	}
+	if cmd.CLA&0x0C == 0x0C {
+		if c.sm == nil {
+			return sw(chip.SWSMObjectsMiss), nil
+		}
+		plain, err := c.sm.UnprotectCommand(cmd)
+		if err != nil {
+			c.sm = nil // a broken MAC ends the session, as on a real chip
+			return sw(chip.SWSMObjectsWrong), nil
+		}
+		data, s := c.process(plain, true)
+		return c.sm.ProtectResponse(data, s), nil
+	}
+	if c.sm != nil {
+		c.sm = nil // a plain command ends secure messaging
+	}
+	data, s := c.process(cmd, false)
+	return append(data, sw(s)...), nil
+}
+
+func (c *Card) random(n int) []byte {
+	b := make([]byte, n)
+	r := c.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	if _, err := io.ReadFull(r, b); err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// process runs a plain command; secure tells whether it came protected.
+func (c *Card) process(cmd chip.Command, secure bool) ([]byte, uint16) {
+	if cmd.CLA&^0x0C != 0 {
+		return nil, chip.SWClaNotSupported
+	}
+	switch cmd.INS {
+	case 0xA4: // SELECT
+		return nil, c.selectFile(cmd, secure)
+	case 0x84: // GET CHALLENGE
+		if cmd.Ne != 8 {
+			return nil, chip.SWWrongLength
+		}
+		c.challenge = c.random(8)
+		return c.challenge, chip.SWOK
+	case 0x82: // EXTERNAL AUTHENTICATE
+		rnd := c.challenge
+		c.challenge = nil
+		if rnd == nil || !c.appSel {
+			return nil, 0x6985 // conditions of use not satisfied
+		}
+		if c.RefuseBAC {
+			return nil, 0x6300
+		}
+		resp, sm, err := chip.AnswerExternalAuthenticate(c.Keys, cmd.Data, rnd, c.random(16))
+		if err != nil {
+			return nil, 0x6300
+		}
+		// The session starts with the next command; this answer is plain.
+		defer func() { c.sm = sm }()
+		return resp, chip.SWOK
+	case 0xB0, 0xB1: // READ BINARY
+		if !secure {
+			return nil, chip.SWSecurityNotSat
+		}
+		return c.readBinary(cmd)
+	}
+	return nil, chip.SWInsNotSupported
+}
+
+func (c *Card) selectFile(cmd chip.Command, secure bool) uint16 {
+	switch cmd.P1 {
+	case 0x04:
+		if string(cmd.Data) != string(chip.AppletAID) {
+			return chip.SWFileNotFound
+		}
+		c.appSel, c.hasFile = true, false
+		return chip.SWOK
+	case 0x02:
+		if len(cmd.Data) != 2 || !c.appSel {
+			return chip.SWFileNotFound
+		}
+		if !secure {
+			return chip.SWSecurityNotSat
+		}
+		fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
+		if _, ok := c.Files[fid]; !ok {
+			return chip.SWFileNotFound
+		}
+		c.selected, c.hasFile = fid, true
+		return chip.SWOK
+	}
+	return chip.SWWrongP1P2
+}
+
+func (c *Card) readBinary(cmd chip.Command) ([]byte, uint16) {
+	if !c.hasFile {
+		return nil, 0x6986 // no current EF
+	}
+	if cmd.Ne > 256 && c.NoExtended {
+		return nil, chip.SWWrongLength
+	}
+	f := c.Files[c.selected]
+	off, n := int(cmd.P1)<<8|int(cmd.P2), cmd.Ne
+	if cmd.INS == 0xB1 {
+		t, err := chip.ParseTLV(cmd.Data)
+		if err != nil || t.Tag != 0x54 || len(t.Value) == 0 || len(t.Value) > 3 {
+			return nil, chip.SWWrongData
+		}
+		off = 0
+		for _, b := range t.Value {
+			off = off<<8 | int(b)
+		}
+		n = max(n-4, 1) // room for DO'53' and its length
+	} else if cmd.P1&0x80 != 0 {
+		return nil, chip.SWWrongP1P2 // short EF identifiers are not emulated
+	}
+	if off > len(f) {
+		return nil, chip.SWWrongP1P2
+	}
+	end := min(off+n, len(f))
+	data := f[off:end]
+	s := uint16(chip.SWOK)
+	if end-off < n {
+		s = chip.SWEndOfFile
+	}
+	if cmd.INS == 0xB1 {
+		data = chip.EncodeTLV(0x53, data)
+	}
+	return append([]byte(nil), data...), s
+}
