@@ -1,0 +1,345 @@
+// Package issuer makes test ePassports: a country signing CA (CSCA), a
+// document signer (DS) certified by it, and the chip's files (EF.COM, DG1
+// from an MRZ, DG2 from a JPEG, EF.SOD signed by the DS). The tests of
+// package chip and the simulated chip (cardsim, `xpt-kiosk sim chip`) use
+// it; nothing in a kiosk does.
+//
+// Keys are made fresh (crypto/rand) unless a caller passes its own source.
+// It is pure Go, standard library only.
+package issuer
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
+)
+
+// Algorithm is the DS signature algorithm of the SOD (and the CSCA's over
+// the DS certificate).
+type Algorithm string
+
+const (
+	RSAPKCS1 Algorithm = "rsa-pkcs1-sha256"
+	RSAPSS   Algorithm = "rsa-pss-sha256"
+	ECDSA    Algorithm = "ecdsa-p256-sha256"
+)
+
+// Authority is a CSCA with one document signer.
+type Authority struct {
+	Country   string
+	Algorithm Algorithm
+	CSCA      *x509.Certificate
+	CSCAKey   crypto.Signer
+	DS        *x509.Certificate
+	DSKey     crypto.Signer
+}
+
+// Options for NewAuthority.
+type Options struct {
+	Country   string    // ICAO or ISO 3166 code for the certificates' C; "UT" when empty
+	Algorithm Algorithm // ECDSA when empty
+	// Name overrides the CSCA's common name (two authorities with one name
+	// make a forged CSCA that the real one's subject matches).
+	Name string
+	Now  time.Time // the certificates' validity starts a day before (time.Now when zero)
+	Rand io.Reader // crypto/rand when nil
+}
+
+func newKey(alg Algorithm, r io.Reader) (crypto.Signer, error) {
+	if alg == ECDSA {
+		return ecdsa.GenerateKey(elliptic.P256(), r)
+	}
+	return rsa.GenerateKey(r, 2048)
+}
+
+func x509Alg(alg Algorithm) x509.SignatureAlgorithm {
+	switch alg {
+	case RSAPKCS1:
+		return x509.SHA256WithRSA
+	case RSAPSS:
+		return x509.SHA256WithRSAPSS
+	}
+	return x509.ECDSAWithSHA256
+}
+
+func nextSerial() *big.Int {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
+	if err != nil {
+		panic(err)
+	}
+	return n.Add(n, big.NewInt(1))
+}
+
+// NewAuthority makes a CSCA (self-signed, 10 years) and a DS (3 years)
+// certified by it.
+func NewAuthority(o Options) (*Authority, error) {
+	if o.Country == "" {
+		o.Country = "UT"
+	}
+	if o.Algorithm == "" {
+		o.Algorithm = ECDSA
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if o.Name == "" {
+		o.Name = "CSCA " + o.Country
+	}
+	a := &Authority{Country: o.Country, Algorithm: o.Algorithm}
+	var err error
+	if a.CSCAKey, err = newKey(o.Algorithm, o.Rand); err != nil {
+		return nil, err
+	}
+	if a.DSKey, err = newKey(o.Algorithm, o.Rand); err != nil {
+		return nil, err
+	}
+	start := o.Now.Add(-24 * time.Hour).UTC()
+	cscaName := pkix.Name{Country: []string{o.Country}, Organization: []string{"XPT test issuer"}, CommonName: o.Name}
+	ct := &x509.Certificate{
+		SerialNumber:          nextSerial(),
+		Subject:               cscaName,
+		NotBefore:             start,
+		NotAfter:              start.AddDate(10, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLen:            0,
+		MaxPathLenZero:        true,
+		SignatureAlgorithm:    x509Alg(o.Algorithm),
+	}
+	der, err := x509.CreateCertificate(o.Rand, ct, ct, a.CSCAKey.Public(), a.CSCAKey)
+	if err != nil {
+		return nil, err
+	}
+	if a.CSCA, err = x509.ParseCertificate(der); err != nil {
+		return nil, err
+	}
+	dt := &x509.Certificate{
+		SerialNumber:       nextSerial(),
+		Subject:            pkix.Name{Country: []string{o.Country}, Organization: []string{"XPT test issuer"}, CommonName: "Document Signer " + o.Country},
+		NotBefore:          start,
+		NotAfter:           start.AddDate(3, 0, 0),
+		KeyUsage:           x509.KeyUsageDigitalSignature,
+		SignatureAlgorithm: x509Alg(o.Algorithm),
+	}
+	if der, err = x509.CreateCertificate(o.Rand, dt, a.CSCA, a.DSKey.Public(), a.CSCAKey); err != nil {
+		return nil, err
+	}
+	if a.DS, err = x509.ParseCertificate(der); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Document is what goes on a chip.
+type Document struct {
+	MRZ           []string // the printed zone's lines
+	Photo         []byte   // JPEG or JPEG 2000
+	Width, Height int      // of the photo
+}
+
+// Passport is an issued chip's content.
+type Passport struct {
+	Keys  chip.Keys         // BAC keys of the MRZ
+	Files map[uint16][]byte // by file identifier: EF.COM, DG1, DG2, EF.SOD
+}
+
+// Issue builds the chip's files for doc and signs its SOD with the DS.
+func (a *Authority) Issue(doc Document) (*Passport, error) {
+	r := mrz.Parse(doc.MRZ, mrz.Options{})
+	if !r.Valid {
+		return nil, fmt.Errorf("issuer: the MRZ is not valid: %v", r.Err())
+	}
+	info, err := chip.MRZInfoFromFields(r.Fields)
+	if err != nil {
+		return nil, err
+	}
+	dgs := map[int][]byte{1: chip.EncodeDG1(r.Lines)}
+	list := []int{1}
+	if len(doc.Photo) > 0 {
+		if chip.SniffImage(doc.Photo) == chip.ImageUnknown {
+			return nil, errors.New("issuer: the photo is neither JPEG nor JPEG 2000")
+		}
+		dgs[2] = chip.EncodeDG2(doc.Photo, doc.Width, doc.Height)
+		list = append(list, 2)
+	}
+	sod, err := a.SignSOD(dgs)
+	if err != nil {
+		return nil, err
+	}
+	p := &Passport{Keys: chip.BACKeys(info), Files: map[uint16][]byte{
+		chip.FIDCOM: chip.EncodeCOM(list...),
+		chip.FIDSOD: sod,
+	}}
+	for n, b := range dgs {
+		p.Files[chip.FIDOfDG(n)] = b
+	}
+	return p, nil
+}
+
+// CMS structures as package chip parses them (RFC 5652).
+type algorithmIdentifier = pkix.AlgorithmIdentifier
+
+type dataGroupHash struct {
+	DataGroupNumber    int
+	DataGroupHashValue []byte
+}
+
+type ldsSecurityObject struct {
+	Version             int
+	HashAlgorithm       algorithmIdentifier
+	DataGroupHashValues []dataGroupHash
+}
+
+type attribute struct {
+	Type   asn1.ObjectIdentifier
+	Values asn1.RawValue
+}
+
+type issuerAndSerial struct {
+	Issuer asn1.RawValue
+	Serial *big.Int
+}
+
+type signerInfo struct {
+	Version            int
+	SID                issuerAndSerial
+	DigestAlgorithm    algorithmIdentifier
+	SignedAttrs        asn1.RawValue
+	SignatureAlgorithm algorithmIdentifier
+	Signature          []byte
+}
+
+type encapContentInfo struct {
+	EContentType asn1.ObjectIdentifier
+	EContent     asn1.RawValue
+}
+
+type signedData struct {
+	Version          int
+	DigestAlgorithms []algorithmIdentifier `asn1:"set"`
+	EncapContentInfo encapContentInfo
+	Certificates     asn1.RawValue
+	SignerInfos      []signerInfo `asn1:"set"`
+}
+
+type contentInfo struct {
+	ContentType asn1.ObjectIdentifier
+	Content     asn1.RawValue
+}
+
+func explicit0(inner []byte) asn1.RawValue {
+	return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err) // the structures above always marshal
+	}
+	return b
+}
+
+// SignSOD builds EF.SOD over the data groups given (raw files by number):
+// an LDS security object with their SHA-256 hashes, signed by the DS with
+// signed attributes (contentType, messageDigest), the DS certificate
+// included.
+func (a *Authority) SignSOD(dgs map[int][]byte) ([]byte, error) {
+	return a.sign(chip.OIDLDSSecurityObject, a.ldsSecurityObject(dgs), a.DS, a.DSKey)
+}
+
+func (a *Authority) ldsSecurityObject(dgs map[int][]byte) []byte {
+	sha := algorithmIdentifier{Algorithm: chip.HashOID(crypto.SHA256)}
+	lds := ldsSecurityObject{HashAlgorithm: sha}
+	for n := 1; n <= 16; n++ {
+		if b, ok := dgs[n]; ok {
+			h := crypto.SHA256.New()
+			h.Write(b)
+			lds.DataGroupHashValues = append(lds.DataGroupHashValues, dataGroupHash{n, h.Sum(nil)})
+		}
+	}
+	return must(asn1.Marshal(lds))
+}
+
+// sign wraps content in CMS SignedData signed by cert's key, inside the
+// EF.SOD tag 77 when ctype is the LDS security object.
+func (a *Authority) sign(ctype asn1.ObjectIdentifier, content []byte, cert *x509.Certificate, key crypto.Signer) ([]byte, error) {
+	sha := algorithmIdentifier{Algorithm: chip.HashOID(crypto.SHA256)}
+	md := crypto.SHA256.New()
+	md.Write(content)
+	attrs := must(asn1.Marshal(attribute{Type: chip.OIDContentType, Values: asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: must(asn1.Marshal(ctype))}}))
+	attrs = append(attrs, must(asn1.Marshal(attribute{Type: chip.OIDMessageDigest, Values: asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: must(asn1.Marshal(md.Sum(nil)))}}))...)
+	toSign := must(asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: attrs}))
+	h := crypto.SHA256.New()
+	h.Write(toSign)
+	digest := h.Sum(nil)
+	var sigAlg algorithmIdentifier
+	var opts crypto.SignerOpts = crypto.SHA256
+	switch {
+	case a.Algorithm == ECDSA:
+		sigAlg = algorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}}
+	case a.Algorithm == RSAPSS:
+		mgf := must(asn1.Marshal(sha))
+		params := must(asn1.Marshal(struct {
+			Hash algorithmIdentifier `asn1:"explicit,tag:0"`
+			MGF  algorithmIdentifier `asn1:"explicit,tag:1"`
+			Salt int                 `asn1:"explicit,tag:2"`
+		}{sha, algorithmIdentifier{Algorithm: chip.OIDMGF1, Parameters: asn1.RawValue{FullBytes: mgf}}, 32}))
+		sigAlg = algorithmIdentifier{Algorithm: chip.OIDRSAPSS, Parameters: asn1.RawValue{FullBytes: params}}
+		opts = &rsa.PSSOptions{SaltLength: 32, Hash: crypto.SHA256}
+	default:
+		sigAlg = algorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}, Parameters: asn1.NullRawValue}
+	}
+	sig, err := key.Sign(rand.Reader, digest, opts)
+	if err != nil {
+		return nil, err
+	}
+	sd := signedData{
+		Version:          3,
+		DigestAlgorithms: []algorithmIdentifier{sha},
+		EncapContentInfo: encapContentInfo{EContentType: ctype, EContent: explicit0(must(asn1.Marshal(content)))},
+		Certificates:     asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: cert.Raw},
+		SignerInfos: []signerInfo{{
+			Version:            1,
+			SID:                issuerAndSerial{Issuer: asn1.RawValue{FullBytes: cert.RawIssuer}, Serial: cert.SerialNumber},
+			DigestAlgorithm:    sha,
+			SignedAttrs:        asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: attrs},
+			SignatureAlgorithm: sigAlg,
+			Signature:          sig,
+		}},
+	}
+	ci := must(asn1.Marshal(contentInfo{ContentType: chip.OIDSignedData, Content: explicit0(must(asn1.Marshal(sd)))}))
+	if ctype.Equal(chip.OIDLDSSecurityObject) {
+		return chip.EncodeTLV(0x77, ci), nil
+	}
+	return ci, nil
+}
+
+// MasterList builds an ICAO CSCA master list holding cscas, signed by this
+// authority's DS (a master list signer in real life).
+func (a *Authority) MasterList(cscas ...*x509.Certificate) ([]byte, error) {
+	var set []byte
+	for _, c := range cscas {
+		set = append(set, c.Raw...)
+	}
+	ml := must(asn1.Marshal(struct {
+		Version  int
+		CertList asn1.RawValue
+	}{0, asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: set}}))
+	return a.sign(chip.OIDCSCAMasterList, ml, a.DS, a.DSKey)
+}
