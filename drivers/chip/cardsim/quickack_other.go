@@ -1,0 +1,7 @@
+//go:build !linux
+
+package cardsim
+
+import "net"
+
+func quickAck(net.Conn) {}
