@@ -152,6 +152,10 @@ type Document struct {
 	MRZ           []string // the printed zone's lines
 	Photo         []byte   // JPEG or JPEG 2000
 	Width, Height int      // of the photo
+	// ChipMRZ, when set, goes into DG1 instead of MRZ (signed as genuine):
+	// a chip whose zone differs from the printed one. BAC keys still come
+	// from MRZ, as a kiosk derives them from the printed zone.
+	ChipMRZ []string
 }
 
 // Passport is an issued chip's content.
@@ -170,7 +174,11 @@ func (a *Authority) Issue(doc Document) (*Passport, error) {
 	if err != nil {
 		return nil, err
 	}
-	dgs := map[int][]byte{1: chip.EncodeDG1(r.Lines)}
+	dg1 := r.Lines
+	if len(doc.ChipMRZ) > 0 {
+		dg1 = doc.ChipMRZ
+	}
+	dgs := map[int][]byte{1: chip.EncodeDG1(dg1)}
 	list := []int{1}
 	if len(doc.Photo) > 0 {
 		if chip.SniffImage(doc.Photo) == chip.ImageUnknown {

@@ -37,7 +37,7 @@ var specimen = []string{
 // Debian default), else a pcscd the test starts with a reader
 // configuration of its own in which vpcd connects to the card on a free
 // loopback port. It returns the client and the reader's name.
-func virtualReader(t *testing.T, card *cardsim.Card) (*pcsc.Client, string) {
+func virtualReader(t testing.TB, card *cardsim.Card) (*pcsc.Client, string) {
 	t.Helper()
 	for _, f := range []string{pcscdBin, vpcdLib} {
 		if _, err := os.Stat(f); err != nil {
@@ -100,7 +100,7 @@ func virtualReader(t *testing.T, card *cardsim.Card) (*pcsc.Client, string) {
 }
 
 // listenPair listens on two consecutive free loopback ports.
-func listenPair(t *testing.T) (net.Listener, net.Listener) {
+func listenPair(t testing.TB) (net.Listener, net.Listener) {
 	for range 20 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -116,7 +116,7 @@ func listenPair(t *testing.T) (net.Listener, net.Listener) {
 	return nil, nil
 }
 
-func waitReader(t *testing.T, c *pcsc.Client) string {
+func waitReader(t testing.TB, c *pcsc.Client) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -142,7 +142,7 @@ func waitReader(t *testing.T, c *pcsc.Client) string {
 	return r.Name
 }
 
-func photo(t *testing.T) []byte {
+func photo(t testing.TB) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 300, 400))
 	for y := 0; y < 400; y++ {
 		for x := 0; x < 300; x++ {
@@ -196,4 +196,54 @@ func TestChipThroughPCSC(t *testing.T) {
 	if code := drivers.CodeOf(err); code != "" && code != drivers.CodeProtocol {
 		t.Errorf("code %s", code)
 	}
+}
+
+// BenchmarkChipReadPCSC is a chip read through pcscd and vpcd: BAC, DG1,
+// DG2 (about 18 KB), EF.SOD and passive authentication (ECDSA P-256).
+func BenchmarkChipReadPCSC(b *testing.B) {
+	a, err := issuer.NewAuthority(issuer.Options{Country: "UT"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := a.Issue(issuer.Document{MRZ: specimen, Photo: facePhoto(b), Width: 240, Height: 320})
+	if err != nil {
+		b.Fatal(err)
+	}
+	card := &cardsim.Card{Keys: p.Keys, Files: p.Files}
+	c, reader := virtualReader(b, card)
+	k, err := c.Connect(reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer k.Disconnect(true)
+	ts := chip.NewTrustStore(a.CSCA)
+	apdus := card.Commands()
+	for b.Loop() {
+		got, err := chip.Read(k, p.Keys, chip.ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res := chip.Verify(got.SODFile, got.Files, ts, chip.VerifyOptions{}); res.Status != chip.PAValid {
+			b.Fatal(res)
+		}
+	}
+	b.ReportMetric(float64(len(p.Files[chip.FIDDG2])), "DG2-bytes")
+	b.ReportMetric(float64(card.Commands()-apdus)/float64(b.N), "APDUs/op")
+}
+
+// facePhoto is a JPEG of about the size of a passport photo (15-20 KB).
+func facePhoto(tb testing.TB) []byte {
+	img := image.NewGray(image.Rect(0, 0, 240, 320))
+	seed := uint32(1)
+	for y := 0; y < 320; y++ {
+		for x := 0; x < 240; x++ {
+			seed = seed*1664525 + 1013904223
+			img.SetGray(x, y, color.Gray{uint8((x+y)/3) + uint8(seed>>27)})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 85}); err != nil {
+		tb.Fatal(err)
+	}
+	return b.Bytes()
 }
