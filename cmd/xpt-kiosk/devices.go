@@ -17,6 +17,7 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/serialdev"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
@@ -28,6 +29,7 @@ var deviceCommands = map[string]command{
 	"capture": {"show the raw bytes a serial reader sends, with frames and decodes", runDevicesCapture},
 	"read":    {"wait for one document or card on a reader and print it as JSON", runDevicesRead},
 	"camera":  {"take a picture and show the face quality figures; live preview", runDevicesCamera},
+	"chip":    {"read and verify an ePassport's chip on a PC/SC reader", runDevicesChip},
 }
 
 func runDevices(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -147,7 +149,7 @@ func devListVideo() []devVideo {
 }
 
 func runDevicesList(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := devFlags("devices list", "Usage: xpt-kiosk devices list [--json]\n\nLists the serial ports (with USB vendor and product ids, serial number and\nproduct name) and the video devices of this machine.\n\n", stdout, stderr)
+	fs := devFlags("devices list", "Usage: xpt-kiosk devices list [--json]\n\nLists the serial ports (with USB vendor and product ids, serial number and\nproduct name), the video devices and pcscd's PC/SC readers of this machine.\n\n", stdout, stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if code, ok := devParse(fs, args, stdout); !ok {
 		return code
@@ -164,8 +166,12 @@ func runDevicesList(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if video == nil {
 		video = []devVideo{}
 	}
+	chipReaders, pcscNote := devListChipReaders()
+	if chipReaders == nil {
+		chipReaders = []pcsc.ReaderState{}
+	}
 	if *asJSON {
-		b, _ := json.MarshalIndent(map[string]any{"serialPorts": ports, "videoDevices": video}, "", "  ")
+		b, _ := json.MarshalIndent(map[string]any{"serialPorts": ports, "videoDevices": video, "chipReaders": chipReaders}, "", "  ")
 		fmt.Fprintln(stdout, string(b))
 		return exitOK
 	}
@@ -189,6 +195,20 @@ func runDevicesList(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	for _, v := range video {
 		fmt.Fprintf(stdout, "  %-22s %s\n", v.Path, devOrDash(v.Name))
+	}
+	fmt.Fprintln(stdout, "PC/SC readers (ePassport chips):")
+	switch {
+	case pcscNote != "":
+		fmt.Fprintf(stdout, "  none: %s\n", pcscNote)
+	case len(chipReaders) == 0:
+		fmt.Fprintln(stdout, "  none found")
+	}
+	for _, r := range chipReaders {
+		card := "no card"
+		if r.Present {
+			card = "card present, ATR " + r.ATR.String()
+		}
+		fmt.Fprintf(stdout, "  %-30s %s\n", r.Name, card)
 	}
 	return exitOK
 }

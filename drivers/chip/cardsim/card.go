@@ -48,6 +48,15 @@ type Card struct {
 	commands  int
 }
 
+// Replace puts another passport's chip in the field: new keys and files,
+// and a reset.
+func (c *Card) Replace(keys chip.Keys, files map[uint16][]byte) {
+	c.mu.Lock()
+	c.Keys, c.Files = keys, files
+	c.mu.Unlock()
+	c.Reset()
+}
+
 // Reset is a power cycle: nothing selected, no session.
 func (c *Card) Reset() {
 	c.mu.Lock()

@@ -233,12 +233,20 @@ func (c *Client) ioError(err error) error {
 
 // ReaderState is one reader as pcscd sees it.
 type ReaderState struct {
-	Name     string
-	Present  bool // a card is in the field
-	Powered  bool
-	ATR      []byte
-	Protocol uint32
+	Name     string `json:"name"`
+	Present  bool   `json:"cardPresent"` // a card is in the field
+	Powered  bool   `json:"cardPowered"`
+	ATR      HexATR `json:"atr,omitempty"`
+	Protocol uint32 `json:"-"`
 }
+
+// HexATR is an answer to reset, shown (and marshalled to JSON) in hex.
+type HexATR []byte
+
+func (a HexATR) String() string { return fmt.Sprintf("%X", []byte(a)) }
+
+// MarshalText writes the hex form.
+func (a HexATR) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
 
 // Readers lists the readers pcscd knows with their card state.
 func (c *Client) Readers() ([]ReaderState, error) {

@@ -2,15 +2,9 @@ package pcsc_test
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,127 +13,12 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/cardsim"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/issuer"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc"
-)
-
-const (
-	pcscdBin = "/usr/sbin/pcscd"
-	vpcdLib  = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc/pcsctest"
 )
 
 var specimen = []string{
 	"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
 	"L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-}
-
-// virtualReader gives a vpcd reader of a pcscd with card in it: the
-// machine's pcscd when one runs (its vpcd listens on 127.0.0.1:35963, the
-// Debian default), else a pcscd the test starts with a reader
-// configuration of its own in which vpcd connects to the card on a free
-// loopback port. It returns the client and the reader's name.
-func virtualReader(t testing.TB, card *cardsim.Card) (*pcsc.Client, string) {
-	t.Helper()
-	for _, f := range []string{pcscdBin, vpcdLib} {
-		if _, err := os.Stat(f); err != nil {
-			t.Skipf("%s missing: install pcscd and vsmartcard-vpcd (scripts/deps.sh)", f)
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if c, err := pcsc.Dial(""); err == nil {
-		t.Log("using the running pcscd")
-		t.Cleanup(func() { c.Close() })
-		go cardsim.Dial(ctx, fmt.Sprintf("127.0.0.1:%d", cardsim.DefaultVPCDPort), card)
-		return c, waitReader(t, c)
-	}
-	// vpcd drives two slots, on the configured port and the next, and
-	// pcscd aborts when either cannot connect: listen on both, with the
-	// passport in slot 0 and an empty chip in slot 1.
-	ln, ln1 := listenPair(t)
-	go cardsim.Listen(ctx, ln, card)
-	go cardsim.Listen(ctx, ln1, &cardsim.Card{})
-	dir := t.TempDir()
-	conf := fmt.Sprintf("FRIENDLYNAME \"XPT test vpcd\"\nDEVICENAME %s\nLIBPATH %s\nCHANNELID 1\n", ln.Addr(), vpcdLib)
-	if err := os.WriteFile(filepath.Join(dir, "vpcd"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var logs bytes.Buffer
-	cmd := exec.Command(pcscdBin, "--foreground", "--config", dir, "--error")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("pcscd said:\n%s", logs.String())
-		}
-	})
-	var c *pcsc.Client
-	var err error
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if c, err = pcsc.Dial(""); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pcscd did not start: %v\n%s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c, waitReader(t, c)
-}
-
-// listenPair listens on two consecutive free loopback ports.
-func listenPair(t testing.TB) (net.Listener, net.Listener) {
-	for range 20 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		if ln1, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port+1)); err == nil {
-			return ln, ln1
-		}
-		ln.Close()
-	}
-	t.Fatal("no two consecutive free ports on 127.0.0.1")
-	return nil, nil
-}
-
-func waitReader(t testing.TB, c *pcsc.Client) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	var r pcsc.ReaderState
-	for r.Name == "" {
-		rs, err := c.Readers()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, x := range rs {
-			if strings.HasSuffix(x.Name, " 00 00") && x.Present {
-				r = x
-			}
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("no card in slot 0 of a vpcd reader (readers %+v)", rs)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if !bytes.Equal(r.ATR, cardsim.ATR) {
-		t.Fatalf("reader %q has ATR %X, not the emulated chip's", r.Name, r.ATR)
-	}
-	return r.Name
 }
 
 func photo(t testing.TB) []byte {
@@ -168,7 +47,7 @@ func TestChipThroughPCSC(t *testing.T) {
 		t.Fatal(err)
 	}
 	card := &cardsim.Card{Keys: p.Keys, Files: p.Files}
-	c, reader := virtualReader(t, card)
+	c, reader := pcsctest.Start(t, card)
 	k, err := c.Connect(reader)
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +89,7 @@ func BenchmarkChipReadPCSC(b *testing.B) {
 		b.Fatal(err)
 	}
 	card := &cardsim.Card{Keys: p.Keys, Files: p.Files}
-	c, reader := virtualReader(b, card)
+	c, reader := pcsctest.Start(b, card)
 	k, err := c.Connect(reader)
 	if err != nil {
 		b.Fatal(err)

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
+)
+
+const devChipUsage = `Usage: xpt-kiosk devices chip --mrz LINE1 LINE2 [LINE3] [--csca DIR] [--reader NAME] [flags]
+
+Reads an ePassport's chip on a PC/SC reader (through pcscd): waits for the
+passport, runs BAC with keys from the printed MRZ, reads EF.COM, DG1, DG2 and
+EF.SOD over secure messaging, compares DG1 with the printed MRZ, and runs
+passive authentication against the CSCA certificates in --csca (PEM, DER or
+ICAO master list files). Prints the data groups read, the access protocol,
+timings and the verification result; no name or document number.
+
+Exit status: 0 when the chip is genuine (passive authentication valid) and its
+MRZ is the printed one, 1 otherwise or when the chip cannot be read, 2 for bad
+arguments. Try it on the simulated chip: 'xpt-kiosk sim chip --help'.
+
+Flags:
+`
+
+type devChipReport struct {
+	Reader      string         `json:"reader"`
+	ATR         string         `json:"atr"`
+	Protocol    string         `json:"protocol"`
+	Files       []string       `json:"files"`
+	Bytes       int            `json:"bytes"`
+	AccessMS    float64        `json:"accessMs"`
+	ReadMS      float64        `json:"readMs"`
+	VerifyMS    float64        `json:"verifyMs"`
+	TotalMS     float64        `json:"totalMs"`
+	DG1Matches  bool           `json:"dg1MatchesPrintedMrz"`
+	Faces       []devChipFace  `json:"faces"`
+	PA          chip.PAResult  `json:"passiveAuthentication"`
+	Error       string         `json:"error,omitempty"`
+	ErrorCode   drivers.Code   `json:"errorCode,omitempty"`
+	CSCAs       int            `json:"cscaCertificates"`
+	DataGroups  map[string]int `json:"dataGroupBytes"`
+	PhotoSaved  string         `json:"photoSaved,omitempty"`
+	MRZWarnings []string       `json:"mrzWarnings,omitempty"`
+}
+
+type devChipFace struct {
+	Format string         `json:"format"`
+	Type   chip.ImageType `json:"type"`
+	Width  int            `json:"width"`
+	Height int            `json:"height"`
+	Bytes  int            `json:"bytes"`
+}
+
+func runDevicesChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := devFlags("devices chip", devChipUsage, stdout, stderr)
+	devMRZUsage(fs)
+	reader := fs.String("reader", "", "PC/SC reader `name` (default: the first with a card)")
+	socket := fs.String("socket", "", "pcscd's socket `path` (default $PCSCLITE_CSOCK_NAME or "+pcsc.DefaultSocket+")")
+	cscaDir := fs.String("csca", "", "`directory` of CSCA certificates (without it: no_trust_anchor)")
+	wait := fs.Duration("timeout", 10*time.Second, "how long to wait for a passport on the reader")
+	photo := fs.String("save-photo", "", "write DG2's face image to `FILE` (personal data: delete it after use)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	lines, code, ok := devParseMRZ(fs, args, stdout)
+	if !ok {
+		return code
+	}
+	if len(lines) < 2 || len(lines) > 3 {
+		fmt.Fprintln(stderr, "xpt-kiosk devices chip: give the printed MRZ: --mrz LINE1 LINE2 [LINE3]")
+		return exitUsage
+	}
+	zone := mrz.Parse(lines, mrz.Options{Correct: true})
+	info, err := chip.MRZInfoFromFields(zone.Fields)
+	if !zone.Valid || err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk devices chip: the MRZ does not give BAC keys: %v\n", errors.Join(zone.Err(), err))
+		return exitUsage
+	}
+	rep := devChipReport{DataGroups: map[string]int{}, Faces: []devChipFace{}}
+	for _, c := range zone.Corrections {
+		rep.MRZWarnings = append(rep.MRZWarnings, fmt.Sprintf("corrected line %d column %d", c.Line, c.Col))
+	}
+	ts := chip.NewTrustStore()
+	if *cscaDir != "" {
+		if ts, err = chip.LoadCSCAs(*cscaDir); err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk devices chip: --csca: %v\n", err)
+			return exitUsage
+		}
+	}
+	rep.CSCAs = ts.Len()
+	ok = devChipRead(&rep, zone.Lines, chip.BACKeys(info), ts, *socket, *reader, *wait, *photo)
+	if *asJSON {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		devChipPrint(stdout, &rep)
+	}
+	if rep.Error != "" {
+		fmt.Fprintf(stderr, "xpt-kiosk devices chip: %s\n", rep.Error)
+		if rep.ErrorCode == drivers.CodeNotFound && strings.Contains(rep.Error, "pcscd") {
+			fmt.Fprintln(stderr, "  Is pcscd running? (Debian: apt-get install pcscd; pcscd --foreground)")
+		}
+	}
+	if !ok {
+		return exitFail
+	}
+	return exitOK
+}
+
+// devChipRead fills rep; it reports whether the chip is genuine and its MRZ
+// is the printed one.
+func devChipRead(rep *devChipReport, printed []string, keys chip.Keys, ts *chip.TrustStore, socket, reader string, wait time.Duration, photo string) bool {
+	fail := func(err error) bool {
+		rep.Error, rep.ErrorCode = err.Error(), drivers.CodeOf(err)
+		return false
+	}
+	c, err := pcsc.Dial(socket)
+	if err != nil {
+		return fail(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	r, err := c.WaitCard(ctx, reader)
+	if err != nil {
+		return fail(err)
+	}
+	rep.Reader, rep.ATR = r.Name, r.ATR.String()
+	card, err := c.Connect(r.Name)
+	if err != nil {
+		return fail(err)
+	}
+	defer card.Disconnect(true)
+	p, err := chip.Read(card, keys, chip.ReadOptions{})
+	if err != nil {
+		return fail(err)
+	}
+	rep.Protocol, rep.Bytes = p.Protocol, p.Bytes
+	rep.AccessMS, rep.ReadMS = ms(p.Timings.Access), ms(p.Timings.Read)
+	rep.Files = append(rep.Files, "EF.COM")
+	for _, n := range sortedDGs(p.Files) {
+		rep.Files = append(rep.Files, fmt.Sprintf("DG%d", n))
+		rep.DataGroups[fmt.Sprintf("DG%d", n)] = len(p.Files[n])
+	}
+	rep.Files = append(rep.Files, "EF.SOD")
+	rep.DG1Matches = p.DG1 != nil && p.DG1.MatchesPrinted(printed)
+	if p.DG2 != nil {
+		for _, f := range p.DG2.Faces {
+			rep.Faces = append(rep.Faces, devChipFace{f.Format, f.Type, f.Width, f.Height, len(f.Data)})
+		}
+		if photo != "" && len(p.DG2.Faces) > 0 {
+			if err := os.WriteFile(photo, p.DG2.Faces[0].Data, 0o600); err != nil {
+				return fail(err)
+			}
+			rep.PhotoSaved = photo
+		}
+	}
+	start := time.Now()
+	rep.PA = chip.Verify(p.SODFile, p.Files, ts, chip.VerifyOptions{})
+	rep.VerifyMS = ms(time.Since(start))
+	rep.TotalMS = ms(p.Timings.Total) + rep.VerifyMS
+	return rep.PA.Status == chip.PAValid && rep.DG1Matches
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func sortedDGs(m map[int][]byte) []int {
+	var out []int
+	for n := 1; n <= 16; n++ {
+		if _, ok := m[n]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func devChipPrint(w io.Writer, r *devChipReport) {
+	if r.Reader != "" {
+		fmt.Fprintf(w, "Reader:        %s (ATR %s)\n", r.Reader, r.ATR)
+	}
+	if r.Protocol == "" {
+		return
+	}
+	fmt.Fprintf(w, "Access:        %s (%.1f ms)\n", r.Protocol, r.AccessMS)
+	fmt.Fprintf(w, "Files read:    %s (%d bytes in %.1f ms)\n", strings.Join(r.Files, ", "), r.Bytes, r.ReadMS)
+	if r.DG1Matches {
+		fmt.Fprintln(w, "DG1:           matches the printed MRZ")
+	} else {
+		fmt.Fprintln(w, "DG1:           DIFFERS from the printed MRZ")
+	}
+	for _, f := range r.Faces {
+		fmt.Fprintf(w, "DG2:           face image %s, %s %dx%d, %d bytes\n", f.Format, f.Type, f.Width, f.Height, f.Bytes)
+	}
+	if r.PhotoSaved != "" {
+		fmt.Fprintf(w, "               saved to %s\n", r.PhotoSaved)
+	}
+	fmt.Fprintf(w, "Passive auth.: %s (%d CSCA certificates, %.1f ms)\n", r.PA, r.CSCAs, r.VerifyMS)
+	if r.PA.DSSubject != "" {
+		fmt.Fprintf(w, "               document signer %q\n", r.PA.DSSubject)
+	}
+	fmt.Fprintf(w, "Total:         %.1f ms\n", r.TotalMS)
+}
+
+// devMRZArgs takes "--mrz LINE1 LINE2 [LINE3]" (or --mrz=LINE1 LINE2 ...)
+// out of args, wherever it stands, and returns the lines and the other
+// arguments for the flag set. An MRZ line never starts with '-'.
+func devMRZArgs(args []string) (lines, rest []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "mrz" {
+			rest = append(rest, a)
+			continue
+		}
+		if hasVal {
+			lines = append(lines, val)
+		}
+		for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			i++
+			lines = append(lines, args[i])
+		}
+	}
+	return lines, rest
+}
+
+// devParseMRZ parses args with fs, taking --mrz and its lines out first;
+// --help prints the usage. ok false means return code.
+func devParseMRZ(fs *flag.FlagSet, args []string, stdout io.Writer) (lines []string, code int, ok bool) {
+	lines, rest := devMRZArgs(args)
+	code, ok = devParse(fs, rest, stdout)
+	return lines, code, ok
+}
+
+// devMRZUsage documents --mrz in the flag defaults.
+func devMRZUsage(fs *flag.FlagSet) {
+	fs.String("mrz", "", "the MRZ's `lines`, each an argument: --mrz LINE1 LINE2 [LINE3]")
+}
+
+// devListChipReaders lists pcscd's readers for 'devices list'; nil and the
+// reason when pcscd does not answer.
+func devListChipReaders() ([]pcsc.ReaderState, string) {
+	c, err := pcsc.Dial("")
+	if err != nil {
+		return nil, "pcscd not running (" + pcsc.Socket() + ")"
+	}
+	defer c.Close()
+	rs, err := c.Readers()
+	if err != nil {
+		return nil, err.Error()
+	}
+	return rs, ""
+}

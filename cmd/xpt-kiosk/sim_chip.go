@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"encoding/pem"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/cardsim"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/issuer"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
+)
+
+const simChipUsage = `Usage: xpt-kiosk sim chip --mrz LINE1 LINE2 [LINE3] --csca-out DIR [--photo FILE] [--kind KIND] [flags]
+
+Issues a test ePassport (a fresh test CSCA and document signer, EF.COM, DG1
+from the MRZ, DG2 from the photo, a signed EF.SOD) and plays its chip to
+vsmartcard's virtual reader in pcscd, as if the passport lay on a PC/SC
+reader, until Ctrl-C. The CSCA certificate goes to DIR/csca-<country>.pem:
+give DIR to 'xpt-kiosk devices chip --csca DIR'.
+
+By default it connects to vpcd at 127.0.0.1:35963 (Debian's
+/etc/reader.conf.d/vpcd, a pcscd started with 'pcscd --foreground'); with
+--listen it waits for a vpcd configured with DEVICENAME host:port instead.
+
+Kinds (what a kiosk must make of them): %s.
+
+Flags:
+`
+
+func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := devFlags("sim chip", fmt.Sprintf(simChipUsage, strings.Join(issuer.Kinds, ", ")), stdout, stderr)
+	devMRZUsage(fs)
+	photo := fs.String("photo", "", "face image for DG2, a JPEG `file` (default: a grey placeholder)")
+	kind := fs.String("kind", issuer.Genuine, "which test passport: `KIND`, see above")
+	out := fs.String("csca-out", "", "write the test CSCA certificate into `DIR` (required)")
+	vpcd := fs.String("vpcd", fmt.Sprintf("127.0.0.1:%d", cardsim.DefaultVPCDPort), "vpcd's `address` to connect to (loopback)")
+	listen := fs.String("listen", "", "instead: listen on `ADDR` for vpcd in reversed mode (loopback)")
+	alg := fs.String("alg", string(issuer.ECDSA), "signature `algorithm`: ecdsa-p256-sha256, rsa-pkcs1-sha256, rsa-pss-sha256")
+	lines, code, ok := devParseMRZ(fs, args, stdout)
+	if !ok {
+		return code
+	}
+	zone := mrz.Parse(lines, mrz.Options{})
+	if len(lines) < 2 || !zone.Valid {
+		fmt.Fprintf(stderr, "xpt-kiosk sim chip: give a valid MRZ: --mrz LINE1 LINE2 [LINE3] (%v)\n", zone.Err())
+		return exitUsage
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "xpt-kiosk sim chip: give --csca-out DIR for the test CSCA certificate")
+		return exitUsage
+	}
+	img, w, h, err := simChipPhoto(*photo)
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk sim chip: --photo: %v\n", err)
+		return exitUsage
+	}
+	country := zone.IssuingState
+	if len(country) > 2 { // the certificates' C is ISO 3166 alpha-2; keep the test one recognisable
+		country = country[:2]
+	}
+	a, err := issuer.NewAuthority(issuer.Options{Country: country, Algorithm: issuer.Algorithm(*alg)})
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
+		return exitFail
+	}
+	p, err := a.IssueKind(issuer.Document{MRZ: zone.Lines, Photo: img, Width: w, Height: h}, *kind)
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
+		return exitUsage
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
+		return exitFail
+	}
+	certFile := filepath.Join(*out, "csca-"+country+".pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.CSCA.Raw}), 0o644); err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
+		return exitFail
+	}
+	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, RefuseBAC: *kind == issuer.RefuseBAC}
+	ctx, stop := devSignalContext()
+	defer stop()
+	fmt.Fprintf(stdout, "csca: %s\n", certFile)
+	fmt.Fprintf(stdout, "chip: %s passport, DG2 %d bytes, %s\n", *kind, len(p.Files[chip.FIDDG2]), a.Algorithm)
+	if *listen != "" {
+		ln, err := net.Listen("tcp", *listen)
+		if err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintf(stdout, "waiting for vpcd on %s\n", ln.Addr())
+		if err := cardsim.Listen(ctx, ln, card); err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
+			return exitFail
+		}
+		return exitOK
+	}
+	for ctx.Err() == nil { // vpcd hangs up on pcscd's restart: reconnect
+		fmt.Fprintf(stdout, "connecting to vpcd at %s\n", *vpcd)
+		err := cardsim.Dial(ctx, *vpcd, card)
+		if ctx.Err() != nil {
+			break
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk sim chip: vpcd: %v (is pcscd with vsmartcard-vpcd running?)\n", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	return exitOK
+}
+
+// simChipPhoto reads the DG2 photo, or makes a placeholder.
+func simChipPhoto(path string) ([]byte, int, int, error) {
+	if path == "" {
+		img := image.NewGray(image.Rect(0, 0, 240, 320))
+		for y := 0; y < 320; y++ {
+			for x := 0; x < 240; x++ {
+				img.SetGray(x, y, color.Gray{uint8(96 + (x+y)/8)})
+			}
+		}
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, nil); err != nil {
+			return nil, 0, 0, err
+		}
+		return b.Bytes(), 240, 320, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if chip.SniffImage(b) == chip.ImageUnknown {
+		return nil, 0, 0, fmt.Errorf("%s is neither JPEG nor JPEG 2000", path)
+	}
+	w, h := 0, 0
+	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(b)); err == nil {
+		w, h = cfg.Width, cfg.Height
+	}
+	return b, w, h, nil
+}
