@@ -1,6 +1,7 @@
 package chip
 
 import (
+	"crypto/aes"
 	"crypto/cipher"
 	"crypto/des"
 	"crypto/sha1"
@@ -80,19 +81,22 @@ func decrypt3DES(k, data []byte) ([]byte, error) {
 
 // pad applies ISO/IEC 9797-1 padding method 2 (0x80 then zeros) to a
 // multiple of 8 bytes; it always adds at least one byte.
-func pad(b []byte) []byte {
-	out := make([]byte, len(b), len(b)+8)
+func pad(b []byte) []byte { return padTo(b, 8) }
+
+// padTo is padding method 2 to a multiple of n bytes.
+func padTo(b []byte, n int) []byte {
+	out := make([]byte, len(b), len(b)+n)
 	copy(out, b)
 	out = append(out, 0x80)
-	for len(out)%8 != 0 {
+	for len(out)%n != 0 {
 		out = append(out, 0)
 	}
 	return out
 }
 
-// unpad removes padding method 2.
+// unpad removes padding method 2 (of up to 16 bytes).
 func unpad(b []byte) ([]byte, error) {
-	for i := len(b) - 1; i >= 0 && i >= len(b)-8; i-- {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-16; i-- {
 		switch b[i] {
 		case 0:
 			continue
@@ -121,4 +125,69 @@ func retailMAC(k, padded []byte) []byte {
 	k2.Decrypt(h[:], h[:])
 	k1.Encrypt(h[:], h[:])
 	return h[:]
+}
+
+func newAES(k []byte) cipher.Block {
+	b, err := aes.NewCipher(k)
+	if err != nil {
+		panic(fmt.Sprintf("chip: AES key of %d bytes", len(k)))
+	}
+	return b
+}
+
+// encryptAES is AES-CBC over whole blocks.
+func encryptAES(k, iv, data []byte) []byte {
+	out := make([]byte, len(data))
+	cipher.NewCBCEncrypter(newAES(k), iv).CryptBlocks(out, data)
+	return out
+}
+
+// decryptAES is the inverse of encryptAES.
+func decryptAES(k, iv, data []byte) ([]byte, error) {
+	if len(data)%16 != 0 || len(data) == 0 {
+		return nil, fmt.Errorf("%w: ciphertext of %d bytes", ErrMalformed, len(data))
+	}
+	out := make([]byte, len(data))
+	cipher.NewCBCDecrypter(newAES(k), iv).CryptBlocks(out, data)
+	return out, nil
+}
+
+// cmac is AES-CMAC (NIST SP 800-38B, RFC 4493), 16 bytes.
+func cmac(k, msg []byte) []byte {
+	b := newAES(k)
+	var l, k1, k2 [16]byte
+	b.Encrypt(l[:], l[:])
+	shift := func(dst, src []byte) {
+		carry := src[0] >> 7
+		for i := 0; i < 15; i++ {
+			dst[i] = src[i]<<1 | src[i+1]>>7
+		}
+		dst[15] = src[15] << 1
+		if carry != 0 {
+			dst[15] ^= 0x87
+		}
+	}
+	shift(k1[:], l[:])
+	shift(k2[:], k1[:])
+	n := (len(msg) + 15) / 16
+	complete := n > 0 && len(msg)%16 == 0
+	if n == 0 {
+		n = 1
+	}
+	last := make([]byte, 16)
+	copy(last, msg[(n-1)*16:])
+	if complete {
+		subtle.XORBytes(last, last, k1[:])
+	} else {
+		last[len(msg)-(n-1)*16] = 0x80
+		subtle.XORBytes(last, last, k2[:])
+	}
+	var x [16]byte
+	for i := 0; i < n-1; i++ {
+		subtle.XORBytes(x[:], x[:], msg[i*16:(i+1)*16])
+		b.Encrypt(x[:], x[:])
+	}
+	subtle.XORBytes(x[:], x[:], last)
+	b.Encrypt(x[:], x[:])
+	return x[:]
 }

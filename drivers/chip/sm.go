@@ -1,37 +1,85 @@
 package chip
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"fmt"
 )
 
-// SecureMessaging is a 3DES secure messaging session established by BAC
-// (ICAO 9303-11 9.8): KSEnc, KSMAC and the send sequence counter. The
+// SecureMessaging is a secure messaging session (ICAO 9303-11 9.8): KSEnc,
+// KSMAC and the send sequence counter, with 3DES (established by BAC, or
+// PACE with 3DES) or AES (PACE). The
 // terminal uses Protect and Unprotect; a chip emulator uses
 // UnprotectCommand and ProtectResponse. Each call increments the SSC, so a
 // session is used by one goroutine at a time.
 type SecureMessaging struct {
 	kEnc, kMAC []byte
-	ssc        [8]byte
+	aes        bool
+	ssc        []byte // 8 bytes (3DES) or 16 (AES)
 }
 
-// NewSecureMessaging returns a session with the given keys and initial SSC.
+// NewSecureMessaging returns a 3DES session with the given keys (16 bytes
+// each) and initial SSC (8 bytes).
 func NewSecureMessaging(kEnc, kMAC, ssc []byte) *SecureMessaging {
-	sm := &SecureMessaging{kEnc: append([]byte(nil), kEnc...), kMAC: append([]byte(nil), kMAC...)}
-	copy(sm.ssc[:], ssc)
+	sm := &SecureMessaging{kEnc: bytes.Clone(kEnc), kMAC: bytes.Clone(kMAC), ssc: make([]byte, 8)}
+	copy(sm.ssc, ssc)
 	return sm
+}
+
+// NewSecureMessagingAES returns an AES session (keys of 16, 24 or 32
+// bytes; MACs are AES-CMAC truncated to 8 bytes; the SSC is 16 bytes and
+// each block's IV is the encrypted SSC; ICAO 9303-11 9.8.6.3, 9.8.7).
+func NewSecureMessagingAES(kEnc, kMAC, ssc []byte) *SecureMessaging {
+	sm := &SecureMessaging{kEnc: bytes.Clone(kEnc), kMAC: bytes.Clone(kMAC), aes: true, ssc: make([]byte, 16)}
+	copy(sm.ssc[16-min(16, len(ssc)):], ssc)
+	return sm
+}
+
+func (sm *SecureMessaging) block() int {
+	if sm.aes {
+		return 16
+	}
+	return 8
+}
+
+func (sm *SecureMessaging) encrypt(data []byte) []byte {
+	if !sm.aes {
+		return encrypt3DES(sm.kEnc, pad(data))
+	}
+	return encryptAES(sm.kEnc, sm.aesIV(), padTo(data, 16))
+}
+
+func (sm *SecureMessaging) decrypt(data []byte) ([]byte, error) {
+	var p []byte
+	var err error
+	if sm.aes {
+		p, err = decryptAES(sm.kEnc, sm.aesIV(), data)
+	} else {
+		p, err = decrypt3DES(sm.kEnc, data)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSecureMessaging, err)
+	}
+	return unpad(p)
+}
+
+// aesIV is the encrypted SSC (9.8.6.3).
+func (sm *SecureMessaging) aesIV() []byte {
+	iv := make([]byte, 16)
+	newAES(sm.kEnc).Encrypt(iv, sm.ssc)
+	return iv
 }
 
 func (*SecureMessaging) String() string { return "chip.SecureMessaging{...}" }
 
 // SSC returns the current send sequence counter.
-func (sm *SecureMessaging) SSC() []byte { return append([]byte(nil), sm.ssc[:]...) }
+func (sm *SecureMessaging) SSC() []byte { return bytes.Clone(sm.ssc) }
 
 // KeysForTest returns the session keys (for known-answer tests).
 func (sm *SecureMessaging) KeysForTest() (enc, mac []byte) { return sm.kEnc, sm.kMAC }
 
 func (sm *SecureMessaging) incSSC() {
-	for i := 7; i >= 0; i-- {
+	for i := len(sm.ssc) - 1; i >= 0; i-- {
 		sm.ssc[i]++
 		if sm.ssc[i] != 0 {
 			return
@@ -46,9 +94,12 @@ func (sm *SecureMessaging) mac(parts ...[]byte) []byte {
 		n += len(p)
 	}
 	m := make([]byte, 0, n+8)
-	m = append(m, sm.ssc[:]...)
+	m = append(m, sm.ssc...)
 	for _, p := range parts {
 		m = append(m, p...)
+	}
+	if sm.aes {
+		return cmac(sm.kMAC, padTo(m, 16))[:8]
 	}
 	return retailMAC(sm.kMAC, pad(m))
 }
@@ -101,15 +152,15 @@ func parseSMObjects(b []byte, what string, tags ...uint32) (smObjects, error) {
 // byte marked 0x0C, the data encrypted in DO'87', Ne in DO'97', the MAC over
 // SSC, the padded header and both objects in DO'8E' (9.8.4, 9.8.5).
 func (sm *SecureMessaging) Protect(c Command) Command {
-	hdr := pad([]byte{c.CLA | 0x0C, c.INS, c.P1, c.P2})
+	hdr := padTo([]byte{c.CLA | 0x0C, c.INS, c.P1, c.P2}, sm.block())
 	var do87, do97 []byte
+	sm.incSSC()
 	if len(c.Data) > 0 {
-		do87 = doBytes(0x87, append([]byte{0x01}, encrypt3DES(sm.kEnc, pad(c.Data))...))
+		do87 = doBytes(0x87, append([]byte{0x01}, sm.encrypt(c.Data)...))
 	}
 	if c.Ne > 0 {
 		do97 = doBytes(0x97, leBytes(c.Ne))
 	}
-	sm.incSSC()
 	cc := sm.mac(hdr, do87, do97)
 	data := make([]byte, 0, len(do87)+len(do97)+10)
 	data = append(data, do87...)
@@ -166,11 +217,7 @@ func (sm *SecureMessaging) Unprotect(resp []byte) ([]byte, uint16, error) {
 	if len(enc) < 1 || enc[0] != 0x01 {
 		return nil, 0, fmt.Errorf("%w: DO'87' without the padding indicator", ErrSecureMessaging)
 	}
-	plain, err := decrypt3DES(sm.kEnc, enc[1:])
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %v", ErrSecureMessaging, err)
-	}
-	data, err := unpad(plain)
+	data, err := sm.decrypt(enc[1:])
 	return data, sw, err
 }
 
@@ -207,7 +254,7 @@ func (sm *SecureMessaging) UnprotectCommand(c Command) (Command, error) {
 	if cc == nil {
 		return Command{}, fmt.Errorf("%w: no MAC in the command", ErrSecureMessaging)
 	}
-	hdr := pad([]byte{c.CLA, c.INS, c.P1, c.P2})
+	hdr := padTo([]byte{c.CLA, c.INS, c.P1, c.P2}, sm.block())
 	if subtle.ConstantTimeCompare(sm.mac(hdr, do87, do97), cc) != 1 {
 		return Command{}, fmt.Errorf("%w: the command MAC does not verify", ErrSecureMessaging)
 	}
@@ -215,11 +262,8 @@ func (sm *SecureMessaging) UnprotectCommand(c Command) (Command, error) {
 		if len(enc) < 1 || enc[0] != 0x01 {
 			return Command{}, fmt.Errorf("%w: DO'87' without the padding indicator", ErrSecureMessaging)
 		}
-		p, err := decrypt3DES(sm.kEnc, enc[1:])
-		if err != nil {
-			return Command{}, fmt.Errorf("%w: %v", ErrSecureMessaging, err)
-		}
-		if plain.Data, err = unpad(p); err != nil {
+		var err error
+		if plain.Data, err = sm.decrypt(enc[1:]); err != nil {
 			return Command{}, err
 		}
 	}
@@ -230,11 +274,11 @@ func (sm *SecureMessaging) UnprotectCommand(c Command) (Command, error) {
 // status in DO'99', the MAC in DO'8E', then 9000.
 func (sm *SecureMessaging) ProtectResponse(data []byte, sw uint16) []byte {
 	var do87 []byte
+	sm.incSSC()
 	if len(data) > 0 {
-		do87 = doBytes(0x87, append([]byte{0x01}, encrypt3DES(sm.kEnc, pad(data))...))
+		do87 = doBytes(0x87, append([]byte{0x01}, sm.encrypt(data)...))
 	}
 	do99 := []byte{0x99, 0x02, byte(sw >> 8), byte(sw)}
-	sm.incSSC()
 	cc := sm.mac(do87, do99)
 	out := make([]byte, 0, len(do87)+len(do99)+12)
 	out = append(out, do87...)

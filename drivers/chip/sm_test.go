@@ -126,3 +126,44 @@ func TestProtectExtended(t *testing.T) {
 		t.Fatalf("%d bytes %04X %v", len(got), sw, err)
 	}
 }
+
+// RFC 4493 section 4: AES-CMAC examples 1 to 4.
+func TestCMAC(t *testing.T) {
+	k := h("2b7e151628aed2a6abf7158809cf4f3c")
+	m := h("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710")
+	for n, want := range map[int]string{
+		0:  "bb1d6929e95937287fa37d129b756746",
+		16: "070a16b46b4d4144f79bdd9dd04a287c",
+		40: "dfa66747de9ae63030ca32611497c827",
+		64: "51f0bebf7e3b9d92fc49741779363cfe",
+	} {
+		eqHex(t, "CMAC", cmac(k, m[:n]), want)
+	}
+}
+
+// AES secure messaging: a protected MSE:Set DST and its answer, as a
+// public EAC test suite has them (AES-128, SSC 4 before the command).
+func TestAESSecureMessaging(t *testing.T) {
+	kEnc, kMAC := h("68406b4162100563d9c901a6154d2901"), h("73ff268784f72af833fdc9464049afc9")
+	sm := NewSecureMessagingAES(kEnc, kMAC, []byte{4})
+	c, _ := ParseCommand(h("002281b60f830d44455445535444564445303139"))
+	eqHex(t, "protected", sm.Protect(c).Bytes(), "0c2281b61d871101a7bb8f230fff9221162ad673b9f319a88e08d8713e9b7a600b4900")
+	data, sw, err := sm.Unprotect(h("990290008e08c8488f79fef386c79000"))
+	if err != nil || sw != 0x9000 || len(data) != 0 {
+		t.Fatalf("%X %04X %v", data, sw, err)
+	}
+	// Both sides agree on data both ways, with 16-byte blocks.
+	chip := NewSecureMessagingAES(kEnc, kMAC, []byte{6})
+	for _, n := range []int{0, 1, 15, 16, 17, 223, 1000} {
+		payload := bytes.Repeat([]byte{byte(n)}, n)
+		pc, _ := ParseCommand(sm.Protect(Command{INS: 0xD6, Data: payload, Ne: 256}).Bytes())
+		back, err := chip.UnprotectCommand(pc)
+		if err != nil || !bytes.Equal(back.Data, payload) {
+			t.Fatalf("%d bytes: %v", n, err)
+		}
+		got, _, err := sm.Unprotect(chip.ProtectResponse(payload, 0x9000))
+		if err != nil || !bytes.Equal(got, payload) {
+			t.Fatalf("response of %d bytes: %v", n, err)
+		}
+	}
+}
