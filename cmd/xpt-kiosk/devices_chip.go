@@ -20,7 +20,8 @@ import (
 const devChipUsage = `Usage: xpt-kiosk devices chip --mrz LINE1 LINE2 [LINE3] [--csca DIR] [--reader NAME] [flags]
 
 Reads an ePassport's chip on a PC/SC reader (through pcscd): waits for the
-passport, runs BAC with keys from the printed MRZ, reads EF.COM, DG1, DG2 and
+passport, runs PACE (when EF.CardAccess offers it) or BAC with keys from the
+printed MRZ, reads EF.COM, DG1, DG2 and
 EF.SOD over secure messaging, compares DG1 with the printed MRZ, and runs
 passive authentication against the CSCA certificates in --csca (PEM, DER or
 ICAO master list files). Prints the data groups read, the access protocol,
@@ -37,6 +38,8 @@ type devChipReport struct {
 	Reader      string         `json:"reader"`
 	ATR         string         `json:"atr"`
 	Protocol    string         `json:"protocol"`
+	PACE        string         `json:"pace,omitempty"`        // the PACE protocol and domain parameters used
+	PACEError   string         `json:"paceNotUsed,omitempty"` // why PACE was offered but BAC ran
 	Files       []string       `json:"files"`
 	Bytes       int            `json:"bytes"`
 	AccessMS    float64        `json:"accessMs"`
@@ -68,6 +71,7 @@ func runDevicesChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	reader := fs.String("reader", "", "PC/SC reader `name` (default: the first with a card)")
 	socket := fs.String("socket", "", "pcscd's socket `path` (default $PCSCLITE_CSOCK_NAME or "+pcsc.DefaultSocket+")")
 	cscaDir := fs.String("csca", "", "`directory` of CSCA certificates (without it: no_trust_anchor)")
+	access := fs.String("access", "auto", "access control: auto (PACE when the chip offers it, else BAC), bac, pace")
 	wait := fs.Duration("timeout", 10*time.Second, "how long to wait for a passport on the reader")
 	photo := fs.String("save-photo", "", "write DG2's face image to `FILE` (personal data: delete it after use)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
@@ -97,7 +101,18 @@ func runDevicesChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	rep.CSCAs = ts.Len()
-	ok = devChipRead(&rep, zone.Lines, chip.BACKeys(info), ts, *socket, *reader, *wait, *photo)
+	opts := chip.ReadOptions{}
+	switch *access {
+	case "auto":
+	case "bac":
+		opts.Access = chip.AccessBAC
+	case "pace":
+		opts.Access = chip.AccessPACE
+	default:
+		fmt.Fprintf(stderr, "xpt-kiosk devices chip: --access %q: auto, bac or pace\n", *access)
+		return exitUsage
+	}
+	ok = devChipRead(&rep, zone.Lines, info, opts, ts, *socket, *reader, *wait, *photo)
 	if *asJSON {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		fmt.Fprintln(stdout, string(b))
@@ -118,7 +133,7 @@ func runDevicesChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 // devChipRead fills rep; it reports whether the chip is genuine and its MRZ
 // is the printed one.
-func devChipRead(rep *devChipReport, printed []string, keys chip.Keys, ts *chip.TrustStore, socket, reader string, wait time.Duration, photo string) bool {
+func devChipRead(rep *devChipReport, printed []string, mrzInfo string, opts chip.ReadOptions, ts *chip.TrustStore, socket, reader string, wait time.Duration, photo string) bool {
 	fail := func(err error) bool {
 		rep.Error, rep.ErrorCode = err.Error(), drivers.CodeOf(err)
 		return false
@@ -140,11 +155,14 @@ func devChipRead(rep *devChipReport, printed []string, keys chip.Keys, ts *chip.
 		return fail(err)
 	}
 	defer card.Disconnect(true)
-	p, err := chip.Read(card, keys, chip.ReadOptions{})
+	p, err := chip.Read(card, mrzInfo, opts)
 	if err != nil {
 		return fail(err)
 	}
-	rep.Protocol, rep.Bytes = p.Protocol, p.Bytes
+	rep.Protocol, rep.Bytes, rep.PACEError = p.Protocol, p.Bytes, p.PACEError
+	if p.PACEInfo != nil {
+		rep.PACE = fmt.Sprintf("%s, domain parameters %d", p.PACEInfo.Protocol, p.PACEInfo.ParameterID)
+	}
 	rep.AccessMS, rep.ReadMS = ms(p.Timings.Access), ms(p.Timings.Read)
 	rep.Files = append(rep.Files, "EF.COM")
 	for _, n := range sortedDGs(p.Files) {
@@ -191,6 +209,12 @@ func devChipPrint(w io.Writer, r *devChipReport) {
 		return
 	}
 	fmt.Fprintf(w, "Access:        %s (%.1f ms)\n", r.Protocol, r.AccessMS)
+	if r.PACE != "" {
+		fmt.Fprintf(w, "               %s\n", r.PACE)
+	}
+	if r.PACEError != "" {
+		fmt.Fprintf(w, "               PACE offered but not used: %s\n", r.PACEError)
+	}
 	fmt.Fprintf(w, "Files read:    %s (%d bytes in %.1f ms)\n", strings.Join(r.Files, ", "), r.Bytes, r.ReadMS)
 	if r.DG1Matches {
 		fmt.Fprintln(w, "DG1:           matches the printed MRZ")

@@ -40,23 +40,31 @@ func TestDevicesChip(t *testing.T) {
 		code   int
 		status chip.PAStatus
 		step   string
+		pace   bool
 	}{
-		{issuer.Genuine, exitOK, chip.PAValid, ""},
-		{issuer.BadDG2Hash, exitFail, chip.PAInvalid, chip.StepDGHash},
-		{issuer.DG1Mismatch, exitFail, chip.PAValid, ""},
+		{issuer.Genuine, exitOK, chip.PAValid, "", false},
+		{issuer.Genuine, exitOK, chip.PAValid, "", true},
+		{issuer.BadDG2Hash, exitFail, chip.PAInvalid, chip.StepDGHash, true},
+		{issuer.DG1Mismatch, exitFail, chip.PAValid, "", false},
 	} {
 		p, err := a.IssueKind(issuer.Document{MRZ: chipSpecimen, Photo: jpg.Bytes(), Width: 60, Height: 80}, c.kind)
 		if err != nil {
 			t.Fatal(err)
 		}
 		card.Replace(p.Keys, p.Files)
+		protocol := "BAC"
+		card.SetPACE(nil, "")
+		if c.pace {
+			protocol = "PACE"
+			card.SetPACE(&chip.PACEInfo{Protocol: append(append([]int{}, chip.OIDPACE...), 2, 2), Version: 2, ParameterID: 13}, p.MRZInfo)
+		}
 		args := append([]string{"devices", "chip", "--json", "--csca", dir, "--mrz"}, chipSpecimen...)
 		code, out, errs := devRun(args...)
 		var rep devChipReport
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatalf("%s: %v\n%s%s", c.kind, err, out, errs)
 		}
-		if code != c.code || rep.PA.Status != c.status || rep.PA.Step != c.step || rep.Protocol != "BAC" {
+		if code != c.code || rep.PA.Status != c.status || rep.PA.Step != c.step || rep.Protocol != protocol {
 			t.Errorf("%s: exit %d, %v, protocol %q; want exit %d, %s %s\n%s", c.kind, code, rep.PA, rep.Protocol, c.code, c.status, c.step, errs)
 		}
 		if rep.DG1Matches != (c.kind != issuer.DG1Mismatch) || len(rep.Faces) != 1 || rep.Faces[0].Type != chip.ImageJPEG {
@@ -68,6 +76,7 @@ func TestDevicesChip(t *testing.T) {
 	}
 	p, _ := a.IssueKind(issuer.Document{MRZ: chipSpecimen, Photo: jpg.Bytes()}, issuer.Genuine)
 	card.Replace(p.Keys, p.Files)
+	card.SetPACE(nil, "")
 	code, out, _ := devRun(append([]string{"devices", "chip", "--mrz"}, chipSpecimen...)...)
 	if code != exitFail || !strings.Contains(out, "no_trust_anchor") || !strings.Contains(out, "DG1:           matches") {
 		t.Errorf("without --csca: exit %d\n%s", code, out)

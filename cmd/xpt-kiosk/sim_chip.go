@@ -45,6 +45,8 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	out := fs.String("csca-out", "", "write the test CSCA certificate into `DIR` (required)")
 	vpcd := fs.String("vpcd", fmt.Sprintf("127.0.0.1:%d", cardsim.DefaultVPCDPort), "vpcd's `address` to connect to (loopback)")
 	listen := fs.String("listen", "", "instead: listen on `ADDR` for vpcd in reversed mode (loopback)")
+	paceParam := fs.Int("pace", 0, "offer PACE on these standardized domain `parameters` (12 P-256, 13 brainpoolP256r1, 15 P-384; 0: BAC only)")
+	paceCipher := fs.String("pace-cipher", "aes128", "PACE's secure messaging: 3des, aes128, aes192, aes256")
 	alg := fs.String("alg", string(issuer.ECDSA), "signature `algorithm`: ecdsa-p256-sha256, rsa-pkcs1-sha256, rsa-pss-sha256")
 	lines, code, ok := devParseMRZ(fs, args, stdout)
 	if !ok {
@@ -87,7 +89,16 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
 		return exitFail
 	}
-	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, RefuseBAC: *kind == issuer.RefuseBAC}
+	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, RefuseBAC: *kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo}
+	if *paceParam != 0 {
+		last := map[string]int{"3des": 1, "aes128": 2, "aes192": 3, "aes256": 4}[*paceCipher]
+		card.PACE = &chip.PACEInfo{Protocol: append(append([]int{}, chip.OIDPACE...), 2, last), Version: 2, ParameterID: *paceParam}
+		if last == 0 || !card.PACE.Supported() {
+			fmt.Fprintf(stderr, "xpt-kiosk sim chip: --pace %d --pace-cipher %s is not implemented\n", *paceParam, *paceCipher)
+			return exitUsage
+		}
+		card.RefuseBAC = card.RefuseBAC || *kind == issuer.RefuseBAC
+	}
 	ctx, stop := devSignalContext()
 	defer stop()
 	fmt.Fprintf(stdout, "csca: %s\n", certFile)

@@ -44,11 +44,11 @@ func BenchmarkChipRead(b *testing.B) {
 				b.Fatal(err)
 			}
 			ts := chip.NewTrustStore(a.CSCA)
-			keys := specimenKeys(b)
+			info := specimenInfo(b)
 			card := &cardsim.Card{Keys: p.Keys, Files: p.Files}
 			for b.Loop() {
 				card.Reset()
-				got, err := chip.Read(card, keys, chip.ReadOptions{})
+				got, err := chip.Read(card, info, chip.ReadOptions{})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -47,7 +47,7 @@ func issue(t testing.TB, a *issuer.Authority, lines []string) *issuer.Passport {
 func readAndVerify(t *testing.T, p *issuer.Passport, ts *chip.TrustStore) (*chip.Passport, chip.PAResult) {
 	t.Helper()
 	card := &cardsim.Card{Keys: p.Keys, Files: p.Files}
-	got, err := chip.Read(card, specimenKeys(t), chip.ReadOptions{})
+	got, err := chip.Read(card, specimenInfo(t), chip.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

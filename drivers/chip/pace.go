@@ -310,3 +310,107 @@ func doPACE(t Transport, mrzInfo string, info PACEInfo, p *PACEParams) (*SecureM
 	}
 	return sm, nil
 }
+
+// PACEChip is the chip's side of PACE, for emulators: it answers the four
+// GENERAL AUTHENTICATE steps and gives the session after the last.
+type PACEChip struct {
+	s       paceSuite
+	kpi     []byte
+	rand    io.Reader
+	step    int
+	nonce   []byte
+	gMapped point
+	pk      point // the chip's ephemeral public key
+	pkIFD   point // the terminal's
+	sm      *SecureMessaging
+}
+
+// NewPACEChip starts the chip's side of PACE for the document whose MRZ
+// information is mrzInfo (after MSE:Set AT named info's protocol).
+func NewPACEChip(mrzInfo string, info PACEInfo, r io.Reader) (*PACEChip, error) {
+	s, err := info.suite()
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		r = rand.Reader
+	}
+	return &PACEChip{s: s, kpi: s.kdf(passwordKey(mrzInfo), 3), rand: r}, nil
+}
+
+// GeneralAuthenticate answers one GENERAL AUTHENTICATE command's data with
+// the response data; after the terminal's token it returns the session too.
+// Any error ends PACE: the chip answers 6300 and starts again.
+func (p *PACEChip) GeneralAuthenticate(data []byte) ([]byte, *SecureMessaging, error) {
+	c := p.s.curve
+	t, err := ParseTLV(data)
+	if err != nil || t.Tag != 0x7C {
+		return nil, nil, fmt.Errorf("%w: GENERAL AUTHENTICATE data is no 7C object", ErrMalformed)
+	}
+	in := func(tag uint32) (point, error) {
+		v, err := gaValue(data, tag)
+		if err != nil {
+			return point{}, err
+		}
+		return c.decode(v)
+	}
+	switch p.step {
+	case 0:
+		p.nonce = make([]byte, 16)
+		if !p.s.cipher.aes {
+			p.nonce = p.nonce[:8]
+		}
+		if _, err := io.ReadFull(p.rand, p.nonce); err != nil {
+			return nil, nil, err
+		}
+		p.step++
+		return gaData(0x80, p.s.encryptNonce(p.kpi, p.nonce)), nil, nil
+	case 1:
+		pkMapIFD, err := in(0x81)
+		if err != nil {
+			return nil, nil, err
+		}
+		skMap, err := randomScalar(p.rand, c.n)
+		if err != nil {
+			return nil, nil, err
+		}
+		h := c.mul(skMap, pkMapIFD)
+		if h.x == nil {
+			return nil, nil, fmt.Errorf("%w: mapping at infinity", ErrAccessDenied)
+		}
+		p.gMapped = c.add(c.mul(new(big.Int).SetBytes(p.nonce), c.g()), h)
+		p.step++
+		return gaData(0x82, c.encode(c.mul(skMap, c.g()))), nil, nil
+	case 2:
+		pkIFD, err := in(0x83)
+		if err != nil {
+			return nil, nil, err
+		}
+		sk, err := randomScalar(p.rand, c.n)
+		if err != nil {
+			return nil, nil, err
+		}
+		p.pk = c.mul(sk, p.gMapped)
+		shared := c.mul(sk, pkIFD)
+		if shared.x == nil {
+			return nil, nil, fmt.Errorf("%w: shared secret at infinity", ErrAccessDenied)
+		}
+		k := make([]byte, c.coordinateSz)
+		shared.x.FillBytes(k)
+		p.sm = p.s.session(k)
+		p.step++
+		p.pkIFD = pkIFD
+		return gaData(0x84, c.encode(p.pk)), nil, nil
+	case 3:
+		tok, err := gaValue(data, 0x85)
+		if err != nil {
+			return nil, nil, err
+		}
+		if subtle.ConstantTimeCompare(tok, p.s.token(p.sm.kMAC, p.pk)) != 1 {
+			return nil, nil, fmt.Errorf("%w: the terminal's token does not verify", ErrAccessDenied)
+		}
+		p.step++
+		return gaData(0x86, p.s.token(p.sm.kMAC, p.pkIFD)), p.sm, nil
+	}
+	return nil, nil, fmt.Errorf("%w: PACE is over", ErrAccessDenied)
+}

@@ -2,18 +2,32 @@ package chip
 
 import (
 	"fmt"
+	"strings"
 	"time"
+)
+
+// Access says which access control Read runs.
+type Access string
+
+const (
+	// AccessAuto runs PACE when EF.CardAccess offers a protocol this
+	// package implements, and BAC otherwise or when PACE fails.
+	AccessAuto Access = ""
+	AccessBAC  Access = "BAC"
+	AccessPACE Access = "PACE" // PACE or fail
 )
 
 // ReadOptions say what Read reads.
 type ReadOptions struct {
+	Access Access
 	// DataGroups to read besides EF.COM and EF.SOD; DG1 and DG2 when empty.
 	// A data group that EF.COM does not list is skipped.
 	DataGroups []int
 	// Chunk is the READ BINARY size (DefaultChunk when 0).
 	Chunk int
-	// BAC fixes the terminal's random values (tests only).
-	BAC *BACParams
+	// BAC and PACE fix the terminal's random values (tests only).
+	BAC  *BACParams
+	PACE *PACEParams
 }
 
 // Timings of one chip read.
@@ -26,34 +40,37 @@ type Timings struct {
 // Passport is what Read got from a chip: the raw files (for passive
 // authentication, which hashes them as read) and their decoded forms.
 type Passport struct {
-	Protocol string         // "BAC"
-	Files    map[int][]byte // data groups by number; EF.COM and EF.SOD below
-	COMFile  []byte
-	SODFile  []byte
-	COM      *COM
-	DG1      *DG1
-	DG2      *DG2
-	Bytes    int // bytes of file content read
-	Timings  Timings
+	Protocol string // "BAC" or "PACE"
+	// PACEInfo is the protocol PACE ran with; PACEError why PACE was not
+	// used when EF.CardAccess offered it and Read fell back to BAC.
+	PACEInfo  *PACEInfo
+	PACEError string
+	Files     map[int][]byte // data groups by number; EF.COM and EF.SOD below
+	COMFile   []byte
+	SODFile   []byte
+	COM       *COM
+	DG1       *DG1
+	DG2       *DG2
+	Bytes     int // bytes of file content read
+	Timings   Timings
 }
 
-// Read selects the eMRTD application, runs BAC with keys, and reads EF.COM,
-// the data groups asked for and EF.SOD over secure messaging. It stops at
-// the first failure with a *drivers.Error wrapping the cause: ErrAccessDenied
-// (BAC refused), ErrSecureMessaging, ErrFileNotFound, ErrMalformed, or the
-// transport's own error (timeout, card removed).
-func Read(t Transport, keys Keys, opts ReadOptions) (*Passport, error) {
+// Read opens the chip with the MRZ information mrzInfo (see MRZInfo): PACE
+// when EF.CardAccess offers it, else BAC (opts.Access), selects the eMRTD
+// application, and reads EF.COM, the data groups asked for and EF.SOD over
+// secure messaging. It stops at the first failure with a *drivers.Error
+// wrapping the cause: ErrAccessDenied (BAC or PACE refused),
+// ErrSecureMessaging, ErrFileNotFound, ErrMalformed, or the transport's own
+// error (timeout, card removed).
+func Read(t Transport, mrzInfo string, opts ReadOptions) (*Passport, error) {
 	start := time.Now()
-	if err := SelectApplication(t); err != nil {
-		return nil, err
-	}
-	sm, err := DoBAC(t, keys, opts.BAC)
+	p := &Passport{Files: map[int][]byte{}}
+	sess, err := open(t, mrzInfo, opts, p)
 	if err != nil {
 		return nil, err
 	}
-	p := &Passport{Protocol: "BAC", Files: map[int][]byte{}}
 	p.Timings.Access = time.Since(start)
-	r := &Reader{T: &Session{T: t, SM: sm}, Chunk: opts.Chunk}
+	r := &Reader{T: sess, Chunk: opts.Chunk}
 	if p.COMFile, err = r.ReadFile(FIDCOM); err != nil {
 		return nil, err
 	}
@@ -98,4 +115,63 @@ func Read(t Transport, keys Keys, opts ReadOptions) (*Passport, error) {
 // String summarises the read without personal data.
 func (p *Passport) String() string {
 	return fmt.Sprintf("chip read: %s, %d data groups, %d bytes, %v", p.Protocol, len(p.Files), p.Bytes, p.Timings.Total.Round(time.Millisecond))
+}
+
+// open runs access control and selects the application.
+func open(t Transport, mrzInfo string, opts ReadOptions, p *Passport) (Transport, error) {
+	if opts.Access != AccessBAC {
+		info, err := pacePick(t)
+		switch {
+		case err == nil:
+			sm, err := DoPACE(t, mrzInfo, info, opts.PACE)
+			if err == nil {
+				sess := &Session{T: t, SM: sm}
+				if err := SelectApplication(sess); err != nil {
+					return nil, err
+				}
+				p.Protocol, p.PACEInfo = "PACE", &info
+				return sess, nil
+			}
+			if opts.Access == AccessPACE {
+				return nil, err
+			}
+			p.PACEError = err.Error()
+		case opts.Access == AccessPACE:
+			return nil, fault("pace", err)
+		case !IsNotFound(err):
+			p.PACEError = err.Error() // EF.CardAccess there, but no PACE this package runs
+		}
+	}
+	if err := SelectApplication(t); err != nil {
+		return nil, err
+	}
+	sm, err := DoBAC(t, BACKeys(mrzInfo), opts.BAC)
+	if err != nil {
+		return nil, err
+	}
+	p.Protocol = "BAC"
+	return &Session{T: t, SM: sm}, nil
+}
+
+// pacePick reads EF.CardAccess (plain, from the master file) and returns
+// the first PACE protocol it offers that this package implements.
+func pacePick(t Transport) (PACEInfo, error) {
+	r := &Reader{T: t}
+	b, err := r.ReadFile(FIDCardAccess)
+	if err != nil {
+		return PACEInfo{}, fmt.Errorf("no EF.CardAccess: %w", err)
+	}
+	infos, err := ParseCardAccess(b)
+	if err != nil {
+		return PACEInfo{}, err
+	}
+	var why []string
+	for _, i := range infos {
+		if _, err := i.suite(); err != nil {
+			why = append(why, err.Error())
+			continue
+		}
+		return i, nil
+	}
+	return PACEInfo{}, fmt.Errorf("%w: no PACE protocol implemented here in EF.CardAccess (%s)", ErrAccessDenied, strings.Join(why, "; "))
 }

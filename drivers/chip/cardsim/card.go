@@ -11,6 +11,7 @@ package cardsim
 
 import (
 	"crypto/rand"
+	"encoding/asn1"
 	"io"
 	"sync"
 
@@ -33,6 +34,12 @@ type Card struct {
 	// RefuseBAC makes the chip refuse every EXTERNAL AUTHENTICATE (6300),
 	// as a chip does with keys of another document.
 	RefuseBAC bool
+	// PACE, when set, makes the chip offer and run PACE with this protocol
+	// (EF.CardAccess is made from it) with MRZInfo as the password.
+	PACE    *chip.PACEInfo
+	MRZInfo string
+	// RefusePACE makes the chip answer GENERAL AUTHENTICATE with 6300.
+	RefusePACE bool
 	// NoExtended makes the chip refuse READ BINARY for more than 256 bytes
 	// (6700), like a chip without extended length support.
 	NoExtended bool
@@ -44,6 +51,7 @@ type Card struct {
 	selected  uint16
 	hasFile   bool
 	challenge []byte
+	pace      *chip.PACEChip
 	sm        *chip.SecureMessaging
 	commands  int
 }
@@ -57,11 +65,19 @@ func (c *Card) Replace(keys chip.Keys, files map[uint16][]byte) {
 	c.Reset()
 }
 
+// SetPACE makes the chip offer PACE with info (nil: BAC only) and mrzInfo
+// as the password.
+func (c *Card) SetPACE(info *chip.PACEInfo, mrzInfo string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.PACE, c.MRZInfo = info, mrzInfo
+}
+
 // Reset is a power cycle: nothing selected, no session.
 func (c *Card) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.appSel, c.hasFile, c.challenge, c.sm = false, false, nil, nil
+	c.appSel, c.hasFile, c.challenge, c.sm, c.pace = false, false, nil, nil, nil
 }
 
 // Commands returns how many APDUs the card has processed.
@@ -115,10 +131,14 @@ func (c *Card) random(n int) []byte {
 
 // process runs a plain command; secure tells whether it came protected.
 func (c *Card) process(cmd chip.Command, secure bool) ([]byte, uint16) {
-	if cmd.CLA&^0x0C != 0 {
+	if cmd.CLA&^0x0C != 0 && !(cmd.CLA == 0x10 && cmd.INS == 0x86) {
 		return nil, chip.SWClaNotSupported
 	}
 	switch cmd.INS {
+	case 0x22: // MSE:Set AT for PACE
+		return nil, c.setAT(cmd)
+	case 0x86: // GENERAL AUTHENTICATE
+		return c.generalAuthenticate(cmd)
 	case 0xA4: // SELECT
 		return nil, c.selectFile(cmd, secure)
 	case 0x84: // GET CHALLENGE
@@ -144,7 +164,7 @@ func (c *Card) process(cmd chip.Command, secure bool) ([]byte, uint16) {
 		defer func() { c.sm = sm }()
 		return resp, chip.SWOK
 	case 0xB0, 0xB1: // READ BINARY
-		if !secure {
+		if !secure && !(c.hasFile && c.selected == chip.FIDCardAccess) {
 			return nil, chip.SWSecurityNotSat
 		}
 		return c.readBinary(cmd)
@@ -161,13 +181,23 @@ func (c *Card) selectFile(cmd chip.Command, secure bool) uint16 {
 		c.appSel, c.hasFile = true, false
 		return chip.SWOK
 	case 0x02:
-		if len(cmd.Data) != 2 || !c.appSel {
+		if len(cmd.Data) != 2 {
+			return chip.SWFileNotFound
+		}
+		fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
+		if fid == chip.FIDCardAccess { // in the master file, readable by anyone
+			if c.PACE == nil {
+				return chip.SWFileNotFound
+			}
+			c.appSel, c.selected, c.hasFile = false, fid, true
+			return chip.SWOK
+		}
+		if !c.appSel {
 			return chip.SWFileNotFound
 		}
 		if !secure {
 			return chip.SWSecurityNotSat
 		}
-		fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
 		if _, ok := c.Files[fid]; !ok {
 			return chip.SWFileNotFound
 		}
@@ -185,6 +215,9 @@ func (c *Card) readBinary(cmd chip.Command) ([]byte, uint16) {
 		return nil, chip.SWWrongLength
 	}
 	f := c.Files[c.selected]
+	if c.selected == chip.FIDCardAccess {
+		f = chip.EncodeCardAccess(*c.PACE)
+	}
 	off, n := int(cmd.P1)<<8|int(cmd.P2), cmd.Ne
 	if cmd.INS == 0xB1 {
 		t, err := chip.ParseTLV(cmd.Data)
@@ -212,4 +245,47 @@ func (c *Card) readBinary(cmd chip.Command) ([]byte, uint16) {
 		data = chip.EncodeTLV(0x53, data)
 	}
 	return append([]byte(nil), data...), s
+}
+
+func (c *Card) setAT(cmd chip.Command) uint16 {
+	if cmd.P1 != 0xC1 || cmd.P2 != 0xA4 || c.PACE == nil {
+		return chip.SWWrongP1P2
+	}
+	o, ok := chip.Find(cmd.Data, 0x80)
+	pw, ok2 := chip.Find(cmd.Data, 0x83)
+	if !ok || !ok2 || string(o.Value) != string(oidContent(c.PACE)) || len(pw.Value) != 1 || pw.Value[0] != 0x01 {
+		return chip.SWWrongData
+	}
+	p, err := chip.NewPACEChip(c.MRZInfo, *c.PACE, c.Rand)
+	if err != nil {
+		return chip.SWWrongData
+	}
+	c.pace, c.sm = p, nil
+	return chip.SWOK
+}
+
+func (c *Card) generalAuthenticate(cmd chip.Command) ([]byte, uint16) {
+	if c.pace == nil {
+		return nil, 0x6985
+	}
+	if c.RefusePACE {
+		c.pace = nil
+		return nil, 0x6300
+	}
+	resp, sm, err := c.pace.GeneralAuthenticate(cmd.Data)
+	if err != nil {
+		c.pace = nil
+		return nil, 0x6300
+	}
+	if sm != nil {
+		c.pace = nil
+		defer func() { c.sm, c.appSel, c.hasFile = sm, false, false }()
+	}
+	return resp, chip.SWOK
+}
+
+// oidContent is the DER content of the protocol's object identifier.
+func oidContent(p *chip.PACEInfo) []byte {
+	b, _ := asn1.Marshal(p.Protocol)
+	return b[2:]
 }

@@ -160,8 +160,9 @@ type Document struct {
 
 // Passport is an issued chip's content.
 type Passport struct {
-	Keys  chip.Keys         // BAC keys of the MRZ
-	Files map[uint16][]byte // by file identifier: EF.COM, DG1, DG2, EF.SOD
+	MRZInfo string            // the MRZ information: BAC's key seed, PACE's password
+	Keys    chip.Keys         // BAC keys of the MRZ
+	Files   map[uint16][]byte // by file identifier: EF.COM, DG1, DG2, EF.SOD
 }
 
 // Issue builds the chip's files for doc and signs its SOD with the DS.
@@ -191,7 +192,7 @@ func (a *Authority) Issue(doc Document) (*Passport, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Passport{Keys: chip.BACKeys(info), Files: map[uint16][]byte{
+	p := &Passport{MRZInfo: info, Keys: chip.BACKeys(info), Files: map[uint16][]byte{
 		chip.FIDCOM: chip.EncodeCOM(list...),
 		chip.FIDSOD: sod,
 	}}

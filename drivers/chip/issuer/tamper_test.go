@@ -49,7 +49,7 @@ func TestKinds(t *testing.T) {
 				t.Fatal(err)
 			}
 			card := &cardsim.Card{Keys: p.Keys, Files: p.Files, RefuseBAC: kind == issuer.RefuseBAC}
-			got, err := chip.Read(card, p.Keys, chip.ReadOptions{})
+			got, err := chip.Read(card, p.MRZInfo, chip.ReadOptions{})
 			if kind == issuer.RefuseBAC {
 				if !errors.Is(err, chip.ErrAccessDenied) {
 					t.Fatalf("err = %v, want access denied", err)

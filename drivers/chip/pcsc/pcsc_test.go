@@ -54,7 +54,7 @@ func TestChipThroughPCSC(t *testing.T) {
 	}
 	defer k.Disconnect(true)
 	info, _ := chip.MRZInfo("L898902C3", "740812", "120415")
-	got, err := chip.Read(k, chip.BACKeys(info), chip.ReadOptions{})
+	got, err := chip.Read(k, info, chip.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,9 +67,22 @@ func TestChipThroughPCSC(t *testing.T) {
 	}
 	t.Logf("%v over %q (%d APDUs), BAC %v, PA %v", got, reader, card.Commands(), got.Timings.Access.Round(time.Millisecond), res)
 
-	// Keys of another document: the chip refuses BAC, through pcscd too.
+	// The same passport offering PACE (brainpoolP256r1, AES-128) is opened
+	// with PACE, through pcscd too.
+	card.Replace(p.Keys, p.Files)
+	card.SetPACE(&chip.PACEInfo{Protocol: append(append([]int{}, chip.OIDPACE...), 2, 2), Version: 2, ParameterID: 13}, p.MRZInfo)
+	got, err = chip.Read(k, info, chip.ReadOptions{Access: chip.AccessPACE})
+	if err != nil || got.Protocol != "PACE" {
+		t.Fatalf("PACE: %v", err)
+	}
+	if res := chip.Verify(got.SODFile, got.Files, chip.NewTrustStore(a.CSCA), chip.VerifyOptions{}); res.Status != chip.PAValid {
+		t.Fatalf("passive authentication after PACE: %v", res)
+	}
+	t.Logf("%v, PACE %v", got, got.Timings.Access.Round(time.Millisecond))
+
+	// Keys of another document: the chip refuses PACE and BAC, through pcscd too.
 	other, _ := chip.MRZInfo("L898902C3", "740812", "120416")
-	if _, err := chip.Read(k, chip.BACKeys(other), chip.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "access denied") {
+	if _, err := chip.Read(k, other, chip.ReadOptions{}); err == nil || !strings.Contains(err.Error(), "access denied") {
 		t.Errorf("wrong keys: %v", err)
 	}
 	if code := drivers.CodeOf(err); code != "" && code != drivers.CodeProtocol {
@@ -98,7 +111,7 @@ func BenchmarkChipReadPCSC(b *testing.B) {
 	ts := chip.NewTrustStore(a.CSCA)
 	apdus := card.Commands()
 	for b.Loop() {
-		got, err := chip.Read(k, p.Keys, chip.ReadOptions{})
+		got, err := chip.Read(k, p.MRZInfo, chip.ReadOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
