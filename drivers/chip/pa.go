@@ -3,7 +3,6 @@ package chip
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -11,7 +10,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,16 +66,20 @@ func (r PAResult) String() string {
 // TrustStore holds CSCA certificates, the trust anchors of passive
 // authentication.
 type TrustStore struct {
-	certs []*x509.Certificate
+	certs []*Certificate
 }
 
 // NewTrustStore returns a store holding certs.
 func NewTrustStore(certs ...*x509.Certificate) *TrustStore {
-	return &TrustStore{certs: slices.Clone(certs)}
+	ts := &TrustStore{}
+	for _, c := range certs {
+		ts.certs = append(ts.certs, FromX509(c))
+	}
+	return ts
 }
 
 // Add adds certificates.
-func (ts *TrustStore) Add(certs ...*x509.Certificate) { ts.certs = append(ts.certs, certs...) }
+func (ts *TrustStore) Add(certs ...*Certificate) { ts.certs = append(ts.certs, certs...) }
 
 // Len is the number of certificates.
 func (ts *TrustStore) Len() int { return len(ts.certs) }
@@ -110,9 +112,9 @@ func LoadCSCAs(dir string) (*TrustStore, error) {
 }
 
 // ParseCertificates reads certificates from PEM, DER or an ICAO master list.
-func ParseCertificates(b []byte) ([]*x509.Certificate, error) {
+func ParseCertificates(b []byte) ([]*Certificate, error) {
 	if bytes.Contains(b, []byte("-----BEGIN")) {
-		var out []*x509.Certificate
+		var out []*Certificate
 		for {
 			var blk *pem.Block
 			blk, b = pem.Decode(b)
@@ -122,7 +124,7 @@ func ParseCertificates(b []byte) ([]*x509.Certificate, error) {
 			if blk.Type != "CERTIFICATE" {
 				continue
 			}
-			c, err := x509.ParseCertificate(blk.Bytes)
+			c, err := ParseCertificate(blk.Bytes)
 			if err != nil {
 				return nil, err
 			}
@@ -133,15 +135,15 @@ func ParseCertificates(b []byte) ([]*x509.Certificate, error) {
 		}
 		return out, nil
 	}
-	if c, err := x509.ParseCertificate(b); err == nil {
-		return []*x509.Certificate{c}, nil
+	if c, err := ParseCertificate(b); err == nil {
+		return []*Certificate{c}, nil
 	}
 	return ParseMasterList(b)
 }
 
 // ParseMasterList reads the CSCA certificates of an ICAO master list (ICAO
 // 9303-12 9: CMS SignedData with content type id-icao-cscaMasterList).
-func ParseMasterList(der []byte) ([]*x509.Certificate, error) {
+func ParseMasterList(der []byte) ([]*Certificate, error) {
 	sd, err := unwrapSignedData(der)
 	if err != nil {
 		return nil, err
@@ -160,7 +162,7 @@ func ParseMasterList(der []byte) ([]*x509.Certificate, error) {
 	if _, err := asn1.Unmarshal(content, &ml); err != nil {
 		return nil, fmt.Errorf("%w: master list: %v", ErrMalformed, err)
 	}
-	return x509.ParseCertificates(ml.CertList.Bytes)
+	return parseCertificateSet(ml.CertList.Bytes)
 }
 
 // VerifyOptions tune Verify.
@@ -223,7 +225,7 @@ func Verify(sodFile []byte, dgs map[int][]byte, ts *TrustStore, opts VerifyOptio
 	if now.Before(sod.DS.NotBefore) {
 		return fail(StepDSCertificate, "the DS certificate is not valid yet")
 	}
-	var candidates []*x509.Certificate
+	var candidates []*Certificate
 	if ts != nil {
 		for _, c := range ts.certs {
 			if bytes.Equal(c.RawSubject, sod.DS.RawIssuer) {
@@ -248,7 +250,7 @@ func Verify(sodFile []byte, dgs map[int][]byte, ts *TrustStore, opts VerifyOptio
 }
 
 // checkIssued checks that ds is signed by csca and csca is valid at now.
-func checkIssued(ds, csca *x509.Certificate, now time.Time) error {
+func checkIssued(ds, csca *Certificate, now time.Time) error {
 	if now.Before(csca.NotBefore) || now.After(csca.NotAfter) {
 		return fmt.Errorf("the CSCA certificate %q is not valid at %s", csca.Subject.String(), now.Format(time.DateOnly))
 	}
@@ -276,49 +278,13 @@ type pssParams struct {
 
 // verifySignature checks the signer info's signature over the signed
 // attributes with the DS certificate's key: RSA PKCS#1 v1.5, RSA-PSS or
-// ECDSA (DER or plain r||s).
+// ECDSA (DER or plain r||s; on Go's curves or this package's).
 func (s *SOD) verifySignature() error {
 	signed, h, err := s.signedAttributes()
 	if err != nil {
 		return err
 	}
-	md := h.New()
-	md.Write(signed)
-	digest := md.Sum(nil)
-	sig := s.signer.Signature
-	alg := s.signer.SignatureAlgorithm
-	switch pub := s.DS.PublicKey.(type) {
-	case *rsa.PublicKey:
-		if alg.Algorithm.Equal(OIDRSAPSS) {
-			opts, err := parsePSS(alg.Parameters.FullBytes)
-			if err != nil {
-				return err
-			}
-			if opts.Hash != h {
-				return fmt.Errorf("RSA-PSS with %s over a %s digest", opts.Hash, h)
-			}
-			if err := rsa.VerifyPSS(pub, h, digest, sig, opts); err != nil {
-				return fmt.Errorf("RSA-PSS signature: %v", err)
-			}
-			return nil
-		}
-		if err := rsa.VerifyPKCS1v15(pub, h, digest, sig); err != nil {
-			return fmt.Errorf("RSA signature: %v", err)
-		}
-		return nil
-	case *ecdsa.PublicKey:
-		if ecdsa.VerifyASN1(pub, digest, sig) {
-			return nil
-		}
-		if n := len(sig); n%2 == 0 && n > 0 { // plain format (BSI TR-03111)
-			r, ss := new(big.Int).SetBytes(sig[:n/2]), new(big.Int).SetBytes(sig[n/2:])
-			if ecdsa.Verify(pub, digest, r, ss) {
-				return nil
-			}
-		}
-		return errors.New("ECDSA signature does not verify")
-	}
-	return fmt.Errorf("unsupported DS key type %T", s.DS.PublicKey)
+	return verifySigned(s.DS.PublicKey, s.signer.SignatureAlgorithm, h, signed, s.signer.Signature)
 }
 
 func parsePSS(der []byte) (*rsa.PSSOptions, error) {

@@ -6,7 +6,6 @@ import (
 	_ "crypto/sha1" // SOD hash algorithms, registered for crypto.Hash
 	_ "crypto/sha256"
 	_ "crypto/sha512"
-	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
@@ -117,8 +116,8 @@ type SOD struct {
 	Hashes        map[int][]byte // by data group number
 	// DS is the document signer certificate of the signer info, from the
 	// SOD's certificates; nil when the SOD carries none that matches.
-	DS           *x509.Certificate
-	Certificates []*x509.Certificate
+	DS           *Certificate
+	Certificates []*Certificate
 
 	eContent    []byte
 	contentType asn1.ObjectIdentifier
@@ -196,7 +195,7 @@ func ParseSOD(file []byte) (*SOD, error) {
 		s.Hashes[d.DataGroupNumber] = d.DataGroupHashValue
 	}
 	if len(sd.Certificates.Bytes) > 0 {
-		if s.Certificates, err = x509.ParseCertificates(sd.Certificates.Bytes); err != nil {
+		if s.Certificates, err = parseCertificateSet(sd.Certificates.Bytes); err != nil {
 			return nil, fmt.Errorf("%w: SOD certificates: %v", ErrMalformed, err)
 		}
 	}
@@ -206,7 +205,7 @@ func ParseSOD(file []byte) (*SOD, error) {
 
 // findSigner picks the certificate the signer info names, by issuer and
 // serial number or by subject key identifier.
-func (s *SOD) findSigner() *x509.Certificate {
+func (s *SOD) findSigner() *Certificate {
 	sid := s.signer.SID
 	var is struct {
 		Issuer asn1.RawValue
@@ -282,4 +281,23 @@ func (s *SOD) signedAttributes() ([]byte, crypto.Hash, error) {
 		return nil, 0, errors.New("messageDigest does not match the LDS security object")
 	}
 	return der, h, nil
+}
+
+// parseCertificateSet parses the concatenated DER certificates of a SET.
+func parseCertificateSet(b []byte) ([]*Certificate, error) {
+	var out []*Certificate
+	for len(b) > 0 {
+		var raw asn1.RawValue
+		rest, err := asn1.Unmarshal(b, &raw)
+		if err != nil {
+			return nil, err
+		}
+		c, err := ParseCertificate(raw.FullBytes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+		b = rest
+	}
+	return out, nil
 }

@@ -269,10 +269,17 @@ func must(b []byte, err error) []byte {
 // signed attributes (contentType, messageDigest), the DS certificate
 // included.
 func (a *Authority) SignSOD(dgs map[int][]byte) ([]byte, error) {
-	return a.sign(chip.OIDLDSSecurityObject, a.ldsSecurityObject(dgs), a.DS, a.DSKey)
+	return sign(a.Algorithm, chip.OIDLDSSecurityObject, securityObject(dgs), chip.FromX509(a.DS), a.DSKey)
 }
 
-func (a *Authority) ldsSecurityObject(dgs map[int][]byte) []byte {
+// SignSODWith signs the data groups' SOD with any document signer: cert
+// and key may be of a kind crypto/x509 cannot make (a brainpool key, for
+// tests of chip's own certificate parser). alg names the signature.
+func SignSODWith(dgs map[int][]byte, alg Algorithm, cert *chip.Certificate, key crypto.Signer) ([]byte, error) {
+	return sign(alg, chip.OIDLDSSecurityObject, securityObject(dgs), cert, key)
+}
+
+func securityObject(dgs map[int][]byte) []byte {
 	sha := algorithmIdentifier{Algorithm: chip.HashOID(crypto.SHA256)}
 	lds := ldsSecurityObject{HashAlgorithm: sha}
 	for n := 1; n <= 16; n++ {
@@ -287,7 +294,7 @@ func (a *Authority) ldsSecurityObject(dgs map[int][]byte) []byte {
 
 // sign wraps content in CMS SignedData signed by cert's key, inside the
 // EF.SOD tag 77 when ctype is the LDS security object.
-func (a *Authority) sign(ctype asn1.ObjectIdentifier, content []byte, cert *x509.Certificate, key crypto.Signer) ([]byte, error) {
+func sign(alg Algorithm, ctype asn1.ObjectIdentifier, content []byte, cert *chip.Certificate, key crypto.Signer) ([]byte, error) {
 	sha := algorithmIdentifier{Algorithm: chip.HashOID(crypto.SHA256)}
 	md := crypto.SHA256.New()
 	md.Write(content)
@@ -300,9 +307,9 @@ func (a *Authority) sign(ctype asn1.ObjectIdentifier, content []byte, cert *x509
 	var sigAlg algorithmIdentifier
 	var opts crypto.SignerOpts = crypto.SHA256
 	switch {
-	case a.Algorithm == ECDSA:
+	case alg == ECDSA:
 		sigAlg = algorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}}
-	case a.Algorithm == RSAPSS:
+	case alg == RSAPSS:
 		mgf := must(asn1.Marshal(sha))
 		params := must(asn1.Marshal(struct {
 			Hash algorithmIdentifier `asn1:"explicit,tag:0"`
@@ -350,5 +357,5 @@ func (a *Authority) MasterList(cscas ...*x509.Certificate) ([]byte, error) {
 		Version  int
 		CertList asn1.RawValue
 	}{0, asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: set}}))
-	return a.sign(chip.OIDCSCAMasterList, ml, a.DS, a.DSKey)
+	return sign(a.Algorithm, chip.OIDCSCAMasterList, ml, chip.FromX509(a.DS), a.DSKey)
 }
