@@ -47,6 +47,7 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "", "instead: listen on `ADDR` for vpcd in reversed mode (loopback)")
 	paceParam := fs.Int("pace", 0, "offer PACE on these standardized domain `parameters` (12 P-256, 13 brainpoolP256r1, 15 P-384; 0: BAC only)")
 	paceCipher := fs.String("pace-cipher", "aes128", "PACE's secure messaging: 3des, aes128, aes192, aes256")
+	iso39794 := fs.Bool("iso39794", false, "put the photo in an ISO/IEC 39794-5 block instead of ISO/IEC 19794-5")
 	alg := fs.String("alg", string(issuer.ECDSA), "signature `algorithm`: ecdsa-p256-sha256, rsa-pkcs1-sha256, rsa-pss-sha256")
 	lines, code, ok := devParseMRZ(fs, args, stdout)
 	if !ok {
@@ -75,7 +76,7 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
 		return exitFail
 	}
-	p, err := a.IssueKind(issuer.Document{MRZ: zone.Lines, Photo: img, Width: w, Height: h}, *kind)
+	p, err := a.IssueKind(issuer.Document{MRZ: zone.Lines, Photo: img, Width: w, Height: h, ISO39794: *iso39794}, *kind)
 	if err != nil {
 		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
 		return exitUsage

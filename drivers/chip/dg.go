@@ -272,37 +272,102 @@ func ParseFaceRecord(b []byte) ([]FaceImage, error) {
 	return faces, nil
 }
 
-// parse39794 finds the face image in an ISO/IEC 39794-5 biometric data block
-// (7F2E, tagged BER). The tag layout of 39794-5 is not public here, so this
-// walks every element and takes the first primitive one that holds a JPEG
-// or JPEG 2000 image; the container's other fields are not decoded.
+// parse39794 finds the face image in an ISO/IEC 39794-5 biometric data
+// block (7F2E). The schema (ISO/IEC 39794-5:2019, automatic tags) nests it
+// as representationBlocks [1] / RepresentationBlock / imageRepresentation
+// [1] / base [0] / imageRepresentation2DBlock [0] { representationData2D
+// [0] OCTET STRING, imageInformation2DBlock [1] { ..., imageSizeBlock [7]
+// { width [0], height [1] } } }. The walk takes the first primitive element
+// holding a JPEG or JPEG 2000 image, wherever the issuer's encoder put it,
+// and reads the image size from the imageInformation2DBlock beside it when
+// that has the schema's shape.
 func parse39794(b []byte) (FaceImage, error) {
-	var walk func(b []byte, depth int) []byte
-	walk = func(b []byte, depth int) []byte {
-		if depth > maxTLVDepth {
-			return nil
+	var found *FaceImage
+	var walk func(b []byte, depth int)
+	walk = func(b []byte, depth int) {
+		if depth > maxTLVDepth || found != nil {
+			return
 		}
 		objs, err := ParseTLVs(b)
 		if err != nil {
-			return nil
+			return
 		}
 		for _, o := range objs {
-			if SniffImage(o.Value) != ImageUnknown {
-				return o.Value
+			if SniffImage(o.Value) != ImageUnknown && !o.Constructed() {
+				f := FaceImage{Format: "ISO39794-5", Type: SniffImage(o.Value), DeclaredType: -1, Data: o.Value}
+				for _, sib := range objs {
+					if o.Tag == 0x80 && sib.Tag == 0xA1 {
+						f.Width, f.Height = imageSize39794(sib.Value)
+					}
+				}
+				found = &f
+				return
 			}
 			if o.Constructed() {
-				if img := walk(o.Value, depth+1); img != nil {
-					return img
+				walk(o.Value, depth+1)
+				if found != nil {
+					return
 				}
 			}
 		}
-		return nil
 	}
-	img := walk(b, 0)
-	if img == nil {
+	walk(b, 0)
+	if found == nil {
 		return FaceImage{}, fmt.Errorf("%w: ISO 39794-5 block holds no JPEG or JPEG 2000 image", ErrMalformed)
 	}
-	return FaceImage{Format: "ISO39794-5", Type: SniffImage(img), DeclaredType: -1, Data: img}, nil
+	return *found, nil
+}
+
+// imageSize39794 reads imageSizeBlock [7] { width [0], height [1] } of an
+// imageInformation2DBlock's content; zeros when it is not there.
+func imageSize39794(info []byte) (w, h int) {
+	objs, err := ParseTLVs(info)
+	if err != nil {
+		return 0, 0
+	}
+	for _, o := range objs {
+		if o.Tag != 0xA7 {
+			continue
+		}
+		dims, err := ParseTLVs(o.Value)
+		if err != nil {
+			return 0, 0
+		}
+		for _, d := range dims {
+			if len(d.Value) == 0 || len(d.Value) > 3 {
+				continue
+			}
+			n := 0
+			for _, c := range d.Value {
+				n = n<<8 | int(c)
+			}
+			switch d.Tag {
+			case 0x80:
+				w = n
+			case 0x81:
+				h = n
+			}
+		}
+	}
+	return w, h
+}
+
+// Encode39794DG2 builds DG2 around one ISO/IEC 39794-5 face image data
+// block in the schema's shape (version 3.0, one representation, a 2D image
+// with its format and size), for tests and the simulated chip.
+func Encode39794DG2(img []byte, width, height int) []byte {
+	format := 0 // ImageDataFormatCode: jpeg
+	if SniffImage(img) != ImageJPEG {
+		format = 1 // jpeg2000
+	}
+	size := append(EncodeTLV(0x80, bigEndian(width)), EncodeTLV(0x81, bigEndian(height))...)
+	info := append(EncodeTLV(0xA0, EncodeTLV(0x80, []byte{byte(format)})), EncodeTLV(0xA7, size)...)
+	rep2D := append(EncodeTLV(0x80, img), EncodeTLV(0xA1, info)...)
+	repr := append(EncodeTLV(0x80, []byte{0}), EncodeTLV(0xA1, EncodeTLV(0xA0, EncodeTLV(0xA0, rep2D)))...)
+	version := EncodeTLV(0xA0, append(EncodeTLV(0x80, []byte{3}), EncodeTLV(0x81, []byte{0})...))
+	block := append(version, EncodeTLV(0xA1, EncodeTLV(0x30, repr))...)
+	tmpl := EncodeTLV(0x7F60, EncodeTLV(0x7F2E, block))
+	return EncodeTLV(0x75, EncodeTLV(0x7F61, append(EncodeTLV(0x02, []byte{1}), tmpl...)))
 }
 
 // EncodeFaceRecord builds an ISO/IEC 19794-5 facial record around one

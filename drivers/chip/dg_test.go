@@ -72,3 +72,15 @@ func TestDG2Forms(t *testing.T) {
 		}
 	}
 }
+
+// A DG2 in the ISO/IEC 39794-5 schema's shape gives its image and size.
+func TestDG2ISO39794(t *testing.T) {
+	jpg := []byte{0xFF, 0xD8, 0xFF, 0xE0, 9, 8, 7}
+	d, err := ParseDG2(Encode39794DG2(jpg, 413, 531))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := d.Faces[0]; f.Format != "ISO39794-5" || f.Type != ImageJPEG || f.Width != 413 || f.Height != 531 || !bytes.Equal(f.Data, jpg) {
+		t.Errorf("%+v", f)
+	}
+}

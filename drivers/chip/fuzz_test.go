@@ -55,6 +55,7 @@ func FuzzDG2(f *testing.F) {
 	f.Add(EncodeDG2(jpg, 10, 20))
 	f.Add(EncodeDG2(j2k, 10, 20))
 	f.Add(EncodeFaceRecord(jpg, 1, 1))
+	f.Add(Encode39794DG2(jpg, 300, 400))
 	f.Add(EncodeTLV(0x75, EncodeTLV(0x7F61, EncodeTLV(0x7F60, EncodeTLV(0x7F2E, EncodeTLV(0xA2, EncodeTLV(0x80, jpg)))))))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, parse := range []func([]byte) ([]FaceImage, error){

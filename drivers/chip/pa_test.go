@@ -54,6 +54,21 @@ func readAndVerify(t *testing.T, p *issuer.Passport, ts *chip.TrustStore) (*chip
 	return got, chip.Verify(got.SODFile, got.Files, ts, chip.VerifyOptions{})
 }
 
+// A passport whose DG2 is an ISO/IEC 39794-5 block reads and verifies.
+func TestISO39794Passport(t *testing.T) {
+	a := authorities(t)[issuer.ECDSA]
+	photo := testJPEG(t, 120, 160)
+	p, err := a.Issue(issuer.Document{MRZ: specimen, Photo: photo, Width: 120, Height: 160, ISO39794: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, res := readAndVerify(t, p, chip.NewTrustStore(a.CSCA))
+	f := got.DG2.Faces[0]
+	if res.Status != chip.PAValid || f.Format != "ISO39794-5" || f.Width != 120 || !bytes.Equal(f.Data, photo) {
+		t.Errorf("%v, %s %dx%d", res, f.Format, f.Width, f.Height)
+	}
+}
+
 func TestPassiveAuthenticationGenuine(t *testing.T) {
 	for alg, a := range authorities(t) {
 		t.Run(string(alg), func(t *testing.T) {

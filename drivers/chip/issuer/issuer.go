@@ -152,6 +152,9 @@ type Document struct {
 	MRZ           []string // the printed zone's lines
 	Photo         []byte   // JPEG or JPEG 2000
 	Width, Height int      // of the photo
+	// ISO39794 puts the photo in an ISO/IEC 39794-5 block (DG2 of LDS 2
+	// passports) instead of an ISO/IEC 19794-5 record.
+	ISO39794 bool
 	// ChipMRZ, when set, goes into DG1 instead of MRZ (signed as genuine):
 	// a chip whose zone differs from the printed one. BAC keys still come
 	// from MRZ, as a kiosk derives them from the printed zone.
@@ -186,6 +189,9 @@ func (a *Authority) Issue(doc Document) (*Passport, error) {
 			return nil, errors.New("issuer: the photo is neither JPEG nor JPEG 2000")
 		}
 		dgs[2] = chip.EncodeDG2(doc.Photo, doc.Width, doc.Height)
+		if doc.ISO39794 {
+			dgs[2] = chip.Encode39794DG2(doc.Photo, doc.Width, doc.Height)
+		}
 		list = append(list, 2)
 	}
 	sod, err := a.SignSOD(dgs)
