@@ -32,12 +32,23 @@ func facePhoto(tb testing.TB) []byte {
 // BenchmarkChipRead is one kiosk-side chip read on the in-process emulated
 // chip: BAC, EF.COM, DG1, DG2 (a ~18 KB photo), EF.SOD in 0xDF-byte chunks
 // over secure messaging, then passive authentication (ECDSA P-256 and RSA
-// 2048). The emulator's own work (its half of BAC and secure messaging) is
+// 2048); with BAC, and with PACE (both sides' elliptic curve work counts). The emulator's own work (its half of BAC and secure messaging) is
 // included, so the figure bounds the kiosk's overhead beyond the card's I/O.
 func BenchmarkChipRead(b *testing.B) {
 	photo := facePhoto(b)
-	for _, alg := range []issuer.Algorithm{issuer.ECDSA, issuer.RSAPKCS1} {
-		b.Run(string(alg), func(b *testing.B) {
+	cases := []struct {
+		name string
+		alg  issuer.Algorithm
+		pace *chip.PACEInfo
+	}{
+		{"BAC/" + string(issuer.ECDSA), issuer.ECDSA, nil},
+		{"BAC/" + string(issuer.RSAPKCS1), issuer.RSAPKCS1, nil},
+		{"PACE-brainpoolP256r1-AES128/" + string(issuer.ECDSA), issuer.ECDSA, paceInfo(2, 13)},
+		{"PACE-P256-AES128/" + string(issuer.ECDSA), issuer.ECDSA, paceInfo(2, 12)},
+	}
+	for _, c := range cases {
+		alg := c.alg
+		b.Run(c.name, func(b *testing.B) {
 			a := authorities(b)[alg]
 			p, err := a.Issue(issuer.Document{MRZ: specimen, Photo: photo, Width: 240, Height: 320})
 			if err != nil {
@@ -45,7 +56,7 @@ func BenchmarkChipRead(b *testing.B) {
 			}
 			ts := chip.NewTrustStore(a.CSCA)
 			info := specimenInfo(b)
-			card := &cardsim.Card{Keys: p.Keys, Files: p.Files}
+			card := &cardsim.Card{Keys: p.Keys, Files: p.Files, PACE: c.pace, MRZInfo: p.MRZInfo}
 			for b.Loop() {
 				card.Reset()
 				got, err := chip.Read(card, info, chip.ReadOptions{})
