@@ -57,6 +57,7 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./mrz/
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem ./drivers/chip/ ./drivers/chip/pcsc/
 
 demo: deps build
 	bin/xpt-kiosk run --demo

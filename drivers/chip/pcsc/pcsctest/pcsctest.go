@@ -59,7 +59,26 @@ func Start(t testing.TB, card *cardsim.Card) (*pcsc.Client, string) {
 	if c, err := pcsc.Dial(""); err == nil {
 		t.Log("using the running pcscd")
 		t.Cleanup(func() { c.Close() })
-		go cardsim.Dial(ctx, fmt.Sprintf("127.0.0.1:%d", cardsim.DefaultVPCDPort), card)
+		rs, err := c.Readers()
+		if err != nil {
+			t.Fatal(err)
+		}
+		vpcd := false
+		for _, r := range rs {
+			vpcd = vpcd || strings.HasPrefix(r.Name, "Virtual PCD")
+		}
+		if !vpcd {
+			t.Fatalf("the running pcscd has no vpcd reader (readers %+v): was it started before vsmartcard-vpcd was installed? Restart it, or stop it and the test starts its own", rs)
+		}
+		go func() { // vpcd may still be starting (socket activation): retry until the test ends
+			for ctx.Err() == nil {
+				cardsim.Dial(ctx, fmt.Sprintf("127.0.0.1:%d", cardsim.DefaultVPCDPort), card)
+				select {
+				case <-ctx.Done():
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}()
 		return c, waitReader(t, c)
 	}
 	// vpcd drives two slots, on the configured port and the next, and
