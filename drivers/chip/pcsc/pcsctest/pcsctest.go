@@ -81,6 +81,7 @@ func Start(t testing.TB, card *cardsim.Card) (*pcsc.Client, string) {
 		}()
 		return c, waitReader(t, c)
 	}
+	clearStale(t)
 	// vpcd drives two slots, on the configured port and the next, and
 	// pcscd aborts when either cannot connect: listen on both, with the
 	// passport in slot 0 and an empty chip in slot 1.
@@ -169,4 +170,24 @@ func waitReader(t testing.TB, c *pcsc.Client) string {
 		t.Fatalf("reader %q has ATR %X, not the emulated chip's", r.Name, r.ATR)
 	}
 	return r.Name
+}
+
+// clearStale removes the socket and pid file a pcscd left when it was
+// killed (a test binary stopped hard): pcscd refuses to start beside them
+// while their pid looks alive, and a dead or zombie one is not.
+func clearStale(t testing.TB) {
+	dir := filepath.Dir(pcsc.DefaultSocket)
+	b, err := os.ReadFile(filepath.Join(dir, "pcscd.pid"))
+	if err != nil {
+		return
+	}
+	stat, err := os.ReadFile(filepath.Join("/proc", strings.TrimSpace(string(b)), "stat"))
+	if err == nil {
+		if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 0 && f[0] != "Z" {
+			t.Fatalf("a pcscd (pid %s) runs but does not answer on %s", strings.TrimSpace(string(b)), pcsc.DefaultSocket)
+		}
+	}
+	t.Logf("removing a dead pcscd's %s", dir)
+	os.Remove(filepath.Join(dir, "pcscd.comm"))
+	os.Remove(filepath.Join(dir, "pcscd.pid"))
 }
