@@ -36,7 +36,6 @@ Flags:
 
 type devChipReport struct {
 	Reader      string         `json:"reader"`
-	ATR         string         `json:"atr"`
 	Protocol    string         `json:"protocol"`
 	PACE        string         `json:"pace,omitempty"`        // the PACE protocol and domain parameters used
 	PACEError   string         `json:"paceNotUsed,omitempty"` // why PACE was offered but BAC ran
@@ -84,7 +83,7 @@ func runDevicesChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	zone := mrz.Parse(lines, mrz.Options{Correct: true})
-	info, err := chip.MRZInfoFromFields(zone.Fields)
+	_, err := chip.MRZInfoFromFields(zone.Fields)
 	if !zone.Valid || err != nil {
 		fmt.Fprintf(stderr, "xpt-kiosk devices chip: the MRZ does not give BAC keys: %v\n", errors.Join(zone.Err(), err))
 		return exitUsage
@@ -112,7 +111,7 @@ func runDevicesChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xpt-kiosk devices chip: --access %q: auto, bac or pace\n", *access)
 		return exitUsage
 	}
-	ok = devChipRead(&rep, zone.Lines, info, opts, ts, *socket, *reader, *wait, *photo)
+	ok = devChipRead(&rep, zone.Lines, opts, ts, *socket, *reader, *wait, *photo)
 	if *asJSON {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		fmt.Fprintln(stdout, string(b))
@@ -133,32 +132,18 @@ func runDevicesChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 // devChipRead fills rep; it reports whether the chip is genuine and its MRZ
 // is the printed one.
-func devChipRead(rep *devChipReport, printed []string, mrzInfo string, opts chip.ReadOptions, ts *chip.TrustStore, socket, reader string, wait time.Duration, photo string) bool {
+func devChipRead(rep *devChipReport, printed []string, opts chip.ReadOptions, ts *chip.TrustStore, socket, reader string, wait time.Duration, photo string) bool {
 	fail := func(err error) bool {
 		rep.Error, rep.ErrorCode = err.Error(), drivers.CodeOf(err)
 		return false
 	}
-	c, err := pcsc.Dial(socket)
+	cr := &pcsc.ChipReader{Socket: socket, Reader: reader, Wait: wait, Trust: ts, Read: opts}
+	res, name, err := cr.Check(context.Background(), printed)
+	rep.Reader = name
 	if err != nil {
 		return fail(err)
 	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	r, err := c.WaitCard(ctx, reader)
-	if err != nil {
-		return fail(err)
-	}
-	rep.Reader, rep.ATR = r.Name, r.ATR.String()
-	card, err := c.Connect(r.Name)
-	if err != nil {
-		return fail(err)
-	}
-	defer card.Disconnect(true)
-	p, err := chip.Read(card, mrzInfo, opts)
-	if err != nil {
-		return fail(err)
-	}
+	p := res.Passport
 	rep.Protocol, rep.Bytes, rep.PACEError = p.Protocol, p.Bytes, p.PACEError
 	if p.PACEInfo != nil {
 		rep.PACE = fmt.Sprintf("%s, domain parameters %d", p.PACEInfo.Protocol, p.PACEInfo.ParameterID)
@@ -170,7 +155,7 @@ func devChipRead(rep *devChipReport, printed []string, mrzInfo string, opts chip
 		rep.DataGroups[fmt.Sprintf("DG%d", n)] = len(p.Files[n])
 	}
 	rep.Files = append(rep.Files, "EF.SOD")
-	rep.DG1Matches = p.DG1 != nil && p.DG1.MatchesPrinted(printed)
+	rep.DG1Matches = res.DG1Matches
 	if p.DG2 != nil {
 		for _, f := range p.DG2.Faces {
 			rep.Faces = append(rep.Faces, devChipFace{f.Format, f.Type, f.Width, f.Height, len(f.Data)})
@@ -182,11 +167,9 @@ func devChipRead(rep *devChipReport, printed []string, mrzInfo string, opts chip
 			rep.PhotoSaved = photo
 		}
 	}
-	start := time.Now()
-	rep.PA = chip.Verify(p.SODFile, p.Files, ts, chip.VerifyOptions{})
-	rep.VerifyMS = ms(time.Since(start))
+	rep.PA, rep.VerifyMS = res.PA, ms(res.VerifyTime)
 	rep.TotalMS = ms(p.Timings.Total) + rep.VerifyMS
-	return rep.PA.Status == chip.PAValid && rep.DG1Matches
+	return res.Genuine()
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -203,7 +186,7 @@ func sortedDGs(m map[int][]byte) []int {
 
 func devChipPrint(w io.Writer, r *devChipReport) {
 	if r.Reader != "" {
-		fmt.Fprintf(w, "Reader:        %s (ATR %s)\n", r.Reader, r.ATR)
+		fmt.Fprintf(w, "Reader:        %s\n", r.Reader)
 	}
 	if r.Protocol == "" {
 		return
@@ -272,13 +255,11 @@ func devMRZUsage(fs *flag.FlagSet) {
 // devListChipReaders lists pcscd's readers for 'devices list'; nil and the
 // reason when pcscd does not answer.
 func devListChipReaders() ([]pcsc.ReaderState, string) {
-	c, err := pcsc.Dial("")
-	if err != nil {
+	rs, err := (&pcsc.ChipReader{}).Health()
+	switch {
+	case drivers.CodeOf(err) == drivers.CodeNotFound:
 		return nil, "pcscd not running (" + pcsc.Socket() + ")"
-	}
-	defer c.Close()
-	rs, err := c.Readers()
-	if err != nil {
+	case err != nil:
 		return nil, err.Error()
 	}
 	return rs, ""

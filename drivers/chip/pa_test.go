@@ -3,6 +3,7 @@ package chip_test
 import (
 	"bytes"
 	"encoding/pem"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -241,4 +242,25 @@ func FuzzSOD(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestReadAndVerify(t *testing.T) {
+	a := authorities(t)[issuer.ECDSA]
+	ts := chip.NewTrustStore(a.CSCA)
+	for _, kind := range []string{issuer.Genuine, issuer.DG1Mismatch, issuer.BadDG2Hash} {
+		p, err := a.IssueKind(issuer.Document{MRZ: specimen, Photo: testJPEG(t, 20, 20), Width: 20, Height: 20}, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := chip.ReadAndVerify(&cardsim.Card{Keys: p.Keys, Files: p.Files}, specimen, ts, chip.ReadOptions{}, chip.VerifyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Genuine() != (kind == issuer.Genuine) || c.DG1Matches != (kind != issuer.DG1Mismatch) {
+			t.Errorf("%s: genuine %v, DG1 matches %v, %v", kind, c.Genuine(), c.DG1Matches, c.PA)
+		}
+	}
+	if _, err := chip.ReadAndVerify(&cardsim.Card{}, []string{specimen[0], specimen[1][:43] + "9"}, ts, chip.ReadOptions{}, chip.VerifyOptions{}); !errors.Is(err, chip.ErrMalformed) {
+		t.Errorf("invalid printed zone: %v", err)
+	}
 }

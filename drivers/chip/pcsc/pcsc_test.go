@@ -2,6 +2,7 @@ package pcsc_test
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -13,6 +14,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/cardsim"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/issuer"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc/pcsctest"
 )
 
@@ -138,4 +140,31 @@ func facePhoto(tb testing.TB) []byte {
 		tb.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// ChipReader waits for the passport, reads and verifies it, and times out
+// with a timeout fault when no chip comes.
+func TestChipReader(t *testing.T) {
+	a, err := issuer.NewAuthority(issuer.Options{Country: "UT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := a.Issue(issuer.Document{MRZ: specimen, Photo: photo(t), Width: 300, Height: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := &cardsim.Card{Keys: p.Keys, Files: p.Files}
+	_, reader := pcsctest.Start(t, card)
+	cr := &pcsc.ChipReader{Trust: chip.NewTrustStore(a.CSCA)}
+	res, name, err := cr.Check(context.Background(), specimen)
+	if err != nil || !res.Genuine() || name != reader {
+		t.Fatalf("%v %v %q", res, err, name)
+	}
+	if rs, err := cr.Health(); err != nil || len(rs) == 0 {
+		t.Errorf("health: %v %v", rs, err)
+	}
+	cr.Reader, cr.Wait = "no such reader", 200*time.Millisecond
+	if _, _, err := cr.Check(context.Background(), specimen); drivers.CodeOf(err) != drivers.CodeTimeout {
+		t.Errorf("no chip: %v", err)
+	}
 }
