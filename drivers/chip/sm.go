@@ -16,6 +16,7 @@ type SecureMessaging struct {
 	kEnc, kMAC []byte
 	aes        bool
 	ssc        []byte // 8 bytes (3DES) or 16 (AES)
+	odd        bool   // the last command had an odd INS: its data go in DO'85'
 }
 
 // NewSecureMessaging returns a 3DES session with the given keys (16 bytes
@@ -148,6 +149,37 @@ func parseSMObjects(b []byte, what string, tags ...uint32) (smObjects, error) {
 	return o, nil
 }
 
+// dataObject encrypts data into DO'87' (padding indicator 01, then the
+// cryptogram) or, for an odd instruction, DO'85' (the cryptogram alone,
+// ISO/IEC 7816-4 10.2.2).
+func (sm *SecureMessaging) dataObject(data []byte, odd bool) []byte {
+	if odd {
+		return doBytes(0x85, sm.encrypt(data))
+	}
+	return doBytes(0x87, append([]byte{0x01}, sm.encrypt(data)...))
+}
+
+// openDataObject returns the raw data object (DO'87' or DO'85') for the
+// MAC, and a function that decrypts it once the MAC has been checked.
+func (sm *SecureMessaging) openDataObject(o smObjects) ([]byte, func() ([]byte, error), error) {
+	if o.raw[0x87] != nil && o.raw[0x85] != nil {
+		return nil, nil, fmt.Errorf("%w: both DO'85' and DO'87'", ErrSecureMessaging)
+	}
+	if v := o.val[0x85]; o.raw[0x85] != nil {
+		return o.raw[0x85], func() ([]byte, error) { return sm.decrypt(v) }, nil
+	}
+	if o.raw[0x87] == nil {
+		return nil, nil, nil
+	}
+	v := o.val[0x87]
+	return o.raw[0x87], func() ([]byte, error) {
+		if len(v) < 1 || v[0] != 0x01 {
+			return nil, fmt.Errorf("%w: DO'87' without the padding indicator", ErrSecureMessaging)
+		}
+		return sm.decrypt(v[1:])
+	}, nil
+}
+
 // Protect turns a plain command into a secure messaging command: the class
 // byte marked 0x0C, the data encrypted in DO'87', Ne in DO'97', the MAC over
 // SSC, the padded header and both objects in DO'8E' (9.8.4, 9.8.5).
@@ -155,8 +187,9 @@ func (sm *SecureMessaging) Protect(c Command) Command {
 	hdr := padTo([]byte{c.CLA | 0x0C, c.INS, c.P1, c.P2}, sm.block())
 	var do87, do97 []byte
 	sm.incSSC()
+	sm.odd = c.INS&1 == 1
 	if len(c.Data) > 0 {
-		do87 = doBytes(0x87, append([]byte{0x01}, sm.encrypt(c.Data)...))
+		do87 = sm.dataObject(c.Data, sm.odd)
 	}
 	if c.Ne > 0 {
 		do97 = doBytes(0x97, leBytes(c.Ne))
@@ -190,11 +223,15 @@ func (sm *SecureMessaging) Unprotect(resp []byte) ([]byte, uint16, error) {
 		}
 		return nil, sw, nil
 	}
-	o, err := parseSMObjects(body, "response", 0x87, 0x99, 0x8E)
+	o, err := parseSMObjects(body, "response", 0x85, 0x87, 0x99, 0x8E)
 	if err != nil {
 		return nil, 0, err
 	}
-	do87, do99, cc, enc := o.raw[0x87], o.raw[0x99], o.val[0x8E], o.val[0x87]
+	do87, open, err := sm.openDataObject(o)
+	if err != nil {
+		return nil, 0, err
+	}
+	do99, cc := o.raw[0x99], o.val[0x8E]
 	if do99 != nil {
 		if v := o.val[0x99]; len(v) != 2 {
 			return nil, 0, fmt.Errorf("%w: DO'99' of %d bytes", ErrSecureMessaging, len(v))
@@ -211,13 +248,10 @@ func (sm *SecureMessaging) Unprotect(resp []byte) ([]byte, uint16, error) {
 	if do99 == nil {
 		return nil, 0, fmt.Errorf("%w: no status object in the response", ErrSecureMessaging)
 	}
-	if enc == nil {
+	if open == nil {
 		return nil, sw, nil
 	}
-	if len(enc) < 1 || enc[0] != 0x01 {
-		return nil, 0, fmt.Errorf("%w: DO'87' without the padding indicator", ErrSecureMessaging)
-	}
-	data, err := sm.decrypt(enc[1:])
+	data, err := open()
 	return data, sw, err
 }
 
@@ -229,11 +263,16 @@ func (sm *SecureMessaging) UnprotectCommand(c Command) (Command, error) {
 	}
 	sm.incSSC()
 	plain := Command{CLA: c.CLA &^ 0x0C, INS: c.INS, P1: c.P1, P2: c.P2}
-	o, err := parseSMObjects(c.Data, "command", 0x87, 0x97, 0x8E)
+	sm.odd = c.INS&1 == 1
+	o, err := parseSMObjects(c.Data, "command", 0x85, 0x87, 0x97, 0x8E)
 	if err != nil {
 		return Command{}, err
 	}
-	do87, do97, cc, enc := o.raw[0x87], o.raw[0x97], o.val[0x8E], o.val[0x87]
+	do87, open, err := sm.openDataObject(o)
+	if err != nil {
+		return Command{}, err
+	}
+	do97, cc := o.raw[0x97], o.val[0x8E]
 	if do97 != nil {
 		v := o.val[0x97]
 		switch len(v) {
@@ -258,25 +297,23 @@ func (sm *SecureMessaging) UnprotectCommand(c Command) (Command, error) {
 	if subtle.ConstantTimeCompare(sm.mac(hdr, do87, do97), cc) != 1 {
 		return Command{}, fmt.Errorf("%w: the command MAC does not verify", ErrSecureMessaging)
 	}
-	if enc != nil {
-		if len(enc) < 1 || enc[0] != 0x01 {
-			return Command{}, fmt.Errorf("%w: DO'87' without the padding indicator", ErrSecureMessaging)
-		}
+	if open != nil {
 		var err error
-		if plain.Data, err = sm.decrypt(enc[1:]); err != nil {
+		if plain.Data, err = open(); err != nil {
 			return Command{}, err
 		}
 	}
 	return plain, nil
 }
 
-// ProtectResponse is the chip's side of Unprotect: data in DO'87', the
-// status in DO'99', the MAC in DO'8E', then 9000.
+// ProtectResponse is the chip's side of Unprotect: data in DO'87' (DO'85'
+// when the command's INS was odd), the status in DO'99', the MAC in DO'8E',
+// then 9000.
 func (sm *SecureMessaging) ProtectResponse(data []byte, sw uint16) []byte {
 	var do87 []byte
 	sm.incSSC()
 	if len(data) > 0 {
-		do87 = doBytes(0x87, append([]byte{0x01}, sm.encrypt(data)...))
+		do87 = sm.dataObject(data, sm.odd)
 	}
 	do99 := []byte{0x99, 0x02, byte(sw >> 8), byte(sw)}
 	cc := sm.mac(do87, do99)

@@ -167,3 +167,23 @@ func TestAESSecureMessaging(t *testing.T) {
 		}
 	}
 }
+
+// Odd instructions (READ BINARY B1) carry their data in DO'85', both ways.
+func TestOddInstructionUsesDO85(t *testing.T) {
+	sm, chip := d4Session(), d4Session()
+	p := sm.Protect(Command{INS: 0xB1, Data: h("54028000"), Ne: 100})
+	if p.Data[0] != 0x85 {
+		t.Fatalf("command data object %02X", p.Data[0])
+	}
+	back, err := chip.UnprotectCommand(p)
+	if err != nil || !bytes.Equal(back.Data, h("54028000")) {
+		t.Fatalf("%X %v", back.Data, err)
+	}
+	resp := chip.ProtectResponse(h("53021122"), 0x9000)
+	if resp[0] != 0x85 {
+		t.Fatalf("response data object %02X", resp[0])
+	}
+	if data, _, err := sm.Unprotect(resp); err != nil || !bytes.Equal(data, h("53021122")) {
+		t.Fatalf("%X %v", data, err)
+	}
+}
