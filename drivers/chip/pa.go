@@ -142,16 +142,10 @@ func ParseCertificates(b []byte) ([]*Certificate, error) {
 }
 
 // ParseMasterList reads the CSCA certificates of an ICAO master list (ICAO
-// 9303-12 9: CMS SignedData with content type id-icao-cscaMasterList).
+// 9303-12 9: CMS SignedData with content type id-icao-cscaMasterList),
+// without checking its signature (see VerifyMasterList).
 func ParseMasterList(der []byte) ([]*Certificate, error) {
-	sd, err := unwrapSignedData(der)
-	if err != nil {
-		return nil, err
-	}
-	if !sd.EncapContentInfo.EContentType.Equal(OIDCSCAMasterList) {
-		return nil, fmt.Errorf("%w: not a CSCA master list (%s)", ErrMalformed, sd.EncapContentInfo.EContentType)
-	}
-	content, err := sd.content()
+	s, err := parseSigned(der, OIDCSCAMasterList, "master list")
 	if err != nil {
 		return nil, err
 	}
@@ -159,10 +153,40 @@ func ParseMasterList(der []byte) ([]*Certificate, error) {
 		Version  int
 		CertList asn1.RawValue `asn1:"set"`
 	}
-	if _, err := asn1.Unmarshal(content, &ml); err != nil {
+	if _, err := asn1.Unmarshal(s.eContent, &ml); err != nil {
 		return nil, fmt.Errorf("%w: master list: %v", ErrMalformed, err)
 	}
 	return parseCertificateSet(ml.CertList.Bytes)
+}
+
+// VerifyMasterList checks a master list's signature with its signer's
+// certificate, and that certificate against the CSCAs in ts (the issuing
+// state's CSCA signs its master list signer), before returning the
+// certificates it lists.
+func VerifyMasterList(der []byte, ts *TrustStore, now time.Time) ([]*Certificate, error) {
+	if now.IsZero() {
+		now = time.Now()
+	}
+	s, err := parseSigned(der, OIDCSCAMasterList, "master list")
+	if err != nil {
+		return nil, err
+	}
+	if s.DS == nil {
+		return nil, errors.New("the master list carries no certificate for its signer")
+	}
+	if err := s.verifySignature(); err != nil {
+		return nil, fmt.Errorf("master list signature: %w", err)
+	}
+	var lastErr error = fmt.Errorf("no CSCA certificate for the master list signer's issuer %q", s.DS.Issuer.String())
+	for _, c := range ts.certs {
+		if !bytes.Equal(c.RawSubject, s.DS.RawIssuer) {
+			continue
+		}
+		if lastErr = checkIssued(s.DS, c, now); lastErr == nil {
+			return ParseMasterList(der)
+		}
+	}
+	return nil, lastErr
 }
 
 // VerifyOptions tune Verify.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/cardsim"
@@ -262,5 +263,26 @@ func TestReadAndVerify(t *testing.T) {
 	}
 	if _, err := chip.ReadAndVerify(&cardsim.Card{}, []string{specimen[0], specimen[1][:43] + "9"}, ts, chip.ReadOptions{}, chip.VerifyOptions{}); !errors.Is(err, chip.ErrMalformed) {
 		t.Errorf("invalid printed zone: %v", err)
+	}
+}
+
+func TestVerifyMasterList(t *testing.T) {
+	as := authorities(t)
+	ec, rs := as[issuer.ECDSA], as[issuer.RSAPKCS1]
+	ml, err := ec.MasterList(ec.CSCA, rs.CSCA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certs, err := chip.VerifyMasterList(ml, chip.NewTrustStore(ec.CSCA), time.Time{})
+	if err != nil || len(certs) != 2 {
+		t.Fatalf("%d certificates, %v", len(certs), err)
+	}
+	if _, err := chip.VerifyMasterList(ml, chip.NewTrustStore(rs.CSCA), time.Time{}); err == nil {
+		t.Error("a master list signed under another CSCA verified")
+	}
+	bad := bytes.Clone(ml)
+	bad[len(bad)-5] ^= 1
+	if _, err := chip.VerifyMasterList(bad, chip.NewTrustStore(ec.CSCA), time.Time{}); err == nil {
+		t.Error("a master list with a broken signature verified")
 	}
 }

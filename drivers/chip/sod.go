@@ -167,18 +167,8 @@ func ParseSOD(file []byte) (*SOD, error) {
 	if err != nil {
 		return nil, err
 	}
-	sd, err := unwrapSignedData(t.Value)
+	s, err := parseSigned(t.Value, OIDLDSSecurityObject, "SOD")
 	if err != nil {
-		return nil, err
-	}
-	if !sd.EncapContentInfo.EContentType.Equal(OIDLDSSecurityObject) {
-		return nil, fmt.Errorf("%w: SOD content is %s, not an LDS security object", ErrMalformed, sd.EncapContentInfo.EContentType)
-	}
-	if len(sd.SignerInfos) != 1 {
-		return nil, fmt.Errorf("%w: SOD with %d signer infos", ErrMalformed, len(sd.SignerInfos))
-	}
-	s := &SOD{signer: sd.SignerInfos[0], contentType: sd.EncapContentInfo.EContentType, Hashes: map[int][]byte{}}
-	if s.eContent, err = sd.content(); err != nil {
 		return nil, err
 	}
 	var lds ldsSecurityObject
@@ -194,9 +184,29 @@ func ParseSOD(file []byte) (*SOD, error) {
 		}
 		s.Hashes[d.DataGroupNumber] = d.DataGroupHashValue
 	}
+	return s, nil
+}
+
+// parseSigned decodes CMS SignedData of content type ctype with one signer
+// (an SOD or a master list): the content, the certificates and the signer's.
+func parseSigned(der []byte, ctype asn1.ObjectIdentifier, what string) (*SOD, error) {
+	sd, err := unwrapSignedData(der)
+	if err != nil {
+		return nil, err
+	}
+	if !sd.EncapContentInfo.EContentType.Equal(ctype) {
+		return nil, fmt.Errorf("%w: %s content is %s, not %s", ErrMalformed, what, sd.EncapContentInfo.EContentType, ctype)
+	}
+	if len(sd.SignerInfos) != 1 {
+		return nil, fmt.Errorf("%w: %s with %d signer infos", ErrMalformed, what, len(sd.SignerInfos))
+	}
+	s := &SOD{signer: sd.SignerInfos[0], contentType: ctype, Hashes: map[int][]byte{}}
+	if s.eContent, err = sd.content(); err != nil {
+		return nil, err
+	}
 	if len(sd.Certificates.Bytes) > 0 {
 		if s.Certificates, err = parseCertificateSet(sd.Certificates.Bytes); err != nil {
-			return nil, fmt.Errorf("%w: SOD certificates: %v", ErrMalformed, err)
+			return nil, fmt.Errorf("%w: %s certificates: %v", ErrMalformed, what, err)
 		}
 	}
 	s.DS = s.findSigner()
