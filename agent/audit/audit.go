@@ -133,15 +133,19 @@ func chainHash(prev string, n uint64, entry []byte) string {
 
 // Log appends to an audit file.
 type Log struct {
-	mu   sync.Mutex
-	f    *os.File
-	n    uint64
-	head string
-	now  func() time.Time
+	mu      sync.Mutex
+	f       *os.File
+	n       uint64
+	head    string
+	now     func() time.Time
+	damaged int // complete lines that are not records, found at Open
 }
 
 // Open opens (creating) the audit file at path, drops a torn last line (a
-// power cut mid-write) and continues the chain.
+// power cut mid-write: bytes after the last newline) and continues the
+// chain from the last record. A complete line that is not a record (a
+// damaged or tampered file) is evidence: it stays where it is, with every
+// record after it, and Verify reports it; Damaged says how many there are.
 func Open(path string) (*Log, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
@@ -153,12 +157,13 @@ func Open(path string) (*Log, error) {
 	for {
 		line, err := r.ReadBytes('\n')
 		if len(line) > 0 && line[len(line)-1] == '\n' {
-			var rec Record
-			if json.Unmarshal(line, &rec) != nil {
-				break // torn or garbage: cut here
-			}
-			l.n, l.head = rec.N, rec.Hash
 			good += int64(len(line))
+			var rec Record
+			if json.Unmarshal(line, &rec) != nil || rec.Hash == "" {
+				l.damaged++ // kept: never cut what comes after it
+			} else {
+				l.n, l.head = rec.N, rec.Hash
+			}
 		}
 		if err != nil {
 			break
@@ -205,6 +210,10 @@ func (l *Log) Append(e Entry) (uint64, string, error) {
 	l.n, l.head = n, rec.Hash
 	return n, rec.Hash, nil
 }
+
+// Damaged is the number of complete lines that were not records when the
+// file was opened (kept in place; Verify says where the chain breaks).
+func (l *Log) Damaged() int { return l.damaged }
 
 // Head returns the number and hash of the last entry.
 func (l *Log) Head() (uint64, string) {

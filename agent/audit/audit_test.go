@@ -98,3 +98,37 @@ func TestReopenContinuesChainAndDropsTornLine(t *testing.T) {
 		t.Fatalf("%+v %v", res, err)
 	}
 }
+
+// A damaged line in the middle is evidence: Open keeps it and every record
+// after it (it used to cut the file there), continues the chain, and
+// Verify points at it.
+func TestDamagedLineIsKept(t *testing.T) {
+	path := writeLog(t, 5)
+	b, _ := os.ReadFile(path)
+	lines := strings.SplitAfter(string(b), "\n")
+	lines[1] = "{\"n\":2,\"prev\":\"garbage after a bit flip\n"
+	os.WriteFile(path, []byte(strings.Join(lines, "")), 0o600)
+	l, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Damaged() != 1 {
+		t.Errorf("Damaged() = %d, want 1", l.Damaged())
+	}
+	if n, _, err := l.Append(Entry{Kind: "device.fault", Errors: []string{"camera:timeout"}}); err != nil || n != 6 {
+		t.Fatalf("n %d err %v", n, err)
+	}
+	l.Close()
+	after, _ := os.ReadFile(path)
+	if got := strings.Count(string(after), "\n"); got != 6 {
+		t.Fatalf("%d lines after reopening, want the 5 there were and the new one:\n%s", got, after)
+	}
+	if !strings.HasPrefix(string(after), strings.Join(lines, "")) {
+		t.Error("the lines that were there changed")
+	}
+	fh, _ := os.Open(path)
+	defer fh.Close()
+	if res, err := Verify(fh); err == nil || res.Intact() || res.BadLine != 2 {
+		t.Errorf("Verify = %+v, %v: want the break at line 2", res, err)
+	}
+}

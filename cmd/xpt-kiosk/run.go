@@ -193,9 +193,14 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		return fmt.Errorf("outbox: %w", err)
 	}
 	parts.add(ob.Close)
-	al, err := audit.Open(filepath.Join(cfg.Kiosk.DataDir, "audit.log"))
+	auditPath := filepath.Join(cfg.Kiosk.DataDir, "audit.log")
+	al, err := audit.Open(auditPath)
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
+	}
+	if n := al.Damaged(); n > 0 {
+		log.Error("run: the audit log holds lines that are not records (damaged or tampered): kept in place, the chain continues after them",
+			"lines", n, "check", "xpt-kiosk audit verify "+auditPath)
 	}
 	parts.add(al.Close)
 	sp := &syncProxy{}
