@@ -212,7 +212,11 @@ test('traveler flow in French, admitted, keyboard only', async () => {
   await page.getByRole('button', { name: 'Français', exact: true }).click();
   await waitTitle(page, 'Vous pouvez poursuivre');
   await page.getByRole('button', { name: 'Terminé' }).click();
-  await waitTitle(page, 'Bienvenue');
+  // The language ended with the session: the next traveler finds the
+  // bilingual welcome, English first, French beside it.
+  await waitTitle(page, 'Welcome');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.match(await page.locator('#alt-title').innerText(), /Bienvenue/);
   await page.close();
 });
 
