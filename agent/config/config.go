@@ -217,6 +217,11 @@ func (c *Config) validate(p *problems) {
 	}
 	c.MQTT.validate(p)
 	c.Outbox.validate(p)
+	if k := c.Outbox.KeyFile; k != "" && c.Kiosk.DataDir != "" {
+		if rel, err := filepath.Rel(c.Kiosk.DataDir, k); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			p.add("outbox.keyFile", "%s is inside kiosk.dataDir: a key beside what it seals protects nothing (keep it in /etc/xpt-kiosk or a systemd credential)", k)
+		}
+	}
 	c.Authz.validate(p)
 	c.Policy.validate(p)
 	c.Devices.validate(p)
@@ -227,7 +232,7 @@ func (c *Config) validate(p *problems) {
 // resolvePaths makes relative file paths relative to the config's folder.
 func (c *Config) resolvePaths(dir string) {
 	for _, s := range []*string{&c.Kiosk.DataDir, &c.MQTT.CAFile, &c.MQTT.CertFile, &c.MQTT.KeyFile,
-		&c.MQTT.PasswordFile, &c.Devices.Scanner.SpoolDir, &c.Face.ModelFile, &c.Face.CascadeDir, &c.UI.CertFile, &c.UI.KeyFile} {
+		&c.MQTT.PasswordFile, &c.Outbox.KeyFile, &c.Devices.Scanner.SpoolDir, &c.Face.ModelFile, &c.Face.CascadeDir, &c.UI.CertFile, &c.UI.KeyFile} {
 		if *s != "" && !filepath.IsAbs(*s) {
 			*s = filepath.Join(dir, *s)
 		}

@@ -74,6 +74,9 @@ func (m *MQTT) validate(p *problems) {
 // Outbox bounds the durable event queue.
 type Outbox struct {
 	MaxEvents int `toml:"maxEvents"`
+	// KeyFile holds the key that seals events at rest (outbox.LoadKey);
+	// empty: events are written as they are. Never inside the data folder.
+	KeyFile string `toml:"keyFile"`
 }
 
 func (o *Outbox) defaults() {

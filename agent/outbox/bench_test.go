@@ -9,14 +9,62 @@ import (
 )
 
 // BenchmarkAppend measures durable Appends from 1, 8 and 64 concurrent
-// sessions: events/s and the latency each Append adds (p50, p99).
+// sessions: events/s and the latency each Append adds (p50, p99), plain
+// and sealed (AES-256-GCM at rest); the two run side by side so their
+// ratio is measured on the same machine in the same run.
 func BenchmarkAppend(b *testing.B) {
-	for _, conc := range []int{1, 8, 64} {
-		b.Run(map[int]string{1: "sessions=1", 8: "sessions=8", 64: "sessions=64"}[conc], func(b *testing.B) {
-			ob, err := Open(Options{Dir: b.TempDir(), KioskID: "bench-k1", PortCode: "YYZ", MaxEvents: 10_000_000})
-			if err != nil {
-				b.Fatal(err)
+	for _, sealed := range []bool{false, true} {
+		for _, conc := range []int{1, 8, 64} {
+			name := map[int]string{1: "sessions=1", 8: "sessions=8", 64: "sessions=64"}[conc]
+			if sealed {
+				name += "/sealed"
+			} else {
+				name += "/plain"
 			}
+			b.Run(name, func(b *testing.B) { benchAppend(b, conc, sealed) })
+		}
+	}
+}
+
+// BenchmarkNext reads back 1,000 events (what the link publishes),
+// plain and sealed.
+func BenchmarkNext(b *testing.B) {
+	for _, sealed := range []bool{false, true} {
+		b.Run(map[bool]string{false: "plain", true: "sealed"}[sealed], func(b *testing.B) {
+			ob := benchOutbox(b, sealed)
+			defer ob.Close()
+			for range 1000 {
+				ob.Append(txEvent())
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				recs, err := ob.Next(b.Context(), 0, 1000)
+				if err != nil || len(recs) != 1000 {
+					b.Fatal(len(recs), err)
+				}
+			}
+			b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// benchOutbox opens an outbox for a benchmark, sealed or not.
+func benchOutbox(b *testing.B, sealed bool) *Outbox {
+	o := Options{Dir: b.TempDir(), KioskID: "bench-k1", PortCode: "YYZ", MaxEvents: 10_000_000}
+	if sealed {
+		o.Key = make([]byte, KeyLen)
+	}
+	ob, err := Open(o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ob
+}
+
+func benchAppend(b *testing.B, conc int, sealed bool) {
+	{
+		{
+			ob := benchOutbox(b, sealed)
 			defer ob.Close()
 			lat := make([]time.Duration, b.N)
 			var next int64
@@ -54,7 +102,7 @@ func BenchmarkAppend(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 			st := ob.Stats()
 			b.ReportMetric(float64(st.Appends)/float64(max(st.Syncs, 1)), "events/fsync")
-		})
+		}
 	}
 }
 

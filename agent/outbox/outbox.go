@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"crypto/cipher"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -47,6 +48,10 @@ type Options struct {
 	// file size (default SegmentBytes; negative: off, as for a fleet of
 	// simulated kiosks on one disk).
 	PreallocBytes int64
+	// Key, when set (KeyLen bytes), seals every event with AES-256-GCM
+	// before it is written (see seal.go). The kiosk keeps it outside the
+	// data folder ([outbox].keyFile).
+	Key []byte
 	// OnFull is called (outside any lock) when Full() changes.
 	OnFull func(full bool, depth int)
 	Logger *slog.Logger
@@ -112,8 +117,9 @@ type batch struct {
 
 // Outbox is safe for concurrent use.
 type Outbox struct {
-	o   Options
-	log *slog.Logger
+	o    Options
+	log  *slog.Logger
+	aead cipher.AEAD // nil: events are written as they are
 
 	mu         sync.Mutex
 	next       uint64 // seq the next Append gets
@@ -180,10 +186,15 @@ func Open(o Options) (*Outbox, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	aead, err := newAEAD(o.Key)
+	if err != nil {
+		return nil, err
+	}
+	o.Key = nil // the AEAD holds it; Options copies do not
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, err
 	}
-	b := &Outbox{o: o, log: log, ackedAbove: map[uint64]struct{}{}, notify: make(chan struct{}),
+	b := &Outbox{o: o, log: log, aead: aead, ackedAbove: map[uint64]struct{}{}, notify: make(chan struct{}),
 		kick: make(chan struct{}, 1), stop: make(chan struct{})}
 	b.cond = sync.NewCond(&b.mu)
 	if err := b.recover(); err != nil {
@@ -361,7 +372,7 @@ func (b *Outbox) scan(s *segment, last *uint64, isTail bool) (int64, error) {
 		n := binary.LittleEndian.Uint32(hdr[0:4])
 		sum := binary.LittleEndian.Uint32(hdr[4:8])
 		seq := binary.LittleEndian.Uint64(hdr[8:16])
-		if n > wire.MaxEnvelopeBytes || seq == 0 || off+hdrLen+int64(n) > size {
+		if n > maxRecordData || seq == 0 || off+hdrLen+int64(n) > size {
 			return off, nil
 		}
 		if cap(buf) < int(n) {
@@ -632,6 +643,9 @@ func (b *Outbox) Append(ev *wire.Event) (uint64, error) {
 		b.mu.Unlock()
 		return 0, fmt.Errorf("outbox: event of %d bytes is too large", len(data))
 	}
+	if b.aead != nil {
+		data = sealRecord(b.aead, ev.Seq, data)
+	}
 	b.next++
 	b.pending = append(b.pending, pendingRec{seq: ev.Seq, data: data})
 	if b.cur == nil {
@@ -820,7 +834,14 @@ func (b *Outbox) read(first uint64, ents []entry) ([]Record, error) {
 			crc32.Update(crc32.Checksum(buf[8:16], castagnoli), castagnoli, buf[hdrLen:]) != binary.LittleEndian.Uint32(buf[4:8]) {
 			break
 		}
-		out = append(out, Record{Seq: seq, Data: buf[hdrLen:]})
+		data, err := openRecord(b.aead, seq, buf[hdrLen:])
+		if err != nil {
+			if len(out) > 0 {
+				break
+			}
+			return out, fmt.Errorf("outbox: read %w", err)
+		}
+		out = append(out, Record{Seq: seq, Data: data})
 	}
 	return out, nil
 }

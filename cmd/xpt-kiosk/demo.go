@@ -20,6 +20,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
+	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/central"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
@@ -282,6 +283,12 @@ func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config
 	if err := os.MkdirAll(filepath.Join(dir, "spool"), 0o700); err != nil {
 		return fail(err)
 	}
+	// The outbox's storage key, beside the data folder, not in it; made once.
+	if _, err := os.Stat(filepath.Join(dir, "storage.key")); errors.Is(err, os.ErrNotExist) {
+		if err := os.WriteFile(filepath.Join(dir, "storage.key"), outbox.NewKey(), 0o400); err != nil {
+			return fail(err)
+		}
+	}
 	// The kiosk's configuration, written where a technician can read it.
 	if listen == "" {
 		listen = "127.0.0.1:8080"
@@ -301,6 +308,9 @@ broker = %q
 %stelemetryInterval = "10s"
 backoffMin = "200ms"
 backoffMax = "5s"
+
+[outbox]
+keyFile = "storage.key"
 
 [log]
 level = %q

@@ -18,12 +18,14 @@ import (
 	"text/template"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
+	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
 
 var provisionCommands = map[string]command{
-	"config": {"write a kiosk's configuration file from its identity, trust and broker", runProvisionConfig},
-	"csr":    {"make the kiosk's TLS key and a certificate signing request (CN xpt-kiosk-{id})", runProvisionCSR},
+	"config":      {"write a kiosk's configuration file from its identity, trust and broker", runProvisionConfig},
+	"csr":         {"make the kiosk's TLS key and a certificate signing request (CN xpt-kiosk-{id})", runProvisionCSR},
+	"storage-key": {"make the key that seals the outbox's events at rest ([outbox].keyFile)", runProvisionStorageKey},
 }
 
 func runProvision(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -221,6 +223,43 @@ func runProvisionCSR(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	}
 	fmt.Fprintf(stdout, "wrote %s (keep it on the kiosk) and %s (send it to the CA)\n",
 		filepath.Join(*out, "kiosk.key"), filepath.Join(*out, "kiosk.csr"))
+	return exitOK
+}
+
+const provisionStorageKeyUsage = `Usage: xpt-kiosk provision storage-key --out FILE [--force]
+
+Writes a new random AES-256 key (base64, mode 0400) that seals every event
+in the outbox at rest (AES-256-GCM): set [outbox].keyFile to FILE. Keep it
+outside the data folder (the agent refuses a key inside it), for example
+/etc/xpt-kiosk/storage.key owned by the kiosk's user, or hand it to the
+service as a systemd credential (LoadCredential=storage.key:FILE and keyFile
+= "/run/credentials/xpt-kiosk.service/storage.key"). Events written before
+the key was set are still delivered; a lost key loses the undelivered
+events it sealed, so keep a copy where the kiosk's secrets are kept.
+
+Example:
+  sudo xpt-kiosk provision storage-key --out /etc/xpt-kiosk/storage.key
+  sudo chown xpt-kiosk: /etc/xpt-kiosk/storage.key
+
+Flags:
+`
+
+func runProvisionStorageKey(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("xpt-kiosk provision storage-key", provisionStorageKeyUsage, stderr)
+	out := fs.String("out", "", "the key file to write")
+	force := fs.Bool("force", false, "replace an existing key (the events it sealed can no longer be read)")
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	if *out == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "xpt-kiosk provision storage-key: --out FILE is required (see --help)")
+		return exitUsage
+	}
+	if err := writeNew(*out, outbox.NewKey(), 0o400, *force); err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk provision storage-key: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(stdout, "wrote %s (mode 0400): set [outbox] keyFile = %q\n", *out, *out)
 	return exitOK
 }
 

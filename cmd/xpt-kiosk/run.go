@@ -187,8 +187,14 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	if err != nil {
 		return fmt.Errorf("trust.keys: %w", err)
 	}
+	var storageKey []byte
+	if cfg.Outbox.KeyFile != "" {
+		if storageKey, err = outbox.LoadKey(cfg.Outbox.KeyFile); err != nil {
+			return fmt.Errorf("outbox.keyFile: %w", err)
+		}
+	}
 	ob, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.Kiosk.DataDir, "outbox"), KioskID: cfg.Kiosk.ID,
-		PortCode: cfg.Kiosk.PortCode, MaxEvents: cfg.Outbox.MaxEvents, Logger: log})
+		PortCode: cfg.Kiosk.PortCode, MaxEvents: cfg.Outbox.MaxEvents, Key: storageKey, Logger: log})
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/link"
+	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/serialdev"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 )
@@ -108,6 +109,13 @@ func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	selftestPrinter(cfg, add)
 	selftestCredentials(cfg, time.Now(), add)
+	if k := cfg.Outbox.KeyFile; k == "" {
+		add("outbox.keyFile", "warn", "not set: undelivered events (names, document numbers) are kept in clear in the data folder (0700); xpt-kiosk provision storage-key makes a key")
+	} else if _, err := outbox.LoadKey(k); err != nil {
+		add("outbox.keyFile", "fail", "%v", err)
+	} else {
+		add("outbox.keyFile", "ok", "%s: events sealed at rest (AES-256-GCM)", k)
+	}
 	selftestUI(cfg, time.Now(), add)
 	selftestAccounts(cfg, add)
 	checks = append(checks, selftestFace(cfg)...)

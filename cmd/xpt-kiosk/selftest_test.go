@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -325,5 +326,36 @@ port = "` + p.Path() + `"
 	os.WriteFile(cfgPath, []byte(strings.Replace(cfg, "enabled = true\nport", "enabled = false\nport", 1)), 0o600)
 	if _, out, _ := cli("selftest", "--config", cfgPath, "--offline"); !strings.Contains(out, "devices.printer") || !strings.Contains(out, "not configured") {
 		t.Errorf("no printer:\n%s", out)
+	}
+}
+
+func TestSelftestChecksTheStorageKey(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "kiosk.toml")
+	write := func(extra string) {
+		if err := os.WriteFile(cfgPath, []byte(testKioskTOML(noDevicesTOML+extra)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("")
+	if ch := selftestCheck(t, cfgPath, "outbox.keyFile"); ch.Status != "warn" || !strings.Contains(ch.Detail, "in clear") {
+		t.Fatalf("no key: %+v", ch)
+	}
+	if code, out, errs := runCmd(func(a []string, o, e *bytes.Buffer) int { return dispatch(a, nil, o, e) },
+		"provision", "storage-key", "--out", filepath.Join(dir, "storage.key")); code != exitOK {
+		t.Fatalf("provision storage-key: %d %s %s", code, out, errs)
+	}
+	write("[outbox]\nkeyFile = \"storage.key\"\n")
+	if ch := selftestCheck(t, cfgPath, "outbox.keyFile"); ch.Status != "ok" || !strings.Contains(ch.Detail, "sealed at rest") {
+		t.Fatalf("key: %+v", ch)
+	}
+	os.Chmod(filepath.Join(dir, "storage.key"), 0o644)
+	if ch := selftestCheck(t, cfgPath, "outbox.keyFile"); ch.Status != "fail" || !strings.Contains(ch.Detail, "readable by others") {
+		t.Fatalf("open key: %+v", ch)
+	}
+	// A key inside the data folder is a configuration error.
+	write("[outbox]\nkeyFile = \"data/storage.key\"\n")
+	if ch := selftestCheck(t, cfgPath, "config"); ch.Status != "fail" || !strings.Contains(ch.Detail, "outbox.keyFile") {
+		t.Fatalf("key in the data folder: %+v", ch)
 	}
 }
