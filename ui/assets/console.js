@@ -1,6 +1,118 @@
-// Helpers shared by the officer and technician consoles.
+// Helpers shared by the officer and technician consoles and their sign-in
+// page, and the consoles' languages: English and French with equal
+// standing. The strings are in console-strings.js (window.XPT_STRINGS);
+// the chosen language is kept per browser in localStorage.
 'use strict';
 window.XPT = (function () {
+  const STRINGS = window.XPT_STRINGS || { en: {}, fr: {} };
+  const LANGS = ['en', 'fr'];
+  const LANG_KEY = 'xpt.console.lang';
+  const listeners = [];
+
+  function stored() {
+    try { return localStorage.getItem(LANG_KEY); } catch (e) { return null; }
+  }
+  // A browser that never chose: its own preference, else English.
+  function firstLang() {
+    const s = stored();
+    if (LANGS.includes(s)) return s;
+    for (const l of navigator.languages || [navigator.language || '']) {
+      const p = String(l).slice(0, 2).toLowerCase();
+      if (LANGS.includes(p)) return p;
+    }
+    return 'en';
+  }
+  let lang = firstLang();
+
+  function locale() { return lang === 'fr' ? 'fr-CA' : 'en-CA'; }
+
+  function fill(s, vars) {
+    return vars ? s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : s;
+  }
+  function raw(key) {
+    const table = STRINGS[lang] || STRINGS.en;
+    if (key in table) return table[key];
+    if (key in STRINGS.en) return STRINGS.en[key];
+    return undefined;
+  }
+  // t is the string for key in the current language, with {name} filled
+  // in from vars; a key the table lacks gives back the key.
+  function t(key, vars) {
+    const s = raw(key);
+    return s === undefined ? key : fill(s, vars);
+  }
+  // has says whether the table knows key (for codes that may have words).
+  function has(key) { return raw(key) !== undefined; }
+  // tn is a plural: key.one or key.other by the language's rules, with the
+  // count put in as {count}, formatted for the language.
+  function tn(key, count, vars) {
+    const form = new Intl.PluralRules(locale()).select(count) === 'one' ? 'one' : 'other';
+    return t(key + '.' + form, Object.assign({ count: num(count) }, vars));
+  }
+  // tx is t for text with elements in it: the vars that are nodes are put
+  // in as they are, the rest as text. It gives a list for el().
+  function tx(key, vars) {
+    const s = raw(key);
+    if (s === undefined) return [key];
+    const out = [];
+    let last = 0;
+    s.replace(/\{(\w+)\}/g, (m, k, at) => {
+      out.push(s.slice(last, at));
+      out.push(vars && k in vars ? vars[k] : m);
+      last = at + m.length;
+      return m;
+    });
+    out.push(s.slice(last));
+    return out.filter((x) => x !== '');
+  }
+
+  function num(n, opts) {
+    return typeof n === 'number' && isFinite(n) ? new Intl.NumberFormat(locale(), opts).format(n) : '—';
+  }
+  function pct(r, digits) {
+    return num(r, { style: 'percent', maximumFractionDigits: digits === undefined ? 2 : digits });
+  }
+
+  // applyLang puts the language on the page: <html lang>, the switch's
+  // aria-pressed, and the static strings named by data-i18n (text) and
+  // data-i18n-attr ("attribute:key attribute:key").
+  function applyLang() {
+    document.documentElement.lang = lang;
+    document.querySelectorAll('[data-i18n]').forEach((e) => { e.textContent = t(e.dataset.i18n); });
+    document.querySelectorAll('[data-i18n-attr]').forEach((e) => {
+      for (const pair of e.dataset.i18nAttr.split(/\s+/)) {
+        const [attr, key] = pair.split(':');
+        if (attr && key) e.setAttribute(attr, t(key));
+      }
+    });
+    document.querySelectorAll('.lang-switch [data-lang]').forEach((b) => {
+      b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
+    });
+  }
+
+  function setLang(l, remember) {
+    if (!LANGS.includes(l)) return;
+    const changed = l !== lang;
+    lang = l;
+    if (remember !== false) {
+      try { localStorage.setItem(LANG_KEY, l); } catch (e) { /* not kept: a private window */ }
+    }
+    applyLang();
+    if (changed) for (const fn of listeners) fn(l);
+  }
+  // onLang calls fn after each change of language (to redraw).
+  function onLang(fn) { listeners.push(fn); }
+
+  // The EN | FR switch in the top bar: two buttons, the chosen one pressed.
+  document.querySelectorAll('.lang-switch [data-lang]').forEach((b) => {
+    b.addEventListener('click', () => setLang(b.dataset.lang));
+  });
+  // Another tab of the same browser chose: follow it.
+  window.addEventListener('storage', (e) => {
+    if (e.key === LANG_KEY && LANGS.includes(e.newValue)) setLang(e.newValue, false);
+  });
+  applyLang();
+
   // el builds an element; text goes in with textContent only, so data from
   // the kiosk can never become markup.
   function el(tag, attrs, ...children) {
@@ -26,7 +138,7 @@ window.XPT = (function () {
       opts.body = JSON.stringify(body);
     }
     const r = await fetch(path, opts);
-    if (r.status === 401) { location.reload(); throw new Error('signed out'); }
+    if (r.status === 401) { location.reload(); throw new Error(t('common.signedOutErr')); }
     const data = r.status === 204 ? null : await r.json().catch(() => null);
     if (!r.ok) {
       const e = new Error((data && data.error) || ('HTTP ' + r.status));
@@ -64,25 +176,44 @@ window.XPT = (function () {
     });
   }
 
+  // Times on a 24-hour clock (fr-CA's own format says 14 h 05 min 03 s;
+  // the consoles write 14:05:03 in both languages), dates per locale.
+  function clock(d) {
+    const parts = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(d);
+    const v = (type) => (parts.find((p) => p.type === type) || {}).value || '00';
+    return v('hour') + ':' + v('minute') + ':' + v('second');
+  }
+
   function time(iso) {
     if (!iso || iso.startsWith('0001-')) return '—';
-    const d = new Date(iso);
-    return d.toLocaleTimeString('en-CA', { hour12: false });
+    return clock(new Date(iso));
   }
 
   function dateTime(iso) {
     if (!iso || iso.startsWith('0001-')) return '—';
     const d = new Date(iso);
-    return d.toLocaleDateString('en-CA') + ' ' + d.toLocaleTimeString('en-CA', { hour12: false });
+    return d.toLocaleDateString(locale()) + ' ' + clock(d);
+  }
+
+  // duration says a length of time in seconds, minutes, hours or days.
+  function duration(ms) {
+    if (typeof ms !== 'number' || !isFinite(ms)) return '—';
+    const s = Math.max(0, Math.round(ms / 1000));
+    const u = (unit, n) => t('unit.' + unit, { n: num(n) });
+    if (s < 60) return u('s', s);
+    if (s < 3600) return u('min', Math.floor(s / 60)) + (s % 60 ? ' ' + u('s', s % 60) : '');
+    if (s < 86400) return u('h', Math.floor(s / 3600)) + ' ' + u('min', Math.floor((s % 3600) / 60));
+    return u('d', Math.floor(s / 86400)) + ' ' + u('h', Math.floor((s % 86400) / 3600));
   }
 
   function ago(iso) {
     if (!iso || iso.startsWith('0001-')) return '';
     const s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
-    if (s < 60) return s + ' s';
-    if (s < 3600) return Math.floor(s / 60) + ' min';
-    if (s < 86400) return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
-    return Math.floor(s / 86400) + ' d';
+    const u = (unit, n) => t('unit.' + unit, { n: num(n) });
+    if (s < 60) return u('s', s);
+    if (s < 3600) return u('min', Math.floor(s / 60));
+    if (s < 86400) return u('h', Math.floor(s / 3600)) + ' ' + u('min', Math.floor((s % 3600) / 60));
+    return u('d', Math.floor(s / 86400));
   }
 
   function logout(role, why) {
@@ -122,10 +253,19 @@ window.XPT = (function () {
       if (left <= 0) { logout(role, 'idle'); return; }
       if (left <= 30000) {
         banner.hidden = false;
-        banner.textContent = 'No activity: this console locks in ' + Math.ceil(left / 1000) + ' s. Click or press a key to stay signed in.';
+        banner.textContent = t('common.idle', { seconds: num(Math.ceil(left / 1000)) });
       }
     }, 1000);
   }
 
-  return { el, api, live, time, dateTime, ago, logout, idleLock };
+  // The link to the kiosk, in the top bar.
+  function linkState(node, ok) {
+    node.textContent = ok ? t('common.live') : t('common.linkLost');
+    node.className = 'link ' + (ok ? 'ok' : 'bad');
+  }
+
+  return {
+    el, api, live, time, dateTime, ago, duration, logout, idleLock, linkState,
+    t, tn, tx, has, num, pct, onLang, setLang, lang: () => lang, locale,
+  };
 })();
