@@ -10,10 +10,6 @@
 'use strict';
 window.XPT_STRINGS = {
   en: {
-    'lang.group': 'Language / Langue',
-    'lang.en': 'English',
-    'lang.fr': 'Français',
-
     'common.brand': 'Kiosk',
     'common.signOut': 'Sign out',
     'common.live': 'Live',
@@ -362,10 +358,6 @@ window.XPT_STRINGS = {
   },
 
   fr: {
-    'lang.group': 'Language / Langue',
-    'lang.en': 'English',
-    'lang.fr': 'Français',
-
     'common.brand': 'Borne',
     'common.signOut': 'Se déconnecter',
     'common.live': 'En direct',
@@ -430,7 +422,7 @@ window.XPT_STRINGS = {
     'officer.docNumber': 'Numéro',
     'officer.expiry': 'Date d’expiration',
     'officer.authorization': 'Autorisation',
-    'officer.authId': 'No',
+    'officer.authId': 'Numéro',
     'officer.category': 'Catégorie',
     'officer.occupation': 'Profession',
     'officer.employer': 'Employeur',

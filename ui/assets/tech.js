@@ -211,9 +211,9 @@
       el('th', { scope: 'row' }, tr.label),
       el('td', {}, el('span', { class: 'badge ' + (tr.expected === 'admitted' ? 'good' : 'warn') }, word('outcome.', tr.expected)),
         (tr.reasons && tr.reasons.length) ? ' ' + tr.reasons.join(', ') : ''),
-      el('td', { class: 'actions' },
+      el('td', { class: 'actions' }, el('div', {},
         el('button', { type: 'button', class: 'btn small', 'data-sim': 'doc-' + i, onclick: () => run(t('sim.presentFor', { traveler: tr.label }), '/api/tech/sim/present', { index: i, withCard: false }) }, t('sim.present')),
-        tr.hasCard ? el('button', { type: 'button', class: 'btn small', 'data-sim': 'doccard-' + i, onclick: () => run(t('sim.presentCardFor', { traveler: tr.label }), '/api/tech/sim/present', { index: i, withCard: true }) }, t('sim.presentCard')) : null)));
+        tr.hasCard ? el('button', { type: 'button', class: 'btn small', 'data-sim': 'doccard-' + i, onclick: () => run(t('sim.presentCardFor', { traveler: tr.label }), '/api/tech/sim/present', { index: i, withCard: true }) }, t('sim.presentCard')) : null))));
     const tag = el('input', { id: 'sim-tag', value: '0A1B2C3D4E', maxlength: '10', size: '12', class: 'mono', autocomplete: 'off', spellcheck: 'false' });
     const cardForm = el('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); run(t('sim.cardFor', { tag: tag.value }), '/api/tech/sim/card', { tag: tag.value.trim() }); } },
       el('label', { for: 'sim-tag' }, t('sim.tag')), tag, el('button', { type: 'submit', class: 'btn small' }, t('sim.card')));
