@@ -5,8 +5,18 @@
 // violation fails the test.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, shot, techAPI } from './server.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import vm from 'node:vm';
+import { startServer, launchBrowser, shot, techAPI, repoRoot } from './server.mjs';
 import { axeViolations, formatViolations } from './axe.mjs';
+
+// The officer and technician consoles' string table, as the pages load it.
+const STRINGS = (() => {
+  const window = {};
+  vm.runInNewContext(readFileSync(path.join(repoRoot, 'ui/assets/console-strings.js'), 'utf8'), { window });
+  return window.XPT_STRINGS;
+})();
 
 // Every reason code of the central protocol: none may reach the traveler.
 const REASONS = ['MRZ_UNREADABLE', 'MRZ_INVALID', 'DOC_EXPIRED', 'NOT_AUTHORIZED', 'HOLDER_MISMATCH',
@@ -527,4 +537,329 @@ test('console sign-in: guesses are held back, and the form says so', async () =>
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.locator('#login-notice', { hasText: 'Signed out' }).waitFor();
   await page.close();
+});
+
+// ---- The consoles in French -------------------------------------------
+
+// Values the same in both languages (words French shares with English).
+const SAME_IN_FRENCH = ['—', 'transaction', 'Transaction', 'Document', 'Type', 'Score', 'Note', 'Version', 'Code',
+  'Message', 'URL', 'absent', 'Actions', '{depth} / {capacity} ({percent})', '{action}…'];
+
+test('console strings: both languages have every key, French written as French', () => {
+  const { en, fr } = STRINGS;
+  assert.deepEqual(Object.keys(fr).sort(), Object.keys(en).sort(), 'the same keys in en and fr');
+  const frValues = new Set(Object.values(fr));
+  for (const [k, v] of Object.entries(fr)) {
+    assert.ok(v, 'fr ' + k + ' is empty');
+    if (v === en[k]) assert.ok(SAME_IN_FRENCH.includes(v), `fr ${k} is the English text ${JSON.stringify(v)}`);
+    // The same {names} to fill in.
+    const names = (x) => (x.match(/\{\w+\}/g) || []).sort().join();
+    assert.equal(names(v), names(en[k]), 'fr ' + k + ' fills in other values than en');
+    // French typography, as on the traveler's screens: a no-break space
+    // before : ; ! ? and inside « », the typographic apostrophe.
+    for (let i = 0; i < v.length; i++) {
+      if (':;!?'.includes(v[i]) && (i + 1 === v.length || v[i + 1] === ' ')) {
+        assert.ok(i > 0 && '\u00a0\u202f'.includes(v[i - 1]), `fr ${k}: no no-break space before "${v[i]}": ${JSON.stringify(v)}`);
+      }
+    }
+    assert.ok(!/«(?!\u00a0)|(?<!\u00a0)»/.test(v), `fr ${k}: « » without no-break spaces: ${JSON.stringify(v)}`);
+    assert.ok(!v.includes("'"), `fr ${k}: a straight apostrophe: ${JSON.stringify(v)}`);
+    // An English string that is also a French one would hide from the scan below.
+    if (en[k] !== v) assert.ok(!frValues.has(en[k]), `en ${k} ${JSON.stringify(en[k])} is also a French string`);
+  }
+  // Every reason code of the central protocol is explained to the officer.
+  for (const r of REASONS) {
+    assert.ok(en['reason.' + r] && fr['reason.' + r], 'no explanation of ' + r);
+  }
+});
+
+// englishLeft lists the English left on a page in French: a visible text
+// node, a title, aria-label, placeholder or alt that is one of the table's
+// English strings (longer than 3 characters, different in French), or one
+// filled in; and such a string anywhere in the visible text. Codes (code,
+// .mono, .key, .chip) and what the agent says in English (marked lang="en")
+// are not looked at.
+function englishLeft({ en, fr }) {
+  const esc = (x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const letters = (x) => (x.match(/\p{L}/gu) || []).length;
+  const exact = new Set();
+  const patterns = [];
+  const words = [];
+  for (const [k, v] of Object.entries(en)) {
+    const f = fr[k];
+    if (f === undefined || v === f) continue;
+    if (/\{\w+\}/.test(v)) {
+      const parts = v.split(/\{\w+\}/);
+      if (letters(parts.join('')) > 3) patterns.push(new RegExp('^' + parts.map(esc).join('.+?') + '$', 's'));
+      for (const p of parts) {
+        const q = p.trim();
+        if (q.length > 3 && letters(q) > 3 && !f.includes(q)) exact.add(q);
+      }
+    } else if (v.length > 3) {
+      exact.add(v);
+      words.push(v);
+    }
+  }
+  const skip = 'code, pre, .mono, .key, .chip, [lang="en"], script, style';
+  const english = (x) => exact.has(x) || patterns.some((re) => re.test(x));
+  const found = [];
+  const seen = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const e = n.parentElement;
+    if (!e || e.closest(skip) || !e.checkVisibility()) continue;
+    const x = n.textContent.trim();
+    if (!x) continue;
+    seen.push(x);
+    if (english(x)) found.push('text: ' + x);
+  }
+  for (const e of document.querySelectorAll('[title], [aria-label], [placeholder], [alt]')) {
+    if (e.closest(skip)) continue;
+    for (const a of ['title', 'aria-label', 'placeholder', 'alt']) {
+      const x = (e.getAttribute(a) || '').trim();
+      if (x && english(x)) found.push(a + ': ' + x);
+    }
+  }
+  if (english(document.title)) found.push('title: ' + document.title);
+  // In the text, as a word: not inside a code such as printer-offline or
+  // document.read, and not a word French has too (document, absent).
+  const text = seen.join('\n');
+  const frWords = new Set(Object.values(fr).join(' ').split(/[^\p{L}]+/u));
+  for (const w of words) {
+    if (!/\s/.test(w) && frWords.has(w)) continue;
+    if (new RegExp('(?<![\\p{L}\\p{N}_.-])' + esc(w) + '(?![\\p{L}\\p{N}_-]|\\.[\\p{L}\\p{N}])', 'u').test(text)) found.push('in the text: ' + w);
+  }
+  return [...new Set(found)];
+}
+
+async function noEnglish(page, what) {
+  const left = await page.evaluate(englishLeft, STRINGS);
+  assert.deepEqual(left, [], what + ': English on the page in French');
+}
+
+async function frenchPage(page, label) {
+  assert.equal(await page.getAttribute('html', 'lang'), 'fr', label + ': <html lang>');
+  await noEnglish(page, label);
+  await axe(page, label);
+}
+
+// The page fits its width: nothing runs off to the right.
+async function noSideScroll(page, what) {
+  const w = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
+  assert.ok(w[0] <= w[1], `${what}: the page is ${w[0]} px wide in a ${w[1]} px window`);
+}
+
+// pressedLang says which language the switch shows as chosen.
+async function pressedLang(page) {
+  return page.evaluate(() => [...document.querySelectorAll('.lang-switch [data-lang]')]
+    .filter((b) => b.getAttribute('aria-pressed') === 'true').map((b) => b.dataset.lang).join());
+}
+
+// Back to English for whatever runs next in this browser (the choice is
+// kept per browser).
+async function backToEnglish(page) {
+  await page.evaluate(() => localStorage.setItem('xpt.console.lang', 'en')).catch(() => {});
+}
+
+test('officer console in French: switch, strings, layout, decision', async () => {
+  const s = await sim();
+  const fr = STRINGS.fr;
+  await reset(); // a referral to decide
+  await techAPI(srv, 'POST', '/api/tech/sim/present', { index: s.referred, withCard: false });
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(srv.url + '/officer');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await pressedLang(page), 'en');
+    // The switch, with the keyboard: it comes just before the form.
+    await page.getByLabel('Account').focus();
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.lang), 'fr', 'FR is a Tab away from the form');
+    await page.keyboard.press('Enter');
+    await page.locator('h1', { hasText: fr['officer.title'] }).waitFor();
+    assert.equal(await pressedLang(page), 'fr');
+    assert.equal(await page.title(), fr['login.pageTitle'].replace('{console}', fr['officer.title']));
+    await page.getByLabel('Compte').fill(srv.officer.account);
+    await page.getByLabel('Mot de passe').fill('pas le mot de passe');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.locator('#login-error', { hasText: 'Compte ou mot de passe incorrect' }).waitFor();
+    await page.screenshot({ path: shot('officer-fr-1-login') });
+    await frenchPage(page, 'officer-fr-1-login');
+
+    await page.getByLabel('Mot de passe').fill(srv.officer.password);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.locator('.decide').waitFor({ timeout: 30000 });
+    await page.locator('.d-checks').waitFor();
+    // Still French: the choice is kept.
+    assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+    assert.equal(await pressedLang(page), 'fr');
+    assert.equal(await page.locator('h1 [data-i18n]').innerText(), fr['officer.title']);
+    assert.equal(await page.locator('#queue-h').innerText(), fr['officer.queue'].toUpperCase());
+    assert.match(await page.locator('#open-count').innerText(), /^\d+ voyageurs? en attente$/);
+    assert.match(await page.locator('#who').innerText(), /^Session ouverte\u00a0: B1234$/);
+    assert.match(await page.title(), /Console de l’agent — borne XPT$/);
+    for (const b of ['Admettre', 'Refuser', 'Inspection secondaire']) {
+      await page.getByRole('button', { name: b, exact: true }).waitFor();
+    }
+    // The reasons explained in French, the codes kept.
+    const reasons = await page.locator('.reasons').innerText();
+    const shown = REASONS.filter((r) => reasons.includes(r));
+    assert.ok(shown.length > 0, 'reason codes shown to the officer');
+    for (const r of shown) assert.ok(reasons.includes(fr['reason.' + r]), 'reason ' + r + ' not explained in French: ' + reasons);
+    const heads = await page.locator('.checks thead th').allInnerTexts();
+    assert.deepEqual(heads.map((h) => h.toLowerCase()), ['vérification', 'résultat', 'score', 'seuil', 'détail']);
+    // 24-hour times.
+    assert.match(await page.locator('.q-time').first().innerText(), /^\d{2}:\d{2}:\d{2}$/);
+    assert.match(await page.locator('.d-sub').innerText(), /ouvert le \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(il y a /);
+    await page.screenshot({ path: shot('officer-fr-2-referral-1280x800') });
+    await frenchPage(page, 'officer-fr-2-referral');
+    for (const sel of ['.d-auth', '.d-checks', '.reasons']) {
+      assert.deepEqual((await page.evaluate(uncovered, sel)).covered, [], sel + ' covered at 1280x800 in French');
+    }
+    for (const d of ['admit', 'refuse', 'secondary']) await fullyShown(page, `[data-decision="${d}"]`, 'fr 1280x800');
+    for (const [w, h] of [[800, 800], [800, 600]]) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.waitForTimeout(100);
+      await page.screenshot({ path: shot(`officer-fr-2-referral-${w}x${h}`) });
+      for (const d of ['admit', 'refuse', 'secondary']) await fullyShown(page, `[data-decision="${d}"]`, `fr ${w}x${h}`);
+      for (const sel of ['#logout', '.lang-switch', '#open-count']) await fullyShown(page, sel, `fr ${w}x${h} top bar`);
+      await noSideScroll(page, `officer fr ${w}x${h}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // A reload keeps French.
+    await page.reload();
+    await page.locator('.decide').waitFor({ timeout: 30000 });
+    assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+
+    await page.getByRole('button', { name: 'Refuser', exact: true }).click();
+    await page.locator('#decide-error', { hasText: 'Écrivez une note' }).waitFor();
+    await page.getByLabel('Note').fill('Document expiré, dirigé vers le comptoir 3.');
+    await page.getByRole('button', { name: 'Inspection secondaire', exact: true }).click();
+    const confirm = page.getByRole('button', { name: fr['decision.secondary.confirm'], exact: true });
+    await confirm.waitFor();
+    assert.match(await page.locator('#confirm p').innerText(), /^Enregistrer la décision «\u00a0Inspection secondaire\u00a0» pour .+\u00a0\?$/);
+    await page.screenshot({ path: shot('officer-fr-3-confirm') });
+    await frenchPage(page, 'officer-fr-3-confirm');
+    // The note being written survives a change of language.
+    await page.getByRole('button', { name: 'English', exact: true }).click();
+    await page.locator('h1', { hasText: 'Officer console' }).waitFor();
+    assert.equal(await page.getByLabel('Note').inputValue(), 'Document expiré, dirigé vers le comptoir 3.');
+    await page.getByRole('button', { name: 'Confirm Secondary' }).waitFor();
+    await page.getByRole('button', { name: 'Français', exact: true }).click();
+    const decided = async () => {
+      const q = await (await page.request.get(srv.url + '/api/officer/referrals')).json();
+      return (q.referrals || []).filter((x) => x.decision === 'secondary' && x.decidedBy === 'B1234').length;
+    };
+    const before = await decided();
+    await confirm.click();
+    for (let i = 0; (await decided()) === before; i++) {
+      assert.ok(i < 100, 'the secondary decision was not recorded');
+      await page.waitForTimeout(100);
+    }
+    const open = (await (await page.request.get(srv.url + '/api/officer/referrals')).json()).referrals.filter((x) => !x.decision);
+    if (open.length === 0) await page.locator('.status.big', { hasText: 'Renvoyé à l’inspection secondaire par B1234' }).waitFor();
+    await page.locator('.q-item.decided .status.secondary', { hasText: 'Renvoyé à l’inspection secondaire par B1234' }).first().waitFor();
+    await page.screenshot({ path: shot('officer-fr-4-decided') });
+    await frenchPage(page, 'officer-fr-4-decided');
+
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.locator('#login-notice', { hasText: 'Session fermée' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+    await noEnglish(page, 'officer-fr-5-signed-out');
+    // And back to English with the keyboard.
+    await page.getByRole('button', { name: 'English', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#login-notice', { hasText: 'Signed out' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await pressedLang(page), 'en');
+    assert.deepEqual(errors, []);
+  } finally {
+    await backToEnglish(page);
+    await page.close();
+  }
+});
+
+test('technician console in French: switch, strings, simulator, receipt printer', async () => {
+  const s = await sim();
+  const fr = STRINGS.fr;
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(srv.url + '/tech');
+    await page.getByRole('button', { name: 'Français', exact: true }).click();
+    await page.locator('h1', { hasText: fr['tech.title'] }).waitFor();
+    await page.getByLabel('Compte').fill(srv.tech.account);
+    await page.getByLabel('Mot de passe').fill(srv.tech.password);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.locator('#devices table').waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+    assert.equal(await page.locator('h1 [data-i18n]').innerText(), fr['tech.title']);
+    assert.match(await page.title(), /^Console technique — borne XPT$/);
+    for (const [id, key] of [['devices-h', 'tech.devices'], ['counters-h', 'tech.counters'], ['kiosk-h', 'tech.kiosk'], ['outbox-h', 'tech.outbox']]) {
+      assert.equal(await page.locator('#' + id).innerText(), fr[key].toUpperCase());
+    }
+    const tj = await techAPI(srv, 'GET', '/api/tech');
+    if (tj.state === 'online') await page.locator('#state-badge', { hasText: 'Borne en ligne' }).waitFor();
+    // Device states in words, times on a 24-hour clock.
+    const ok = (tj.devices || []).filter((d) => d.state === 'ok').length;
+    if (ok) assert.equal(await page.locator('#devices tbody .badge', { hasText: /^fonctionnel$/ }).count(), ok);
+    assert.match(await page.locator('#devices tbody td:nth-child(7)').first().innerText(), /^\d{2}:\d{2}:\d{2}/);
+    // Numbers as written in French (a space between thousands).
+    if (tj.outbox && tj.outbox.capacity >= 1000) {
+      const cap = await page.evaluate((c) => new Intl.NumberFormat('fr-CA').format(c), tj.outbox.capacity);
+      assert.ok((await page.locator('#outbox').innerText()).includes(cap), 'outbox capacity written ' + cap);
+    }
+    // The simulator panel.
+    assert.ok(await page.getByRole('button', { name: 'Présenter le document', exact: true }).count() > 0);
+    await page.locator('#sim h3', { hasText: 'Pannes' }).waitFor();
+    if (!(await page.locator('#preview').isHidden())) {
+      await page.getByRole('button', { name: 'Afficher l’aperçu de la caméra' }).click();
+      await page.locator('img.preview').waitFor();
+      assert.equal(await page.locator('img.preview').getAttribute('alt'), fr['tech.previewAlt']);
+    }
+    await page.evaluate(() => scrollTo(0, 0)); // a sticky top bar would show mid-page
+    await page.screenshot({ path: shot('tech-fr-1-status'), fullPage: true });
+    await frenchPage(page, 'tech-fr-1-status');
+    await page.setViewportSize({ width: 800, height: 800 });
+    await page.waitForTimeout(100);
+    await page.evaluate(() => scrollTo(0, 0)); // a sticky top bar would show mid-page
+    await page.screenshot({ path: shot('tech-fr-1-status-800'), fullPage: true });
+    await noSideScroll(page, 'technician fr 800 px');
+    for (const sel of ['#logout', '.lang-switch', '#state-badge']) await fullyShown(page, sel, 'tech fr 800 px top bar');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // A printer fault, in words in French, and cleared.
+    const fault = s.faults.includes('printer-paper-out') ? 'printer-paper-out' : s.faults.find((k) => k !== 'clear' && !/-ok$/.test(k));
+    if (fault) {
+      await page.locator(`[data-fault="${fault}"]`).click();
+      await page.locator('#sim-status', { hasText: 'terminé' }).waitFor();
+      if (fault === 'printer-paper-out') await page.locator('#receipt', { hasText: 'Plus de papier' }).waitFor();
+      await page.evaluate(() => scrollTo(0, 0)); // a sticky top bar would show mid-page
+    await page.screenshot({ path: shot('tech-fr-2-fault'), fullPage: true });
+      await frenchPage(page, 'tech-fr-2-fault');
+      const clear = s.faults.includes('printer-ok') && fault.startsWith('printer-') ? 'printer-ok' : s.faults.includes('clear') ? 'clear' : '';
+      if (clear) {
+        await page.locator(`[data-fault="${clear}"]`).click();
+        if (clear === 'printer-ok') await page.locator('#receipt .badge', { hasText: /^fonctionnelle$/ }).first().waitFor();
+      }
+    }
+    // Back to English by the switch: the page follows at once.
+    await page.getByRole('button', { name: 'English', exact: true }).click();
+    await page.locator('h1', { hasText: 'Technician console' }).waitFor();
+    await page.locator('#devices-h', { hasText: 'Devices' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    if (await page.locator('#preview-off').count()) await page.locator('#preview-off').click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Password').waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await backToEnglish(page);
+    await page.close();
+  }
 });
