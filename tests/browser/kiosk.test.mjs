@@ -728,6 +728,10 @@ test('officer console in French: switch, strings, layout, decision', async () =>
       for (const sel of ['#logout', '.lang-switch', '#open-count']) await fullyShown(page, sel, `fr ${w}x${h} top bar`);
       await noSideScroll(page, `officer fr ${w}x${h}`);
     }
+    await page.setViewportSize({ width: 1080, height: 1920 });
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: shot('officer-fr-2-referral-1080x1920') });
+    for (const sel of ['.d-auth', '.d-checks']) await fullyShown(page, sel, 'fr 1080x1920');
     await page.setViewportSize({ width: 1280, height: 800 });
 
     // A reload keeps French.
@@ -832,6 +836,10 @@ test('technician console in French: switch, strings, simulator, receipt printer'
     await page.screenshot({ path: shot('tech-fr-1-status-800'), fullPage: true });
     await noSideScroll(page, 'technician fr 800 px');
     for (const sel of ['#logout', '.lang-switch', '#state-badge']) await fullyShown(page, sel, 'tech fr 800 px top bar');
+    await page.setViewportSize({ width: 1080, height: 1920 });
+    await page.waitForTimeout(100);
+    await page.screenshot({ path: shot('tech-fr-1-status-1080x1920') });
+    await noSideScroll(page, 'technician fr 1080x1920');
     await page.setViewportSize({ width: 1280, height: 800 });
 
     // A printer fault, in words in French, and cleared.

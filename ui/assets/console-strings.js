@@ -93,6 +93,8 @@ window.XPT_STRINGS = {
     'officer.confirmQuestion': 'Record decision: {decision} for {name}?',
     'officer.back': 'Back',
     'officer.notRecorded': 'Not recorded: {error}',
+    'officer.alreadyDecided': 'Not recorded: already decided ({decided}).',
+    'officer.gone': 'Not recorded: this referral is no longer on this kiosk.',
 
     'decision.admit': 'Admit',
     'decision.refuse': 'Refuse',
@@ -441,6 +443,8 @@ window.XPT_STRINGS = {
     'officer.confirmQuestion': 'Enregistrer la décision «\u00a0{decision}\u00a0» pour {name}\u00a0?',
     'officer.back': 'Retour',
     'officer.notRecorded': 'Non enregistrée\u00a0: {error}',
+    'officer.alreadyDecided': 'Non enregistrée\u00a0: décision déjà prise ({decided}).',
+    'officer.gone': 'Non enregistrée\u00a0: ce renvoi n’est plus sur cette borne.',
 
     'decision.admit': 'Admettre',
     'decision.refuse': 'Refuser',

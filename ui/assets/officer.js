@@ -184,7 +184,11 @@
       if (next) selected = next.referralId;
       refresh();
     } catch (e) {
-      msg.textContent = t('officer.notRecorded', { error: e.message });
+      // The cases an officer meets in words; anything else as the agent says it.
+      const other = e.data && e.data.referral;
+      if (e.status === 409 && other && other.decision) msg.textContent = t('officer.alreadyDecided', { decided: decidedBy(other) });
+      else if (e.status === 404) msg.textContent = t('officer.gone');
+      else msg.replaceChildren(...tx('officer.notRecorded', { error: el('span', { lang: 'en' }, e.message) }));
       document.querySelectorAll('.decide button').forEach((b) => { b.disabled = false; });
       if (e.status === 409) refresh();
     }
