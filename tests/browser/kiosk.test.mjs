@@ -442,6 +442,7 @@ test('technician: sign in, status, preview, simulator', async () => {
     assert.ok(c.words && !/[_]|^[a-z0-9.]+$/.test(c.words), 'a counter shown as a raw key: ' + JSON.stringify(c));
     assert.ok(c.key && c.key === c.title, 'the raw key beside the words: ' + JSON.stringify(c));
   }
+  await page.evaluate(() => scrollTo(0, 0)); // a sticky top bar would show mid-page
   await page.screenshot({ path: shot('tech-1-status'), fullPage: true });
   await axe(page, 'tech-1-status');
   const s = await sim();
@@ -452,6 +453,7 @@ test('technician: sign in, status, preview, simulator', async () => {
     if (s.faults.includes('lock')) { // the in-memory kiosk degrades at once
       await page.locator('#state-badge', { hasText: 'degraded' }).waitFor();
     }
+    await page.evaluate(() => scrollTo(0, 0));
     await page.screenshot({ path: shot('tech-2-fault'), fullPage: true });
     await axe(page, 'tech-2-fault');
     if (s.faults.includes('clear')) {
