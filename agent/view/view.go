@@ -65,8 +65,47 @@ type Referral struct {
 	Employer        string    `json:"employer,omitempty"`
 	Checks          []Check   `json:"checks"`
 	HasPhoto        bool      `json:"hasPhoto"`
-	Decision        string    `json:"decision,omitempty"` // admit | refuse | secondary once decided
-	DecidedBy       string    `json:"decidedBy,omitempty"`
+	// HasChipPhoto says GET /api/officer/referrals/{id}/chip-photo serves the
+	// face image of the passport chip (DG2) as ChipPhotoType (image/jpeg; a
+	// JPEG 2000 original is converted, ChipPhotoOriginalType naming it).
+	HasChipPhoto          bool       `json:"hasChipPhoto"`
+	ChipPhotoType         string     `json:"chipPhotoType,omitempty"`
+	ChipPhotoOriginalType string     `json:"chipPhotoOriginalType,omitempty"`
+	Chip                  *Chip      `json:"chip,omitempty"`      // nil when the kiosk has no chip reader
+	FaceMatch             *FaceMatch `json:"faceMatch,omitempty"` // nil when no face step ran
+	Decision              string     `json:"decision,omitempty"`  // admit | refuse | secondary once decided
+	DecidedBy             string     `json:"decidedBy,omitempty"`
+}
+
+// Chip is what the kiosk learnt from the passport's contactless chip.
+type Chip struct {
+	Read bool `json:"read"` // the chip was opened and its files read
+	// Failure, when Read is false: no_chip | access_denied | timeout |
+	// removed | read_error | malformed.
+	Failure     string       `json:"failure,omitempty"`
+	Detail      string       `json:"detail,omitempty"`   // why, in words (English, no personal data)
+	Protocol    string       `json:"protocol,omitempty"` // BAC | PACE
+	DG1Matches  *bool        `json:"dg1Matches,omitempty"`
+	PassiveAuth *PassiveAuth `json:"passiveAuth,omitempty"`
+}
+
+// PassiveAuth is the verdict of passive authentication (ICAO 9303-11 §5.1).
+type PassiveAuth struct {
+	Status  string `json:"status"`         // valid | invalid | no_trust_anchor
+	Step    string `json:"step,omitempty"` // when invalid: sod_format | sod_signature | ds_certificate | dg_hash
+	DG      int    `json:"dg,omitempty"`   // the data group of a dg_hash failure
+	Detail  string `json:"detail,omitempty"`
+	Country string `json:"country,omitempty"` // the signer's country
+	CSCA    string `json:"csca,omitempty"`    // the trust anchor that verified the signer
+}
+
+// FaceMatch is the 1:1 comparison of the live capture with a reference.
+type FaceMatch struct {
+	Result    string   `json:"result"` // passed | failed | undetermined | not_supported | not_run
+	Score     *float64 `json:"score,omitempty"`
+	Threshold *float64 `json:"threshold,omitempty"`
+	Reference string   `json:"reference"` // chip | enrolment | none
+	Detail    string   `json:"detail,omitempty"`
 }
 
 // Check is one verification step as the officer sees it.
