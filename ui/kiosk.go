@@ -16,6 +16,9 @@ type Kiosk interface {
 	Referrals() []view.Referral
 	// Photo returns the JPEG captured for a referral, if any.
 	Photo(referralID string) ([]byte, bool)
+	// ChipPhoto returns the face image read from the passport chip (DG2)
+	// for a referral, as JPEG, if any.
+	ChipPhoto(referralID string) ([]byte, bool)
 	// Changed is closed at the next change after the call; screens wait on
 	// it to push updates (server-sent events).
 	Changed() <-chan struct{}

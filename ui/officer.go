@@ -69,9 +69,17 @@ func (s *server) referralGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) referralPhoto(w http.ResponseWriter, r *http.Request) {
-	b, ok := s.k.Photo(r.PathValue("id"))
+	servePhoto(w, s.k.Photo, r.PathValue("id"), "no photo for this referral")
+}
+
+func (s *server) referralChipPhoto(w http.ResponseWriter, r *http.Request) {
+	servePhoto(w, s.k.ChipPhoto, r.PathValue("id"), "no chip photo for this referral")
+}
+
+func servePhoto(w http.ResponseWriter, get func(string) ([]byte, bool), id, missing string) {
+	b, ok := get(id)
 	if !ok || len(b) == 0 {
-		writeError(w, http.StatusNotFound, "no photo for this referral")
+		writeError(w, http.StatusNotFound, missing)
 		return
 	}
 	w.Header().Set("Content-Type", "image/jpeg")

@@ -159,6 +159,7 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/officer/events", s.officer.require(http.HandlerFunc(s.referralsEvents)))
 	mux.Handle("GET /api/officer/referrals/{id}", s.officer.require(http.HandlerFunc(s.referralGet)))
 	mux.Handle("GET /api/officer/referrals/{id}/photo", s.officer.require(http.HandlerFunc(s.referralPhoto)))
+	mux.Handle("GET /api/officer/referrals/{id}/chip-photo", s.officer.require(http.HandlerFunc(s.referralChipPhoto)))
 	mux.Handle("POST /api/officer/referrals/{id}/decision", s.officer.require(http.HandlerFunc(s.referralDecide)))
 
 	// Technician console.

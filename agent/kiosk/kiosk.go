@@ -163,6 +163,7 @@ type txData struct {
 type referral struct {
 	view.Referral
 	photo     []byte
+	chipPhoto []byte // DG2, as JPEG
 	decidedAt time.Time
 }
 

@@ -156,6 +156,18 @@ func (k *Kiosk) Photo(referralID string) ([]byte, bool) {
 	return r.photo, true
 }
 
+// ChipPhoto is the face image read from a referral's passport chip (DG2),
+// as JPEG.
+func (k *Kiosk) ChipPhoto(referralID string) ([]byte, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	r, ok := k.referrals[referralID]
+	if !ok || len(r.chipPhoto) == 0 {
+		return nil, false
+	}
+	return r.chipPhoto, true
+}
+
 // Changed is closed at the next change.
 func (k *Kiosk) Changed() <-chan struct{} {
 	k.mu.Lock()

@@ -74,19 +74,20 @@ type Decision struct {
 
 // Kiosk is the in-memory kiosk. Its zero value is not ready: use New.
 type Kiosk struct {
-	mu        sync.Mutex
-	now       func() time.Time
-	t         view.Traveler
-	since     time.Time // when the current screen began
-	traveler  int       // the demo traveler in the session, -1 if none
-	withCard  bool
-	guidance  int
-	referrals []view.Referral
-	photos    map[string][]byte
-	tech      view.Technician
-	travelers []Traveler
-	changed   chan struct{}
-	nextID    int
+	mu         sync.Mutex
+	now        func() time.Time
+	t          view.Traveler
+	since      time.Time // when the current screen began
+	traveler   int       // the demo traveler in the session, -1 if none
+	withCard   bool
+	guidance   int
+	referrals  []view.Referral
+	photos     map[string][]byte
+	chipPhotos map[string][]byte
+	tech       view.Technician
+	travelers  []Traveler
+	changed    chan struct{}
+	nextID     int
 	// Commands lists the commands received, for tests ("start en", …).
 	commands  []string
 	decisions []Decision
@@ -98,7 +99,7 @@ var _ ui.Simulator = (*Kiosk)(nil)
 
 // New returns a kiosk on its welcome screen.
 func New() *Kiosk {
-	k := &Kiosk{now: time.Now, photos: map[string][]byte{}, changed: make(chan struct{}), traveler: -1,
+	k := &Kiosk{now: time.Now, photos: map[string][]byte{}, chipPhotos: map[string][]byte{}, changed: make(chan struct{}), traveler: -1,
 		travelers: DemoTravelers()}
 	k.t = view.Traveler{Screen: view.ScreenWelcome, Lang: "en", Steps: Steps, Version: 1}
 	k.since = k.now()
@@ -186,6 +187,14 @@ func (k *Kiosk) Photo(id string) ([]byte, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	b, ok := k.photos[id]
+	return b, ok
+}
+
+// ChipPhoto implements ui.Kiosk.
+func (k *Kiosk) ChipPhoto(id string) ([]byte, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	b, ok := k.chipPhotos[id]
 	return b, ok
 }
 
