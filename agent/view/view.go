@@ -101,7 +101,7 @@ type PassiveAuth struct {
 
 // FaceMatch is the 1:1 comparison of the live capture with a reference.
 type FaceMatch struct {
-	Result    string   `json:"result"` // passed | failed | undetermined | not_supported | not_run
+	Result    string   `json:"result"` // as checks[].result: successful | failed | undetermined | not_supported | aborted
 	Score     *float64 `json:"score,omitempty"`
 	Threshold *float64 `json:"threshold,omitempty"`
 	Reference string   `json:"reference"` // chip | enrolment | none
