@@ -545,7 +545,8 @@ func dateBefore(y1, m1, d1, y2, m2, d2 int) bool {
 }
 
 // parseDate reads YYMMDD and its check digit. Birth dates are never in the
-// future; expiry dates fall within [today-69y, today+30y].
+// future; expiry dates fall within [today-69y, today+30y], or the century
+// after (up to today+50y) when that would put them before the birth date.
 func (r *Result) parseDate(field string, s, cdSpan span, today *refDate, birth bool) time.Time {
 	raw := s.of(r.Lines)
 	var cd byte
@@ -596,6 +597,12 @@ func (r *Result) parseDate(field string, s, cdSpan span, today *refDate, birth b
 	} else {
 		base := ty + 30
 		year = base - ((base-yy)%100+100)%100
+		// A document cannot expire before its holder was born: such an
+		// expiry is in the next century (GioviQ/MRZ places it so too),
+		// when that is at most 50 years ahead.
+		if b := r.BirthDate; !b.IsZero() && year+100 <= ty+50 && dateBefore(year, mm, dd, b.Year(), int(b.Month()), b.Day()) {
+			year += 100
+		}
 	}
 	if !validDay(year, mm, dd) {
 		r.errAt(field, CodeDate, s, fmt.Sprintf("%s %s is not a calendar date (YYMMDD)", name, raw))
