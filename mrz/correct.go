@@ -1,6 +1,9 @@
 package mrz
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // OCR correction. Each field has a character class: letters (codes,
 // names), digits (dates, check digits) or both (document number, personal
@@ -88,6 +91,7 @@ func correct(r *Result, opts *Options) {
 	if n < 1 || n > 3 {
 		return
 	}
+	trimTails(r)
 	cleanLines(r)
 	padLines(r, fixLength(r, opts))
 	c := &corrector{r: r}
@@ -530,6 +534,63 @@ func (c *corrector) longNumber() guidedField {
 		b, _, _ := sumFrom(t, sum, (w+1)%3)
 		return ok1 && ok2 && (byte('0'+a%10) == cd || byte('0'+b%10) == cd)
 	})
+}
+
+// trimTails drops what the OCR read after the end of a line: when the
+// other lines all have a zone's length (30, 36 or 44, spaces not counted)
+// and one line is longer, ends its zone part with a filler and goes on with
+// characters no MRZ holds (lower case, punctuation: the page's text beside
+// the zone, PassportEye's "extrachars"), the rest is dropped. A longer line
+// without such characters is left to the length repair.
+func trimTails(r *Result) {
+	n := len(r.Lines)
+	if n < 2 {
+		return
+	}
+	for i, s := range r.Lines {
+		want := 0
+		for j, o := range r.Lines {
+			if j == i {
+				continue
+			}
+			l := len(o) - strings.Count(o, " ")
+			if want != 0 && l != want || l != 30 && l != 36 && l != 44 {
+				want = -1
+				break
+			}
+			want = l
+		}
+		if want <= 0 || len(s)-strings.Count(s, " ") <= want {
+			continue
+		}
+		cut, seen := 0, 0
+		for cut < len(s) && seen < want {
+			if s[cut] != ' ' {
+				seen++
+			}
+			cut++
+		}
+		last := strings.TrimRight(s[:cut], " ")
+		tail := strings.TrimSpace(s[cut:])
+		foreign := false
+		for j := 0; j < len(tail); j++ {
+			if c := tail[j]; c != ' ' && c != '<' && !isDigit(c) && !isLetter(c) {
+				foreign = true
+			}
+		}
+		if !foreign || last == "" || last[len(last)-1] != '<' {
+			continue
+		}
+		col := want + 1
+		for j := 0; j < len(tail); j++ {
+			if tail[j] != ' ' {
+				r.Corrections = append(r.Corrections, Correction{Line: i + 1, Col: col, From: tail[j]})
+				col++
+			}
+		}
+		r.lineBuf[i] = s[:cut]
+		r.addWarning("lines", CodeCleaned, i+1, want+1, fmt.Sprintf("line %d: %q after column %d dropped (not MRZ characters)", i+1, tail, want))
+	}
 }
 
 // cleanLines makes the OCR clean-ups that need no guess: spaces inside a
