@@ -95,6 +95,18 @@ func Generate(f Fields) ([]string, error) {
 	if strings.Contains(number, "<") {
 		return nil, genErr("documentNumber", "%q holds a filler, space or hyphen", f.DocumentNumber)
 	}
+	if format == FrenchID && (f.IssueDate != "" || f.OfficeCode != "") {
+		// The card number is issue YYMM, department and office, sequence.
+		issue, err := clean("issueDate", f.IssueDate, 4, false)
+		if err != nil {
+			return nil, err
+		}
+		office, err := clean("officeCode", f.OfficeCode, 3, false)
+		if err != nil {
+			return nil, err
+		}
+		number = (issue + "<<<<")[:4] + (office + "<<<")[:3] + number
+	}
 	opt, err := clean("optionalData", f.OptionalData, 0, false)
 	if err != nil {
 		return nil, err

@@ -57,6 +57,12 @@ func (r *Result) AppendJSON(dst []byte) []byte {
 		dst = appendEscaped(dst, r.OptionalData2)
 		dst = append(dst, '"')
 	}
+	if r.Format == FrenchID {
+		dst = append(dst, `,"issueDate":`...)
+		dst = appendString(dst, r.IssueDate)
+		dst = append(dst, `,"officeCode":`...)
+		dst = appendString(dst, r.OfficeCode)
+	}
 	if r.Format == SwissDL {
 		dst = append(dst, `,"languageCode":`...)
 		dst = appendString(dst, r.LanguageCode)

@@ -96,6 +96,10 @@ type Fields struct {
 	// F, I or R, the last character of the document number), the
 	// 9-digit PIN of the holder's register entry and the 3-digit version.
 	LanguageCode, PINCode, VersionNumber string
+	// FRENCH_ID only: the card number's first 7 characters, the year and
+	// month of issue (YYMM) and the department and office that issued it;
+	// DocumentNumber holds the 5-character sequence that follows.
+	IssueDate, OfficeCode string
 }
 
 // GivenNamesList returns the given names one by one ("ANNA MARIA" →

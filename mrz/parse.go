@@ -225,6 +225,15 @@ func (r *Result) parseFields(l *layout, today *refDate, strict bool) {
 		r.Nationality = "FRA"
 	}
 	r.parseNumber(l)
+	if l.format == FrenchID {
+		// The card number: issue YYMM, department and office, sequence.
+		// The prefix is not the document's number (cheminfo/mrz splits it
+		// the same way); the check digit covers all 12 characters.
+		raw := l.number.of(r.Lines)
+		r.IssueDate = stripFillers(raw[:4])
+		r.OfficeCode = stripFillers(raw[4:7])
+		r.DocumentNumber = stripFillers(raw[7:])
+	}
 	if l.birth.ok() {
 		r.BirthDate = r.parseDate("birthDate", l.birth, l.birthCD, today, true)
 	}

@@ -59,7 +59,8 @@ func RandomFields(rng *rand.Rand) Fields {
 		f.DocumentCode = "V"
 	case FrenchID:
 		f.DocumentCode, f.IssuingState, f.Nationality = "ID", "FRA", "FRA"
-		f.DocumentNumber = randomString(rng, "0123456789", 4) + randomString(rng, alnum, 3) + randomString(rng, "0123456789", 5)
+		f.IssueDate, f.OfficeCode = randomString(rng, "0123456789", 4), randomString(rng, alnum, 3)
+		f.DocumentNumber = randomString(rng, "0123456789", 5)
 		f.OptionalData = randomString(rng, "0123456789", 6)
 		f.ExpiryDate = time.Time{}
 	}
