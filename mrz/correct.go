@@ -144,6 +144,13 @@ func (c *corrector) fix() {
 			c.digits(s)
 		}
 	}
+	if l.sex.ok() {
+		// Sex is M, F, X or <; a P there is an F whose lower bar the OCR
+		// lost (MRZParser's correction).
+		if c.get(l.sex)[0] == 'P' {
+			c.set(int(l.sex.line), int(l.sex.start), 'F')
+		}
+	}
 	if l.optCD.ok() {
 		// An unused personal number's check digit is < or 0; a look-alike
 		// of < there is a filler.
