@@ -24,16 +24,21 @@ type testCase struct {
 }
 
 func loadCases(t testing.TB) []testCase {
+	var cs []testCase
+	readJSON(t, "testdata/cases.json", &cs)
+	return cs
+}
+
+// readJSON reads a test table into v.
+func readJSON(t testing.TB, name string, v any) {
 	t.Helper()
-	b, err := os.ReadFile("testdata/cases.json")
+	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cs []testCase
-	if err := json.Unmarshal(b, &cs); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", name, err)
 	}
-	return cs
 }
 
 func codes(es []Error) []string {

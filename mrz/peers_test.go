@@ -3,7 +3,6 @@ package mrz
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -52,14 +51,8 @@ func peerMismatch(c peerCase, got map[string]any) string {
 // TestPeers measures agreement with the peers' suites. A case marked
 // differs must disagree (for the reason given); every other case must agree.
 func TestPeers(t *testing.T) {
-	b, err := os.ReadFile("testdata/peers.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cs []peerCase
-	if err := json.Unmarshal(b, &cs); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, "testdata/peers.json", &cs)
 	type tally struct{ n, agree int }
 	byPeer := map[string]*tally{}
 	byFormat := map[string]*tally{}
