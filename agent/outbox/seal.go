@@ -2,18 +2,14 @@ package outbox
 
 import (
 	"bytes"
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/internal/atrest"
 )
 
 // Encryption at rest. With Options.Key, every record's event is sealed
@@ -33,7 +29,7 @@ const (
 	sealOverhead  = 4 + nonceLen + 16
 	maxRecordData = wire.MaxEnvelopeBytes + sealOverhead
 	// KeyLen is the length of Options.Key: AES-256.
-	KeyLen = 32
+	KeyLen = atrest.KeyLen
 )
 
 // ErrKey is the error of a sealed record that cannot be opened.
@@ -43,14 +39,11 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 	if len(key) == 0 {
 		return nil, nil
 	}
-	if len(key) != KeyLen {
-		return nil, fmt.Errorf("outbox: storage key of %d bytes, want %d (AES-256)", len(key), KeyLen)
-	}
-	blk, err := aes.NewCipher(key)
+	a, err := atrest.NewAEAD(key)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	return cipher.NewGCM(blk)
+	return a, nil
 }
 
 func seqAD(seq uint64) []byte {
@@ -86,41 +79,10 @@ func openRecord(a cipher.AEAD, seq uint64, data []byte) ([]byte, error) {
 	return plain, nil
 }
 
-// LoadKey reads a storage key file: 32 bytes, raw or written as base64 or
-// hex (one line). The file must be readable by its owner only (0400 or
-// 0600): a key others can read protects nothing.
-func LoadKey(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("storage key: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("storage key %s: not a regular file", path)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("storage key %s is %v: readable by others than its owner (chmod 0400 it)", path, fi.Mode().Perm())
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("storage key: %w", err)
-	}
-	if len(b) == KeyLen {
-		return b, nil
-	}
-	t := strings.TrimSpace(string(b))
-	if k, err := base64.StdEncoding.DecodeString(t); err == nil && len(k) == KeyLen {
-		return k, nil
-	}
-	if k, err := hex.DecodeString(t); err == nil && len(k) == KeyLen {
-		return k, nil
-	}
-	return nil, fmt.Errorf("storage key %s: want %d bytes, raw, base64 or hex (xpt-kiosk provision storage-key makes one)", path, KeyLen)
-}
+// LoadKey reads a storage key file (atrest.LoadKey): 32 bytes, raw or
+// written as base64 or hex, readable by its owner only.
+func LoadKey(path string) ([]byte, error) { return atrest.LoadKey(path) }
 
 // NewKey returns a new random storage key, base64 with a newline: the form
 // `xpt-kiosk provision storage-key` writes.
-func NewKey() []byte {
-	k := make([]byte, KeyLen)
-	rand.Read(k)
-	return []byte(base64.StdEncoding.EncodeToString(k) + "\n")
-}
+func NewKey() []byte { return atrest.NewKey() }
