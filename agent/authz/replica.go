@@ -57,6 +57,12 @@ type Options struct {
 	SyncRetry       time.Duration // minimum time between two identical sync requests
 
 	ReadOnly bool // status and look-ups only (CLI); fails if the agent holds the replica
+
+	// Key is the kiosk's storage key (atrest.LoadKey): the replica is then
+	// sealed at rest (seal.go, docs/authz.md). A replica in clear opened
+	// with a key is sealed in place by a read-write Open (a read-only one
+	// refuses it); a sealed one opened without its key is ErrKey.
+	Key []byte
 	// CacheBytes is the store's block cache (bloom filters, index and data
 	// blocks); 0 = 96 MiB, enough for the filters and indexes of ten
 	// million records (docs/authz.md).
@@ -148,7 +154,7 @@ func Open(o Options) (*Replica, error) {
 	if o.Path == "" {
 		return nil, errors.New("authz: no path for the replica")
 	}
-	st, err := openStore(o.Path, storeOptions{ReadOnly: o.ReadOnly, CacheBytes: o.CacheBytes, Log: o.Log})
+	st, err := openStore(o.Path, storeOptions{ReadOnly: o.ReadOnly, CacheBytes: o.CacheBytes, Log: o.Log, Key: o.Key})
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +169,7 @@ func Open(o Options) (*Replica, error) {
 		r.stopWarm, r.warmDone = make(chan struct{}), make(chan struct{})
 		go r.prewarm()
 	}
-	o.Log.Info("authz replica open", "path", o.Path, "seq", m.Seq, "hasSeq", m.HasSeq, "records", m.Count)
+	o.Log.Info("authz replica open", "path", o.Path, "seq", m.Seq, "hasSeq", m.HasSeq, "records", m.Count, "sealed", st.seal != nil)
 	return r, nil
 }
 
@@ -220,6 +226,9 @@ func (r *Replica) prewarm() {
 
 // Path is the replica's file.
 func (r *Replica) Path() string { return r.st.path }
+
+// Sealed says whether the replica is sealed at rest (Options.Key).
+func (r *Replica) Sealed() bool { return r.st.seal != nil }
 
 // Start runs the replica's sync upkeep until ctx ends; the agent runs it
 // in its own goroutine next to the link. It asks for what is missing at
@@ -892,7 +901,7 @@ func (s Status) Wire() wire.AuthzStatus {
 func (r *Replica) ByID(id string) (*wire.AuthzRecord, error) {
 	rec := new(wire.AuthzRecord)
 	err := r.read(func(rd *reader) error {
-		found, err := rd.record([]byte(id), rec)
+		found, err := rd.record(r.st.seal.idKey(id), rec)
 		if err == nil && !found {
 			err = ErrNotFound
 		}
@@ -906,7 +915,7 @@ func (r *Replica) ByID(id string) (*wire.AuthzRecord, error) {
 
 // read runs f on one consistent view of the replica.
 func (r *Replica) read(f func(*reader) error) error {
-	rd := &reader{db: r.st.db}
+	rd := &reader{db: r.st.db, seal: r.st.seal}
 	err := f(rd)
 	if cerr := rd.close(); err == nil {
 		err = cerr
@@ -923,7 +932,7 @@ func (r *Replica) ByDocument(issuingState, number string) ([]wire.AuthzRecord, e
 	}
 	var out []wire.AuthzRecord
 	err := r.read(func(rd *reader) (err error) {
-		out, err = rd.lookup(docPrefix(state, num), nil)
+		out, err = rd.lookup(r.st.seal.docPrefix(state, num), nil)
 		return err
 	})
 	return out, err
@@ -945,7 +954,7 @@ func (r *Replica) byValue(fam byte, v string) ([]wire.AuthzRecord, error) {
 	}
 	var out []wire.AuthzRecord
 	err := r.read(func(rd *reader) (err error) {
-		out, err = rd.lookup(valuePrefix(fam, v), nil)
+		out, err = rd.lookup(r.st.seal.valuePrefix(fam, v), nil)
 		return err
 	})
 	return out, err
@@ -961,16 +970,16 @@ func (r *Replica) Candidates(issuingState, number, cardTag string) ([]wire.Authz
 	var out []wire.AuthzRecord
 	err := r.read(func(rd *reader) (err error) {
 		if state != "" && num != "" {
-			if out, err = rd.lookup(docPrefix(state, num), out); err != nil {
+			if out, err = rd.lookup(r.st.seal.docPrefix(state, num), out); err != nil {
 				return err
 			}
 		}
 		if tag != "" {
-			byDoc := len(out)
+			byDoc := rd.found
 			rd.skip = func(id []byte) bool {
-				return slices.ContainsFunc(out[:byDoc], func(d wire.AuthzRecord) bool { return d.AuthorizationID == string(id) })
+				return slices.ContainsFunc(byDoc, func(d []byte) bool { return bytes.Equal(d, id) })
 			}
-			out, err = rd.lookup(valuePrefix(famCard, tag), out)
+			out, err = rd.lookup(r.st.seal.valuePrefix(famCard, tag), out)
 		}
 		return err
 	})

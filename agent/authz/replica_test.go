@@ -25,11 +25,14 @@ type fixture struct {
 	clock   *clock
 	rejects []wire.SecurityEvent
 	path    string
+	key     []byte // the storage key: sealed at rest
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureKey(t, nil) }
+
+func newFixtureKey(t *testing.T, key []byte) *fixture {
 	t.Helper()
-	f := &fixture{t: t, sync: &syncRecorder{}, clock: &clock{time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}}
+	f := &fixture{t: t, key: key, sync: &syncRecorder{}, clock: &clock{time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}}
 	f.path = filepath.Join(t.TempDir(), DirName)
 	f.open()
 	t.Cleanup(func() { f.r.Close() })
@@ -40,7 +43,7 @@ func (f *fixture) open() {
 	kr, priv := testKeys(f.t)
 	f.priv = priv
 	r, err := Open(Options{Path: f.path, Keys: kr, Sync: f.sync, Now: f.clock.Now,
-		OnReject: func(e wire.SecurityEvent) { f.rejects = append(f.rejects, e) }, MaxBatchRecords: 1000})
+		OnReject: func(e wire.SecurityEvent) { f.rejects = append(f.rejects, e) }, MaxBatchRecords: 1000, Key: f.key})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -103,8 +106,16 @@ func (f *fixture) ids(recs []wire.AuthzRecord, err error) []string {
 
 func rec(i int, v int64) wire.AuthzRecord { return synRecord(i, v) }
 
-func TestApplyAndLookups(t *testing.T) {
-	f := newFixture(t)
+// inClearAndSealed runs test on a replica in clear and on a sealed one.
+func inClearAndSealed(t *testing.T, test func(*testing.T, []byte)) {
+	t.Run("in-clear", func(t *testing.T) { test(t, nil) })
+	t.Run("sealed", func(t *testing.T) { test(t, testStorageKey(1)) })
+}
+
+func TestApplyAndLookups(t *testing.T) { inClearAndSealed(t, testApplyAndLookups) }
+
+func testApplyAndLookups(t *testing.T, key []byte) {
+	f := newFixtureKey(t, key)
 	a, b, c := rec(1, 1), rec(2, 1), rec(3, 1)
 	// b is a renewed passport: it lists a's document too, and another one.
 	b.Documents = []wire.Document{a.Documents[0], {Code: "P", IssuingState: "USA", Number: "NEW123456"}}
@@ -181,8 +192,10 @@ func TestApplyAndLookups(t *testing.T) {
 	}
 }
 
-func TestVersionRuleAndRemoved(t *testing.T) {
-	f := newFixture(t)
+func TestVersionRuleAndRemoved(t *testing.T) { inClearAndSealed(t, testVersionRuleAndRemoved) }
+
+func testVersionRuleAndRemoved(t *testing.T, key []byte) {
+	f := newFixtureKey(t, key)
 	a, b := rec(1, 2), rec(2, 1)
 	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{a, b}})
 
@@ -487,7 +500,7 @@ func TestStartRetriesUntilTheLinkTakesIt(t *testing.T) {
 func TestStubRoundTrip(t *testing.T) {
 	r := synRecord(5, 2)
 	r.Version = 1 << 40
-	prefixes := recordPrefixes(&r, nil)
+	prefixes := (*sealer)(nil).recordPrefixes(&r, nil)
 	var s recordStub
 	if err := decodeStub(encodeStub(r.Version, prefixes), &s); err != nil {
 		t.Fatal(err)

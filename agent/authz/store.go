@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -150,12 +149,14 @@ type store struct {
 	db       *pebble.DB
 	path     string
 	readOnly bool
+	seal     *sealer // nil: in clear
 }
 
 type storeOptions struct {
 	ReadOnly   bool
 	CacheBytes int64
 	Log        *slog.Logger
+	Key        []byte // the storage key: sealed at rest (seal.go)
 }
 
 // Sizes chosen for a kiosk (measured in docs/authz.md): the block cache
@@ -206,6 +207,11 @@ func openStore(path string, o storeOptions) (*store, error) {
 	case err != nil && o.ReadOnly:
 		return nil, fmt.Errorf("authz: no replica at %s: %w", path, err)
 	}
+	if !o.ReadOnly {
+		if err := finishReseal(path); err != nil {
+			return nil, err
+		}
+	}
 	db, err := pebble.Open(path, pebbleOptions(o))
 	if err != nil {
 		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EWOULDBLOCK) ||
@@ -235,6 +241,16 @@ func openStore(path string, o storeOptions) (*store, error) {
 			"path", path, "format", string(f), "want", formatVersion)
 		if err := os.RemoveAll(path); err != nil {
 			return nil, fmt.Errorf("authz: delete replica of format %q at %s: %w", f, path, err)
+		}
+		return openStore(path, o)
+	}
+	if err == nil {
+		err = s.checkSeal(o)
+	}
+	if errors.Is(err, errInClear) && !o.ReadOnly {
+		db.Close()
+		if err := reseal(path, o); err != nil {
+			return nil, err
 		}
 		return openStore(path, o)
 	}
@@ -327,10 +343,12 @@ func be64(v uint64) []byte {
 	return b
 }
 
-func recKey(id string) []byte {
-	k := make([]byte, 0, 1+len(id))
+// recKey is the key of a record's stub; kid is its authorization ID as
+// keys hold it (sealer.idKey).
+func recKey(kid []byte) []byte {
+	k := make([]byte, 0, 1+len(kid))
 	k = append(k, famRec)
-	return append(k, id...)
+	return append(k, kid...)
 }
 
 // Index keys: family, the looked-up value, a 0 byte, the authorization ID.
@@ -352,19 +370,50 @@ func valuePrefix(fam byte, v string) []byte {
 	return append(k, 0)
 }
 
-func indexKey(prefix []byte, id string) []byte {
-	k := make([]byte, 0, len(prefix)+len(id))
+func indexKey(prefix []byte, kid []byte) []byte {
+	k := make([]byte, 0, len(prefix)+len(kid))
 	k = append(k, prefix...)
-	return append(k, id...)
+	return append(k, kid...)
+}
+
+// The keys of a sealed store hold tokens instead of values (seal.go); a
+// nil sealer makes the keys of a store in clear.
+
+func (sl *sealer) docPrefix(state, number string) []byte {
+	if sl == nil {
+		return docPrefix(state, number)
+	}
+	k := make([]byte, 0, 2+tokenLen)
+	k = append(k, famDoc)
+	k = sl.token(k, famDoc, state, number)
+	return append(k, 0)
+}
+
+func (sl *sealer) valuePrefix(fam byte, v string) []byte {
+	if sl == nil {
+		return valuePrefix(fam, v)
+	}
+	k := make([]byte, 0, 2+tokenLen)
+	k = append(k, fam)
+	k = sl.token(k, fam, v, "")
+	return append(k, 0)
+}
+
+// idKey is an authorization ID as keys hold it.
+func (sl *sealer) idKey(id string) []byte {
+	if sl == nil {
+		return []byte(id)
+	}
+	return sl.token(make([]byte, 0, tokenLen), famRec, id, "")
 }
 
 // recordPrefixes appends the index key prefixes of r to out ("family
 // value 0"; the index key adds the authorization ID), its first
 // document's first. Every record lists a document (the schema).
-func recordPrefixes(r *wire.AuthzRecord, out [][]byte) [][]byte {
+func (sl *sealer) recordPrefixes(r *wire.AuthzRecord, out [][]byte) [][]byte {
 	first := len(out)
 	for _, d := range r.Documents {
-		k := docPrefix(d.IssuingState, d.Number)
+		k := sl.docPrefix(d.IssuingState, d.Number)
 		// A record listing one document twice indexes it once.
 		if slices.ContainsFunc(out[first:], func(e []byte) bool { return bytes.Equal(e, k) }) {
 			continue
@@ -373,10 +422,10 @@ func recordPrefixes(r *wire.AuthzRecord, out [][]byte) [][]byte {
 	}
 	if tt := r.TrustedTraveler; tt != nil {
 		if tt.CardTag != "" {
-			out = append(out, valuePrefix(famCard, tt.CardTag))
+			out = append(out, sl.valuePrefix(famCard, tt.CardTag))
 		}
 		if tt.MembershipID != "" {
-			out = append(out, valuePrefix(famMem, tt.MembershipID))
+			out = append(out, sl.valuePrefix(famMem, tt.MembershipID))
 		}
 	}
 	return out
@@ -393,6 +442,7 @@ type change struct {
 	id  string
 	rec *wire.AuthzRecord
 	raw []byte // encodeRecord(rec), what is stored
+	kid []byte // id as keys hold it (apply sets it)
 }
 
 // applyResult counts what one apply did.
@@ -439,21 +489,27 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 		}
 		return true, decodeStub(v, &stub) == nil, nil
 	}
-	// deleteOld deletes the index keys of the stored record id.
-	deleteOld := func(id string) {
+	// deleteOld deletes the index keys of the stored record kid.
+	deleteOld := func(kid []byte) {
 		for _, p := range stub.Prefixes {
-			ops = append(ops, op{key: indexKey(p, id), del: true})
+			ops = append(ops, op{key: indexKey(p, kid), del: true})
 		}
 	}
 	// Changes and removals name distinct IDs (dedupe), so their order does
-	// not change the result.
+	// not change the result; they are taken in key order.
 	changes = slices.Clone(changes)
-	slices.SortFunc(changes, func(a, b change) int { return strings.Compare(a.id, b.id) })
-	removed = slices.Clone(removed)
-	slices.Sort(removed)
+	for i := range changes {
+		changes[i].kid = s.seal.idKey(changes[i].id)
+	}
+	slices.SortFunc(changes, func(a, b change) int { return bytes.Compare(a.kid, b.kid) })
+	removedKeys := make([][]byte, len(removed))
+	for i, id := range removed {
+		removedKeys[i] = s.seal.idKey(id)
+	}
+	slices.SortFunc(removedKeys, bytes.Compare)
 	var prefixes [][]byte
 	for _, c := range changes {
-		k := recKey(c.id)
+		k := recKey(c.kid)
 		found, decoded, err := old(k)
 		if err != nil {
 			return res, meta{}, err
@@ -464,25 +520,25 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 					res.Stale++
 					continue
 				}
-				deleteOld(c.id)
+				deleteOld(c.kid)
 			}
 			res.Updated++
 		} else {
 			res.Inserted++
 			count++
 		}
-		prefixes = recordPrefixes(c.rec, prefixes[:0])
+		prefixes = s.seal.recordPrefixes(c.rec, prefixes[:0])
 		ops = append(ops, op{key: k, val: encodeStub(c.rec.Version, prefixes)})
 		for _, p := range prefixes {
-			w := op{key: indexKey(p, c.id)}
+			w := op{key: indexKey(p, c.kid)}
 			if carriesRecord(p[0]) {
 				w.val = c.raw // the record rides along: see lookup
 			}
 			ops = append(ops, w)
 		}
 	}
-	for _, id := range removed {
-		k := recKey(id)
+	for _, kid := range removedKeys {
+		k := recKey(kid)
 		found, decoded, err := old(k)
 		if err != nil {
 			return res, meta{}, err
@@ -492,7 +548,7 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 			continue
 		}
 		if decoded {
-			deleteOld(id)
+			deleteOld(kid)
 		}
 		ops = append(ops, op{key: k, del: true})
 		res.Removed++
@@ -513,13 +569,18 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 	})
 	b := s.db.NewBatch()
 	defer b.Close()
+	var sealed []byte // Set copies the value: one buffer serves every seal
 	for i, w := range ops {
 		if i+1 < len(ops) && bytes.Equal(ops[i+1].key, w.key) {
 			continue
 		}
-		if w.del {
+		switch {
+		case w.del:
 			err = b.Delete(w.key, nil)
-		} else {
+		case s.seal != nil && carriesRecord(w.key[0]):
+			sealed = s.seal.seal(sealed[:0], w.key, w.val)
+			err = b.Set(w.key, sealed, nil)
+		default:
 			err = b.Set(w.key, w.val, nil)
 		}
 		if err != nil {
@@ -553,10 +614,24 @@ func (s *store) diskBytes() int64 {
 // higher price: closing one makes Pebble re-plan its compactions, measured
 // at 6% of a look-up by card, and each Get builds its own iterator stack.)
 type reader struct {
-	db   *pebble.DB
-	it   *pebble.Iterator
-	key  []byte
-	skip func(id []byte) bool // IDs lookup leaves out (already found)
+	db    *pebble.DB
+	seal  *sealer
+	it    *pebble.Iterator
+	key   []byte
+	buf   []byte               // an opened value (sealed stores)
+	found [][]byte             // the IDs (as keys hold them) of what lookup returned
+	skip  func(id []byte) bool // IDs lookup leaves out (already found)
+}
+
+// value is the record value v of the entry the iterator is at, opened when
+// the store is sealed.
+func (rd *reader) value(v []byte) ([]byte, error) {
+	if rd.seal == nil {
+		return v, nil
+	}
+	var err error
+	rd.buf, err = rd.seal.open(rd.buf[:0], rd.it.Key(), v)
+	return rd.buf, err
 }
 
 func (rd *reader) iter() (*pebble.Iterator, error) {
@@ -610,6 +685,9 @@ func (rd *reader) record(id []byte, r *wire.AuthzRecord) (bool, error) {
 	if v, err = it.ValueAndErr(); err != nil {
 		return false, err
 	}
+	if v, err = rd.value(v); err != nil {
+		return false, err
+	}
 	return true, decodeRecord(v, r)
 }
 
@@ -630,6 +708,9 @@ func (rd *reader) lookup(prefix []byte, out []wire.AuthzRecord) ([]wire.AuthzRec
 			// A document or card index entry holds its record: one block
 			// read for each of the kiosk's look-ups instead of two.
 			v, err := it.ValueAndErr()
+			if err == nil {
+				v, err = rd.value(v)
+			}
 			if err != nil {
 				return out, err
 			}
@@ -638,6 +719,7 @@ func (rd *reader) lookup(prefix []byte, out []wire.AuthzRecord) ([]wire.AuthzRec
 				return out, err
 			}
 			out = append(out, r)
+			rd.found = append(rd.found, slices.Clone(id))
 			continue
 		}
 		ids = append(ids, slices.Clone(id))
@@ -655,6 +737,7 @@ func (rd *reader) lookup(prefix []byte, out []wire.AuthzRecord) ([]wire.AuthzRec
 			return out, fmt.Errorf("authz: index %c names a missing record", prefix[0])
 		}
 		out = append(out, r)
+		rd.found = append(rd.found, id)
 	}
 	return out, nil
 }
