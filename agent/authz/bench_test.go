@@ -35,6 +35,8 @@ import (
 //	XPT_BENCH_DELTA    records ingested into a copy of the look-up store (default 100000)
 //	XPT_BENCH_DIR      where the look-up store is kept between runs (default:
 //	                   a temporary directory, rebuilt each run)
+//	XPT_BENCH_SEALED   set: the stores are sealed at rest (Options.Key);
+//	                   BenchmarkAuthzSealCost compares both in one run
 //
 // The look-up store is built the way a kiosk's replica is: through signed
 // batches from empty (BenchmarkAuthzBuild reports that ingest, the
@@ -80,8 +82,17 @@ func envInt(name string, def int) int {
 
 func benchRecords() int { return envInt("XPT_BENCH_RECORDS", 200_000) }
 
+// benchKey is the storage key of the benchmarks' stores: nil (in clear)
+// unless XPT_BENCH_SEALED is set.
+func benchKey() []byte {
+	if os.Getenv("XPT_BENCH_SEALED") == "" {
+		return nil
+	}
+	return testStorageKey(9)
+}
+
 func benchOptions(path string) Options {
-	return Options{Path: path, NoPrewarm: os.Getenv("XPT_BENCH_PREWARM") == "",
+	return Options{Path: path, NoPrewarm: os.Getenv("XPT_BENCH_PREWARM") == "", Key: benchKey(),
 		CacheBytes: int64(envInt("XPT_BENCH_CACHE_MIB", 0)) << 20,
 		Log:        slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
@@ -100,6 +111,9 @@ func benchStore(b *testing.B) string {
 			}
 		}
 		dir = filepath.Join(dir, fmt.Sprintf("pebble-n%d", n))
+		if benchKey() != nil {
+			dir += "-sealed"
+		}
 		benchDir = dir
 		done := filepath.Join(dir, "built.json")
 		if _, err := os.Stat(done); err == nil {
@@ -118,7 +132,7 @@ func benchStore(b *testing.B) string {
 		// background after a big sync. Look-ups are measured once they are
 		// done (the steady state); how long they took is a figure too.
 		t0 := time.Now()
-		if err := settle(filepath.Join(dir, DirName)); err != nil {
+		if err := settle(filepath.Join(dir, DirName), benchKey()); err != nil {
 			benchErr = err
 			return
 		}
@@ -134,8 +148,10 @@ func benchStore(b *testing.B) string {
 
 // settle opens the replica at path and waits until Pebble has started no
 // compaction for three seconds and runs none.
-func settle(path string) error {
-	r, err := Open(benchOptions(path))
+func settle(path string, key []byte) error {
+	o := benchOptions(path)
+	o.Key = key
+	r, err := Open(o)
 	if err != nil {
 		return err
 	}
@@ -248,9 +264,14 @@ func benchBatches(b *testing.B, priv ed25519.PrivateKey, base, n, per int, start
 // replica at path through signed batches of per records, read from files
 // one batch ahead, and measures it.
 func ingest(b *testing.B, path string, base, n, per int) (ingestFigures, error) {
+	return ingestKey(b, path, base, n, per, benchKey())
+}
+
+// ingestKey is ingest into a replica sealed with key (nil: in clear).
+func ingestKey(b *testing.B, path string, base, n, per int, key []byte) (ingestFigures, error) {
 	kr, priv := testKeys(b)
 	o := benchOptions(path)
-	o.Keys = kr
+	o.Keys, o.Key = kr, key
 	r, err := Open(o)
 	if err != nil {
 		return ingestFigures{}, err

@@ -69,7 +69,7 @@ func FuzzDecodeRecord(f *testing.F) {
 // encodes back to the same bytes.
 func FuzzDecodeStub(f *testing.F) {
 	r := synRecord(3, 2)
-	f.Add(encodeStub(r.Version, (*sealer)(nil).recordPrefixes(&r, nil)))
+	f.Add(encodeStub(r.Version, recordPrefixes(&r, nil)))
 	f.Add([]byte{stubCodec})
 	f.Add([]byte{stubCodec, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Fuzz(func(t *testing.T, b []byte) {

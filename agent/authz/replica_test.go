@@ -500,7 +500,7 @@ func TestStartRetriesUntilTheLinkTakesIt(t *testing.T) {
 func TestStubRoundTrip(t *testing.T) {
 	r := synRecord(5, 2)
 	r.Version = 1 << 40
-	prefixes := (*sealer)(nil).recordPrefixes(&r, nil)
+	prefixes := recordPrefixes(&r, nil)
 	var s recordStub
 	if err := decodeStub(encodeStub(r.Version, prefixes), &s); err != nil {
 		t.Fatal(err)

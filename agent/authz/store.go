@@ -17,6 +17,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/internal/atrest"
 )
 
 // DirName is the replica's directory inside the kiosk's data directory.
@@ -410,6 +411,10 @@ func (sl *sealer) idKey(id string) []byte {
 // recordPrefixes appends the index key prefixes of r to out ("family
 // value 0"; the index key adds the authorization ID), its first
 // document's first. Every record lists a document (the schema).
+func recordPrefixes(r *wire.AuthzRecord, out [][]byte) [][]byte {
+	return (*sealer)(nil).recordPrefixes(r, out)
+}
+
 func (sl *sealer) recordPrefixes(r *wire.AuthzRecord, out [][]byte) [][]byte {
 	first := len(out)
 	for _, d := range r.Documents {
@@ -443,6 +448,39 @@ type change struct {
 	rec *wire.AuthzRecord
 	raw []byte // encodeRecord(rec), what is stored
 	kid []byte // id as keys hold it (apply sets it)
+	// A sealed store's apply prepares these too, in parallel: the
+	// record's index key prefixes and the sealed value of each (nil for
+	// an entry that does not carry the record).
+	prefixes, vals [][]byte
+}
+
+// prepareSealed computes what applying the changes to a sealed store
+// needs, one chunk per core: the tokens and the sealed values (HMACs and
+// AES-GCM are most of a sealed store's extra cost, and need no store).
+func (s *store) prepareSealed(cs []change) {
+	parallelChunks(len(cs), func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			c := &cs[i]
+			c.kid = s.seal.idKey(c.id)
+			c.prefixes = s.seal.recordPrefixes(c.rec, nil)
+			size := 0
+			for _, p := range c.prefixes {
+				if carriesRecord(p[0]) {
+					size += len(c.raw) + atrest.Overhead
+				}
+			}
+			buf := make([]byte, 0, size) // one allocation for every sealed copy
+			c.vals = make([][]byte, len(c.prefixes))
+			for j, p := range c.prefixes {
+				if carriesRecord(p[0]) {
+					n := len(buf)
+					buf = s.seal.seal(buf, indexKey(p, c.kid), c.raw)
+					c.vals[j] = buf[n:len(buf):len(buf)]
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // applyResult counts what one apply did.
@@ -498,8 +536,12 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 	// Changes and removals name distinct IDs (dedupe), so their order does
 	// not change the result; they are taken in key order.
 	changes = slices.Clone(changes)
-	for i := range changes {
-		changes[i].kid = s.seal.idKey(changes[i].id)
+	if s.seal != nil {
+		s.prepareSealed(changes)
+	} else {
+		for i := range changes {
+			changes[i].kid = []byte(changes[i].id)
+		}
 	}
 	slices.SortFunc(changes, func(a, b change) int { return bytes.Compare(a.kid, b.kid) })
 	removedKeys := make([][]byte, len(removed))
@@ -527,11 +569,18 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 			res.Inserted++
 			count++
 		}
-		prefixes = s.seal.recordPrefixes(c.rec, prefixes[:0])
+		if c.prefixes != nil {
+			prefixes = c.prefixes
+		} else {
+			prefixes = recordPrefixes(c.rec, prefixes[:0])
+		}
 		ops = append(ops, op{key: k, val: encodeStub(c.rec.Version, prefixes)})
-		for _, p := range prefixes {
+		for j, p := range prefixes {
 			w := op{key: indexKey(p, c.kid)}
-			if carriesRecord(p[0]) {
+			switch {
+			case c.vals != nil:
+				w.val = c.vals[j] // sealed under this key (prepareSealed)
+			case carriesRecord(p[0]):
 				w.val = c.raw // the record rides along: see lookup
 			}
 			ops = append(ops, w)
@@ -569,18 +618,13 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 	})
 	b := s.db.NewBatch()
 	defer b.Close()
-	var sealed []byte // Set copies the value: one buffer serves every seal
 	for i, w := range ops {
 		if i+1 < len(ops) && bytes.Equal(ops[i+1].key, w.key) {
 			continue
 		}
-		switch {
-		case w.del:
+		if w.del {
 			err = b.Delete(w.key, nil)
-		case s.seal != nil && carriesRecord(w.key[0]):
-			sealed = s.seal.seal(sealed[:0], w.key, w.val)
-			err = b.Set(w.key, sealed, nil)
-		default:
+		} else {
 			err = b.Set(w.key, w.val, nil)
 		}
 		if err != nil {
