@@ -23,6 +23,7 @@ type Config struct {
 	Log     Log     `toml:"log"`
 	Trust   Trust   `toml:"trust"`
 	MQTT    MQTT    `toml:"mqtt"`
+	Storage Storage `toml:"storage"`
 	Outbox  Outbox  `toml:"outbox"`
 	Authz   Authz   `toml:"authz"`
 	Policy  Policy  `toml:"policy"`
@@ -217,10 +218,16 @@ func (c *Config) validate(p *problems) {
 	}
 	c.MQTT.validate(p)
 	c.Outbox.validate(p)
-	if k := c.Outbox.KeyFile; k != "" && c.Kiosk.DataDir != "" {
-		if rel, err := filepath.Rel(c.Kiosk.DataDir, k); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
-			p.add("outbox.keyFile", "%s is inside kiosk.dataDir: a key beside what it seals protects nothing (keep it in /etc/xpt-kiosk or a systemd credential)", k)
+	for field, k := range map[string]string{"storage.keyFile": c.Storage.KeyFile, "outbox.keyFile": c.Outbox.KeyFile} {
+		if k == "" || c.Kiosk.DataDir == "" {
+			continue
 		}
+		if rel, err := filepath.Rel(c.Kiosk.DataDir, k); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			p.add(field, "%s is inside kiosk.dataDir: a key beside what it seals protects nothing (keep it in /etc/xpt-kiosk or a systemd credential)", k)
+		}
+	}
+	if a, b := c.Storage.KeyFile, c.Outbox.KeyFile; a != "" && b != "" && filepath.Clean(a) != filepath.Clean(b) {
+		p.add("outbox.keyFile", "%s is not storage.keyFile (%s): there is one storage key; outbox.keyFile is its older name, leave it out", b, a)
 	}
 	c.Authz.validate(p)
 	c.Policy.validate(p)
@@ -232,7 +239,7 @@ func (c *Config) validate(p *problems) {
 // resolvePaths makes relative file paths relative to the config's folder.
 func (c *Config) resolvePaths(dir string) {
 	for _, s := range []*string{&c.Kiosk.DataDir, &c.MQTT.CAFile, &c.MQTT.CertFile, &c.MQTT.KeyFile,
-		&c.MQTT.PasswordFile, &c.Outbox.KeyFile, &c.Devices.Scanner.SpoolDir, &c.Face.ModelFile, &c.Face.CascadeDir, &c.UI.CertFile, &c.UI.KeyFile} {
+		&c.MQTT.PasswordFile, &c.Outbox.KeyFile, &c.Storage.KeyFile, &c.Devices.Scanner.SpoolDir, &c.Face.ModelFile, &c.Face.CascadeDir, &c.UI.CertFile, &c.UI.KeyFile} {
 		if *s != "" && !filepath.IsAbs(*s) {
 			*s = filepath.Join(dir, *s)
 		}

@@ -71,11 +71,29 @@ func (m *MQTT) validate(p *problems) {
 	}
 }
 
+// Storage is encryption at rest.
+type Storage struct {
+	// KeyFile holds the storage key (atrest.LoadKey) that seals the
+	// outbox, the authorization replica and the scanner spool at rest;
+	// empty: they are kept in clear (in folders 0700). Never inside the
+	// data folder.
+	KeyFile string `toml:"keyFile"`
+}
+
+// StorageKeyFile is the storage key's file: storage.keyFile, or the older
+// outbox.keyFile ("" when neither is set).
+func (c *Config) StorageKeyFile() string {
+	if c.Storage.KeyFile != "" {
+		return c.Storage.KeyFile
+	}
+	return c.Outbox.KeyFile
+}
+
 // Outbox bounds the durable event queue.
 type Outbox struct {
 	MaxEvents int `toml:"maxEvents"`
-	// KeyFile holds the key that seals events at rest (outbox.LoadKey);
-	// empty: events are written as they are. Never inside the data folder.
+	// KeyFile is the older name of Storage.KeyFile (it sealed only the
+	// outbox then); it seals everything, as storage.keyFile does.
 	KeyFile string `toml:"keyFile"`
 }
 

@@ -188,9 +188,9 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		return fmt.Errorf("trust.keys: %w", err)
 	}
 	var storageKey []byte
-	if cfg.Outbox.KeyFile != "" {
-		if storageKey, err = outbox.LoadKey(cfg.Outbox.KeyFile); err != nil {
-			return fmt.Errorf("outbox.keyFile: %w", err)
+	if kf := cfg.StorageKeyFile(); kf != "" {
+		if storageKey, err = outbox.LoadKey(kf); err != nil {
+			return fmt.Errorf("storage.keyFile: %w", err)
 		}
 	}
 	ob, err := outbox.Open(outbox.Options{Dir: filepath.Join(cfg.Kiosk.DataDir, "outbox"), KioskID: cfg.Kiosk.ID,
@@ -211,7 +211,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	parts.add(al.Close)
 	sp := &syncProxy{}
 	rep, err := authz.Open(authz.Options{Path: filepath.Join(cfg.Kiosk.DataDir, authz.DirName), Keys: keys, Sync: sp,
-		Log: log, MaxBatchRecords: cfg.Authz.MaxBatchRecords})
+		Log: log, MaxBatchRecords: cfg.Authz.MaxBatchRecords, Key: storageKey})
 	if err != nil {
 		return fmt.Errorf("authorization replica: %w", err)
 	}

@@ -109,13 +109,7 @@ func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	selftestPrinter(cfg, add)
 	selftestCredentials(cfg, time.Now(), add)
-	if k := cfg.Outbox.KeyFile; k == "" {
-		add("outbox.keyFile", "warn", "not set: undelivered events (names, document numbers) are kept in clear in the data folder (0700); xpt-kiosk provision storage-key makes a key")
-	} else if _, err := outbox.LoadKey(k); err != nil {
-		add("outbox.keyFile", "fail", "%v", err)
-	} else {
-		add("outbox.keyFile", "ok", "%s: events sealed at rest (AES-256-GCM)", k)
-	}
+	selftestStorage(cfg, add)
 	selftestUI(cfg, time.Now(), add)
 	selftestAccounts(cfg, add)
 	checks = append(checks, selftestFace(cfg)...)
@@ -194,7 +188,18 @@ func selftestDataDir(cfg *config.Config, add func(name, status, format string, a
 	}
 	add("dataDir", "ok", "%s writable", dir)
 
-	rep, err := authz.Open(authz.Options{Path: filepath.Join(dir, authz.DirName), ReadOnly: true})
+	key, _ := storageKey(cfg)
+	rep, err := authz.Open(authz.Options{Path: filepath.Join(dir, authz.DirName), ReadOnly: true, Key: key})
+	switch {
+	case key != nil && err != nil && strings.Contains(err.Error(), "in clear"):
+		add("storage.authz", "warn", "the replica is in clear: the agent seals it with the storage key at its next start")
+	case errors.Is(err, authz.ErrKey):
+		add("storage.authz", "fail", "%v", err)
+	case err == nil && rep.Sealed():
+		add("storage.authz", "ok", "the replica is sealed at rest (AES-256-GCM, keyed hashes for documents, cards and IDs)")
+	case err == nil:
+		add("storage.authz", "warn", "the replica is in clear (no storage key)")
+	}
 	switch {
 	case errors.Is(err, authz.ErrLocked):
 		add("authz", "ok", "in use by the running agent; its status is on the technician console (/tech)")
@@ -320,4 +325,33 @@ func printChecks(w io.Writer, checks []checkResult, asJSON bool) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// storageKey loads the configured storage key (nil when none is set).
+func storageKey(cfg *config.Config) ([]byte, error) {
+	if kf := cfg.StorageKeyFile(); kf != "" {
+		return outbox.LoadKey(kf)
+	}
+	return nil, nil
+}
+
+// selftestStorage says whether each store that holds travelers' data is
+// sealed at rest: the outbox and the scanner spool (the replica's state is
+// checked with the data folder).
+func selftestStorage(cfg *config.Config, add func(name, status, format string, a ...any)) {
+	kf := cfg.StorageKeyFile()
+	stores := "the outbox, the authorization replica and the scanner spool"
+	switch _, err := storageKey(cfg); {
+	case kf == "":
+		add("storage.keyFile", "warn", "not set: %s (names, document numbers) are kept in clear in their folders (0700); xpt-kiosk provision storage-key makes a key", stores)
+		return
+	case err != nil:
+		add("storage.keyFile", "fail", "%v", err)
+		return
+	}
+	add("storage.keyFile", "ok", "%s: %s sealed at rest (AES-256-GCM)", kf, stores)
+	add("storage.outbox", "ok", "undelivered events sealed at rest")
+	if cfg.Devices.Scanner.On() {
+		add("storage.spool", "ok", "scanned files and their results sealed once claimed from %s", cfg.Devices.Scanner.SpoolDir)
+	}
 }

@@ -338,19 +338,30 @@ func TestSelftestChecksTheStorageKey(t *testing.T) {
 		}
 	}
 	write("")
-	if ch := selftestCheck(t, cfgPath, "outbox.keyFile"); ch.Status != "warn" || !strings.Contains(ch.Detail, "in clear") {
+	if ch := selftestCheck(t, cfgPath, "storage.keyFile"); ch.Status != "warn" || !strings.Contains(ch.Detail, "in clear") {
 		t.Fatalf("no key: %+v", ch)
 	}
 	if code, out, errs := runCmd(func(a []string, o, e *bytes.Buffer) int { return dispatch(a, nil, o, e) },
 		"provision", "storage-key", "--out", filepath.Join(dir, "storage.key")); code != exitOK {
 		t.Fatalf("provision storage-key: %d %s %s", code, out, errs)
 	}
-	write("[outbox]\nkeyFile = \"storage.key\"\n")
-	if ch := selftestCheck(t, cfgPath, "outbox.keyFile"); ch.Status != "ok" || !strings.Contains(ch.Detail, "sealed at rest") {
-		t.Fatalf("key: %+v", ch)
+	// [storage] keyFile, and its older name [outbox] keyFile, seal every store.
+	for _, section := range []string{"storage", "outbox"} {
+		write("[" + section + "]\nkeyFile = \"storage.key\"\n")
+		if ch := selftestCheck(t, cfgPath, "storage.keyFile"); ch.Status != "ok" || !strings.Contains(ch.Detail, "replica") || !strings.Contains(ch.Detail, "sealed at rest") {
+			t.Fatalf("[%s] key: %+v", section, ch)
+		}
+		if ch := selftestCheck(t, cfgPath, "storage.outbox"); ch.Status != "ok" {
+			t.Fatalf("[%s] outbox: %+v", section, ch)
+		}
 	}
+	write("[storage]\nkeyFile = \"storage.key\"\n[outbox]\nkeyFile = \"other.key\"\n")
+	if ch := selftestCheck(t, cfgPath, "config"); ch.Status != "fail" || !strings.Contains(ch.Detail, "one storage key") {
+		t.Fatalf("two keys: %+v", ch)
+	}
+	write("[storage]\nkeyFile = \"storage.key\"\n")
 	os.Chmod(filepath.Join(dir, "storage.key"), 0o644)
-	if ch := selftestCheck(t, cfgPath, "outbox.keyFile"); ch.Status != "fail" || !strings.Contains(ch.Detail, "readable by others") {
+	if ch := selftestCheck(t, cfgPath, "storage.keyFile"); ch.Status != "fail" || !strings.Contains(ch.Detail, "readable by others") {
 		t.Fatalf("open key: %+v", ch)
 	}
 	// A key inside the data folder is a configuration error.
