@@ -58,9 +58,15 @@ func openScanner(ctx context.Context, cfg *config.Config, k *kiosk.Kiosk, log *s
 		k.SetDeviceState("scanner", "spool", "fault", "config", err.Error())
 		return nil, nil
 	}
+	// What the spool keeps of a scan is sealed with the storage key
+	// (run has checked the key already).
+	key, err := storageKey(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("storage.keyFile: %w", err)
+	}
 	var mu sync.Mutex
 	seen := map[string]bool{} // results are delivered at least once
-	sp := &scanner.Spool{Dir: c.SpoolDir, Scanner: sc, Logger: log, KeepFailed: c.KeepFailed.Duration, Deliver: func(r scanner.Result) {
+	sp := &scanner.Spool{Dir: c.SpoolDir, Scanner: sc, Logger: log, KeepFailed: c.KeepFailed.Duration, Key: key, Deliver: func(r scanner.Result) {
 		mu.Lock()
 		dup := seen[r.ID]
 		seen[r.ID] = true

@@ -45,7 +45,8 @@ type rasterPage struct {
 }
 
 // RasterChildMain is the child's side: args are DPI, MAXPAGES, MEMLIMIT
-// (bytes) and the file's path (a PDF, or an image: one page). It writes the
+// (bytes) and the file's path (a PDF, or an image: one page; "-": the file
+// comes on standard input, a sealed spool file opened). It writes the
 // pages as a gob stream on stdout. Call it from the binary's hidden
 // subcommand (see Options.ChildArgs).
 func RasterChildMain(args []string, stdout, stderr io.Writer) int {
@@ -68,10 +69,35 @@ func RasterChildMain(args []string, stdout, stderr io.Writer) int {
 		debug.SetMemoryLimit(int64(mem / 2))
 	}
 	enc := gob.NewEncoder(stdout)
-	if kind := sniffFile(args[3]); kind != "pdf" && kind != "" {
-		return imageChild(enc, kind, args[3])
+	var data []byte // the file from standard input
+	if args[3] == "-" {
+		var err error
+		if data, err = io.ReadAll(os.Stdin); err != nil {
+			enc.Encode(rasterHeader{Err: err.Error()})
+			return 1
+		}
 	}
-	doc, err := fitz.New(args[3])
+	kind := sniff(data)
+	if data == nil {
+		kind = sniffFile(args[3])
+	}
+	if kind != "pdf" && kind != "" {
+		if data == nil {
+			var err error
+			if data, err = os.ReadFile(args[3]); err != nil {
+				enc.Encode(rasterHeader{Err: fmt.Sprintf("the %s image cannot be read: %v", strings.ToUpper(kind), err)})
+				return 1
+			}
+		}
+		return imageChild(enc, kind, data)
+	}
+	var doc *fitz.Document
+	var err error
+	if data != nil {
+		doc, err = fitz.NewFromMemory(data)
+	} else {
+		doc, err = fitz.New(args[3])
+	}
 	if err != nil {
 		enc.Encode(rasterHeader{Err: err.Error()})
 		return 1
@@ -113,11 +139,10 @@ func sniffFile(path string) string {
 }
 
 // imageChild decodes one image file to a grey page.
-func imageChild(enc *gob.Encoder, kind, path string) int {
-	data, err := os.ReadFile(path)
-	if err == nil {
-		var g *image.Gray
-		if g, err = decodeGray(kind, data); err == nil {
+func imageChild(enc *gob.Encoder, kind string, data []byte) int {
+	{
+		g, err := decodeGray(kind, data)
+		if err == nil {
 			if err := enc.Encode(rasterHeader{Pages: 1}); err != nil {
 				return 1
 			}
@@ -126,8 +151,8 @@ func imageChild(enc *gob.Encoder, kind, path string) int {
 			}
 			return 0
 		}
+		enc.Encode(rasterHeader{Err: fmt.Sprintf("the %s image cannot be decoded (truncated or corrupt?): %v", strings.ToUpper(kind), err)})
 	}
-	enc.Encode(rasterHeader{Err: fmt.Sprintf("the %s image cannot be decoded (truncated or corrupt?): %v", strings.ToUpper(kind), err)})
 	return 1
 }
 
@@ -155,7 +180,8 @@ type pdfPage struct {
 
 // rasterise runs the child on path (a PDF, or an image of kind) and
 // returns its pages.
-func (s *Scanner) rasterise(ctx context.Context, path, kind string) ([]pdfPage, int, error) {
+// With stdin set, the child reads the file from it (path is then a name).
+func (s *Scanner) rasterise(ctx context.Context, path, kind string, stdin io.Reader) ([]pdfPage, int, error) {
 	what, doing := "PDF rasteriser", "PDF rasterising"
 	if kind != "pdf" {
 		what, doing = strings.ToUpper(kind)+" decoder", "Decoding the "+strings.ToUpper(kind)+" image"
@@ -169,9 +195,14 @@ func (s *Scanner) rasterise(ctx context.Context, path, kind string) ([]pdfPage, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
+	file := path
+	if stdin != nil {
+		file = "-"
+	}
 	args := append(append([]string(nil), s.opt.ChildArgs...),
-		strconv.Itoa(s.opt.DPI), strconv.Itoa(s.opt.MaxPages), strconv.FormatUint(s.opt.MemoryLimit, 10), path)
+		strconv.Itoa(s.opt.DPI), strconv.Itoa(s.opt.MaxPages), strconv.FormatUint(s.opt.MemoryLimit, 10), file)
 	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Stdin = stdin
 	cmd.Env = append(os.Environ(), s.opt.ChildEnv...)
 	// its own process group, killed whole: nothing it started outlives it
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

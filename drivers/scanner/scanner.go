@@ -190,12 +190,44 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) ([]Page, error) {
 	if kind == "" {
 		return fail(fmt.Errorf("not an image (PNG, JPEG, TIFF, BMP) or a PDF (extension %q)", filepath.Ext(path)))
 	}
-	return s.scanChild(ctx, path, kind)
+	return s.scanChild(ctx, path, kind, nil)
 }
 
-// scanChild reads a PDF's pages, or an image, decoded in the child.
-func (s *Scanner) scanChild(ctx context.Context, path, kind string) ([]Page, error) {
-	pages, total, err := s.rasterise(ctx, path, kind)
+// ScanStream reads every page of a file that only open can read in clear
+// (a file sealed in the spool: open returns it opened), named name in
+// pages and errors. The child reads it from its standard input, so it is
+// never written out in clear; size is the file's size on disk, checked
+// against MaxFileBytes.
+func (s *Scanner) ScanStream(ctx context.Context, name string, size int64, open func() (io.ReadCloser, error)) ([]Page, error) {
+	fail := func(err error) ([]Page, error) { return nil, &FileError{File: name, Err: err} }
+	if size > s.opt.MaxFileBytes {
+		return fail(fmt.Errorf("file is %d MB, more than the %d MB allowed", size>>20, s.opt.MaxFileBytes>>20))
+	}
+	f, err := open()
+	if err != nil {
+		return fail(err)
+	}
+	head := make([]byte, 1024)
+	n, err := io.ReadFull(f, head)
+	f.Close()
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return fail(err)
+	}
+	kind := sniff(head[:n])
+	if kind == "" {
+		return fail(fmt.Errorf("not an image (PNG, JPEG, TIFF, BMP) or a PDF (extension %q)", filepath.Ext(name)))
+	}
+	if f, err = open(); err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	return s.scanChild(ctx, name, kind, f)
+}
+
+// scanChild reads a PDF's pages, or an image, decoded in the child: the
+// file at path, or when stdin is set, what it reads (path is then a name).
+func (s *Scanner) scanChild(ctx context.Context, path, kind string, stdin io.Reader) ([]Page, error) {
+	pages, total, err := s.rasterise(ctx, path, kind, stdin)
 	if kind != "pdf" {
 		if err != nil || len(pages) != 1 || pages[0].err != nil {
 			if err == nil {

@@ -1,10 +1,13 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
+	"crypto/cipher"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/internal/atrest"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
 
@@ -31,7 +35,17 @@ import (
 //
 // Scanned pages and letters carry personal data (names, birth dates,
 // document and membership numbers): nothing of a read file stays once its
-// result is delivered, the folders are 0700 and the sidecars 0600.
+// result is delivered, the folders are 0700 and the files 0600.
+//
+// Sealed at rest (Key, the kiosk's storage key): a claimed file is sealed
+// in place at once (atrest's chunked stream under the spool's sub-key,
+// its ID as additional data: written beside it, fsynced, renamed over
+// it), before it is read; the child that reads it gets it opened on its
+// standard input, and its sidecar is written sealed. What the kiosk keeps
+// (processing/ until delivery, failed/ for KeepFailed) is then never in
+// clear; only the scanner's own drop folder holds a file in clear, for the
+// Settle time before it is claimed. A sealed file that does not open (no
+// key, another key) is a read error and goes to failed/.
 //
 // Guarantees, across crashes and restarts (Run recovers processing/ first):
 //   - no file is lost before its result is delivered: until then it is in
@@ -60,8 +74,13 @@ type Spool struct {
 	Logger  *slog.Logger
 	// Now is the clock (time.Now); tests move it.
 	Now func() time.Time
+	// Key is the storage key (32 bytes): files and sidecars are sealed
+	// at rest with the spool's sub-key. Nil: kept in clear.
+	Key []byte
 
-	seen map[string]seenFile
+	seen   map[string]seenFile
+	aead   cipher.AEAD
+	keyErr error
 }
 
 type seenFile struct {
@@ -145,12 +164,71 @@ func (s *Spool) defaults() {
 	if s.seen == nil {
 		s.seen = map[string]seenFile{}
 	}
+	if s.Key != nil && s.aead == nil && s.keyErr == nil {
+		k, err := atrest.Derive(s.Key, atrest.LabelSpool)
+		if err == nil {
+			s.aead, err = atrest.NewAEAD(k)
+		}
+		if err != nil {
+			s.keyErr = fmt.Errorf("scanner spool: %w", err)
+		}
+	}
 }
+
+// sealClaimed seals the claimed file processing/id in place, unless it is
+// already sealed (a crash came after) or there is no key.
+func (s *Spool) sealClaimed(id string) error {
+	if s.aead == nil {
+		return nil
+	}
+	path := filepath.Join(s.Dir, dirProcessing, id)
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, len(atrest.StreamMagic))
+	n, _ := io.ReadFull(f, head)
+	if atrest.IsStream(head[:n]) {
+		return nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return writeFileSync(path, func(w io.Writer) error {
+		sw := atrest.NewStreamWriter(w, s.aead, []byte(id))
+		if _, err := io.Copy(sw, f); err != nil {
+			return err
+		}
+		return sw.Close()
+	})
+}
+
+// readKept reads a file the spool keeps, opened when sealed under ad.
+func (s *Spool) readKept(path, ad string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil || !atrest.IsStream(b) {
+		return b, err
+	}
+	if s.aead == nil {
+		return nil, errSealed
+	}
+	out, err := io.ReadAll(atrest.NewStreamReader(bytes.NewReader(b), s.aead, []byte(ad)))
+	if err != nil {
+		return nil, errSealed
+	}
+	return out, nil
+}
+
+var errSealed = errors.New("the file is sealed with another storage key (or none is configured)")
 
 // Run recovers what a crash left in processing/, then watches Dir until ctx
 // ends.
 func (s *Spool) Run(ctx context.Context) error {
 	s.defaults()
+	if s.keyErr != nil {
+		return s.keyErr
+	}
 	if _, err := os.Stat(s.Dir); err != nil {
 		return fmt.Errorf("scanner spool: %w (create it for the kiosk's user, mode 0700)", err)
 	}
@@ -197,7 +275,7 @@ func (s *Spool) Recover(ctx context.Context) error {
 			continue
 		}
 		side := filepath.Join(proc, name+".json")
-		if b, err := os.ReadFile(side); err == nil {
+		if b, err := s.readKept(side, name+".json"); err == nil {
 			if r, err := readSidecar(b, s.Now()); err == nil && r.ID == name {
 				r.Recovered = true
 				s.finish(r)
@@ -310,7 +388,29 @@ func ignored(name string) bool {
 func (s *Spool) process(ctx context.Context, id string) {
 	path := filepath.Join(s.Dir, dirProcessing, id)
 	r := Result{ID: id, File: originalName(id), At: s.Now().UTC()}
-	pages, err := s.Scanner.ScanFile(ctx, path)
+	var pages []Page
+	err := s.sealClaimed(id)
+	if err != nil {
+		s.Logger.Error("scanner spool: cannot seal a claimed file; it stays in processing/", "err", err)
+		return
+	}
+	if info, serr := os.Stat(path); serr != nil {
+		err = serr
+	} else if s.aead == nil && !sealedFile(path) {
+		pages, err = s.Scanner.ScanFile(ctx, path)
+	} else {
+		pages, err = s.Scanner.ScanStream(ctx, r.File, info.Size(), func() (io.ReadCloser, error) {
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, err
+			}
+			if s.aead == nil {
+				f.Close()
+				return nil, errSealed
+			}
+			return readCloser{atrest.NewStreamReader(f, s.aead, []byte(id)), f}, nil
+		})
+	}
 	if ctx.Err() != nil {
 		return // stopping: leave it claimed, Recover redoes it
 	}
@@ -328,7 +428,17 @@ func (s *Spool) process(ctx context.Context, id string) {
 	r.classify()
 	b, _ := json.MarshalIndent(&r, "", "  ")
 	side := path + ".json"
-	if err := writeFileSync(side, b); err != nil {
+	if err := writeFileSync(side, func(w io.Writer) error {
+		if s.aead == nil {
+			_, err := w.Write(b)
+			return err
+		}
+		sw := atrest.NewStreamWriter(w, s.aead, []byte(id+".json"))
+		if _, err := sw.Write(b); err != nil {
+			return err
+		}
+		return sw.Close()
+	}); err != nil {
 		s.Logger.Error("scanner spool: cannot write a result; the file stays in processing/", "err", err)
 		return
 	}
@@ -405,14 +515,34 @@ func originalName(id string) string {
 	return id
 }
 
-func writeFileSync(path string, b []byte) error {
+// sealedFile says whether the file at path is a sealed stream.
+func sealedFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, len(atrest.StreamMagic))
+	n, _ := io.ReadFull(f, head)
+	return atrest.IsStream(head[:n])
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// writeFileSync writes what write writes to path through a temporary file,
+// fsynced and renamed into place.
+func writeFileSync(path string, write func(io.Writer) error) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(b); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
+		os.Remove(tmp)
 		return err
 	}
 	if err := f.Sync(); err != nil {

@@ -224,3 +224,79 @@ func TestSpoolRun(t *testing.T) {
 		t.Fatal("no result")
 	}
 }
+
+// With the storage key, what the spool keeps is sealed from the moment it
+// is claimed: while a result is being delivered (processing/) and for the
+// retention of an unreadable file (failed/), the file and its sidecar are
+// sealed streams, nothing of the traveler in clear, 0600; the results are
+// what an unsealed spool gives.
+func TestSealedSpool(t *testing.T) {
+	sp, c, got := newSpool(t)
+	sp.Key = []byte("0123456789abcdef0123456789abcdef")
+	ctx := context.Background()
+	data, _ := os.ReadFile("testdata/TD3-clean-7001.pdf")
+	old := time.Now().Add(-time.Hour)
+	for name, b := range map[string][]byte{"scan-0001.pdf": data, "junk.pdf": []byte("%PDF-1.4 junk QUIRINUSWALDHAUSEN")} {
+		p := filepath.Join(sp.Dir, name)
+		os.WriteFile(p, b, 0o644)
+		os.Chtimes(p, old, old)
+	}
+	var secrets []string
+	checkSealed := func(dir string) {
+		t.Helper()
+		fs := files(t, dir)
+		if len(fs) == 0 {
+			t.Errorf("%s is empty", dir)
+		}
+		for _, f := range fs {
+			p := filepath.Join(dir, f)
+			b, _ := os.ReadFile(p)
+			info, _ := os.Stat(p)
+			if !sealedFile(p) || info.Mode().Perm() != 0o600 {
+				t.Errorf("%s: sealed %v, mode %v", f, sealedFile(p), info.Mode().Perm())
+			}
+			for _, s := range append(secrets, "QUIRINUSWALDHAUSEN", "%PDF") {
+				if strings.Contains(string(b), s) {
+					t.Errorf("%s holds %q in clear", f, s)
+				}
+			}
+		}
+	}
+	sp.Deliver = func(r Result) {
+		*got = append(*got, r)
+		if r.Passport != nil {
+			secrets = append(secrets, r.Passport.Lines[1][:9], r.Passport.Result.Surname)
+			checkSealed(filepath.Join(sp.Dir, dirProcessing)) // before its removal
+		}
+	}
+	sp.Step(ctx)
+	c.t = c.t.Add(5 * time.Second)
+	sp.Step(ctx)
+	kinds := map[string]bool{}
+	for _, r := range *got {
+		kinds[r.Kind] = true
+	}
+	if len(*got) != 2 || !kinds["passport"] || !kinds["error"] || len(secrets) != 2 {
+		t.Fatalf("results %+v", *got)
+	}
+	checkSealed(filepath.Join(sp.Dir, dirFailed))
+	if left := files(t, filepath.Join(sp.Dir, dirProcessing)); len(left) != 0 {
+		t.Errorf("processing/ holds %v after delivery", left)
+	}
+	// The sidecar opens with the key, and only with it.
+	var side string
+	for _, f := range files(t, filepath.Join(sp.Dir, dirFailed)) {
+		if strings.HasSuffix(f, ".json") {
+			side = f
+		}
+	}
+	b, err := sp.readKept(filepath.Join(sp.Dir, dirFailed, side), side)
+	if r, rerr := readSidecar(b, time.Now()); err != nil || rerr != nil || r.Kind != "error" {
+		t.Errorf("sidecar: %v %v", err, rerr)
+	}
+	other := &Spool{Dir: sp.Dir, Key: []byte("another key, 32 bytes long......")}
+	other.defaults()
+	if _, err := other.readKept(filepath.Join(sp.Dir, dirFailed, side), side); err == nil {
+		t.Error("a sealed sidecar opened with another key")
+	}
+}
