@@ -58,6 +58,7 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./mrz/
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem ./drivers/chip/ ./drivers/chip/pcsc/
+	$(GO) test -tags '$(GOTAGS)' -run '^$$' -bench AuthzSealCost -benchtime 1x ./agent/authz/
 
 demo: deps build
 	bin/xpt-kiosk run --demo

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
+	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
 
@@ -61,7 +62,7 @@ func parseAuthzFlags(fs *flag.FlagSet, args []string) ([]string, int, bool) {
 // replicaPath is where the replica lives inside a data directory.
 func replicaPath(dataDir string) string { return filepath.Join(dataDir, authz.DirName) }
 
-func openReplicaForReading(dataDir string, stderr io.Writer, cmd string) (*authz.Replica, bool) {
+func openReplicaForReading(dataDir, keyFile string, stderr io.Writer, cmd string) (*authz.Replica, bool) {
 	if dataDir == "" {
 		fmt.Fprintf(stderr, "xpt-kiosk authz %s: --data DIR is required (the kiosk's data directory, kiosk.dataDir in the configuration)\n", cmd)
 		return nil, false
@@ -71,7 +72,12 @@ func openReplicaForReading(dataDir string, stderr io.Writer, cmd string) (*authz
 		fmt.Fprintf(stderr, "xpt-kiosk authz %s: no replica at %s\n  Is --data the kiosk's data directory? The agent creates it at its first start.\n", cmd, path)
 		return nil, false
 	}
-	r, err := authz.Open(authz.Options{Path: path, ReadOnly: true})
+	key, err := cliStorageKey(keyFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk authz %s: --key: %v\n", cmd, err)
+		return nil, false
+	}
+	r, err := authz.Open(authz.Options{Path: path, ReadOnly: true, Key: key})
 	if err != nil {
 		if errors.Is(err, authz.ErrLocked) {
 			fmt.Fprintf(stderr, "xpt-kiosk authz %s: %s is held by the running agent.\n  Use the technician console while the agent runs, or stop the agent and try again.\n", cmd, path)
@@ -84,10 +90,11 @@ func openReplicaForReading(dataDir string, stderr io.Writer, cmd string) (*authz
 }
 
 func runAuthzStatus(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := authzFlags("status", "--data DIR [--json] [--max-staleness 24h]",
+	fs := authzFlags("status", "--data DIR [--key FILE] [--json] [--max-staleness 24h]",
 		"Prints the replica's seq, record count, last successful sync and staleness.\nExit status: 0 current, 1 stale or never synced, 2 usage or the replica cannot be opened.",
 		stdout, stderr)
 	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.DirName+")")
+	keyFile := fs.String("key", "", "the storage key file ([storage] keyFile): a sealed replica needs it")
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
 	maxStale := fs.Duration("max-staleness", 24*time.Hour, "older than this counts as stale (policy.maxStaleness)")
 	rest, code, ok := parseAuthzFlags(fs, args)
@@ -98,7 +105,7 @@ func runAuthzStatus(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xpt-kiosk authz status: unexpected argument %q (see --help)\n", rest[0])
 		return exitUsage
 	}
-	r, ok := openReplicaForReading(*dataDir, stderr, "status")
+	r, ok := openReplicaForReading(*dataDir, *keyFile, stderr, "status")
 	if !ok {
 		return exitUsage
 	}
@@ -160,10 +167,11 @@ func humanBytes(n int64) string {
 }
 
 func runAuthzLookup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := authzFlags("lookup", "--data DIR (--doc STATE:NUMBER | --card TAG | --membership ID | --auth ID)",
+	fs := authzFlags("lookup", "--data DIR [--key FILE] (--doc STATE:NUMBER | --card TAG | --membership ID | --auth ID)",
 		"Prints the matching authorization records as JSON. They hold personal data: for the\ntechnician's terminal only. Exit status: 0 found, 1 none found, 2 usage.",
 		stdout, stderr)
 	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.DirName+")")
+	keyFile := fs.String("key", "", "the storage key file ([storage] keyFile): a sealed replica needs it")
 	doc := fs.String("doc", "", "issuing state and document number, e.g. CAN:L898902C3 (fillers < are ignored)")
 	card := fs.String("card", "", "trusted-traveler card tag, e.g. 0A1B2C3D4E")
 	member := fs.String("membership", "", "trusted-traveler membership ID")
@@ -195,7 +203,7 @@ func runAuthzLookup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	r, ok := openReplicaForReading(*dataDir, stderr, "lookup")
+	r, ok := openReplicaForReading(*dataDir, *keyFile, stderr, "lookup")
 	if !ok {
 		return exitUsage
 	}
@@ -254,6 +262,7 @@ key ID is the file name), a .trust.toml snippet ("keyId" = "base64"), or lines
 "keyId base64". Exit status: 0 all applied, 1 some rejected or left pending, 2 usage.`,
 		stdout, stderr)
 	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.DirName+", created if missing)")
+	keyFile := fs.String("key", "", "the storage key file ([storage] keyFile): the replica is sealed with it")
 	var trust trustFlag
 	fs.Var(&trust, "trust", "a file with trusted central public keys (repeatable)")
 	quiet := fs.Bool("q", false, "print only the summary")
@@ -276,8 +285,13 @@ key ID is the file name), a .trust.toml snippet ("keyId" = "base64"), or lines
 		fmt.Fprintf(stderr, "xpt-kiosk authz import: %v\n", err)
 		return exitUsage
 	}
+	key, err := cliStorageKey(*keyFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk authz import: --key: %v\n", err)
+		return exitUsage
+	}
 	var rejected []string
-	r, err := authz.Open(authz.Options{Path: replicaPath(*dataDir), Keys: kr,
+	r, err := authz.Open(authz.Options{Path: replicaPath(*dataDir), Keys: kr, Key: key,
 		OnReject: func(e wire.SecurityEvent) { rejected = append(rejected, e.Topic+": "+e.Reason) }})
 	if err != nil {
 		if errors.Is(err, authz.ErrLocked) {
@@ -385,4 +399,12 @@ func loadTrustFile(kr *wire.KeyRing, path string) error {
 		return errors.New("no key in file")
 	}
 	return nil
+}
+
+// cliStorageKey loads --key FILE (nil when not given).
+func cliStorageKey(file string) ([]byte, error) {
+	if file == "" {
+		return nil, nil
+	}
+	return outbox.LoadKey(file)
 }

@@ -283,7 +283,8 @@ func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config
 	if err := os.MkdirAll(filepath.Join(dir, "spool"), 0o700); err != nil {
 		return fail(err)
 	}
-	// The outbox's storage key, beside the data folder, not in it; made once.
+	// The storage key (it seals the outbox, the replica and the spool),
+	// beside the data folder, not in it; made once.
 	if _, err := os.Stat(filepath.Join(dir, "storage.key")); errors.Is(err, os.ErrNotExist) {
 		if err := os.WriteFile(filepath.Join(dir, "storage.key"), outbox.NewKey(), 0o400); err != nil {
 			return fail(err)
@@ -309,7 +310,7 @@ broker = %q
 backoffMin = "200ms"
 backoffMax = "5s"
 
-[outbox]
+[storage]
 keyFile = "storage.key"
 
 [log]

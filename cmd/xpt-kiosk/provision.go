@@ -25,7 +25,7 @@ import (
 var provisionCommands = map[string]command{
 	"config":      {"write a kiosk's configuration file from its identity, trust and broker", runProvisionConfig},
 	"csr":         {"make the kiosk's TLS key and a certificate signing request (CN xpt-kiosk-{id})", runProvisionCSR},
-	"storage-key": {"make the key that seals the outbox's events at rest ([outbox].keyFile)", runProvisionStorageKey},
+	"storage-key": {"make the key that seals the outbox, the replica and the spool at rest ([storage].keyFile)", runProvisionStorageKey},
 }
 
 func runProvision(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -228,14 +228,17 @@ func runProvisionCSR(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 
 const provisionStorageKeyUsage = `Usage: xpt-kiosk provision storage-key --out FILE [--force]
 
-Writes a new random AES-256 key (base64, mode 0400) that seals every event
-in the outbox at rest (AES-256-GCM): set [outbox].keyFile to FILE. Keep it
+Writes a new random AES-256 key (base64, mode 0400) that seals at rest
+(AES-256-GCM) the outbox's events, the authorization replica and the
+scanner spool's files: set [storage].keyFile to FILE. Keep it
 outside the data folder (the agent refuses a key inside it), for example
 /etc/xpt-kiosk/storage.key owned by the kiosk's user, or hand it to the
 service as a systemd credential (LoadCredential=storage.key:FILE and keyFile
 = "/run/credentials/xpt-kiosk.service/storage.key"). Events written before
-the key was set are still delivered; a lost key loses the undelivered
-events it sealed, so keep a copy where the kiosk's secrets are kept.
+the key was set are still delivered, and a replica kept in clear is sealed
+at the agent's next start; a lost key loses the undelivered events it
+sealed (the replica resyncs), so keep a copy where the kiosk's secrets are
+kept.
 
 Example:
   sudo xpt-kiosk provision storage-key --out /etc/xpt-kiosk/storage.key
@@ -259,7 +262,7 @@ func runProvisionStorageKey(args []string, _ io.Reader, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "xpt-kiosk provision storage-key: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(stdout, "wrote %s (mode 0400): set [outbox] keyFile = %q\n", *out, *out)
+	fmt.Fprintf(stdout, "wrote %s (mode 0400): set [storage] keyFile = %q\n", *out, *out)
 	return exitOK
 }
 
