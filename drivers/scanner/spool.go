@@ -182,19 +182,14 @@ func (s *Spool) sealClaimed(id string) error {
 		return nil
 	}
 	path := filepath.Join(s.Dir, dirProcessing, id)
+	if sealedFile(path) {
+		return nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	head := make([]byte, len(atrest.StreamMagic))
-	n, _ := io.ReadFull(f, head)
-	if atrest.IsStream(head[:n]) {
-		return nil
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
 	return writeFileSync(path, func(w io.Writer) error {
 		sw := atrest.NewStreamWriter(w, s.aead, []byte(id))
 		if _, err := io.Copy(sw, f); err != nil {
