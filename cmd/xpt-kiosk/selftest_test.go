@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
+	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
+	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
 )
@@ -368,5 +370,46 @@ func TestSelftestChecksTheStorageKey(t *testing.T) {
 	write("[outbox]\nkeyFile = \"data/storage.key\"\n")
 	if ch := selftestCheck(t, cfgPath, "config"); ch.Status != "fail" || !strings.Contains(ch.Detail, "outbox.keyFile") {
 		t.Fatalf("key in the data folder: %+v", ch)
+	}
+}
+
+// selftest says whether the replica is sealed: in clear with no key, in
+// clear under a key until the agent seals it, sealed once it has, and a
+// failure when the key is not the replica's.
+func TestSelftestSaysWhetherTheReplicaIsSealed(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "kiosk.toml")
+	write := func(extra string) {
+		if err := os.WriteFile(cfgPath, []byte(testKioskTOML(noDevicesTOML+extra)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "data", authz.DirName)
+	os.MkdirAll(filepath.Dir(path), 0o700)
+	r, err := authz.Open(authz.Options{Path: path, NoPrewarm: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	write("")
+	if ch := selftestCheck(t, cfgPath, "storage.authz"); ch.Status != "warn" || !strings.Contains(ch.Detail, "in clear") {
+		t.Fatalf("no key: %+v", ch)
+	}
+	for _, k := range []string{"storage.key", "other.key"} {
+		os.WriteFile(filepath.Join(dir, k), outbox.NewKey(), 0o400)
+	}
+	write("[storage]\nkeyFile = \"storage.key\"\n")
+	// An empty replica opened by the agent with the key is sealed from the start.
+	key, _ := outbox.LoadKey(filepath.Join(dir, "storage.key"))
+	if r, err = authz.Open(authz.Options{Path: path, NoPrewarm: true, Key: key}); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if ch := selftestCheck(t, cfgPath, "storage.authz"); ch.Status != "ok" || !strings.Contains(ch.Detail, "sealed") {
+		t.Fatalf("sealed: %+v", ch)
+	}
+	write("[storage]\nkeyFile = \"other.key\"\n")
+	if ch := selftestCheck(t, cfgPath, "storage.authz"); ch.Status != "fail" || !strings.Contains(ch.Detail, "another storage key") {
+		t.Fatalf("another key: %+v", ch)
 	}
 }
