@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
 
@@ -101,5 +102,19 @@ func TestAuthzCLI(t *testing.T) {
 	}
 	if code, _, errs := runAuthzCLI("authz", "import", "--data", data, b1); code != exitUsage || !strings.Contains(errs, "--trust") {
 		t.Fatalf("import without trust: %d %s", code, errs)
+	}
+	// With --key the replica is sealed (the import seals the one in
+	// clear); look-ups then need the key, and say so without it.
+	keyFile := filepath.Join(dir, "storage.key")
+	os.WriteFile(keyFile, outbox.NewKey(), 0o400)
+	b3 := write("0003.json", wire.AuthzBatch{Seq: 3}, priv)
+	if code, out, errs := runAuthzCLI("authz", "import", "--data", data, "--key", keyFile, "--trust", pubFile, b3); code != exitOK || !strings.Contains(out, "seq 3 with 2 records") {
+		t.Fatalf("sealing import: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := runAuthzCLI("authz", "lookup", "--data", data, "--key", keyFile, "--doc", "CAN:L898902C3"); code != exitOK || !strings.Contains(out, "ERIKSSON") {
+		t.Fatalf("sealed lookup: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runAuthzCLI("authz", "status", "--data", data); code == exitOK || !strings.Contains(errs, "storage key") {
+		t.Fatalf("sealed status without the key: %d %s", code, errs)
 	}
 }
