@@ -334,11 +334,7 @@ port = "` + p.Path() + `"
 func TestSelftestChecksTheStorageKey(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "kiosk.toml")
-	write := func(extra string) {
-		if err := os.WriteFile(cfgPath, []byte(testKioskTOML(noDevicesTOML+extra)), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := configWriter(t, cfgPath)
 	write("")
 	if ch := selftestCheck(t, cfgPath, "storage.keyFile"); ch.Status != "warn" || !strings.Contains(ch.Detail, "in clear") {
 		t.Fatalf("no key: %+v", ch)
@@ -379,11 +375,7 @@ func TestSelftestChecksTheStorageKey(t *testing.T) {
 func TestSelftestSaysWhetherTheReplicaIsSealed(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "kiosk.toml")
-	write := func(extra string) {
-		if err := os.WriteFile(cfgPath, []byte(testKioskTOML(noDevicesTOML+extra)), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := configWriter(t, cfgPath)
 	path := filepath.Join(dir, "data", authz.DirName)
 	os.MkdirAll(filepath.Dir(path), 0o700)
 	r, err := authz.Open(authz.Options{Path: path, NoPrewarm: true})
@@ -411,5 +403,16 @@ func TestSelftestSaysWhetherTheReplicaIsSealed(t *testing.T) {
 	write("[storage]\nkeyFile = \"other.key\"\n")
 	if ch := selftestCheck(t, cfgPath, "storage.authz"); ch.Status != "fail" || !strings.Contains(ch.Detail, "another storage key") {
 		t.Fatalf("another key: %+v", ch)
+	}
+}
+
+// configWriter writes a kiosk configuration without devices, with extra
+// sections, to cfgPath.
+func configWriter(t *testing.T, cfgPath string) func(extra string) {
+	return func(extra string) {
+		t.Helper()
+		if err := os.WriteFile(cfgPath, []byte(testKioskTOML(noDevicesTOML+extra)), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
