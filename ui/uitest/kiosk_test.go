@@ -1,7 +1,9 @@
 package uitest_test
 
 import (
+	"bytes"
 	"context"
+	"image/jpeg"
 	"testing"
 	"time"
 
@@ -92,5 +94,79 @@ func TestReferralAndDecision(t *testing.T) {
 	tech := k.Technician()
 	if len(tech.Recent) != 1 || tech.Recent[0].Outcome != "referred" {
 		t.Errorf("recent %+v", tech.Recent)
+	}
+}
+
+// TestChipFixtures: every chip case the officer console shows is there,
+// with real JPEG photos, and the queue serves them.
+func TestChipFixtures(t *testing.T) {
+	now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	fs := uitest.ChipFixtures(now)
+	seen := map[string]bool{}
+	ids := map[string]bool{}
+	for _, f := range fs {
+		r := f.Referral
+		if ids[r.ReferralID] {
+			t.Errorf("%s: referral ID %s twice", f.Name, r.ReferralID)
+		}
+		ids[r.ReferralID] = true
+		if !r.OpenedAt.Before(now) || len(r.Reasons) == 0 || r.Reference == "" {
+			t.Errorf("%s: %+v", f.Name, r)
+		}
+		for _, p := range [][]byte{f.Photo, f.ChipPhoto} {
+			if p == nil {
+				continue
+			}
+			img, err := jpeg.Decode(bytes.NewReader(p))
+			if err != nil || img.Bounds().Dx() < 100 {
+				t.Errorf("%s: photo %v", f.Name, err)
+			}
+		}
+		if r.HasChipPhoto != (f.ChipPhoto != nil) || (r.HasChipPhoto && r.ChipPhotoType != "image/jpeg") {
+			t.Errorf("%s: hasChipPhoto %v, type %q", f.Name, r.HasChipPhoto, r.ChipPhotoType)
+		}
+		switch c := r.Chip; {
+		case c == nil:
+			seen["nil"] = true
+		case !c.Read:
+			seen["failure "+c.Failure] = true
+		default:
+			if c.DG1Matches != nil && !*c.DG1Matches {
+				seen["dg1 mismatch"] = true
+			}
+			pa := c.PassiveAuth
+			seen[pa.Status+" "+pa.Step] = true
+			if pa.Step == "dg_hash" && pa.DG != 2 {
+				t.Errorf("%s: dg_hash of DG%d", f.Name, pa.DG)
+			}
+		}
+		if m := r.FaceMatch; m != nil && m.Result == "failed" && *m.Score < *m.Threshold {
+			seen["face mismatch"] = true
+		}
+		if r.ChipPhotoOriginalType == "image/jp2" {
+			seen["jp2"] = true
+		}
+	}
+	for _, want := range []string{"nil", "failure no_chip", "failure access_denied", "dg1 mismatch", "valid ",
+		"invalid sod_format", "invalid sod_signature", "invalid ds_certificate", "invalid dg_hash", "no_trust_anchor ",
+		"face mismatch", "jp2"} {
+		if !seen[want] {
+			t.Errorf("no fixture for %q; have %v", want, seen)
+		}
+	}
+
+	k := uitest.New()
+	k.AddChipFixtures()
+	if got := len(k.Referrals()); got != len(fs) {
+		t.Fatalf("%d referrals, want %d", got, len(fs))
+	}
+	for _, f := range fs {
+		id := f.Referral.ReferralID
+		if _, ok := k.Photo(id); !ok {
+			t.Errorf("%s: no live photo", id)
+		}
+		if _, ok := k.ChipPhoto(id); ok != (f.ChipPhoto != nil) {
+			t.Errorf("%s: chip photo served %v", id, ok)
+		}
 	}
 }

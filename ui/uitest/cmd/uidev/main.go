@@ -4,6 +4,11 @@
 //
 //	go run ./ui/uitest/cmd/uidev -listen 127.0.0.1:8080
 //
+// The officer's queue starts with uitest.ChipFixtures: referrals whose
+// passport chip was genuine, tampered, untrusted, unreadable (and one from a
+// kiosk without a chip reader), with their photos; -no-chip-fixtures leaves
+// them out.
+//
 // The consoles' accounts are those of the demo (officer B1234, password
 // officer-demo-password; technician T100, technician-demo-password;
 // supervisor S1, supervisor-demo-password), in a temporary accounts file.
@@ -47,6 +52,7 @@ func main() {
 	officer := flag.String("officer-token", env("XPT_OFFICER_TOKEN", "officer-dev"), "officer console token")
 	tech := flag.String("tech-token", env("XPT_TECHNICIAN_TOKEN", "tech-dev"), "technician console token")
 	noSim := flag.Bool("no-sim", false, "leave out the simulator panel")
+	noChip := flag.Bool("no-chip-fixtures", false, "leave out the referrals with passport chip data (uitest.ChipFixtures)")
 	debug := flag.Bool("debug", false, "log at debug level")
 	flag.Parse()
 
@@ -82,6 +88,9 @@ func main() {
 	}
 
 	k := uitest.New()
+	if !*noChip {
+		k.AddChipFixtures()
+	}
 	go k.Run(ctx)
 	opts := ui.Options{Kiosk: k, Receipts: k, Preview: http.HandlerFunc(mjpeg), OfficerToken: *officer,
 		TechnicianToken: *tech, Accounts: accts, Logger: log}
