@@ -83,6 +83,74 @@
   const checkName = (c) => (has('check.' + c) ? [t('check.' + c), ' ', el('code', { class: 'key' }, c)] : el('code', {}, c));
   const category = (c) => (c && has('category.' + c) ? t('category.' + c) : c);
 
+  const photoURL = (r, which) => '/api/officer/referrals/' + encodeURIComponent(r.referralId) + '/' + which;
+  function livePhoto(r, cls) {
+    return r.hasPhoto
+      ? el('img', { class: cls, src: photoURL(r, 'photo'), alt: t('officer.photoAlt') })
+      : el('div', { class: cls + ' none' }, t('officer.noPhoto'));
+  }
+  // The agent's own words, in English: marked so (a screen reader, the
+  // French page's readers).
+  const agentSays = (x) => (x ? [' ', el('span', { class: 'agent', lang: 'en' }, '(' + x + ')')] : null);
+  const FORMATS = { 'image/jp2': 'JPEG 2000', 'image/jpeg': 'JPEG' };
+
+  // chipCell is the first cell of the detail grid when the kiosk read (or
+  // tried to read) the passport chip: the chip's photo (DG2) and the live
+  // capture side by side, each labelled, then the face match and the chip's
+  // verification in a few lines, no taller than the photo of old.
+  function chipCell(r) {
+    const chipFig = el('figure', { class: 'ph' },
+      r.hasChipPhoto
+        ? el('img', { class: 'photo chip-photo', src: photoURL(r, 'chip-photo'), alt: t('officer.chipPhotoAlt') })
+        : el('div', { class: 'photo chip-photo none' }, t('officer.noChipPhoto')),
+      el('figcaption', {}, t('officer.chipPhoto'),
+        r.chipPhotoOriginalType && r.chipPhotoOriginalType !== r.chipPhotoType
+          ? [' ', el('span', { class: 'conv', title: r.chipPhotoOriginalType }, t('officer.chipPhotoConverted', { format: FORMATS[r.chipPhotoOriginalType] || r.chipPhotoOriginalType }))]
+          : null));
+    const liveFig = el('figure', { class: 'ph' }, livePhoto(r, 'photo live-photo'), el('figcaption', {}, t('officer.livePhoto')));
+    const facts = [];
+    const fact = (cls, label, ...value) => facts.push(el('div', { class: cls }, el('dt', {}, label), el('dd', {}, value)));
+    const m = r.faceMatch;
+    if (m) {
+      fact('f-match', t('officer.faceMatch'),
+        el('span', { class: 'result ' + m.result }, resultText(m.result)),
+        typeof m.score === 'number' ? [', ', el('span', { class: 'score' }, t('officer.faceMatch.score', { score: fmtNum(m.score), threshold: fmtNum(m.threshold) }))] : null,
+        ', ', el('span', { title: t('officer.faceMatch.refTitle') }, has('officer.faceMatch.ref.' + m.reference) ? t('officer.faceMatch.ref.' + m.reference) : m.reference),
+        // Why it did not run, unless it is the missing reference, already said.
+        m.result === 'successful' || m.result === 'failed' || m.reference === 'none' ? null : agentSays(m.detail));
+    }
+    const c = r.chip;
+    if (c) {
+      const failure = (f) => (has('chipFailure.' + f) ? t('chipFailure.' + f) : el('code', {}, f));
+      const dg1 = (ok) => el('span', { class: ok ? '' : 'result failed', title: t(ok ? 'officer.chip.dg1MatchTitle' : 'officer.chip.dg1MismatchTitle') },
+        t(ok ? 'officer.chip.dg1Match' : 'officer.chip.dg1Mismatch'));
+      fact('f-chip', t('officer.chip'),
+        c.read ? el('span', { class: 'result successful' }, t('officer.chip.read')) : el('span', { class: 'result failed' }, failure(c.failure)),
+        c.protocol ? [' · ', el('code', {}, c.protocol)] : null,
+        typeof c.dg1Matches === 'boolean' ? [' · ', dg1(c.dg1Matches)] : null,
+        c.read && c.dg1Matches !== false ? null : agentSays(c.detail));
+      const pa = c.passiveAuth;
+      if (pa) {
+        const cls = pa.status === 'valid' ? 'successful' : pa.status === 'invalid' ? 'failed' : 'undetermined';
+        fact('f-pa', t('officer.pa'),
+          el('span', { class: 'result ' + cls }, has('pa.' + pa.status) ? t('pa.' + pa.status) : pa.status),
+          pa.step ? [' — ', el('span', { class: 'step', title: pa.step }, has('pa.step.' + pa.step) ? t('pa.step.' + pa.step, { dg: pa.dg || '?' }) : pa.step)] : null,
+          pa.country || pa.csca ? [' · ', el('span', { class: 'signer', title: t('officer.pa.signer') },
+            pa.country ? el('code', {}, pa.country) : null,
+            pa.country && pa.csca ? ' · ' : null,
+            pa.csca ? el('code', { class: 'csca', title: pa.csca }, cscaName(pa.csca)) : null)] : null);
+      }
+    }
+    return el('section', { class: 'd-photos', 'aria-label': t('officer.photos') },
+      el('div', { class: 'ph-row' }, chipFig, liveFig),
+      facts.length ? el('dl', { class: 'chip-facts' }, facts) : null);
+  }
+  // The CSCA's common name, else its whole distinguished name.
+  function cscaName(dn) {
+    const cn = /(?:^|,)\s*CN=([^,]+)/.exec(dn);
+    return cn ? cn[1] : dn;
+  }
+
   function renderDetail() {
     const box = $('referral');
     const r = data.referrals.find((x) => x.referralId === selected);
@@ -98,9 +166,7 @@
         el('td', { class: 'num' }, fmtNum(c.threshold)),
         // The agent's own detail, in English: marked so for screen readers.
         el('td', { lang: c.detail && !/^[A-Z0-9-]+$/.test(c.detail) ? 'en' : null }, c.detail || '')))));
-    const photo = r.hasPhoto
-      ? el('img', { class: 'photo', src: '/api/officer/referrals/' + encodeURIComponent(r.referralId) + '/photo', alt: t('officer.photoAlt') })
-      : el('div', { class: 'photo none' }, t('officer.noPhoto'));
+    const photo = (r.chip || r.hasChipPhoto || r.faceMatch) ? chipCell(r) : livePhoto(r, 'photo');
 
     // The details scroll in their own pane; the decision sits below it, in
     // view, and never covers the authorization or the checks. The pane

@@ -158,7 +158,7 @@ func ChipFixtures(now time.Time) []ChipFixture {
 			match:    &view.FaceMatch{Result: "not_supported", Reference: "none", Detail: "no reference photo: the chip was not read"},
 			liveFace: &personA},
 		{name: "dg1-mismatch", surname: "LINDQVIST", given: "ERIK", nat: "UTO", doc: "U8812733",
-			reasons: []string{"CHIP_MRZ_MISMATCH"}, chip: &view.Chip{Read: true, Protocol: "BAC", DG1Matches: no(), Detail: "DG1 document number U8812734, printed U8812733",
+			reasons: []string{"CHIP_MRZ_MISMATCH"}, chip: &view.Chip{Read: true, Protocol: "BAC", DG1Matches: no(), Detail: "DG1: another document number",
 				PassiveAuth: &view.PassiveAuth{Status: "valid", Country: "UTO", CSCA: utopia}},
 			match: match("successful", 0.87), chipFace: &personC, liveFace: &personC},
 		{name: "face-mismatch", surname: "TANAKA", given: "YUKI", nat: "CAN", doc: "HK900214",
