@@ -22,7 +22,9 @@ const STRINGS = (() => {
 const REASONS = ['MRZ_UNREADABLE', 'MRZ_INVALID', 'DOC_EXPIRED', 'NOT_AUTHORIZED', 'HOLDER_MISMATCH',
   'AUTH_SUSPENDED', 'AUTH_REVOKED', 'AUTH_NOT_YET_VALID', 'AUTH_EXPIRED', 'DIRECTION_NOT_ALLOWED',
   'CARD_MISSING', 'CARD_MISMATCH', 'FACE_CAPTURE_FAILED', 'FACE_MISMATCH', 'PREAPPROVAL_INVALID',
-  'DATA_STALE', 'DEVICE_FAULT', 'RANDOM_SELECTION'];
+  'DATA_STALE', 'DEVICE_FAULT', 'RANDOM_SELECTION',
+  // The passport chip's (issue 11).
+  'CHIP_UNREADABLE', 'CHIP_MRZ_MISMATCH', 'CHIP_INVALID', 'CHIP_UNTRUSTED'];
 
 let srv;
 let browser;
@@ -294,6 +296,134 @@ async function fullyShown(page, sel, what) {
   assert.ok(u.full, `${what}: ${sel} not entirely in view (${u.shown} of ${u.height} px)`);
   assert.deepEqual(u.covered, [], `${what}: ${sel} covered`);
 }
+
+// ---- The passport chip on the officer console -------------------------
+
+// officerQueue is the referral queue as the officer console gets it.
+async function officerQueue() {
+  const r = await fetch(srv.url + '/api/officer/referrals', { headers: { Authorization: 'Bearer ' + srv.officerToken } });
+  assert.ok(r.ok, 'GET /api/officer/referrals: ' + r.status);
+  return (await r.json()).referrals || [];
+}
+
+// openReferral finds a referral by its reference, as the officer at the
+// desk does.
+async function openReferral(page, r) {
+  await page.getByLabel(STRINGS[await page.getAttribute('html', 'lang')]['officer.find']).fill(r.reference);
+  await page.locator('.d-ref', { hasText: r.reference }).waitFor();
+  await page.locator('.d-name').waitFor();
+}
+
+async function imagesLoaded(page, sels) {
+  await page.waitForFunction((ss) => ss.every((s) => { const i = document.querySelector(s); return i && i.complete && i.naturalWidth > 0; }), sels, { timeout: 10000 });
+}
+
+// chipLayout checks what the layout tests check of a referral with the
+// chip panel, at 1280x800, 800 px wide and 1080x1920, with screenshots.
+async function chipLayout(page, name) {
+  const h = await page.evaluate(() => document.querySelector('.d-photos').getBoundingClientRect().height);
+  assert.ok(h <= 252, `${name}: the chip panel is ${h} px tall, more than the photo of old (250 px)`);
+  for (const sel of ['.d-auth', '.d-checks', '.reasons']) {
+    assert.deepEqual((await page.evaluate(uncovered, sel)).covered, [], `${name}: ${sel} covered at 1280x800`);
+  }
+  assert.ok((await page.evaluate(uncovered, '.d-auth')).shown > 40, `${name}: authorization in view at 1280x800`);
+  for (const d of ['admit', 'refuse', 'secondary']) await fullyShown(page, `[data-decision="${d}"]`, name + ' 1280x800');
+  await page.screenshot({ path: shot(name + '-1280x800') });
+  await page.setViewportSize({ width: 800, height: 800 });
+  await page.waitForTimeout(100);
+  await page.screenshot({ path: shot(name + '-800x800') });
+  for (const d of ['admit', 'refuse', 'secondary']) await fullyShown(page, `[data-decision="${d}"]`, name + ' 800x800');
+  await noSideScroll(page, name + ' 800x800');
+  await page.setViewportSize({ width: 1080, height: 1920 });
+  await page.waitForTimeout(100);
+  await page.screenshot({ path: shot(name + '-1080x1920') });
+  for (const sel of ['.d-auth', '.d-checks']) await fullyShown(page, sel, name + ' 1080x1920');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.waitForTimeout(100);
+}
+
+test('officer: the passport chip, its photo beside the live capture, genuine and tampered, in English and French', async (t) => {
+  const q = await officerQueue();
+  const open = q.filter((r) => !r.decision && r.reference);
+  const genuine = open.find((r) => r.chip && r.chip.read && r.chip.passiveAuth && r.chip.passiveAuth.status === 'valid' &&
+    r.hasChipPhoto && r.hasPhoto && r.faceMatch && r.faceMatch.result === 'successful' && typeof r.faceMatch.score === 'number');
+  const tampered = open.filter((r) => r.chip && r.chip.passiveAuth && r.chip.passiveAuth.status === 'invalid' && r.chip.passiveAuth.step)
+    .sort((a, b) => (b.chip.passiveAuth.step === 'dg_hash') - (a.chip.passiveAuth.step === 'dg_hash'))[0];
+  const noChip = open.find((r) => !r.chip && !r.hasChipPhoto && !r.faceMatch && r.hasPhoto);
+  if (!genuine || !tampered) { // a server without the chip fixtures (uidev has them)
+    t.skip('no open referral with a genuine and a tampered chip on this server');
+    return;
+  }
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(srv.url + '/officer');
+    await page.getByLabel('Account').fill(srv.officer.account);
+    await page.getByLabel('Password').fill(srv.officer.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('.d-name').waitFor({ timeout: 30000 });
+    for (const lang of ['en', 'fr']) {
+      const S = STRINGS[lang];
+      const locale = lang === 'fr' ? 'fr-CA' : 'en-CA';
+      const two = (n) => new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(n);
+      await page.locator(`.lang-switch [data-lang="${lang}"]`).click();
+      await page.locator('h1', { hasText: S['officer.title'] }).waitFor();
+
+      // Genuine: both photos, side by side, each labelled; the match's
+      // score against its threshold; passive authentication valid.
+      await openReferral(page, genuine);
+      await imagesLoaded(page, ['img.chip-photo', 'img.live-photo']);
+      const caps = await page.locator('.d-photos figcaption').allInnerTexts();
+      assert.ok(caps[0].includes(S['officer.chipPhoto']) && caps[1].includes(S['officer.livePhoto']), 'photo labels: ' + caps);
+      assert.equal(await page.locator('img.chip-photo').getAttribute('alt'), S['officer.chipPhotoAlt']);
+      assert.equal(await page.locator('img.live-photo').getAttribute('alt'), S['officer.photoAlt']);
+      const [cb, lb] = [await page.locator('img.chip-photo').boundingBox(), await page.locator('img.live-photo').boundingBox()];
+      assert.ok(cb.x + cb.width <= lb.x && Math.abs(cb.y - lb.y) < 2, 'the chip photo and the live capture side by side');
+      assert.ok(cb.width >= 100 && cb.width <= 120, 'photos about 110 px wide: ' + cb.width);
+      const m = await page.locator('.chip-facts .f-match').innerText();
+      assert.ok(m.includes(S['result.successful']), 'face match result: ' + m);
+      assert.ok(m.includes(two(genuine.faceMatch.score)) && m.includes(two(genuine.faceMatch.threshold)), 'score and threshold: ' + m);
+      assert.ok(m.includes(S['officer.faceMatch.ref.' + genuine.faceMatch.reference]), 'the reference photo: ' + m);
+      const chip = await page.locator('.chip-facts .f-chip').innerText();
+      assert.ok(chip.includes(S['officer.chip.read']) && chip.includes(genuine.chip.protocol), 'chip read: ' + chip);
+      const pa = await page.locator('.chip-facts .f-pa').innerText();
+      assert.ok(pa.includes(S['officer.pa']) && pa.includes(S['pa.valid']), 'passive authentication: ' + pa);
+      if (genuine.chip.passiveAuth.country) assert.ok(pa.includes(genuine.chip.passiveAuth.country), 'signer country: ' + pa);
+      if (lang === 'fr') await frenchPage(page, 'officer-chip-genuine-fr');
+      else await axe(page, 'officer-chip-genuine-en');
+      await chipLayout(page, `officer-chip-genuine-${lang}`);
+
+      // Tampered: passive authentication invalid, with the failing step.
+      await openReferral(page, tampered);
+      const tp = tampered.chip.passiveAuth;
+      const paT = await page.locator('.chip-facts .f-pa').innerText();
+      assert.ok(paT.includes(S['pa.invalid']), 'passive authentication invalid: ' + paT);
+      const step = S['pa.step.' + tp.step].replace('{dg}', String(tp.dg));
+      assert.ok(paT.includes(step), `the failing step ${tp.step} (${step}): ${paT}`);
+      assert.equal(await page.locator('.chip-facts .f-pa .step').getAttribute('title'), tp.step);
+      assert.ok(await page.locator('.chip-facts .f-pa .result.failed').count() === 1, 'invalid shown as a failure');
+      if (tampered.hasChipPhoto) await imagesLoaded(page, ['img.chip-photo', 'img.live-photo']);
+      if (lang === 'fr') await frenchPage(page, 'officer-chip-tampered-fr');
+      else await axe(page, 'officer-chip-tampered-en');
+      await chipLayout(page, `officer-chip-tampered-${lang}`);
+
+      // A kiosk without a chip reader: the console as it was.
+      if (noChip) {
+        await openReferral(page, noChip);
+        await imagesLoaded(page, ['img.photo']);
+        assert.equal(await page.locator('.d-photos, .chip-facts').count(), 0, 'no chip panel without chip data');
+        assert.equal(Math.round((await page.locator('img.photo').boundingBox()).width), 200);
+      }
+      await page.getByLabel(S['officer.find']).fill('');
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await backToEnglish(page);
+    await page.close();
+  }
+});
 
 test('officer: the decision panel covers nothing, at 1280x800 and 800 px wide', async () => {
   const s = await sim();
