@@ -306,6 +306,14 @@ async function officerQueue() {
   return (await r.json()).referrals || [];
 }
 
+// officerSignIn opens the officer console with the demo's officer account.
+async function officerSignIn(page) {
+  await page.goto(srv.url + '/officer');
+  await page.getByLabel('Account').fill(srv.officer.account);
+  await page.getByLabel('Password').fill(srv.officer.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 // openReferral finds a referral by its reference, as the officer at the
 // desk does.
 async function openReferral(page, r) {
@@ -359,10 +367,7 @@ test('officer: the passport chip, its photo beside the live capture, genuine and
   page.on('pageerror', (e) => errors.push(String(e)));
   try {
     await page.setViewportSize({ width: 1280, height: 800 });
-    await page.goto(srv.url + '/officer');
-    await page.getByLabel('Account').fill(srv.officer.account);
-    await page.getByLabel('Password').fill(srv.officer.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await officerSignIn(page);
     await page.locator('.d-name').waitFor({ timeout: 30000 });
     for (const lang of ['en', 'fr']) {
       const S = STRINGS[lang];
@@ -421,6 +426,9 @@ test('officer: the passport chip, its photo beside the live capture, genuine and
     assert.deepEqual(errors, []);
   } finally {
     await backToEnglish(page);
+    // Signed out: the next tests begin at the sign-in form.
+    await page.locator('#logout').click().catch(() => {});
+    await page.locator('input[type="password"]').waitFor().catch(() => {});
     await page.close();
   }
 });
@@ -431,10 +439,7 @@ test('officer: the decision panel covers nothing, at 1280x800 and 800 px wide', 
   await techAPI(srv, 'POST', '/api/tech/sim/present', { index: s.referred, withCard: false });
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(srv.url + '/officer');
-  await page.getByLabel('Account').fill(srv.officer.account);
-  await page.getByLabel('Password').fill(srv.officer.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await officerSignIn(page);
   await page.locator('.decide').waitFor({ timeout: 30000 });
   await page.locator('.d-checks').waitFor();
   await page.screenshot({ path: shot('officer-layout-1280x800') });
