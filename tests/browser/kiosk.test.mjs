@@ -421,6 +421,16 @@ test('officer: the passport chip, its photo beside the live capture, genuine and
         assert.equal(await page.locator('.d-photos, .chip-facts').count(), 0, 'no chip panel without chip data');
         assert.equal(Math.round((await page.locator('img.photo').boundingBox()).width), 200);
       }
+      // Every other chip case the server has (uidev: each kind of
+      // failure): axe-core, no English in French, the panel's height.
+      for (const r of open.filter((x) => x.chip && x !== genuine && x !== tampered)) {
+        await openReferral(page, r);
+        const label = `officer-chip-${r.referralId}-${lang}`;
+        if (lang === 'fr') await frenchPage(page, label);
+        else await axe(page, label);
+        const h = await page.evaluate(() => document.querySelector('.d-photos').getBoundingClientRect().height);
+        assert.ok(h <= 252, `${label}: the chip panel is ${h} px tall`);
+      }
       await page.getByLabel(S['officer.find']).fill('');
     }
     assert.deepEqual(errors, []);
