@@ -239,7 +239,7 @@ func (c *Config) validate(p *problems) {
 // resolvePaths makes relative file paths relative to the config's folder.
 func (c *Config) resolvePaths(dir string) {
 	for _, s := range []*string{&c.Kiosk.DataDir, &c.MQTT.CAFile, &c.MQTT.CertFile, &c.MQTT.KeyFile,
-		&c.MQTT.PasswordFile, &c.Outbox.KeyFile, &c.Storage.KeyFile, &c.Devices.Scanner.SpoolDir, &c.Face.ModelFile, &c.Face.CascadeDir, &c.UI.CertFile, &c.UI.KeyFile} {
+		&c.MQTT.PasswordFile, &c.Outbox.KeyFile, &c.Storage.KeyFile, &c.Devices.Scanner.SpoolDir, &c.Devices.Chip.CSCADir, &c.Face.ModelFile, &c.Face.CascadeDir, &c.UI.CertFile, &c.UI.KeyFile} {
 		if *s != "" && !filepath.IsAbs(*s) {
 			*s = filepath.Join(dir, *s)
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExampleConfigsParse(t *testing.T) {
@@ -244,5 +245,34 @@ func TestPrinterSection(t *testing.T) {
 	// Off, a printer section may be incomplete.
 	if _, err := Parse([]byte(minimal + "[devices.printer]\nenabled = false\nprofile = \"star\"\n")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestChipSection(t *testing.T) {
+	c, err := Parse([]byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := c.Devices.Chip; ch.On() || ch.Timeout.Duration != 15*time.Second || ch.Access != "auto" || ch.OnInvalid != ChipRefer || ch.OnNoTrustAnchor != ChipRefer {
+		t.Fatalf("chip defaults %+v", ch)
+	}
+	_, err = Parse([]byte(minimal + "[devices.chip]\nenabled = true\naccess = \"SAC\"\ntimeout = \"2h\"\nonInvalid = \"admit\"\nonNoTrustAnchor = \"maybe\"\n"))
+	for _, want := range []string{`devices.chip.access: "SAC" must be auto, BAC or PACE`, "devices.chip.timeout", `devices.chip.onInvalid: "admit" must be refer or ignore`,
+		"devices.chip.onNoTrustAnchor", "devices.chip.cscaDir: the chip reader needs a folder"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+	dir := t.TempDir()
+	path := dir + "/kiosk.toml"
+	if err := os.WriteFile(path, []byte(minimal+"[devices.chip]\nenabled = true\ncscaDir = \"csca\"\nonInvalid = \"ignore\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Devices.Chip.On() || c.Devices.Chip.CSCADir != dir+"/csca" || c.Devices.Chip.OnInvalid != ChipIgnore {
+		t.Fatalf("chip %+v", c.Devices.Chip)
 	}
 }

@@ -185,6 +185,7 @@ type Devices struct {
 	Camera     Camera  `toml:"camera"`
 	Scanner    Scanner `toml:"scanner"`
 	Printer    Printer `toml:"printer"`
+	Chip       Chip    `toml:"chip"`
 }
 
 // Serial is one serial device: either Port, or USB (VID:PID) plus an
@@ -426,12 +427,14 @@ func (d *Devices) defaults() {
 	}
 	setDur(&d.Scanner.KeepFailed, 24*time.Hour)
 	d.Printer.defaults()
+	d.Chip.defaults()
 }
 
 func (d *Devices) validate(p *problems) {
 	d.MRZReader.validate(p, "devices.mrzReader", "desko", "3m", "lines")
 	d.CardReader.validate(p, "devices.cardReader", "em4100", "uhf-m100", "ascii")
 	d.Printer.validate(p)
+	d.Chip.validate(p)
 	if d.Camera.On() {
 		switch d.Camera.Source {
 		case "":
@@ -465,6 +468,68 @@ func (d *Devices) validate(p *problems) {
 	}
 	if d.Scanner.DPI < 150 || d.Scanner.DPI > 1200 {
 		p.add("devices.scanner.dpi", "%d must be 150 to 1200 (300 or more for MRZs)", d.Scanner.DPI)
+	}
+}
+
+// Chip is the ePassport chip reader: a PC/SC reader through pcscd
+// (docs/chip.md). Off by default: a kiosk without a contactless reader
+// must not refer every traveler CHIP_UNREADABLE.
+type Chip struct {
+	Enabled *bool  `toml:"enabled"`
+	Reader  string `toml:"reader"` // PC/SC reader name; empty: the first with a card
+	Socket  string `toml:"socket"` // pcscd's socket; empty: $PCSCLITE_CSOCK_NAME or /run/pcscd/pcscd.comm
+	// Timeout bounds one traveler's chip step: waiting for the chip in
+	// the field, access control, reading and verifying.
+	Timeout Duration `toml:"timeout"`
+	Access  string   `toml:"access"` // auto | BAC | PACE
+	// CSCADir holds the trust anchors: PEM or DER CSCA certificates and
+	// ICAO master lists.
+	CSCADir string `toml:"cscaDir"`
+	// OnInvalid and OnNoTrustAnchor say what passive authentication's
+	// verdicts do: refer (CHIP_INVALID, CHIP_UNTRUSTED) or ignore (the
+	// check is still reported).
+	OnInvalid       string `toml:"onInvalid"`
+	OnNoTrustAnchor string `toml:"onNoTrustAnchor"`
+}
+
+// On reports whether the chip reader is enabled (the default is off).
+func (c Chip) On() bool { return c.Enabled != nil && *c.Enabled }
+
+// Chip policies.
+const (
+	ChipRefer  = "refer"
+	ChipIgnore = "ignore"
+)
+
+func (c *Chip) defaults() {
+	setDur(&c.Timeout, 15*time.Second)
+	if c.Access == "" {
+		c.Access = "auto"
+	}
+	if c.OnInvalid == "" {
+		c.OnInvalid = ChipRefer
+	}
+	if c.OnNoTrustAnchor == "" {
+		c.OnNoTrustAnchor = ChipRefer
+	}
+}
+
+func (c *Chip) validate(p *problems) {
+	switch c.Access {
+	case "auto", "BAC", "PACE":
+	default:
+		p.add("devices.chip.access", "%q must be auto, BAC or PACE", c.Access)
+	}
+	if c.Timeout.Duration < time.Second || c.Timeout.Duration > time.Minute {
+		p.add("devices.chip.timeout", "%s must be 1s to 1m (a chip reads in 1 to 3 s)", c.Timeout)
+	}
+	for _, f := range [...]struct{ key, v string }{{"onInvalid", c.OnInvalid}, {"onNoTrustAnchor", c.OnNoTrustAnchor}} {
+		if f.v != ChipRefer && f.v != ChipIgnore {
+			p.add("devices.chip."+f.key, "%q must be refer or ignore", f.v)
+		}
+	}
+	if c.On() && c.CSCADir == "" {
+		p.add("devices.chip.cscaDir", "the chip reader needs a folder of CSCA certificates (PEM, DER or ICAO master lists): without trust anchors every chip is no_trust_anchor")
 	}
 }
 
