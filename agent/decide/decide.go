@@ -20,6 +20,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,6 +69,34 @@ type Letter struct {
 	Err    error
 }
 
+// Chip is what the passport's chip step gave (nil in Input: the kiosk has
+// no chip reader, or the document did not come from the kiosk's reader).
+type Chip struct {
+	Read bool // the chip was opened and its files read
+	// Failure, when not Read: no_chip | access_denied | timeout | removed |
+	// read_error | malformed; Detail says why in words.
+	Failure    string
+	Detail     string
+	DG1Matches bool
+	PA         string // valid | invalid | no_trust_anchor
+	PAStep     string // sod_format | sod_signature | ds_certificate | dg_hash, when invalid
+	PADG       int    // the data group of a dg_hash failure
+	PADetail   string
+}
+
+// Chip verdicts.
+const (
+	PAValid         = "valid"
+	PAInvalid       = "invalid"
+	PANoTrustAnchor = "no_trust_anchor"
+)
+
+// Chip policies (Policy.ChipOnInvalid, ChipOnNoTrustAnchor).
+const (
+	ChipRefer  = "refer"
+	ChipIgnore = "ignore"
+)
+
 // Policy is the kiosk's configuration as far as the decision goes.
 type Policy struct {
 	PortCode           string
@@ -76,6 +105,10 @@ type Policy struct {
 	RequireFace        bool          // a face must be captured and verified
 	MaxStaleness       time.Duration // 0: DefaultMaxStaleness
 	RandomReferralRate float64       // 0..1
+	// ChipOnInvalid and ChipOnNoTrustAnchor: refer (the default, also for
+	// any other value) or ignore passive authentication's verdict.
+	ChipOnInvalid       string
+	ChipOnNoTrustAnchor string
 }
 
 // Input is everything the decision weighs.
@@ -84,6 +117,7 @@ type Input struct {
 	Card         *Card     // nil: none presented
 	Face         Face
 	Letter       *Letter            // nil: none scanned
+	Chip         *Chip              // nil: no chip step
 	Candidates   []wire.AuthzRecord // records listing the document or carrying the card tag
 	LastSync     time.Time          // the replica's last successful sync; zero: never
 	DeviceFaults []string           // required devices that failed during the session
@@ -123,6 +157,9 @@ const (
 	CheckFreshness      = "replica.freshness"
 	CheckDevice         = "device." // + device name
 	CheckRandom         = "random.selection"
+	CheckChipRead       = "chip.read"
+	CheckChipDG1        = "chip.dg1_match"
+	CheckChipPA         = "chip.passive_auth"
 )
 
 type collector struct {
@@ -242,6 +279,7 @@ func Decide(in Input) Result {
 		}
 	}
 
+	chipChecks(c, in)
 	faceChecks(c, in)
 
 	// The replica's freshness.
@@ -307,7 +345,28 @@ func admissible(in Input, doc *Document, cd *candidate, today string) bool {
 	r := cd.rec
 	return r.Status == wire.StatusActive && r.ValidFrom <= today && today <= r.ValidUntil &&
 		slices.Contains(r.Entries, in.Policy.Direction) && holderMatches(doc, &r.Holder) &&
-		!in.LastSync.IsZero()
+		!in.LastSync.IsZero() && chipAdmissible(in)
+}
+
+// chipAdmissible re-checks the chip on its own: read, DG1 the printed
+// zone, and a verdict the policy lets through.
+func chipAdmissible(in Input) bool {
+	ch := in.Chip
+	if ch == nil {
+		return true
+	}
+	if !ch.Read || !ch.DG1Matches {
+		return false
+	}
+	switch ch.PA {
+	case PAValid:
+		return true
+	case PAInvalid:
+		return in.Policy.ChipOnInvalid == ChipIgnore
+	case PANoTrustAnchor:
+		return in.Policy.ChipOnNoTrustAnchor == ChipIgnore
+	}
+	return false
 }
 
 type candidate struct {
@@ -466,6 +525,69 @@ func letterMatches(l *Letter, doc *Document, r *wire.AuthzRecord, today string) 
 		return false, "the letter has expired"
 	}
 	return true, ""
+}
+
+// chipChecks weighs the chip step: unreadable, DG1 against the printed
+// zone, passive authentication (its verdicts under the kiosk's policy).
+// Anything it does not recognise refers.
+func chipChecks(c *collector, in Input) {
+	ch := in.Chip
+	if ch == nil {
+		return
+	}
+	if !ch.Read {
+		c.add(wire.ReasonChipUnreadable)
+		detail := ch.Failure
+		if detail == "" {
+			detail = "read_error"
+		}
+		if ch.Detail != "" {
+			detail += ": " + ch.Detail
+		}
+		c.check(CheckChipRead, wire.CheckFailed, detail)
+		c.check(CheckChipDG1, wire.CheckUndetermined, "chip not read")
+		c.check(CheckChipPA, wire.CheckUndetermined, "chip not read")
+		return
+	}
+	c.check(CheckChipRead, wire.CheckSuccessful, "")
+	if !ch.DG1Matches {
+		c.add(wire.ReasonChipMRZMismatch)
+		c.check(CheckChipDG1, wire.CheckFailed, "DG1 differs from the printed MRZ")
+	} else {
+		c.check(CheckChipDG1, wire.CheckSuccessful, "")
+	}
+	switch ch.PA {
+	case PAValid:
+		c.check(CheckChipPA, wire.CheckSuccessful, "")
+	case PANoTrustAnchor:
+		if in.Policy.ChipOnNoTrustAnchor != ChipIgnore {
+			c.add(wire.ReasonChipUntrusted)
+		}
+		c.check(CheckChipPA, wire.CheckUndetermined, joinDetail("no_trust_anchor", ch.PADetail))
+	case PAInvalid:
+		if in.Policy.ChipOnInvalid != ChipIgnore {
+			c.add(wire.ReasonChipInvalid)
+		}
+		step := ch.PAStep
+		if ch.PADG != 0 {
+			step += " DG" + strconv.Itoa(ch.PADG)
+		}
+		c.check(CheckChipPA, wire.CheckFailed, joinDetail(step, ch.PADetail))
+	default:
+		// A verdict this decision does not know never passes.
+		c.add(wire.ReasonChipInvalid)
+		c.check(CheckChipPA, wire.CheckUndetermined, "no passive authentication verdict")
+	}
+}
+
+func joinDetail(head, detail string) string {
+	if detail == "" {
+		return head
+	}
+	if head == "" {
+		return detail
+	}
+	return head + ": " + detail
 }
 
 func faceChecks(c *collector, in Input) {

@@ -137,6 +137,29 @@ func TestDecisionTable(t *testing.T) {
 			in.Rand = bytes.NewReader(nil)
 		}, []string{wire.ReasonRandomSelection}, ""},
 		{"RANDOM_SELECTION: rate 1", func(in *Input) { in.Policy.RandomReferralRate = 1 }, []string{wire.ReasonRandomSelection}, ""},
+		{"genuine chip: admitted", func(in *Input) { in.Chip = genuineChip() }, nil, ""},
+		{"CHIP_UNREADABLE: no chip", func(in *Input) { in.Chip = &Chip{Failure: "no_chip"} }, []string{wire.ReasonChipUnreadable}, ""},
+		{"CHIP_UNREADABLE: no failure said", func(in *Input) { in.Chip = &Chip{} }, []string{wire.ReasonChipUnreadable}, ""},
+		{"CHIP_MRZ_MISMATCH", func(in *Input) { in.Chip = genuineChip(); in.Chip.DG1Matches = false }, []string{wire.ReasonChipMRZMismatch}, ""},
+		{"CHIP_INVALID", func(in *Input) { in.Chip = genuineChip(); in.Chip.PA, in.Chip.PAStep = PAInvalid, "sod_signature" },
+			[]string{wire.ReasonChipInvalid}, ""},
+		{"chip invalid, policy ignore: admitted", func(in *Input) {
+			in.Chip = genuineChip()
+			in.Chip.PA, in.Chip.PAStep = PAInvalid, "sod_signature"
+			in.Policy.ChipOnInvalid = ChipIgnore
+		}, nil, ""},
+		{"CHIP_UNTRUSTED", func(in *Input) { in.Chip = genuineChip(); in.Chip.PA = PANoTrustAnchor }, []string{wire.ReasonChipUntrusted}, ""},
+		{"chip untrusted, policy ignore: admitted", func(in *Input) {
+			in.Chip = genuineChip()
+			in.Chip.PA = PANoTrustAnchor
+			in.Policy.ChipOnNoTrustAnchor = ChipIgnore
+		}, nil, ""},
+		{"chip untrusted, only invalid ignored", func(in *Input) {
+			in.Chip = genuineChip()
+			in.Chip.PA = PANoTrustAnchor
+			in.Policy.ChipOnInvalid = ChipIgnore
+		}, []string{wire.ReasonChipUntrusted}, ""},
+		{"chip verdict unknown never admits", func(in *Input) { in.Chip = genuineChip(); in.Chip.PA = "" }, []string{wire.ReasonChipInvalid}, ""},
 
 		// Holder matching.
 		{"truncated given names", func(in *Input) {
@@ -289,5 +312,45 @@ func TestRandomRateIsRoughlyHonoured(t *testing.T) {
 	}
 	if sel < n/5 || sel > n*3/10 {
 		t.Fatalf("selected %d of %d at rate 0.25", sel, n)
+	}
+}
+
+func genuineChip() *Chip { return &Chip{Read: true, DG1Matches: true, PA: PAValid} }
+
+// The chip's checks carry the spec's results and name the failing step.
+func TestChipChecks(t *testing.T) {
+	checks := func(c *Chip, p Policy) map[string]wire.Check {
+		in := baseInput()
+		in.Chip = c
+		in.Policy.ChipOnInvalid, in.Policy.ChipOnNoTrustAnchor = p.ChipOnInvalid, p.ChipOnNoTrustAnchor
+		out := map[string]wire.Check{}
+		for _, ch := range Decide(in).Checks {
+			out[ch.Name] = ch
+		}
+		return out
+	}
+	got := checks(&Chip{Failure: "access_denied", Detail: "BAC refused"}, Policy{})
+	if c := got[CheckChipRead]; c.Result != wire.CheckFailed || c.Detail != "access_denied: BAC refused" {
+		t.Errorf("read %+v", c)
+	}
+	if got[CheckChipDG1].Result != wire.CheckUndetermined || got[CheckChipPA].Result != wire.CheckUndetermined {
+		t.Errorf("not read: %+v", got)
+	}
+	bad := genuineChip()
+	bad.PA, bad.PAStep, bad.PADG, bad.PADetail = PAInvalid, "dg_hash", 2, "hash differs"
+	got = checks(bad, Policy{ChipOnInvalid: ChipIgnore})
+	if c := got[CheckChipPA]; c.Result != wire.CheckFailed || c.Detail != "dg_hash DG2: hash differs" {
+		t.Errorf("pa %+v", c)
+	}
+	if got[CheckChipRead].Result != wire.CheckSuccessful || got[CheckChipDG1].Result != wire.CheckSuccessful {
+		t.Errorf("read %+v", got)
+	}
+	un := genuineChip()
+	un.PA = PANoTrustAnchor
+	if c := checks(un, Policy{})[CheckChipPA]; c.Result != wire.CheckUndetermined || !strings.HasPrefix(c.Detail, "no_trust_anchor") {
+		t.Errorf("untrusted %+v", c)
+	}
+	if _, ok := checks(nil, Policy{})[CheckChipRead]; ok {
+		t.Error("a chip check without a chip step")
 	}
 }

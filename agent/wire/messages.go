@@ -201,15 +201,34 @@ type Check struct {
 
 // Referral is the body of referral.opened and referral.decided.
 type Referral struct {
-	ReferralID    string           `json:"referralId"`
-	TransactionID string           `json:"transactionId"`
-	Reference     string           `json:"reference,omitempty"` // the traveler's code, as in the transaction
-	Reasons       []string         `json:"reasons,omitempty"`
-	Document      *Document        `json:"document,omitempty"`
-	Holder        *Holder          `json:"holder,omitempty"`
-	PhotoJPEG     string           `json:"photoJpeg,omitempty"` // inline base64 when configured
-	PhotoRef      string           `json:"photoRef,omitempty"`
+	ReferralID    string    `json:"referralId"`
+	TransactionID string    `json:"transactionId"`
+	Reference     string    `json:"reference,omitempty"` // the traveler's code, as in the transaction
+	Reasons       []string  `json:"reasons,omitempty"`
+	Document      *Document `json:"document,omitempty"`
+	Holder        *Holder   `json:"holder,omitempty"`
+	PhotoJPEG     string    `json:"photoJpeg,omitempty"` // inline base64 when configured
+	PhotoRef      string    `json:"photoRef,omitempty"`
+	// Chip is what the passport's chip said (the project's addition: the
+	// spec's "what an officer needs" names no chip). ChipPhotoRef or
+	// ChipPhotoJPEG is its DG2 face image, as JPEG, like the capture.
+	Chip          *ReferralChip    `json:"chip,omitempty"`
+	ChipPhotoJPEG string           `json:"chipPhotoJpeg,omitempty"`
+	ChipPhotoRef  string           `json:"chipPhotoRef,omitempty"`
 	Decision      *OfficerDecision `json:"decision,omitempty"`
+}
+
+// ReferralChip is the chip's verdict in referral.opened: no personal data
+// (the CSCA and country are the issuing authority's).
+type ReferralChip struct {
+	Read        bool   `json:"read"`
+	Failure     string `json:"failure,omitempty"` // no_chip | access_denied | timeout | removed | read_error | malformed
+	Protocol    string `json:"protocol,omitempty"`
+	DG1Matches  *bool  `json:"dg1Matches,omitempty"`
+	PassiveAuth string `json:"passiveAuth,omitempty"` // valid | invalid | no_trust_anchor
+	Step        string `json:"step,omitempty"`        // the failing step when invalid
+	DG          int    `json:"dg,omitempty"`
+	Country     string `json:"country,omitempty"`
 }
 
 // DeviceEvent is the body of device.fault and device.recovered.
@@ -334,11 +353,26 @@ const (
 	ReasonRandomSelection     = "RANDOM_SELECTION"
 )
 
-// AllReasons lists every reason code in the order of the spec's table.
+// The project's reason codes for the passport chip: the spec's table has
+// none (docs/protocol.md, "Reasons the spec does not have").
+const (
+	ReasonChipUnreadable  = "CHIP_UNREADABLE"   // no chip, a read error, a timeout, access refused, malformed data
+	ReasonChipMRZMismatch = "CHIP_MRZ_MISMATCH" // DG1 is not the printed MRZ
+	ReasonChipInvalid     = "CHIP_INVALID"      // passive authentication invalid
+	ReasonChipUntrusted   = "CHIP_UNTRUSTED"    // no trust anchor for the chip's signer
+)
+
+// ChipReasons are the project's chip reasons, in their order.
+var ChipReasons = []string{ReasonChipUnreadable, ReasonChipMRZMismatch, ReasonChipInvalid, ReasonChipUntrusted}
+
+// AllReasons lists every reason code in the order of the spec's table,
+// then the project's chip reasons.
 var AllReasons = []string{
 	ReasonMRZUnreadable, ReasonMRZInvalid, ReasonDocExpired, ReasonNotAuthorized,
 	ReasonHolderMismatch, ReasonAuthSuspended, ReasonAuthRevoked, ReasonAuthNotYetValid,
 	ReasonAuthExpired, ReasonDirectionNotAllowed, ReasonCardMissing, ReasonCardMismatch,
 	ReasonFaceCaptureFailed, ReasonFaceMismatch, ReasonPreapprovalInvalid, ReasonDataStale,
 	ReasonDeviceFault, ReasonRandomSelection,
+	// The project's additions, after the spec's table.
+	ReasonChipUnreadable, ReasonChipMRZMismatch, ReasonChipInvalid, ReasonChipUntrusted,
 }
