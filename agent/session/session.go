@@ -13,6 +13,7 @@ type Phase int
 const (
 	Idle      Phase = iota // welcome screen
 	Document               // waiting for the passport on the reader
+	Chip                   // reading the passport's chip
 	Card                   // waiting for the trusted-traveler card
 	Face                   // face capture running
 	Deciding               // the agent is deciding
@@ -21,7 +22,7 @@ const (
 	Closed                 // out of service (locked, or degraded: the outbox is full)
 )
 
-var phaseNames = [...]string{"idle", "document", "card", "face", "deciding", "recording", "outcome", "closed"}
+var phaseNames = [...]string{"idle", "document", "chip", "card", "face", "deciding", "recording", "outcome", "closed"}
 
 func (p Phase) String() string {
 	if int(p) < len(phaseNames) {
@@ -37,7 +38,11 @@ type Config struct {
 	CardTimeout     time.Duration // no card in this time: proceed, the decision says CARD_MISSING
 	FaceEnabled     bool          // a camera is configured
 	FaceTimeout     time.Duration // safety net over the camera's own capture window
-	OutcomeHold     time.Duration // how long the outcome stays on screen
+	// ChipTimeout is the chip step's safety net over the reader's own
+	// timeout: no ChipDone by then, the chip is unreadable (timeout).
+	// Zero: DefaultChipTimeout.
+	ChipTimeout time.Duration
+	OutcomeHold time.Duration // how long the outcome stays on screen
 	// HoldWindow is how long a card or letter presented on the welcome
 	// screen is kept for the session that starts next; the screen says it
 	// was read and counts down. Zero: DefaultHoldWindow.
@@ -58,6 +63,7 @@ type Config struct {
 
 // Defaults for the zero values of Config.
 const (
+	DefaultChipTimeout    = 17 * time.Second
 	DefaultMoreTimePrompt = 15 * time.Second
 	DefaultAbandonedHold  = 5 * time.Second
 )
@@ -96,21 +102,26 @@ type State struct {
 	Deadline time.Time // of the current step
 	Expires  time.Time // of the whole session
 
-	Doc         *DocumentRead
-	DocErrors   int // unreadable reads seen in this session
-	CardErrors  int // card reads that failed in this session
-	CardTag     string
-	CardAt      time.Time
-	NeedCard    bool
-	Letter      string // QR text of a scanned pre-approval letter
-	FaceDone    bool
-	Face        any // the face result, opaque to the flow
-	Guidance    string
-	Message     string
-	Outcome     string // admitted | referred | aborted once known
-	ClosedWhy   []string
-	StepTimings map[string]time.Duration
-	stepStart   time.Time
+	Doc        *DocumentRead
+	DocErrors  int // unreadable reads seen in this session
+	CardErrors int // card reads that failed in this session
+	CardTag    string
+	CardAt     time.Time
+	NeedCard   bool
+	Letter     string // QR text of a scanned pre-approval letter
+	FaceDone   bool
+	Face       any // the face result, opaque to the flow
+	// ChipDone: the chip step ended; Chip is its result, opaque to the
+	// flow (nil when it timed out: ChipTimedOut).
+	ChipDone     bool
+	Chip         any
+	ChipTimedOut bool
+	Guidance     string
+	Message      string
+	Outcome      string // admitted | referred | aborted once known
+	ClosedWhy    []string
+	StepTimings  map[string]time.Duration
+	stepStart    time.Time
 	// Held is what was presented on the welcome screen, before any
 	// session: it belongs to the session that starts before HeldUntil, and
 	// is dropped after it. Input arriving during a session belongs to that
@@ -144,6 +155,10 @@ type DocumentRead struct {
 	// NeedCard is set by the agent when the candidate records or the policy
 	// require a card, so the flow waits for one.
 	NeedCard bool
+	// Chip is set by the agent when the passport's chip is to be read:
+	// a chip reader is configured and the passport lies on the kiosk's
+	// reader (never for a page from the scanner spool).
+	Chip bool
 	// Data is the parsed document, opaque to the flow.
 	Data any
 }
@@ -172,6 +187,15 @@ type (
 	FaceGuidance struct{ Code string }
 	// FaceDone ends the capture (a result, or a failure in it).
 	FaceDone struct{ Result any }
+	// ChipProgress is the chip step's stage (a guidance code:
+	// chip_waiting, chip_reading) for the transaction TxID.
+	ChipProgress struct{ TxID, Stage string }
+	// ChipDone ends the chip step of transaction TxID with its result
+	// (a read, or a failure in it).
+	ChipDone struct {
+		TxID   string
+		Result any
+	}
 	// Decided is the decision the agent computed.
 	Decided struct{ Outcome string }
 	// Durable says the transaction's event is in durable storage;
@@ -201,6 +225,8 @@ func (CardUnreadable) input() {}
 func (LetterRead) input()     {}
 func (FaceGuidance) input()   {}
 func (FaceDone) input()       {}
+func (ChipProgress) input()   {}
+func (ChipDone) input()       {}
 func (Decided) input()        {}
 func (Durable) input()        {}
 func (Cancel) input()         {}
@@ -222,6 +248,11 @@ type (
 	CaptureFace struct{}
 	// StopFace: abandon a running capture.
 	StopFace struct{}
+	// ReadChip: read and verify the passport's chip in the background
+	// (it answers with ChipProgress and ChipDone).
+	ReadChip struct{}
+	// StopChip: abandon a running chip read.
+	StopChip struct{}
 	// Decide: compute the decision from the state (answers with Decided).
 	Decide struct{ Unreadable bool }
 	// Record: make the transaction's event durable (answers with Durable).
@@ -237,6 +268,8 @@ func (Show) effect()             {}
 func (BeginTransaction) effect() {}
 func (CaptureFace) effect()      {}
 func (StopFace) effect()         {}
+func (ReadChip) effect()         {}
+func (StopChip) effect()         {}
 func (Decide) effect()           {}
 func (Record) effect()           {}
 func (Dropped) effect()          {}
@@ -410,6 +443,13 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 		case Card:
 			s.mark("card", now)
 			return afterCard(s, now, cfg)
+		case Chip:
+			// The reader enforces its own timeout; this is a safety net.
+			// No result is a chip that could not be read in time.
+			s.ChipDone, s.ChipTimedOut, s.Guidance = true, true, ""
+			s.mark("chip", now)
+			s2, fx2 := afterChip(s, now, cfg)
+			return s2, append([]Effect{StopChip{}}, fx2...)
 		case Face:
 			// The capture enforces its own window; this is a safety net.
 			s.mark("face", now)
@@ -439,12 +479,25 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 			return s, []Effect{Show{Screen: view.ScreenProcessing}, Decide{}}
 		}
 		s.NeedCard = d.NeedCard
-		if s.NeedCard && s.CardTag == "" {
-			s.Phase = Card
-			s.Deadline = now.Add(cfg.CardTimeout)
-			return s, []Effect{Show{Screen: view.ScreenCard}}
+		if d.Chip {
+			// The passport is still on the reader: its chip is read now,
+			// before the card and the face.
+			s.Phase = Chip
+			s.Deadline = now.Add(cfg.chipTimeout())
+			return s, []Effect{Show{Screen: view.ScreenChip}, ReadChip{}}
 		}
-		return afterCard(s, now, cfg)
+		return afterChip(s, now, cfg)
+	case ChipProgress:
+		if s.Phase == Chip && in.TxID == s.TxID && s.Guidance != in.Stage {
+			s.Guidance = in.Stage
+			return s, []Effect{Show{Screen: view.ScreenChip}}
+		}
+	case ChipDone:
+		if s.Phase == Chip && in.TxID == s.TxID {
+			s.Chip, s.ChipDone, s.Guidance = in.Result, true, ""
+			s.mark("chip", now)
+			return afterChip(s, now, cfg)
+		}
 	case CardUnreadable:
 		if s.CardTag == "" {
 			s.CardErrors++
@@ -545,6 +598,24 @@ func dropped(in Input) Effect {
 	return Dropped{What: "letter"}
 }
 
+// afterChip goes on from the document (and its chip) to the card step when
+// one is needed and not yet presented, else past it.
+func afterChip(s State, now time.Time, cfg Config) (State, []Effect) {
+	if s.NeedCard && s.CardTag == "" {
+		s.Phase = Card
+		s.Deadline = now.Add(cfg.CardTimeout)
+		return s, []Effect{Show{Screen: view.ScreenCard}}
+	}
+	return afterCard(s, now, cfg)
+}
+
+func (c Config) chipTimeout() time.Duration {
+	if c.ChipTimeout > 0 {
+		return c.ChipTimeout
+	}
+	return DefaultChipTimeout
+}
+
 func afterCard(s State, now time.Time, cfg Config) (State, []Effect) {
 	s.Prompt = false
 	if s.Message == "card_unreadable" {
@@ -575,8 +646,11 @@ func (c Config) abandonedHold() time.Duration {
 
 func abort(s State, now time.Time) (State, []Effect) {
 	var fx []Effect
-	if s.Phase == Face {
+	switch s.Phase {
+	case Face:
 		fx = append(fx, StopFace{})
+	case Chip:
+		fx = append(fx, StopChip{})
 	}
 	s.Outcome = "aborted"
 	s.Phase = Recording
@@ -630,6 +704,8 @@ func Screen(s State) string {
 		return view.ScreenWelcome
 	case Document:
 		return view.ScreenDocument
+	case Chip:
+		return view.ScreenChip
 	case Card:
 		return view.ScreenCard
 	case Face:

@@ -11,6 +11,7 @@ import "time"
 const (
 	ScreenWelcome    = "welcome"    // touch to start, language choice
 	ScreenDocument   = "document"   // place your passport on the reader
+	ScreenChip       = "chip"       // keep the passport still: its chip is read
 	ScreenCard       = "card"       // present your NEXUS / Global Entry card
 	ScreenFace       = "face"       // look at the camera (with guidance)
 	ScreenProcessing = "processing" // please wait
