@@ -22,17 +22,18 @@ func (k *Kiosk) decide(unreadable bool) string {
 	k.mu.Lock()
 	s := k.s
 	var faults []string
-	faceRan := false
+	faceRan, chipRan := false, false
 	if k.tx != nil {
 		faults = append(faults, k.tx.faults...)
-		faceRan = k.tx.faceRan
+		faceRan, chipRan = k.tx.faceRan, k.tx.chipRan
 	}
 	rate := k.rate
 	k.mu.Unlock()
 
 	in := decide.Input{
 		Policy: decide.Policy{PortCode: k.o.PortCode, Direction: k.o.Direction, RequireCard: k.o.Policy.RequireCard,
-			RequireFace: k.o.Policy.RequireFace, MaxStaleness: k.o.Policy.MaxStaleness, RandomReferralRate: rate},
+			RequireFace: k.o.Policy.RequireFace, MaxStaleness: k.o.Policy.MaxStaleness, RandomReferralRate: rate,
+			ChipOnInvalid: k.o.ChipPolicy.OnInvalid, ChipOnNoTrustAnchor: k.o.ChipPolicy.OnNoTrustAnchor},
 		LastSync: k.o.Replica.Status().LastSync,
 		Now:      now,
 		Rand:     k.o.Rand,
@@ -74,6 +75,9 @@ func (k *Kiosk) decide(unreadable bool) string {
 				in.Face.Detail = fr.Reason
 			}
 		}
+	}
+	if !unreadable {
+		in.Chip = decideChip(chipOf(s, chipRan))
 	}
 	if s.Letter != "" {
 		l := &decide.Letter{}
@@ -121,6 +125,10 @@ func (k *Kiosk) requiredFaults(devices []string, in decide.Input) []string {
 			}
 		case "scanner":
 			if in.Letter == nil {
+				continue
+			}
+		case "chipReader":
+			if in.Chip == nil {
 				continue
 			}
 		}

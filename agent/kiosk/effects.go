@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"time"
@@ -17,10 +18,18 @@ func (k *Kiosk) startFace(ctx context.Context) {
 	fctx, cancel := context.WithCancel(ctx)
 	k.mu.Lock()
 	k.faceStop = cancel
+	// The reference is the chip's photo (DG2) when one was read: the
+	// comparator matches the live capture against it.
+	var ref []byte
+	if k.tx != nil {
+		ref = bytes.Clone(chipReference(chipOf(k.s, k.tx.chipRan)))
+		k.tx.faceRef = len(ref) > 0
+	}
 	k.mu.Unlock()
 	go func() {
 		defer cancel()
-		res := k.o.Face.Capture(fctx, nil, func(code string) {
+		defer clear(ref)
+		res := k.o.Face.Capture(fctx, ref, func(code string) {
 			select {
 			case k.in <- msgFaceGuide{code: code}:
 			case <-fctx.Done():
@@ -59,6 +68,7 @@ func (k *Kiosk) record(aborted bool) {
 		t.TimingsMs[step] = d.Milliseconds()
 	}
 	var photo []byte
+	chipRes := chipOf(s, tx.chipRan)
 	if d := docOf(s); d != nil {
 		t.Document, t.Holder = docAndHolder(d)
 	}
@@ -89,12 +99,34 @@ func (k *Kiosk) record(aborted bool) {
 				r.PhotoRef = "kiosk:" + k.o.KioskID + "/referrals/" + t.ReferralID + "/photo.jpg"
 			}
 		}
+		r.Chip = chipWire(chipRes)
+		chipPhoto := bytes.Clone(chipReference(chipRes))
+		if len(chipPhoto) > 0 {
+			if k.o.InlinePhoto {
+				r.ChipPhotoJPEG = base64.StdEncoding.EncodeToString(chipPhoto)
+			} else {
+				r.ChipPhotoRef = "kiosk:" + k.o.KioskID + "/referrals/" + t.ReferralID + "/chip-photo.jpg"
+			}
+		}
 		events = append(events, &wire.Event{Type: wire.EventReferralOpened, At: wire.FormatTime(now), Referral: r})
 		ref = k.newReferral(t, out, photo, now)
+		ref.chipPhoto = chipPhoto
+		ref.Chip = chipView(chipRes)
+		if len(chipPhoto) > 0 {
+			ref.HasChipPhoto, ref.ChipPhotoType, ref.ChipPhotoOriginalType = true, "image/jpeg", chipRes.PhotoOriginalType
+		}
+		if fr, ok := s.Face.(*FaceResult); ok && tx.faceRan {
+			reference := "none"
+			if tx.faceRef {
+				reference = "chip"
+			}
+			ref.FaceMatch = faceMatchView(fr, reference)
+		}
 	}
 	go func() {
 		for _, ev := range events {
 			if _, err := k.o.Outbox.Append(ev); err != nil {
+				chipRes.wipe()
 				k.in <- msgRecordErr{txID: s.TxID, err: err}
 				return
 			}
@@ -113,6 +145,9 @@ func (k *Kiosk) record(aborted bool) {
 		}
 		k.counters["outcome_"+outcome]++
 		k.mu.Unlock()
+		// The outcome is delivered: the chip's photo goes (the referral
+		// holds its own copy until it is pruned).
+		chipRes.wipe()
 		k.in <- msgDurable{txID: s.TxID, reference: t.Reference}
 		// After the outcome is on its way to the screen: a printer, however
 		// it misbehaves, never holds a traveler up.
@@ -334,6 +369,8 @@ func (k *Kiosk) prune() {
 	for _, id := range k.refOrder {
 		r := k.referrals[id]
 		if (r.Decision != "" && now.Sub(r.decidedAt) > k.o.ReferralRetention) || now.Sub(r.OpenedAt) > 24*time.Hour {
+			clear(r.photo)
+			clear(r.chipPhoto)
 			delete(k.referrals, id)
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,6 +106,10 @@ type Options struct {
 	// (nil: no printer). It is optional equipment: its faults are shown and
 	// reported, but never refer a traveler nor degrade or close the kiosk.
 	Printer drivers.ReceiptPrinter
+	// Chip reads the passport's chip after its MRZ (nil: no chip step).
+	// Its health is a drivers.Device named "chipReader" in Devices.
+	Chip       ChipReader
+	ChipPolicy ChipPolicy
 	// InlinePhoto puts the capture into referral.opened as base64.
 	InlinePhoto bool
 	// OutboxCapacity is shown on the technician console (outbox.maxEvents).
@@ -140,6 +145,7 @@ type Kiosk struct {
 	locked    bool
 	rate      float64
 	faceStop  context.CancelFunc
+	chipStop  context.CancelFunc
 	tx        *txData
 	state     string
 	reasons   []string
@@ -157,6 +163,8 @@ type txData struct {
 	started  time.Time
 	faults   []string // devices that failed during the session
 	faceRan  bool     // the face step started (a capture counts even if cut short)
+	chipRan  bool     // the chip step started
+	faceRef  bool     // the face step compared with the chip's photo
 	decision *decisionOut
 }
 
@@ -208,6 +216,11 @@ func New(o Options) (*Kiosk, error) {
 	}
 	if o.Printer != nil {
 		k.addDevice(view.Device{Name: o.Printer.Name(), State: "ok", Since: k.started})
+	}
+	if o.Chip != nil {
+		if _, ok := k.devices["chipReader"]; !ok {
+			k.addDevice(view.Device{Name: "chipReader", Kind: "pcsc", State: "ok", Since: k.started})
+		}
 	}
 	return k, nil
 }
@@ -291,6 +304,9 @@ func (k *Kiosk) Run(ctx context.Context) error {
 			if k.faceStop != nil {
 				k.faceStop()
 			}
+			if k.chipStop != nil {
+				k.chipStop()
+			}
 			k.mu.Unlock()
 			return ctx.Err()
 		case in := <-k.in:
@@ -336,9 +352,9 @@ func (k *Kiosk) handle(ctx context.Context, in any) {
 	case session.Input:
 		k.step(ctx, m)
 	case drivers.Document:
-		k.document(ctx, m.Lines, m.Device)
+		k.document(ctx, m.Lines, m.Device, true)
 	case msgDocument:
-		k.document(ctx, m.lines, m.source)
+		k.document(ctx, m.lines, m.source, false)
 	case drivers.Card:
 		k.count("cards")
 		k.step(ctx, session.CardRead{Tag: m.Tag})
@@ -360,6 +376,10 @@ func (k *Kiosk) handle(ctx context.Context, in any) {
 		k.deviceFault(m.Device, string(m.Err.Code()), m.Err.Error())
 	case drivers.Recovered:
 		k.deviceRecovered(m.Device, string(m.After))
+	case msgChipProgress:
+		k.step(ctx, session.ChipProgress{TxID: m.txID, Stage: m.stage})
+	case msgChipDone:
+		k.chipDone(ctx, m)
 	case msgFaceGuide:
 		k.step(ctx, session.FaceGuidance{Code: m.code})
 	case msgFaceDone:
@@ -407,6 +427,10 @@ func (k *Kiosk) step(ctx context.Context, in session.Input) {
 			}
 			k.mu.Unlock()
 			k.startFace(ctx)
+		case session.ReadChip:
+			k.startChip(ctx)
+		case session.StopChip:
+			k.stopChip()
 		case session.StopFace:
 			k.mu.Lock()
 			if k.faceStop != nil {
@@ -436,7 +460,10 @@ func (k *Kiosk) Document(lines []string, source string) error {
 // Letter hands the kiosk a scanned pre-approval letter's QR text.
 func (k *Kiosk) Letter(text string) error { return k.post(msgLetter{text: text}) }
 
-func (k *Kiosk) document(ctx context.Context, lines []string, source string) {
+// atReader is set for a document from a reader device (the passport lies
+// on the kiosk's reader: its chip can be read), not for one handed in by
+// Document (the scanner spool, the camera).
+func (k *Kiosk) document(ctx context.Context, lines []string, source string, atReader bool) {
 	now := k.o.Now()
 	res := mrz.Parse(lines, mrz.Options{Today: now, Correct: true})
 	k.count("documents")
@@ -473,7 +500,10 @@ func (k *Kiosk) document(ctx context.Context, lines []string, source string) {
 	for _, r := range cands {
 		need = need || r.RequireCard
 	}
-	k.step(ctx, session.DocRead{Doc: session.DocumentRead{Valid: res.Valid, NeedCard: need,
+	// The chip of a passport on the kiosk's reader: TD3 passports only (an
+	// ID card's chip is not asked for).
+	readChip := k.o.Chip != nil && atReader && res.Valid && strings.HasPrefix(res.DocumentCode, "P")
+	k.step(ctx, session.DocRead{Doc: session.DocumentRead{Valid: res.Valid, NeedCard: need, Chip: readChip,
 		Data: &docData{res: res, at: now, cands: cands, lookupErr: lerr}}})
 }
 

@@ -101,6 +101,12 @@ func newRigFace(t *testing.T, pol Policy, fc FaceCapturer, recs ...wire.AuthzRec
 
 func newRigPrinter(t *testing.T, pol Policy, fc FaceCapturer, pr drivers.ReceiptPrinter, recs ...wire.AuthzRecord) *rig {
 	t.Helper()
+	return newRigWith(t, pol, func(o *Options) { o.Face, o.Printer = fc, pr }, recs...)
+}
+
+// newRigWith is a rig whose options mod changes before the kiosk is built.
+func newRigWith(t *testing.T, pol Policy, mod func(*Options), recs ...wire.AuthzRecord) *rig {
+	t.Helper()
 	dir := t.TempDir()
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	keys, _ := wire.NewKeyRing(map[string]string{"central-test": base64.StdEncoding.EncodeToString(pub)})
@@ -132,10 +138,14 @@ func newRigPrinter(t *testing.T, pol Policy, fc FaceCapturer, pr drivers.Receipt
 	if pol.MaxStaleness == 0 {
 		pol.MaxStaleness = time.Hour
 	}
-	r.k, err = New(Options{KioskID: "yyz-t1-k07", PortCode: "YYZ", Direction: wire.DirUStoCA, Version: "test",
+	o := Options{KioskID: "yyz-t1-k07", PortCode: "YYZ", Direction: wire.DirUStoCA, Version: "test",
 		Session: session.Config{SessionTimeout: time.Minute, DocumentTimeout: 30 * time.Second, CardTimeout: 10 * time.Second, OutcomeHold: 5 * time.Second},
 		Policy:  pol, Replica: r.rep, Outbox: r.ob, Audit: al, Keys: keys, Devices: []drivers.Device{r.mrz, r.card},
-		Face: fc, Printer: pr, OutboxCapacity: 50, Now: r.now, Rand: bytes.NewReader(bytes.Repeat([]byte{0xff}, 64))})
+		OutboxCapacity: 50, Now: r.now, Rand: bytes.NewReader(bytes.Repeat([]byte{0xff}, 64))}
+	if mod != nil {
+		mod(&o)
+	}
+	r.k, err = New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

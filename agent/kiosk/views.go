@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,8 +36,8 @@ func (k *Kiosk) Traveler() view.Traveler {
 		v.Steps = 4
 	}
 	switch s.Phase {
-	case session.Document:
-		v.Step = 1
+	case session.Document, session.Chip:
+		v.Step = 1 // the chip is the passport's step
 	case session.Card:
 		v.Step = 2
 	case session.Face:
@@ -153,7 +154,7 @@ func (k *Kiosk) Photo(referralID string) ([]byte, bool) {
 	if !ok || len(r.photo) == 0 {
 		return nil, false
 	}
-	return r.photo, true
+	return bytes.Clone(r.photo), true // a copy: the referral's is wiped when pruned
 }
 
 // ChipPhoto is the face image read from a referral's passport chip (DG2),
@@ -165,7 +166,7 @@ func (k *Kiosk) ChipPhoto(referralID string) ([]byte, bool) {
 	if !ok || len(r.chipPhoto) == 0 {
 		return nil, false
 	}
-	return r.chipPhoto, true
+	return bytes.Clone(r.chipPhoto), true
 }
 
 // Changed is closed at the next change.
