@@ -562,12 +562,12 @@ func TestMessageCatalogue(t *testing.T) {
 		t.Fatalf("catalogue languages: %v", len(cat))
 	}
 	var want []string
-	for _, s := range []string{view.ScreenWelcome, view.ScreenDocument, view.ScreenCard, view.ScreenFace, view.ScreenProcessing,
+	for _, s := range []string{view.ScreenWelcome, view.ScreenDocument, view.ScreenChip, view.ScreenCard, view.ScreenFace, view.ScreenProcessing,
 		view.ScreenAdmitted, view.ScreenReferred, view.ScreenAborted, view.ScreenClosed, "unknown"} {
 		want = append(want, "screen."+s+".title", "screen."+s+".body")
 	}
 	for _, g := range []string{"move_closer", "move_back", "center_face", "one_person", "hold_still", "more_light",
-		"less_light", "look_at_camera", "no_face", "multiple_faces", "ok", "camera_unavailable", "unknown"} {
+		"less_light", "look_at_camera", "no_face", "multiple_faces", "ok", "camera_unavailable", "chip_waiting", "chip_reading", "unknown"} {
 		want = append(want, "guidance."+g)
 	}
 	for _, m := range []string{"document_unreadable", "remove_document", "card_unreadable", "device_unavailable",

@@ -17,6 +17,7 @@
   const screens = {
     welcome:    { icon: 'welcome' },
     document:   { icon: 'passport', actions: [['button.cancel', 'cancel', 'secondary']] },
+    chip:       { icon: 'passport', actions: [['button.cancel', 'cancel', 'secondary']] },
     card:       { icon: 'card', actions: [['button.cancel', 'cancel', 'secondary']] },
     face:       { icon: 'face', actions: [['button.cancel', 'cancel', 'secondary']] },
     processing: { icon: 'wait' },
@@ -142,7 +143,7 @@
 
     // On an outcome, the guidance line carries the traveler's reference,
     // which the officer at the desk finds the referral by.
-    let g = screen === 'face' ? codeText('guidance', snap.guidance) : '';
+    let g = screen === 'face' || screen === 'chip' ? codeText('guidance', snap.guidance) : '';
     if ((screen === 'admitted' || screen === 'referred') && snap.reference) {
       g = t('outcome.reference', { reference: snap.reference });
     }
