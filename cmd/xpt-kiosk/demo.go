@@ -87,9 +87,13 @@ type demoEnv struct {
 	// var/demo/receipts/ and the technician console shows the last.
 	printerSim *sim.Printer
 	travelers  []central.Traveler
-	cancel     context.CancelFunc
-	wg         sync.WaitGroup
-	published  int64
+	// chips are the travelers' passport chips, in the reader's field when
+	// presented; chipKinds[i] is traveler i's kind ("" genuine).
+	chips     *demoChips
+	chipKinds []string
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	published int64
 }
 
 func (e *demoEnv) Close() {
@@ -188,6 +192,12 @@ func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config
 	}
 	if env.travelers, err = readTravelers(travPath); err != nil {
 		return fail(err)
+	}
+	if env.travelers, env.chipKinds, err = addChipTravelers(env.travelers); err != nil {
+		return fail(err)
+	}
+	if env.chips, err = newDemoChips(filepath.Join(dir, "csca"), env.travelers); err != nil {
+		return fail(fmt.Errorf("demo chips: %w", err))
 	}
 
 	// The broker, on a free loopback port (a system Mosquitto may hold 1883).
@@ -339,6 +349,11 @@ profile = "escpos"
 paperWidth = 80
 
 %s
+[devices.chip]
+enabled = true
+cscaDir = "csca"
+timeout = "4s"
+
 [devices.scanner]
 enabled = true
 spoolDir = "spool"
@@ -493,6 +508,10 @@ func (d *demoSim) Present(i int, withCard bool) error {
 			return err
 		}
 		_, err = d.e.mrzSim.Send(frame[:len(frame)/2])
+		return err
+	}
+	// The passport's chip comes into the reader's field with it.
+	if err := d.e.chips.present(t.MRZ, d.e.chipKinds[i]); err != nil {
 		return err
 	}
 	_, err := d.e.mrzSim.PresentDocument(t.MRZ, sim.Faults{})

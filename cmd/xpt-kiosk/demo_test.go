@@ -55,7 +55,8 @@ func TestDemoEndToEnd(t *testing.T) {
 	presented += checkReceipts(t, c, env)
 	for _, r := range []string{"MRZ_UNREADABLE", "MRZ_INVALID", "DOC_EXPIRED", "NOT_AUTHORIZED", "HOLDER_MISMATCH",
 		"AUTH_SUSPENDED", "AUTH_REVOKED", "AUTH_NOT_YET_VALID", "AUTH_EXPIRED", "DIRECTION_NOT_ALLOWED",
-		"CARD_MISSING", "CARD_MISMATCH", "PREAPPROVAL_INVALID"} {
+		"CARD_MISSING", "CARD_MISMATCH", "PREAPPROVAL_INVALID",
+		"CHIP_UNREADABLE", "CHIP_MRZ_MISMATCH", "CHIP_INVALID", "CHIP_UNTRUSTED"} {
 		if !seen[r] {
 			t.Errorf("no demo traveler was referred for %s", r)
 		}

@@ -236,6 +236,18 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		parts.add(face.Close)
 		devs = append(devs, face.Device())
 	}
+	var chipSrc chipSource
+	if env != nil {
+		chipSrc = env.chipSource()
+	}
+	chipDev, err := openChip(cfg, chipSrc, log)
+	if err != nil {
+		return err
+	}
+	if chipDev != nil {
+		parts.add(chipDev.Close)
+		devs = append(devs, chipDev)
+	}
 	// Fail closed: a face check that is configured but cannot run refers
 	// every traveler (requireFace) until it is fixed, never admits them
 	// unchecked.
@@ -250,11 +262,13 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		KioskID: cfg.Kiosk.ID, PortCode: cfg.Kiosk.PortCode, Direction: cfg.Kiosk.Direction, Version: version,
 		Session: session.Config{SessionTimeout: cfg.Policy.SessionTimeout.Duration, DocumentTimeout: cfg.Policy.DocumentTimeout.Duration,
 			CardTimeout: cfg.Policy.CardTimeout.Duration, FaceTimeout: cfg.Policy.FaceTimeout.Duration + 2*time.Second,
-			HoldWindow: cfg.Policy.PresentWindow.Duration, MoreTimePrompt: cfg.Policy.MoreTimePrompt.Duration,
+			ChipTimeout: cfg.Devices.Chip.Timeout.Duration + 2*time.Second,
+			HoldWindow:  cfg.Policy.PresentWindow.Duration, MoreTimePrompt: cfg.Policy.MoreTimePrompt.Duration,
 			MoreTimeExtensions: *cfg.Policy.MoreTimeExtensions},
 		Policy: kiosk.Policy{RequireCard: cfg.Policy.RequireCard, MaxStaleness: cfg.Policy.MaxStaleness.Duration,
 			RandomReferralRate: cfg.Policy.RandomReferralRate, RequireFace: requireFace, FaceUnavailable: why},
 		Replica: rep, Outbox: ob, Audit: al, Keys: keys, Devices: devs, Face: faceOrNil(face), Printer: receiptPrinterOrNil(prn),
+		Chip: chipReaderOrNil(chipDev), ChipPolicy: kiosk.ChipPolicy{OnInvalid: cfg.Devices.Chip.OnInvalid, OnNoTrustAnchor: cfg.Devices.Chip.OnNoTrustAnchor},
 		InlinePhoto: cfg.Face.InlinePhoto, OutboxCapacity: cfg.Outbox.MaxEvents, TelemetryInterval: cfg.MQTT.TelemetryInterval.Duration, Logger: log,
 	})
 	if err != nil {
@@ -267,6 +281,9 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		k.SetDeviceState(faceDesc.name, faceDesc.kind, faceDesc.state, faceDesc.code, faceDesc.message)
 	} else {
 		k.DescribeDevice(faceDesc.name, faceDesc.kind, faceDesc.path, env != nil)
+	}
+	if chipDev != nil {
+		k.DescribeDevice("chipReader", chipDev.src.Kind(), chipDev.src.Path(), env != nil)
 	}
 	if prn == nil {
 		k.SetDeviceState(prnDesc.name, prnDesc.kind, prnDesc.state, "", prnDesc.message)

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	_ "image/png" // the demo's face is a PNG
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/central"
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/cardsim"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/issuer"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
+)
+
+// The demo's chip travelers: copies of an admitted traveler whose
+// passport chip is broken in one way each, with the reason the kiosk must
+// give. Labels avoid the word "unknown" (a French-page scan flags it).
+var demoChipKinds = []struct {
+	kind, label, reason string
+}{
+	{issuer.BadSignature, "chip: SOD signature broken", wire.ReasonChipInvalid},
+	{issuer.BadDG2Hash, "chip: photo (DG2) altered after signing", wire.ReasonChipInvalid},
+	{issuer.UnknownCSCA, "chip: signed by a CSCA the kiosk does not hold", wire.ReasonChipUntrusted},
+	{issuer.DG1Mismatch, "chip: DG1 differs from the printed MRZ", wire.ReasonChipMRZMismatch},
+	{issuer.RefuseBAC, "chip: refuses BAC", wire.ReasonChipUnreadable},
+	{demoNoChip, "passport without a chip", wire.ReasonChipUnreadable},
+}
+
+const demoNoChip = "no-chip"
+
+// demoChips issues the demo travelers' passport chips from demo CSCAs (one
+// per issuing country, written to the kiosk's cscaDir) with the demo's
+// face as DG2, and puts the presented traveler's chip in the field of the
+// in-process reader.
+type demoChips struct {
+	photo       []byte
+	w, h        int
+	authorities map[string]*issuer.Authority // by the certificates' country (ISO alpha-2 form)
+
+	mu   sync.Mutex
+	card *cardsim.Card // in the field; nil: none
+	seen chan struct{} // closed when a card is put in the field
+}
+
+// newDemoChips makes a CSCA for each issuing state of the travelers and
+// writes them into dir (emptied first).
+func newDemoChips(dir string, travelers []central.Traveler) (*demoChips, error) {
+	img, _, err := image.Decode(bytes.NewReader(demoFace))
+	if err != nil {
+		return nil, fmt.Errorf("demo face: %w", err)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
+		return nil, err
+	}
+	d := &demoChips{photo: b.Bytes(), w: img.Bounds().Dx(), h: img.Bounds().Dy(), authorities: map[string]*issuer.Authority{},
+		seen: make(chan struct{})}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	states := map[string]bool{}
+	for _, t := range travelers {
+		if len(t.MRZ) > 0 {
+			states[chipCountry(t.Document.IssuingState)] = true
+		}
+	}
+	names := make([]string, 0, len(states))
+	for s := range states {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	for _, c := range names {
+		a, err := issuer.NewAuthority(issuer.Options{Country: c})
+		if err != nil {
+			return nil, err
+		}
+		d.authorities[c] = a
+		pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.CSCA.Raw})
+		if err := os.WriteFile(filepath.Join(dir, "csca-"+c+".pem"), pemBytes, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// chipCountry is the certificates' country for an MRZ issuing state (the
+// first two letters, as `sim chip` does; "D" is Germany's one-letter code).
+func chipCountry(state string) string {
+	if len(state) >= 2 {
+		return state[:2]
+	}
+	return state + "X"
+}
+
+// present puts the chip of a passport with this zone in the field: the
+// kind's test passport, none for demoNoChip or a zone that is not valid.
+func (d *demoChips) present(lines []string, kind string) error {
+	zone := mrz.Parse(lines, mrz.Options{})
+	if kind == demoNoChip || !zone.Valid {
+		d.put(nil)
+		return nil
+	}
+	a := d.authorities[chipCountry(zone.IssuingState)]
+	if a == nil {
+		return fmt.Errorf("no demo CSCA for %s", zone.IssuingState)
+	}
+	if kind == "" {
+		kind = issuer.Genuine
+	}
+	p, err := a.IssueKind(issuer.Document{MRZ: zone.Lines, Photo: d.photo, Width: d.w, Height: d.h}, kind)
+	if err != nil {
+		return err
+	}
+	d.put(&cardsim.Card{Keys: p.Keys, Files: p.Files, RefuseBAC: kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo})
+	return nil
+}
+
+func (d *demoChips) put(c *cardsim.Card) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.card = c
+	if c != nil {
+		close(d.seen)
+		d.seen = make(chan struct{})
+	}
+}
+
+// Card is the chip in the field, waiting for one until ctx ends (chipSource).
+func (d *demoChips) Card(ctx context.Context) (chip.Transport, func(), error) {
+	for {
+		d.mu.Lock()
+		c, seen := d.card, d.seen
+		d.mu.Unlock()
+		if c != nil {
+			c.Reset()
+			return c, func() {}, nil
+		}
+		select {
+		case <-seen:
+		case <-ctx.Done():
+			return nil, nil, &drivers.Error{Kind: drivers.CodeTimeout, Device: "chipReader", Op: "wait for a card", Err: ctx.Err()}
+		}
+	}
+}
+
+func (d *demoChips) Health() *drivers.Error { return nil }
+func (d *demoChips) Kind() string           { return "cardsim" }
+func (d *demoChips) Path() string           { return "in-process emulated ePassport chip" }
+
+// chipSource is the demo's chip reader (nil: the demo has no chips).
+func (e *demoEnv) chipSource() chipSource {
+	if e.chips == nil {
+		return nil
+	}
+	return e.chips
+}
+
+// addChipTravelers appends the bad-chip travelers: copies of the first
+// admitted passport traveler, each with its chip kind and expected reason.
+func addChipTravelers(travelers []central.Traveler) ([]central.Traveler, []string, error) {
+	kinds := make([]string, len(travelers))
+	base := -1
+	for i, t := range travelers {
+		if e, ok := t.Expect[demoDirection]; ok && e.Outcome == wire.OutcomeAdmitted && len(t.MRZ) > 0 && t.Format == "TD3" {
+			base = i
+			break
+		}
+	}
+	if base < 0 {
+		return travelers, kinds, errors.New("no admitted passport traveler to give a bad chip")
+	}
+	for _, k := range demoChipKinds {
+		t := travelers[base]
+		t.Scenario = k.label
+		t.Expect = map[string]central.Expectation{demoDirection: {Outcome: wire.OutcomeReferred, Reasons: []string{k.reason}}}
+		travelers = append(travelers, t)
+		kinds = append(kinds, k.kind)
+	}
+	return travelers, kinds, nil
+}
