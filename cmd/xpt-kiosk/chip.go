@@ -354,3 +354,29 @@ func chipReaderOrNil(d *chipDevice) kiosk.ChipReader {
 	}
 	return d
 }
+
+// selftestChip checks the chip reader: pcscd answers, the reader is there,
+// and the CSCA folder loads (how many trust anchors).
+func selftestChip(cfg *config.Config, add func(name, status, format string, a ...any)) {
+	c := cfg.Devices.Chip
+	if !c.On() {
+		add("devices.chip", "ok", "disabled")
+		return
+	}
+	ts, err := chip.LoadCSCAs(c.CSCADir)
+	if err != nil {
+		add("devices.chip", "fail", "cscaDir %s: %v", c.CSCADir, err)
+		return
+	}
+	anchors := fmt.Sprintf("%d CSCA trust anchor(s) in %s", ts.Len(), c.CSCADir)
+	src := pcscSource{socket: c.Socket, reader: c.Reader}
+	if h := src.Health(); h != nil {
+		add("devices.chip", "fail", "%s: %v (is pcscd running? xpt-kiosk devices list shows the PC/SC readers); %s", src.Path(), h, anchors)
+		return
+	}
+	if ts.Len() == 0 {
+		add("devices.chip", "warn", "%s: reader ready, but no CSCA in %s: every chip would be no_trust_anchor (CHIP_UNTRUSTED)", src.Path(), c.CSCADir)
+		return
+	}
+	add("devices.chip", "ok", "%s: reader ready, access %s, timeout %s; %s", src.Path(), c.Access, c.Timeout, anchors)
+}

@@ -108,6 +108,7 @@ func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	selftestPrinter(cfg, add)
+	selftestChip(cfg, add)
 	selftestCredentials(cfg, time.Now(), add)
 	selftestStorage(cfg, add)
 	selftestUI(cfg, time.Now(), add)
