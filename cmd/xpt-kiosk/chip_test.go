@@ -22,6 +22,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/issuer"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc/pcsctest"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
 
@@ -216,5 +217,35 @@ func TestChipBadInput(t *testing.T) {
 	d.src = fixedSource{card}
 	if res := d.Check(context.Background(), chipZone, func(string) {}); res.Read || res.Failure != kiosk.ChipMalformed {
 		t.Errorf("DG2 not an image: %+v", res)
+	}
+}
+
+// The chip reader over the real PC/SC path: pcscd, vsmartcard's vpcd, the
+// emulated chip behind it (pcsctest), a genuine passport and one whose
+// DG2 was altered.
+func TestChipStepOverPCSC(t *testing.T) {
+	d, chips := testChipDevice(t)
+	if err := chips.present(chipZone, issuer.Genuine); err != nil {
+		t.Fatal(err)
+	}
+	card := chips.card
+	_, reader := pcsctest.Start(t, card)
+	d.src = pcscSource{reader: reader}
+	if h := d.src.Health(); h != nil {
+		t.Fatalf("health %v", h)
+	}
+	res := d.Check(context.Background(), chipZone, func(string) {})
+	if !res.Read || res.PA.Status != "valid" || !res.DG1Matches || len(res.Photo) == 0 {
+		t.Fatalf("genuine over PC/SC: %+v", res)
+	}
+	if err := chips.present(chipZone, issuer.BadDG2Hash); err != nil {
+		t.Fatal(err)
+	}
+	card.Replace(chips.card.Keys, chips.card.Files)
+	if res := d.Check(context.Background(), chipZone, func(string) {}); res.PA.Status != "invalid" || res.PA.Step != "dg_hash" || res.PA.DG != 2 {
+		t.Fatalf("altered DG2 over PC/SC: %+v", res.PA)
+	}
+	if h := (pcscSource{reader: "No Such Reader 00 00"}).Health(); h == nil || h.Kind != drivers.CodeNotFound {
+		t.Fatalf("missing reader: %v", h)
 	}
 }

@@ -91,6 +91,7 @@ type demoEnv struct {
 	// presented; chipKinds[i] is traveler i's kind ("" genuine).
 	chips     *demoChips
 	chipKinds []string
+	chipPath  string // how the kiosk reads them
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	published int64
@@ -135,6 +136,9 @@ type demoOptions struct {
 	// to publish the population itself.
 	brokerURL string
 	noPublish bool
+	// inProcessChip: the in-process chip even when a pcscd with vpcd runs
+	// (tests: the machine's pcscd is shared).
+	inProcessChip bool
 }
 
 func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config, error) {
@@ -198,6 +202,13 @@ func startDemoWith(ctx context.Context, o demoOptions) (*demoEnv, *config.Config
 	}
 	if env.chips, err = newDemoChips(filepath.Join(dir, "csca"), env.travelers); err != nil {
 		return fail(fmt.Errorf("demo chips: %w", err))
+	}
+	// The real PC/SC path when this machine runs pcscd with vsmartcard's
+	// virtual reader; else the kiosk reads the chips in process.
+	if !o.inProcessChip && env.chips.usePCSC(dctx) {
+		env.chipPath = "pcscd, reader " + env.chips.reader + " (vsmartcard-vpcd), chips emulated by cardsim"
+	} else {
+		env.chipPath = "in-process emulated chip (no pcscd with vsmartcard-vpcd running; docs/chip.md)"
 	}
 
 	// The broker, on a free loopback port (a system Mosquitto may hold 1883).
@@ -414,6 +425,7 @@ func (e *demoEnv) printIntro(w io.Writer, cfg *config.Config) {
 	fmt.Fprintf(w, "  MRZ reader (desko):  %s\n  card reader (em4100): %s\n", e.mrzSim.Path(), e.cardSim.Path())
 	fmt.Fprintf(w, "  receipt printer (ESC/POS): %s (receipts rendered to %s)\n", e.printerSim.Path(), filepath.Join(e.dir, "receipts"))
 	fmt.Fprintf(w, "  camera (file source): %s\n", filepath.Join(e.dir, "face.png"))
+	fmt.Fprintf(w, "  passport chips:      %s; demo CSCAs in %s\n", e.chipPath, filepath.Join(e.dir, "csca"))
 	fmt.Fprintf(w, "  scanner spool:       %s (drop a letter from 'xpt-kiosk central letter --key %s --records %s ...')\n",
 		filepath.Join(e.dir, "spool"), filepath.Join(e.dir, "central", demoKeyID+".key"), filepath.Join(e.dir, "central", "records.jsonl"))
 	fmt.Fprintf(w, "  %d demo travelers; present them from the technician console's simulator panel.\n", len(e.travelers))

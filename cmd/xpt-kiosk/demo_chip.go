@@ -12,7 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
@@ -20,6 +22,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/cardsim"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/issuer"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
 
@@ -51,6 +54,60 @@ type demoChips struct {
 	mu   sync.Mutex
 	card *cardsim.Card // in the field; nil: none
 	seen chan struct{} // closed when a card is put in the field
+
+	// vpcd is the chip played to the machine's pcscd through vsmartcard's
+	// virtual reader (reader names it), when one runs: the kiosk then
+	// reads it over the real PC/SC path. Nil: the in-process reader.
+	vpcd   *cardsim.Card
+	reader string
+}
+
+// usePCSC plays the demo's chips to a pcscd that runs with Debian's
+// vsmartcard-vpcd configuration (its virtual reader on 127.0.0.1:35963),
+// until ctx ends. It says whether the reader took the emulated chip; the
+// demo never starts a pcscd itself (its socket is the machine's).
+func (d *demoChips) usePCSC(ctx context.Context) bool {
+	c, err := pcsc.Dial("")
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	rs, err := c.Readers()
+	if err != nil {
+		return false
+	}
+	name := ""
+	for _, r := range rs {
+		if strings.HasPrefix(r.Name, "Virtual PCD") && strings.HasSuffix(r.Name, " 00 00") {
+			name = r.Name
+		}
+	}
+	if name == "" {
+		return false
+	}
+	card := &cardsim.Card{Files: map[uint16][]byte{}}
+	pctx, cancel := context.WithCancel(ctx)
+	go func() {
+		for pctx.Err() == nil { // vpcd hangs up when pcscd restarts: reconnect
+			_ = cardsim.Dial(pctx, fmt.Sprintf("127.0.0.1:%d", cardsim.DefaultVPCDPort), card)
+			select {
+			case <-pctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+	wctx, wcancel := context.WithTimeout(ctx, 3*time.Second)
+	defer wcancel()
+	st, err := c.WaitCard(wctx, name)
+	if err != nil || !bytes.Equal(st.ATR, cardsim.ATR) {
+		cancel()
+		return false
+	}
+	context.AfterFunc(ctx, cancel) // the player stops with the demo
+	d.mu.Lock()
+	d.vpcd, d.reader = card, name
+	d.mu.Unlock()
+	return true
 }
 
 // newDemoChips makes a CSCA for each issuing state of the travelers and
@@ -132,6 +189,16 @@ func (d *demoChips) present(lines []string, kind string) error {
 func (d *demoChips) put(c *cardsim.Card) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.vpcd != nil {
+		// The virtual reader always holds the emulated chip: a passport
+		// without a chip is one with no eMRTD application (unreadable).
+		if c == nil {
+			c = &cardsim.Card{Files: map[uint16][]byte{}}
+		}
+		d.vpcd.RefuseBAC = c.RefuseBAC
+		d.vpcd.Replace(c.Keys, c.Files)
+		return
+	}
 	d.card = c
 	if c != nil {
 		close(d.seen)
@@ -165,6 +232,9 @@ func (d *demoChips) Path() string           { return "in-process emulated ePassp
 func (e *demoEnv) chipSource() chipSource {
 	if e.chips == nil {
 		return nil
+	}
+	if e.chips.vpcd != nil {
+		return pcscSource{reader: e.chips.reader}
 	}
 	return e.chips
 }

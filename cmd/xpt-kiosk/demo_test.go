@@ -276,6 +276,7 @@ func startTestKiosk(t *testing.T, ctx context.Context, o demoOptions) *testKiosk
 	t.Helper()
 	o.dir, o.listen, o.count, o.logLevel = t.TempDir(), "127.0.0.1:0", 40, "warn"
 	o.documentTimeout, o.cardTimeout = 3*time.Second, 2*time.Second
+	o.inProcessChip = true
 	env, cfg, err := startDemoWith(ctx, o)
 	if err != nil {
 		t.Fatal(err)
