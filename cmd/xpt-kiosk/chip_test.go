@@ -206,7 +206,7 @@ func TestChipBadInput(t *testing.T) {
 		{"garbage answers", garbage, kiosk.ChipMalformed},
 	} {
 		card.Reset()
-		d.src = fixedSource{c.t}
+		d := d.with(fixedSource{c.t})
 		res := d.Check(context.Background(), chipZone, func(string) {})
 		if res.Read || res.Failure != c.failure || res.Detail == "" {
 			t.Errorf("%s: %+v", c.name, res)
@@ -214,7 +214,7 @@ func TestChipBadInput(t *testing.T) {
 	}
 	card.Files[chip.FIDDG2] = chip.EncodeTLV(0x75, []byte("no image here"))
 	card.Reset()
-	d.src = fixedSource{card}
+	d = d.with(fixedSource{card})
 	if res := d.Check(context.Background(), chipZone, func(string) {}); res.Read || res.Failure != kiosk.ChipMalformed {
 		t.Errorf("DG2 not an image: %+v", res)
 	}
@@ -230,7 +230,7 @@ func TestChipStepOverPCSC(t *testing.T) {
 	}
 	card := chips.card
 	_, reader := pcsctest.Start(t, card)
-	d.src = pcscSource{reader: reader}
+	d = d.with(pcscSource{reader: reader})
 	if h := d.src.Health(); h != nil {
 		t.Fatalf("health %v", h)
 	}
@@ -248,4 +248,10 @@ func TestChipStepOverPCSC(t *testing.T) {
 	if h := (pcscSource{reader: "No Such Reader 00 00"}).Health(); h == nil || h.Kind != drivers.CodeNotFound {
 		t.Fatalf("missing reader: %v", h)
 	}
+}
+
+// with is d's reader over another source, without d's health watcher
+// (which reads d's source).
+func (d *chipDevice) with(src chipSource) *chipDevice {
+	return &chipDevice{src: src, trust: d.trust, access: d.access, timeout: d.timeout, log: d.log}
 }
