@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/capture"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
@@ -37,15 +38,7 @@ func runDevices(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // devKindOf says whether profile is an MRZ reader's or a card reader's.
-func devKindOf(profile string) string {
-	switch {
-	case slices.Contains(mrzreader.Profiles, profile):
-		return "mrz"
-	case slices.Contains(cardreader.Profiles, profile):
-		return "card"
-	}
-	return ""
-}
+func devKindOf(profile string) string { return capture.KindOf(profile) }
 
 const devProfileList = "MRZ readers: desko, 3m, lines; card readers: em4100, uhf-m100, ascii"
 
@@ -416,73 +409,59 @@ func devNewDecoder(profile string, c *devChecks) (devDecoder, error) {
 	}
 	switch devKindOf(profile) {
 	case "mrz":
-		f, err := mrzreader.NewFramer(c.mrz(profile))
-		return &devMRZDecoder{f: f}, err
+		d, err := capture.NewMRZDecoder(c.mrz(profile))
+		return &devNoteDecoder{d: d, mrz: true}, err
 	case "card":
-		f, err := cardreader.NewFramer(c.card(profile))
-		return &devCardDecoder{f: f}, err
+		d, err := capture.NewCardDecoder(c.card(profile))
+		return &devNoteDecoder{d: d}, err
 	}
 	return nil, errors.New("unknown profile")
 }
 
-type devMRZDecoder struct {
-	f     mrzreader.Framer
+// devNoteDecoder shows what package capture's decoder (shared with the
+// technician console's raw capture) makes of the bytes, as lines of text.
+type devNoteDecoder struct {
+	d     capture.Decoder
+	mrz   bool
 	valid int // documents that are valid MRZs
 }
 
-func (d *devMRZDecoder) deadline() time.Time  { return d.f.Deadline() }
-func (d *devMRZDecoder) stats() drivers.Stats { return d.f.Stats() }
-func (d *devMRZDecoder) feed(w io.Writer, p []byte, now time.Time) int {
-	return d.show(w, d.f.Feed(p, now))
+func (d *devNoteDecoder) deadline() time.Time  { return d.d.Deadline() }
+func (d *devNoteDecoder) stats() drivers.Stats { return d.d.Stats() }
+func (d *devNoteDecoder) feed(w io.Writer, p []byte, now time.Time) int {
+	return d.show(w, d.d.Feed(p, now))
 }
-func (d *devMRZDecoder) expire(w io.Writer, now time.Time) int { return d.show(w, d.f.Expire(now)) }
-func (d *devMRZDecoder) show(w io.Writer, frames []mrzreader.Frame) int {
+func (d *devNoteDecoder) expire(w io.Writer, now time.Time) int { return d.show(w, d.d.Expire(now)) }
+func (d *devNoteDecoder) show(w io.Writer, notes []capture.Note) int {
 	n := 0
-	for _, f := range frames {
-		if f.Reject != nil {
-			fmt.Fprintf(w, "  ==== refused %d byte(s): %s: %s\n", len(f.Raw), f.Reject.Kind, f.Reject.Reason)
+	for _, f := range notes {
+		switch f.Kind {
+		case "refused":
+			fmt.Fprintf(w, "  ==== refused %d byte(s): %s: %s\n", f.Bytes, f.Reject, f.Reason)
+			continue
+		case "card":
+			n++
+			rssi := ""
+			if f.RSSI != 0 {
+				rssi = fmt.Sprintf(", RSSI %d dBm", f.RSSI)
+			}
+			fmt.Fprintf(w, "  ==== frame end: card tag %s%s (%d bytes)\n", f.Tag, rssi, f.Bytes)
 			continue
 		}
 		n++
-		r := mrz.Parse(f.Lines, mrz.Options{})
 		verdict := "valid"
-		if r.Valid {
+		if f.Valid {
 			d.valid++
 		} else {
 			verdict = "INVALID"
-			if e := r.Err(); e != nil {
-				verdict += " (" + e.Error() + ")"
+			if f.Problem != "" {
+				verdict += " (" + f.Problem + ")"
 			}
 		}
-		fmt.Fprintf(w, "  ==== frame end: document, %d lines, %d bytes; mrz %s %s\n", len(f.Lines), len(f.Raw), devOrDash(r.Format.String()), verdict)
+		fmt.Fprintf(w, "  ==== frame end: document, %d lines, %d bytes; mrz %s %s\n", len(f.Lines), f.Bytes, devOrDash(f.Format), verdict)
 		for _, l := range f.Lines {
 			fmt.Fprintf(w, "       %s\n", l)
 		}
-	}
-	return n
-}
-
-type devCardDecoder struct{ f cardreader.Framer }
-
-func (d *devCardDecoder) deadline() time.Time  { return d.f.Deadline() }
-func (d *devCardDecoder) stats() drivers.Stats { return d.f.Stats() }
-func (d *devCardDecoder) feed(w io.Writer, p []byte, now time.Time) int {
-	return d.show(w, d.f.Feed(p, now))
-}
-func (d *devCardDecoder) expire(w io.Writer, now time.Time) int { return d.show(w, d.f.Expire(now)) }
-func (d *devCardDecoder) show(w io.Writer, frames []cardreader.Frame) int {
-	n := 0
-	for _, f := range frames {
-		if f.Reject != nil {
-			fmt.Fprintf(w, "  ==== refused %d byte(s): %s: %s\n", len(f.Raw), f.Reject.Kind, f.Reject.Reason)
-			continue
-		}
-		n++
-		rssi := ""
-		if f.RSSI != 0 {
-			rssi = fmt.Sprintf(", RSSI %d dBm", f.RSSI)
-		}
-		fmt.Fprintf(w, "  ==== frame end: card tag %s%s (%d bytes)\n", f.Tag, rssi, len(f.Raw))
 	}
 	return n
 }
@@ -718,7 +697,7 @@ func (a *devAutoDecoder) summary(w io.Writer) {
 	for i, d := range a.decs {
 		s := d.stats()
 		good := int(s.Frames)
-		if m, ok := d.(*devMRZDecoder); ok {
+		if m, ok := d.(*devNoteDecoder); ok && m.mrz {
 			good = m.valid
 		}
 		score := good - int(s.Rejected())

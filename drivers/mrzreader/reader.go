@@ -74,6 +74,7 @@ type Options struct {
 type Reader struct {
 	*serialdev.Device
 	profile string
+	framing FramerOptions
 }
 
 var _ drivers.MRZReader = (*Reader)(nil)
@@ -102,11 +103,15 @@ func New(name string, open serialdev.Opener, fo FramerOptions, o Options) (*Read
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	r := &Reader{Device: serialdev.NewDevice(name, o.Buffer), profile: strings.ToLower(fo.Profile)}
+	r := &Reader{Device: serialdev.NewDevice(name, o.Buffer), profile: strings.ToLower(fo.Profile), framing: fo}
 	h := &handler{r: r, f: f, log: log.With("device", name, "profile", r.profile)}
 	r.Start(serialdev.LinkOptions{Where: o.Where, Open: open, First: o.First, MinBackoff: o.MinBackoff, MaxBackoff: o.MaxBackoff, Logger: log}, h)
 	return r, nil
 }
+
+// Framing is the reader's framing, as it was started with (a raw capture
+// decodes the bytes it taps the same way).
+func (r *Reader) Framing() FramerOptions { return r.framing }
 
 // Profile is the reader's framing profile.
 func (r *Reader) Profile() string { return r.profile }

@@ -25,6 +25,9 @@ type Device struct {
 	health  *drivers.Error
 	framing drivers.Stats
 	link    drivers.Stats // Faults, Reconnects
+
+	taps   map[int]func(p []byte, now time.Time)
+	tapSeq int
 }
 
 // NewDevice returns a device that is not running yet; buffer is the size of
@@ -70,7 +73,7 @@ func (d *Device) Start(o LinkOptions, h Handler) {
 	d.start.Do(func() {
 		go func() {
 			defer close(d.done)
-			RunLink(d.ctx, o, h)
+			RunLink(d.ctx, o, tapped{h, d})
 		}()
 	})
 }
@@ -135,4 +138,39 @@ func (d *Device) Close() error {
 		close(d.events)
 	})
 	return nil
+}
+
+// Tap calls fn with every chunk of bytes the device reads from now on,
+// before its framer sees them, until stop is called: the technician's raw
+// capture in the running agent, which holds the port. fn runs on the
+// device's read goroutine: it must be quick and must not keep p.
+func (d *Device) Tap(fn func(p []byte, now time.Time)) (stop func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.taps == nil {
+		d.taps = map[int]func([]byte, time.Time){}
+	}
+	d.tapSeq++
+	id := d.tapSeq
+	d.taps[id] = fn
+	return func() {
+		d.mu.Lock()
+		delete(d.taps, id)
+		d.mu.Unlock()
+	}
+}
+
+// tapped hands every chunk to the device's taps, then to the handler.
+type tapped struct {
+	Handler
+	d *Device
+}
+
+func (t tapped) Bytes(p []byte, now time.Time) {
+	t.d.mu.Lock()
+	for _, fn := range t.d.taps {
+		fn(p, now)
+	}
+	t.d.mu.Unlock()
+	t.Handler.Bytes(p, now)
 }

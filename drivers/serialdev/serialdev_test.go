@@ -230,3 +230,41 @@ func TestFlappingPortBacksOff(t *testing.T) {
 		t.Fatalf("%d opens in a second with back-off capped at 100 ms", n)
 	}
 }
+
+// TestTap: a tap sees the bytes the handler sees, until it is stopped.
+func TestTap(t *testing.T) {
+	a, b := net.Pipe()
+	opened := make(chan struct{}, 1)
+	first := true
+	open := func() (serialdev.Transport, error) {
+		if !first {
+			return nil, &drivers.Error{Kind: drivers.CodeNotFound, Op: "open", Err: errors.New("gone")}
+		}
+		first = false
+		opened <- struct{}{}
+		return a, nil
+	}
+	h := &handler{}
+	d := serialdev.NewDevice("pipe", 4)
+	defer d.Close()
+	var mu sync.Mutex
+	var tapped []byte
+	stop := d.Tap(func(p []byte, _ time.Time) {
+		mu.Lock()
+		tapped = append(tapped, p...)
+		mu.Unlock()
+	})
+	d.Start(serialdev.LinkOptions{Where: "pipe", Open: open, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}, h)
+	<-opened
+	b.Write([]byte("abc"))
+	waitFor(t, func() bool { return h.got() == "abc" })
+	stop()
+	b.Write([]byte("def"))
+	waitFor(t, func() bool { return h.got() == "abcdef" })
+	mu.Lock()
+	defer mu.Unlock()
+	if string(tapped) != "abc" {
+		t.Fatalf("tapped %q, want abc", tapped)
+	}
+	b.Close()
+}
