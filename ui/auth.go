@@ -83,7 +83,11 @@ type session struct {
 // or held-back attempt. Account is the account ID tried as typed when it
 // is a valid ID, "" otherwise; never a password or a token.
 type Access struct {
-	Kind    string // console.sign-in | console.sign-out | console.refused | console.held-back
+	// console.sign-in | console.sign-out | console.refused | console.held-back;
+	// the technician's actions: console.selftest (Detail: how many checks
+	// passed, warned, failed), console.capture (Detail: the device and the
+	// limits, never what was captured), console.capture-refused.
+	Kind    string
 	Console string // officer | tech
 	Account string
 	Role    string

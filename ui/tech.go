@@ -30,9 +30,11 @@ type techJSON struct {
 	Uptime        string `json:"uptime,omitempty"`
 	// TravelerScreen is the screen the traveler sees now (no personal
 	// data), so the technician can follow a simulated session.
-	TravelerScreen string     `json:"travelerScreen"`
-	Preview        bool       `json:"preview"`
-	Simulator      *simulator `json:"simulator,omitempty"`
+	TravelerScreen string `json:"travelerScreen"`
+	Preview        bool   `json:"preview"`
+	// Diagnostics: the console offers the self-test and the raw capture.
+	Diagnostics bool       `json:"diagnostics"`
+	Simulator   *simulator `json:"simulator,omitempty"`
 	// LastReceipt is the last receipt printed, when Options.Receipts can
 	// show it: its text, and the URL of its image.
 	LastReceipt *lastReceipt `json:"lastReceipt,omitempty"`
@@ -51,7 +53,7 @@ type simulator struct {
 
 func (s *server) techSnapshot() techJSON {
 	t := s.k.Technician()
-	out := techJSON{Technician: t, Preview: s.preview != nil, TravelerScreen: s.k.Traveler().Screen}
+	out := techJSON{Technician: t, Preview: s.preview != nil, Diagnostics: s.diagnostics != nil, TravelerScreen: s.k.Traveler().Screen}
 	out.StalenessText = t.Authz.Staleness.Round(time.Second).String()
 	if !t.StartedAt.IsZero() {
 		out.Uptime = time.Since(t.StartedAt).Round(time.Second).String()

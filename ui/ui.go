@@ -30,6 +30,9 @@ type Options struct {
 	// Preview serves the camera's live MJPEG stream on the technician
 	// console; nil when there is none.
 	Preview http.Handler
+	// Diagnostics runs the technician console's self-test and raw capture
+	// in the running agent; nil when there is none.
+	Diagnostics Diagnostics
 	// Receipts shows the last receipt printed on the technician console;
 	// nil when there is none to show (no printer, or a real one).
 	Receipts Receipts
@@ -63,7 +66,8 @@ type Options struct {
 	// above debug level. Nil discards.
 	Logger *slog.Logger
 
-	now func() time.Time // the clock, for tests; nil is time.Now
+	now          func() time.Time // the clock, for tests; nil is time.Now
+	captureWatch time.Duration    // for tests; zero is captureWatch
 }
 
 // loopbackHosts are the Host names allowed when Options.AllowedHosts is empty.
@@ -99,9 +103,14 @@ type server struct {
 	preview  http.Handler
 	receipts Receipts
 	log      *slog.Logger
-	officer  *auth
-	tech     *auth
-	hosts    map[string]bool
+	audit    func(Access)
+
+	diagnostics  Diagnostics
+	diag         diag
+	captureWatch time.Duration
+	officer      *auth
+	tech         *auth
+	hosts        map[string]bool
 }
 
 // New returns the handler serving the traveler kiosk at /, the officer
@@ -125,11 +134,21 @@ func New(o Options) http.Handler {
 		preview:  o.Preview,
 		receipts: o.Receipts,
 		log:      log,
+		audit:    o.Audit,
+
+		diagnostics:  o.Diagnostics,
+		captureWatch: o.captureWatch,
 		officer: newAuth(roleOfficer, authOptions{token: o.OfficerToken, accounts: o.Accounts, idle: o.IdleLock,
 			life: o.SessionLifetime, now: now, log: log, audit: o.Audit, secure: o.SecureCookies}),
 		tech: newAuth(roleTechnician, authOptions{token: o.TechnicianToken, accounts: o.Accounts, idle: o.IdleLock,
 			life: o.SessionLifetime, now: now, log: log, audit: o.Audit, secure: o.SecureCookies}),
 		hosts: map[string]bool{},
+	}
+	if s.captureWatch <= 0 {
+		s.captureWatch = captureWatch
+	}
+	if s.audit == nil {
+		s.audit = func(Access) {}
 	}
 	hosts := o.AllowedHosts
 	if len(hosts) == 0 {
@@ -171,6 +190,11 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/tech/events", s.tech.require(http.HandlerFunc(s.techEvents)))
 	mux.Handle("GET /api/tech/preview", s.tech.require(http.HandlerFunc(s.techPreview)))
 	mux.Handle("GET /api/tech/receipt.png", s.tech.require(http.HandlerFunc(s.techReceipt)))
+	mux.Handle("POST /api/tech/selftest", s.tech.require(http.HandlerFunc(s.techSelfTest)))
+	mux.Handle("GET /api/tech/capture", s.tech.require(http.HandlerFunc(s.techCaptureGet)))
+	mux.Handle("POST /api/tech/capture", s.tech.require(http.HandlerFunc(s.techCaptureStart)))
+	mux.Handle("POST /api/tech/capture/clear", s.tech.require(http.HandlerFunc(s.techCaptureClear)))
+	mux.Handle("GET /api/tech/capture/frame.jpg", s.tech.require(http.HandlerFunc(s.techCaptureFrame)))
 	mux.Handle("POST /api/tech/sim/present", s.tech.require(http.HandlerFunc(s.simPresent)))
 	mux.Handle("POST /api/tech/sim/card", s.tech.require(http.HandlerFunc(s.simCard)))
 	mux.Handle("POST /api/tech/sim/fault", s.tech.require(http.HandlerFunc(s.simFault)))

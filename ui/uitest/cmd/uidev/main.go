@@ -93,7 +93,7 @@ func main() {
 	}
 	go k.Run(ctx)
 	opts := ui.Options{Kiosk: k, Receipts: k, Preview: http.HandlerFunc(mjpeg), OfficerToken: *officer,
-		TechnicianToken: *tech, Accounts: accts, Logger: log}
+		TechnicianToken: *tech, Accounts: accts, Logger: log, Diagnostics: k}
 	if !*noSim {
 		opts.Sim = k
 	}

@@ -1,0 +1,270 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/ui"
+)
+
+// spyDiag wraps the development kiosk's fake diagnostics and records the
+// limits a capture was asked with.
+type spyDiag struct {
+	ui.Diagnostics
+	mu       sync.Mutex
+	d        time.Duration
+	maxBytes int
+}
+
+func (s *spyDiag) CaptureSerial(ctx context.Context, dev string, d time.Duration, maxBytes int, progress func(ui.SerialCapture)) (ui.SerialCapture, error) {
+	s.mu.Lock()
+	s.d, s.maxBytes = d, maxBytes
+	s.mu.Unlock()
+	return s.Diagnostics.CaptureSerial(ctx, dev, d, maxBytes, progress)
+}
+
+func diagFixture(t *testing.T) (*fixture, *spyDiag) {
+	t.Helper()
+	spy := &spyDiag{}
+	f := newFixture(t, func(o *ui.Options) {
+		ui.SetCaptureWatch(o, 10*time.Millisecond)
+		spy.Diagnostics = o.Kiosk.(ui.Diagnostics)
+		o.Diagnostics = spy
+	})
+	return f, spy
+}
+
+func auditedKinds(f *fixture, prefix string) []ui.Access {
+	var out []ui.Access
+	for _, a := range f.audited() {
+		if strings.HasPrefix(a.Kind, prefix) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func TestSelfTestRolesAndAudit(t *testing.T) {
+	f, _ := diagFixture(t)
+	officer := login(t, f, "officer", signIn("B1"))
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/selftest", body: `{}`, cookie: officer}), 401)
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/selftest", body: `{}`}), 401)
+	// A GET is not a command.
+	tech := login(t, f, "tech", signIn("T1"))
+	wantStatus(t, f.do(t, req{method: "GET", path: "/api/tech/selftest", cookie: tech}), 405)
+	if got := auditedKinds(f, "console.selftest"); len(got) != 0 {
+		t.Fatalf("audited before any run: %+v", got)
+	}
+
+	w := f.do(t, req{method: "POST", path: "/api/tech/selftest", body: `{}`, cookie: tech})
+	wantStatus(t, w, 200)
+	res := decode[struct {
+		OK     bool               `json:"ok"`
+		By     string             `json:"by"`
+		Checks []ui.SelfTestCheck `json:"checks"`
+	}](t, w)
+	if !res.OK || res.By != "T1" || len(res.Checks) < 5 || res.Checks[0].Name != "config" {
+		t.Fatalf("self-test %+v", res)
+	}
+	// A supervisor may too; the API token runs it as a program.
+	sup := login(t, f, "tech", signIn("S1"))
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/selftest", body: `{}`, cookie: sup}), 200)
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/selftest", body: `{}`, bearer: techToken}), 200)
+	got := auditedKinds(f, "console.selftest")
+	if len(got) != 3 || got[0].Account != "T1" || got[0].Role != "technician" || got[0].Console != "tech" ||
+		got[1].Account != "S1" || got[2].Account != "api-token" || !strings.Contains(got[0].Detail, "ok") {
+		t.Fatalf("audit %+v", got)
+	}
+
+	// A device fault fails its check.
+	f.k.Fault("mrz-disconnect")
+	res = decode[struct {
+		OK     bool               `json:"ok"`
+		By     string             `json:"by"`
+		Checks []ui.SelfTestCheck `json:"checks"`
+	}](t, f.do(t, req{method: "POST", path: "/api/tech/selftest", body: `{}`, cookie: tech}))
+	if res.OK {
+		t.Fatalf("self-test ok with the MRZ reader unplugged: %+v", res.Checks)
+	}
+}
+
+func TestSelfTestAbsent(t *testing.T) {
+	f := newFixture(t)
+	tech := login(t, f, "tech", signIn("T1"))
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/selftest", body: `{}`, cookie: tech}), 404)
+	wantStatus(t, f.do(t, req{method: "GET", path: "/api/tech/capture", cookie: tech}), 404)
+	snap := decode[map[string]any](t, f.do(t, req{method: "GET", path: "/api/tech", cookie: tech}))
+	if snap["diagnostics"] != false {
+		t.Fatalf("diagnostics %v", snap["diagnostics"])
+	}
+}
+
+type captureAnswer struct {
+	Locked  bool `json:"locked"`
+	Busy    bool `json:"busy"`
+	Devices []ui.CaptureDevice
+	Capture *struct {
+		Device  string            `json:"device"`
+		By      string            `json:"by"`
+		Running bool              `json:"running"`
+		Seconds int               `json:"seconds"`
+		Serial  *ui.SerialCapture `json:"serial"`
+		Camera  *struct {
+			Image string `json:"image"`
+			Faces int    `json:"faces"`
+		} `json:"camera"`
+	} `json:"capture"`
+}
+
+func getCapture(t *testing.T, f *fixture, c *http.Cookie) captureAnswer {
+	t.Helper()
+	w := f.do(t, req{method: "GET", path: "/api/tech/capture", cookie: c})
+	wantStatus(t, w, 200)
+	return decode[captureAnswer](t, w)
+}
+
+func waitCapture(t *testing.T, f *fixture, c *http.Cookie, ok func(captureAnswer) bool) captureAnswer {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		a := getCapture(t, f, c)
+		if ok(a) {
+			return a
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("capture never came to the state wanted: %+v", a)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestCaptureNeedsLock(t *testing.T) {
+	f, _ := diagFixture(t)
+	tech := login(t, f, "tech", signIn("T1"))
+	a := getCapture(t, f, tech)
+	if a.Locked || len(a.Devices) != 3 || a.Capture != nil {
+		t.Fatalf("%+v", a)
+	}
+	w := f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"mrzReader","seconds":1}`, cookie: tech})
+	wantStatus(t, w, 409)
+	if got := auditedKinds(f, "console.capture"); len(got) != 1 || got[0].Kind != "console.capture-refused" || got[0].Account != "T1" {
+		t.Fatalf("audit %+v", got)
+	}
+	// Nothing reached the device.
+	for _, c := range f.k.Commands() {
+		if strings.HasPrefix(c, "capture") {
+			t.Fatalf("the device was captured while the kiosk was in service: %v", f.k.Commands())
+		}
+	}
+	// The officer console cannot; the API token cannot either (a capture
+	// belongs to a person's session).
+	officer := login(t, f, "officer", signIn("B1"))
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"mrzReader"}`, cookie: officer}), 401)
+	f.k.Fault("lock")
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"mrzReader"}`, bearer: techToken}), 403)
+}
+
+func TestCaptureLimits(t *testing.T) {
+	f, spy := diagFixture(t)
+	tech := login(t, f, "tech", signIn("T1"))
+	f.k.Fault("lock")
+	for _, body := range []string{`{"device":"mrzReader","seconds":61}`, `{"device":"mrzReader","seconds":-1}`,
+		`{"device":"nope","seconds":1}`, `{"device":"","seconds":1}`, `{"device":"mrzReader","seconds":1,"extra":1}`} {
+		wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: body, cookie: tech}), 400)
+	}
+	w := f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"mrzReader","seconds":1}`, cookie: tech})
+	wantStatus(t, w, 202)
+	// One at a time.
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"cardReader","seconds":1}`, cookie: tech}), 409)
+	other := login(t, f, "tech", signIn("S1"))
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"cardReader","seconds":1}`, cookie: other}), 409)
+	if a := getCapture(t, f, other); a.Capture != nil || !a.Busy {
+		t.Fatalf("another technician sees the capture: %+v", a)
+	}
+	a := waitCapture(t, f, tech, func(a captureAnswer) bool { return a.Capture != nil && !a.Capture.Running })
+	spy.mu.Lock()
+	d, max := spy.d, spy.maxBytes
+	spy.mu.Unlock()
+	if d != time.Second || max != ui.MaxCaptureBytes {
+		t.Fatalf("asked for %v and %d bytes", d, max)
+	}
+	s := a.Capture.Serial
+	if a.Capture.By != "T1" || a.Capture.Seconds != 1 || s == nil || s.Bytes == 0 || len(s.Blocks) == 0 || len(s.Notes) != 2 ||
+		s.Notes[1].Kind != "document" || s.Blocks[0].Chars[0] != "NUL" {
+		t.Fatalf("capture %+v", a.Capture)
+	}
+	// Audited: who, what device, the limits; never the content.
+	got := auditedKinds(f, "console.capture")
+	if len(got) != 1 || got[0].Kind != "console.capture" || got[0].Account != "T1" || !strings.HasPrefix(got[0].Detail, "mrzReader") {
+		t.Fatalf("audit %+v", got)
+	}
+	for _, e := range f.audited() {
+		if strings.Contains(e.Detail, "ERIKSSON") {
+			t.Fatalf("capture content in the audit: %+v", e)
+		}
+	}
+	if strings.Contains(f.log.String(), "ERIKSSON") {
+		t.Fatal("capture content in the log")
+	}
+	// Default duration.
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"cardReader"}`, cookie: tech}), 202)
+	if a := getCapture(t, f, tech); a.Capture == nil || a.Capture.Seconds != ui.DefaultCaptureSeconds || a.Capture.Device != "cardReader" {
+		t.Fatalf("%+v", a.Capture)
+	}
+}
+
+func TestCaptureDropped(t *testing.T) {
+	f, _ := diagFixture(t)
+	tech := login(t, f, "tech", signIn("T1"))
+	f.k.Fault("lock")
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"mrzReader","seconds":1}`, cookie: tech}), 202)
+	waitCapture(t, f, tech, func(a captureAnswer) bool { return a.Capture != nil && !a.Capture.Running })
+	// Unlocked: gone, and not shown again when locked once more.
+	f.k.Fault("clear")
+	if a := getCapture(t, f, tech); a.Locked || a.Capture != nil {
+		t.Fatalf("shown while in service: %+v", a)
+	}
+	f.k.Fault("lock")
+	if a := getCapture(t, f, tech); a.Capture != nil {
+		t.Fatalf("kept after the kiosk was unlocked: %+v", a)
+	}
+
+	// Cleared by the technician.
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"camera"}`, cookie: tech}), 200)
+	a := getCapture(t, f, tech)
+	if a.Capture == nil || a.Capture.Camera == nil || a.Capture.Camera.Faces != 1 {
+		t.Fatalf("camera %+v", a.Capture)
+	}
+	w := f.do(t, req{method: "GET", path: a.Capture.Camera.Image, cookie: tech})
+	wantStatus(t, w, 200)
+	if w.Header().Get("Content-Type") != "image/jpeg" || w.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("frame headers %v", w.Header())
+	}
+	other := login(t, f, "tech", signIn("S1"))
+	wantStatus(t, f.do(t, req{method: "GET", path: "/api/tech/capture/frame.jpg", cookie: other}), 404)
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture/clear", body: `{}`, cookie: tech}), 204)
+	wantStatus(t, f.do(t, req{method: "GET", path: "/api/tech/capture/frame.jpg", cookie: tech}), 404)
+
+	// The session ends: gone with it.
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"camera"}`, cookie: tech}), 200)
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/logout", body: `{}`, cookie: tech}), 204)
+	deadline := time.Now().Add(2 * time.Second)
+	for !strings.Contains(f.log.String(), "why=\"the session ended\"") {
+		if time.Now().After(deadline) {
+			t.Fatalf("capture kept after sign-out; log:\n%s", f.log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tech2 := login(t, f, "tech", signIn("T1"))
+	if a := getCapture(t, f, tech2); a.Capture != nil {
+		t.Fatalf("a new session of the same account sees the old capture: %+v", a)
+	}
+	// Unlocked: the frame is refused.
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"camera"}`, cookie: tech2}), 200)
+	f.k.Fault("clear")
+	wantStatus(t, f.do(t, req{method: "GET", path: "/api/tech/capture/frame.jpg", cookie: tech2}), 409)
+}
