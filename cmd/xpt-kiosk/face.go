@@ -208,6 +208,13 @@ func selftestFace(cfg *config.Config) []checkResult {
 		return []checkResult{{Name: "camera", Status: "fail", Detail: desc.message}}
 	}
 	defer f.Close()
+	return f.selftest(cfg, desc)
+}
+
+// selftest watches the camera for a face and says what verification can
+// do: the command line's self-test on a camera it opened, the running
+// agent's on the camera it runs.
+func (f *faceDevice) selftest(cfg *config.Config, desc deviceDesc) []checkResult {
 	capture, verify := f.station.Describe()
 	where := strings.TrimSpace(desc.kind + " " + desc.path)
 	look := selftestLookWindow

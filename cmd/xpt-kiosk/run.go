@@ -331,10 +331,12 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 		log.Warn("run: no console accounts: nobody can sign in (xpt-kiosk users add ID --role officer --config …)",
 			"file", cfg.AccountsFile())
 	}
+	diag := newLiveDiag(cfg, k, devs, face)
 	handler := ui.New(ui.Options{Kiosk: k, Sim: sim, Receipts: receipts, Preview: previewOf(face), Accounts: accts,
 		IdleLock: cfg.UI.IdleLock.Duration, SessionLifetime: cfg.UI.SessionLifetime.Duration,
 		OfficerToken: cfg.UI.OfficerToken, TechnicianToken: cfg.UI.TechnicianToken,
-		SecureCookies: cfg.UI.TLS(), AllowedHosts: cfg.UI.Hosts(), Logger: log, Audit: auditAccess(al, log)})
+		SecureCookies: cfg.UI.TLS(), AllowedHosts: cfg.UI.Hosts(), Logger: log, Audit: auditAccess(al, log),
+		Diagnostics: diag})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	scheme := "http"
 	if cfg.UI.TLS() {

@@ -67,19 +67,53 @@ func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "xpt-kiosk selftest: --config FILE is required (see xpt-kiosk selftest --help)")
 		return exitUsage
 	}
+	if *start {
+		*offline = true
+	}
+	return printChecks(stdout, selftestChecks(selftestEnv{path: *cfgPath, offline: *offline, start: *start}), *asJSON)
+}
+
+// selftestEnv is where the self-test runs: on the command line, or in the
+// running agent for the technician console's "Run self-test".
+type selftestEnv struct {
+	path           string         // the configuration file to check
+	cfg            *config.Config // without path: the running agent's configuration (the demo's has no file)
+	offline, start bool
+	// live, in the running agent, gives a device's checks from the live
+	// device registry and the running driver instead of opening the
+	// device, which the agent holds; nil on the command line.
+	live func(check string) []checkResult
+}
+
+// liveDevice appends the running agent's checks of a device and says
+// whether it did; on the command line it does nothing, and the caller
+// opens the device itself.
+func (e selftestEnv) liveDevice(checks *[]checkResult, check string) bool {
+	if e.live == nil {
+		return false
+	}
+	*checks = append(*checks, e.live(check)...)
+	return true
+}
+
+// selftestChecks is the self-test: one list of checks, for the command
+// line and the running agent alike.
+func selftestChecks(env selftestEnv) []checkResult {
 	var checks []checkResult
 	add := func(name, status, format string, a ...any) {
 		checks = append(checks, checkResult{Name: name, Status: status, Detail: fmt.Sprintf(format, a...)})
 	}
-	if *start {
-		*offline = true
+	cfg, where := env.cfg, "the running configuration"
+	var err error
+	if env.path != "" {
+		where = env.path
+		cfg, err = config.Load(env.path)
 	}
-	cfg, err := config.Load(*cfgPath)
 	if err != nil {
 		add("config", "fail", "%v", err)
-		return printChecks(stdout, checks, *asJSON)
+		return checks
 	}
-	add("config", "ok", "%s: kiosk %s at %s, direction %s", *cfgPath, cfg.Kiosk.ID, cfg.Kiosk.PortCode, cfg.Kiosk.Direction)
+	add("config", "ok", "%s: kiosk %s at %s, direction %s", where, cfg.Kiosk.ID, cfg.Kiosk.PortCode, cfg.Kiosk.Direction)
 	if kr, err := cfg.KeyRing(); err != nil {
 		add("trust", "fail", "%v", err)
 	} else {
@@ -90,6 +124,9 @@ func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		name string
 		c    config.Serial
 	}{{"mrzReader", cfg.Devices.MRZReader}, {"cardReader", cfg.Devices.CardReader}} {
+		if env.liveDevice(&checks, "devices."+d.name) {
+			continue
+		}
 		if !d.c.On() {
 			add("devices."+d.name, "ok", "disabled")
 			continue
@@ -107,17 +144,23 @@ func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	selftestPrinter(cfg, add)
-	selftestChip(cfg, add)
+	if !env.liveDevice(&checks, "devices.printer") {
+		selftestPrinter(cfg, add)
+	}
+	if !env.liveDevice(&checks, "devices.chip") {
+		selftestChip(cfg, add)
+	}
 	selftestCredentials(cfg, time.Now(), add)
 	selftestStorage(cfg, add)
 	selftestUI(cfg, time.Now(), add)
 	selftestAccounts(cfg, add)
-	checks = append(checks, selftestFace(cfg)...)
-	if !*offline {
+	if !env.liveDevice(&checks, "camera") {
+		checks = append(checks, selftestFace(cfg)...)
+	}
+	if !env.offline {
 		selftestBroker(cfg, add)
 	}
-	if *start {
+	if env.start {
 		for i, c := range checks {
 			if c.Status == "fail" && startTolerates(c.Name) {
 				checks[i].Status = "warn"
@@ -125,7 +168,7 @@ func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	return printChecks(stdout, checks, *asJSON)
+	return checks
 }
 
 // startTolerates says which failed checks the agent runs with: it reports

@@ -2,6 +2,7 @@ package camera
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -79,11 +80,11 @@ func (p *Preview) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("snapshot") != "" {
 		tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		if _, err := p.cam.Next(tctx, &frame, 0); err != nil {
-			http.Error(w, "no frame from the camera: "+p.health(), http.StatusServiceUnavailable)
+		jpg, err := p.Snapshot(tctx, nil)
+		if errors.Is(err, errNoFrame) {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		jpg, err := p.encode(&frame)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -134,6 +135,23 @@ func (p *Preview) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+var errNoFrame = errors.New("no frame from the camera")
+
+// Snapshot takes the camera's next frame, shows it to look (when not nil:
+// the technician console's camera capture measures its quality there)
+// and returns it as JPEG with the overlay drawn.
+func (p *Preview) Snapshot(ctx context.Context, look func(frame gocv.Mat)) ([]byte, error) {
+	frame := gocv.NewMat()
+	defer frame.Close()
+	if _, err := p.cam.Next(ctx, &frame, 0); err != nil {
+		return nil, fmt.Errorf("%w: %s", errNoFrame, p.health())
+	}
+	if look != nil {
+		look(frame)
+	}
+	return p.encode(&frame)
 }
 
 func (p *Preview) health() string {
