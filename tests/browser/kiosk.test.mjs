@@ -1018,3 +1018,136 @@ test('technician console in French: switch, strings, simulator, receipt printer'
     await page.close();
   }
 });
+
+// ---- The technician's self-test and raw capture ------------------------
+
+// signInTech opens the technician console in lang at the size given.
+async function signInTech(page, lang, width, height) {
+  await page.setViewportSize({ width, height });
+  await page.goto(srv.url + '/tech');
+  if (lang === 'fr') await page.getByRole('button', { name: 'Français', exact: true }).click();
+  await page.getByLabel(lang === 'fr' ? 'Compte' : 'Account').fill(srv.tech.account);
+  await page.getByLabel(lang === 'fr' ? 'Mot de passe' : 'Password').fill(srv.tech.password);
+  await page.getByRole('button', { name: lang === 'fr' ? 'Se connecter' : 'Sign in' }).click();
+  await page.locator('#devices table').waitFor();
+}
+
+// diagWalk runs the self-test, then the raw capture: refused while the
+// kiosk is in service, then (when the simulator can lock the kiosk) a
+// serial capture and the camera's frame, and the capture gone once the
+// kiosk is unlocked. It checks each screen with axe-core (and for English
+// left in French), at 1280x800, 800 px wide and 1080x1920.
+async function diagWalk(page, lang) {
+  const L = STRINGS[lang];
+  const label = (n) => 'tech-' + (lang === 'fr' ? 'fr-' : '') + 'diag-' + n;
+  const check = async (n) => {
+    await page.evaluate(() => scrollTo(0, 0));
+    await page.screenshot({ path: shot(label(n)), fullPage: true });
+    if (lang === 'fr') await frenchPage(page, label(n));
+    else await axe(page, label(n));
+  };
+  const layouts = async (n) => {
+    for (const [w, h] of [[800, 800], [1080, 1920]]) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.waitForTimeout(150);
+      await noSideScroll(page, `${label(n)} ${w}x${h}`);
+      for (const sel of ['#logout', '.lang-switch']) await fullyShown(page, sel, `${label(n)} ${w}x${h} top bar`);
+      await page.evaluate(() => scrollTo(0, 0));
+      await page.screenshot({ path: shot(`${label(n)}-${w}x${h}`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  };
+  // Self-test.
+  await page.locator('#selftest-run').click();
+  await page.locator('#selftest-checks tbody tr').first().waitFor({ timeout: 30000 });
+  const rows = await page.locator('#selftest-checks tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+    check: tr.dataset.check, words: tr.querySelector('th').firstChild.textContent, result: tr.querySelector('.badge').textContent,
+  })));
+  assert.ok(rows.length >= 5 && rows[0].check === 'config', 'self-test checks: ' + JSON.stringify(rows));
+  const results = ['ok', 'warn', 'fail'].map((k) => L['tech.st.status.' + k]);
+  for (const r of rows) {
+    assert.ok(results.includes(r.result), 'a check result in words: ' + JSON.stringify(r));
+    if (L['tech.st.check.' + r.check]) assert.equal(r.words, L['tech.st.check.' + r.check]);
+  }
+  assert.match(await page.locator('#selftest-summary').innerText(), new RegExp(srv.tech.account));
+  await check('1-selftest');
+  await layouts('1-selftest');
+
+  // The capture, refused while the kiosk is in service.
+  const s = await sim();
+  const state = (await techAPI(srv, 'GET', '/api/tech')).state;
+  if (state !== 'locked') {
+    await page.locator('#capture-locked', { hasText: L['tech.cap.notLockedTitle'] }).waitFor();
+    assert.ok(await page.locator('#capture-start').isDisabled(), 'capture offered while in service');
+    await check('2-capture-refused');
+  }
+  if (!s.faults.includes('lock') || !s.faults.includes('clear')) return; // the demo cannot lock itself
+  await techAPI(srv, 'POST', '/api/tech/sim/fault', { kind: 'lock' });
+  try {
+    await page.locator('#capture-locked', { hasText: L['tech.cap.locked'].slice(0, 20) }).waitFor();
+    await page.locator('#capture-device').selectOption('mrzReader');
+    await page.locator('#capture-seconds').fill('2');
+    await page.locator('#capture-start').click();
+    await page.locator('#capture-status', { hasText: L['tech.cap.running'].slice(0, 8) }).waitFor();
+    await page.locator('#capture-notes li[data-kind="document"]').waitFor({ timeout: 10000 });
+    await page.locator('#capture-clear').waitFor({ timeout: 10000 }); // finished
+    assert.ok(await page.locator('#capture-notes li[data-kind="refused"]').count() > 0, 'a refused frame shown');
+    const ctl = await page.locator('#capture-bytes .ctl').allInnerTexts();
+    assert.ok(ctl.includes('STX') && ctl.includes('CR') && ctl.includes('ETX'), 'control characters named: ' + ctl.join(' '));
+    assert.match(await page.locator('#capture-bytes tbody tr').first().innerText(), /00 ff 7f/);
+    await check('3-capture-serial');
+    await layouts('3-capture-serial');
+    // The camera's current frame, with its figures.
+    if (await page.locator('#capture-device option[value="camera"]').count()) {
+      await page.locator('#capture-device').selectOption('camera');
+      await page.locator('#capture-start').click();
+      await page.locator('#capture-result img').waitFor();
+      await page.waitForFunction(() => document.querySelector('#capture-result img').naturalWidth > 0, null, { timeout: 10000 });
+      assert.ok(await page.locator('#capture-figures tbody tr').count() >= 5);
+      await check('4-capture-camera');
+      await layouts('4-capture-camera');
+    }
+  } finally {
+    await techAPI(srv, 'POST', '/api/tech/sim/fault', { kind: 'clear' });
+  }
+  // Unlocked: the capture is gone from the page and from the server.
+  await page.locator('#capture-locked', { hasText: L['tech.cap.notLockedTitle'] }).waitFor();
+  assert.equal(await page.locator('#capture-result').count(), 0, 'the capture still shown after the kiosk was unlocked');
+  assert.equal((await techAPI(srv, 'GET', '/api/tech/capture')).capture, null);
+}
+
+test('technician: self-test and raw capture', async (t) => {
+  if (!(await techAPI(srv, 'GET', '/api/tech')).diagnostics) return t.skip('the server offers no self-test or capture');
+  await reset();
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await signInTech(page, 'en', 1280, 800);
+    await diagWalk(page, 'en');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Password').waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('technician console in French: self-test and raw capture', async (t) => {
+  if (!(await techAPI(srv, 'GET', '/api/tech')).diagnostics) return t.skip('the server offers no self-test or capture');
+  await reset();
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await signInTech(page, 'fr', 1280, 800);
+    await page.locator('#selftest-h', { hasText: STRINGS.fr['tech.st.title'].toUpperCase() }).waitFor();
+    await diagWalk(page, 'fr');
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.getByLabel('Mot de passe').waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await backToEnglish(page);
+    await page.close();
+  }
+});

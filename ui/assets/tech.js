@@ -2,7 +2,7 @@
 // demo the simulator panel that drives the simulated devices.
 'use strict';
 (function () {
-  const { el, api, live, time, dateTime, ago, duration, logout, t, has, num, pct, onLang, linkState } = window.XPT;
+  const { el, api, live, time, dateTime, ago, duration, logout, t, tx, has, num, pct, onLang, linkState } = window.XPT;
   const $ = (id) => document.getElementById(id);
   let snap = null;
   let simBuilt = '';
@@ -119,6 +119,7 @@
     if (x.preview && !$('preview').querySelector('button, img')) renderPreview();
     $('sim').hidden = !x.simulator;
     if (x.simulator) renderSim(x.simulator);
+    window.XPT_DIAG.render(x);
   }
 
   // Counter keys in words. The kiosk names its counters outcome_<outcome>,
@@ -207,8 +208,9 @@
         status.className = 'sim-status err';
       }
     }
+    // The demo travelers' labels are the agent's, in English.
     const rows = sim.travelers.map((tr, i) => el('tr', {},
-      el('th', { scope: 'row' }, tr.label),
+      el('th', { scope: 'row', lang: 'en' }, tr.label),
       el('td', {}, el('span', { class: 'badge ' + (tr.expected === 'admitted' ? 'good' : 'warn') }, word('outcome.', tr.expected)),
         (tr.reasons && tr.reasons.length) ? ' ' + tr.reasons.join(', ') : ''),
       el('td', { class: 'actions' }, el('div', {},
@@ -222,7 +224,8 @@
     const faults = el('div', { class: 'faults' }, sim.faults.map((k) => el('button', {
       type: 'button', class: 'btn small ' + (clears(k) ? '' : 'danger'), 'data-fault': k,
       onclick: () => run(t('sim.faultRun', { fault: k }), '/api/tech/sim/fault', { kind: k }),
-    }, k === 'clear' ? t('sim.clearAll') : clears(k) ? t('sim.clearDevice', { device: k.slice(0, -3) }) : t('sim.inject', { fault: k }))));
+    }, k === 'clear' ? t('sim.clearAll') : clears(k) ? tx('sim.clearDevice', { device: el('span', { class: 'mono' }, k.slice(0, -3)) })
+      : tx('sim.inject', { fault: el('span', { class: 'mono' }, k) }))));
     // A long list (the demo has dozens) gets a filter and its own scroll.
     const tbody = el('tbody', {}, rows);
     const filter = el('input', { id: 'sim-filter', type: 'search', placeholder: t('sim.filterPlaceholder'), autocomplete: 'off', spellcheck: 'false',

@@ -427,7 +427,7 @@ func (k *Kiosk) Fault(kind string) error {
 			k.t.Message = "document_unreadable"
 		}
 	case "lock":
-		k.tech.State, k.tech.Reasons = "locked", []string{"locked by central command"}
+		k.tech.State, k.tech.Reasons = "locked", []string{"locked"} // the agent's reason code
 		k.screenLocked(view.ScreenClosed, 0, 0)
 	case "clear":
 		for i := range k.tech.Devices {
