@@ -291,9 +291,18 @@ func (s *server) captureState(r *http.Request) captureState {
 
 // dropCapture forgets the capture kept (only owner's, unless nil).
 func (s *server) dropCapture(owner *session, why string) {
+	s.dropWhere(func(c *captureSlot) bool { return owner == nil || c.owner == owner }, why)
+}
+
+// dropSlot forgets this capture, if it is still the one kept.
+func (s *server) dropSlot(slot *captureSlot, why string) {
+	s.dropWhere(func(c *captureSlot) bool { return c == slot }, why)
+}
+
+func (s *server) dropWhere(match func(*captureSlot) bool, why string) {
 	s.diag.mu.Lock()
 	c := s.diag.cur
-	if c == nil || (owner != nil && c.owner != owner) {
+	if c == nil || !match(c) {
 		s.diag.mu.Unlock()
 		return
 	}
@@ -426,15 +435,15 @@ func (s *server) watchCapture(ctx context.Context, slot *captureSlot) {
 		case <-ctx.Done():
 			return
 		case <-keep.C:
-			s.dropCapture(slot.owner, "kept long enough")
+			s.dropSlot(slot, "kept long enough")
 			return
 		case <-t.C:
 			if !s.tech.alive(slot.owner) {
-				s.dropCapture(slot.owner, "the session ended")
+				s.dropSlot(slot, "the session ended")
 				return
 			}
 			if !s.locked() {
-				s.dropCapture(slot.owner, "the kiosk is not locked")
+				s.dropSlot(slot, "the kiosk is not locked")
 				return
 			}
 		}

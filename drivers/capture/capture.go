@@ -72,36 +72,11 @@ func NewMRZDecoder(o mrzreader.FramerOptions) (Decoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &mrzDecoder{f: f, profile: o.Profile}, nil
-}
-
-// NewCardDecoder decodes a card reader's bytes with the reader's framing.
-func NewCardDecoder(o cardreader.FramerOptions) (Decoder, error) {
-	f, err := cardreader.NewFramer(o)
-	if err != nil {
-		return nil, err
-	}
-	return &cardDecoder{f: f, profile: o.Profile}, nil
-}
-
-type mrzDecoder struct {
-	f       mrzreader.Framer
-	profile string
-}
-
-func (d *mrzDecoder) Deadline() time.Time                 { return d.f.Deadline() }
-func (d *mrzDecoder) Stats() drivers.Stats                { return d.f.Stats() }
-func (d *mrzDecoder) Feed(p []byte, now time.Time) []Note { return d.notes(d.f.Feed(p, now)) }
-func (d *mrzDecoder) Expire(now time.Time) []Note         { return d.notes(d.f.Expire(now)) }
-
-func (d *mrzDecoder) notes(frames []mrzreader.Frame) []Note {
-	var out []Note
-	for _, f := range frames {
-		n := Note{At: f.At, Profile: d.profile, Bytes: len(f.Raw)}
+	return &decoder[mrzreader.Frame]{f: f, note: func(f mrzreader.Frame) Note {
+		n := Note{At: f.At, Profile: o.Profile, Bytes: len(f.Raw)}
 		if f.Reject != nil {
 			n.Kind, n.Reject, n.Reason = "refused", string(f.Reject.Kind), f.Reject.Reason
-			out = append(out, n)
-			continue
+			return n
 		}
 		r := mrz.Parse(f.Lines, mrz.Options{})
 		n.Kind, n.Lines, n.Valid = "document", f.Lines, r.Valid
@@ -111,31 +86,50 @@ func (d *mrzDecoder) notes(frames []mrzreader.Frame) []Note {
 		if e := r.Err(); !r.Valid && e != nil {
 			n.Problem = e.Error()
 		}
-		out = append(out, n)
+		return n
+	}}, nil
+}
+
+// NewCardDecoder decodes a card reader's bytes with the reader's framing.
+func NewCardDecoder(o cardreader.FramerOptions) (Decoder, error) {
+	f, err := cardreader.NewFramer(o)
+	if err != nil {
+		return nil, err
 	}
-	return out
-}
-
-type cardDecoder struct {
-	f       cardreader.Framer
-	profile string
-}
-
-func (d *cardDecoder) Deadline() time.Time                 { return d.f.Deadline() }
-func (d *cardDecoder) Stats() drivers.Stats                { return d.f.Stats() }
-func (d *cardDecoder) Feed(p []byte, now time.Time) []Note { return d.notes(d.f.Feed(p, now)) }
-func (d *cardDecoder) Expire(now time.Time) []Note         { return d.notes(d.f.Expire(now)) }
-
-func (d *cardDecoder) notes(frames []cardreader.Frame) []Note {
-	var out []Note
-	for _, f := range frames {
-		n := Note{At: f.At, Profile: d.profile, Bytes: len(f.Raw)}
+	return &decoder[cardreader.Frame]{f: f, note: func(f cardreader.Frame) Note {
+		n := Note{At: f.At, Profile: o.Profile, Bytes: len(f.Raw)}
 		if f.Reject != nil {
 			n.Kind, n.Reject, n.Reason = "refused", string(f.Reject.Kind), f.Reject.Reason
 		} else {
 			n.Kind, n.Tag, n.RSSI = "card", f.Tag, f.RSSI
 		}
-		out = append(out, n)
+		return n
+	}}, nil
+}
+
+// framer is what the MRZ and card readers' framers have in common.
+type framer[F any] interface {
+	Feed(p []byte, now time.Time) []F
+	Expire(now time.Time) []F
+	Deadline() time.Time
+	Stats() drivers.Stats
+}
+
+// decoder is a framer whose frames are said as notes.
+type decoder[F any] struct {
+	f    framer[F]
+	note func(F) Note
+}
+
+func (d *decoder[F]) Deadline() time.Time                 { return d.f.Deadline() }
+func (d *decoder[F]) Stats() drivers.Stats                { return d.f.Stats() }
+func (d *decoder[F]) Feed(p []byte, now time.Time) []Note { return d.notes(d.f.Feed(p, now)) }
+func (d *decoder[F]) Expire(now time.Time) []Note         { return d.notes(d.f.Expire(now)) }
+
+func (d *decoder[F]) notes(frames []F) []Note {
+	var out []Note
+	for _, f := range frames {
+		out = append(out, d.note(f))
 	}
 	return out
 }
