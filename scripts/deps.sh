@@ -42,4 +42,15 @@ if [ -f tests/browser/package.json ]; then
     (cd tests/browser && npm install --no-audit --no-fund --silent)
   fi
 fi
+# The face recognition model (docs/camera.md#the-face-model): face-api.js's
+# network (the dlib ResNet face descriptor) from npm, converted to ONNX by
+# cmd/facemodel here, at install time; the kiosk never downloads it.
+FACE_NPM=drivers/camera/face/model
+FACE_MODEL=var/models/face_recognition_dlib.onnx
+if [ ! -d $FACE_NPM/node_modules/@vladmandic/face-api ] || [ ! -d $FACE_NPM/node_modules/face-api.js ] || [ $FACE_NPM/package-lock.json -nt $FACE_NPM/node_modules ]; then
+  (cd $FACE_NPM && npm ci --no-audit --no-fund --silent && touch node_modules)
+fi
+if [ ! -s $FACE_MODEL ] || [ -n "$(find $FACE_NPM/node_modules/@vladmandic/face-api/model $FACE_NPM/*.go cmd/facemodel -newer $FACE_MODEL -print -quit)" ]; then
+  go run ./cmd/facemodel -weights $FACE_NPM/node_modules/@vladmandic/face-api/model -out $FACE_MODEL
+fi
 echo "deps: ok"
