@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"log/slog"
 	"math"
 	"os"
@@ -106,6 +107,11 @@ type ModelOptions struct {
 	Scale, Mean float64
 	// BGR feeds the crop in OpenCV's BGR order; by default it is RGB.
 	BGR bool
+	// Chip crops the face as dlib's face chips are cut (eyes level, at
+	// fixed places in the crop, from the eye distance), which the dlib
+	// ResNet descriptor expects; by default the crop is the face box's
+	// square (AlignedCrop). DlibOptions sets it.
+	Chip bool
 	// Detector finds the face in the live and reference images. Required.
 	Detector *Detector
 	Logger   *slog.Logger
@@ -276,9 +282,25 @@ func (c *ModelComparator) EmbedFrame(frame gocv.Mat) ([]float32, error) {
 	if q.Face.Empty() {
 		return nil, errors.New("no face found")
 	}
-	crop := AlignedCrop(frame, q)
+	crop := c.Crop(frame, q)
 	defer crop.Close()
 	return c.run(crop)
+}
+
+// Crop cuts the face of q out of frame as the model wants it, at the
+// model's input size. The caller closes it.
+func (c *ModelComparator) Crop(frame gocv.Mat, q Quality) gocv.Mat {
+	if c.o.Chip {
+		return ChipCrop(frame, q, c.o.InputSize)
+	}
+	crop := AlignedCrop(frame, q)
+	if crop.Cols() != c.o.InputSize || crop.Rows() != c.o.InputSize {
+		r := gocv.NewMat()
+		gocv.Resize(crop, &r, image.Pt(c.o.InputSize, c.o.InputSize), 0, 0, gocv.InterpolationLinear)
+		crop.Close()
+		crop = r
+	}
+	return crop
 }
 
 // Compare embeds the live capture and the reference and compares them.
@@ -367,4 +389,74 @@ func AlignedCrop(frame gocv.Mat, q Quality) gocv.Mat {
 		rot.Close()
 	}
 	return out
+}
+
+// Where dlib's face chips (get_face_chip_details, 150 px, padding 0.25)
+// put the eyes, from its mean face shape: the eye centres 0.353 of the
+// side apart, their midpoint at 0.4935 across and 0.311 down.
+const (
+	chipEyeDist = 0.353
+	chipEyeX    = 0.4935
+	chipEyeY    = 0.311
+	// Without usable eyes, the Haar face box stands in: eyes at 0.38 of
+	// its height, 0.40 of its width apart (measured on the sample faces).
+	boxEyeY    = 0.38
+	boxEyeDist = 0.40
+)
+
+// ChipCrop cuts a size x size face chip the way dlib does for its face
+// descriptor: rotated so the eyes are level, scaled so they are
+// chipEyeDist of the side apart, their midpoint at (chipEyeX, chipEyeY).
+// The eyes come from q when both were found at a plausible distance
+// (0.25 to 0.6 of the face width), else from the face box. Pixels
+// outside the frame are the border replicated. The caller closes it.
+func ChipCrop(frame gocv.Mat, q Quality, size int) gocv.Mat {
+	f := q.Face
+	mid := [2]float64{float64(f.Min.X+f.Max.X) / 2, float64(f.Min.Y) + boxEyeY*float64(f.Dy())}
+	dist := boxEyeDist * float64(f.Dx())
+	angle := 0.0
+	if len(q.Eyes) >= 2 {
+		l, r := q.Eyes[0], q.Eyes[1]
+		if l.X > r.X {
+			l, r = r, l
+		}
+		dx, dy := float64(r.X-l.X), float64(r.Y-l.Y)
+		d := math.Hypot(dx, dy)
+		if d >= 0.25*float64(f.Dx()) && d <= 0.6*float64(f.Dx()) {
+			mid = [2]float64{float64(l.X+r.X) / 2, float64(l.Y+r.Y) / 2}
+			dist = d
+			angle = math.Atan2(dy, dx)
+		}
+	}
+	// The affine map frame -> chip: rotate by -angle about mid, scale
+	// k, move mid to (chipEyeX, chipEyeY) * size.
+	k := chipEyeDist * float64(size) / dist
+	cos, sin := k*math.Cos(angle), k*math.Sin(angle)
+	tx := chipEyeX*float64(size) - (cos*mid[0] + sin*mid[1])
+	ty := chipEyeY*float64(size) - (-sin*mid[0] + cos*mid[1])
+	m := gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
+	defer m.Close()
+	for i, v := range []float64{cos, sin, tx, -sin, cos, ty} {
+		m.SetDoubleAt(i/3, i%3, v)
+	}
+	out := gocv.NewMat()
+	gocv.WarpAffineWithParams(frame, &out, m, image.Pt(size, size), gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
+	return out
+}
+
+// InputSizeDlib is the dlib descriptor's input side.
+const InputSizeDlib = 150
+
+// DefaultThreshold is the default [face] threshold for the dlib
+// descriptor: the least cosine similarity of the two L2-normalised
+// descriptors for a match (see docs/camera.md for how it was chosen).
+const DefaultThreshold = 0.82
+
+// DlibOptions are the options for the face-api.js / dlib recognition
+// network as cmd/facemodel converts it: 150x150 RGB crops cut as dlib's
+// face chips, raw 0..255 pixels (the model normalises), threshold
+// DefaultThreshold unless set.
+func DlibOptions(file string, det *Detector, log *slog.Logger) ModelOptions {
+	return ModelOptions{ModelFile: file, Threshold: DefaultThreshold, InputSize: InputSizeDlib, Scale: -1, Mean: -1,
+		Chip: true, Detector: det, Logger: log}
 }

@@ -1,0 +1,107 @@
+package face
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"gocv.io/x/gocv"
+)
+
+// dlibModel is the converted face-api.js recognition network make deps
+// writes (or $XPT_FACE_MODEL); tests that need it skip without it.
+func dlibModel(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("XPT_FACE_MODEL")
+	if p == "" {
+		p = filepath.Join("..", "..", "..", "var", "models", "face_recognition_dlib.onnx")
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("no converted face model (%v): make deps writes it", err)
+	}
+	return p
+}
+
+func dlibComparator(t testing.TB) *ModelComparator {
+	t.Helper()
+	c, err := NewModelComparator(DlibOptions(dlibModel(t), detector(t), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// referenceDescriptors runs face-api.js itself (model/reference.js, on its
+// pure-JavaScript CPU backend) on 150x150 RGB crops.
+func referenceDescriptors(t *testing.T, crops []gocv.Mat) [][]float32 {
+	t.Helper()
+	weights := filepath.Join("model", "node_modules", "@vladmandic", "face-api", "model")
+	if _, err := os.Stat(filepath.Join("model", "node_modules", "face-api.js")); err != nil {
+		t.Skipf("face-api.js is not installed (%v): make deps installs it", err)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("no node")
+	}
+	dir := t.TempDir()
+	args := []string{"model/reference.js", weights}
+	for i, c := range crops {
+		rgb := gocv.NewMat()
+		gocv.CvtColor(c, &rgb, gocv.ColorBGRToRGB)
+		p := filepath.Join(dir, string(rune('a'+i))+".rgb")
+		if err := os.WriteFile(p, rgb.ToBytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rgb.Close()
+		args = append(args, p)
+	}
+	out, err := exec.Command(node, args...).Output()
+	if err != nil {
+		t.Fatalf("reference.js: %v", err)
+	}
+	var d [][]float32
+	if err := json.Unmarshal(out, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// The converted ONNX model, run by OpenCV, gives face-api.js's own
+// descriptors on the same crops.
+func TestModelMatchesFaceAPI(t *testing.T) {
+	c := dlibComparator(t)
+	var crops []gocv.Mat
+	for _, f := range []string{"testdata/face.jpg", "../../../cmd/xpt-kiosk/demodata/face.png"} {
+		m := read(t, f)
+		q := c.o.Detector.Analyze(m)
+		if q.Face.Empty() {
+			t.Fatalf("%s: no face", f)
+		}
+		crop := c.Crop(m, q)
+		m.Close()
+		crops = append(crops, crop)
+	}
+	noise := gocv.NewMatWithSize(InputSizeDlib, InputSizeDlib, gocv.MatTypeCV8UC3)
+	gocv.RandU(&noise, gocv.NewScalar(0, 0, 0, 0), gocv.NewScalar(255, 255, 255, 0))
+	crops = append(crops, noise)
+	defer func() {
+		for _, m := range crops {
+			m.Close()
+		}
+	}()
+	ref := referenceDescriptors(t, crops)
+	for i, crop := range crops {
+		got, err := c.run(crop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cos := Cosine(got, ref[i]); cos < 0.999 {
+			t.Errorf("crop %d: cosine %.5f between OpenCV's and face-api.js's descriptors, want >= 0.999", i, cos)
+		} else {
+			t.Logf("crop %d: cosine %.6f", i, cos)
+		}
+	}
+}
