@@ -1,6 +1,7 @@
 package face
 
 import (
+	"context"
 	"os"
 	"syscall"
 	"testing"
@@ -47,6 +48,50 @@ func BenchmarkAnalyze(b *testing.B) {
 			cpu := cpuTime() - c0
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 			b.ReportMetric(float64(b.N)/cpu.Seconds(), "cpu-frames/s")
+		})
+	}
+}
+
+// BenchmarkCompare is one 1:1 verification with the dlib model as the
+// kiosk runs it: the live capture (a 640x480 JPEG) against the chip's
+// photo (a JPEG), each decoded, its face detected, aligned and embedded,
+// then scored ("image"); and against a stored template ("template": one
+// embedding). It reports ms/op by the clock and cpu-ms/op (the CPU time of
+// all threads; OpenCV's DNN uses every core). scripts/bench-face.sh runs it.
+func BenchmarkCompare(b *testing.B) {
+	c := dlibComparator(b)
+	f := makeFrames(b)
+	defer f.Close()
+	face := read(b, "testdata/face.jpg")
+	defer face.Close()
+	live, err := EncodeJPEG(f.good, 90)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ref, err := EncodeJPEG(face, 90)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tmpl, err := c.Template(ref)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		ref  Reference
+	}{{"image", Reference{Image: ref}}, {"template", Reference{Template: tmpl}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c0 := cpuTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if r := c.Compare(context.Background(), live, bc.ref); r.Result != Successful {
+					b.Fatalf("%+v", r)
+				}
+			}
+			b.StopTimer()
+			cpu := cpuTime() - c0
+			b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/op")
+			b.ReportMetric(cpu.Seconds()*1000/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

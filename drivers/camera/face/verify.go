@@ -112,6 +112,11 @@ type ModelOptions struct {
 	// ResNet descriptor expects; by default the crop is the face box's
 	// square (AlignedCrop). DlibOptions sets it.
 	Chip bool
+	// Euclidean scores a pair 1 - the Euclidean distance of the raw
+	// descriptors (at least 0), the way dlib and face-api.js compare
+	// theirs (distance 0.6 = score 0.4); by default the embeddings are
+	// L2-normalised and the score is their cosine similarity.
+	Euclidean bool
 	// Detector finds the face in the live and reference images. Required.
 	Detector *Detector
 	Logger   *slog.Logger
@@ -213,12 +218,19 @@ func (c *ModelComparator) Close() error {
 // Status reports the model in use.
 func (c *ModelComparator) Status() Status {
 	return Status{Supported: true, Model: c.o.ModelFile, Threshold: c.o.Threshold,
-		Detail: fmt.Sprintf("loaded; %dx%d face crops to %d-value embeddings, cosine similarity", c.o.InputSize, c.o.InputSize, c.dim)}
+		Detail: fmt.Sprintf("loaded; %dx%d face crops to %d-value embeddings, %s", c.o.InputSize, c.o.InputSize, c.dim, c.metric())}
+}
+
+func (c *ModelComparator) metric() string {
+	if c.o.Euclidean {
+		return "score 1 - Euclidean distance"
+	}
+	return "cosine similarity"
 }
 
 const maxEmbedding = 1 << 16
 
-// run embeds a face crop, L2-normalised.
+// run embeds a face crop, L2-normalised (raw with Euclidean).
 func (c *ModelComparator) run(crop gocv.Mat) ([]float32, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -257,6 +269,9 @@ func (c *ModelComparator) run(crop gocv.Mat) ([]float32, error) {
 	}
 	if norm == 0 || math.IsNaN(norm) || math.IsInf(norm, 0) {
 		return nil, errors.New("the model gives a zero or invalid embedding")
+	}
+	if c.o.Euclidean {
+		return out, nil
 	}
 	k := float32(1 / math.Sqrt(norm))
 	for i := range out {
@@ -330,7 +345,7 @@ func (c *ModelComparator) Compare(ctx context.Context, live []byte, ref Referenc
 	if len(a) != len(b) {
 		return undetermined(fmt.Sprintf("the reference template has %d values, the model gives %d", len(b), len(a)))
 	}
-	s := math.Round(Cosine(a, b)*10000) / 10000
+	s := math.Round(c.Score(a, b)*10000) / 10000
 	th := c.o.Threshold
 	res.Score, res.Threshold = &s, &th
 	res.Result = Failed
@@ -339,6 +354,26 @@ func (c *ModelComparator) Compare(ctx context.Context, live []byte, ref Referenc
 	}
 	c.log.Info("face comparison", "result", string(res.Result), "score", s, "threshold", th)
 	return res
+}
+
+// Score is how alike two templates of this model are, higher for more
+// alike: 1 - their Euclidean distance (at least 0) with Euclidean, else
+// their cosine similarity.
+func (c *ModelComparator) Score(a, b []float32) float64 {
+	if c.o.Euclidean {
+		return max(0, 1-Euclidean(a, b))
+	}
+	return Cosine(a, b)
+}
+
+// Euclidean is the Euclidean distance of a and b.
+func Euclidean(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		d := float64(a[i]) - float64(b[i])
+		s += d * d
+	}
+	return math.Sqrt(s)
 }
 
 // Cosine is the cosine similarity of a and b (0 when either is zero).
@@ -448,9 +483,11 @@ func ChipCrop(frame gocv.Mat, q Quality, size int) gocv.Mat {
 const InputSizeDlib = 150
 
 // DefaultThreshold is the default [face] threshold for the dlib
-// descriptor: the least cosine similarity of the two L2-normalised
-// descriptors for a match (see docs/camera.md for how it was chosen).
-const DefaultThreshold = 0.82
+// descriptor: the least score, 1 - the Euclidean distance of the two
+// descriptors, for a match. 0.5 is distance 0.5, stricter than dlib's and
+// face-api.js's usual 0.6 (score 0.4) for a border's false-match bound
+// (see docs/camera.md for the figures behind it).
+const DefaultThreshold = 0.5
 
 // DlibOptions are the options for the face-api.js / dlib recognition
 // network as cmd/facemodel converts it: 150x150 RGB crops cut as dlib's
@@ -458,5 +495,5 @@ const DefaultThreshold = 0.82
 // DefaultThreshold unless set.
 func DlibOptions(file string, det *Detector, log *slog.Logger) ModelOptions {
 	return ModelOptions{ModelFile: file, Threshold: DefaultThreshold, InputSize: InputSizeDlib, Scale: -1, Mean: -1,
-		Chip: true, Detector: det, Logger: log}
+		Chip: true, Euclidean: true, Detector: det, Logger: log}
 }
