@@ -1,10 +1,13 @@
 package face
 
 import (
+	"context"
 	"encoding/json"
+	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -103,5 +106,67 @@ func TestModelMatchesFaceAPI(t *testing.T) {
 		} else {
 			t.Logf("crop %d: cosine %.6f", i, cos)
 		}
+	}
+}
+
+// The dlib model tells the same person from different people: the demo's
+// face as a live capture (other size, place, tilt, light, JPEG) against
+// it as the reference matches; the other faces of testdata and the ORL
+// subjects do not; two ORL photos of one subject taken on different days
+// match.
+func TestDlibSameAndDifferentPeople(t *testing.T) {
+	c := dlibComparator(t)
+	if st := c.Status(); !st.Supported || st.Threshold != DefaultThreshold || !strings.Contains(st.Detail, "128-value") {
+		t.Fatalf("status %+v", st)
+	}
+	face := read(t, "testdata/face.jpg")
+	defer face.Close()
+	ref := jpeg(t, face)
+	for _, v := range variants("demo", face) {
+		r := c.Compare(context.Background(), jpeg(t, v.frame), Reference{Image: ref})
+		v.frame.Close()
+		if r.Result != Successful || r.Score == nil || *r.Score < DefaultThreshold || *r.Threshold != DefaultThreshold {
+			t.Errorf("%s against the reference: %+v", v.name, r)
+		} else {
+			t.Logf("%s: same person, score %.4f", v.name, *r.Score)
+		}
+	}
+	four := read(t, "testdata/four-faces.jpg")
+	defer four.Close()
+	for i := 0; i < 4; i++ {
+		h, w := four.Rows()/2, four.Cols()/2
+		q := four.Region(image.Rect(i%2*w, i/2*h, i%2*w+w, i/2*h+h))
+		other := place(q, 440, 100, 20)
+		q.Close()
+		r := c.Compare(context.Background(), jpeg(t, other), Reference{Image: ref})
+		other.Close()
+		if r.Result != Failed || r.Score == nil || *r.Score >= DefaultThreshold {
+			t.Errorf("four-faces %d against the demo face: %+v", i, r)
+		} else {
+			t.Logf("four-faces %d: another person, score %.4f", i, *r.Score)
+		}
+	}
+	orl := filepath.Join(gocvDir(t), "contrib", "att_faces")
+	load := func(p string) []byte {
+		g := read(t, filepath.Join(orl, p))
+		defer g.Close()
+		m := onCanvas(g, 300)
+		defer m.Close()
+		return jpeg(t, m)
+	}
+	s1a, s1b, s3 := load("s1/1.pgm"), load("s1/4.pgm"), load("s3/1.pgm")
+	if r := c.Compare(context.Background(), s1a, Reference{Image: s1b}); r.Result != Successful {
+		t.Errorf("ORL s1, two photos: %+v", r)
+	}
+	if r := c.Compare(context.Background(), s1a, Reference{Image: s3}); r.Result != Failed {
+		t.Errorf("ORL s1 against s3: %+v", r)
+	}
+	// A template from the same model is a reference too.
+	tmpl, err := c.Template(s1b)
+	if err != nil || len(tmpl) != 128 {
+		t.Fatalf("template: %d values, %v", len(tmpl), err)
+	}
+	if r := c.Compare(context.Background(), s1a, Reference{Template: tmpl}); r.Result != Successful {
+		t.Errorf("ORL s1 against its template: %+v", r)
 	}
 }
