@@ -551,8 +551,10 @@ func (f *Face) defaults() {
 }
 
 func (f *Face) validate(p *problems) {
-	if f.ModelFile != "" && (f.Threshold <= 0 || f.Threshold >= 1) {
-		p.add("face.threshold", "a face model needs a threshold between 0 and 1, set for a false-match rate of at most 0.1%%")
+	// 0 is the model's own default: the converted dlib model has one
+	// (0.5, docs/camera.md); any other model refuses to load without one.
+	if f.ModelFile != "" && (f.Threshold < 0 || f.Threshold >= 1) {
+		p.add("face.threshold", "a face model needs a threshold between 0 and 1 (or 0 for the model's default), set for a false-match rate of at most 0.1%%")
 	}
 	if f.CaptureWindow.Duration <= 0 || f.CaptureWindow.Duration > 10*time.Second {
 		p.add("face.captureWindow", "%s must be positive and at most 10s", f.CaptureWindow)

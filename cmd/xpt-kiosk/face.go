@@ -171,7 +171,29 @@ func demoCameraTOML(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("[devices.camera]\nsource = \"file\"\nfiles = [%q]\n", abs), nil
+	t := fmt.Sprintf("[devices.camera]\nsource = \"file\"\nfiles = [%q]\n", abs)
+	if m := demoFaceModel(); m != "" {
+		t += fmt.Sprintf("\n[face]\nmodelFile = %q\n", m)
+	}
+	return t, nil
+}
+
+// demoFaceModel is the face model make deps converts (docs/camera.md),
+// when it is installed: $XPT_FACE_MODEL, else var/models/ under the
+// working directory. Without it the demo's verification is not_supported.
+func demoFaceModel() string {
+	p := os.Getenv("XPT_FACE_MODEL")
+	if p == "" {
+		p = filepath.Join("var", "models", "face_recognition_dlib.onnx")
+	}
+	if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+		return ""
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return ""
+	}
+	return abs
 }
 
 // selftestLookWindow is how long selftest watches the camera for a face.

@@ -29,7 +29,8 @@ func dlibModel(t testing.TB) string {
 
 func dlibComparator(t testing.TB) *ModelComparator {
 	t.Helper()
-	c, err := NewModelComparator(DlibOptions(dlibModel(t), detector(t), nil))
+	// Recognised as the converted model: DlibOptions, DefaultThreshold.
+	c, err := NewModelComparator(ModelOptions{ModelFile: dlibModel(t), Detector: detector(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,7 @@ func TestModelMatchesFaceAPI(t *testing.T) {
 // match.
 func TestDlibSameAndDifferentPeople(t *testing.T) {
 	c := dlibComparator(t)
-	if st := c.Status(); !st.Supported || st.Threshold != DefaultThreshold || !strings.Contains(st.Detail, "128-value") {
+	if st := c.Status(); !st.Supported || st.Threshold != DefaultThreshold || !strings.Contains(st.Detail, "150x150 face crops to 128-value embeddings, score 1 - Euclidean distance") {
 		t.Fatalf("status %+v", st)
 	}
 	face := read(t, "testdata/face.jpg")
@@ -168,5 +169,17 @@ func TestDlibSameAndDifferentPeople(t *testing.T) {
 	}
 	if r := c.Compare(context.Background(), s1a, Reference{Template: tmpl}); r.Result != Successful {
 		t.Errorf("ORL s1 against its template: %+v", r)
+	}
+}
+
+// A configured model file that is missing is an error and Unsupported
+// (cmd then refers every traveler: a misconfigured verifier never admits).
+func TestMissingModelFile(t *testing.T) {
+	c, err := NewComparator(ModelOptions{ModelFile: filepath.Join(t.TempDir(), "face_recognition_dlib.onnx"), Detector: detector(t)})
+	if err == nil || c.Status().Supported || !strings.Contains(c.Status().Detail, "no such file") {
+		t.Fatalf("err %v, status %+v", err, c.Status())
+	}
+	if r := c.Compare(context.Background(), []byte("x"), Reference{Image: []byte("y")}); r.Result != NotSupported || r.Score != nil {
+		t.Fatalf("%+v", r)
 	}
 }

@@ -22,6 +22,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face/model"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/imgcodec"
 )
 
@@ -149,9 +150,26 @@ func NewComparator(o ModelOptions) (Comparator, error) {
 
 // NewModelComparator loads the model and checks that it runs on a crop of
 // the configured size and gives a vector.
+//
+// A model cmd/facemodel converted (face-api.js's dlib descriptor) is
+// recognised by its producer name: unless InputSize is set, it gets
+// DlibOptions, and a zero Threshold is DefaultThreshold.
 func NewModelComparator(o ModelOptions) (*ModelComparator, error) {
 	if o.Detector == nil {
 		return nil, errors.New("face comparator: no detector")
+	}
+	if o.InputSize == 0 {
+		made, err := model.Made(o.ModelFile)
+		if err != nil {
+			return nil, fmt.Errorf("face model: %w", err)
+		}
+		if made {
+			d := DlibOptions(o.ModelFile, o.Detector, o.Logger)
+			if o.Threshold != 0 {
+				d.Threshold = o.Threshold
+			}
+			o = d
+		}
 	}
 	if o.Threshold <= 0 || o.Threshold >= 1 {
 		return nil, fmt.Errorf("face model %s: threshold %v must be between 0 and 1", o.ModelFile, o.Threshold)

@@ -103,6 +103,15 @@ func TestConvertInstalledWeights(t *testing.T) {
 	if st.Size() < 24e6 || st.Size() > 27e6 {
 		t.Errorf("model is %d bytes, want about 24 MB", st.Size())
 	}
+	if ok, err := Made(out); !ok || err != nil {
+		t.Errorf("Made(converted model) = %v, %v", ok, err)
+	}
+	if ok, _ := Made(filepath.Join(dir, ManifestName)); ok {
+		t.Error("Made(a JSON file) = true")
+	}
+	if _, err := Made(filepath.Join(dir, "nothing.onnx")); err == nil {
+		t.Error("Made(a missing file) gives no error")
+	}
 	// OpenCV runs it and face-api.js agrees: drivers/camera/face's
 	// TestModelMatchesFaceAPI.
 }

@@ -3,7 +3,9 @@ package model
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
+	"os"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -171,10 +173,46 @@ func (g *graph) model(name, doc, input string, inDims []int64, output string, ou
 	gb = pmsg(gb, graphOutput, valueInfo(output, outDims...))
 	var m []byte
 	m = pvarint(m, modelIRVersion, 4)
-	m = pstr(m, modelProducerName, "xpt-kiosk facemodel")
+	m = pstr(m, modelProducerName, Producer)
 	m = pstr(m, modelDocString, doc)
 	m = pmsg(m, modelGraph, gb)
 	// Opset 9: Pad takes its pads as an attribute, which every OpenCV
 	// version reads.
 	return pmsg(m, modelOpsetImport, pvarint(nil, opsetVersion, 9))
+}
+
+// Producer is the producer_name of the models Convert writes.
+const Producer = "xpt-kiosk facemodel"
+
+// Made says whether the ONNX file at path was written by Convert (its
+// producer_name is Producer), reading only the fields before the graph.
+func Made(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	b := head[:n]
+	for len(b) > 0 {
+		num, typ, l := protowire.ConsumeTag(b)
+		if l < 0 {
+			return false, nil
+		}
+		b = b[l:]
+		if num == modelGraph {
+			return false, nil
+		}
+		if num == modelProducerName && typ == protowire.BytesType {
+			v, l := protowire.ConsumeBytes(b)
+			return l >= 0 && string(v) == Producer, nil
+		}
+		l = protowire.ConsumeFieldValue(num, typ, b)
+		if l < 0 {
+			return false, nil
+		}
+		b = b[l:]
+	}
+	return false, nil
 }
