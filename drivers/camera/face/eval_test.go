@@ -110,6 +110,49 @@ func evaluationSet(t testing.TB) []labelled {
 	return set
 }
 
+// groupFaces are the faces of @vladmandic/face-api's demo photos (group
+// photos of people unnamed), each cut with a margin as its own frame: two
+// faces of one photo are two people; faces of different photos are left
+// unpaired (the same person may be in several).
+func groupFaces(t testing.TB) []labelled {
+	files, _ := filepath.Glob(filepath.Join("model", "node_modules", "@vladmandic", "face-api", "demo", "sample*.jpg"))
+	if len(files) == 0 {
+		return nil
+	}
+	cc := gocv.NewCascadeClassifier()
+	defer cc.Close()
+	if !cc.Load("/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml") {
+		t.Fatal("no face cascade")
+	}
+	var out []labelled
+	for _, f := range files {
+		img := read(t, f)
+		grey := gocv.NewMat()
+		gocv.CvtColor(img, &grey, gocv.ColorBGRToGray)
+		rects := cc.DetectMultiScaleWithParams(grey, 1.1, 5, 0, image.Pt(90, 90), image.Pt(0, 0))
+		grey.Close()
+		for i, r := range rects {
+			m := r.Dx() / 2
+			box := image.Rect(r.Min.X-m, r.Min.Y-m, r.Max.X+m, r.Max.Y+m).Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))
+			reg := img.Region(box)
+			frame := onCanvas(reg, 400)
+			reg.Close()
+			// Keep it only when the face the comparator takes (the largest)
+			// is this one, in the middle, not a neighbour.
+			q := detector(t).Analyze(frame)
+			c := q.Face.Min.Add(q.Face.Max).Div(2)
+			if q.Face.Empty() || c.X < 260 || c.X > 380 || c.Y < 180 || c.Y > 300 {
+				frame.Close()
+				continue
+			}
+			photo := strings.TrimSuffix(filepath.Base(f), ".jpg")
+			out = append(out, labelled{fmt.Sprintf("%s-face%d", photo, i), fmt.Sprintf("%s/face%d", photo, i), frame})
+		}
+		img.Close()
+	}
+	return out
+}
+
 type pairScore struct {
 	a, b  string
 	same  bool
@@ -126,6 +169,8 @@ func TestVerifyFigures(t *testing.T) {
 	}
 	c := dlibComparator(t)
 	set := evaluationSet(t)
+	group := len(set)
+	set = append(set, groupFaces(t)...)
 	defer func() {
 		for _, l := range set {
 			l.frame.Close()
@@ -146,9 +191,23 @@ func TestVerifyFigures(t *testing.T) {
 			if emb[i] == nil || emb[j] == nil {
 				continue
 			}
+			if j >= group && i >= group && strings.Split(set[i].name, "/")[0] != strings.Split(set[j].name, "/")[0] {
+				continue // faces of two group photos: unlabelled
+			}
 			pairs = append(pairs, pairScore{set[i].name, set[j].name, set[i].who == set[j].who, c.Score(emb[i], emb[j])})
 		}
 	}
+	used := map[string]int{}
+	for i, l := range set {
+		if emb[i] != nil {
+			src := strings.SplitN(l.who, "-", 2)[0]
+			if strings.HasPrefix(src, "sample") {
+				src = "group photos"
+			}
+			used[src]++
+		}
+	}
+	fmt.Printf("faces embedded: %d of %d (%v)\n", len(set)-countNil(emb), len(set), used)
 	report(t, pairs, c.o.Threshold)
 }
 
@@ -197,4 +256,14 @@ func report(t *testing.T, pairs []pairScore, th float64) {
 		}
 		fmt.Printf("  at %.2f: FNMR %5.1f%% (%d), FMR %5.2f%% (%d)\n", th2, 100*float64(fnm)/float64(max(1, len(gen))), fnm, 100*float64(fm)/float64(max(1, len(imp))), fm)
 	}
+}
+
+func countNil(v [][]float32) int {
+	n := 0
+	for _, x := range v {
+		if x == nil {
+			n++
+		}
+	}
+	return n
 }
