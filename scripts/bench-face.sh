@@ -24,5 +24,5 @@ awk '/^BenchmarkCompare/ {
        for (i = 2; i < NF; i++) { if ($(i+1) == "ms/op") ms[name] = ms[name] " " $i; if ($(i+1) == "cpu-ms/op") cpu[name] = cpu[name] " " $i }
      }
      function median(s,   a, n, i, j, t) { n = split(s, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }; return a[int((n + 1) / 2)] }
-     END { for (k in ms) printf "   against a %-8s median %6.1f ms by the clock, %6.1f ms of CPU\n", k, median(ms[k]), median(cpu[k]) }' /tmp/bench-face.$$.txt
+     END { for (k in ms) printf "   %-8s median %6.1f ms by the clock, %6.1f ms of CPU\n", k, median(ms[k]), median(cpu[k]) }' /tmp/bench-face.$$.txt
 rm -f /tmp/bench-face.$$.txt

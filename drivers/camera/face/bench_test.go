@@ -55,8 +55,8 @@ func BenchmarkAnalyze(b *testing.B) {
 // BenchmarkCompare is one 1:1 verification with the dlib model as the
 // kiosk runs it: the live capture (a 640x480 JPEG) against the chip's
 // photo (a JPEG), each decoded, its face detected, aligned and embedded,
-// then scored ("image"); and against a stored template ("template": one
-// embedding). It reports ms/op by the clock and cpu-ms/op (the CPU time of
+// then scored ("image"); against a stored template ("template": one
+// embedding); and the network alone on a cut chip ("network"). It reports ms/op by the clock and cpu-ms/op (the CPU time of
 // all threads; OpenCV's DNN uses every core). scripts/bench-face.sh runs it.
 func BenchmarkCompare(b *testing.B) {
 	c := dlibComparator(b)
@@ -94,4 +94,21 @@ func BenchmarkCompare(b *testing.B) {
 			b.ReportMetric(cpu.Seconds()*1000/float64(b.N), "cpu-ms/op")
 		})
 	}
+	// The network alone, on a face chip already cut.
+	q := c.o.Detector.Analyze(f.good)
+	chip := c.Crop(f.good, q)
+	defer chip.Close()
+	b.Run("network", func(b *testing.B) {
+		c0 := cpuTime()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := c.run(chip); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		cpu := cpuTime() - c0
+		b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/op")
+		b.ReportMetric(cpu.Seconds()*1000/float64(b.N), "cpu-ms/op")
+	})
 }

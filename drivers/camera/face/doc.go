@@ -11,13 +11,16 @@
 // returns it as JPEG, or a *CaptureError (FACE_CAPTURE_FAILED) with the
 // reason.
 //
-// Verification is a Comparator. No face-embedding model ships with any
-// Debian package, so without [face] modelFile the comparator is
-// Unsupported: every comparison is not_supported, never a made-up score.
-// With a model, ModelComparator runs it through OpenCV's DNN module on
-// aligned face crops and compares embeddings by cosine similarity; OpenCV
-// exceptions are caught in C++ (dnn.cpp) so a bad model file is an error,
-// not a crash.
+// Verification is a Comparator. Without [face] modelFile the comparator
+// is Unsupported: every comparison is not_supported, never a made-up
+// score. With a model, ModelComparator runs it through OpenCV's DNN
+// module on aligned face crops; OpenCV exceptions are caught in C++
+// (dnn.cpp) so a bad model file is an error, not a crash. The kiosk's
+// model is the dlib ResNet face descriptor from face-api.js's npm weights,
+// converted to ONNX at install time by package model (cmd/facemodel):
+// recognised by its producer name, it gets DlibOptions (dlib face chips,
+// score 1 - Euclidean distance, DefaultThreshold); other models get
+// cosine similarity of L2-normalised embeddings.
 //
 // Frames come from any FrameSource (camera.Reader is one), so the package
 // does not depend on GStreamer.

@@ -36,7 +36,7 @@ const (
 	Successful   Result = "successful"    // the score reached the threshold
 	Failed       Result = "failed"        // it did not: FACE_MISMATCH
 	Undetermined Result = "undetermined"  // no comparison could run (no face in an image, unreadable image)
-	NotSupported Result = "not_supported" // no face-embedding model is installed
+	NotSupported Result = "not_supported" // no face-embedding model is configured
 	Aborted      Result = "aborted"       // the session ended before a comparison
 )
 
