@@ -183,3 +183,12 @@ func TestMissingModelFile(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+// Only the converted model has a default threshold: any other model with
+// none configured does not load (and cmd refers).
+func TestOtherModelsNeedAThreshold(t *testing.T) {
+	c, err := NewComparator(ModelOptions{ModelFile: writeModel(t), Detector: detector(t)})
+	if err == nil || c.Status().Supported || !strings.Contains(err.Error(), "threshold 0 must be between 0 and 1") {
+		t.Fatalf("err %v, status %+v", err, c.Status())
+	}
+}
