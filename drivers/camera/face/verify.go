@@ -108,10 +108,10 @@ type ModelOptions struct {
 	Scale, Mean float64
 	// BGR feeds the crop in OpenCV's BGR order; by default it is RGB.
 	BGR bool
-	// Chip crops the face as dlib's face chips are cut (eyes level, at
-	// fixed places in the crop, from the eye distance), which the dlib
-	// ResNet descriptor expects; by default the crop is the face box's
-	// square (AlignedCrop). DlibOptions sets it.
+	// Chip crops the face as dlib's face chips are cut (the eyes at
+	// dlib's places in the crop), which the dlib ResNet descriptor
+	// expects; by default the crop is the face box's square rotated
+	// eyes-level (AlignedCrop). DlibOptions sets it.
 	Chip bool
 	// Euclidean scores a pair 1 - the Euclidean distance of the raw
 	// descriptors (at least 0), the way dlib and face-api.js compare
@@ -446,50 +446,33 @@ func AlignedCrop(frame gocv.Mat, q Quality) gocv.Mat {
 
 // Where dlib's face chips (get_face_chip_details, 150 px, padding 0.25)
 // put the eyes, from its mean face shape: the eye centres 0.353 of the
-// side apart, their midpoint at 0.4935 across and 0.311 down.
+// side apart, their midpoint at 0.4935 across and 0.311 down. The Haar
+// face box gives the eyes: at 0.38 of its height, 0.40 of its width apart
+// (measured on the sample faces).
 const (
 	chipEyeDist = 0.353
 	chipEyeX    = 0.4935
 	chipEyeY    = 0.311
-	// Without usable eyes, the Haar face box stands in: eyes at 0.38 of
-	// its height, 0.40 of its width apart (measured on the sample faces).
-	boxEyeY    = 0.38
-	boxEyeDist = 0.40
+	boxEyeY     = 0.38
+	boxEyeDist  = 0.40
 )
 
 // ChipCrop cuts a size x size face chip the way dlib does for its face
-// descriptor: rotated so the eyes are level, scaled so they are
-// chipEyeDist of the side apart, their midpoint at (chipEyeX, chipEyeY).
-// The eyes come from q when both were found at a plausible distance
-// (0.25 to 0.6 of the face width), else from the face box. Pixels
+// descriptor, scaled so the eyes are chipEyeDist of the side apart and
+// their midpoint at (chipEyeX, chipEyeY), with the eyes placed from the
+// face box. Placing them from the eye cascade's centres instead, or
+// rotating by their angle, separated people less on the labelled set
+// here (docs/camera.md, "The face model"): at this size the cascade's eye
+// centres are noisier than the box, and a face tilted enough for rotation
+// to matter is mostly not found by the face cascade at all. Pixels
 // outside the frame are the border replicated. The caller closes it.
 func ChipCrop(frame gocv.Mat, q Quality, size int) gocv.Mat {
 	f := q.Face
-	mid := [2]float64{float64(f.Min.X+f.Max.X) / 2, float64(f.Min.Y) + boxEyeY*float64(f.Dy())}
-	dist := boxEyeDist * float64(f.Dx())
-	angle := 0.0
-	if len(q.Eyes) >= 2 {
-		l, r := q.Eyes[0], q.Eyes[1]
-		if l.X > r.X {
-			l, r = r, l
-		}
-		dx, dy := float64(r.X-l.X), float64(r.Y-l.Y)
-		d := math.Hypot(dx, dy)
-		if d >= 0.25*float64(f.Dx()) && d <= 0.6*float64(f.Dx()) {
-			mid = [2]float64{float64(l.X+r.X) / 2, float64(l.Y+r.Y) / 2}
-			dist = d
-			angle = math.Atan2(dy, dx)
-		}
-	}
-	// The affine map frame -> chip: rotate by -angle about mid, scale
-	// k, move mid to (chipEyeX, chipEyeY) * size.
-	k := chipEyeDist * float64(size) / dist
-	cos, sin := k*math.Cos(angle), k*math.Sin(angle)
-	tx := chipEyeX*float64(size) - (cos*mid[0] + sin*mid[1])
-	ty := chipEyeY*float64(size) - (-sin*mid[0] + cos*mid[1])
+	midX, midY := float64(f.Min.X+f.Max.X)/2, float64(f.Min.Y)+boxEyeY*float64(f.Dy())
+	k := chipEyeDist * float64(size) / (boxEyeDist * float64(f.Dx()))
 	m := gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
 	defer m.Close()
-	for i, v := range []float64{cos, sin, tx, -sin, cos, ty} {
+	for i, v := range []float64{k, 0, chipEyeX*float64(size) - k*midX, 0, k, chipEyeY*float64(size) - k*midY} {
 		m.SetDoubleAt(i/3, i%3, v)
 	}
 	out := gocv.NewMat()
