@@ -88,7 +88,7 @@ async function reset() {
     const t = await (await fetch(srv.url + '/api/traveler')).json();
     if (t.screen === 'welcome' || t.screen === 'closed') return t.screen;
     if (Date.now() > deadline) throw new Error('kiosk stuck on ' + t.screen);
-    const cmd = ['document', 'card', 'face'].includes(t.screen) ? 'cancel' : 'finish';
+    const cmd = ['document', 'chip', 'card', 'face'].includes(t.screen) ? 'cancel' : 'finish';
     await fetch(srv.url + '/api/traveler/' + cmd, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -350,7 +350,36 @@ async function chipLayout(page, name) {
   await page.waitForTimeout(100);
 }
 
+// presentReferred presents the simulator's traveler i and waits for the
+// referral it opens.
+async function presentReferred(i) {
+  await reset();
+  const before = new Set((await officerQueue()).map((r) => r.referralId));
+  await techAPI(srv, 'POST', '/api/tech/sim/present', { index: i, withCard: false });
+  const deadline = Date.now() + 45000;
+  for (;;) {
+    const q = await officerQueue();
+    const r = q.find((x) => !before.has(x.referralId));
+    if (r) return r;
+    assert.ok(Date.now() < deadline, 'no referral for simulator traveler ' + i);
+    await new Promise((res) => setTimeout(res, 500));
+  }
+}
+
 test('officer: the passport chip, its photo beside the live capture, genuine and tampered, in English and French', async (t) => {
+  // Against the demo: a traveler with a genuine chip who is referred (no
+  // authorization) and one whose chip photo was altered after signing.
+  const tech = await techAPI(srv, 'GET', '/api/tech');
+  if (tech.simulator) {
+    const tr = tech.simulator.travelers;
+    const referred = tr.findIndex((x) => x.expected === 'referred' && !(x.reasons || []).some((r) => r.startsWith('CHIP_')));
+    const altered = tr.findIndex((x) => (x.reasons || []).includes('CHIP_INVALID') && /DG2/.test(x.label));
+    if (referred >= 0 && altered >= 0) {
+      await presentReferred(referred);
+      await presentReferred(altered);
+      await reset();
+    }
+  }
   const q = await officerQueue();
   const open = q.filter((r) => !r.decision && r.reference);
   const genuine = open.find((r) => r.chip && r.chip.read && r.chip.passiveAuth && r.chip.passiveAuth.status === 'valid' &&
@@ -511,9 +540,11 @@ test('officer: sign in, see the referral, decide', async () => {
   // The officer sees the reasons spelled out.
   const reasons = await page.locator('.reasons').innerText();
   assert.ok(REASONS.some((r) => reasons.includes(r)), 'reasons shown to the officer');
-  await page.locator('.photo').waitFor();
-  if (await page.locator('img.photo').count()) { // a kiosk without a camera has no photo
-    await page.waitForFunction(() => { const i = document.querySelector('img.photo'); return i.complete && i.naturalWidth > 0; });
+  // The live capture, and the chip's photo beside it when the passport
+  // had a chip (a kiosk without a camera has no photo).
+  await page.locator('.photo').first().waitFor();
+  if (await page.locator('img.photo').count()) {
+    await page.waitForFunction(() => [...document.querySelectorAll('img.photo')].every((i) => i.complete && i.naturalWidth > 0));
   }
   await page.screenshot({ path: shot('officer-2-referral') });
   await axe(page, 'officer-2-referral');
