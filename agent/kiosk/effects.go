@@ -290,6 +290,10 @@ func (k *Kiosk) refreshState() {
 		reasons = append(reasons, "locked")
 		closed = true
 	}
+	if k.maintenance {
+		reasons = append(reasons, "maintenance")
+		closed = true
+	}
 	if full {
 		reasons = append(reasons, "outbox_full")
 		closed = true
@@ -308,7 +312,7 @@ func (k *Kiosk) refreshState() {
 	}
 	state := wire.StateOnline
 	switch {
-	case k.locked:
+	case k.locked || k.maintenance:
 		state = wire.StateLocked
 	case len(reasons) > 0:
 		state = wire.StateDegraded

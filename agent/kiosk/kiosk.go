@@ -142,15 +142,19 @@ type Kiosk struct {
 	refOrder  []string
 	recent    []view.Transaction
 	counters  map[string]int64
-	locked    bool
-	rate      float64
-	faceStop  context.CancelFunc
-	chipStop  context.CancelFunc
-	tx        *txData
-	state     string
-	reasons   []string
-	brokerURL string
-	receipts  view.Receipts
+	locked    bool // the central system's signed lock
+	// maintenance: a technician took the kiosk out of service locally
+	// (SetMaintenance); separate from locked, which only the central
+	// system lifts.
+	maintenance bool
+	rate        float64
+	faceStop    context.CancelFunc
+	chipStop    context.CancelFunc
+	tx          *txData
+	state       string
+	reasons     []string
+	brokerURL   string
+	receipts    view.Receipts
 }
 
 type deviceState struct {

@@ -764,3 +764,118 @@ func TestTechnicianFaceCaptureIsTheCameraState(t *testing.T) {
 		t.Fatalf("no camera: %+v", f)
 	}
 }
+
+// stateLink records the states the kiosk reports to the central system.
+type stateLink struct {
+	mu     sync.Mutex
+	states []string
+}
+
+func (l *stateLink) SetState(state string, reasons ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.states = append(l.states, state+" "+strings.Join(reasons, ","))
+}
+func (l *stateLink) SetAuthzSeq(uint64)                    {}
+func (l *stateLink) Connected() bool                       { return false }
+func (l *stateLink) PublishTelemetry(wire.Telemetry) error { return nil }
+func (l *stateLink) Rejections() map[string]uint64         { return nil }
+func (l *stateLink) last() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.states) == 0 {
+		return ""
+	}
+	return l.states[len(l.states)-1]
+}
+
+// A technician's maintenance closes the kiosk as the central lock does,
+// reports it locked for "maintenance", and is a flag of its own: a central
+// unlock does not end it, and returning to service does not lift a
+// central lock.
+func TestMaintenanceIsLocalAndSeparateFromTheCentralLock(t *testing.T) {
+	l := &stateLink{}
+	r := newRigWith(t, Policy{}, func(o *Options) { o.Link = l }, record("XPT-2026-0000123", "L898902C3", nil))
+	ctx := context.Background()
+	st := func(state string, reasons ...string) {
+		t.Helper()
+		tech := r.k.Technician()
+		if tech.State != state || !slices.Equal(tech.Reasons, reasons) {
+			t.Fatalf("state %s %v, want %s %v", tech.State, tech.Reasons, state, reasons)
+		}
+		if want := state + " " + strings.Join(reasons, ","); l.last() != want {
+			t.Fatalf("reported %q, want %q", l.last(), want)
+		}
+	}
+	refused := func() {
+		t.Helper()
+		n := len(r.events())
+		r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+		time.Sleep(100 * time.Millisecond)
+		if r.k.Traveler().Screen != view.ScreenClosed || len(r.events()) != n {
+			t.Fatal("a kiosk out of service processed a traveler")
+		}
+	}
+	if err := r.k.SetMaintenance(true); err != nil {
+		t.Fatal(err)
+	}
+	r.waitScreen(view.ScreenClosed)
+	st(wire.StateLocked, "maintenance")
+	if !r.k.Technician().Maintenance {
+		t.Fatal("the technician page does not say maintenance")
+	}
+	refused()
+	// A central lock joins it; a central unlock leaves the maintenance on.
+	if err := r.k.ApplyCommand(ctx, wire.Command{Type: wire.CommandLock}); err != nil {
+		t.Fatal(err)
+	}
+	st(wire.StateLocked, "locked", "maintenance")
+	if err := r.k.ApplyCommand(ctx, wire.Command{Type: wire.CommandUnlock}); err != nil {
+		t.Fatal(err)
+	}
+	st(wire.StateLocked, "maintenance")
+	refused()
+	// Locked centrally again: returning to service leaves the lock on.
+	if err := r.k.ApplyCommand(ctx, wire.Command{Type: wire.CommandLock}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.k.SetMaintenance(false); err != nil {
+		t.Fatal(err)
+	}
+	st(wire.StateLocked, "locked")
+	if r.k.Technician().Maintenance {
+		t.Fatal("maintenance still shown")
+	}
+	refused()
+	if err := r.k.ApplyCommand(ctx, wire.Command{Type: wire.CommandUnlock}); err != nil {
+		t.Fatal(err)
+	}
+	r.waitScreen(view.ScreenWelcome)
+	st(wire.StateOnline)
+	c := r.k.Technician().Counters
+	if c["maintenance_on"] != 1 || c["maintenance_off"] != 1 {
+		t.Fatalf("counters %v", c)
+	}
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenCard, view.ScreenAdmitted)
+}
+
+// A traveler in progress when the kiosk is taken out of service finishes,
+// as under the central lock; the kiosk closes after.
+func TestMaintenanceLetsTheTravelerInProgressFinish(t *testing.T) {
+	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", nil))
+	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
+	r.waitScreen(view.ScreenCard, view.ScreenAdmitted)
+	if err := r.k.SetMaintenance(true); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if sc := r.k.Traveler().Screen; sc == view.ScreenClosed {
+		t.Fatal("the traveler in progress was cut off")
+	}
+	if err := r.k.Cancel(); err != nil {
+		t.Fatal(err)
+	}
+	r.k.Finish()
+	r.waitScreen(view.ScreenClosed)
+}

@@ -107,6 +107,7 @@ func (k *Kiosk) Technician() view.Technician {
 		}
 	}
 	t.State, t.Reasons, t.StartedAt = k.state, append([]string(nil), k.reasons...), k.started
+	t.Maintenance = k.maintenance
 	t.Policy = view.Policy{RandomReferralRate: k.rate, RequireCard: k.o.Policy.RequireCard, RequireFace: k.o.Policy.RequireFace,
 		FaceUnavailable: k.o.Policy.FaceUnavailable}
 	t.Broker.URL = k.brokerURL
@@ -256,6 +257,31 @@ func (o officerDecisions) ReferralOpen(id string) bool {
 
 func (o officerDecisions) Decide(_ context.Context, d wire.OfficerDecision, via string) error {
 	return o.k.decideReferral(d, via)
+}
+
+// SetMaintenance takes the kiosk out of service locally (on) or returns
+// it to service: a technician's maintenance mode. While on, the kiosk is
+// closed to travelers as for the central system's lock (a traveler in
+// progress finishes, then the kiosk closes) and reports itself locked with
+// the reason "maintenance". It is a flag of its own: returning to service
+// never lifts a central lock, and a central unlock does not end a
+// maintenance.
+func (k *Kiosk) SetMaintenance(on bool) error {
+	k.mu.Lock()
+	was := k.maintenance
+	k.maintenance = on
+	k.mu.Unlock()
+	if was != on {
+		if on {
+			k.count("maintenance_on")
+			k.log.Info("kiosk: out of service for maintenance")
+		} else {
+			k.count("maintenance_off")
+			k.log.Info("kiosk: maintenance over")
+		}
+	}
+	k.refreshState()
+	return nil
 }
 
 // ApplyCommand carries out a verified central command (the link verified

@@ -120,22 +120,25 @@ type Check struct {
 
 // Technician is the technician console's status page.
 type Technician struct {
-	KioskID   string           `json:"kioskId"`
-	PortCode  string           `json:"portCode"`
-	Direction string           `json:"direction"`
-	Version   string           `json:"version"`
-	State     string           `json:"state"` // online | degraded | locked | offline
-	Reasons   []string         `json:"reasons,omitempty"`
-	StartedAt time.Time        `json:"startedAt"`
-	Devices   []Device         `json:"devices"`
-	Broker    Broker           `json:"broker"`
-	Authz     Authz            `json:"authz"`
-	Outbox    Outbox           `json:"outbox"`
-	Face      Face             `json:"face"`
-	Receipts  *Receipts        `json:"receipts,omitempty"` // nil without a receipt printer
-	Policy    Policy           `json:"policy"`
-	Counters  map[string]int64 `json:"counters"`
-	Recent    []Transaction    `json:"recent"`
+	KioskID   string   `json:"kioskId"`
+	PortCode  string   `json:"portCode"`
+	Direction string   `json:"direction"`
+	Version   string   `json:"version"`
+	State     string   `json:"state"` // online | degraded | locked | offline
+	Reasons   []string `json:"reasons,omitempty"`
+	// Maintenance: a technician took the kiosk out of service locally
+	// (its state is then locked, with the reason "maintenance").
+	Maintenance bool             `json:"maintenance"`
+	StartedAt   time.Time        `json:"startedAt"`
+	Devices     []Device         `json:"devices"`
+	Broker      Broker           `json:"broker"`
+	Authz       Authz            `json:"authz"`
+	Outbox      Outbox           `json:"outbox"`
+	Face        Face             `json:"face"`
+	Receipts    *Receipts        `json:"receipts,omitempty"` // nil without a receipt printer
+	Policy      Policy           `json:"policy"`
+	Counters    map[string]int64 `json:"counters"`
+	Recent      []Transaction    `json:"recent"`
 }
 
 // Device is one device's health.
