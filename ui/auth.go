@@ -86,7 +86,8 @@ type Access struct {
 	// console.sign-in | console.sign-out | console.refused | console.held-back;
 	// the technician's actions: console.selftest (Detail: how many checks
 	// passed, warned, failed), console.capture (Detail: the device and the
-	// limits, never what was captured), console.capture-refused.
+	// limits, never what was captured), console.capture-refused,
+	// console.maintenance (Detail: on | off).
 	Kind    string
 	Console string // officer | tech
 	Account string

@@ -196,9 +196,13 @@ func (c *captureSlot) view() *captureJSON {
 	return out
 }
 
-// locked says whether the kiosk is out of service for maintenance: the
-// only time raw input may be shown to a technician.
-func (s *server) locked() bool { return s.k.Technician().State == "locked" }
+// locked says whether the kiosk is out of service: locked by the central
+// system, or taken out of service by a technician (maintenance). It is
+// the only time raw input may be shown to a technician.
+func (s *server) locked() bool {
+	t := s.k.Technician()
+	return t.State == "locked" || t.Maintenance
+}
 
 func (s *server) needDiag(w http.ResponseWriter) bool {
 	if s.diagnostics == nil {

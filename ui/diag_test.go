@@ -268,3 +268,93 @@ func TestCaptureDropped(t *testing.T) {
 	f.k.Fault("clear")
 	wantStatus(t, f.do(t, req{method: "GET", path: "/api/tech/capture/frame.jpg", cookie: tech2}), 409)
 }
+
+// Taking the kiosk out of service: a person's action (a technician or a
+// supervisor with their own account, never the API token nor an officer),
+// audited; it allows the raw capture, and returning to service drops it.
+func TestMaintenanceRolesAuditAndCapture(t *testing.T) {
+	f, _ := diagFixture(t)
+	on, off := `{"on":true}`, `{"on":false}`
+	officer := login(t, f, "officer", signIn("B1"))
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/maintenance", body: on, cookie: officer}), 401)
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/maintenance", body: on}), 401)
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/login", body: signIn("B1")}), 401) // no officer account on this console
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/maintenance", body: on, bearer: techToken}), 403)
+	tech := login(t, f, "tech", signIn("T1"))
+	wantStatus(t, f.do(t, req{method: "GET", path: "/api/tech/maintenance", cookie: tech}), 405)
+	for _, bad := range []string{`{}`, `{"on":"yes"}`, `{"on":true,"extra":1}`} {
+		wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/maintenance", body: bad, cookie: tech}), 400)
+	}
+	if got := auditedKinds(f, "console.maintenance"); len(got) != 0 || f.k.Technician().Maintenance {
+		t.Fatalf("taken out of service by a refused request: %+v", got)
+	}
+	if a := getCapture(t, f, tech); a.Locked {
+		t.Fatal("locked before any maintenance")
+	}
+
+	w := f.do(t, req{method: "POST", path: "/api/tech/maintenance", body: on, cookie: tech})
+	wantStatus(t, w, 200)
+	snap := decode[struct {
+		State          string   `json:"state"`
+		Reasons        []string `json:"reasons"`
+		Maintenance    bool     `json:"maintenance"`
+		TravelerScreen string   `json:"travelerScreen"`
+	}](t, w)
+	if snap.State != "locked" || !snap.Maintenance || len(snap.Reasons) != 1 || snap.Reasons[0] != "maintenance" || snap.TravelerScreen != "closed" {
+		t.Fatalf("after maintenance on: %+v", snap)
+	}
+	// Travelers are refused: the traveler screen is closed.
+	if tr := decode[map[string]any](t, f.do(t, req{method: "GET", path: "/api/traveler"})); tr["screen"] != "closed" {
+		t.Fatalf("traveler screen %v", tr["screen"])
+	}
+	// The raw capture is allowed now.
+	if a := getCapture(t, f, tech); !a.Locked {
+		t.Fatal("capture refused in maintenance")
+	}
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"mrzReader","seconds":1}`, cookie: tech}), 202)
+	waitCapture(t, f, tech, func(a captureAnswer) bool { return a.Capture != nil && !a.Capture.Running })
+
+	// A supervisor returns it to service: the capture is dropped.
+	sup := login(t, f, "tech", signIn("S1"))
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/maintenance", body: off, cookie: sup}), 200)
+	if a := getCapture(t, f, tech); a.Locked || a.Capture != nil {
+		t.Fatalf("capture kept after the return to service: %+v", a)
+	}
+	if !strings.Contains(f.log.String(), "ui: raw capture dropped") {
+		t.Fatalf("the capture was not dropped at the return to service; log:\n%s", f.log.String())
+	}
+	if tr := decode[map[string]any](t, f.do(t, req{method: "GET", path: "/api/traveler"})); tr["screen"] != "welcome" {
+		t.Fatalf("traveler screen %v after the return to service", tr["screen"])
+	}
+	got := auditedKinds(f, "console.maintenance")
+	if len(got) != 2 || got[0].Account != "T1" || got[0].Role != "technician" || got[0].Console != "tech" || got[0].Source == "" ||
+		!strings.HasPrefix(got[0].Detail, "on") || got[1].Account != "S1" || got[1].Role != "supervisor" || !strings.HasPrefix(got[1].Detail, "off") {
+		t.Fatalf("audit %+v", got)
+	}
+}
+
+// The central lock and the local maintenance are separate: returning to
+// service leaves a central lock on (and the capture with it).
+func TestMaintenanceLeavesTheCentralLock(t *testing.T) {
+	f, _ := diagFixture(t)
+	tech := login(t, f, "tech", signIn("T1"))
+	f.k.Fault("lock")
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/maintenance", body: `{"on":true}`, cookie: tech}), 200)
+	if r := f.k.Technician().Reasons; len(r) != 2 {
+		t.Fatalf("reasons %v", r)
+	}
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/capture", body: `{"device":"camera"}`, cookie: tech}), 200)
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/maintenance", body: `{"on":false}`, cookie: tech}), 200)
+	if st := f.k.Technician(); st.State != "locked" || st.Maintenance || len(st.Reasons) != 1 || st.Reasons[0] != "locked" {
+		t.Fatalf("after the return to service under a central lock: %+v %v", st.State, st.Reasons)
+	}
+	if a := getCapture(t, f, tech); !a.Locked || a.Capture == nil {
+		t.Fatalf("capture dropped while still locked centrally: %+v", a)
+	}
+	// And the central unlock does not end a maintenance.
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/maintenance", body: `{"on":true}`, cookie: tech}), 200)
+	f.k.Fault("clear")
+	if st := f.k.Technician(); st.State != "locked" || !st.Maintenance {
+		t.Fatalf("maintenance ended by the unlock: %+v", st)
+	}
+}

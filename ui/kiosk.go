@@ -33,6 +33,14 @@ type Kiosk interface {
 
 	// Officer command: close a referral (admit | refuse | secondary).
 	Decide(ctx context.Context, referralID, officerID, decision, note string) error
+
+	// Technician command: take the kiosk out of service locally (on) or
+	// return it to service. While on, the kiosk is closed to travelers and
+	// its state is locked, with the reason "maintenance"
+	// (view.Technician.Maintenance). It is not the central system's lock:
+	// returning to service never lifts that one, nor does the central
+	// unlock end a maintenance.
+	SetMaintenance(on bool) error
 }
 
 // Simulator drives the simulated devices from the technician console in the

@@ -211,3 +211,42 @@ func (s *server) simFault(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("ui: simulator fault", "kind", req.Kind)
 	w.WriteHeader(http.StatusNoContent)
 }
+
+type maintenanceRequest struct {
+	On *bool `json:"on"`
+}
+
+// techMaintenance takes the kiosk out of service locally, or returns it
+// to service: only a person signed in with their own account (a
+// technician or a supervisor), never the API token, and audited. Leaving
+// maintenance drops a raw capture kept, as the kiosk unlocking does, when
+// the kiosk is no longer locked.
+func (s *server) techMaintenance(w http.ResponseWriter, r *http.Request) {
+	var req maintenanceRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if req.On == nil {
+		writeError(w, http.StatusBadRequest, "on: true to take the kiosk out of service, false to return it to service")
+		return
+	}
+	c := callerFrom(r)
+	if c.sess == nil {
+		writeError(w, http.StatusForbidden, "taking the kiosk out of service is a person's action: sign in with your own account")
+		return
+	}
+	if err := s.k.SetMaintenance(*req.On); err != nil {
+		writeError(w, http.StatusConflict, err.Error())
+		return
+	}
+	detail := "off: returned to service"
+	if *req.On {
+		detail = "on: out of service"
+	}
+	s.log.Info("ui: maintenance", "user", c.user, "on", *req.On)
+	s.auditTech(r, "console.maintenance", detail)
+	if !*req.On && s.diagnostics != nil && !s.locked() {
+		s.dropCapture(nil, "the kiosk returned to service")
+	}
+	writeJSON(w, http.StatusOK, s.techSnapshot())
+}

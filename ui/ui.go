@@ -190,6 +190,7 @@ func New(o Options) http.Handler {
 	mux.Handle("GET /api/tech/events", s.tech.require(http.HandlerFunc(s.techEvents)))
 	mux.Handle("GET /api/tech/preview", s.tech.require(http.HandlerFunc(s.techPreview)))
 	mux.Handle("GET /api/tech/receipt.png", s.tech.require(http.HandlerFunc(s.techReceipt)))
+	mux.Handle("POST /api/tech/maintenance", s.tech.require(http.HandlerFunc(s.techMaintenance)))
 	mux.Handle("POST /api/tech/selftest", s.tech.require(http.HandlerFunc(s.techSelfTest)))
 	mux.Handle("GET /api/tech/capture", s.tech.require(http.HandlerFunc(s.techCaptureGet)))
 	mux.Handle("POST /api/tech/capture", s.tech.require(http.HandlerFunc(s.techCaptureStart)))

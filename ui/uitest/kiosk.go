@@ -92,6 +92,9 @@ type Kiosk struct {
 	commands  []string
 	decisions []Decision
 	receipt   *ui.Receipt
+	// locked: the simulated central lock (the "lock" fault);
+	// maintenance: a technician's (SetMaintenance).
+	locked, maintenance bool
 }
 
 var _ ui.Kiosk = (*Kiosk)(nil)
@@ -358,6 +361,9 @@ func (k *Kiosk) Present(i int, withCard bool) error {
 	if i < 0 || i >= len(k.travelers) {
 		return fmt.Errorf("uitest: no demo traveler %d", i)
 	}
+	if k.t.Screen == view.ScreenClosed {
+		return nil // the reader reads it (a raw capture sees it); a closed kiosk drops it
+	}
 	if k.t.Screen != view.ScreenDocument {
 		return fmt.Errorf("uitest: the kiosk is on %q, not waiting for a document", k.t.Screen)
 	}
@@ -427,8 +433,8 @@ func (k *Kiosk) Fault(kind string) error {
 			k.t.Message = "document_unreadable"
 		}
 	case "lock":
-		k.tech.State, k.tech.Reasons = "locked", []string{"locked"} // the agent's reason code
-		k.screenLocked(view.ScreenClosed, 0, 0)
+		k.locked = true
+		k.outOfServiceLocked()
 	case "clear":
 		for i := range k.tech.Devices {
 			d := &k.tech.Devices[i]
@@ -436,15 +442,53 @@ func (k *Kiosk) Fault(kind string) error {
 				d.State, d.Code, d.Message, d.Since = "ok", "", "", k.now()
 			}
 		}
+		k.locked = false
 		k.tech.State, k.tech.Reasons = "online", nil
-		if k.t.Screen == view.ScreenClosed {
-			k.screenLocked(view.ScreenWelcome, 0, 0)
-		}
+		k.outOfServiceLocked()
 	default:
 		return fmt.Errorf("uitest: unknown fault %q", kind)
 	}
 	k.changedLocked()
 	return nil
+}
+
+// SetMaintenance implements ui.Kiosk: the kiosk is out of service while
+// it or the simulated central lock is on (the "lock" fault; "clear" lifts
+// only that one).
+func (k *Kiosk) SetMaintenance(on bool) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.commands = append(k.commands, fmt.Sprintf("maintenance %v", on))
+	k.maintenance = on
+	if !k.locked && !on {
+		k.tech.State, k.tech.Reasons = "online", nil
+	}
+	k.outOfServiceLocked()
+	k.changedLocked()
+	return nil
+}
+
+// outOfServiceLocked sets the state and the traveler screen from the lock
+// and the maintenance, as the agent does (the reason codes are the
+// agent's).
+func (k *Kiosk) outOfServiceLocked() {
+	k.tech.Maintenance = k.maintenance
+	if k.locked || k.maintenance {
+		k.tech.State, k.tech.Reasons = "locked", nil
+		if k.locked {
+			k.tech.Reasons = append(k.tech.Reasons, "locked")
+		}
+		if k.maintenance {
+			k.tech.Reasons = append(k.tech.Reasons, "maintenance")
+		}
+		if k.t.Screen != view.ScreenClosed {
+			k.screenLocked(view.ScreenClosed, 0, 0)
+		}
+		return
+	}
+	if k.t.Screen == view.ScreenClosed {
+		k.screenLocked(view.ScreenWelcome, 0, 0)
+	}
 }
 
 // guidanceCycle is what the simulated face capture says, in order.
