@@ -1064,10 +1064,13 @@ async function signInTech(page, lang, width, height) {
 }
 
 // diagWalk runs the self-test, then the raw capture: refused while the
-// kiosk is in service, then (when the simulator can lock the kiosk) a
-// serial capture and the camera's frame, and the capture gone once the
-// kiosk is unlocked. It checks each screen with axe-core (and for English
-// left in French), at 1280x800, 800 px wide and 1080x1920.
+// kiosk is in service; the technician takes the kiosk out of service from
+// the top bar (after a confirmation), captures the MRZ reader while a demo
+// traveler's passport is presented through the simulator (the closed
+// kiosk drops it, the capture sees it) and the camera's frame, then
+// returns the kiosk to service, and the capture is gone. It checks each
+// screen with axe-core (and for English left in French), at 1280x800,
+// 800 px wide and 1080x1920.
 async function diagWalk(page, lang) {
   const L = STRINGS[lang];
   const label = (n) => 'tech-' + (lang === 'fr' ? 'fr-' : '') + 'diag-' + n;
@@ -1104,28 +1107,55 @@ async function diagWalk(page, lang) {
   await check('1-selftest');
   await layouts('1-selftest');
 
-  // The capture, refused while the kiosk is in service.
+  // The capture, refused while the kiosk is in service: the notice says
+  // how to take it out of service.
   const s = await sim();
-  const state = (await techAPI(srv, 'GET', '/api/tech')).state;
-  if (state !== 'locked') {
-    await page.locator('#capture-locked', { hasText: L['tech.cap.notLockedTitle'] }).waitFor();
-    assert.ok(await page.locator('#capture-start').isDisabled(), 'capture offered while in service');
-    await check('2-capture-refused');
-  }
-  if (!s.faults.includes('lock') || !s.faults.includes('clear')) return; // the demo cannot lock itself
-  await techAPI(srv, 'POST', '/api/tech/sim/fault', { kind: 'lock' });
+  const screen = async () => (await (await fetch(srv.url + '/api/traveler')).json()).screen;
+  assert.notEqual((await techAPI(srv, 'GET', '/api/tech')).state, 'locked', 'the kiosk is locked before the test');
+  await page.locator('#capture-locked', { hasText: L['tech.cap.notLockedTitle'] }).waitFor();
+  assert.ok((await page.locator('#capture-locked').innerText()).includes(L['tech.maint.take']), 'the notice names the button');
+  assert.ok(await page.locator('#capture-start').isDisabled(), 'capture offered while in service');
+  await check('2-capture-refused');
+  // Out of service, from the top bar, after a confirmation (Cancel first).
+  const toggle = page.locator('#maint-toggle');
+  await toggle.filter({ hasText: L['tech.maint.take'] }).click();
+  await page.locator('#maint-confirm', { hasText: L['tech.maint.confirmOn'].slice(0, 20) }).waitFor();
+  await check('2-maint-confirm');
+  await page.locator('#maint-cancel').click();
+  assert.equal(await page.locator('#maint-confirm').innerText(), '');
+  assert.notEqual((await techAPI(srv, 'GET', '/api/tech')).state, 'locked', 'taken out of service without the confirmation');
+  await toggle.click();
+  await page.locator('#maint-yes', { hasText: L['tech.maint.yesOn'] }).click();
   try {
+    await toggle.filter({ hasText: L['tech.maint.return'] }).waitFor();
+    await page.locator('#state-badge', { hasText: L['state.maintenance'] }).waitFor();
+    await page.locator('#kiosk li', { hasText: L['kioskReason.maintenance'] }).waitFor();
+    const tech = await techAPI(srv, 'GET', '/api/tech');
+    assert.ok(tech.state === 'locked' && tech.maintenance && tech.reasons.includes('maintenance'), 'state ' + JSON.stringify([tech.state, tech.reasons]));
+    for (let i = 0; (await screen()) !== 'closed'; i++) {
+      assert.ok(i < 50, 'the traveler screen is not closed in maintenance');
+      await page.waitForTimeout(100);
+    }
     await page.locator('#capture-locked', { hasText: L['tech.cap.locked'].slice(0, 20) }).waitFor();
     await page.locator('#capture-device').selectOption('mrzReader');
-    await page.locator('#capture-seconds').fill('2');
+    await page.locator('#capture-seconds').fill('3');
     await page.locator('#capture-start').click();
     await page.locator('#capture-status', { hasText: L['tech.cap.running'].slice(0, 8) }).waitFor();
+    // A demo traveler's passport on the reader: the closed kiosk drops it
+    // (no session starts), the capture sees it.
+    await techAPI(srv, 'POST', '/api/tech/sim/present', { index: s.admitted, withCard: false });
     await page.locator('#capture-notes li[data-kind="document"]').waitFor({ timeout: 10000 });
     await page.locator('#capture-clear').waitFor({ timeout: 10000 }); // finished
-    assert.ok(await page.locator('#capture-notes li[data-kind="refused"]').count() > 0, 'a refused frame shown');
-    const ctl = await page.locator('#capture-bytes .ctl').allInnerTexts();
-    assert.ok(ctl.includes('STX') && ctl.includes('CR') && ctl.includes('ETX'), 'control characters named: ' + ctl.join(' '));
-    assert.match(await page.locator('#capture-bytes tbody tr').first().innerText(), /00 ff 7f/);
+    assert.equal(await screen(), 'closed', 'a traveler session started in maintenance');
+    assert.ok(await page.locator('#capture-bytes tbody tr').count() > 0, 'bytes shown');
+    if (s.faults.includes('lock')) {
+      // The development server's fake wire: noise, a frame cut short, the
+      // specimen, each framed by control characters.
+      assert.ok(await page.locator('#capture-notes li[data-kind="refused"]').count() > 0, 'a refused frame shown');
+      const ctl = await page.locator('#capture-bytes .ctl').allInnerTexts();
+      assert.ok(ctl.includes('STX') && ctl.includes('CR') && ctl.includes('ETX'), 'control characters named: ' + ctl.join(' '));
+      assert.match(await page.locator('#capture-bytes tbody tr').first().innerText(), /00 ff 7f/);
+    }
     await check('3-capture-serial');
     await layouts('3-capture-serial');
     // The camera's current frame, with its figures.
@@ -1138,13 +1168,27 @@ async function diagWalk(page, lang) {
       await check('4-capture-camera');
       await layouts('4-capture-camera');
     }
+    // Back in service, after a confirmation.
+    await toggle.click();
+    await page.locator('#maint-confirm', { hasText: L['tech.maint.confirmOff'].slice(0, 20) }).waitFor();
+    await check('5-maint-return');
+    await page.locator('#maint-yes', { hasText: L['tech.maint.yesOff'] }).click();
+    await toggle.filter({ hasText: L['tech.maint.take'] }).waitFor();
   } finally {
-    await techAPI(srv, 'POST', '/api/tech/sim/fault', { kind: 'clear' });
+    // Never leave the kiosk out of service for the next tests (the API
+    // token may not: this session returns it).
+    await page.evaluate(() => window.XPT.api('POST', '/api/tech/maintenance', { on: false })).catch(() => {});
   }
-  // Unlocked: the capture is gone from the page and from the server.
+  // In service again: the capture is gone from the page and from the
+  // server, and travelers are welcome.
   await page.locator('#capture-locked', { hasText: L['tech.cap.notLockedTitle'] }).waitFor();
-  assert.equal(await page.locator('#capture-result').count(), 0, 'the capture still shown after the kiosk was unlocked');
+  assert.equal(await page.locator('#capture-result').count(), 0, 'the capture still shown after the return to service');
   assert.equal((await techAPI(srv, 'GET', '/api/tech/capture')).capture, null);
+  assert.ok(!(await techAPI(srv, 'GET', '/api/tech')).maintenance);
+  for (let i = 0; (await screen()) !== 'welcome'; i++) {
+    assert.ok(i < 50, 'the traveler screen is not back to welcome');
+    await page.waitForTimeout(100);
+  }
 }
 
 // diagTest signs in to the technician console in lang and walks the

@@ -1,8 +1,9 @@
 // Technician console: the self-test and the raw capture, run in the
 // running agent. A raw capture holds personal data (a passport's MRZ is on
-// the wire): the server allows it only while the kiosk is locked for
-// maintenance, keeps it in this session's memory only and drops it when
-// the session ends or the kiosk is unlocked; this page keeps nothing
+// the wire): the server allows it only while the kiosk is out of service
+// (taken out of service on this console, or locked by the central system),
+// keeps it in this session's memory only and drops it when the session
+// ends or the kiosk returns to service; this page keeps nothing
 // either (no storage), and forgets it as soon as the server does.
 'use strict';
 window.XPT_DIAG = (function () {
@@ -173,7 +174,9 @@ window.XPT_DIAG = (function () {
             : ch === '' ? el('span', { class: 'hi', title: t('tech.cap.highTitle') }, '·') : ch === ' ' ? el('span', { class: 'sp', title: t('tech.cap.spaceTitle') }, '␠') : ch)))));
       }
     }
-    const bytes = rows.length ? el('div', { class: 'cap-bytes' }, el('table', { class: 'compact', id: 'capture-bytes' },
+    // The bytes scroll in their own box: it takes the keyboard focus, so
+    // that the keys scroll it too.
+    const bytes = rows.length ? el('div', { class: 'cap-bytes', tabindex: '0', role: 'region', 'aria-label': t('tech.cap.wire') }, el('table', { class: 'compact', id: 'capture-bytes' },
       el('thead', {}, el('tr', {}, ['offset', 'at', 'hex', 'chars'].map((h) => el('th', { scope: 'col' }, t('tech.cap.col.' + h))))),
       el('tbody', {}, rows))) : null;
     return el('div', { class: 'cap-result', id: 'capture-result' }, summary,
@@ -210,7 +213,7 @@ window.XPT_DIAG = (function () {
     $('capture').hidden = !on;
     if (!on) return;
     if (!$('selftest-run')) drawSelfTest();
-    const locked = x.state === 'locked';
+    const locked = x.state === 'locked' || !!x.maintenance;
     if (locked !== lastLocked) {
       lastLocked = locked;
       if (!locked) cap = cap && Object.assign({}, cap, { locked: false, capture: null });

@@ -44,14 +44,71 @@
   }
   const deviceName = (d) => (has('device.' + d) ? [t('device.' + d), ' ', el('span', { class: 'key mono' }, d)] : d);
 
+  // The kiosk's state; taken out of service here, it says so.
+  const stateBadge = (x) => (x.maintenance ? el('span', { class: 'badge bad' }, t('state.maintenance')) : badge(x.state));
+
+  // Maintenance: the technician takes the kiosk out of service from here
+  // (raw capture needs it), and returns it to service, each after a
+  // confirmation. Returning to service does not lift a central lock.
+  let maintAsk = null; // the confirmation shown: true (take out) | false (return) | null
+  let maintBusy = false;
+  let maintErr = '';
+  let maintShown = '';
+  function renderMaint(x) {
+    const on = !!x.maintenance;
+    if (maintAsk === on) maintAsk = null; // done meanwhile (another console)
+    const key = JSON.stringify([on, maintAsk, maintBusy, maintErr, window.XPT.lang()]);
+    if (key === maintShown) return;
+    maintShown = key;
+    $('maint').replaceChildren(el('button', {
+      type: 'button', class: 'btn small' + (on ? ' primary' : ' danger'), id: 'maint-toggle', disabled: maintBusy,
+      'aria-expanded': String(maintAsk !== null), 'aria-controls': 'maint-confirm',
+      onclick: () => {
+        maintErr = '';
+        maintAsk = maintAsk === null ? !on : null;
+        renderMaint(snap);
+        if ($('maint-yes')) $('maint-yes').focus();
+      },
+    }, on ? t('tech.maint.return') : t('tech.maint.take')));
+    const box = $('maint-confirm');
+    if (maintAsk === null) {
+      box.replaceChildren(...(maintErr ? [el('p', { class: 'maint-error', role: 'alert' }, t('tech.maint.failed', { error: maintErr }))] : []));
+      return;
+    }
+    const want = maintAsk;
+    box.replaceChildren(
+      el('p', {}, t(want ? 'tech.maint.confirmOn' : 'tech.maint.confirmOff')),
+      el('button', { type: 'button', class: 'btn ' + (want ? 'refuse' : 'primary'), id: 'maint-yes', disabled: maintBusy, onclick: () => setMaint(want) },
+        t(want ? 'tech.maint.yesOn' : 'tech.maint.yesOff')),
+      el('button', { type: 'button', class: 'btn plain', id: 'maint-cancel', disabled: maintBusy,
+        onclick: () => { maintAsk = null; renderMaint(snap); $('maint-toggle').focus(); } }, t('tech.maint.cancel')));
+  }
+  async function setMaint(on) {
+    maintBusy = true; maintErr = '';
+    renderMaint(snap);
+    try {
+      const x = await api('POST', '/api/tech/maintenance', { on });
+      maintAsk = null;
+      maintBusy = false;
+      render(x);
+    } catch (e) {
+      maintAsk = null;
+      maintBusy = false;
+      maintErr = e.message;
+      renderMaint(snap);
+    }
+    $('maint-toggle').focus();
+  }
+
   function render(x) {
     snap = x;
-    $('state-badge').replaceChildren(...window.XPT.tx('tech.kioskState', { state: badge(x.state) }));
+    $('state-badge').replaceChildren(...window.XPT.tx('tech.kioskState', { state: stateBadge(x) }));
+    renderMaint(x);
     const p = x.policy || {};
     const up = x.startedAt && !x.startedAt.startsWith('0001-') ? duration(Date.now() - new Date(x.startedAt).getTime()) : '';
     body('kiosk', dl([
       [t('tech.kioskId'), x.kioskId, 'mono'], [t('tech.port'), x.portCode], [t('tech.direction'), x.direction], [t('tech.version'), x.version, 'mono'],
-      [t('tech.state'), badge(x.state)],
+      [t('tech.state'), stateBadge(x)],
       [t('tech.why'), (x.reasons && x.reasons.length)
         ? el('ul', { class: 'plain' }, x.reasons.map((r) => el('li', {}, kioskReason(r), kioskReason(r) !== r ? [' ', el('span', { class: 'key mono' }, r)] : null)))
         : t('tech.nothingWrong')],
