@@ -22,9 +22,18 @@ import (
 // must be at the last whole batch: seq S, records of batches 1..S and
 // nothing of S+1, indexes consistent.
 const (
-	crashChildEnv = "XPT_AUTHZ_CRASH_CHILD"
-	crashPer      = 1500 // records per batch
+	crashChildEnv  = "XPT_AUTHZ_CRASH_CHILD"
+	crashSealedEnv = "XPT_AUTHZ_CRASH_SEALED" // "1": the replica is sealed at rest
+	crashPer       = 1500                     // records per batch
 )
+
+// crashKey is the storage key of the sealed crash test, nil in clear.
+func crashKey(sealed bool) []byte {
+	if sealed {
+		return testStorageKey(3)
+	}
+	return nil
+}
 
 func crashRange(seq uint64) (lo, hi int) {
 	return int(seq-1) * crashPer, int(seq) * crashPer
@@ -36,7 +45,7 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("only runs as the crash test's child process")
 	}
 	kr, priv := testKeys(t)
-	r, err := Open(Options{Path: path, Keys: kr})
+	r, err := Open(Options{Path: path, Keys: kr, Key: crashKey(os.Getenv(crashSealedEnv) == "1")})
 	if err != nil {
 		fmt.Println("open:", err)
 		os.Exit(3)
@@ -55,16 +64,25 @@ func TestCrashChild(t *testing.T) {
 	}
 }
 
+// Both in clear and sealed at rest: a kill leaves sealed files cut short
+// (a header with no bytes after it, or not even a whole header) and
+// write-ahead logs recycled under a new IV, which must recover the same.
 func TestCrashRecoversToLastWholeBatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns child processes")
 	}
+	for _, sealed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "clear", true: "sealed"}[sealed], func(t *testing.T) { crashRounds(t, sealed) })
+	}
+}
+
+func crashRounds(t *testing.T, sealed bool) {
 	path := filepath.Join(t.TempDir(), DirName)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	var lastSeen uint64
 	for round := 0; round < 4; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
+		cmd.Env = append(os.Environ(), crashChildEnv+"="+path, fmt.Sprintf("%s=%d", crashSealedEnv, map[bool]int{false: 0, true: 1}[sealed]))
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -107,7 +125,7 @@ func TestCrashRecoversToLastWholeBatch(t *testing.T) {
 				t.Fatalf("child failed: %s", l)
 			}
 		}
-		lastSeen = verifyCrashStore(t, path, acked, lastSeen)
+		lastSeen = verifyCrashStore(t, path, crashKey(sealed), acked, lastSeen)
 		t.Logf("round %d: killed after batch %d acknowledged; replica at %d", round, acked, lastSeen)
 	}
 }
@@ -116,9 +134,9 @@ func TestCrashRecoversToLastWholeBatch(t *testing.T) {
 // last batch the child acknowledged (that one was fsync'd) and at most one
 // more (killed after the commit, before printing), and its content is
 // exactly batches 1..seq.
-func verifyCrashStore(t *testing.T, path string, acked, prev uint64) uint64 {
+func verifyCrashStore(t *testing.T, path string, key []byte, acked, prev uint64) uint64 {
 	t.Helper()
-	r, err := Open(Options{Path: path, ReadOnly: true})
+	r, err := Open(Options{Path: path, ReadOnly: true, Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -169,7 +169,7 @@ func Open(o Options) (*Replica, error) {
 		r.stopWarm, r.warmDone = make(chan struct{}), make(chan struct{})
 		go r.prewarm()
 	}
-	o.Log.Info("authz replica open", "path", o.Path, "seq", m.Seq, "hasSeq", m.HasSeq, "records", m.Count, "sealed", st.seal != nil)
+	o.Log.Info("authz replica open", "path", o.Path, "seq", m.Seq, "hasSeq", m.HasSeq, "records", m.Count, "sealed", st.sealed)
 	return r, nil
 }
 
@@ -228,7 +228,7 @@ func (r *Replica) prewarm() {
 func (r *Replica) Path() string { return r.st.path }
 
 // Sealed says whether the replica is sealed at rest (Options.Key).
-func (r *Replica) Sealed() bool { return r.st.seal != nil }
+func (r *Replica) Sealed() bool { return r.st.sealed }
 
 // Start runs the replica's sync upkeep until ctx ends; the agent runs it
 // in its own goroutine next to the link. It asks for what is missing at
@@ -901,7 +901,7 @@ func (s Status) Wire() wire.AuthzStatus {
 func (r *Replica) ByID(id string) (*wire.AuthzRecord, error) {
 	rec := new(wire.AuthzRecord)
 	err := r.read(func(rd *reader) error {
-		found, err := rd.record(r.st.seal.idKey(id), rec)
+		found, err := rd.record([]byte(id), rec)
 		if err == nil && !found {
 			err = ErrNotFound
 		}
@@ -915,7 +915,7 @@ func (r *Replica) ByID(id string) (*wire.AuthzRecord, error) {
 
 // read runs f on one consistent view of the replica.
 func (r *Replica) read(f func(*reader) error) error {
-	rd := &reader{db: r.st.db, seal: r.st.seal}
+	rd := &reader{db: r.st.db}
 	err := f(rd)
 	if cerr := rd.close(); err == nil {
 		err = cerr
@@ -932,7 +932,7 @@ func (r *Replica) ByDocument(issuingState, number string) ([]wire.AuthzRecord, e
 	}
 	var out []wire.AuthzRecord
 	err := r.read(func(rd *reader) (err error) {
-		out, err = rd.lookup(r.st.seal.docPrefix(state, num), nil)
+		out, err = rd.lookup(docPrefix(state, num), nil)
 		return err
 	})
 	return out, err
@@ -954,7 +954,7 @@ func (r *Replica) byValue(fam byte, v string) ([]wire.AuthzRecord, error) {
 	}
 	var out []wire.AuthzRecord
 	err := r.read(func(rd *reader) (err error) {
-		out, err = rd.lookup(r.st.seal.valuePrefix(fam, v), nil)
+		out, err = rd.lookup(valuePrefix(fam, v), nil)
 		return err
 	})
 	return out, err
@@ -970,7 +970,7 @@ func (r *Replica) Candidates(issuingState, number, cardTag string) ([]wire.Authz
 	var out []wire.AuthzRecord
 	err := r.read(func(rd *reader) (err error) {
 		if state != "" && num != "" {
-			if out, err = rd.lookup(r.st.seal.docPrefix(state, num), out); err != nil {
+			if out, err = rd.lookup(docPrefix(state, num), out); err != nil {
 				return err
 			}
 		}
@@ -979,7 +979,7 @@ func (r *Replica) Candidates(issuingState, number, cardTag string) ([]wire.Authz
 			rd.skip = func(id []byte) bool {
 				return slices.ContainsFunc(byDoc, func(d []byte) bool { return bytes.Equal(d, id) })
 			}
-			out, err = rd.lookup(r.st.seal.valuePrefix(famCard, tag), out)
+			out, err = rd.lookup(valuePrefix(famCard, tag), out)
 		}
 		return err
 	})

@@ -2,185 +2,52 @@ package authz
 
 import (
 	"bytes"
-	"crypto/cipher"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"hash"
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
-	"github.com/xpt-pilot/xpt-kiosk/internal/atrest"
 )
 
 // Encryption at rest (Options.Key, the kiosk's storage key; docs/authz.md
-// "Sealed at rest"). With a key, nothing in the store names a person in
-// clear:
-//
-//   - every looked-up value in a key (issuing state and document number,
-//     card tag, membership ID) and every authorization ID is replaced by a
-//     token: HMAC-SHA-256 under the index sub-key of the family byte and
-//     the value, cut to 16 bytes and written in unpadded base64 (22 bytes,
-//     never a 0 byte, so the comparer's Split works unchanged). Look-ups
-//     hash what they look for and seek the token;
-//   - every record value (document and card entries) is sealed with
-//     AES-256-GCM under the value sub-key, the entry's whole key as
-//     additional data: a value moved under another key does not open;
-//   - stubs hold only a version and tokens, the meta keys only counters
-//     and times: they stay as they are.
-//
-// Mseal holds a check of the index sub-key (a token of a fixed string), so
-// that Open tells a wrong key from a right one before any look-up: a
-// replica sealed under another key, or opened without one, is ErrKey,
-// never garbage.
+// "Sealed at rest"): every file Pebble writes is encrypted below it
+// (encfs.go), so keys and values are kept inside Pebble as they are in a
+// replica in clear, and nothing in the folder names a person in clear.
+// Open reads the headers of the manifests and OPTIONS files before it
+// opens Pebble (probeFiles): a replica sealed under another key, or opened
+// without one, is ErrKey, never garbage; a replica in clear opened with a
+// key is sealed (reseal).
 
 // ErrKey is a sealed replica opened without its storage key or with
 // another one.
 var ErrKey = errors.New("authz: the replica is sealed with another storage key (or none was given)")
 
-// tokenLen is a token's length in a key: 16 bytes of HMAC in base64.
-const (
-	tokenBytes = 16
-	tokenLen   = 22
-)
-
+// kSeal marked a replica sealed record by record (keyed-hash tokens in
+// keys, AES-GCM values), the layout of an earlier build: its files are in
+// clear but its records do not read without that build's sub-keys. A
+// read-write Open deletes such a replica (it resyncs), as one of another
+// format.
 var kSeal = []byte("Mseal")
 
-// sealer seals a store's values and makes its tokens. Safe for concurrent
-// use.
-type sealer struct {
-	aead   cipher.AEAD
-	nonces atrest.Nonces
-	macs   sync.Pool // *mac: HMAC-SHA-256 under the index sub-key
-	check  []byte
-}
+var errRecordSealed = fmt.Errorf("%w: the replica was sealed record by record by an earlier build (the agent replaces it when it starts)", ErrKey)
 
-func newSealer(key []byte) (*sealer, error) {
-	vk, err := atrest.Derive(key, atrest.LabelAuthzValues)
-	if err != nil {
-		return nil, fmt.Errorf("authz: %w", err)
+// dropRecordSealed deletes a replica sealed record by record; it resyncs.
+func dropRecordSealed(path string, o storeOptions) error {
+	o.Log.Warn("authz: replica sealed record by record by an earlier build deleted; resyncing from the central system", "path", path)
+	if err := os.RemoveAll(path); err != nil {
+		return fmt.Errorf("authz: delete replica at %s: %w", path, err)
 	}
-	ik, err := atrest.Derive(key, atrest.LabelAuthzIndex)
-	if err != nil {
-		return nil, fmt.Errorf("authz: %w", err)
-	}
-	a, err := atrest.NewAEAD(vk)
-	if err != nil {
-		return nil, fmt.Errorf("authz: %w", err)
-	}
-	s := &sealer{aead: a}
-	s.macs.New = func() any { return &mac{h: hmac.New(sha256.New, ik)} }
-	s.check = s.token(nil, famMeta, "storage key check", "")
-	return s, nil
-}
-
-// token appends the token of family fam and the value a (with b, 0
-// between them, when b is not empty: a document's state and number).
-func (s *sealer) token(dst []byte, fam byte, a, b string) []byte {
-	m := s.macs.Get().(*mac)
-	m.h.Reset()
-	m.in = append(m.in[:0], fam)
-	m.in = append(m.in, a...)
-	if b != "" {
-		m.in = append(m.in, 0)
-		m.in = append(m.in, b...)
-	}
-	m.h.Write(m.in)
-	m.sum = m.h.Sum(m.sum[:0])
-	dst = base64.RawStdEncoding.AppendEncode(dst, m.sum[:tokenBytes])
-	s.macs.Put(m)
-	return dst
-}
-
-// mac is one HMAC with its buffers, reused through sealer.macs so that a
-// token allocates nothing.
-type mac struct {
-	h   hash.Hash
-	in  []byte
-	sum []byte
-}
-
-// seal appends the sealed value of plain under the key k.
-func (s *sealer) seal(dst, k, plain []byte) []byte {
-	return atrest.Seal(dst, s.aead, &s.nonces, plain, k)
-}
-
-// open appends the value sealed under k to dst.
-func (s *sealer) open(dst, k, sealed []byte) ([]byte, error) {
-	out, err := atrest.Open(dst, s.aead, sealed, k)
-	if err != nil {
-		return nil, fmt.Errorf("%w: an entry does not open", ErrKey)
-	}
-	return out, nil
+	return nil
 }
 
 // errInClear is a replica in clear opened with a key: the agent's Open
 // seals it (reseal), a read-only one refuses it.
 var errInClear = errors.New("authz: the replica is in clear; the agent seals it with the storage key when it next starts")
-
-// checkSeal sets s.seal from the key and the store's seal mark.
-func (s *store) checkSeal(o storeOptions) error {
-	mark, sealed, err := s.get(kSeal)
-	if err != nil {
-		return err
-	}
-	if len(o.Key) == 0 {
-		if sealed {
-			return fmt.Errorf("%w: %s is sealed and no storage key is configured ([storage] keyFile)", ErrKey, s.path)
-		}
-		return nil
-	}
-	sl, err := newSealer(o.Key)
-	if err != nil {
-		return err
-	}
-	if sealed {
-		if !hmac.Equal(mark, sl.check) {
-			return fmt.Errorf("%w: %s was sealed with another storage key (restore that key, or delete the folder: the replica then resyncs from the central system)", ErrKey, s.path)
-		}
-		s.seal = sl
-		return nil
-	}
-	empty, err := s.empty()
-	if err != nil {
-		return err
-	}
-	if !empty {
-		return fmt.Errorf("%w (%s)", errInClear, s.path)
-	}
-	if !o.ReadOnly {
-		if err := s.db.Set(kSeal, sl.check, pebble.Sync); err != nil {
-			return err
-		}
-	}
-	s.seal = sl
-	return nil
-}
-
-// empty says whether the store holds nothing but its format mark: no
-// batch applied, no record.
-func (s *store) empty() (bool, error) {
-	if _, ok, err := s.get(kSeq); err != nil || ok {
-		return false, err
-	}
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{famMeta + 1}})
-	if err != nil {
-		return false, err
-	}
-	has := it.First()
-	if err := it.Close(); err != nil {
-		return false, err
-	}
-	return !has, nil
-}
 
 // Sealing a replica kept in clear (the storage key was set on a kiosk
 // that already holds one): its records are written into a new, sealed
@@ -226,7 +93,7 @@ func reseal(path string, o storeOptions) error {
 			sealed.close()
 		}
 	}()
-	if sealed.seal == nil {
+	if !sealed.sealed {
 		return errors.New("authz: reseal without a key")
 	}
 	// Every record is in each of its document entries; it is taken from

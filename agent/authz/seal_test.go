@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cockroachdb/pebble/v2"
-
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
 
@@ -135,25 +133,57 @@ func TestSealedReplicaWrongKey(t *testing.T) {
 	f.open() // for the fixture's cleanup
 }
 
-// A sealed value moved under another key (a record swapped for another
-// traveler's) does not open: the look-up fails, it never returns it.
-func TestSealedValuesCannotBeSwapped(t *testing.T) {
+// A changed byte of a sealed table (the ciphertext) is found by Pebble's
+// block checksums: the replica never returns a changed record. Found as
+// the replica opens, the damaged copy is deleted and the replica starts
+// empty, asking the central system for everything again.
+func TestSealedTableChangedIsFound(t *testing.T) {
 	f := newFixtureKey(t, testStorageKey(1))
-	a, b := rec(1, 1), rec(2, 1)
-	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: []wire.AuthzRecord{a, b}})
-	sl := f.r.st.seal
-	ka := indexKey(sl.docPrefix(a.Documents[0].IssuingState, a.Documents[0].Number), sl.idKey(a.AuthorizationID))
-	kb := indexKey(sl.docPrefix(b.Documents[0].IssuingState, b.Documents[0].Number), sl.idKey(b.AuthorizationID))
-	vb, ok, err := f.r.st.get(kb)
-	if err != nil || !ok {
-		t.Fatalf("b's entry: %v %v", ok, err)
+	var recs []wire.AuthzRecord
+	for i := 1; i < 200; i++ {
+		recs = append(recs, rec(i, 1))
 	}
-	if err := f.r.st.db.Set(ka, vb, pebble.Sync); err != nil {
+	f.mustBatch(wire.AuthzBatch{Seq: 1, Records: recs})
+	if err := f.r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := f.r.ByDocument(a.Documents[0].IssuingState, a.Documents[0].Number); !errors.Is(err, ErrKey) {
-		t.Fatalf("a swapped value gave %+v, %v; want ErrKey", got, err)
+	tables, _ := filepath.Glob(filepath.Join(f.path, "*.sst"))
+	if len(tables) == 0 {
+		t.Fatal("no table to change")
 	}
+	for _, p := range tables {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := sealHeaderLen + 16; i < len(b)/2; i += 97 {
+			b[i] ^= 0x20
+		}
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.open()
+	found := 0
+	for _, r := range recs {
+		got, err := f.r.ByDocument(r.Documents[0].IssuingState, r.Documents[0].Number)
+		if err != nil {
+			continue
+		}
+		for _, g := range got {
+			found++
+			if g.Holder.Surname != r.Holder.Surname || g.AuthorizationID != r.AuthorizationID {
+				t.Fatalf("a changed table returned %+v for %s", g, r.AuthorizationID)
+			}
+		}
+	}
+	if found != 0 {
+		t.Errorf("%d records read from a damaged replica", found)
+	}
+	if st := f.r.Status(); st.HasSeq || st.Records != 0 {
+		t.Errorf("after the damage the replica holds seq %d, %d records; want it empty (resync everything)", st.Seq, st.Records)
+	}
+	f.startUpkeep()
 }
 
 // A replica kept in clear opened with a key is sealed where it is: the

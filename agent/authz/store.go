@@ -17,7 +17,6 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
-	"github.com/xpt-pilot/xpt-kiosk/internal/atrest"
 )
 
 // DirName is the replica's directory inside the kiosk's data directory.
@@ -150,14 +149,14 @@ type store struct {
 	db       *pebble.DB
 	path     string
 	readOnly bool
-	seal     *sealer // nil: in clear
+	sealed   bool // its files are encrypted (encfs.go)
 }
 
 type storeOptions struct {
 	ReadOnly   bool
 	CacheBytes int64
 	Log        *slog.Logger
-	Key        []byte // the storage key: sealed at rest (seal.go)
+	Key        []byte // the storage key: sealed at rest (encfs.go)
 }
 
 // Sizes chosen for a kiosk (measured in docs/authz.md): the block cache
@@ -169,7 +168,7 @@ const (
 	indexBlockBytes   = 256 << 10
 )
 
-func pebbleOptions(o storeOptions) *pebble.Options {
+func pebbleOptions(o storeOptions, fs vfs.FS) *pebble.Options {
 	po := &pebble.Options{
 		Comparer:           comparer,
 		FormatMajorVersion: pebble.FormatValueSeparation,
@@ -177,8 +176,19 @@ func pebbleOptions(o storeOptions) *pebble.Options {
 		MemTableSize:       memTableBytes,
 		MaxOpenFiles:       1000,
 		ReadOnly:           o.ReadOnly,
-		FS:                 writeBufferFS{vfs.Default},
+		FS:                 writeBufferFS{fs},
 		Logger:             pebbleLogger{o.Log},
+		// A block whose checksum fails (a changed or decayed file, or a
+		// sealed file changed by someone without the key) is an error
+		// for the read that met it, which then fails closed (the
+		// traveler is referred), and an error in the log; not Pebble's
+		// default of ending the process, which would restart-loop the
+		// agent on a replica it could have re-synchronised.
+		EventListener: &pebble.EventListener{
+			DataCorruption: func(info pebble.DataCorruptionInfo) {
+				o.Log.Error("authz store: on-disk corruption", "file", info.Path, "err", info.Details)
+			},
+		},
 	}
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
@@ -213,7 +223,33 @@ func openStore(path string, o storeOptions) (*store, error) {
 			return nil, err
 		}
 	}
-	db, err := pebble.Open(path, pebbleOptions(o))
+	state, err := probeFiles(path, o.Key)
+	if err != nil {
+		return nil, err
+	}
+	if state == filesInClear && len(o.Key) > 0 {
+		if o.ReadOnly {
+			return nil, fmt.Errorf("%w (%s)", errInClear, path)
+		}
+		err := reseal(path, o)
+		if errors.Is(err, errRecordSealed) {
+			err = dropRecordSealed(path, o)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return openStore(path, o)
+	}
+	var fs vfs.FS = vfs.Default
+	if len(o.Key) > 0 {
+		if fs, err = newSealFS(vfs.Default, o.Key); err != nil {
+			return nil, err
+		}
+	}
+	db, err := pebble.Open(path, pebbleOptions(o, fs))
+	if err != nil && pebble.IsCorruptionError(err) && !o.ReadOnly {
+		return rebuildCorrupt(path, o, err)
+	}
 	if err != nil {
 		if errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EWOULDBLOCK) ||
 			bytes.Contains([]byte(err.Error()), []byte("lock held by current process")) {
@@ -221,7 +257,7 @@ func openStore(path string, o storeOptions) (*store, error) {
 		}
 		return nil, fmt.Errorf("authz: open %s: %w", path, err)
 	}
-	s := &store{db: db, path: path, readOnly: o.ReadOnly}
+	s := &store{db: db, path: path, readOnly: o.ReadOnly, sealed: len(o.Key) > 0}
 	f, ok, err := s.get(kFormat)
 	switch {
 	case err != nil:
@@ -245,21 +281,44 @@ func openStore(path string, o storeOptions) (*store, error) {
 		}
 		return openStore(path, o)
 	}
-	if err == nil {
-		err = s.checkSeal(o)
-	}
-	if errors.Is(err, errInClear) && !o.ReadOnly {
-		db.Close()
-		if err := reseal(path, o); err != nil {
-			return nil, err
+	if err == nil && !s.sealed {
+		var recordSealed bool
+		if _, recordSealed, err = s.get(kSeal); err == nil && recordSealed {
+			if o.ReadOnly {
+				err = fmt.Errorf("%w (%s)", errRecordSealed, path)
+			} else {
+				db.Close()
+				if err := dropRecordSealed(path, o); err != nil {
+					return nil, err
+				}
+				return openStore(path, o)
+			}
 		}
-		return openStore(path, o)
+	}
+	if err != nil && pebble.IsCorruptionError(err) && !o.ReadOnly {
+		db.Close()
+		return rebuildCorrupt(path, o, err)
 	}
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// rebuildCorrupt deletes a replica whose files fail their checksums (a
+// changed or decayed file; with a storage key, a sealed file changed by
+// someone who does not hold the key) and opens an empty one in its place,
+// which resyncs from the central system; the agent refers travelers until
+// it has. A replica is a copy: starting over loses nothing, where stopping
+// would keep the kiosk down on a restart loop.
+func rebuildCorrupt(path string, o storeOptions, cause error) (*store, error) {
+	o.Log.Error("authz: replica damaged (checksums fail); deleted, resyncing from the central system",
+		"path", path, "err", cause)
+	if err := os.RemoveAll(path); err != nil {
+		return nil, fmt.Errorf("authz: delete damaged replica at %s: %w (it was: %v)", path, err, cause)
+	}
+	return openStore(path, o)
 }
 
 // close flushes the memtable first, so that the next open has no log to
@@ -377,48 +436,13 @@ func indexKey(prefix []byte, kid []byte) []byte {
 	return append(k, kid...)
 }
 
-// The keys of a sealed store hold tokens instead of values (seal.go); a
-// nil sealer makes the keys of a store in clear.
-
-func (sl *sealer) docPrefix(state, number string) []byte {
-	if sl == nil {
-		return docPrefix(state, number)
-	}
-	k := make([]byte, 0, 2+tokenLen)
-	k = append(k, famDoc)
-	k = sl.token(k, famDoc, state, number)
-	return append(k, 0)
-}
-
-func (sl *sealer) valuePrefix(fam byte, v string) []byte {
-	if sl == nil {
-		return valuePrefix(fam, v)
-	}
-	k := make([]byte, 0, 2+tokenLen)
-	k = append(k, fam)
-	k = sl.token(k, fam, v, "")
-	return append(k, 0)
-}
-
-// idKey is an authorization ID as keys hold it.
-func (sl *sealer) idKey(id string) []byte {
-	if sl == nil {
-		return []byte(id)
-	}
-	return sl.token(make([]byte, 0, tokenLen), famRec, id, "")
-}
-
 // recordPrefixes appends the index key prefixes of r to out ("family
 // value 0"; the index key adds the authorization ID), its first
 // document's first. Every record lists a document (the schema).
 func recordPrefixes(r *wire.AuthzRecord, out [][]byte) [][]byte {
-	return (*sealer)(nil).recordPrefixes(r, out)
-}
-
-func (sl *sealer) recordPrefixes(r *wire.AuthzRecord, out [][]byte) [][]byte {
 	first := len(out)
 	for _, d := range r.Documents {
-		k := sl.docPrefix(d.IssuingState, d.Number)
+		k := docPrefix(d.IssuingState, d.Number)
 		// A record listing one document twice indexes it once.
 		if slices.ContainsFunc(out[first:], func(e []byte) bool { return bytes.Equal(e, k) }) {
 			continue
@@ -427,10 +451,10 @@ func (sl *sealer) recordPrefixes(r *wire.AuthzRecord, out [][]byte) [][]byte {
 	}
 	if tt := r.TrustedTraveler; tt != nil {
 		if tt.CardTag != "" {
-			out = append(out, sl.valuePrefix(famCard, tt.CardTag))
+			out = append(out, valuePrefix(famCard, tt.CardTag))
 		}
 		if tt.MembershipID != "" {
-			out = append(out, sl.valuePrefix(famMem, tt.MembershipID))
+			out = append(out, valuePrefix(famMem, tt.MembershipID))
 		}
 	}
 	return out
@@ -448,39 +472,6 @@ type change struct {
 	rec *wire.AuthzRecord
 	raw []byte // encodeRecord(rec), what is stored
 	kid []byte // id as keys hold it (apply sets it)
-	// A sealed store's apply prepares these too, in parallel: the
-	// record's index key prefixes and the sealed value of each (nil for
-	// an entry that does not carry the record).
-	prefixes, vals [][]byte
-}
-
-// prepareSealed computes what applying the changes to a sealed store
-// needs, one chunk per core: the tokens and the sealed values (HMACs and
-// AES-GCM are most of a sealed store's extra cost, and need no store).
-func (s *store) prepareSealed(cs []change) {
-	parallelChunks(len(cs), func(lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			c := &cs[i]
-			c.kid = s.seal.idKey(c.id)
-			c.prefixes = s.seal.recordPrefixes(c.rec, nil)
-			size := 0
-			for _, p := range c.prefixes {
-				if carriesRecord(p[0]) {
-					size += len(c.raw) + atrest.Overhead
-				}
-			}
-			buf := make([]byte, 0, size) // one allocation for every sealed copy
-			c.vals = make([][]byte, len(c.prefixes))
-			for j, p := range c.prefixes {
-				if carriesRecord(p[0]) {
-					n := len(buf)
-					buf = s.seal.seal(buf, indexKey(p, c.kid), c.raw)
-					c.vals[j] = buf[n:len(buf):len(buf)]
-				}
-			}
-		}
-		return nil
-	})
 }
 
 // applyResult counts what one apply did.
@@ -536,17 +527,13 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 	// Changes and removals name distinct IDs (dedupe), so their order does
 	// not change the result; they are taken in key order.
 	changes = slices.Clone(changes)
-	if s.seal != nil {
-		s.prepareSealed(changes)
-	} else {
-		for i := range changes {
-			changes[i].kid = []byte(changes[i].id)
-		}
+	for i := range changes {
+		changes[i].kid = []byte(changes[i].id)
 	}
 	slices.SortFunc(changes, func(a, b change) int { return bytes.Compare(a.kid, b.kid) })
 	removedKeys := make([][]byte, len(removed))
 	for i, id := range removed {
-		removedKeys[i] = s.seal.idKey(id)
+		removedKeys[i] = []byte(id)
 	}
 	slices.SortFunc(removedKeys, bytes.Compare)
 	var prefixes [][]byte
@@ -569,18 +556,11 @@ func (s *store) apply(changes []change, removed []string, m meta) (applyResult, 
 			res.Inserted++
 			count++
 		}
-		if c.prefixes != nil {
-			prefixes = c.prefixes
-		} else {
-			prefixes = recordPrefixes(c.rec, prefixes[:0])
-		}
+		prefixes = recordPrefixes(c.rec, prefixes[:0])
 		ops = append(ops, op{key: k, val: encodeStub(c.rec.Version, prefixes)})
-		for j, p := range prefixes {
+		for _, p := range prefixes {
 			w := op{key: indexKey(p, c.kid)}
-			switch {
-			case c.vals != nil:
-				w.val = c.vals[j] // sealed under this key (prepareSealed)
-			case carriesRecord(p[0]):
+			if carriesRecord(p[0]) {
 				w.val = c.raw // the record rides along: see lookup
 			}
 			ops = append(ops, w)
@@ -659,23 +639,10 @@ func (s *store) diskBytes() int64 {
 // at 6% of a look-up by card, and each Get builds its own iterator stack.)
 type reader struct {
 	db    *pebble.DB
-	seal  *sealer
 	it    *pebble.Iterator
 	key   []byte
-	buf   []byte               // an opened value (sealed stores)
 	found [][]byte             // the IDs (as keys hold them) of what lookup returned
 	skip  func(id []byte) bool // IDs lookup leaves out (already found)
-}
-
-// value is the record value v of the entry the iterator is at, opened when
-// the store is sealed.
-func (rd *reader) value(v []byte) ([]byte, error) {
-	if rd.seal == nil {
-		return v, nil
-	}
-	var err error
-	rd.buf, err = rd.seal.open(rd.buf[:0], rd.it.Key(), v)
-	return rd.buf, err
 }
 
 func (rd *reader) iter() (*pebble.Iterator, error) {
@@ -729,9 +696,6 @@ func (rd *reader) record(id []byte, r *wire.AuthzRecord) (bool, error) {
 	if v, err = it.ValueAndErr(); err != nil {
 		return false, err
 	}
-	if v, err = rd.value(v); err != nil {
-		return false, err
-	}
 	return true, decodeRecord(v, r)
 }
 
@@ -752,9 +716,6 @@ func (rd *reader) lookup(prefix []byte, out []wire.AuthzRecord) ([]wire.AuthzRec
 			// A document or card index entry holds its record: one block
 			// read for each of the kiosk's look-ups instead of two.
 			v, err := it.ValueAndErr()
-			if err == nil {
-				v, err = rd.value(v)
-			}
 			if err != nil {
 				return out, err
 			}

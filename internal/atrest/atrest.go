@@ -33,9 +33,10 @@ const KeyLen = 32
 
 // The sub-key labels (HKDF info strings): one per store and use.
 const (
-	LabelAuthzValues = "xpt-kiosk at rest v1: authz values"
-	LabelAuthzIndex  = "xpt-kiosk at rest v1: authz index"
-	LabelSpool       = "xpt-kiosk at rest v1: scanner spool"
+	LabelSpool = "xpt-kiosk at rest v1: scanner spool"
+	// The replica's files (AES-256-CTR below Pebble) and their key check.
+	LabelAuthzFiles     = "xpt-kiosk at rest v1: authz files"
+	LabelAuthzFileCheck = "xpt-kiosk at rest v1: authz file check"
 )
 
 // NonceLen and TagLen are AES-GCM's; Overhead is what Seal adds.

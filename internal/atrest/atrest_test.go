@@ -13,7 +13,7 @@ import (
 func TestDeriveSeparatesStores(t *testing.T) {
 	root := bytes.Repeat([]byte{7}, KeyLen)
 	seen := map[string]string{string(root): "the storage key"}
-	for _, l := range []string{LabelAuthzValues, LabelAuthzIndex, LabelSpool} {
+	for _, l := range []string{LabelAuthzFiles, LabelAuthzFileCheck, LabelSpool} {
 		k, err := Derive(root, l)
 		if err != nil || len(k) != KeyLen {
 			t.Fatalf("%s: %v (%d bytes)", l, err, len(k))
@@ -29,9 +29,9 @@ func TestDeriveSeparatesStores(t *testing.T) {
 }
 
 func TestSealOpen(t *testing.T) {
-	k, _ := Derive(bytes.Repeat([]byte{1}, KeyLen), LabelAuthzValues)
+	k, _ := Derive(bytes.Repeat([]byte{1}, KeyLen), LabelSpool)
 	a, _ := NewAEAD(k)
-	k2, _ := Derive(bytes.Repeat([]byte{2}, KeyLen), LabelAuthzValues)
+	k2, _ := Derive(bytes.Repeat([]byte{2}, KeyLen), LabelSpool)
 	other, _ := NewAEAD(k2)
 	var ns Nonces
 	s := Seal(nil, a, &ns, []byte("MUSTERMANN"), []byte("key-1"))
