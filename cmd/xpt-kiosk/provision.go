@@ -229,8 +229,8 @@ func runProvisionCSR(args []string, stdin io.Reader, stdout, stderr io.Writer) i
 const provisionStorageKeyUsage = `Usage: xpt-kiosk provision storage-key --out FILE [--force]
 
 Writes a new random AES-256 key (base64, mode 0400) that seals at rest
-(AES-256-GCM) the outbox's events, the authorization replica and the
-scanner spool's files: set [storage].keyFile to FILE. Keep it
+the outbox's events and the scanner spool's files (AES-256-GCM) and the
+authorization replica's files (AES-256-CTR): set [storage].keyFile to FILE. Keep it
 outside the data folder (the agent refuses a key inside it), for example
 /etc/xpt-kiosk/storage.key owned by the kiosk's user, or hand it to the
 service as a systemd credential (LoadCredential=storage.key:FILE and keyFile

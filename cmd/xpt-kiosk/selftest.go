@@ -240,7 +240,7 @@ func selftestDataDir(cfg *config.Config, add func(name, status, format string, a
 	case errors.Is(err, authz.ErrKey):
 		add("storage.authz", "fail", "%v", err)
 	case err == nil && rep.Sealed():
-		add("storage.authz", "ok", "the replica is sealed at rest (AES-256-GCM, keyed hashes for documents, cards and IDs)")
+		add("storage.authz", "ok", "the replica is sealed at rest (every file of its store, AES-256-CTR below Pebble)")
 	case err == nil:
 		add("storage.authz", "warn", "the replica is in clear (no storage key)")
 	}
@@ -393,7 +393,7 @@ func selftestStorage(cfg *config.Config, add func(name, status, format string, a
 		add("storage.keyFile", "fail", "%v", err)
 		return
 	}
-	add("storage.keyFile", "ok", "%s: %s sealed at rest (AES-256-GCM)", kf, stores)
+	add("storage.keyFile", "ok", "%s: %s sealed at rest (AES-256)", kf, stores)
 	add("storage.outbox", "ok", "undelivered events sealed at rest")
 	if cfg.Devices.Scanner.On() {
 		add("storage.spool", "ok", "scanned files and their results sealed once claimed from %s", cfg.Devices.Scanner.SpoolDir)
