@@ -360,43 +360,15 @@ func eachEnvelope(path string, fn func(where string, raw []byte)) error {
 	return sc.Err()
 }
 
-// loadTrustFile adds the keys of a .pub file, a .trust.toml snippet or
-// "keyId base64" lines to kr.
+// loadTrustFile adds the keys of a trust file (wire.ReadTrustFile) to kr.
 func loadTrustFile(kr *wire.KeyRing, path string) error {
-	data, err := os.ReadFile(path)
+	keys, err := wire.ReadTrustFile(path)
 	if err != nil {
 		return err
 	}
-	base := filepath.Base(path)
-	for _, ext := range []string{".trust.toml", ".pub", ".key", ".txt"} {
-		base = strings.TrimSuffix(base, ext)
-	}
-	added := 0
-	for n, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "[") {
-			continue
-		}
-		var id, key string
-		if k, v, ok := strings.Cut(line, "="); ok && (strings.HasPrefix(line, `"`) || strings.Contains(line, " = ")) {
-			// TOML: "keyId" = "base64" (base64 itself may end in =).
-			id, key = strings.Trim(strings.TrimSpace(k), `"`), strings.Trim(strings.TrimSpace(v), `"`)
-		} else if f := strings.Fields(line); len(f) == 2 {
-			id, key = f[0], f[1]
-		} else if len(f) == 1 {
-			id, key = base, f[0]
-		} else {
-			return fmt.Errorf("line %d: want a base64 public key, \"keyId\" = \"key\" or keyId key", n+1)
-		}
-		pk, err := wire.ParsePublicKey(key)
-		if err != nil {
-			return fmt.Errorf("line %d: %v", n+1, err)
-		}
+	for id, k := range keys {
+		pk, _ := wire.ParsePublicKey(k) // parsed by ReadTrustFile
 		kr.Add(id, pk)
-		added++
-	}
-	if added == 0 {
-		return errors.New("no key in file")
 	}
 	return nil
 }

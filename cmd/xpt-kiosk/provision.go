@@ -71,7 +71,7 @@ func runProvisionConfig(args []string, stdin io.Reader, stdout, stderr io.Writer
 		if f = strings.TrimSpace(f); f == "" {
 			continue
 		}
-		k, err := readTrustFile(f)
+		k, err := wire.ReadTrustFile(f)
 		if err != nil {
 			fmt.Fprintf(stderr, "xpt-kiosk provision config: --trust %s: %v\n", f, err)
 			return exitFail
@@ -136,44 +136,6 @@ device = "/dev/video0"
 [ui]
 listen = "127.0.0.1:8080"
 `))
-
-// readTrustFile reads central public keys: a .pub file (the key alone; its
-// ID is the file name), a trust.toml snippet, or "keyId base64" lines.
-func readTrustFile(path string) (map[string]string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	keys := map[string]string{}
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "[") {
-			continue
-		}
-		var id, key string
-		switch {
-		case strings.Contains(line, `"`) && strings.Contains(line, "="): // "keyId" = "base64"
-			k, v, _ := strings.Cut(line, "=")
-			id, key = strings.Trim(strings.TrimSpace(k), `"`), strings.Trim(strings.TrimSpace(v), `"`)
-		case strings.ContainsAny(line, " \t"): // keyId base64
-			f := strings.Fields(line)
-			id, key = f[0], f[len(f)-1]
-		default: // the key alone; its ID is the file's name
-			key = line
-		}
-		if id == "" {
-			id = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-		}
-		if _, err := wire.ParsePublicKey(key); err != nil {
-			return nil, fmt.Errorf("key %q: %v", id, err)
-		}
-		keys[id] = key
-	}
-	if len(keys) == 0 {
-		return nil, errors.New("no key in the file")
-	}
-	return keys, nil
-}
 
 const provisionCSRUsage = `Usage: xpt-kiosk provision csr --id ID --out DIR
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/scanner"
 )
 
@@ -80,13 +81,20 @@ func runScanning(name, usage string, mrzOnly bool, args []string, stdout, stderr
 		}
 		opt.Today = func() time.Time { return t }
 	}
+	var kr *wire.KeyRing
 	if trust != nil && *trust != "" {
-		kr, err := scanner.LoadTrust(*trust)
+		keys, err := wire.ReadTrustFile(*trust)
+		if err == nil {
+			kr, err = wire.NewKeyRing(keys)
+		}
 		if err != nil {
-			fmt.Fprintf(stderr, "xpt-kiosk %s: cannot use the trusted keys: %v\n", name, err)
+			fmt.Fprintf(stderr, "xpt-kiosk %s: cannot use the trusted keys in %s: %v\n", name, *trust, err)
 			return exitUsage
 		}
-		opt.Trust = kr
+	}
+	todayFn := opt.Today
+	if todayFn == nil {
+		todayFn = time.Now
 	}
 	sc, err := scanner.New(opt)
 	if err != nil {
@@ -120,16 +128,14 @@ func runScanning(name, usage string, mrzOnly bool, args []string, stdout, stderr
 			if p.Lines == nil {
 				p.Lines = []string{}
 			}
+			qrs := checkQRs(p.QR, kr, todayFn())
 			if *asJSON {
 				var v any = &p
 				if !mrzOnly {
 					// scan always has text and qr, empty or not
-					sj := scanJSON{Page: p, QR: p.QR}
+					sj := scanJSON{Page: p, QR: qrs}
 					if p.Text != nil {
 						sj.Text = *p.Text
-					}
-					if sj.QR == nil {
-						sj.QR = []scanner.QR{}
 					}
 					v = &sj
 				}
@@ -138,7 +144,7 @@ func runScanning(name, usage string, mrzOnly bool, args []string, stdout, stderr
 				}
 				continue
 			}
-			printPage(stdout, p, mrzOnly)
+			printPage(stdout, p, qrs, mrzOnly)
 		}
 	}
 	return rc
@@ -147,11 +153,43 @@ func runScanning(name, usage string, mrzOnly bool, args []string, stdout, stderr
 // scanJSON is a page as `scan --json` prints it.
 type scanJSON struct {
 	scanner.Page
-	Text string       `json:"text"`
-	QR   []scanner.QR `json:"qr"`
+	Text string   `json:"text"`
+	QR   []scanQR `json:"qr"`
 }
 
-func printPage(w io.Writer, p scanner.Page, mrzOnly bool) {
+// scanQR is a QR code as `scan` reports it: an XPT1 pre-approval letter
+// is verified offline against the trusted central keys, as the kiosk
+// verifies it (wire.KeyRing.VerifyLetter).
+type scanQR struct {
+	Text     string       `json:"text"`
+	Letter   *wire.Letter `json:"letter,omitempty"`
+	Verified bool         `json:"verified"`
+	Error    string       `json:"error,omitempty"`
+}
+
+func checkQRs(qrs []scanner.QR, kr *wire.KeyRing, today time.Time) []scanQR {
+	out := make([]scanQR, 0, len(qrs))
+	for _, q := range qrs {
+		c := scanQR{Text: q.Text}
+		switch {
+		case !wire.IsLetter(q.Text):
+		case kr == nil:
+			c.Error = "no trusted central keys configured: letter not verified"
+		default:
+			l, err := kr.VerifyLetter(q.Text, today)
+			c.Letter = l
+			if err != nil {
+				c.Error = err.Error()
+			} else {
+				c.Verified = true
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func printPage(w io.Writer, p scanner.Page, qrs []scanQR, mrzOnly bool) {
 	where := p.File
 	if strings.HasSuffix(strings.ToLower(p.File), ".pdf") || p.Page > 1 {
 		where = fmt.Sprintf("%s page %d", p.File, p.Page)
@@ -186,7 +224,7 @@ func printPage(w io.Writer, p scanner.Page, mrzOnly bool) {
 	if p.Text != nil && strings.TrimSpace(*p.Text) != "" {
 		fmt.Fprintf(w, "  text layer: %d characters\n", len(*p.Text))
 	}
-	for _, q := range p.QR {
+	for _, q := range qrs {
 		switch {
 		case q.Verified:
 			fmt.Fprintf(w, "  QR: pre-approval letter %s for %s %s, VERIFIED (valid until %s)\n", q.Letter.AuthorizationID, q.Letter.Document.IssuingState, q.Letter.Document.Number, q.Letter.ValidUntil)

@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/central"
 )
 
 const scanTestPage = "../../mrz/ocr/testdata/pages/TD2-skew-6001.png"
@@ -115,5 +120,78 @@ func TestScanErrorsReadable(t *testing.T) {
 				t.Errorf("%v: want a JSON line with the error, got %q", c.args, out)
 			}
 		}
+	}
+}
+
+// `scan --trust` verifies a printed letter's QR code as the kiosk does: a
+// genuine one VERIFIED with its fields, one signed by an untrusted key
+// under a trusted key ID and one altered after signing NOT verified, and
+// without --trust none is verified.
+func TestScanVerifiesLetters(t *testing.T) {
+	signer, _ := central.GenerateSigner("central-2026-a", nil)
+	other, _ := central.GenerateSigner("central-2026-a", nil)
+	dir := t.TempDir()
+	trust := filepath.Join(dir, "central-2026-a.pub")
+	os.WriteFile(trust, []byte(signer.PublicBase64()+"\n"), 0o644)
+	in := &central.LetterInput{
+		Record: wire.AuthzRecord{AuthorizationID: "XPT-2026-0000123", Version: 1, Status: "active", Employer: "Example Robotics Inc.",
+			Holder:    wire.Holder{Surname: "ERIKSSON", GivenNames: "ANNA MARIA", BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN"},
+			Documents: []wire.Document{{Code: "P", IssuingState: "CAN", Number: "L898902C3", ExpiryDate: "2030-04-15"}},
+			ValidFrom: "2026-01-01", ValidUntil: "2031-01-01", Entries: []string{"CA>US"}},
+		Today: time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
+	}
+	letter := func(name string, s central.Signer, tamper func(string) string) string {
+		l, text, err := central.MakeLetter(s, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tamper != nil {
+			text = tamper(text)
+		}
+		var b bytes.Buffer
+		if err := central.LetterPDF(&b, in, l, text); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b.Bytes(), 0o644)
+		return p
+	}
+	genuine := letter("genuine.pdf", signer, nil)
+	forged := letter("forged.pdf", other, nil)
+	altered := letter("altered.pdf", signer, func(s string) string {
+		parts := strings.Split(strings.TrimPrefix(s, "XPT1."), ".")
+		p, _ := base64.RawURLEncoding.DecodeString(parts[0])
+		p = bytes.Replace(p, []byte("L898902C3"), []byte("X898902C3"), 1)
+		return "XPT1." + base64.RawURLEncoding.EncodeToString(p) + "." + parts[1]
+	})
+	qr := func(args ...string) scanQR {
+		t.Helper()
+		rc, out, errs := runCmd(scan, append([]string{"--json", "--today", "2026-11-26", "--dpi", "200"}, args...)...)
+		if rc != exitOK {
+			t.Skipf("scan: exit %d: %s", rc, errs)
+		}
+		var p struct {
+			QR []scanQR `json:"qr"`
+		}
+		if err := json.Unmarshal([]byte(out), &p); err != nil || len(p.QR) != 1 {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return p.QR[0]
+	}
+	if q := qr("--trust", trust, genuine); !q.Verified || q.Letter == nil || q.Letter.Document.Number != "L898902C3" || q.Error != "" {
+		t.Errorf("genuine letter: %+v", q)
+	}
+	if q := qr("--trust", trust, forged); q.Verified || !strings.Contains(q.Error, "signature") {
+		t.Errorf("forged letter: %+v", q)
+	}
+	if q := qr("--trust", trust, altered); q.Verified || q.Error == "" {
+		t.Errorf("altered letter: %+v", q)
+	}
+	if q := qr(genuine); q.Verified || !strings.Contains(q.Error, "no trusted central keys") {
+		t.Errorf("without --trust: %+v", q)
+	}
+	_, out, _ := runCmd(scan, "--trust", trust, "--today", "2026-11-26", "--dpi", "200", genuine)
+	if !strings.Contains(out, "QR: pre-approval letter XPT-2026-0000123 for CAN L898902C3, VERIFIED") {
+		t.Errorf("summary:\n%s", out)
 	}
 }

@@ -45,15 +45,11 @@ func openScanner(ctx context.Context, cfg *config.Config, k *kiosk.Kiosk, log *s
 		k.DescribeDevice("scanner", "spool", c.SpoolDir, false)
 		return nil, nil
 	}
-	keys, err := cfg.KeyRing()
-	if err != nil {
-		return nil, err
-	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	sc, err := scanner.New(scanner.Options{DPI: c.DPI, Trust: keys, ChildPath: exe, ChildArgs: []string{"scan", rasteriseChildFlag}})
+	sc, err := scanner.New(scanner.Options{DPI: c.DPI, ChildPath: exe, ChildArgs: []string{"scan", rasteriseChildFlag}})
 	if err != nil {
 		k.SetDeviceState("scanner", "spool", "fault", "config", err.Error())
 		return nil, nil

@@ -7,8 +7,6 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 	"gocv.io/x/gocv"
-
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
 
 // decodeQR finds the QR code on a page: gozxing on the page downscaled to
@@ -46,21 +44,7 @@ func (s *Scanner) decodeQR(m gocv.Mat) []QR {
 	if !ok {
 		return nil
 	}
-	q := QR{Text: text}
-	if wire.IsLetter(text) {
-		if s.opt.Trust == nil {
-			q.Error = "no trusted central keys configured: letter not verified"
-		} else {
-			l, err := s.opt.Trust.VerifyLetter(text, s.opt.Today())
-			q.Letter = l
-			if err != nil {
-				q.Error = err.Error()
-			} else {
-				q.Verified = true
-			}
-		}
-	}
-	return []QR{q}
+	return []QR{{Text: text}}
 }
 
 func (s *Scanner) qrByOpenCV(m gocv.Mat, try func(gocv.Mat) (string, bool)) (string, bool) {

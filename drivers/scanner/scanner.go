@@ -18,7 +18,6 @@ import (
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 	"github.com/xpt-pilot/xpt-kiosk/mrz/ocr"
 )
@@ -42,9 +41,7 @@ type Options struct {
 	ChildPath string
 	ChildArgs []string
 	ChildEnv  []string
-	// Trust verifies XPT1 letters; nil reports them unverified.
-	Trust *wire.KeyRing
-	// Today dates letter validity and MRZ expiry (time.Now).
+	// Today dates MRZ expiry (time.Now).
 	Today func() time.Time
 	// Reader reads MRZs (ocr.Default()).
 	Reader *ocr.Reader
@@ -122,13 +119,11 @@ type Page struct {
 	Error string `json:"error,omitempty"`
 }
 
-// QR is one QR code on a page. Letter, Verified and Error concern XPT1
-// pre-approval letters.
+// QR is one QR code on a page, as decoded. What it holds (an XPT1
+// pre-approval letter, say) is for the agent to judge and verify: the
+// driver reads devices, it does not know the protocol (docs/imaging.md).
 type QR struct {
-	Text     string       `json:"text"`
-	Letter   *wire.Letter `json:"letter,omitempty"`
-	Verified bool         `json:"verified"`
-	Error    string       `json:"error,omitempty"`
+	Text string `json:"text"`
 }
 
 // FileError is a whole file that could not be read (missing, too large,

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -163,7 +161,9 @@ func TestChildHangAndCrash(t *testing.T) {
 	}
 }
 
-func letterPDF(t *testing.T, signer central.Signer, tamper func(string) string) string {
+// letterPDF writes a signed pre-approval letter as the central tools
+// print it and returns its path and the QR code's text.
+func letterPDF(t *testing.T, signer central.Signer) (string, string) {
 	t.Helper()
 	in := &central.LetterInput{
 		Record: wire.AuthzRecord{AuthorizationID: "XPT-2026-0000123", Version: 1, Status: "active", Employer: "Example Robotics Inc.",
@@ -176,82 +176,37 @@ func letterPDF(t *testing.T, signer central.Signer, tamper func(string) string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tamper != nil {
-		text = tamper(text)
-	}
 	var b bytes.Buffer
 	if err := central.LetterPDF(&b, in, l, text); err != nil {
 		t.Fatal(err)
 	}
 	p := filepath.Join(t.TempDir(), "letter.pdf")
 	os.WriteFile(p, b.Bytes(), 0o644)
-	return p
+	return p, text
 }
 
-func TestLetterVerifiedAndForgedRejected(t *testing.T) {
+// A printed letter's QR code reads back exactly as signed (the agent
+// verifies it: cmd/xpt-kiosk's scan and the kiosk), with its text layer
+// and no MRZ.
+func TestLetterQRReadExactly(t *testing.T) {
 	signer, _ := central.GenerateSigner("central-2026-a", nil)
-	other, _ := central.GenerateSigner("central-2026-a", nil)
-	s := newScanner(t, func(o *Options) { o.Trust = signer.KeyRing() })
-
-	scan := func(path string) QR {
-		t.Helper()
-		pages, err := s.ScanFile(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(pages) != 1 || len(pages[0].QR) != 1 {
-			t.Fatalf("pages %+v", pages)
-		}
-		if pages[0].Found {
-			t.Error("an MRZ on a letter")
-		}
-		if pages[0].Text == nil || !strings.Contains(*pages[0].Text, "Pre-approval") {
-			t.Error("text layer not read")
-		}
-		return pages[0].QR[0]
+	s := newScanner(t, nil)
+	path, text := letterPDF(t, signer)
+	pages, err := s.ScanFile(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	q := scan(letterPDF(t, signer, nil))
-	if !q.Verified || q.Letter == nil || q.Letter.Document.Number != "L898902C3" || q.Error != "" {
-		t.Errorf("genuine letter: %+v", q)
+	if len(pages) != 1 || len(pages[0].QR) != 1 {
+		t.Fatalf("pages %+v", pages)
 	}
-	// signed by a key that is not trusted, under a trusted key ID
-	q = scan(letterPDF(t, other, nil))
-	if q.Verified || !strings.Contains(q.Error, "signature") {
-		t.Errorf("forged letter: %+v", q)
+	if pages[0].Found {
+		t.Error("an MRZ on a letter")
 	}
-	// payload altered after signing
-	q = scan(letterPDF(t, signer, func(s string) string {
-		parts := strings.Split(strings.TrimPrefix(s, "XPT1."), ".")
-		p, _ := base64.RawURLEncoding.DecodeString(parts[0])
-		p = bytes.Replace(p, []byte("L898902C3"), []byte("X898902C3"), 1)
-		return "XPT1." + base64.RawURLEncoding.EncodeToString(p) + "." + parts[1]
-	}))
-	if q.Verified || q.Error == "" {
-		t.Errorf("altered letter: %+v", q)
+	if pages[0].Text == nil || !strings.Contains(*pages[0].Text, "Pre-approval") {
+		t.Error("text layer not read")
 	}
-}
-
-func TestLoadTrustForms(t *testing.T) {
-	pub, _, _ := ed25519.GenerateKey(nil)
-	k := base64.StdEncoding.EncodeToString(pub)
-	dir := t.TempDir()
-	for name, body := range map[string]string{
-		"plain.txt":          "# trusted\ncentral-2026-a " + k + "\n",
-		"snippet.toml":       "[trust.keys]\n\"central-2026-a\" = \"" + k + "\"\n",
-		"bare.toml":          "central-2026-a = " + k + "\n",
-		"central-2026-a.pub": k + "\n",
-		"kiosk.toml":         "kioskId = \"yyz-t1-k07\"\n[link]\nbroker = \"tcp://x:1883\"\n[trust.keys]\ncentral-2026-a = \"" + k + "\"\n[log]\nlevel = \"info\"\n",
-	} {
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(body), 0o644)
-		if _, err := LoadTrust(p); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
-	}
-	bad := filepath.Join(dir, "bad")
-	os.WriteFile(bad, []byte("central-2026-a notbase64!\n"), 0o644)
-	if _, err := LoadTrust(bad); err == nil {
-		t.Error("a bad key was accepted")
+	if got := pages[0].QR[0].Text; got != text {
+		t.Errorf("QR read %q, signed %q", got, text)
 	}
 }
 

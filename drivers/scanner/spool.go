@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/internal/atrest"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
@@ -94,40 +93,37 @@ type Result struct {
 	ID        string    `json:"id"`   // unique: claim time and name
 	File      string    `json:"file"` // the name it arrived with
 	Path      string    `json:"path"` // where it is kept (failed/), or empty once removed
-	Kind      string    `json:"kind"` // "passport", "letter", "none" or "error"
+	Kind      string    `json:"kind"` // "passport", "qr", "none" or "error"
 	Pages     []Page    `json:"pages"`
 	Error     string    `json:"error,omitempty"`
 	At        time.Time `json:"at"`
 	Recovered bool      `json:"recovered,omitempty"`
 	// Passport is the first page with a valid MRZ (Kind "passport").
 	Passport *Page `json:"-"`
-	// Letter is the first verified pre-approval letter (Kind "letter").
-	Letter *wire.Letter `json:"-"`
 }
 
-// classify sets Kind, Passport and Letter from the pages.
+// classify sets Kind and Passport from the pages: "passport" for a page
+// with a valid MRZ, else "qr" for a page with a QR code (a pre-approval
+// letter, which the agent verifies), else "none".
 func (r *Result) classify() {
 	r.Kind = "none"
 	if r.Error != "" {
 		r.Kind = "error"
 		return
 	}
+	qr := false
 	for i := range r.Pages {
 		p := &r.Pages[i]
 		if p.Found && p.Result != nil && p.Result.Valid && r.Passport == nil {
 			r.Passport = p
 		}
-		for _, q := range p.QR {
-			if q.Verified && r.Letter == nil {
-				r.Letter = q.Letter
-			}
-		}
+		qr = qr || len(p.QR) > 0
 	}
 	switch {
 	case r.Passport != nil:
 		r.Kind = "passport"
-	case r.Letter != nil:
-		r.Kind = "letter"
+	case qr:
+		r.Kind = "qr"
 	}
 }
 
