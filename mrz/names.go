@@ -39,6 +39,18 @@ func (r *Result) parseName(s span) {
 	sur, giv := t, ""
 	if sep >= 0 && sep < end {
 		sur, giv = t[:sep], trimFillers(t[sep+2:])
+		// ICAO 9303 Part 3 separates the secondary identifier's components
+		// by one filler; a second << inside it would be a third name
+		// component (gmrtd refuses it the same way).
+		if k := strings.Index(giv, "<<"); k >= 0 && isLetter(giv[len(giv)-1]) {
+			off := sep + 2
+			for raw[off] == '<' {
+				off++
+			}
+			d := s
+			d.start += uint8(off + k)
+			r.errAt("givenNames", CodeName, d, "a double filler inside the given names: ICAO 9303 Part 3 separates their components by one filler")
+		}
 	}
 	r.Surname, r.GivenNames = spaced(trimFillers(sur), giv)
 }
