@@ -399,7 +399,9 @@ func indexByte(s string, b byte) int {
 // lone K, S, G or L among the trailing fillers, after the given names,
 // becomes a filler.
 func (c *corrector) name(s span) {
-	c.letters(s)
+	if !(c.l.format == TD3 && russianInternal(string(c.buf[0]))) {
+		c.letters(s)
+	}
 	c.nameTail(s)
 }
 

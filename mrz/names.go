@@ -30,7 +30,7 @@ func (r *Result) parseName(s span) {
 		r.errAt("surname", CodeName, s, "the name field is empty")
 		return
 	}
-	if digit >= 0 {
+	if digit >= 0 && !(r.Format == TD3 && russianInternal(raw0(r.Lines))) {
 		d := s
 		d.start += uint8(digit)
 		r.errAt("surname", CodeName, d, "a name holds the digit "+raw[digit:digit+1]+": names use only A-Z and <")
@@ -111,4 +111,18 @@ func squeeze(dst []byte, s string) []byte {
 		dst = append(dst, c)
 	}
 	return dst
+}
+
+// russianInternal tells a Russian internal passport (PN, RUS), whose MRZ
+// writes some Cyrillic letters as digits in the names (Ё 2, Ч 3, Ш 4, Э 6,
+// Ю 7, Я 8, Ь 9: "ZDRIL7K" is ЗДРИЛЮК), as MRZParser for iOS reads it.
+func russianInternal(line1 string) bool {
+	return len(line1) >= 5 && line1[:5] == "PNRUS"
+}
+
+func raw0(lines []string) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	return lines[0]
 }

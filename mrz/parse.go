@@ -373,14 +373,16 @@ func (r *Result) parseState(field string, s span, strict bool) string {
 	return code
 }
 
-// stripFillers removes every filler; it allocates only when a filler sits
-// inside the value.
+// stripFillers trims a number's fillers and turns each filler inside it
+// into a space ("C<0000000" is "C 0000000", as cheminfo/mrz, mrz-java and
+// MrzParser (PHP) report it); it allocates only when a filler sits inside
+// the value.
 func stripFillers(s string) string {
 	s = trimFillers(s)
 	if strings.IndexByte(s, '<') < 0 {
 		return s
 	}
-	return strings.ReplaceAll(s, "<", "")
+	return strings.ReplaceAll(s, "<", " ")
 }
 
 // nationalIssuers are the states that issue each national format; the
@@ -476,7 +478,7 @@ func (r *Result) parseLongNumber(l *layout, head string) {
 	if k < len(opt) {
 		r.OptionalData = trimFillers(opt[k+1:])
 	}
-	r.DocumentNumber = head + tail
+	r.DocumentNumber = stripFillers(head) + tail
 	sum, w, ok := sumFrom(head, 0, 0)
 	a, _, ok2 := sumFrom(tail, sum, w)
 	if !ok || !ok2 {
