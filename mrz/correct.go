@@ -399,7 +399,7 @@ func indexByte(s string, b byte) int {
 // lone K, S, G or L among the trailing fillers, after the given names,
 // becomes a filler.
 func (c *corrector) name(s span) {
-	if !(c.l.format == TD3 && russianInternal(string(c.buf[0]))) {
+	if b := c.buf[0]; !(c.l.format == TD3 && len(b) >= 5 && string(b[:5]) == "PNRUS") { // russianInternal
 		c.letters(s)
 	}
 	c.nameTail(s)

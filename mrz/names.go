@@ -8,13 +8,17 @@ import "strings"
 func (r *Result) parseName(s span) {
 	raw := s.of(r.Lines)
 	// One pass: the end of the name, the first digit, the first <<, and
-	// whether either part holds a filler (then it needs building).
-	end, digit, sep := 0, -1, -1
+	// a second << after a given name.
+	end, digit, sep, inner := 0, -1, -1, -1
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		if c == '<' {
-			if sep < 0 && i+1 < len(raw) && raw[i+1] == '<' {
-				sep = i
+			if i+1 < len(raw) && raw[i+1] == '<' {
+				if sep < 0 {
+					sep = i
+				} else if inner < 0 && end > sep+2 {
+					inner = i // a second << after a given name
+				}
 			}
 			continue
 		}
@@ -42,13 +46,9 @@ func (r *Result) parseName(s span) {
 		// ICAO 9303 Part 3 separates the secondary identifier's components
 		// by one filler; a second << inside it would be a third name
 		// component (gmrtd refuses it the same way).
-		if k := strings.Index(giv, "<<"); k >= 0 && isLetter(giv[len(giv)-1]) {
-			off := sep + 2
-			for raw[off] == '<' {
-				off++
-			}
+		if inner >= 0 && inner < end && isLetter(raw[end-1]) {
 			d := s
-			d.start += uint8(off + k)
+			d.start += uint8(inner)
 			r.errAt("givenNames", CodeName, d, "a double filler inside the given names: ICAO 9303 Part 3 separates their components by one filler")
 		}
 	}
