@@ -25,7 +25,9 @@ func (Keys) String() string { return "chip.Keys{...}" }
 // digit, the birth date (YYMMDD) and its check digit, the expiry date and its
 // check digit.
 func MRZInfo(documentNumber, birth, expiry string) (string, error) {
-	doc := strings.ToUpper(strings.TrimSpace(documentNumber))
+	// A filler inside the number (the mrz package reports it as a space,
+	// as peers do) is the zone's '<' again: BAC is keyed on the zone.
+	doc := strings.ReplaceAll(strings.ToUpper(strings.TrimSpace(documentNumber)), " ", "<")
 	for len(doc) < 9 {
 		doc += "<"
 	}

@@ -59,6 +59,12 @@ func TestAppendixD2Keys(t *testing.T) {
 	if info != "D23145890734934071279507122" {
 		t.Errorf("long document number: %q", info)
 	}
+	// A filler inside the number, which the mrz package reports as a
+	// space, is keyed as the zone's '<' (check digit over "C<0000000").
+	zone, _ := MRZInfo("C<0000000", "690806", "940623")
+	if info, err := MRZInfo("C 0000000", "690806", "940623"); err != nil || info != zone || !strings.HasPrefix(info, "C<0000000") {
+		t.Errorf("filler in the number: %q %v, want %q", info, err, zone)
+	}
 }
 
 func TestAppendixD3MutualAuthentication(t *testing.T) {
