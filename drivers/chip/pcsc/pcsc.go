@@ -17,6 +17,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -280,17 +281,27 @@ func (c *Client) Readers() ([]ReaderState, error) {
 }
 
 // WaitCard polls until a reader (the one named, or any when name is "")
-// has a card, and returns that reader's state.
+// has a card, and returns that reader's state. No reader of that name (or
+// none at all) is a not_found fault at once, naming the readers pcscd has:
+// a misconfigured reader is the technician's, not a traveler without a
+// chip.
 func (c *Client) WaitCard(ctx context.Context, name string) (ReaderState, error) {
 	for {
 		rs, err := c.Readers()
 		if err != nil {
 			return ReaderState{}, err
 		}
+		known := false
 		for _, r := range rs {
-			if (name == "" || r.Name == name) && r.Present {
-				return r, nil
+			if name == "" || r.Name == name {
+				known = true
+				if r.Present {
+					return r, nil
+				}
 			}
+		}
+		if !known {
+			return ReaderState{}, noReader(name, rs)
 		}
 		select {
 		case <-ctx.Done():
@@ -298,6 +309,22 @@ func (c *Client) WaitCard(ctx context.Context, name string) (ReaderState, error)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// noReader is the fault of a reader that pcscd does not have.
+func noReader(name string, rs []ReaderState) error {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = fmt.Sprintf("%q", r.Name)
+	}
+	var err error
+	switch {
+	case len(rs) == 0:
+		err = errors.New("pcscd has no reader (is the reader plugged in, and its driver installed?)")
+	default:
+		err = fmt.Errorf("pcscd has no reader named %q; it has %s (devices.chip.reader)", name, strings.Join(names, ", "))
+	}
+	return &drivers.Error{Kind: drivers.CodeNotFound, Device: "chipReader", Op: "find the reader", Port: name, Err: err}
 }
 
 // Card is a connection to the card in one reader. It is a chip.Transport.
