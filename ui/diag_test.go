@@ -358,3 +358,59 @@ func TestMaintenanceLeavesTheCentralLock(t *testing.T) {
 		t.Fatalf("maintenance ended by the unlock: %+v", st)
 	}
 }
+
+// hangingDiag is a self-test whose checks hang, ignoring ctx, until
+// released.
+type hangingDiag struct {
+	ui.Diagnostics
+	release chan struct{}
+}
+
+func (h *hangingDiag) SelfTest(ctx context.Context) []ui.SelfTestCheck {
+	<-h.release
+	return []ui.SelfTestCheck{{Name: "config", Status: "ok"}}
+}
+
+// A self-test whose checks hang answers at the limit with a failed check
+// saying so, and counts as running (409 for a second one) until its
+// checks return; then the next one runs.
+func TestSelfTestBoundedEvenIfChecksHang(t *testing.T) {
+	h := &hangingDiag{release: make(chan struct{})}
+	f := newFixture(t, func(o *ui.Options) {
+		ui.SetSelfTestLimit(o, 200*time.Millisecond)
+		h.Diagnostics = o.Kiosk.(ui.Diagnostics)
+		o.Diagnostics = h
+	})
+	tech := login(t, f, "tech", signIn("T1"))
+	t0 := time.Now()
+	w := f.do(t, req{method: "POST", path: "/api/tech/selftest", body: `{}`, cookie: tech})
+	wantStatus(t, w, 200)
+	res := decode[struct {
+		OK     bool               `json:"ok"`
+		Checks []ui.SelfTestCheck `json:"checks"`
+	}](t, w)
+	if el := time.Since(t0); el > 5*time.Second {
+		t.Errorf("answered after %v", el)
+	}
+	if res.OK || len(res.Checks) != 1 || res.Checks[0].Status != "fail" || !strings.Contains(res.Checks[0].Detail, "did not finish") {
+		t.Fatalf("a hanging self-test: %+v", res)
+	}
+	wantStatus(t, f.do(t, req{method: "POST", path: "/api/tech/selftest", body: `{}`, cookie: tech}), 409)
+	close(h.release)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		w := f.do(t, req{method: "POST", path: "/api/tech/selftest", body: `{}`, cookie: tech})
+		if w.Code == 200 {
+			if r := decode[struct {
+				OK bool `json:"ok"`
+			}](t, w); !r.OK {
+				t.Errorf("the run after the release: %s", w.Body)
+			}
+			break
+		}
+		if w.Code != 409 || time.Now().After(deadline) {
+			t.Fatalf("after the release: %d %s", w.Code, w.Body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

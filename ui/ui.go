@@ -68,6 +68,7 @@ type Options struct {
 
 	now          func() time.Time // the clock, for tests; nil is time.Now
 	captureWatch time.Duration    // for tests; zero is captureWatch
+	selfTestMax  time.Duration    // for tests; zero is selfTestTimeout
 }
 
 // loopbackHosts are the Host names allowed when Options.AllowedHosts is empty.
@@ -108,6 +109,7 @@ type server struct {
 	diagnostics  Diagnostics
 	diag         diag
 	captureWatch time.Duration
+	selfTestMax  time.Duration
 	officer      *auth
 	tech         *auth
 	hosts        map[string]bool
@@ -138,6 +140,7 @@ func New(o Options) http.Handler {
 
 		diagnostics:  o.Diagnostics,
 		captureWatch: o.captureWatch,
+		selfTestMax:  o.selfTestMax,
 		officer: newAuth(roleOfficer, authOptions{token: o.OfficerToken, accounts: o.Accounts, idle: o.IdleLock,
 			life: o.SessionLifetime, now: now, log: log, audit: o.Audit, secure: o.SecureCookies}),
 		tech: newAuth(roleTechnician, authOptions{token: o.TechnicianToken, accounts: o.Accounts, idle: o.IdleLock,
