@@ -3,6 +3,7 @@ package drivers
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Code says what kind of failure a device reported. The agent, the
@@ -71,4 +72,62 @@ func CodeOf(err error) Code {
 		return e.Kind
 	}
 	return CodeIO
+}
+
+// FieldError is one configuration problem: the key's path
+// ("devices.mrzReader.baud") and what is wrong with its value.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// FieldErrors is every problem a driver found in its configuration
+// section. The kiosk's configuration folds them, with their paths, into its
+// own list of problems (FieldsOf).
+type FieldErrors []FieldError
+
+func (fe FieldErrors) Error() string {
+	s := make([]string, len(fe))
+	for i, e := range fe {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "; ")
+}
+
+// Add records a problem with the key prefix.key (key alone when prefix is
+// empty).
+func (fe *FieldErrors) Add(prefix, key, format string, args ...any) {
+	if prefix != "" {
+		key = prefix + "." + key
+	}
+	*fe = append(*fe, FieldError{Field: key, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err is nil when there is no problem, else an *Error of code config that
+// holds them all.
+func (fe FieldErrors) Err() error {
+	if len(fe) == 0 {
+		return nil
+	}
+	return &Error{Kind: CodeConfig, Err: fe}
+}
+
+// FieldsOf returns the configuration problems err holds (nil for nil); an
+// error that holds none is one problem of the key prefix.
+func FieldsOf(prefix string, err error) FieldErrors {
+	if err == nil {
+		return nil
+	}
+	var fe FieldErrors
+	if errors.As(err, &fe) {
+		return fe
+	}
+	msg := err.Error()
+	var e *Error
+	if errors.As(err, &e) && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return FieldErrors{{Field: prefix, Message: msg}}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
 )
 
 // Config is the whole kiosk configuration.
@@ -68,13 +69,10 @@ func (d *Duration) UnmarshalText(b []byte) error {
 // MarshalText implements encoding.TextMarshaler.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// Error is one configuration problem, with the field path.
-type Error struct {
-	Field   string
-	Message string
-}
-
-func (e Error) Error() string { return e.Field + ": " + e.Message }
+// Error is one configuration problem, with the field path: the type the
+// drivers report their sections' problems in, so that they fold in as they
+// are.
+type Error = drivers.FieldError
 
 // Errors is every problem found in one configuration.
 type Errors []Error

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/internal/registry"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/internal/scan"
 )
 
@@ -18,8 +20,25 @@ const (
 	ProfileASCII   = "ascii"
 )
 
-// Profiles lists the profile names.
-var Profiles = []string{ProfileEM4100, ProfileUHFM100, ProfileASCII}
+// framers is the registry of profiles: each name and how to frame it.
+// Adding a profile is adding it here; everything that lists, accepts or
+// documents profiles (the configuration, the simulator, the commands,
+// docs/config.md) reads Profiles, and tests hold them to it.
+var framers = registry.Of[FramerOptions, Framer]{
+	{Name: ProfileEM4100, New: func(o FramerOptions) Framer {
+		return &scanFramer{s: scan.Scanner[tag]{Start: STX, Max: 14, Timeout: o.InterByteTimeout, Parse: parseEM4100(o)}}
+	}},
+	{Name: ProfileUHFM100, New: func(o FramerOptions) Framer {
+		return &scanFramer{s: scan.Scanner[tag]{Start: UHFHeader, Max: maxUHF, Timeout: o.InterByteTimeout, Parse: parseUHF(o)}}
+	}},
+	{Name: ProfileASCII, New: func(o FramerOptions) Framer { return newASCIIFramer(o) }},
+}
+
+// Profiles lists the profile names, from the registry of framers.
+var Profiles = framers.Names()
+
+// Formats are the ascii profile's tag formats.
+var Formats = []string{"hex", "decimal", "any"}
 
 // Delimiters on the wire.
 const (
@@ -36,7 +55,7 @@ const (
 // FramerOptions are the framing settings of a card reader; zero values take
 // the defaults documented on each field.
 type FramerOptions struct {
-	// Profile is em4100, uhf-m100 or ascii.
+	// Profile is one of Profiles.
 	Profile string `toml:"profile" json:"profile"`
 	// InterByteTimeout is the longest silence inside a frame before it is
 	// dropped; 200 ms by default.
@@ -57,7 +76,7 @@ type FramerOptions struct {
 
 // Defaults fills zero fields.
 func (o *FramerOptions) Defaults() {
-	if o.InterByteTimeout <= 0 {
+	if o.InterByteTimeout == 0 {
 		o.InterByteTimeout = 200 * time.Millisecond
 	}
 	if o.Format == "" {
@@ -95,21 +114,27 @@ type tag struct {
 // NewFramer returns the framer for o.Profile.
 func NewFramer(o FramerOptions) (Framer, error) {
 	o.Defaults()
-	switch strings.ToLower(o.Profile) {
-	case ProfileEM4100:
-		return &scanFramer{s: scan.Scanner[tag]{Start: STX, Max: 14, Timeout: o.InterByteTimeout, Parse: parseEM4100(o)}}, nil
-	case ProfileUHFM100:
-		return &scanFramer{s: scan.Scanner[tag]{Start: UHFHeader, Max: maxUHF, Timeout: o.InterByteTimeout, Parse: parseUHF(o)}}, nil
-	case ProfileASCII:
-		switch o.Format {
-		case "any", "hex", "decimal":
-		default:
-			return nil, &drivers.Error{Kind: drivers.CodeConfig, Op: "format", Err: fmt.Errorf("unknown ascii tag format %q (want hex, decimal or any)", o.Format)}
-		}
-		return newASCIIFramer(o), nil
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	if newFramer, ok := framers.Lookup(o.Profile); ok {
+		return newFramer(o), nil
 	}
 	return nil, &drivers.Error{Kind: drivers.CodeConfig, Op: "profile",
 		Err: fmt.Errorf("unknown card reader profile %q (want one of %s)", o.Profile, strings.Join(Profiles, ", "))}
+}
+
+// check refuses the settings no profile can use; Op is the key.
+func (o FramerOptions) check() error {
+	switch {
+	case !slices.Contains(Formats, o.Format):
+		return &drivers.Error{Kind: drivers.CodeConfig, Op: "format", Err: fmt.Errorf("unknown ascii tag format %q (want hex, decimal or any)", o.Format)}
+	case o.Length < 0:
+		return &drivers.Error{Kind: drivers.CodeConfig, Op: "length", Err: fmt.Errorf("%d must be positive", o.Length)}
+	case o.InterByteTimeout < 0:
+		return &drivers.Error{Kind: drivers.CodeConfig, Op: "frameTimeout", Err: fmt.Errorf("%s must be positive", o.InterByteTimeout)}
+	}
+	return nil
 }
 
 type scanFramer struct{ s scan.Scanner[tag] }

@@ -23,34 +23,41 @@ type Config struct {
 	ReconnectMax time.Duration `toml:"reconnectMax" json:"reconnectMax,omitempty"`
 }
 
-// Defaults fills zero fields.
+// Defaults fills zero fields: the reader's defaults, which the kiosk's
+// configuration in force shows (bcc true unless turned off).
 func (c *Config) Defaults() {
 	c.Config.Defaults()
 	c.FramerOptions.Defaults()
-	if c.BCC != nil && !*c.BCC {
+	if c.BCC == nil {
+		on := !c.IgnoreChecksum
+		c.BCC = &on
+	}
+	if !*c.BCC {
 		c.IgnoreChecksum = true
 	}
-	if c.Debounce <= 0 {
+	if c.Debounce == 0 {
 		c.Debounce = DefaultDebounce
 	}
-	if c.ReconnectMax <= 0 {
+	if c.ReconnectMax == 0 {
 		c.ReconnectMax = time.Second
 	}
 }
 
-// Validate reports every problem at once, with keys prefixed by prefix.
+// Validate reports every problem at once, with keys prefixed by prefix, as
+// drivers.FieldErrors in an *drivers.Error of code config.
 func (c Config) Validate(prefix string) error {
-	var probs []string
-	if err := c.Config.Validate(prefix); err != nil {
-		probs = append(probs, err.(*drivers.Error).Err.Error())
-	}
+	fe := drivers.FieldsOf(prefix, c.Config.Validate(prefix))
 	if _, err := NewFramer(c.FramerOptions); err != nil {
-		probs = append(probs, prefix+"."+err.(*drivers.Error).Op+": "+err.(*drivers.Error).Err.Error())
+		e := err.(*drivers.Error)
+		fe.Add(prefix, e.Op, "%v", e.Err)
 	}
-	if len(probs) == 0 {
-		return nil
+	if c.Debounce < 0 {
+		fe.Add(prefix, "debounce", "%s must be positive", c.Debounce)
 	}
-	return drivers.Errorf(drivers.CodeConfig, "%s", strings.Join(probs, "; "))
+	if c.ReconnectMax < 0 {
+		fe.Add(prefix, "reconnectMax", "%s must be positive", c.ReconnectMax)
+	}
+	return fe.Err()
 }
 
 // Options are what the kiosk wires in besides the configuration.

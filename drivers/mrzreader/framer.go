@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/internal/registry"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/internal/scan"
 )
 
@@ -16,8 +17,22 @@ const (
 	ProfileLines = "lines"
 )
 
-// Profiles lists the profile names.
-var Profiles = []string{ProfileDesko, Profile3M, ProfileLines}
+// framers is the registry of profiles: each name and how to frame it.
+// Adding a profile is adding it here; everything that lists, accepts or
+// documents profiles (the configuration, the simulator, the commands,
+// docs/config.md) reads Profiles, and tests hold them to it.
+var framers = registry.Of[FramerOptions, Framer]{
+	{Name: ProfileDesko, New: func(o FramerOptions) Framer {
+		return &scanFramer{s: scan.Scanner[[]string]{Start: STX, Max: o.MaxFrame, Timeout: o.InterByteTimeout, Parse: parseDesko}}
+	}},
+	{Name: Profile3M, New: func(o FramerOptions) Framer {
+		return &scanFramer{s: scan.Scanner[[]string]{Start: SOH, Max: o.MaxFrame, Timeout: o.InterByteTimeout, Parse: parse3M(o)}}
+	}},
+	{Name: ProfileLines, New: func(o FramerOptions) Framer { return newLinesFramer(o) }},
+}
+
+// Profiles lists the profile names, from the registry of framers.
+var Profiles = framers.Names()
 
 // Delimiters on the wire.
 const (
@@ -35,7 +50,7 @@ const DefaultMaxFrame = 512
 // FramerOptions are the framing settings of a reader; zero values take the
 // defaults documented on each field.
 type FramerOptions struct {
-	// Profile is desko, 3m or lines.
+	// Profile is one of Profiles.
 	Profile string `toml:"profile" json:"profile"`
 	// InterByteTimeout is the longest silence inside a frame before the
 	// partial frame is dropped (desko, 3m); 500 ms by default.
@@ -59,13 +74,13 @@ type FramerOptions struct {
 
 // Defaults fills zero fields.
 func (o *FramerOptions) Defaults() {
-	if o.InterByteTimeout <= 0 {
+	if o.InterByteTimeout == 0 {
 		o.InterByteTimeout = 500 * time.Millisecond
 	}
-	if o.LineSilence <= 0 {
+	if o.LineSilence == 0 {
 		o.LineSilence = 150 * time.Millisecond
 	}
-	if o.MaxFrame <= 0 {
+	if o.MaxFrame == 0 {
 		o.MaxFrame = DefaultMaxFrame
 	}
 }
@@ -93,19 +108,33 @@ type Framer interface {
 	Stats() drivers.Stats
 }
 
+// MaxMaxFrame is the largest MaxFrame accepted.
+const MaxMaxFrame = 65536
+
 // NewFramer returns the framer for o.Profile.
 func NewFramer(o FramerOptions) (Framer, error) {
 	o.Defaults()
-	switch strings.ToLower(o.Profile) {
-	case ProfileDesko:
-		return &scanFramer{s: scan.Scanner[[]string]{Start: STX, Max: o.MaxFrame, Timeout: o.InterByteTimeout, Parse: parseDesko}}, nil
-	case Profile3M:
-		return &scanFramer{s: scan.Scanner[[]string]{Start: SOH, Max: o.MaxFrame, Timeout: o.InterByteTimeout, Parse: parse3M(o)}}, nil
-	case ProfileLines:
-		return newLinesFramer(o), nil
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	if newFramer, ok := framers.Lookup(o.Profile); ok {
+		return newFramer(o), nil
 	}
 	return nil, &drivers.Error{Kind: drivers.CodeConfig, Op: "profile",
 		Err: fmt.Errorf("unknown MRZ reader profile %q (want one of %s)", o.Profile, strings.Join(Profiles, ", "))}
+}
+
+// check refuses the settings no profile can use; Op is the key.
+func (o FramerOptions) check() error {
+	switch {
+	case o.MaxFrame < 0 || o.MaxFrame > MaxMaxFrame:
+		return &drivers.Error{Kind: drivers.CodeConfig, Op: "maxFrame", Err: fmt.Errorf("%d: want 1 to %d bytes", o.MaxFrame, MaxMaxFrame)}
+	case o.InterByteTimeout < 0:
+		return &drivers.Error{Kind: drivers.CodeConfig, Op: "frameTimeout", Err: fmt.Errorf("%s must be positive", o.InterByteTimeout)}
+	case o.LineSilence < 0:
+		return &drivers.Error{Kind: drivers.CodeConfig, Op: "silence", Err: fmt.Errorf("%s must be positive", o.LineSilence)}
+	}
+	return nil
 }
 
 type scanFramer struct{ s scan.Scanner[[]string] }

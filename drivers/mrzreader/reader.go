@@ -26,34 +26,42 @@ type Config struct {
 	ReconnectMax time.Duration `toml:"reconnectMax" json:"reconnectMax,omitempty"`
 }
 
-// Defaults fills zero fields.
+// Defaults fills zero fields: the reader's defaults, which the kiosk's
+// configuration in force shows (bcc and lengthCheck true unless turned off).
 func (c *Config) Defaults() {
 	c.Config.Defaults()
 	c.FramerOptions.Defaults()
-	if c.BCC != nil && !*c.BCC {
+	if c.BCC == nil {
+		c.BCC = ptr(!c.IgnoreBCC)
+	}
+	if c.LengthCheck == nil {
+		c.LengthCheck = ptr(!c.IgnoreLength)
+	}
+	if !*c.BCC {
 		c.IgnoreBCC = true
 	}
-	if c.LengthCheck != nil && !*c.LengthCheck {
+	if !*c.LengthCheck {
 		c.IgnoreLength = true
 	}
-	if c.ReconnectMax <= 0 {
+	if c.ReconnectMax == 0 {
 		c.ReconnectMax = time.Second
 	}
 }
 
-// Validate reports every problem at once, with keys prefixed by prefix.
+func ptr[T any](v T) *T { return &v }
+
+// Validate reports every problem at once, with keys prefixed by prefix, as
+// drivers.FieldErrors in an *drivers.Error of code config.
 func (c Config) Validate(prefix string) error {
-	var probs []string
-	if err := c.Config.Validate(prefix); err != nil {
-		probs = append(probs, err.(*drivers.Error).Err.Error())
-	}
+	fe := drivers.FieldsOf(prefix, c.Config.Validate(prefix))
 	if _, err := NewFramer(c.FramerOptions); err != nil {
-		probs = append(probs, prefix+".profile: "+err.(*drivers.Error).Err.Error())
+		e := err.(*drivers.Error)
+		fe.Add(prefix, e.Op, "%v", e.Err)
 	}
-	if len(probs) == 0 {
-		return nil
+	if c.ReconnectMax < 0 {
+		fe.Add(prefix, "reconnectMax", "%s must be positive", c.ReconnectMax)
 	}
-	return drivers.Errorf(drivers.CodeConfig, "%s", strings.Join(probs, "; "))
+	return fe.Err()
 }
 
 // Options are what the kiosk wires in besides the configuration.

@@ -1,9 +1,7 @@
 package printer
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
@@ -48,29 +46,25 @@ func (c *Config) Defaults() {
 	if c.PaperWidth == 0 {
 		c.PaperWidth = DefaultPaperWidth
 	}
-	if c.Timeout <= 0 {
+	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
-	if c.Queue <= 0 {
+	if c.Queue == 0 {
 		c.Queue = DefaultQueue
 	}
-	if c.StatusInterval <= 0 {
+	if c.StatusInterval == 0 {
 		c.StatusInterval = DefaultStatusInterval
 	}
-	if c.ReconnectMax <= 0 {
+	if c.ReconnectMax == 0 {
 		c.ReconnectMax = time.Second
 	}
 }
 
-// Validate reports every problem at once, with keys prefixed by prefix.
+// Validate reports every problem at once, with keys prefixed by prefix, as
+// drivers.FieldErrors in an *drivers.Error of code config.
 func (c Config) Validate(prefix string) error {
-	var probs []string
-	if err := c.Config.Validate(prefix); err != nil {
-		probs = append(probs, err.(*drivers.Error).Err.Error())
-	}
-	add := func(key, format string, args ...any) {
-		probs = append(probs, prefix+"."+key+": "+fmt.Sprintf(format, args...))
-	}
+	fe := drivers.FieldsOf(prefix, c.Config.Validate(prefix))
+	add := func(key, format string, args ...any) { fe.Add(prefix, key, format, args...) }
 	if !slices.Contains(Profiles, c.Profile) {
 		add("profile", "%q is not one of %v", c.Profile, Profiles)
 	}
@@ -86,10 +80,10 @@ func (c Config) Validate(prefix string) error {
 	if c.StatusInterval < 500*time.Millisecond || c.StatusInterval > 10*time.Minute {
 		add("statusInterval", "%s: want 500ms to 10m", c.StatusInterval)
 	}
-	if len(probs) == 0 {
-		return nil
+	if c.ReconnectMax < 0 {
+		add("reconnectMax", "%s must be positive", c.ReconnectMax)
 	}
-	return drivers.Errorf(drivers.CodeConfig, "%s", strings.Join(probs, "; "))
+	return fe.Err()
 }
 
 // Layout is how receipts are laid out on this printer.

@@ -3,6 +3,7 @@ package serialdev
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
@@ -49,28 +50,43 @@ func (c *Config) Defaults() {
 
 var usbID = regexp.MustCompile(`^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$`)
 
-// Validate returns every problem at once, each prefixed with prefix (the
+// ValidUSBID reports whether s is a USB id as usb takes it: VID:PID, four
+// hex digits each ("0403:6001").
+func ValidUSBID(s string) bool { return usbID.MatchString(s) }
+
+// BaudRates are the line speeds a port may be given: the standard rates a
+// serial line is set to directly (Linux's termios table from 1200 up). Every
+// reader and printer the kiosk drives speaks one of them (9600 and 115200
+// are usual; FTDI and CH340 adapters and UHF modules go to 921600 and
+// beyond). Any other number is almost always a typo (96000, 11520) that a
+// reader would answer with garbage, so it is refused when the configuration
+// is read rather than found as misreads at the kiosk.
+var BaudRates = []int{1200, 1800, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400,
+	460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000, 2500000, 3000000, 3500000, 4000000}
+
+// Validate returns every problem at once, each key prefixed with prefix (the
 // configuration path, e.g. "devices.mrzReader"), as one *drivers.Error with
-// code config; nil when the configuration can be used.
-func (c Config) Validate(prefix string) error {
-	var probs []string
-	add := func(key, format string, args ...any) {
-		probs = append(probs, fmt.Sprintf("%s.%s: ", prefix, key)+fmt.Sprintf(format, args...))
-	}
+// code config that holds drivers.FieldErrors; nil when the configuration can
+// be used. Zero fields are their defaults.
+func (c Config) Validate(prefix string) error { return c.problems(prefix).Err() }
+
+func (c Config) problems(prefix string) drivers.FieldErrors {
+	var fe drivers.FieldErrors
+	add := func(key, format string, args ...any) { fe.Add(prefix, key, format, args...) }
 	switch {
 	case c.Port == "" && c.USB == "":
 		add("port", "set port (a path such as /dev/ttyUSB0) or usb (VID:PID such as 0403:6001)")
 	case c.Port != "" && c.USB != "":
 		add("usb", "set port or usb, not both (port %q, usb %q)", c.Port, c.USB)
 	}
-	if c.USB != "" && !usbID.MatchString(c.USB) {
+	if c.USB != "" && !ValidUSBID(c.USB) {
 		add("usb", "%q is not VID:PID in hex, e.g. 0403:6001 (see xpt-kiosk devices list)", c.USB)
 	}
 	if c.Serial != "" && c.USB == "" {
 		add("serial", "a USB serial number needs usb = \"VID:PID\" as well")
 	}
-	if c.Baud < 0 || c.Baud > 4000000 {
-		add("baud", "%d is not a line speed (try 9600 or 115200)", c.Baud)
+	if c.Baud != 0 && !slices.Contains(BaudRates, c.Baud) {
+		add("baud", "%d is not a standard line speed (9600 and 115200 are usual; 1200 to 4000000)", c.Baud)
 	}
 	if _, err := parseParity(c.Parity); err != nil {
 		add("parity", "%v", err)
@@ -81,10 +97,7 @@ func (c Config) Validate(prefix string) error {
 	if c.StopBits != 0 && c.StopBits != 1 && c.StopBits != 2 {
 		add("stopBits", "%d: want 1 or 2", c.StopBits)
 	}
-	if len(probs) == 0 {
-		return nil
-	}
-	return &drivers.Error{Kind: drivers.CodeConfig, Err: fmt.Errorf("%s", strings.Join(probs, "; "))}
+	return fe
 }
 
 // Where names the port for messages: the path, or the USB selector.

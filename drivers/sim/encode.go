@@ -4,6 +4,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
 )
 
 // Bytes that frame the readers' protocols (see docs/devices.md).
@@ -22,10 +25,12 @@ const (
 	flag3M = '0'
 )
 
-// MRZProfiles and CardProfiles are the profiles the simulators speak.
+// MRZProfiles and CardProfiles are the profiles the simulators speak: every
+// profile the drivers' framers know (TestEncodeDecode fails for one the
+// encoders below do not speak).
 var (
-	MRZProfiles  = []string{"desko", "3m", "lines"}
-	CardProfiles = []string{"em4100", "uhf-m100", "ascii"}
+	MRZProfiles  = mrzreader.Profiles
+	CardProfiles = cardreader.Profiles
 )
 
 // EncodeMRZ returns a document as a reader of profile sends it.

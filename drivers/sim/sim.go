@@ -46,7 +46,7 @@ func (f Faults) String() string {
 // Options configure a simulator.
 type Options struct {
 	Kind    string // mrz or card
-	Profile string // desko, 3m, lines; em4100, uhf-m100, ascii
+	Profile string // one of MRZProfiles (Kind mrz) or CardProfiles (card)
 	// Link, when set, is a symlink kept pointing at the current pty.
 	Link string
 	// Baud paces writes like a line at this speed; 0 writes at once.

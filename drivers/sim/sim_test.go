@@ -274,3 +274,29 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+// A profile added to a driver's framer registry is one the simulator
+// speaks, with tags to present: it cannot be forgotten here.
+func TestSimulatorSpeaksEveryDriverProfile(t *testing.T) {
+	for _, p := range mrzreader.Profiles {
+		open(t, sim.Options{Kind: sim.KindMRZ, Profile: p})
+		if _, err := sim.EncodeMRZ(p, sim.Specimens[0]); err != nil {
+			t.Errorf("MRZ reader profile %s: %v", p, err)
+		}
+	}
+	for _, p := range cardreader.Profiles {
+		if len(sim.DefaultTags[p]) == 0 {
+			t.Errorf("card reader profile %s: no sim.DefaultTags", p)
+		}
+		open(t, sim.Options{Kind: sim.KindCard, Profile: p})
+	}
+}
+
+func open(t *testing.T, o sim.Options) {
+	o.Output = io.Discard
+	s, err := sim.New(o)
+	if err != nil {
+		t.Errorf("%s reader profile %s: %v", o.Kind, o.Profile, err)
+		return
+	}
+	s.Close()
+}
