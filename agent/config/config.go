@@ -262,12 +262,8 @@ func KeyPaths() []string {
 	var out []string
 	var walk func(t reflect.Type, prefix string)
 	walk = func(t reflect.Type, prefix string) {
-		for i := range t.NumField() {
-			f := t.Field(i)
+		for _, f := range tomlFields(t) {
 			name := tomlName(f)
-			if name == "" {
-				continue
-			}
 			ft := f.Type
 			if ft.Kind() == reflect.Pointer {
 				ft = ft.Elem()

@@ -108,12 +108,11 @@ func valueAt(v reflect.Value, path string) (reflect.Value, bool) {
 	for i, p := range parts {
 		t := v.Type()
 		found := false
-		for f := range t.NumField() {
-			name, _, _ := strings.Cut(t.Field(f).Tag.Get("toml"), ",")
-			if name != p {
+		for _, f := range tomlFields(t) { // a driver's section embedded in a device's too
+			if tomlName(f) != p {
 				continue
 			}
-			fv := v.Field(f)
+			fv := v.FieldByIndex(f.Index)
 			if fv.Kind() == reflect.Pointer && fv.IsNil() && i == len(parts)-1 {
 				if on := v.MethodByName("On"); on.IsValid() {
 					return on.Call(nil)[0], true
@@ -136,6 +135,10 @@ func sameDefault(v reflect.Value, doc string) bool {
 	if d, ok := v.Interface().(Duration); ok {
 		want, err := time.ParseDuration(doc)
 		return err == nil && want == d.Duration
+	}
+	if d, ok := v.Interface().(time.Duration); ok { // a driver's section
+		want, err := time.ParseDuration(doc)
+		return err == nil && want == d
 	}
 	switch v.Kind() {
 	case reflect.String:

@@ -5,13 +5,13 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/printer"
@@ -180,202 +180,57 @@ func (po *Policy) validate(p *problems) {
 
 // Devices configures the kiosk's hardware (or its simulators).
 type Devices struct {
-	MRZReader  Serial  `toml:"mrzReader"`
-	CardReader Serial  `toml:"cardReader"`
-	Camera     Camera  `toml:"camera"`
-	Scanner    Scanner `toml:"scanner"`
-	Printer    Printer `toml:"printer"`
-	Chip       Chip    `toml:"chip"`
+	MRZReader  MRZReader  `toml:"mrzReader"`
+	CardReader CardReader `toml:"cardReader"`
+	Camera     Camera     `toml:"camera"`
+	Scanner    Scanner    `toml:"scanner"`
+	Printer    Printer    `toml:"printer"`
+	Chip       Chip       `toml:"chip"`
 }
 
-// Serial is one serial device: either Port, or USB (VID:PID) plus an
-// optional Serial number to find it whatever /dev/ttyUSB* it got.
-type Serial struct {
-	Enabled      *bool    `toml:"enabled"`
-	Port         string   `toml:"port"`
-	USB          string   `toml:"usb"`
-	SerialNumber string   `toml:"serial"`
-	Baud         int      `toml:"baud"`
-	Parity       string   `toml:"parity"`
-	DataBits     int      `toml:"dataBits"`
-	StopBits     int      `toml:"stopBits"`
-	Profile      string   `toml:"profile"`
-	FrameTimeout Duration `toml:"frameTimeout"`
-	Silence      Duration `toml:"silence"`
-	Debounce     Duration `toml:"debounce"`
-	BCC          *bool    `toml:"bcc"`
-	LengthCheck  *bool    `toml:"lengthCheck"`
-	// AnyLineLength (lines profile) keeps lines of any length.
-	AnyLineLength bool `toml:"anyLineLength"`
-	// MaxFrame bounds a frame in bytes (MRZ readers).
-	MaxFrame int `toml:"maxFrame"`
-	// Delimiter, Format (hex | decimal | any) and Length: the ascii card profile.
-	Delimiter    string   `toml:"delimiter"`
-	Format       string   `toml:"format"`
-	Length       int      `toml:"length"`
-	ReconnectMax Duration `toml:"reconnectMax"`
+// MRZReader is [devices.mrzReader]: the driver's own configuration (its
+// keys, defaults and validation) and whether the kiosk has the reader.
+type MRZReader struct {
+	Enabled *bool `toml:"enabled"`
+	mrzreader.Config
 }
 
-// On reports whether the device is enabled (the default).
-func (s Serial) On() bool { return s.Enabled == nil || *s.Enabled }
+// On reports whether the reader is enabled (the default).
+func (r MRZReader) On() bool { return r.Enabled == nil || *r.Enabled }
 
-var usbRe = regexp.MustCompile(`^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}$`)
-
-func (s *Serial) defaults(profile string, baud int, frameTimeout time.Duration) {
-	if s.Profile == "" {
-		s.Profile = profile
-	}
-	lineDefaults(&s.Baud, &s.Parity, &s.DataBits, &s.StopBits, baud)
-	setDur(&s.FrameTimeout, frameTimeout)
-	setDur(&s.Silence, 150*time.Millisecond)
-	setDur(&s.Debounce, 2*time.Second)
-	setDur(&s.ReconnectMax, time.Second)
-	// The drivers' own defaults, applied here so that the configuration
-	// in force (and docs/config.md, which a test checks against it) says
-	// what the reader does.
-	if s.MaxFrame == 0 {
-		s.MaxFrame = mrzreader.DefaultMaxFrame
-	}
-	if s.Format == "" {
-		s.Format = cardreader.DefaultFormat
-	}
-	for _, b := range []**bool{&s.BCC, &s.LengthCheck} {
-		if *b == nil {
-			on := true
-			*b = &on
-		}
-	}
+// CardReader is [devices.cardReader]: the driver's own configuration and
+// whether the kiosk has the reader.
+type CardReader struct {
+	Enabled *bool `toml:"enabled"`
+	cardreader.Config
 }
 
-func (s *Serial) validate(p *problems, path string, profiles ...string) {
-	if !s.On() {
-		return
-	}
-	validateLine(p, path, s.Port, s.USB, s.Baud, s.Parity, s.DataBits, s.StopBits)
-	switch s.Format {
-	case "", "hex", "decimal", "any":
-	default:
-		p.add(path+".format", "%q must be hex, decimal or any", s.Format)
-	}
-	if s.MaxFrame < 0 || s.MaxFrame > 65536 || s.Length < 0 {
-		p.add(path+".maxFrame", "maxFrame and length must be positive (maxFrame at most 65536)")
-	}
-	ok := false
-	for _, pr := range profiles {
-		ok = ok || s.Profile == pr
-	}
-	if !ok {
-		p.add(path+".profile", "%q is not one of %v", s.Profile, profiles)
-	}
-}
+// On reports whether the reader is enabled (the default).
+func (r CardReader) On() bool { return r.Enabled == nil || *r.Enabled }
 
-// lineDefaults fills a serial line's settings: baud, no parity, 8N1.
-func lineDefaults(baud *int, parity *string, dataBits, stopBits *int, defaultBaud int) {
-	if *baud == 0 {
-		*baud = defaultBaud
-	}
-	if *parity == "" {
-		*parity = "none"
-	}
-	if *dataBits == 0 {
-		*dataBits = 8
-	}
-	if *stopBits == 0 {
-		*stopBits = 1
-	}
-}
-
-// validateLine checks where a serial device is and how its line is set.
-func validateLine(p *problems, path, port, usb string, baud int, parity string, dataBits, stopBits int) {
-	if port == "" && usb == "" {
-		p.add(path+".port", "set port (for example /dev/ttyUSB0) or usb (VID:PID, for example 0403:6001)")
-	}
-	if usb != "" && !usbRe.MatchString(usb) {
-		p.add(path+".usb", "%q must be VID:PID in hex, for example 0403:6001", usb)
-	}
-	switch baud {
-	case 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400:
-	default:
-		p.add(path+".baud", "%d is not a standard rate (9600 and 115200 are usual)", baud)
-	}
-	switch parity {
-	case "none", "even", "odd", "mark", "space":
-	default:
-		p.add(path+".parity", "%q must be none, even, odd, mark or space", parity)
-	}
-	if dataBits < 5 || dataBits > 8 {
-		p.add(path+".dataBits", "%d must be 5 to 8", dataBits)
-	}
-	if stopBits != 1 && stopBits != 2 {
-		p.add(path+".stopBits", "%d must be 1 or 2", stopBits)
-	}
-}
-
-// Printer is the receipt printer (ESC/POS, serial or USB virtual COM
-// port). It is optional: off unless enabled.
+// Printer is [devices.printer], the receipt printer (ESC/POS, serial or
+// USB virtual COM port): the driver's own configuration, and whether the
+// kiosk has one. It is optional: off unless enabled.
 type Printer struct {
-	Enabled      *bool  `toml:"enabled"`
-	Port         string `toml:"port"`
-	USB          string `toml:"usb"`
-	SerialNumber string `toml:"serial"`
-	Baud         int    `toml:"baud"`
-	Parity       string `toml:"parity"`
-	DataBits     int    `toml:"dataBits"`
-	StopBits     int    `toml:"stopBits"`
-	// Profile: escpos (QR codes) or escpos-barcode (CODE128).
-	Profile string `toml:"profile"`
-	// PaperWidth in mm: 80 or 58.
-	PaperWidth int `toml:"paperWidth"`
-	// Timeout: a receipt not printed by then is dropped.
-	Timeout Duration `toml:"timeout"`
-	// Queue: receipts that may wait.
-	Queue          int      `toml:"queue"`
-	StatusInterval Duration `toml:"statusInterval"`
-	ReconnectMax   Duration `toml:"reconnectMax"`
+	Enabled *bool `toml:"enabled"`
+	printer.Config
 }
 
 // On reports whether the printer is enabled (the default is off).
 func (pr Printer) On() bool { return pr.Enabled != nil && *pr.Enabled }
 
-func (pr *Printer) defaults() {
-	lineDefaults(&pr.Baud, &pr.Parity, &pr.DataBits, &pr.StopBits, 9600)
-	if pr.Profile == "" {
-		pr.Profile = printer.DefaultProfile
-	}
-	if pr.PaperWidth == 0 {
-		pr.PaperWidth = printer.DefaultPaperWidth
-	}
-	if pr.Queue == 0 {
-		pr.Queue = printer.DefaultQueue
-	}
-	setDur(&pr.Timeout, printer.DefaultTimeout)
-	setDur(&pr.StatusInterval, printer.DefaultStatusInterval)
-	setDur(&pr.ReconnectMax, time.Second)
+// driverSection is a device section whose keys, defaults and validation are
+// the driver's.
+type driverSection interface {
+	On() bool
+	Validate(prefix string) error
 }
 
-func (pr *Printer) validate(p *problems) {
-	if !pr.On() {
-		return
-	}
-	const path = "devices.printer"
-	validateLine(p, path, pr.Port, pr.USB, pr.Baud, pr.Parity, pr.DataBits, pr.StopBits)
-	if !slices.Contains(printer.Profiles, pr.Profile) {
-		p.add(path+".profile", "%q is not one of %v", pr.Profile, printer.Profiles)
-	}
-	if pr.PaperWidth != 80 && pr.PaperWidth != 58 {
-		p.add(path+".paperWidth", "%d must be 80 or 58 (mm)", pr.PaperWidth)
-	}
-	if pr.Timeout.Duration < time.Second || pr.Timeout.Duration > 2*time.Minute {
-		p.add(path+".timeout", "%s must be 1s to 2m: a receipt is for the traveler at the kiosk now", pr.Timeout)
-	}
-	if pr.Queue < 1 || pr.Queue > 64 {
-		p.add(path+".queue", "%d must be 1 to 64", pr.Queue)
-	}
-	if pr.StatusInterval.Duration < 500*time.Millisecond || pr.StatusInterval.Duration > 10*time.Minute {
-		p.add(path+".statusInterval", "%s must be 500ms to 10m", pr.StatusInterval)
-	}
-	if pr.ReconnectMax.Duration <= 0 {
-		p.add(path+".reconnectMax", "must be positive")
+// validateDriver folds a driver's field errors into the configuration's
+// problems, when the device is enabled: off, a section may be incomplete.
+func validateDriver(p *problems, path string, d driverSection) {
+	if d.On() {
+		p.list = append(p.list, drivers.FieldsOf(path, d.Validate(path))...)
 	}
 }
 
@@ -408,8 +263,8 @@ type Scanner struct {
 func (s Scanner) On() bool { return s.Enabled != nil && *s.Enabled }
 
 func (d *Devices) defaults() {
-	d.MRZReader.defaults("desko", 9600, 500*time.Millisecond)
-	d.CardReader.defaults("em4100", 9600, 200*time.Millisecond)
+	d.MRZReader.Defaults()
+	d.CardReader.Defaults()
 	// The camera has no default source: a test pattern would refer every
 	// traveler FACE_CAPTURE_FAILED, and guessing /dev/video0 would hide a
 	// missing camera. validate says what to write.
@@ -426,14 +281,14 @@ func (d *Devices) defaults() {
 		d.Scanner.DPI = 300
 	}
 	setDur(&d.Scanner.KeepFailed, 24*time.Hour)
-	d.Printer.defaults()
+	d.Printer.Defaults()
 	d.Chip.defaults()
 }
 
 func (d *Devices) validate(p *problems) {
-	d.MRZReader.validate(p, "devices.mrzReader", "desko", "3m", "lines")
-	d.CardReader.validate(p, "devices.cardReader", "em4100", "uhf-m100", "ascii")
-	d.Printer.validate(p)
+	validateDriver(p, "devices.mrzReader", d.MRZReader)
+	validateDriver(p, "devices.cardReader", d.CardReader)
+	validateDriver(p, "devices.printer", d.Printer)
 	d.Chip.validate(p)
 	if d.Camera.On() {
 		switch d.Camera.Source {

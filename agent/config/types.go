@@ -8,7 +8,12 @@ import (
 	"time"
 )
 
-var durationType = reflect.TypeOf(Duration{})
+// The duration types: the configuration's own, and the drivers' sections'
+// time.Duration (written the same way, "150ms").
+var (
+	durationType     = reflect.TypeOf(Duration{})
+	timeDurationType = reflect.TypeOf(time.Duration(0))
+)
 
 // checkTypes walks a decoded TOML document against the fields of t and
 // reports every value of the wrong type with its path, removing it so that
@@ -16,10 +21,8 @@ var durationType = reflect.TypeOf(Duration{})
 // once, in one format. Unknown keys are left for the decoder to report.
 func checkTypes(doc map[string]any, t reflect.Type, prefix string, p *problems) {
 	fields := map[string]reflect.Type{}
-	for i := range t.NumField() {
-		if name := tomlName(t.Field(i)); name != "" {
-			fields[name] = t.Field(i).Type
-		}
+	for _, f := range tomlFields(t) {
+		fields[tomlName(f)] = f.Type
 	}
 	keys := make([]string, 0, len(doc))
 	for k := range doc {
@@ -41,7 +44,7 @@ func checkTypes(doc map[string]any, t reflect.Type, prefix string, p *problems) 
 // typeProblem says what is wrong with v as a value of type ft ("" when
 // nothing), recursing into tables.
 func typeProblem(ft reflect.Type, v any, path string, p *problems) string {
-	if ft == durationType {
+	if ft == durationType || ft == timeDurationType {
 		s, ok := v.(string)
 		if !ok {
 			return describe(v) + `, want a duration in quotes, like "150ms", "30s", "24h"`
@@ -121,6 +124,19 @@ func describe(v any) string {
 		return "a date"
 	}
 	return fmt.Sprintf("%v", v)
+}
+
+// tomlFields are the fields of struct type t that are TOML keys, those of
+// embedded structs without a key of their own (a driver's configuration in
+// its device's section) included, each with its Index from t.
+func tomlFields(t reflect.Type) []reflect.StructField {
+	var out []reflect.StructField
+	for _, f := range reflect.VisibleFields(t) { // the embedded struct itself has no key
+		if f.IsExported() && tomlName(f) != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // tomlName is a field's TOML key, or "" when it has none.

@@ -40,7 +40,8 @@ func runDevices(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // devKindOf says whether profile is an MRZ reader's or a card reader's.
 func devKindOf(profile string) string { return capture.KindOf(profile) }
 
-const devProfileList = "MRZ readers: desko, 3m, lines; card readers: em4100, uhf-m100, ascii"
+// devProfileList names the profiles, from the drivers' registries.
+var devProfileList = "MRZ readers: " + strings.Join(mrzreader.Profiles, ", ") + "; card readers: " + strings.Join(cardreader.Profiles, ", ")
 
 // devFlags returns a flag set that prints its usage on stdout for --help
 // and reports errors on stderr.
@@ -215,7 +216,7 @@ func devOrDash(s string) string {
 
 // ---- capture
 
-const devCaptureUsage = `Usage: xpt-kiosk devices capture --port PATH [--baud N] [--profile NAME] [--duration D] [--save FILE]
+var devCaptureUsage = `Usage: xpt-kiosk devices capture --port PATH [--baud N] [--profile NAME] [--duration D] [--save FILE]
 
 Shows every byte a serial reader sends, as hex and ASCII, as it arrives. With
 --profile, also marks where each frame ends and what it decodes to (or why it
@@ -468,7 +469,7 @@ func (d *devNoteDecoder) show(w io.Writer, notes []capture.Note) int {
 
 // ---- read
 
-const devReadUsage = `Usage: xpt-kiosk devices read --port PATH --profile NAME [--kind mrz|card] [--baud N] [--timeout D]
+var devReadUsage = `Usage: xpt-kiosk devices read --port PATH --profile NAME [--kind mrz|card] [--baud N] [--timeout D]
 
 Opens a reader exactly as the kiosk does, waits for one document (MRZ
 readers) or one card (card readers) and prints it as one JSON object on

@@ -8,17 +8,9 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/printer"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/serialdev"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 )
-
-// printerConfig is the driver's configuration from [devices.printer].
-func printerConfig(c config.Printer) printer.Config {
-	return printer.Config{Config: serialdev.Config{Port: c.Port, USB: c.USB, Serial: c.SerialNumber, Baud: c.Baud,
-		Parity: c.Parity, DataBits: c.DataBits, StopBits: c.StopBits}, Profile: c.Profile, PaperWidth: c.PaperWidth,
-		Timeout: c.Timeout.Duration, Queue: c.Queue, StatusInterval: c.StatusInterval.Duration, ReconnectMax: c.ReconnectMax.Duration}
-}
 
 // openPrinter opens the receipt printer the configuration enables; nil and
 // a "not configured" description when it enables none.
@@ -29,12 +21,11 @@ func openPrinter(cfg *config.Config, log *slog.Logger) (*printer.Printer, device
 		desc.state, desc.message = "disabled", "not configured ([devices.printer] enabled = true to print receipts)"
 		return nil, desc, nil
 	}
-	pc := printerConfig(c)
-	p, err := printer.Open("printer", pc, log)
+	p, err := printer.Open("printer", c.Config, log)
 	if err != nil {
 		return nil, desc, fmt.Errorf("devices.printer: %w", err)
 	}
-	desc.path = pc.Where()
+	desc.path = c.Where()
 	return p, desc, nil
 }
 
@@ -68,14 +59,13 @@ func selftestPrinter(cfg *config.Config, add func(name, status, format string, a
 		add("devices.printer", "ok", "not configured")
 		return
 	}
-	pc := printerConfig(c)
-	p, err := printer.Open("printer", pc, slog.New(slog.DiscardHandler))
+	p, err := printer.Open("printer", c.Config, slog.New(slog.DiscardHandler))
 	if err != nil {
 		add("devices.printer", "fail", "%v", err)
 		return
 	}
 	defer p.Close()
-	what := fmt.Sprintf("%s, %d baud, profile %s, %d mm paper", pc.Where(), c.Baud, c.Profile, c.PaperWidth)
+	what := fmt.Sprintf("%s, %d baud, profile %s, %d mm paper", c.Where(), c.Baud, c.Profile, c.PaperWidth)
 	ready := func() {
 		st := p.Status()
 		if st.PaperNearEnd {

@@ -29,7 +29,6 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/serialdev"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 )
 
@@ -402,33 +401,22 @@ func openSerialDevices(cfg *config.Config, log *slog.Logger) ([]drivers.Device, 
 	var devs []drivers.Device
 	var descs []deviceDesc
 	if c := cfg.Devices.MRZReader; c.On() {
-		rc := mrzreader.Config{Config: serialConfig(c), FramerOptions: mrzreader.FramerOptions{Profile: c.Profile,
-			InterByteTimeout: c.FrameTimeout.Duration, LineSilence: c.Silence.Duration, AnyLineLength: c.AnyLineLength, MaxFrame: c.MaxFrame},
-			BCC: c.BCC, LengthCheck: c.LengthCheck, ReconnectMax: c.ReconnectMax.Duration}
-		r, err := mrzreader.Open("mrzReader", rc, log)
+		r, err := mrzreader.Open("mrzReader", c.Config, log)
 		if err != nil {
 			return devs, descs, fmt.Errorf("devices.mrzReader: %w", err)
 		}
 		devs = append(devs, r)
-		descs = append(descs, deviceDesc{name: "mrzReader", kind: c.Profile, path: rc.Where()})
+		descs = append(descs, deviceDesc{name: "mrzReader", kind: c.Profile, path: c.Where()})
 	}
 	if c := cfg.Devices.CardReader; c.On() {
-		rc := cardreader.Config{Config: serialConfig(c), FramerOptions: cardreader.FramerOptions{Profile: c.Profile,
-			InterByteTimeout: c.FrameTimeout.Duration, Delimiter: c.Delimiter, Format: c.Format, Length: c.Length},
-			BCC: c.BCC, Debounce: c.Debounce.Duration, ReconnectMax: c.ReconnectMax.Duration}
-		r, err := cardreader.Open("cardReader", rc, log)
+		r, err := cardreader.Open("cardReader", c.Config, log)
 		if err != nil {
 			return devs, descs, fmt.Errorf("devices.cardReader: %w", err)
 		}
 		devs = append(devs, r)
-		descs = append(descs, deviceDesc{name: "cardReader", kind: c.Profile, path: rc.Where()})
+		descs = append(descs, deviceDesc{name: "cardReader", kind: c.Profile, path: c.Where()})
 	}
 	return devs, descs, nil
-}
-
-func serialConfig(c config.Serial) serialdev.Config {
-	return serialdev.Config{Port: c.Port, USB: c.USB, Serial: c.SerialNumber, Baud: c.Baud, Parity: c.Parity,
-		DataBits: c.DataBits, StopBits: c.StopBits}
 }
 
 // auditAccess writes the consoles' access facts (sign-in, sign-out,

@@ -121,26 +121,27 @@ func selftestChecks(env selftestEnv) []checkResult {
 	}
 	selftestDataDir(cfg, add)
 	for _, d := range []struct {
-		name string
-		c    config.Serial
-	}{{"mrzReader", cfg.Devices.MRZReader}, {"cardReader", cfg.Devices.CardReader}} {
+		name, profile string
+		on            bool
+		line          serialdev.Config
+	}{{"mrzReader", cfg.Devices.MRZReader.Profile, cfg.Devices.MRZReader.On(), cfg.Devices.MRZReader.Config.Config},
+		{"cardReader", cfg.Devices.CardReader.Profile, cfg.Devices.CardReader.On(), cfg.Devices.CardReader.Config.Config}} {
 		if env.liveDevice(&checks, "devices."+d.name) {
 			continue
 		}
-		if !d.c.On() {
+		if !d.on {
 			add("devices."+d.name, "ok", "disabled")
 			continue
 		}
-		sc := serialConfig(d.c)
-		path, err := serialdev.Resolve(sc)
+		path, err := serialdev.Resolve(d.line)
 		switch {
 		case err != nil:
-			add("devices."+d.name, "fail", "%s (%s): %v", sc.Where(), d.c.Profile, err)
+			add("devices."+d.name, "fail", "%s (%s): %v", d.line.Where(), d.profile, err)
 		default:
 			if _, err := os.Stat(path); err != nil {
 				add("devices."+d.name, "fail", "%s: %v (is the reader plugged in? xpt-kiosk devices list shows the ports)", path, err)
 			} else {
-				add("devices."+d.name, "ok", "%s, %d baud, profile %s", path, d.c.Baud, d.c.Profile)
+				add("devices."+d.name, "ok", "%s, %d baud, profile %s", path, d.line.Baud, d.profile)
 			}
 		}
 	}

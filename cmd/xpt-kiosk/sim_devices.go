@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
@@ -42,9 +44,9 @@ Flags:
 `
 
 func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	name, what, profiles, def := "mrz-reader", "passport MRZ reader", "desko, 3m, lines", "desko"
+	name, what, profiles, def := "mrz-reader", "passport MRZ reader", sim.MRZProfiles, mrzreader.DefaultProfile
 	if kind == sim.KindCard {
-		name, what, profiles, def = "card-reader", "trusted-traveler card reader", "em4100, uhf-m100, ascii", "em4100"
+		name, what, profiles, def = "card-reader", "trusted-traveler card reader", sim.CardProfiles, cardreader.DefaultProfile
 	}
 	var help []string
 	for _, l := range strings.Split(sim.Help, "\n") {
@@ -55,7 +57,7 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 		}
 		help = append(help, l)
 	}
-	fs := devFlags("sim "+name, fmt.Sprintf(simReaderUsage, name, what, profiles, strings.Join(help, "\n")), stdout, stderr)
+	fs := devFlags("sim "+name, fmt.Sprintf(simReaderUsage, name, what, strings.Join(profiles, ", "), strings.Join(help, "\n")), stdout, stderr)
 	profile := fs.String("profile", def, "wire `profile` to speak")
 	link := fs.String("link", "", "keep a symlink at `PATH` pointing at the current pty (stable across reconnects)")
 	control := fs.String("control", "", "also take commands on a unix socket at `PATH`")

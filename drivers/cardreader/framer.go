@@ -3,7 +3,6 @@ package cardreader
 import (
 	"bytes"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -114,27 +113,26 @@ type tag struct {
 // NewFramer returns the framer for o.Profile.
 func NewFramer(o FramerOptions) (Framer, error) {
 	o.Defaults()
-	if err := o.check(); err != nil {
-		return nil, err
-	}
-	if newFramer, ok := framers.Lookup(o.Profile); ok {
-		return newFramer(o), nil
-	}
-	return nil, &drivers.Error{Kind: drivers.CodeConfig, Op: "profile",
-		Err: fmt.Errorf("unknown card reader profile %q (want one of %s)", o.Profile, strings.Join(Profiles, ", "))}
+	return framers.Make(o.Profile, o, o.problems(""))
 }
 
-// check refuses the settings no profile can use; Op is the key.
-func (o FramerOptions) check() error {
-	switch {
-	case !slices.Contains(Formats, o.Format):
-		return &drivers.Error{Kind: drivers.CodeConfig, Op: "format", Err: fmt.Errorf("unknown ascii tag format %q (want hex, decimal or any)", o.Format)}
-	case o.Length < 0:
-		return &drivers.Error{Kind: drivers.CodeConfig, Op: "length", Err: fmt.Errorf("%d must be positive", o.Length)}
-	case o.InterByteTimeout < 0:
-		return &drivers.Error{Kind: drivers.CodeConfig, Op: "frameTimeout", Err: fmt.Errorf("%s must be positive", o.InterByteTimeout)}
+// problems lists what no framer can use in o (defaults applied), with
+// keys prefixed by prefix.
+func (o FramerOptions) problems(prefix string) drivers.FieldErrors {
+	var fe drivers.FieldErrors
+	if _, ok := framers.Lookup(o.Profile); !ok {
+		fe.Add(prefix, "profile", "unknown card reader profile %q (want one of %s)", o.Profile, strings.Join(Profiles, ", "))
 	}
-	return nil
+	if !slices.Contains(Formats, o.Format) {
+		fe.Add(prefix, "format", "unknown ascii tag format %q (want hex, decimal or any)", o.Format)
+	}
+	if o.Length < 0 {
+		fe.Add(prefix, "length", "%d must be positive", o.Length)
+	}
+	if o.InterByteTimeout < 0 {
+		fe.Add(prefix, "frameTimeout", "%s must be positive", o.InterByteTimeout)
+	}
+	return fe
 }
 
 type scanFramer struct{ s scan.Scanner[tag] }

@@ -27,6 +27,9 @@ type Config struct {
 // configuration in force shows (bcc true unless turned off).
 func (c *Config) Defaults() {
 	c.Config.Defaults()
+	if c.Profile == "" {
+		c.Profile = DefaultProfile
+	}
 	c.FramerOptions.Defaults()
 	if c.BCC == nil {
 		on := !c.IgnoreChecksum
@@ -47,10 +50,9 @@ func (c *Config) Defaults() {
 // drivers.FieldErrors in an *drivers.Error of code config.
 func (c Config) Validate(prefix string) error {
 	fe := drivers.FieldsOf(prefix, c.Config.Validate(prefix))
-	if _, err := NewFramer(c.FramerOptions); err != nil {
-		e := err.(*drivers.Error)
-		fe.Add(prefix, e.Op, "%v", e.Err)
-	}
+	fo := c.FramerOptions
+	fo.Defaults()
+	fe = append(fe, fo.problems(prefix)...)
 	if c.Debounce < 0 {
 		fe.Add(prefix, "debounce", "%s must be positive", c.Debounce)
 	}
@@ -59,6 +61,9 @@ func (c Config) Validate(prefix string) error {
 	}
 	return fe.Err()
 }
+
+// DefaultProfile is a configuration's profile when it names none.
+const DefaultProfile = ProfileEM4100
 
 // Options are what the kiosk wires in besides the configuration.
 type Options struct {

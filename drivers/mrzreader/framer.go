@@ -1,7 +1,6 @@
 package mrzreader
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -114,27 +113,26 @@ const MaxMaxFrame = 65536
 // NewFramer returns the framer for o.Profile.
 func NewFramer(o FramerOptions) (Framer, error) {
 	o.Defaults()
-	if err := o.check(); err != nil {
-		return nil, err
-	}
-	if newFramer, ok := framers.Lookup(o.Profile); ok {
-		return newFramer(o), nil
-	}
-	return nil, &drivers.Error{Kind: drivers.CodeConfig, Op: "profile",
-		Err: fmt.Errorf("unknown MRZ reader profile %q (want one of %s)", o.Profile, strings.Join(Profiles, ", "))}
+	return framers.Make(o.Profile, o, o.problems(""))
 }
 
-// check refuses the settings no profile can use; Op is the key.
-func (o FramerOptions) check() error {
-	switch {
-	case o.MaxFrame < 0 || o.MaxFrame > MaxMaxFrame:
-		return &drivers.Error{Kind: drivers.CodeConfig, Op: "maxFrame", Err: fmt.Errorf("%d: want 1 to %d bytes", o.MaxFrame, MaxMaxFrame)}
-	case o.InterByteTimeout < 0:
-		return &drivers.Error{Kind: drivers.CodeConfig, Op: "frameTimeout", Err: fmt.Errorf("%s must be positive", o.InterByteTimeout)}
-	case o.LineSilence < 0:
-		return &drivers.Error{Kind: drivers.CodeConfig, Op: "silence", Err: fmt.Errorf("%s must be positive", o.LineSilence)}
+// problems lists what no framer can use in o (defaults applied), with
+// keys prefixed by prefix.
+func (o FramerOptions) problems(prefix string) drivers.FieldErrors {
+	var fe drivers.FieldErrors
+	if _, ok := framers.Lookup(o.Profile); !ok {
+		fe.Add(prefix, "profile", "unknown MRZ reader profile %q (want one of %s)", o.Profile, strings.Join(Profiles, ", "))
 	}
-	return nil
+	if o.MaxFrame < 0 || o.MaxFrame > MaxMaxFrame {
+		fe.Add(prefix, "maxFrame", "%d: want 1 to %d bytes", o.MaxFrame, MaxMaxFrame)
+	}
+	if o.InterByteTimeout < 0 {
+		fe.Add(prefix, "frameTimeout", "%s must be positive", o.InterByteTimeout)
+	}
+	if o.LineSilence < 0 {
+		fe.Add(prefix, "silence", "%s must be positive", o.LineSilence)
+	}
+	return fe
 }
 
 type scanFramer struct{ s scan.Scanner[[]string] }

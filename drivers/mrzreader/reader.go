@@ -30,6 +30,9 @@ type Config struct {
 // configuration in force shows (bcc and lengthCheck true unless turned off).
 func (c *Config) Defaults() {
 	c.Config.Defaults()
+	if c.Profile == "" {
+		c.Profile = DefaultProfile
+	}
 	c.FramerOptions.Defaults()
 	if c.BCC == nil {
 		c.BCC = ptr(!c.IgnoreBCC)
@@ -54,15 +57,17 @@ func ptr[T any](v T) *T { return &v }
 // drivers.FieldErrors in an *drivers.Error of code config.
 func (c Config) Validate(prefix string) error {
 	fe := drivers.FieldsOf(prefix, c.Config.Validate(prefix))
-	if _, err := NewFramer(c.FramerOptions); err != nil {
-		e := err.(*drivers.Error)
-		fe.Add(prefix, e.Op, "%v", e.Err)
-	}
+	fo := c.FramerOptions
+	fo.Defaults()
+	fe = append(fe, fo.problems(prefix)...)
 	if c.ReconnectMax < 0 {
 		fe.Add(prefix, "reconnectMax", "%s must be positive", c.ReconnectMax)
 	}
 	return fe.Err()
 }
+
+// DefaultProfile is a configuration's profile when it names none.
+const DefaultProfile = ProfileDesko
 
 // Options are what the kiosk wires in besides the configuration.
 type Options struct {

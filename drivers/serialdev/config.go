@@ -86,7 +86,7 @@ func (c Config) problems(prefix string) drivers.FieldErrors {
 		add("serial", "a USB serial number needs usb = \"VID:PID\" as well")
 	}
 	if c.Baud != 0 && !slices.Contains(BaudRates, c.Baud) {
-		add("baud", "%d is not a standard line speed (9600 and 115200 are usual; 1200 to 4000000)", c.Baud)
+		add("baud", "%d is not a standard line speed (1200 to 4000000: 9600 and 115200 are usual)", c.Baud)
 	}
 	if _, err := parseParity(c.Parity); err != nil {
 		add("parity", "%v", err)

@@ -274,6 +274,7 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+
 // A profile added to a driver's framer registry is one the simulator
 // speaks, with tags to present: it cannot be forgotten here.
 func TestSimulatorSpeaksEveryDriverProfile(t *testing.T) {

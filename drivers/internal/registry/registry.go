@@ -4,7 +4,12 @@
 // it, so that a profile is added in one place.
 package registry
 
-import "strings"
+import (
+	"errors"
+	"strings"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
+)
 
 // Profile is one profile: its name and how to make its framer from the
 // framing options.
@@ -33,4 +38,19 @@ func (r Of[O, F]) Lookup(name string) (func(O) F, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Make returns the framer of the profile named name, made from o; when o
+// has problems (fe, keys without prefix), the first one as a config error
+// whose Op is its key.
+func (r Of[O, F]) Make(name string, o O, fe drivers.FieldErrors) (F, error) {
+	newFramer, ok := r.Lookup(name)
+	if len(fe) > 0 || !ok {
+		var zero F
+		if len(fe) == 0 {
+			fe.Add("", "profile", "unknown profile %q", name)
+		}
+		return zero, &drivers.Error{Kind: drivers.CodeConfig, Op: fe[0].Field, Err: errors.New(fe[0].Message)}
+	}
+	return newFramer(o), nil
 }
