@@ -136,7 +136,7 @@ func TestSlowTrickle(t *testing.T) {
 			if _, err := s.PresentDocument(sim.Specimens[2], sim.Faults{Slow: true}); err != nil {
 				t.Fatal(err)
 			}
-			got := next[drivers.Document](t, r, 3*time.Second)
+			got := next[drivers.Document](t, r, 10*time.Second)
 			if !slices.Equal(got.Lines, sim.Specimens[2]) {
 				t.Fatalf("got %q", got.Lines)
 			}
