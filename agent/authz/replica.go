@@ -888,6 +888,18 @@ func (r *Replica) LastSync() time.Time {
 	return r.m.LastSync
 }
 
+// Summary is the few things the kiosk shows and weighs of the replica,
+// in one lock: the seq of the last batch applied (every batch applied, a
+// revocation's too, moves it on; the kiosk looks a traveler up again when
+// it moved during the session), the records held, the last successful
+// sync (zero: never) and the envelopes refused. It uses only plain types,
+// so that agent/kiosk does not import this package (nor Pebble).
+func (r *Replica) Summary() (seq uint64, records int64, lastSync time.Time, rejected uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.m.Seq, r.m.Count, r.m.LastSync, r.stats.Rejected
+}
+
 // Wire is the status as telemetry carries it.
 func (s Status) Wire() wire.AuthzStatus {
 	w := wire.AuthzStatus{Seq: s.Seq, Records: s.Records}

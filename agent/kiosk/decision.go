@@ -34,7 +34,7 @@ func (k *Kiosk) decide(unreadable bool) string {
 		Policy: decide.Policy{PortCode: k.o.PortCode, Direction: k.o.Direction, RequireCard: k.o.Policy.RequireCard,
 			RequireFace: k.o.Policy.RequireFace, MaxStaleness: k.o.Policy.MaxStaleness, RandomReferralRate: rate,
 			ChipOnInvalid: k.o.ChipPolicy.OnInvalid, ChipOnNoTrustAnchor: k.o.ChipPolicy.OnNoTrustAnchor},
-		LastSync: k.o.Replica.Status().LastSync,
+		LastSync: k.replica().LastSync,
 		Now:      now,
 		Rand:     k.o.Rand,
 	}

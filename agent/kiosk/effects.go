@@ -284,7 +284,7 @@ func (k *Kiosk) refreshState() {
 	var reasons []string
 	closed := false
 	full := k.o.Outbox.Full()
-	st := k.o.Replica.Status()
+	st := k.replica()
 	k.mu.Lock()
 	if k.locked {
 		reasons = append(reasons, "locked")
@@ -298,7 +298,7 @@ func (k *Kiosk) refreshState() {
 		reasons = append(reasons, "outbox_full")
 		closed = true
 	}
-	if st.Staleness < 0 || st.Staleness > k.o.Policy.MaxStaleness {
+	if st.Stale(k.o.Policy.MaxStaleness) {
 		reasons = append(reasons, "authz_stale")
 	}
 	for _, n := range k.devOrder {
@@ -384,7 +384,7 @@ func (k *Kiosk) prune() {
 }
 
 func (k *Kiosk) publishTelemetry() {
-	st := k.o.Replica.Status()
+	st := k.replica()
 	ob := k.o.Outbox.Stats()
 	t := wire.Telemetry{KioskID: k.o.KioskID, At: wire.FormatTime(k.o.Now()), Devices: map[string]wire.DeviceState{},
 		QueueDepth: ob.Depth, Authz: st.Wire()}

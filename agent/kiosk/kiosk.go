@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
-	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/agent/session"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
@@ -20,13 +19,6 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
-
-// Replica is what the kiosk needs of the authorization replica.
-type Replica interface {
-	Candidates(issuingState, number, cardTag string) ([]wire.AuthzRecord, error)
-	Status() authz.Status
-	Resync(ctx context.Context) error
-}
 
 // Outbox is what the kiosk needs of the durable event queue.
 type Outbox interface {
@@ -47,6 +39,13 @@ type Link interface {
 	Connected() bool
 	PublishTelemetry(t wire.Telemetry) error
 	Rejections() map[string]uint64
+}
+
+// linkConnects is what the technician console shows of the link's broker
+// sessions when the link can say (agent/link's does): how many it opened
+// and when the last began (zero: never).
+type linkConnects interface {
+	Connects() (n uint64, last time.Time)
 }
 
 // FaceResult is a face capture's outcome, with verification when it ran.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
-	"github.com/xpt-pilot/xpt-kiosk/agent/link"
 	"github.com/xpt-pilot/xpt-kiosk/agent/session"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
@@ -69,20 +68,18 @@ func (k *Kiosk) Traveler() view.Traveler {
 
 // Technician is the technician console's status page (no personal data).
 func (k *Kiosk) Technician() view.Technician {
-	st := k.o.Replica.Status()
+	st := k.replica()
 	ob := k.o.Outbox.Stats()
 	t := view.Technician{KioskID: k.o.KioskID, PortCode: k.o.PortCode, Direction: k.o.Direction, Version: k.o.Version,
 		Authz: view.Authz{Seq: st.Seq, Records: st.Records, LastSyncAt: st.LastSync, Staleness: st.Staleness,
-			Stale: st.Staleness < 0 || st.Staleness > k.o.Policy.MaxStaleness, Rejected: int64(st.Stats.Rejected)},
+			Stale: st.Stale(k.o.Policy.MaxStaleness), Rejected: int64(st.Rejected)},
 		Outbox:   view.Outbox{Depth: ob.Depth, Capacity: k.o.OutboxCapacity, NextSeq: ob.LastSeq + 1, AckedSeq: ob.Acked, Full: ob.Full},
 		Counters: map[string]int64{},
 	}
-	if ls, ok := k.o.Link.(interface{ Stats() link.Stats }); ok {
-		st := ls.Stats()
-		t.Broker.Reconnects = int64(max(st.Connects, 1) - 1)
-		if at, err := wire.ParseTime(st.LastConnectAt); err == nil {
-			t.Broker.Since = at
-		}
+	if lc, ok := k.o.Link.(linkConnects); ok {
+		n, last := lc.Connects()
+		t.Broker.Reconnects = int64(max(n, 1) - 1)
+		t.Broker.Since = last
 	}
 	if k.o.Link != nil {
 		t.Broker.Connected = k.o.Link.Connected()

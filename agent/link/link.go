@@ -212,10 +212,11 @@ type Stats struct {
 
 // Stats returns a snapshot.
 func (l *Link) Stats() Stats {
-	s := Stats{Connected: l.Connected(), Connects: l.connects.Load(), ConnectFails: l.connectFails.Load(),
+	s := Stats{Connected: l.Connected(), ConnectFails: l.connectFails.Load(),
 		Published: l.published.Load(), Acked: l.acked.Load(), Rejected: l.Rejections(), OtherKiosk: l.otherKiosk.Load()}
-	if t := l.lastConnect.Load(); t != 0 {
-		s.LastConnectAt = wire.FormatTime(time.Unix(0, t))
+	var last time.Time
+	if s.Connects, last = l.Connects(); !last.IsZero() {
+		s.LastConnectAt = wire.FormatTime(last)
 	}
 	l.rejMu.Lock()
 	s.RejectedBy = make(map[string]uint64, len(l.rejByTopic))
@@ -224,6 +225,17 @@ func (l *Link) Stats() Stats {
 	}
 	l.rejMu.Unlock()
 	return s
+}
+
+// Connects counts the broker sessions the link opened and says when the
+// last one began (zero: never), to the precision of the protocol's times.
+// The technician console shows them (agent/kiosk, through plain types).
+func (l *Link) Connects() (n uint64, last time.Time) {
+	n = l.connects.Load()
+	if t := l.lastConnect.Load(); t != 0 {
+		last = time.Unix(0, t).UTC().Truncate(time.Millisecond)
+	}
+	return n, last
 }
 
 // Rejections counts refused messages by reject code.
