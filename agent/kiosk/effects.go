@@ -221,9 +221,7 @@ func (k *Kiosk) newReferral(t *wire.Transaction, out *decisionOut, photo []byte,
 	if out != nil && out.record != nil {
 		r.AuthorizationID, r.Category, r.Occupation, r.Employer = out.record.AuthorizationID, out.record.Category, out.record.Occupation, out.record.Employer
 	}
-	for _, c := range t.Checks {
-		r.Checks = append(r.Checks, view.Check{Name: c.Name, Result: c.Result, Score: c.Score, Threshold: c.Threshold, Detail: c.Detail})
-	}
+	r.Checks = append(r.Checks, t.Checks...)
 	r.HasPhoto = len(photo) > 0
 	return r
 }

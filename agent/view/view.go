@@ -5,7 +5,11 @@
 // through these values and a few commands (see ui.Kiosk).
 package view
 
-import "time"
+import (
+	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+)
 
 // Traveler screens, in the order a traveler meets them.
 const (
@@ -109,14 +113,9 @@ type FaceMatch struct {
 	Detail    string   `json:"detail,omitempty"`
 }
 
-// Check is one verification step as the officer sees it.
-type Check struct {
-	Name      string   `json:"name"`
-	Result    string   `json:"result"`
-	Score     *float64 `json:"score,omitempty"`
-	Threshold *float64 `json:"threshold,omitempty"`
-	Detail    string   `json:"detail,omitempty"`
-}
+// Check is one verification step as the officer sees it: the protocol's
+// check (agent/wire), the same type and the same JSON as the events carry.
+type Check = wire.Check
 
 // Technician is the technician console's status page.
 type Technician struct {
