@@ -34,27 +34,9 @@ const (
 	ChipMalformed    = "malformed"     // a file that is not what ICAO 9303 says (truncated, a DG2 that is no image)
 )
 
-// ChipResult is one traveler's chip step, without raw chip files: the
-// reader keeps DG1, DG2 and EF.SOD only as long as it verifies them.
-type ChipResult struct {
-	Read     bool
-	Failure  string // when not Read: one of the Chip* failures
-	Detail   string // why, in words (English, no personal data)
-	Protocol string // BAC | PACE
-	// DG1Matches: DG1 is the printed zone, character for character.
-	DG1Matches bool
-	PA         view.PassiveAuth
-	// Photo is DG2's face image as JPEG (a JPEG 2000 original converted:
-	// PhotoOriginalType says so); nil when DG2 had none or it could not be
-	// decoded (PhotoDetail says why).
-	Photo             []byte
-	PhotoType         string
-	PhotoOriginalType string
-	PhotoDetail       string
-	// ReaderFault is the reader's fault code when the reader, not the
-	// chip, failed (pcscd not answering, no reader): a DEVICE_FAULT too.
-	ReaderFault string
-}
+// ChipResult is one traveler's chip step, without raw chip files (the
+// session carries it as it is; Failure is one of the Chip* failures).
+type ChipResult = session.ChipResult
 
 // ChipPolicy says what passive authentication's verdicts do.
 type ChipPolicy struct {
@@ -84,7 +66,7 @@ func (k *Kiosk) startChip(ctx context.Context) {
 		go k.postChip(ctx, msgChipDone{txID: txID, res: ChipResult{Failure: ChipReadError, Detail: "no printed zone to open the chip with"}})
 		return
 	}
-	lines := append([]string(nil), d.res.Lines...)
+	lines := append([]string(nil), d.MRZ.Lines...)
 	cctx, cancel := context.WithCancel(ctx)
 	k.mu.Lock()
 	k.chipStop = cancel
@@ -95,7 +77,7 @@ func (k *Kiosk) startChip(ctx context.Context) {
 			k.postChip(cctx, msgChipProgress{txID: txID, stage: stage})
 		})
 		if cctx.Err() != nil && ctx.Err() != nil {
-			res.wipe()
+			res.Wipe()
 			return
 		}
 		k.postChip(ctx, msgChipDone{txID: txID, res: res})
@@ -133,7 +115,7 @@ func (k *Kiosk) chipDone(ctx context.Context, m msgChipDone) {
 	k.count("chips")
 	if !current {
 		// The step timed out or the traveler left: nobody takes it.
-		m.res.wipe()
+		m.res.Wipe()
 		return
 	}
 	if !m.res.Read {
@@ -151,8 +133,8 @@ func chipOf(s session.State, ran bool) *ChipResult {
 	if !ran {
 		return nil
 	}
-	if c, ok := s.Chip.(*ChipResult); ok && c != nil {
-		return c
+	if s.Chip != nil {
+		return s.Chip
 	}
 	return &ChipResult{Failure: ChipTimeout, Detail: "no answer from the chip reader in time"}
 }
@@ -222,14 +204,4 @@ func chipReference(c *ChipResult) []byte {
 		return nil
 	}
 	return c.Photo
-}
-
-// wipe overwrites the chip's photo: nothing of the chip stays once the
-// outcome is delivered (a referral keeps its own copy until it is pruned).
-func (c *ChipResult) wipe() {
-	if c == nil {
-		return
-	}
-	clear(c.Photo)
-	c.Photo = nil
 }

@@ -270,7 +270,7 @@ func TestChipPhotoWiped(t *testing.T) {
 	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
 	r.waitScreen(view.ScreenAdmitted)
 	r.k.mu.Lock()
-	res, _ := r.k.s.Chip.(*ChipResult)
+	res := r.k.s.Chip
 	r.k.mu.Unlock()
 	if res == nil || res.Photo != nil {
 		t.Fatalf("after the outcome the session still holds the chip photo: %+v", res)

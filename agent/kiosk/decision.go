@@ -40,9 +40,9 @@ func (k *Kiosk) decide(unreadable bool) string {
 	}
 	var state, number string
 	if d := docOf(s); d != nil && !unreadable {
-		in.Document = documentOf(d.res)
-		state, number = d.res.IssuingState, d.res.DocumentNumber
-		if d.lookupErr != nil {
+		in.Document = documentOf(d.MRZ)
+		state, number = d.MRZ.IssuingState, d.MRZ.DocumentNumber
+		if d.Lookup != nil && d.Lookup.Err != nil {
 			faults = append(faults, "replica")
 		}
 	}
@@ -62,7 +62,7 @@ func (k *Kiosk) decide(unreadable bool) string {
 	// straight to the decision and is not also FACE_CAPTURE_FAILED.
 	if k.o.Face != nil && faceRan {
 		in.Face.Attempted = true
-		if fr, ok := s.Face.(*FaceResult); ok && fr != nil {
+		if fr := s.Face; fr != nil {
 			in.Face.Captured = fr.Captured
 			switch fr.Verify.Result {
 			case wire.CheckSuccessful, wire.CheckFailed:

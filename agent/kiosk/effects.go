@@ -75,8 +75,8 @@ func (k *Kiosk) record(aborted bool) {
 	if s.CardTag != "" {
 		t.Card = &wire.Card{Tag: s.CardTag}
 	}
-	if fr, ok := s.Face.(*FaceResult); ok && fr != nil {
-		photo = fr.JPEG
+	if s.Face != nil {
+		photo = s.Face.JPEG
 	}
 	if out != nil && outcome != wire.OutcomeAborted {
 		t.Reasons = append(t.Reasons, out.reasons...)
@@ -115,7 +115,7 @@ func (k *Kiosk) record(aborted bool) {
 		if len(chipPhoto) > 0 {
 			ref.HasChipPhoto, ref.ChipPhotoType, ref.ChipPhotoOriginalType = true, "image/jpeg", chipRes.PhotoOriginalType
 		}
-		if fr, ok := s.Face.(*FaceResult); ok && tx.faceRan {
+		if fr := s.Face; fr != nil && tx.faceRan {
 			reference := "none"
 			if tx.faceRef {
 				reference = "chip"
@@ -126,7 +126,7 @@ func (k *Kiosk) record(aborted bool) {
 	go func() {
 		for _, ev := range events {
 			if _, err := k.o.Outbox.Append(ev); err != nil {
-				chipRes.wipe()
+				chipRes.Wipe()
 				k.in <- msgRecordErr{txID: s.TxID, err: err}
 				return
 			}
@@ -147,7 +147,7 @@ func (k *Kiosk) record(aborted bool) {
 		k.mu.Unlock()
 		// The outcome is delivered: the chip's photo goes (the referral
 		// holds its own copy until it is pruned).
-		chipRes.wipe()
+		chipRes.Wipe()
 		k.in <- msgDurable{txID: s.TxID, reference: t.Reference}
 		// After the outcome is on its way to the screen: a printer, however
 		// it misbehaves, never holds a traveler up.
@@ -173,20 +173,16 @@ func (k *Kiosk) newReference() string {
 }
 
 // docOf is the document the session holds, if any.
-func docOf(s session.State) *docData {
-	if s.Doc == nil {
+func docOf(s session.State) *session.DocumentRead {
+	if s.Doc == nil || s.Doc.MRZ == nil {
 		return nil
 	}
-	d, _ := s.Doc.Data.(*docData)
-	if d == nil || d.res == nil {
-		return nil
-	}
-	return d
+	return s.Doc
 }
 
 // docAndHolder is what an event says of the document and its holder.
-func docAndHolder(d *docData) (*wire.Document, *wire.Holder) {
-	r := d.res
+func docAndHolder(d *session.DocumentRead) (*wire.Document, *wire.Holder) {
+	r := d.MRZ
 	doc := &wire.Document{Code: r.DocumentCode, IssuingState: r.IssuingState, Number: r.DocumentNumber,
 		ExpiryDate: dateString(r.ExpiryDate)}
 	h := &wire.Holder{Surname: r.Surname, GivenNames: r.GivenNames, BirthDate: dateString(r.BirthDate),

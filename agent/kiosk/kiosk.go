@@ -48,18 +48,9 @@ type linkConnects interface {
 	Connects() (n uint64, last time.Time)
 }
 
-// FaceResult is a face capture's outcome, with verification when it ran.
-type FaceResult struct {
-	Captured bool
-	Reason   string // why capture failed (a guidance or device code)
-	JPEG     []byte
-	Quality  map[string]float64
-	// Verify is the face.verify check: successful/failed with score and
-	// threshold, or not_supported when no comparator is configured.
-	Verify wire.Check
-	// DeviceFault is set when the camera failed during the capture.
-	DeviceFault string
-}
+// FaceResult is a face capture's outcome, with verification when it ran
+// (the session carries it as it is).
+type FaceResult = session.FaceResult
 
 // FaceCapturer runs one guided capture: at most its window, calling guide
 // with guidance codes (move_closer, hold_still, …) as they change.
@@ -494,28 +485,20 @@ func (k *Kiosk) document(ctx context.Context, lines []string, source string, atR
 		k.count("documents_ignored")
 		return
 	}
-	var cands []wire.AuthzRecord
-	var lerr error
-	if res.Valid {
-		cands, lerr = k.o.Replica.Candidates(res.IssuingState, res.DocumentNumber, "")
-	}
+	var lookup *session.Lookup
 	need := k.o.Policy.RequireCard
-	for _, r := range cands {
-		need = need || r.RequireCard
+	if res.Valid {
+		lookup = &session.Lookup{}
+		lookup.Candidates, lookup.Err = k.o.Replica.Candidates(res.IssuingState, res.DocumentNumber, "")
+		for _, r := range lookup.Candidates {
+			need = need || r.RequireCard
+		}
 	}
 	// The chip of a passport on the kiosk's reader: TD3 passports only (an
 	// ID card's chip is not asked for).
 	readChip := k.o.Chip != nil && atReader && res.Valid && strings.HasPrefix(res.DocumentCode, "P")
 	k.step(ctx, session.DocRead{Doc: session.DocumentRead{Valid: res.Valid, NeedCard: need, Chip: readChip,
-		Data: &docData{res: res, at: now, cands: cands, lookupErr: lerr}}})
-}
-
-// docData is what the kiosk attaches to a session's document.
-type docData struct {
-	res       *mrz.Result
-	at        time.Time
-	cands     []wire.AuthzRecord
-	lookupErr error
+		MRZ: res, Lookup: lookup}})
 }
 
 // AttachLink sets the MQTT link once it exists (it needs the kiosk as its

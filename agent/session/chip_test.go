@@ -23,8 +23,9 @@ func TestChipStepBeforeTheFace(t *testing.T) {
 	if s.Guidance != "chip_reading" || !has(fx, Show{Screen: view.ScreenChip}) {
 		t.Fatalf("progress: %q %v", s.Guidance, fx)
 	}
-	s, fx = Step(s, ChipDone{TxID: s.TxID, Result: "read"}, t0.Add(2*time.Second), cfg, ids)
-	if s.Phase != Face || !s.ChipDone || s.Chip != "read" || s.ChipTimedOut || s.Guidance != "" || !has(fx, CaptureFace{}) {
+	read := &ChipResult{Read: true}
+	s, fx = Step(s, ChipDone{TxID: s.TxID, Result: read}, t0.Add(2*time.Second), cfg, ids)
+	if s.Phase != Face || !s.ChipDone || s.Chip != read || s.ChipTimedOut || s.Guidance != "" || !has(fx, CaptureFace{}) {
 		t.Fatalf("after the chip: %+v %v", s, fx)
 	}
 	if _, ok := s.StepTimings["chip"]; !ok {
@@ -37,12 +38,12 @@ func TestChipStepBeforeTheFace(t *testing.T) {
 func TestChipThenCard(t *testing.T) {
 	need := DocRead{Doc: DocumentRead{Valid: true, Chip: true, NeedCard: true}}
 	s, _ := run(t, cfg, Start{}, need)
-	s, _ = Step(s, ChipDone{TxID: s.TxID, Result: "read"}, t0, cfg, ids)
+	s, _ = Step(s, ChipDone{TxID: s.TxID, Result: &ChipResult{Detail: "read"}}, t0, cfg, ids)
 	if s.Phase != Card {
 		t.Fatalf("phase %v, want card", s.Phase)
 	}
 	s, _ = run(t, cfg, Start{}, need, CardRead{Tag: "0A1B"})
-	s, fx := Step(s, ChipDone{TxID: s.TxID, Result: "read"}, t0, cfg, ids)
+	s, fx := Step(s, ChipDone{TxID: s.TxID, Result: &ChipResult{Detail: "read"}}, t0, cfg, ids)
 	if s.Phase != Face || s.CardTag != "0A1B" || !has(fx, CaptureFace{}) {
 		t.Fatalf("card during the chip: %v %v", s.Phase, fx)
 	}
@@ -58,7 +59,7 @@ func TestChipTimeout(t *testing.T) {
 		t.Fatalf("after the chip timeout: %+v %v", s, fx)
 	}
 	// The reader's answer after the timeout changes nothing.
-	s2, fx2 := Step(s, ChipDone{TxID: s.TxID, Result: "late"}, t0.Add(7*time.Second), c, ids)
+	s2, fx2 := Step(s, ChipDone{TxID: s.TxID, Result: &ChipResult{Detail: "late"}}, t0.Add(7*time.Second), c, ids)
 	if s2.Chip != nil || len(fx2) != 0 {
 		t.Fatalf("a late chip result was taken: %v %v", s2.Chip, fx2)
 	}
@@ -72,7 +73,7 @@ func TestChipTimeout(t *testing.T) {
 // Another transaction's result never lands in this one.
 func TestChipResultOfAnotherTransactionIgnored(t *testing.T) {
 	s, _ := run(t, cfg, Start{}, chipDoc)
-	s2, fx := Step(s, ChipDone{TxID: "tx-old", Result: "other traveler"}, t0, cfg, ids)
+	s2, fx := Step(s, ChipDone{TxID: "tx-old", Result: &ChipResult{Detail: "other traveler"}}, t0, cfg, ids)
 	if s2.Phase != Chip || s2.Chip != nil || len(fx) != 0 {
 		t.Fatalf("took another transaction's chip: %+v", s2)
 	}
@@ -112,8 +113,8 @@ func TestNoChipStepUnlessAsked(t *testing.T) {
 // The chip result never survives its session.
 func TestChipForgottenAfterTheSession(t *testing.T) {
 	s, _ := run(t, cfg, Start{}, chipDoc)
-	s, _ = Step(s, ChipDone{TxID: s.TxID, Result: "dg2"}, t0, cfg, ids)
-	s, _ = Step(s, FaceDone{Result: "ok"}, t0, cfg, ids)
+	s, _ = Step(s, ChipDone{TxID: s.TxID, Result: &ChipResult{Detail: "dg2"}}, t0, cfg, ids)
+	s, _ = Step(s, FaceDone{Result: &FaceResult{Captured: true}}, t0, cfg, ids)
 	s, _ = Step(s, Decided{Outcome: "referred"}, t0, cfg, ids)
 	s, _ = Step(s, Durable{TxID: s.TxID}, t0, cfg, ids)
 	s, _ = Step(s, Finish{}, t0, cfg, ids)

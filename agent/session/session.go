@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
+	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
 
 // Phase is where the traveler is.
@@ -110,11 +111,11 @@ type State struct {
 	NeedCard   bool
 	Letter     string // QR text of a scanned pre-approval letter
 	FaceDone   bool
-	Face       any // the face result, opaque to the flow
+	Face       *FaceResult // the face result, opaque to the flow
 	// ChipDone: the chip step ended; Chip is its result, opaque to the
 	// flow (nil when it timed out: ChipTimedOut).
 	ChipDone     bool
-	Chip         any
+	Chip         *ChipResult
 	ChipTimedOut bool
 	Guidance     string
 	Message      string
@@ -159,8 +160,10 @@ type DocumentRead struct {
 	// a chip reader is configured and the passport lies on the kiosk's
 	// reader (never for a page from the scanner spool).
 	Chip bool
-	// Data is the parsed document, opaque to the flow.
-	Data any
+	// MRZ is the parsed zone and Lookup the replica's answer for it (nil
+	// when none was asked: an invalid zone); both opaque to the flow.
+	MRZ    *mrz.Result
+	Lookup *Lookup
 }
 
 // Input is what happens to the kiosk.
@@ -186,7 +189,7 @@ type (
 	// FaceGuidance is a live guidance code during capture.
 	FaceGuidance struct{ Code string }
 	// FaceDone ends the capture (a result, or a failure in it).
-	FaceDone struct{ Result any }
+	FaceDone struct{ Result *FaceResult }
 	// ChipProgress is the chip step's stage (a guidance code:
 	// chip_waiting, chip_reading) for the transaction TxID.
 	ChipProgress struct{ TxID, Stage string }
@@ -194,7 +197,7 @@ type (
 	// (a read, or a failure in it).
 	ChipDone struct {
 		TxID   string
-		Result any
+		Result *ChipResult
 	}
 	// Decided is the decision the agent computed.
 	Decided struct{ Outcome string }

@@ -46,7 +46,7 @@ func has(fx []Effect, want Effect) bool {
 }
 
 func TestHappyPathShowsOutcomeOnlyWhenDurable(t *testing.T) {
-	s, fx := run(t, cfg, Start{Lang: "fr"}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{Result: "ok"},
+	s, fx := run(t, cfg, Start{Lang: "fr"}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{Result: &FaceResult{Captured: true}},
 		Decided{Outcome: "admitted"})
 	if s.Phase != Recording || Screen(s) != view.ScreenProcessing {
 		t.Fatalf("before durable: phase %v screen %s", s.Phase, Screen(s))
