@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
+	"github.com/xpt-pilot/xpt-kiosk/agent/session"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
@@ -29,19 +30,20 @@ func (k *Kiosk) decide(unreadable bool) string {
 	}
 	rate := k.rate
 	k.mu.Unlock()
+	rs := k.replica()
 
 	in := decide.Input{
 		Policy: decide.Policy{PortCode: k.o.PortCode, Direction: k.o.Direction, RequireCard: k.o.Policy.RequireCard,
 			RequireFace: k.o.Policy.RequireFace, MaxStaleness: k.o.Policy.MaxStaleness, RandomReferralRate: rate,
 			ChipOnInvalid: k.o.ChipPolicy.OnInvalid, ChipOnNoTrustAnchor: k.o.ChipPolicy.OnNoTrustAnchor},
-		LastSync: k.replica().LastSync,
+		LastSync: rs.LastSync,
 		Now:      now,
 		Rand:     k.o.Rand,
 	}
-	var state, number string
+	var doc *session.DocumentRead
 	if d := docOf(s); d != nil && !unreadable {
+		doc = d
 		in.Document = documentOf(d.MRZ)
-		state, number = d.MRZ.IssuingState, d.MRZ.DocumentNumber
 		if d.Lookup != nil && d.Lookup.Err != nil {
 			faults = append(faults, "replica")
 		}
@@ -49,15 +51,13 @@ func (k *Kiosk) decide(unreadable bool) string {
 	if s.CardTag != "" {
 		in.Card = &decide.Card{Tag: s.CardTag}
 	}
-	if state != "" || s.CardTag != "" {
-		cands, err := k.o.Replica.Candidates(state, number, s.CardTag)
-		if err != nil {
-			// The replica could not answer: refer, never admit on no data.
-			k.log.Error("kiosk: replica look-up failed", "err", err)
-			faults = append(faults, "replica")
-		}
-		in.Candidates = cands
+	cands, err := k.candidates(doc, s.CardTag, rs.Seq)
+	if err != nil {
+		// The replica could not answer: refer, never admit on no data.
+		k.log.Error("kiosk: replica look-up failed", "err", err)
+		faults = append(faults, "replica")
 	}
+	in.Candidates = cands
 	// The face step is weighed only when it ran: an invalid document goes
 	// straight to the decision and is not also FACE_CAPTURE_FAILED.
 	if k.o.Face != nil && faceRan {

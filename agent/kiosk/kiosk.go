@@ -488,8 +488,7 @@ func (k *Kiosk) document(ctx context.Context, lines []string, source string, atR
 	var lookup *session.Lookup
 	need := k.o.Policy.RequireCard
 	if res.Valid {
-		lookup = &session.Lookup{}
-		lookup.Candidates, lookup.Err = k.o.Replica.Candidates(res.IssuingState, res.DocumentNumber, "")
+		lookup = k.lookUpDocument(res.IssuingState, res.DocumentNumber)
 		for _, r := range lookup.Candidates {
 			need = need || r.RequireCard
 		}

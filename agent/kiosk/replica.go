@@ -2,8 +2,10 @@ package kiosk
 
 import (
 	"context"
+	"slices"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/session"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
 
@@ -49,4 +51,48 @@ func (k *Kiosk) replica() ReplicaStatus {
 		s.Staleness = k.o.Now().Sub(s.LastSync)
 	}
 	return s
+}
+
+// lookUpDocument asks the replica for a document's records when it is
+// read (the flow needs to know whether a card is required). The session
+// keeps the answer with the seq the replica had just before, for the
+// decision to reuse.
+func (k *Kiosk) lookUpDocument(issuingState, number string) *session.Lookup {
+	l := &session.Lookup{Seq: k.replica().Seq}
+	l.Candidates, l.Err = k.o.Replica.Candidates(issuingState, number, "")
+	return l
+}
+
+// candidates are the records the decision weighs: those of the document
+// (nil: none, or not weighed) and of the card tag (empty: none), as one
+// Replica.Candidates(state, number, tag) gives them, the document's first.
+// The document's look-up when it was read is reused while the replica's
+// seq is the one it was made at (seq is the replica's now); only the card
+// tag, which that look-up did not cover, is asked. A replica that moved on
+// in between (a batch applied: a revocation during the session), a look-up
+// that failed or a document that had none (an invalid zone) is asked again
+// as a whole.
+func (k *Kiosk) candidates(doc *session.DocumentRead, tag string, seq uint64) ([]wire.AuthzRecord, error) {
+	if doc == nil {
+		if tag == "" {
+			return nil, nil
+		}
+		return k.o.Replica.Candidates("", "", tag)
+	}
+	l := doc.Lookup
+	if l == nil || l.Err != nil || l.Seq != seq {
+		return k.o.Replica.Candidates(doc.MRZ.IssuingState, doc.MRZ.DocumentNumber, tag)
+	}
+	out := slices.Clone(l.Candidates)
+	if tag == "" {
+		return out, nil
+	}
+	byCard, err := k.o.Replica.Candidates("", "", tag)
+	for _, r := range byCard {
+		// A record found by both is the document's, once.
+		if !slices.ContainsFunc(l.Candidates, func(d wire.AuthzRecord) bool { return d.AuthorizationID == r.AuthorizationID }) {
+			out = append(out, r)
+		}
+	}
+	return out, err
 }
