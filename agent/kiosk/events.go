@@ -2,7 +2,6 @@ package kiosk
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"time"
 
@@ -11,39 +10,6 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
-
-// startFace runs the capture off the loop. The session asks for it only
-// when a FaceCapturer is configured (session.Config.FaceEnabled).
-func (k *Kiosk) startFace(ctx context.Context) {
-	fctx, cancel := context.WithCancel(ctx)
-	k.mu.Lock()
-	k.faceStop = cancel
-	// The reference is the chip's photo (DG2) when one was read: the
-	// comparator matches the live capture against it.
-	var ref []byte
-	if k.tx != nil {
-		ref = bytes.Clone(chipReference(chipOf(k.s, k.tx.chipRan)))
-		k.tx.faceRef = len(ref) > 0
-	}
-	k.mu.Unlock()
-	go func() {
-		defer cancel()
-		defer clear(ref)
-		res := k.o.Face.Capture(fctx, ref, func(code string) {
-			select {
-			case k.in <- msgFaceGuide{code: code}:
-			case <-fctx.Done():
-			}
-		})
-		if fctx.Err() != nil && ctx.Err() != nil {
-			return
-		}
-		select {
-		case k.in <- msgFaceDone{res: res}:
-		case <-ctx.Done():
-		}
-	}()
-}
 
 // record makes the transaction's events durable, then tells the session.
 func (k *Kiosk) record(aborted bool) {
@@ -155,23 +121,6 @@ func (k *Kiosk) record(aborted bool) {
 	}()
 }
 
-// newReference draws a traveler reference that no referral kept on this
-// kiosk has.
-func (k *Kiosk) newReference() string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	for {
-		ref := wire.NewReference()
-		clash := false
-		for _, r := range k.referrals {
-			clash = clash || r.Reference == ref
-		}
-		if !clash {
-			return ref
-		}
-	}
-}
-
 // docOf is the document the session holds, if any.
 func docOf(s session.State) *session.DocumentRead {
 	if s.Doc == nil || s.Doc.MRZ == nil {
@@ -190,6 +139,13 @@ func docAndHolder(d *session.DocumentRead) (*wire.Document, *wire.Holder) {
 	return doc, h
 }
 
+func dateString(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(wire.DateFormat)
+}
+
 func (k *Kiosk) auditEvent(ev *wire.Event, more ...func(*audit.Entry)) {
 	if k.o.Audit == nil {
 		return
@@ -202,24 +158,6 @@ func (k *Kiosk) auditEvent(ev *wire.Event, more ...func(*audit.Entry)) {
 		k.log.Error("kiosk: audit log append failed", "err", err)
 		k.count("audit_errors")
 	}
-}
-
-func (k *Kiosk) newReferral(t *wire.Transaction, out *decisionOut, photo []byte, now time.Time) *referral {
-	r := &referral{photo: photo}
-	r.ReferralID, r.TransactionID, r.OpenedAt, r.Reference = t.ReferralID, t.ID, now, t.Reference
-	r.Reasons = append([]string(nil), t.Reasons...)
-	if h := t.Holder; h != nil {
-		r.Surname, r.GivenNames, r.Nationality, r.BirthDate = h.Surname, h.GivenNames, h.Nationality, h.BirthDate
-	}
-	if d := t.Document; d != nil {
-		r.DocumentCode, r.IssuingState, r.DocumentNo, r.ExpiryDate = d.Code, d.IssuingState, d.Number, d.ExpiryDate
-	}
-	if out != nil && out.record != nil {
-		r.AuthorizationID, r.Category, r.Occupation, r.Employer = out.record.AuthorizationID, out.record.Category, out.record.Occupation, out.record.Employer
-	}
-	r.Checks = append(r.Checks, t.Checks...)
-	r.HasPhoto = len(photo) > 0
-	return r
 }
 
 // emit makes a non-transaction event durable and audits it (device faults,
@@ -241,142 +179,6 @@ func (k *Kiosk) emitAudited(ev *wire.Event, more ...func(*audit.Entry)) error {
 	return nil
 }
 
-func (k *Kiosk) deviceFault(name, code, msg string) {
-	k.mu.Lock()
-	d, ok := k.devices[name]
-	if !ok {
-		k.addDevice(view.Device{Name: name})
-		d = k.devices[name]
-	}
-	d.State, d.Code, d.Message, d.Since = "fault", code, msg, k.o.Now()
-	if k.tx != nil && k.s.Phase != session.Idle && k.s.Phase != session.Outcome && !k.optional(name) {
-		k.tx.faults = append(k.tx.faults, name)
-	}
-	k.counters["device_faults"]++
-	k.notifyLocked()
-	k.mu.Unlock()
-	k.log.Warn("kiosk: device fault", "device", name, "code", code)
-	go k.emit(&wire.Event{Type: wire.EventDeviceFault, Device: &wire.DeviceEvent{Device: name, Code: code, Message: msg}})
-	k.refreshState()
-}
-
-func (k *Kiosk) deviceRecovered(name, after string) {
-	k.mu.Lock()
-	if d, ok := k.devices[name]; ok {
-		d.State, d.Code, d.Message, d.Since = "ok", "", "", k.o.Now()
-	}
-	k.notifyLocked()
-	k.mu.Unlock()
-	k.log.Info("kiosk: device recovered", "device", name, "after", after)
-	go k.emit(&wire.Event{Type: wire.EventDeviceRecovered, Device: &wire.DeviceEvent{Device: name, Code: after}})
-	k.refreshState()
-}
-
-// refreshState computes online/degraded/locked with reasons, closes or
-// reopens the traveler screen, and tells the link.
-func (k *Kiosk) refreshState() {
-	var reasons []string
-	closed := false
-	full := k.o.Outbox.Full()
-	st := k.replica()
-	k.mu.Lock()
-	if k.locked {
-		reasons = append(reasons, "locked")
-		closed = true
-	}
-	if k.maintenance {
-		reasons = append(reasons, "maintenance")
-		closed = true
-	}
-	if full {
-		reasons = append(reasons, "outbox_full")
-		closed = true
-	}
-	if st.Stale(k.o.Policy.MaxStaleness) {
-		reasons = append(reasons, "authz_stale")
-	}
-	for _, n := range k.devOrder {
-		d := k.devices[n]
-		if d.State == "fault" && !k.optional(n) {
-			reasons = append(reasons, n+"_"+d.Code)
-			if n == "mrzReader" {
-				closed = true
-			}
-		}
-	}
-	state := wire.StateOnline
-	switch {
-	case k.locked || k.maintenance:
-		state = wire.StateLocked
-	case len(reasons) > 0:
-		state = wire.StateDegraded
-	}
-	changed := state != k.state || !equal(reasons, k.reasons)
-	k.state, k.reasons = state, reasons
-	wasClosed := len(k.s.ClosedWhy) > 0
-	k.mu.Unlock()
-	if k.o.Link != nil {
-		k.o.Link.SetAuthzSeq(st.Seq)
-		if changed {
-			k.o.Link.SetState(state, reasons...)
-		}
-	}
-	if closed != wasClosed || (closed && changed) {
-		why := []string(nil)
-		if closed {
-			why = reasons
-		}
-		k.mu.Lock()
-		s, fx := session.Step(k.s, session.Availability{Open: !closed, Reasons: why}, k.o.Now(), k.o.Session, wire.NewID)
-		k.s = s
-		k.mu.Unlock()
-		if len(fx) > 0 {
-			k.notify()
-		}
-	}
-	if changed {
-		k.notify()
-	}
-}
-
-// optional says whether a device is optional equipment (the receipt
-// printer): its faults never refer a traveler, degrade or close the kiosk.
-func (k *Kiosk) optional(name string) bool {
-	return k.o.Printer != nil && name == k.o.Printer.Name()
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// prune forgets decided referrals (and their personal data) after the
-// retention, and any referral after a day.
-func (k *Kiosk) prune() {
-	now := k.o.Now()
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	keep := k.refOrder[:0]
-	for _, id := range k.refOrder {
-		r := k.referrals[id]
-		if (r.Decision != "" && now.Sub(r.decidedAt) > k.o.ReferralRetention) || now.Sub(r.OpenedAt) > 24*time.Hour {
-			clear(r.photo)
-			clear(r.chipPhoto)
-			delete(k.referrals, id)
-			continue
-		}
-		keep = append(keep, id)
-	}
-	k.refOrder = keep
-}
-
 func (k *Kiosk) publishTelemetry() {
 	st := k.replica()
 	ob := k.o.Outbox.Stats()
@@ -391,22 +193,4 @@ func (k *Kiosk) publishTelemetry() {
 	if err := k.o.Link.PublishTelemetry(t); err != nil {
 		k.log.Debug("kiosk: telemetry not sent", "err", err)
 	}
-}
-
-func (k *Kiosk) count(name string) {
-	k.mu.Lock()
-	k.counters[name]++
-	k.mu.Unlock()
-}
-
-func (k *Kiosk) notify() {
-	k.mu.Lock()
-	k.notifyLocked()
-	k.mu.Unlock()
-}
-
-func (k *Kiosk) notifyLocked() {
-	k.version++
-	close(k.changed)
-	k.changed = make(chan struct{})
 }
