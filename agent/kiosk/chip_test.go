@@ -281,7 +281,7 @@ func TestChipPhotoWiped(t *testing.T) {
 	r2.waitScreen(view.ScreenReferred)
 	id := r2.k.Referrals()[0].ReferralID
 	r2.k.mu.Lock()
-	kept := r2.k.referrals[id].chipPhoto
+	kept := r2.k.referrals.byID[id].chipPhoto
 	r2.k.mu.Unlock()
 	if !bytes.Equal(kept, dg2JPEG) {
 		t.Fatalf("referral's chip photo %x", kept)

@@ -8,15 +8,51 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
 
-type deviceState struct {
-	view.Device
+// devices is the device registry: each device's health, in the order
+// the devices were first named. The kiosk's mutex guards it.
+type devices struct {
+	byName map[string]*view.Device
+	order  []string
 }
 
-func (k *Kiosk) addDevice(d view.Device) {
-	if _, ok := k.devices[d.Name]; !ok {
-		k.devOrder = append(k.devOrder, d.Name)
+// add registers a device, or replaces what the registry says of it.
+func (r *devices) add(d view.Device) {
+	if r.byName == nil {
+		r.byName = map[string]*view.Device{}
 	}
-	k.devices[d.Name] = &deviceState{Device: d}
+	if _, ok := r.byName[d.Name]; !ok {
+		r.order = append(r.order, d.Name)
+	}
+	r.byName[d.Name] = &d
+}
+
+// named is the device called name; one the registry did not know is
+// added as blank (or as d, when given).
+func (r *devices) named(name string, blank ...view.Device) *view.Device {
+	if d, ok := r.byName[name]; ok {
+		return d
+	}
+	d := view.Device{Name: name}
+	if len(blank) > 0 {
+		d = blank[0]
+	}
+	r.add(d)
+	return r.byName[name]
+}
+
+// lookup is the device called name, if the registry knows it.
+func (r *devices) lookup(name string) (*view.Device, bool) {
+	d, ok := r.byName[name]
+	return d, ok
+}
+
+// list is every device, in order.
+func (r *devices) list() []view.Device {
+	out := make([]view.Device, 0, len(r.order))
+	for _, n := range r.order {
+		out = append(out, *r.byName[n])
+	}
+	return out
 }
 
 // DescribeDevice sets what the technician console shows of a device (its
@@ -24,11 +60,7 @@ func (k *Kiosk) addDevice(d view.Device) {
 func (k *Kiosk) DescribeDevice(name, kind, path string, simulated bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	d, ok := k.devices[name]
-	if !ok {
-		k.addDevice(view.Device{Name: name, State: "ok", Since: k.o.Now()})
-		d = k.devices[name]
-	}
+	d := k.devices.named(name, view.Device{Name: name, State: "ok", Since: k.o.Now()})
 	d.Kind, d.Path, d.Simulated = kind, path, simulated
 }
 
@@ -37,22 +69,14 @@ func (k *Kiosk) DescribeDevice(name, kind, path string, simulated bool) {
 func (k *Kiosk) SetDeviceState(name, kind, state, code, message string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	d, ok := k.devices[name]
-	if !ok {
-		k.addDevice(view.Device{Name: name})
-		d = k.devices[name]
-	}
+	d := k.devices.named(name)
 	d.Kind, d.State, d.Code, d.Message, d.Since = kind, state, code, message, k.o.Now()
 	k.notifyLocked()
 }
 
 func (k *Kiosk) deviceFault(name, code, msg string) {
 	k.mu.Lock()
-	d, ok := k.devices[name]
-	if !ok {
-		k.addDevice(view.Device{Name: name})
-		d = k.devices[name]
-	}
+	d := k.devices.named(name)
 	d.State, d.Code, d.Message, d.Since = "fault", code, msg, k.o.Now()
 	if k.tx != nil && k.s.Phase != session.Idle && k.s.Phase != session.Outcome && !k.optional(name) {
 		k.tx.faults = append(k.tx.faults, name)
@@ -67,7 +91,7 @@ func (k *Kiosk) deviceFault(name, code, msg string) {
 
 func (k *Kiosk) deviceRecovered(name, after string) {
 	k.mu.Lock()
-	if d, ok := k.devices[name]; ok {
+	if d, ok := k.devices.lookup(name); ok {
 		d.State, d.Code, d.Message, d.Since = "ok", "", "", k.o.Now()
 	}
 	k.notifyLocked()
@@ -106,11 +130,10 @@ func (k *Kiosk) refreshState() {
 	if st.Stale(k.o.Policy.MaxStaleness) {
 		reasons = append(reasons, "authz_stale")
 	}
-	for _, n := range k.devOrder {
-		d := k.devices[n]
-		if d.State == "fault" && !k.optional(n) {
-			reasons = append(reasons, n+"_"+d.Code)
-			if n == "mrzReader" {
+	for _, d := range k.devices.list() {
+		if d.State == "fault" && !k.optional(d.Name) {
+			reasons = append(reasons, d.Name+"_"+d.Code)
+			if d.Name == "mrzReader" {
 				closed = true
 			}
 		}

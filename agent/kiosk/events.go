@@ -100,8 +100,7 @@ func (k *Kiosk) record(aborted bool) {
 		}
 		if ref != nil {
 			k.mu.Lock()
-			k.referrals[ref.ReferralID] = ref
-			k.refOrder = append(k.refOrder, ref.ReferralID)
+			k.referrals.add(ref)
 			k.mu.Unlock()
 		}
 		k.mu.Lock()
@@ -185,9 +184,8 @@ func (k *Kiosk) publishTelemetry() {
 	t := wire.Telemetry{KioskID: k.o.KioskID, At: wire.FormatTime(k.o.Now()), Devices: map[string]wire.DeviceState{},
 		QueueDepth: ob.Depth, Authz: st.Wire()}
 	k.mu.Lock()
-	for _, n := range k.devOrder {
-		d := k.devices[n]
-		t.Devices[n] = wire.DeviceState{State: d.State, Code: d.Code}
+	for _, d := range k.devices.list() {
+		t.Devices[d.Name] = wire.DeviceState{State: d.State, Code: d.Code}
 	}
 	k.mu.Unlock()
 	if err := k.o.Link.PublishTelemetry(t); err != nil {

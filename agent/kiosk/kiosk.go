@@ -124,10 +124,8 @@ type Kiosk struct {
 	version   uint64
 	changed   chan struct{}
 	started   time.Time
-	devices   map[string]*deviceState
-	devOrder  []string
-	referrals map[string]*referral
-	refOrder  []string
+	devices   devices
+	referrals referrals
 	recent    []view.Transaction
 	counters  map[string]int64
 	locked    bool // the central system's signed lock
@@ -186,21 +184,20 @@ func New(o Options) (*Kiosk, error) {
 	k := &Kiosk{
 		o: o, log: o.Logger, in: make(chan any, 64),
 		changed: make(chan struct{}), started: o.Now(),
-		devices: map[string]*deviceState{}, referrals: map[string]*referral{},
 		counters: map[string]int64{}, rate: o.Policy.RandomReferralRate, state: wire.StateOnline,
 	}
 	for _, d := range o.Devices {
-		k.addDevice(view.Device{Name: d.Name(), State: "ok", Since: k.started})
+		k.devices.add(view.Device{Name: d.Name(), State: "ok", Since: k.started})
 	}
 	if o.Face != nil {
-		k.addDevice(view.Device{Name: "camera", State: "ok", Since: k.started})
+		k.devices.add(view.Device{Name: "camera", State: "ok", Since: k.started})
 	}
 	if o.Printer != nil {
-		k.addDevice(view.Device{Name: o.Printer.Name(), State: "ok", Since: k.started})
+		k.devices.add(view.Device{Name: o.Printer.Name(), State: "ok", Since: k.started})
 	}
 	if o.Chip != nil {
-		if _, ok := k.devices["chipReader"]; !ok {
-			k.addDevice(view.Device{Name: "chipReader", Kind: "pcsc", State: "ok", Since: k.started})
+		if _, ok := k.devices.lookup("chipReader"); !ok {
+			k.devices.add(view.Device{Name: "chipReader", Kind: "pcsc", State: "ok", Since: k.started})
 		}
 	}
 	return k, nil

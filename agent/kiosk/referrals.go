@@ -23,11 +23,7 @@ type referral struct {
 func (k *Kiosk) Referrals() []view.Referral {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	out := make([]view.Referral, 0, len(k.refOrder))
-	for i := len(k.refOrder) - 1; i >= 0; i-- {
-		out = append(out, k.referrals[k.refOrder[i]].Referral)
-	}
-	return out
+	return k.referrals.list()
 }
 
 // Photo is a referral's face capture.
@@ -46,7 +42,7 @@ func (k *Kiosk) ChipPhoto(referralID string) ([]byte, bool) {
 func (k *Kiosk) referralImage(referralID string, image func(*referral) []byte) ([]byte, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	r, ok := k.referrals[referralID]
+	r, ok := k.referrals.byID[referralID]
 	if !ok || len(image(r)) == 0 {
 		return nil, false
 	}
@@ -79,8 +75,8 @@ func (k *Kiosk) decideReferral(d wire.OfficerDecision, via string) error {
 		return errors.New("kiosk: an officer ID is required")
 	}
 	k.mu.Lock()
-	r, ok := k.referrals[d.ReferralID]
-	if !ok || r.Decision != "" {
+	r, ok := k.referrals.open(d.ReferralID)
+	if !ok {
 		k.mu.Unlock()
 		return ErrNoReferral
 	}
@@ -107,8 +103,8 @@ type officerDecisions struct{ k *Kiosk }
 func (o officerDecisions) ReferralOpen(id string) bool {
 	o.k.mu.Lock()
 	defer o.k.mu.Unlock()
-	r, ok := o.k.referrals[id]
-	return ok && r.Decision == ""
+	_, ok := o.k.referrals.open(id)
+	return ok
 }
 
 func (o officerDecisions) Decide(_ context.Context, d wire.OfficerDecision, via string) error {
@@ -140,11 +136,7 @@ func (k *Kiosk) newReference() string {
 	defer k.mu.Unlock()
 	for {
 		ref := wire.NewReference()
-		clash := false
-		for _, r := range k.referrals {
-			clash = clash || r.Reference == ref
-		}
-		if !clash {
+		if !k.referrals.hasReference(ref) {
 			return ref
 		}
 	}
@@ -156,16 +148,67 @@ func (k *Kiosk) prune() {
 	now := k.o.Now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	keep := k.refOrder[:0]
-	for _, id := range k.refOrder {
-		r := k.referrals[id]
-		if (r.Decision != "" && now.Sub(r.decidedAt) > k.o.ReferralRetention) || now.Sub(r.OpenedAt) > 24*time.Hour {
+	k.referrals.prune(func(r *referral) bool {
+		return (r.Decision != "" && now.Sub(r.decidedAt) > k.o.ReferralRetention) || now.Sub(r.OpenedAt) > 24*time.Hour
+	})
+}
+
+// referrals is the referral store: the referrals opened on this kiosk,
+// in the order they were opened, with their personal data and images
+// until they are pruned. The kiosk's mutex guards it.
+type referrals struct {
+	byID  map[string]*referral
+	order []string
+}
+
+func (s *referrals) add(r *referral) {
+	if s.byID == nil {
+		s.byID = map[string]*referral{}
+	}
+	s.byID[r.ReferralID] = r
+	s.order = append(s.order, r.ReferralID)
+}
+
+// open is the referral id while no officer has decided it.
+func (s *referrals) open(id string) (*referral, bool) {
+	r, ok := s.byID[id]
+	if !ok || r.Decision != "" {
+		return nil, false
+	}
+	return r, true
+}
+
+// list is every referral kept, newest first.
+func (s *referrals) list() []view.Referral {
+	out := make([]view.Referral, 0, len(s.order))
+	for i := len(s.order) - 1; i >= 0; i-- {
+		out = append(out, s.byID[s.order[i]].Referral)
+	}
+	return out
+}
+
+// hasReference says a referral kept has the traveler reference ref.
+func (s *referrals) hasReference(ref string) bool {
+	for _, r := range s.byID {
+		if r.Reference == ref {
+			return true
+		}
+	}
+	return false
+}
+
+// prune forgets the referrals gone says are over, wiping their images.
+func (s *referrals) prune(gone func(*referral) bool) {
+	keep := s.order[:0]
+	for _, id := range s.order {
+		r := s.byID[id]
+		if gone(r) {
 			clear(r.photo)
 			clear(r.chipPhoto)
-			delete(k.referrals, id)
+			delete(s.byID, id)
 			continue
 		}
 		keep = append(keep, id)
 	}
-	k.refOrder = keep
+	s.order = keep
 }

@@ -83,7 +83,7 @@ func (k *Kiosk) Technician() view.Technician {
 		// describing the pipeline (which the console took for a state and
 		// said "not working" of a camera that was fine).
 		t.Face.Capture = "ok"
-		if d, ok := k.devices["camera"]; ok && d.State != "" {
+		if d, ok := k.devices.lookup("camera"); ok && d.State != "" {
 			t.Face.Capture = d.State
 		}
 	}
@@ -92,9 +92,7 @@ func (k *Kiosk) Technician() view.Technician {
 	t.Policy = view.Policy{RandomReferralRate: k.rate, RequireCard: k.o.Policy.RequireCard, RequireFace: k.o.Policy.RequireFace,
 		FaceUnavailable: k.o.Policy.FaceUnavailable}
 	t.Broker.URL = k.brokerURL
-	for _, n := range k.devOrder {
-		t.Devices = append(t.Devices, k.devices[n].Device)
-	}
+	t.Devices = append(t.Devices, k.devices.list()...)
 	for n, v := range k.counters {
 		t.Counters[n] = v
 	}
