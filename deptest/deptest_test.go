@@ -114,3 +114,18 @@ func TestChipIsPureGoStandardLibrary(t *testing.T) {
 		t.Errorf("drivers/chip/... depends on %s", pkg)
 	}
 }
+
+// The kiosk core (agent/kiosk) sees the replica, the outbox's health and
+// the link through narrow interfaces of its own in plain types: it never
+// reaches the replica's store (Pebble) nor the MQTT client (paho), nor the
+// packages that wrap them (agent/authz, agent/link).
+func TestKioskCoreReachesNoStoreNorBroker(t *testing.T) {
+	heavy := []string{"github.com/cockroachdb/pebble", "github.com/eclipse/paho.mqtt.golang", module + "/agent/authz", module + "/agent/link"}
+	for pkg := range deps(t, "./agent/kiosk") {
+		for _, h := range heavy {
+			if pkg == h || strings.HasPrefix(pkg, h+"/") {
+				t.Errorf("agent/kiosk depends on %s", pkg)
+			}
+		}
+	}
+}

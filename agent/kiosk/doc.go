@@ -10,5 +10,13 @@
 //
 // Devices that need cgo (camera, scanner) reach it through the small
 // FaceCapturer interface and the Document/Letter methods, so this package
-// builds without cgo.
+// builds without cgo. The replica and the link reach it through Replica
+// and Link, interfaces of its own in plain types, so it imports neither
+// agent/authz (Pebble) nor agent/link (paho).
+//
+// Files by concern: kiosk.go (options, the struct), loop.go (the loop),
+// replica.go (the look-ups), decision.go, devices.go (the device registry
+// and the kiosk's state), referrals.go (the referral store, officer
+// decisions), events.go (building and recording events), views.go (the
+// consoles' views), commands.go, chip.go, receipt.go.
 package kiosk
