@@ -125,6 +125,10 @@ func testApplyAndLookups(t *testing.T, key []byte) {
 	if st.Seq != 1 || st.Records != 3 || !st.LastSync.Equal(f.clock.t) || st.Staleness != 0 {
 		t.Fatalf("status %+v", st)
 	}
+	// Summary, what the kiosk reads, says the same.
+	if seq, n, last, rej := f.r.Summary(); seq != st.Seq || n != st.Records || !last.Equal(st.LastSync) || rej != st.Stats.Rejected {
+		t.Fatalf("summary %d %d %v %d, status %+v", seq, n, last, rej, st)
+	}
 	d := a.Documents[0]
 	if got := f.ids(f.r.ByDocument(d.IssuingState, d.Number)); !slices.Equal(got, []string{a.AuthorizationID, b.AuthorizationID}) {
 		t.Fatalf("by document: %v", got)

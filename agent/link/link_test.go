@@ -244,8 +244,11 @@ func TestSessionRetainedStateAndWill(t *testing.T) {
 	if !col.WaitFor(10*time.Second, func() bool { return lastState(col, k.id) == wire.StateDegraded }) {
 		t.Fatalf("state not republished after reconnect: %+v", col.States(k.id))
 	}
-	if k.link.Stats().Connects < 2 {
+	if st := k.link.Stats(); st.Connects < 2 {
 		t.Fatal("no reconnect counted")
+	} else if n, last := k.link.Connects(); n < st.Connects || wire.FormatTime(last) < st.LastConnectAt {
+		// Connects, what the kiosk reads, says as much (it may have counted one more since).
+		t.Fatalf("connects %d at %v, stats %d at %s", n, last, st.Connects, st.LastConnectAt)
 	}
 	// The state is retained: a newcomer sees it at once.
 	col2 := collector(t, b.URL(), func(o *mqtt.ClientOptions) { o.SetClientID("late-listener") })
