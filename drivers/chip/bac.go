@@ -167,6 +167,9 @@ func AnswerExternalAuthenticate(k Keys, data, rndIC, kICC []byte) ([]byte, *Secu
 	if len(data) != 40 {
 		return nil, nil, fmt.Errorf("%w: EXTERNAL AUTHENTICATE data of %d bytes", ErrAccessDenied, len(data))
 	}
+	if len(k.Enc) != 16 || len(k.MAC) != 16 {
+		return nil, nil, fmt.Errorf("%w: the chip holds no document basic access keys", ErrAccessDenied)
+	}
 	e, m := data[:32], data[32:]
 	if subtle.ConstantTimeCompare(retailMAC(k.MAC, pad(e)), m) != 1 {
 		return nil, nil, fmt.Errorf("%w: the terminal's MAC does not verify", ErrAccessDenied)

@@ -89,10 +89,18 @@ func (c *Card) Commands() int {
 
 func sw(s uint16) []byte { return []byte{byte(s >> 8), byte(s)} }
 
-// Transmit processes one command APDU and returns the response.
-func (c *Card) Transmit(apdu []byte) ([]byte, error) {
+// Transmit processes one command APDU and returns the response. A fault
+// of the emulation itself answers 6F00 (no precise diagnosis), as a real
+// chip's would, never a panic in the process that plays it.
+func (c *Card) Transmit(apdu []byte) (resp []byte, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			c.sm, c.challenge = nil, nil
+			resp, err = sw(0x6F00), nil
+		}
+	}()
 	c.commands++
 	cmd, err := chip.ParseCommand(apdu)
 	if err != nil {
@@ -175,7 +183,10 @@ func (c *Card) process(cmd chip.Command, secure bool) ([]byte, uint16) {
 func (c *Card) selectFile(cmd chip.Command, secure bool) uint16 {
 	switch cmd.P1 {
 	case 0x04:
-		if string(cmd.Data) != string(chip.AppletAID) {
+		// A card with no files holds no eMRTD application: what a
+		// virtual reader that always has a card shows for a passport
+		// without a chip.
+		if string(cmd.Data) != string(chip.AppletAID) || len(c.Files) == 0 {
 			return chip.SWFileNotFound
 		}
 		c.appSel, c.hasFile = true, false
