@@ -146,7 +146,7 @@ func TestReadFailures(t *testing.T) {
 		// A card with no eMRTD application (a passport without a chip on
 		// a virtual reader that always holds a card), and one whose
 		// application holds no access keys: typed, never a panic.
-		"no passport application": {setup: func(c *cardsim.Card) { c.Files = map[uint16][]byte{} }, want: chip.ErrFileNotFound},
+		"no passport application":  {setup: func(c *cardsim.Card) { c.Files = map[uint16][]byte{} }, want: chip.ErrFileNotFound},
 		"chip without access keys": {setup: func(c *cardsim.Card) { c.Keys = chip.Keys{} }, want: chip.ErrAccessDenied},
 		"response MAC broken": {tr: func(inner chip.Transport) chip.Transport {
 			n := 0
