@@ -112,7 +112,7 @@ func correct(r *Result, opts *Options) {
 	case n == 3 && len(r.Lines[0]) == 9 && len(r.Lines[1]) == 30 && len(r.Lines[2]) == 30:
 		// A Swiss driving licence: the code and state open line 2.
 		c.letters(span{1, 0, 5})
-	case n >= 2 && sameLength(r.Lines) && (n == 3 && len(r.Lines[0]) == 30 || n == 2 && (len(r.Lines[0]) == 36 || len(r.Lines[0]) == 44)):
+	case n >= 2 && sameLength(r.Lines) && (n == 3 && len(r.Lines[0]) == 30 || n == 2 && (len(r.Lines[0]) == 34 || len(r.Lines[0]) == 36 || len(r.Lines[0]) == 44)):
 		// The document code and issuing state are letters in every ICAO
 		// format; fix them first, since the format depends on them.
 		c.letters(span{0, 0, 5})
@@ -166,6 +166,9 @@ func (c *corrector) fix() {
 		c.letters(l.lang)
 		c.digits(l.pin)
 		c.digits(l.version)
+	}
+	if l.format == DutchDL {
+		c.digits(l.number) // 10 digits
 	}
 	if l.format == FrenchID {
 		// The card number is YYMM of issue, a 3-character office code
@@ -328,7 +331,11 @@ func (c *corrector) numberOK() bool {
 	if c.l.numberOver.ok() {
 		over = c.l.numberOver
 	}
-	return checkDigitOK(c.str(over), c.get(c.l.numberCD)[0])
+	cd := c.get(c.l.numberCD)[0]
+	if c.l.format == DutchDL && checkDigitOK(c.str(c.l.number), cd) {
+		return true
+	}
+	return checkDigitOK(c.str(over), cd)
 }
 
 func (c *corrector) compositeOK() bool {

@@ -63,6 +63,10 @@ func (r *Result) AppendJSON(dst []byte) []byte {
 		dst = append(dst, `,"officeCode":`...)
 		dst = appendString(dst, r.OfficeCode)
 	}
+	if r.Format == DutchDL {
+		dst = append(dst, `,"versionNumber":`...)
+		dst = appendString(dst, r.VersionNumber)
+	}
 	if r.Format == SwissDL {
 		dst = append(dst, `,"languageCode":`...)
 		dst = appendString(dst, r.LanguageCode)

@@ -111,6 +111,28 @@ var layouts = [...]*layout{
 		birth: span{1, 19, 25}, name: span{2, 0, 30},
 		fillers: []span{{0, 7, 9}, {1, 17, 19}, {1, 25, 30}},
 	},
+	// The Slovak identity card of 2003–2008 (mrz-java's SlovakId2_34): a
+	// TD2 squeezed to 34 characters, with 6 characters of optional data
+	// and no composite check digit.
+	SlovakID: {
+		format: SlovakID, lines: 2, length: 34,
+		code: span{0, 0, 2}, state: span{0, 2, 5}, name: span{0, 5, 34},
+		number: span{1, 0, 9}, numberCD: span{1, 9, 10}, nat: span{1, 10, 13},
+		birth: span{1, 13, 19}, birthCD: span{1, 19, 20}, sex: span{1, 20, 21},
+		expiry: span{1, 21, 27}, expiryCD: span{1, 27, 28},
+		opt: span{1, 28, 34},
+	},
+	// The Dutch driving licence's one line (ISO/IEC 18013, RDW): code "D",
+	// BAP configuration (a digit or <), state NLD, a version character,
+	// a 10-digit number, 13 random characters and one check digit over
+	// positions 1–29 (foxanna/mrz_parser checks it over the number alone;
+	// both are accepted, see docs/mrz.md).
+	DutchDL: {
+		format: DutchDL, lines: 1, length: 30,
+		code: span{0, 0, 2}, state: span{0, 2, 5}, version: span{0, 5, 6},
+		number: span{0, 6, 16}, numberCD: span{0, 29, 30}, numberOver: span{0, 0, 29},
+		opt: span{0, 16, 29},
+	},
 }
 
 // detect picks the layout from the shape and the document code. Lines must
@@ -127,6 +149,9 @@ func detect(lines []string) *layout {
 			}
 		}
 	case 1:
+		if dutchDLShape(lines[0]) {
+			return layouts[DutchDL]
+		}
 		if frenchDLShape(lines[0]) {
 			return layouts[FrenchDL]
 		}
@@ -140,6 +165,8 @@ func detect(lines []string) *layout {
 				return layouts[MRVA]
 			}
 			return layouts[TD3]
+		case 34:
+			return layouts[SlovakID]
 		case 36:
 			if lines[0][0] == 'V' {
 				return layouts[MRVB]
@@ -175,6 +202,12 @@ func frenchLayout(lines []string) bool {
 // BAP configuration digit. A lone line of any other zone is not one.
 func frenchDLShape(l string) bool {
 	return len(l) == 30 && (l[0] == 'D' || l[0] == 'A' || l[0] == 'B') && isDigit(l[1])
+}
+
+// dutchDLShape reports whether one line is a Dutch driving licence's
+// zone: 30 characters, "D", the BAP configuration (a digit or <), "NLD".
+func dutchDLShape(l string) bool {
+	return len(l) == 30 && l[0] == 'D' && (isDigit(l[1]) || l[1] == '<') && l[2:5] == "NLD"
 }
 
 func allDigits(s string) bool {

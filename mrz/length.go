@@ -36,7 +36,7 @@ func lengthTarget(lines []string) (want [3]int, off int, ok bool) {
 	case 1:
 		shapes = [][]int{{30}}
 	case 2:
-		shapes = [][]int{{36, 36}, {44, 44}}
+		shapes = [][]int{{36, 36}, {44, 44}, {34, 34}}
 	case 3:
 		shapes = [][]int{{30, 30, 30}, {9, 30, 30}}
 	}
@@ -70,9 +70,9 @@ func coveredLine(lines []string, i int) bool {
 	switch l.format {
 	case TD1:
 		return i < 2
-	case TD2, TD3, MRVA, MRVB:
+	case TD2, TD3, MRVA, MRVB, SlovakID:
 		return i == 1
-	case FrenchID, FrenchDL:
+	case FrenchID, FrenchDL, DutchDL:
 		return true
 	}
 	return false

@@ -20,10 +20,12 @@ const (
 	FrenchID             // 2 lines of 36: French national identity card (1988–2021)
 	FrenchDL             // 1 line of 30: French driving licence (ISO 18013 short MRZ)
 	SwissDL              // 3 lines of 9, 30, 30: Swiss (and Liechtenstein) driving licence
+	SlovakID             // 2 lines of 34: Slovak identity card (2003–2008)
+	DutchDL              // 1 line of 30: Dutch driving licence (ISO 18013 one-line MRZ, "D1NLD…")
 )
 
 var formatNames = [...]string{"", "TD1", "TD2", "TD3", "MRVA", "MRVB", "FRENCH_ID",
-	"FRENCH_DRIVING_LICENSE", "SWISS_DRIVING_LICENSE"}
+	"FRENCH_DRIVING_LICENSE", "SWISS_DRIVING_LICENSE", "SLOVAK_ID", "DUTCH_DRIVING_LICENSE"}
 
 // String returns the format's name as the CLI prints it ("" when unknown).
 func (f Format) String() string {
@@ -49,8 +51,10 @@ func (f Format) Shape() (lines, length int) {
 	switch f {
 	case TD1, SwissDL:
 		return 3, 30
-	case FrenchDL:
+	case FrenchDL, DutchDL:
 		return 1, 30
+	case SlovakID:
+		return 2, 34
 	case TD2, MRVB, FrenchID:
 		return 2, 36
 	case TD3, MRVA:

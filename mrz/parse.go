@@ -92,7 +92,13 @@ func (r *Result) normalize(lines []string, junk bool) bool {
 		// one string or in any mix.
 		for in != "" {
 			l := in
-			if i := strings.IndexByte(in, '\n'); i >= 0 {
+			// Lines end in LF, CRLF or a lone CR (old Mac text, some
+			// scanners); CR then LF leaves an empty line, skipped below.
+			i := strings.IndexByte(in, '\n')
+			if j := strings.IndexByte(in, '\r'); j >= 0 && (i < 0 || j < i) {
+				i = j
+			}
+			if i >= 0 {
 				l, in = in[:i], in[i+1:]
 			} else {
 				in = ""
@@ -115,10 +121,11 @@ func (r *Result) normalize(lines []string, junk bool) bool {
 		}
 	}
 	if n == 1 {
-		// A zone read as one string: 90 = 3×30, 72 = 2×36, 88 = 2×44.
+		// A zone read as one string: 90 = 3×30, 72 = 2×36, 88 = 2×44,
+		// 68 = 2×34.
 		l := r.lineBuf[0]
 		if junk && strings.IndexByte(l, ' ') >= 0 {
-			if t := strings.ReplaceAll(l, " ", ""); len(t) == 90 || len(t) == 72 || len(t) == 88 || len(t) == 69 {
+			if t := strings.ReplaceAll(l, " ", ""); len(t) == 90 || len(t) == 72 || len(t) == 88 || len(t) == 69 || len(t) == 68 {
 				r.addWarning("lines", CodeCleaned, 1, 0, "spaces inside the line were removed")
 				l = t
 			}
@@ -132,6 +139,9 @@ func (r *Result) normalize(lines []string, junk bool) bool {
 			n = 2
 		case 88:
 			r.lineBuf[0], r.lineBuf[1] = l[:44], l[44:]
+			n = 2
+		case 68: // the Slovak card: 2×34
+			r.lineBuf[0], r.lineBuf[1] = l[:34], l[34:]
 			n = 2
 		case 69: // a Swiss driving licence: 9 + 30 + 30
 			r.lineBuf[0], r.lineBuf[1], r.lineBuf[2] = l[:9], l[9:39], l[39:]
@@ -191,7 +201,7 @@ func shapeMessage(lines []string) string {
 		}
 		fmt.Fprintf(&b, " %d", len(l))
 	}
-	b.WriteString(": not TD1 (3×30), TD2/MRV-B/French ID (2×36), TD3/MRV-A (2×44), French driving licence (1×30) or Swiss driving licence (9, 30, 30)")
+	b.WriteString(": not TD1 (3×30), TD2/MRV-B/French ID (2×36), TD3/MRV-A (2×44), Slovak ID (2×34), French or Dutch driving licence (1×30) or Swiss driving licence (9, 30, 30)")
 	if n, l := len(lines), len(lines[0]); sameLength(lines) && (l == 36 || l == 44) && n < 2 || l == 30 && n == 2 {
 		fmt.Fprintf(&b, " (lines of %d belong to a zone of %d lines: a partial read?)", l, map[bool]int{true: 3, false: 2}[l == 30])
 	}
@@ -246,6 +256,9 @@ func (r *Result) parseFields(l *layout, today *refDate, strict bool) {
 	if l.format == SwissDL {
 		r.parseSwiss(l)
 	}
+	if l.format == DutchDL {
+		r.VersionNumber = l.version.of(lines)
+	}
 	switch {
 	case l.optCD.ok():
 		r.parsePersonalNumber(l)
@@ -265,7 +278,7 @@ func (r *Result) parseFields(l *layout, today *refDate, strict bool) {
 	}
 	if l.name.ok() {
 		r.parseName(l.name)
-	} else {
+	} else if l.surname.ok() {
 		r.parseSplitName(l.surname, l.given)
 	}
 }
@@ -309,6 +322,8 @@ func codeFits(f Format, raw string) bool {
 		return (c0 == 'D' || c0 == 'A' || c0 == 'B') && isDigit(c1)
 	case SwissDL:
 		return raw == "FA"
+	case DutchDL:
+		return c0 == 'D' && (isDigit(c1) || c1 == '<')
 	}
 	if !isLetter(c0) || !(isLetter(c1) || c1 == '<') {
 		return false
@@ -318,7 +333,7 @@ func codeFits(f Format, raw string) bool {
 		return c0 == 'P'
 	case MRVA, MRVB:
 		return c0 == 'V'
-	case TD1:
+	case TD1, SlovakID:
 		return c0 == 'I' || c0 == 'A' || c0 == 'C'
 	case TD2:
 		return c0 == 'I' || c0 == 'A' || c0 == 'C' || c0 == 'P'
@@ -340,6 +355,8 @@ func allowedCodes(f Format) string {
 		return "D, A or B then the BAP configuration digit"
 	case SwissDL:
 		return "FA"
+	case DutchDL:
+		return "D then the BAP configuration digit or <"
 	case TD2:
 		return "A, C, I or P then a letter or <"
 	}
@@ -387,10 +404,11 @@ func stripFillers(s string) string {
 
 // nationalIssuers are the states that issue each national format; the
 // ICAO formats have none here (any known code).
-var nationalIssuers = [...]string{FrenchID: "FRA", FrenchDL: "FRA", SwissDL: "CHE LIE"}
+var nationalIssuers = [...]string{FrenchID: "FRA", FrenchDL: "FRA", SwissDL: "CHE LIE", SlovakID: "SVK", DutchDL: "NLD"}
 
 var formatTitles = [...]string{FrenchID: "French national identity card",
-	FrenchDL: "French driving licence", SwissDL: "Swiss driving licence"}
+	FrenchDL: "French driving licence", SwissDL: "Swiss driving licence",
+	SlovakID: "Slovak identity card (2×34)", DutchDL: "Dutch driving licence"}
 
 func (r *Result) parseNumber(l *layout) {
 	lines := r.Lines
@@ -406,6 +424,9 @@ func (r *Result) parseNumber(l *layout) {
 			r.errAt("documentNumber", CodeFiller, l.number, "document number is empty")
 		}
 		if d, ok := CheckDigit(l.numberOver.of(lines)); ok {
+			if l.format == DutchDL && d != cd && checkDigitOK(raw, cd) {
+				d = cd // over the number alone, as foxanna/mrz_parser computes it
+			}
 			r.checkDigit("documentNumber", "document number", l.numberCD, cd, d)
 		}
 		return
