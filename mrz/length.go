@@ -121,7 +121,27 @@ func fixLength(r *Result, opts *Options) int {
 		best  []cand
 		seen  = map[string]bool{}
 		first = -1
+		// Valid readings from edits before the trailing fillers that at
+		// least one check digit sees (confirmed enough or not), and the
+		// reading of the edit among the trailing fillers: the latter
+		// stands only when none of the former reads a different document.
+		others     []Fields
+		tailFields Fields
+		tailSeen   bool
 	)
+	// An edit inside the run of fillers that ends the line moves only
+	// fillers: every data character and check digit stays in the column
+	// it was read in, so the zone's own check digits judge it as they
+	// would judge any zone, and no extra confirmation is needed.
+	tail := len(line)
+	for tail > 0 && line[tail-1] == '<' {
+		tail--
+	}
+	// Only when the run starts after the line's last check digit: a
+	// filler put into a check digit's column would read as its 0.
+	if tail <= lastCheckColumn(detect(zone), off) {
+		tail = len(line)
+	}
 	// Left to right: of the edits that give the same line (any filler of
 	// a run), the first is the one the most check digits see.
 	for p := 0; p <= len(line); p++ {
@@ -150,14 +170,37 @@ func fixLength(r *Result, opts *Options) int {
 		if !doubled {
 			rank = 1
 		}
-		if !res.Valid || stateWarned(res.Warnings) || confirmations(detect(res.Lines), off, p) < 2+rank {
+		if !res.Valid || stateWarned(res.Warnings) {
 			continue
+		}
+		atTail := tail < len(line) && p >= tail
+		seenBy := 0
+		if !atTail {
+			seenBy = confirmations(detect(res.Lines), off, p)
+		}
+		if seenBy > 0 {
+			others = append(others, res.Fields)
+		}
+		if !atTail && seenBy < 2+rank {
+			continue
+		}
+		if atTail {
+			tailFields, tailSeen = res.Fields, true
 		}
 		switch {
 		case first < 0 || rank < first:
 			first, best = rank, append(best[:0], cand{p, rank, res.Fields})
 		case rank == first:
 			best = append(best, cand{p, rank, res.Fields})
+		}
+	}
+	if tailSeen {
+		for _, f := range others {
+			if f != tailFields {
+				r.addError("lines", CodeAmbiguous, off+1, 0,
+					fmt.Sprintf("OCR correction refused: line %d is one character %s and different repairs give different valid documents", off+1, map[bool]string{true: "long", false: "short"}[long]))
+				return off
+			}
 		}
 	}
 	if first < 0 {
@@ -217,6 +260,21 @@ func confirmations(l *layout, off, p int) int {
 	count(l.optCD, l.opt)
 	count(l.composite, l.compositeOver...)
 	return n
+}
+
+// lastCheckColumn is the last column (0-based) of line off that holds a
+// check digit, or -1.
+func lastCheckColumn(l *layout, off int) int {
+	last := -1
+	if l == nil {
+		return last
+	}
+	for _, s := range []span{l.numberCD, l.birthCD, l.expiryCD, l.optCD, l.composite} {
+		if s.ok() && int(s.line) == off && int(s.start) > last {
+			last = int(s.start)
+		}
+	}
+	return last
 }
 
 func stateWarned(ws []Error) bool {
