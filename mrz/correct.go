@@ -331,11 +331,7 @@ func (c *corrector) numberOK() bool {
 	if c.l.numberOver.ok() {
 		over = c.l.numberOver
 	}
-	cd := c.get(c.l.numberCD)[0]
-	if c.l.format == DutchDL && checkDigitOK(c.str(c.l.number), cd) {
-		return true
-	}
-	return checkDigitOK(c.str(over), cd)
+	return checkDigitOK(c.str(over), c.get(c.l.numberCD)[0])
 }
 
 func (c *corrector) compositeOK() bool {

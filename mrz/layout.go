@@ -125,8 +125,8 @@ var layouts = [...]*layout{
 	// The Dutch driving licence's one line (ISO/IEC 18013, RDW): code "D",
 	// BAP configuration (a digit or <), state NLD, a version character,
 	// a 10-digit number, 13 random characters and one check digit over
-	// positions 1–29 (foxanna/mrz_parser checks it over the number alone;
-	// both are accepted, see docs/mrz.md).
+	// positions 1–29 (as privacybydesign/mrz_parser and datacheckerbv's
+	// MRZParser compute it; see docs/mrz.md for foxanna/mrz_parser's).
 	DutchDL: {
 		format: DutchDL, lines: 1, length: 30,
 		code: span{0, 0, 2}, state: span{0, 2, 5}, version: span{0, 5, 6},
@@ -205,9 +205,11 @@ func frenchDLShape(l string) bool {
 }
 
 // dutchDLShape reports whether one line is a Dutch driving licence's
-// zone: 30 characters, "D", the BAP configuration (a digit or <), "NLD".
+// zone: 30 characters, "D", the BAP configuration (a digit or <) and a
+// state other than FRA (France alone puts the number right after the
+// state; any other state is then a state error, not a French licence).
 func dutchDLShape(l string) bool {
-	return len(l) == 30 && l[0] == 'D' && (isDigit(l[1]) || l[1] == '<') && l[2:5] == "NLD"
+	return len(l) == 30 && l[0] == 'D' && (isDigit(l[1]) || l[1] == '<') && l[2:5] != "FRA"
 }
 
 func allDigits(s string) bool {

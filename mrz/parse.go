@@ -424,9 +424,6 @@ func (r *Result) parseNumber(l *layout) {
 			r.errAt("documentNumber", CodeFiller, l.number, "document number is empty")
 		}
 		if d, ok := CheckDigit(l.numberOver.of(lines)); ok {
-			if l.format == DutchDL && d != cd && checkDigitOK(raw, cd) {
-				d = cd // over the number alone, as foxanna/mrz_parser computes it
-			}
 			r.checkDigit("documentNumber", "document number", l.numberCD, cd, d)
 		}
 		return
