@@ -92,18 +92,21 @@ func (r *Result) normalize(lines []string, junk bool) bool {
 		// one string or in any mix.
 		for in != "" {
 			l := in
-			// Lines end in LF, CRLF or a lone CR (old Mac text, some
-			// scanners); CR then LF leaves an empty line, skipped below.
-			i := strings.IndexByte(in, '\n')
-			if j := strings.IndexByte(in, '\r'); j >= 0 && (i < 0 || j < i) {
-				i = j
-			}
-			if i >= 0 {
+			if i := strings.IndexByte(in, '\n'); i >= 0 {
 				l, in = in[:i], in[i+1:]
 			} else {
 				in = ""
 			}
 			l = trimSpace(l)
+			if len(l) > 44 {
+				// Longer than any MRZ line: lines ended by a lone CR (old
+				// Mac text, some scanners) are split here, off the common
+				// path. (CRLF is trimmed as a space.)
+				if j := strings.IndexByte(l, '\r'); j >= 0 {
+					in = l[j+1:] + "\n" + in
+					l = trimSpace(l[:j])
+				}
+			}
 			if l == "" {
 				continue
 			}
