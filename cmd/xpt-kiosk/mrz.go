@@ -64,9 +64,11 @@ Reads one MRZ (two or three lines) from standard input and prints one JSON
 object: format, valid, documentCode, issuingState, documentNumber,
 nationality, birthDate, expiryDate, sex, surname, givenNames,
 givenNamesList, optionalData, errors, warnings, corrections (and, for a
-Swiss driving licence, languageCode, pinCode and versionNumber). Formats:
-TD1, TD2, TD3, MRVA, MRVB, FRENCH_ID, FRENCH_DRIVING_LICENSE (one line of
-30) and SWISS_DRIVING_LICENSE (lines of 9, 30 and 30).
+Swiss driving licence, languageCode, pinCode and versionNumber; for a Dutch
+one, versionNumber; for the French card, issueDate and officeCode).
+Formats: TD1, TD2, TD3, MRVA, MRVB, FRENCH_ID, SLOVAK_ID (lines of 34),
+FRENCH_DRIVING_LICENSE and DUTCH_DRIVING_LICENSE (one line of 30) and
+SWISS_DRIVING_LICENSE (lines of 9, 30 and 30).
 
 With --jsonl, every input line is a JSON array of one document's lines, and
 every output line is that document's result, in order, one per input line

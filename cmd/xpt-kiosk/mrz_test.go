@@ -61,6 +61,28 @@ func TestMrzParseDrivingLicences(t *testing.T) {
 	}
 }
 
+func TestMrzParseSlovakCardAndDutchLicence(t *testing.T) {
+	in := `["I<SVKNOVAK<<JAN<<<<<<<<<<<<<<<<<<<","123456<AA5SVK8110251M1801020749313"]
+["D1NLD15094962111659VW87Z78NB84"]
+`
+	code, out, _ := run(t, in, "mrz", "parse", "--jsonl", "--today", "2026-11-26")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	var rs []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	if len(rs) != 2 || rs[0]["format"] != "SLOVAK_ID" || rs[0]["valid"] != true || rs[0]["documentNumber"] != "123456 AA" ||
+		rs[1]["format"] != "DUTCH_DRIVING_LICENSE" || rs[1]["valid"] != true || rs[1]["documentNumber"] != "5094962111" || rs[1]["versionNumber"] != "1" {
+		t.Errorf("results %v", rs)
+	}
+}
+
 func TestMrzParseInvalidAndUsage(t *testing.T) {
 	bad := strings.Replace(specimen, "L898902C36", "L898902C37", 1)
 	if code, _, _ := run(t, bad, "mrz", "parse", "--today", "2026-11-26"); code != exitFail {
