@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
+	"github.com/xpt-pilot/xpt-kiosk/agent/mrzdoc"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
@@ -49,20 +50,8 @@ func TestPopulationAgreesWithDecisionEngine(t *testing.T) {
 		in := decide.Input{LastSync: today, Now: today, Rand: bytes.NewReader(make([]byte, 64))}
 		if len(tr.MRZ) > 0 {
 			res := mrz.Parse(tr.MRZ, mrz.Options{Today: today, Correct: true})
-			d := &decide.Document{Code: res.DocumentCode, IssuingState: res.IssuingState, Number: res.DocumentNumber,
-				Sex: res.Sex, Nationality: res.Nationality, Surname: res.Surname, GivenNames: res.GivenNames, Valid: res.Valid}
-			if !res.ExpiryDate.IsZero() {
-				d.ExpiryDate = res.ExpiryDate.Format(wire.DateFormat)
-			}
-			if !res.BirthDate.IsZero() {
-				d.BirthDate = res.BirthDate.Format(wire.DateFormat)
-			}
-			for _, w := range res.Warnings {
-				if w.Code == mrz.CodeTruncated {
-					d.NameTruncated = true
-				}
-			}
-			in.Document = d
+			d := mrzdoc.Of(res)
+			in.Document = &d
 		}
 		var tag string
 		if tr.Card != nil {

@@ -11,7 +11,7 @@
 // (crypto/rand by default).
 //
 // The package imports only the standard library and agent/wire; the agent
-// maps the MRZ reader's result into Document.
+// maps the MRZ reader's result into Document (agent/mrzdoc).
 package decide
 
 import (
@@ -31,18 +31,15 @@ import (
 // not mean "never stale".
 const DefaultMaxStaleness = 24 * time.Hour
 
-// Document is what the MRZ reader yielded, in MRZ character form (fillers
-// '<' or spaces both accepted), dates resolved to YYYY-MM-DD by the agent.
+// Document is what the MRZ reader yielded: the protocol's document and
+// holder, the same values the kiosk's events carry (agent/mrzdoc maps the
+// parsed zone into them), in MRZ character form (fillers '<' or spaces
+// both accepted), dates resolved to YYYY-MM-DD by the agent (the birth
+// date's century guessed: the MRZ holds only two digits of the year; Sex
+// is M, F, or < / X / "" for unspecified).
 type Document struct {
-	Code          string // P, PA, I, ID, C…
-	IssuingState  string
-	Number        string
-	ExpiryDate    string // YYYY-MM-DD
-	BirthDate     string // YYYY-MM-DD (the MRZ holds only two digits of the year)
-	Sex           string // M, F, or < / X / "" for unspecified
-	Nationality   string
-	Surname       string
-	GivenNames    string
+	wire.Document
+	wire.Holder
 	Valid         bool // format and every check digit pass (after correction)
 	NameTruncated bool // the MRZ name field was full: names may be cut short
 }

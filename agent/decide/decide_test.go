@@ -25,8 +25,8 @@ func baseRecord() wire.AuthzRecord {
 }
 
 func baseDoc() *Document {
-	return &Document{Code: "P", IssuingState: "CAN", Number: "L898902C3", ExpiryDate: "2030-04-15", BirthDate: "1974-08-12",
-		Sex: "F", Nationality: "CAN", Surname: "ERIKSSON", GivenNames: "ANNA<MARIA", Valid: true}
+	return &Document{Document: wire.Document{Code: "P", IssuingState: "CAN", Number: "L898902C3", ExpiryDate: "2030-04-15"},
+		Holder: wire.Holder{BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN", Surname: "ERIKSSON", GivenNames: "ANNA<MARIA"}, Valid: true}
 }
 
 func baseInput() Input {

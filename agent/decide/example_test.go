@@ -14,8 +14,8 @@ func ExampleDecide() {
 		Holder:    wire.Holder{Surname: "ERIKSSON", GivenNames: "ANNA MARIA", BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN"},
 		Documents: []wire.Document{{Code: "P", IssuingState: "CAN", Number: "L898902C3"}},
 		ValidFrom: "2026-01-01", ValidUntil: "2031-01-01", Entries: []string{wire.DirUStoCA}}
-	doc := &decide.Document{IssuingState: "CAN", Number: "L898902C3", ExpiryDate: "2030-04-15", BirthDate: "1974-08-12",
-		Sex: "F", Nationality: "CAN", Surname: "ERIKSSON", GivenNames: "ANNA<MARIA", Valid: true}
+	doc := &decide.Document{Document: wire.Document{IssuingState: "CAN", Number: "L898902C3", ExpiryDate: "2030-04-15"},
+		Holder: wire.Holder{BirthDate: "1974-08-12", Sex: "F", Nationality: "CAN", Surname: "ERIKSSON", GivenNames: "ANNA<MARIA"}, Valid: true}
 	in := decide.Input{Document: doc, Candidates: []wire.AuthzRecord{rec}, LastSync: now.Add(-time.Hour),
 		Policy: decide.Policy{Direction: wire.DirUStoCA, MaxStaleness: 24 * time.Hour}, Now: now}
 	fmt.Println(decide.Decide(in).Outcome)

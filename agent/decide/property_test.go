@@ -63,12 +63,12 @@ func genInput(t *rapid.T) Input {
 		recs[i] = genRecord(t, "rec")
 	}
 	in := Input{
-		Document: &Document{Code: "P", IssuingState: rapid.SampledFrom(pStates).Draw(t, "doc.state"),
+		Document: &Document{Document: wire.Document{Code: "P", IssuingState: rapid.SampledFrom(pStates).Draw(t, "doc.state"),
 			Number:     rapid.SampledFrom(pNumbers).Draw(t, "doc.number"),
-			ExpiryDate: rapid.SampledFrom(pDates).Draw(t, "doc.expiry"),
-			BirthDate:  rapid.SampledFrom(pBirth).Draw(t, "doc.birth"), Sex: rapid.SampledFrom(pSex).Draw(t, "doc.sex"),
-			Nationality: rapid.SampledFrom(pStates).Draw(t, "doc.nat"), Surname: rapid.SampledFrom(pSurnames).Draw(t, "doc.surname"),
-			GivenNames: rapid.SampledFrom(pGiven).Draw(t, "doc.given"), Valid: rapid.Bool().Draw(t, "doc.valid")},
+			ExpiryDate: rapid.SampledFrom(pDates).Draw(t, "doc.expiry")},
+			Holder: wire.Holder{BirthDate: rapid.SampledFrom(pBirth).Draw(t, "doc.birth"), Sex: rapid.SampledFrom(pSex).Draw(t, "doc.sex"),
+				Nationality: rapid.SampledFrom(pStates).Draw(t, "doc.nat"), Surname: rapid.SampledFrom(pSurnames).Draw(t, "doc.surname"),
+				GivenNames: rapid.SampledFrom(pGiven).Draw(t, "doc.given")}, Valid: rapid.Bool().Draw(t, "doc.valid")},
 		Candidates: recs,
 		LastSync:   now.Add(-time.Duration(rapid.IntRange(0, 48).Draw(t, "staleHours")) * time.Hour),
 		Policy: Policy{Direction: rapid.SampledFrom(pDirs).Draw(t, "direction"), RequireCard: rapid.Bool().Draw(t, "policy.requireCard"),
@@ -217,9 +217,8 @@ func TestPropertyOneChangeNeverAdmits(t *testing.T) {
 		rec.RequireCard = false
 		d := rec.Documents[len(rec.Documents)-1]
 		in := Input{
-			Document: &Document{Code: "P", IssuingState: d.IssuingState, Number: d.Number, ExpiryDate: "2030-01-01",
-				BirthDate: rec.Holder.BirthDate, Sex: rec.Holder.Sex, Nationality: rec.Holder.Nationality,
-				Surname: rec.Holder.Surname, GivenNames: rec.Holder.GivenNames, Valid: true},
+			Document: &Document{Document: wire.Document{Code: "P", IssuingState: d.IssuingState, Number: d.Number, ExpiryDate: "2030-01-01"},
+				Holder: rec.Holder, Valid: true},
 			Candidates: []wire.AuthzRecord{rec},
 			LastSync:   now.Add(-time.Hour),
 			Policy:     Policy{Direction: dir, MaxStaleness: 24 * time.Hour},

@@ -11,8 +11,8 @@ import (
 func TestTruncatedSurnameWithGivenInitial(t *testing.T) {
 	h := &wire.Holder{Surname: "WOLFESCHLEGELSTEINHAUSENBERGERDORFF", GivenNames: "JOHANN HUBERT",
 		BirthDate: "1974-08-12", Sex: "M", Nationality: "DEU"}
-	doc := &Document{Surname: "WOLFESCHLEGELSTEINHAUSENBER", GivenNames: "J", BirthDate: "1974-08-12", Sex: "M",
-		Nationality: "DEU", NameTruncated: true}
+	doc := &Document{Holder: wire.Holder{Surname: "WOLFESCHLEGELSTEINHAUSENBER", GivenNames: "J", BirthDate: "1974-08-12", Sex: "M",
+		Nationality: "DEU"}, NameTruncated: true}
 	if ok, what := holderMatch(doc, h); !ok {
 		t.Fatalf("truncated name refused: %s differs", what)
 	}

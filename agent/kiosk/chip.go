@@ -54,7 +54,7 @@ type msgChipDone struct {
 func (k *Kiosk) startChip(ctx context.Context) {
 	k.mu.Lock()
 	s := k.s
-	d := docOf(s)
+	d := s.Doc
 	if k.tx != nil {
 		k.tx.chipRan = true
 	}
@@ -66,7 +66,7 @@ func (k *Kiosk) startChip(ctx context.Context) {
 		go k.postChip(ctx, msgChipDone{txID: txID, res: ChipResult{Failure: ChipReadError, Detail: "no printed zone to open the chip with"}})
 		return
 	}
-	lines := append([]string(nil), d.MRZ.Lines...)
+	lines := append([]string(nil), d.Lines...)
 	cctx, cancel := context.WithCancel(ctx)
 	k.mu.Lock()
 	k.chipStop = cancel

@@ -4,7 +4,6 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
 	"github.com/xpt-pilot/xpt-kiosk/agent/session"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
-	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
 
 // decisionOut is what the kiosk keeps of a decision for its events.
@@ -41,9 +40,10 @@ func (k *Kiosk) decide(unreadable bool) string {
 		Rand:     k.o.Rand,
 	}
 	var doc *session.DocumentRead
-	if d := docOf(s); d != nil && !unreadable {
+	if d := s.Doc; d != nil && !unreadable {
 		doc = d
-		in.Document = documentOf(d.MRZ)
+		dd := d.Document
+		in.Document = &dd
 		if d.Lookup != nil && d.Lookup.Err != nil {
 			faults = append(faults, "replica")
 		}
@@ -135,19 +135,6 @@ func (k *Kiosk) requiredFaults(devices []string, in decide.Input) []string {
 		out = append(out, d)
 	}
 	return out
-}
-
-// documentOf maps what the MRZ said into the decision's document.
-func documentOf(r *mrz.Result) *decide.Document {
-	d := &decide.Document{Code: r.DocumentCode, IssuingState: r.IssuingState, Number: r.DocumentNumber,
-		ExpiryDate: dateString(r.ExpiryDate), BirthDate: dateString(r.BirthDate), Sex: r.Sex,
-		Nationality: r.Nationality, Surname: r.Surname, GivenNames: r.GivenNames, Valid: r.Valid}
-	for _, w := range r.Warnings {
-		if w.Code == mrz.CodeTruncated {
-			d.NameTruncated = true
-		}
-	}
-	return d
 }
 
 func dedupe(in []string) []string {

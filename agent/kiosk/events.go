@@ -3,10 +3,8 @@ package kiosk
 import (
 	"bytes"
 	"encoding/base64"
-	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
-	"github.com/xpt-pilot/xpt-kiosk/agent/session"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 )
@@ -35,8 +33,9 @@ func (k *Kiosk) record(aborted bool) {
 	}
 	var photo []byte
 	chipRes := chipOf(s, tx.chipRan)
-	if d := docOf(s); d != nil {
-		t.Document, t.Holder = docAndHolder(d)
+	if d := s.Doc; d != nil {
+		doc, h := d.Document.Document, d.Document.Holder
+		t.Document, t.Holder = &doc, &h
 	}
 	if s.CardTag != "" {
 		t.Card = &wire.Card{Tag: s.CardTag}
@@ -118,31 +117,6 @@ func (k *Kiosk) record(aborted bool) {
 		// it misbehaves, never holds a traveler up.
 		k.printReceipt(s.Lang, outcome, t.ID, t.Reference, now)
 	}()
-}
-
-// docOf is the document the session holds, if any.
-func docOf(s session.State) *session.DocumentRead {
-	if s.Doc == nil || s.Doc.MRZ == nil {
-		return nil
-	}
-	return s.Doc
-}
-
-// docAndHolder is what an event says of the document and its holder.
-func docAndHolder(d *session.DocumentRead) (*wire.Document, *wire.Holder) {
-	r := d.MRZ
-	doc := &wire.Document{Code: r.DocumentCode, IssuingState: r.IssuingState, Number: r.DocumentNumber,
-		ExpiryDate: dateString(r.ExpiryDate)}
-	h := &wire.Holder{Surname: r.Surname, GivenNames: r.GivenNames, BirthDate: dateString(r.BirthDate),
-		Sex: r.Sex, Nationality: r.Nationality}
-	return doc, h
-}
-
-func dateString(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format(wire.DateFormat)
 }
 
 func (k *Kiosk) auditEvent(ev *wire.Event, more ...func(*audit.Entry)) {

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/mrzdoc"
 	"github.com/xpt-pilot/xpt-kiosk/agent/session"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
@@ -267,19 +269,22 @@ func (k *Kiosk) document(ctx context.Context, lines []string, source string, atR
 		k.count("documents_ignored")
 		return
 	}
+	// What the zone says, mapped once: the decision, the events and the
+	// referral all use it.
+	doc := mrzdoc.Of(res)
 	var lookup *session.Lookup
 	need := k.o.Policy.RequireCard
-	if res.Valid {
-		lookup = k.lookUpDocument(res.IssuingState, res.DocumentNumber)
+	if doc.Valid {
+		lookup = k.lookUpDocument(doc.IssuingState, doc.Number)
 		for _, r := range lookup.Candidates {
 			need = need || r.RequireCard
 		}
 	}
 	// The chip of a passport on the kiosk's reader: TD3 passports only (an
 	// ID card's chip is not asked for).
-	readChip := k.o.Chip != nil && atReader && res.Valid && strings.HasPrefix(res.DocumentCode, "P")
-	k.step(ctx, session.DocRead{Doc: session.DocumentRead{Valid: res.Valid, NeedCard: need, Chip: readChip,
-		MRZ: res, Lookup: lookup}})
+	readChip := k.o.Chip != nil && atReader && doc.Valid && strings.HasPrefix(doc.Code, "P")
+	k.step(ctx, session.DocRead{Doc: session.DocumentRead{Document: doc, NeedCard: need, Chip: readChip,
+		Lines: slices.Clone(res.Lines), Lookup: lookup}})
 }
 
 // startFace runs the capture off the loop. The session asks for it only

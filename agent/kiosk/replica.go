@@ -81,7 +81,7 @@ func (k *Kiosk) candidates(doc *session.DocumentRead, tag string, seq uint64) ([
 	}
 	l := doc.Lookup
 	if l == nil || l.Err != nil || l.Seq != seq {
-		return k.o.Replica.Candidates(doc.MRZ.IssuingState, doc.MRZ.DocumentNumber, tag)
+		return k.o.Replica.Candidates(doc.Document.IssuingState, doc.Document.Number, tag)
 	}
 	out := slices.Clone(l.Candidates)
 	if tag == "" {

@@ -4,10 +4,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 )
 
-var chipDoc = DocRead{Doc: DocumentRead{Valid: true, Chip: true}}
+var chipDoc = DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}, Chip: true}}
 
 // A passport read at the kiosk's reader has its chip read before the face
 // step: the chip screen, the read in the background, its progress, then on.
@@ -36,7 +37,7 @@ func TestChipStepBeforeTheFace(t *testing.T) {
 // The card, when needed, comes after the chip; a card tapped during the
 // chip step counts.
 func TestChipThenCard(t *testing.T) {
-	need := DocRead{Doc: DocumentRead{Valid: true, Chip: true, NeedCard: true}}
+	need := DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}, Chip: true, NeedCard: true}}
 	s, _ := run(t, cfg, Start{}, need)
 	s, _ = Step(s, ChipDone{TxID: s.TxID, Result: &ChipResult{Detail: "read"}}, t0, cfg, ids)
 	if s.Phase != Card {
@@ -100,11 +101,11 @@ func TestChipCancelAndExpiry(t *testing.T) {
 // No chip step for a document the agent does not mark (a scanned page, a
 // kiosk without a chip reader), nor for an invalid zone.
 func TestNoChipStepUnlessAsked(t *testing.T) {
-	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true}})
+	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}})
 	if has(fx, ReadChip{}) || s.Phase != Face {
 		t.Fatalf("unmarked document: %v %v", s.Phase, fx)
 	}
-	s, fx = run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: false, Chip: true}})
+	s, fx = run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Chip: true}})
 	if has(fx, ReadChip{}) || s.Phase != Deciding {
 		t.Fatalf("invalid document: %v %v", s.Phase, fx)
 	}

@@ -3,8 +3,8 @@ package session
 import (
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
 
 // Phase is where the traveler is.
@@ -152,7 +152,10 @@ func (h Held) empty() bool { return h == Held{} }
 
 // DocumentRead is a document the agent has read and parsed.
 type DocumentRead struct {
-	Valid bool
+	// Document is what the zone says of the document and its holder, with
+	// its validity (agent/mrzdoc maps it once): the decision's input and
+	// what the events and the referral carry. The flow reads only Valid.
+	Document decide.Document
 	// NeedCard is set by the agent when the candidate records or the policy
 	// require a card, so the flow waits for one.
 	NeedCard bool
@@ -160,9 +163,10 @@ type DocumentRead struct {
 	// a chip reader is configured and the passport lies on the kiosk's
 	// reader (never for a page from the scanner spool).
 	Chip bool
-	// MRZ is the parsed zone and Lookup the replica's answer for it (nil
-	// when none was asked: an invalid zone); both opaque to the flow.
-	MRZ    *mrz.Result
+	// Lines are the zone as read (after correction), that the chip's DG1
+	// is compared with; Lookup the replica's answer for the document (nil
+	// when none was asked: an invalid zone). Both opaque to the flow.
+	Lines  []string
 	Lookup *Lookup
 }
 
@@ -476,7 +480,7 @@ func Step(s State, in Input, now time.Time, cfg Config, newID NewID) (State, []E
 		s.Doc = &d
 		s.Message, s.Prompt = "", false
 		s.mark("document", now)
-		if !d.Valid {
+		if !d.Document.Valid {
 			// An invalid MRZ is referred at once: nothing else can admit it.
 			s.Phase = Deciding
 			return s, []Effect{Show{Screen: view.ScreenProcessing}, Decide{}}

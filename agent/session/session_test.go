@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 )
 
@@ -46,7 +47,7 @@ func has(fx []Effect, want Effect) bool {
 }
 
 func TestHappyPathShowsOutcomeOnlyWhenDurable(t *testing.T) {
-	s, fx := run(t, cfg, Start{Lang: "fr"}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{Result: &FaceResult{Captured: true}},
+	s, fx := run(t, cfg, Start{Lang: "fr"}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, FaceDone{Result: &FaceResult{Captured: true}},
 		Decided{Outcome: "admitted"})
 	if s.Phase != Recording || Screen(s) != view.ScreenProcessing {
 		t.Fatalf("before durable: phase %v screen %s", s.Phase, Screen(s))
@@ -71,7 +72,7 @@ func TestHappyPathShowsOutcomeOnlyWhenDurable(t *testing.T) {
 	}
 	// The next traveler, who just places a passport, does not get the
 	// previous traveler's French.
-	s, _ = Step(s, DocRead{Doc: DocumentRead{Valid: true}}, t0.Add(12*time.Second), cfg, ids)
+	s, _ = Step(s, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, t0.Add(12*time.Second), cfg, ids)
 	if s.Lang != "en" {
 		t.Errorf("a passport after a French traveler: lang %q, want the default en", s.Lang)
 	}
@@ -79,7 +80,7 @@ func TestHappyPathShowsOutcomeOnlyWhenDurable(t *testing.T) {
 
 func TestDocumentOnReaderStartsSession(t *testing.T) {
 	s, fx := run(t, Config{SessionTimeout: time.Minute, DocumentTimeout: time.Minute, CardTimeout: time.Second},
-		DocRead{Doc: DocumentRead{Valid: true}})
+		DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}})
 	if s.Phase != Deciding || s.TxID == "" || !has(fx, Decide{}) {
 		t.Fatalf("%v %v", s.Phase, fx)
 	}
@@ -93,7 +94,7 @@ func TestNoDocumentIsUnreadable(t *testing.T) {
 }
 
 func TestInvalidMRZGoesStraightToDecision(t *testing.T) {
-	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: false, NeedCard: true}})
+	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{NeedCard: true}})
 	if s.Phase != Deciding || has(fx, CaptureFace{}) {
 		t.Fatalf("%v %v", s.Phase, fx)
 	}
@@ -101,7 +102,7 @@ func TestInvalidMRZGoesStraightToDecision(t *testing.T) {
 
 func TestCardStep(t *testing.T) {
 	// Waits for the card, then goes on.
-	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}})
+	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}, NeedCard: true}})
 	if s.Phase != Card || !has(fx, Show{Screen: view.ScreenCard}) {
 		t.Fatalf("%v %v", s.Phase, fx)
 	}
@@ -110,14 +111,14 @@ func TestCardStep(t *testing.T) {
 		t.Fatalf("%v %v", s.Phase, fx)
 	}
 	// No card in time: the decision says CARD_MISSING.
-	s, _ = run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, 21*time.Second, Tick{})
+	s, _ = run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}, NeedCard: true}}, 21*time.Second, Tick{})
 	if s.Phase != Face || s.CardTag != "" {
 		t.Fatalf("card timeout: %v", s.Phase)
 	}
 }
 
 func TestCancelAndTimeoutAbortDurably(t *testing.T) {
-	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true}}, Cancel{})
+	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, Cancel{})
 	if s.Phase != Recording || s.Outcome != "aborted" || !has(fx, StopFace{}) || !has(fx, Record{Aborted: true}) {
 		t.Fatalf("cancel: %v %v", s.Phase, fx)
 	}
@@ -134,7 +135,7 @@ func TestCancelAndTimeoutAbortDurably(t *testing.T) {
 
 func TestDecisionInFlightIsNotCancelled(t *testing.T) {
 	s, _ := run(t, Config{SessionTimeout: time.Minute, DocumentTimeout: time.Minute, CardTimeout: time.Second},
-		Start{}, DocRead{Doc: DocumentRead{Valid: true}}, Cancel{}, 2*time.Minute, Tick{})
+		Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, Cancel{}, 2*time.Minute, Tick{})
 	if s.Phase != Deciding {
 		t.Fatalf("phase %v", s.Phase)
 	}
@@ -142,7 +143,7 @@ func TestDecisionInFlightIsNotCancelled(t *testing.T) {
 
 func TestClosedKioskFinishesCurrentTravelerThenCloses(t *testing.T) {
 	c := Config{SessionTimeout: time.Minute, DocumentTimeout: time.Minute, CardTimeout: time.Second, OutcomeHold: time.Second}
-	s, _ := run(t, c, Start{}, DocRead{Doc: DocumentRead{Valid: true}}, Availability{Open: false, Reasons: []string{"outbox_full"}})
+	s, _ := run(t, c, Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, Availability{Open: false, Reasons: []string{"outbox_full"}})
 	if s.Phase != Deciding {
 		t.Fatalf("closing interrupted a traveler: %v", s.Phase)
 	}
@@ -152,7 +153,7 @@ func TestClosedKioskFinishesCurrentTravelerThenCloses(t *testing.T) {
 	if s.Phase != Closed || !has(fx, Show{Screen: view.ScreenClosed}) {
 		t.Fatalf("after outcome: %v %v", s.Phase, fx)
 	}
-	s, fx = Step(s, DocRead{Doc: DocumentRead{Valid: true}}, t0, c, ids)
+	s, fx = Step(s, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, t0, c, ids)
 	if s.Phase != Closed || len(fx) != 0 {
 		t.Fatal("a closed kiosk took a document")
 	}
@@ -163,7 +164,7 @@ func TestClosedKioskFinishesCurrentTravelerThenCloses(t *testing.T) {
 }
 
 func TestFaceGuidanceAndSafetyNet(t *testing.T) {
-	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true}}, FaceGuidance{Code: "move_closer"})
+	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, FaceGuidance{Code: "move_closer"})
 	if s.Guidance != "move_closer" || !has(fx, Show{Screen: view.ScreenFace}) {
 		t.Fatal("guidance not shown")
 	}
@@ -174,7 +175,7 @@ func TestFaceGuidanceAndSafetyNet(t *testing.T) {
 }
 
 func TestStepTimings(t *testing.T) {
-	s, _ := run(t, cfg, Start{}, 2*time.Second, DocRead{Doc: DocumentRead{Valid: true}}, 3*time.Second, FaceDone{})
+	s, _ := run(t, cfg, Start{}, 2*time.Second, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, 3*time.Second, FaceDone{})
 	if s.StepTimings["document"] != 2*time.Second || s.StepTimings["face"] != 3*time.Second {
 		t.Fatalf("timings %v", s.StepTimings)
 	}
@@ -184,7 +185,7 @@ func TestStepTimings(t *testing.T) {
 // dropped with that session, and the next traveler never inherits it.
 func TestInputAfterTheDecisionIsDroppedNotInherited(t *testing.T) {
 	decided := func(c Config) State {
-		s, _ := run(t, c, Start{}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{}, Decided{Outcome: "admitted"})
+		s, _ := run(t, c, Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, FaceDone{}, Decided{Outcome: "admitted"})
 		return s
 	}
 	for _, late := range []struct {
@@ -205,7 +206,7 @@ func TestInputAfterTheDecisionIsDroppedNotInherited(t *testing.T) {
 				t.Fatalf("outcome: %v %v", s.Phase, fx)
 			}
 			// The next traveler, a second later, starts clean.
-			s, _ = Step(s, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, t0.Add(3*time.Second), cfg, ids)
+			s, _ = Step(s, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}, NeedCard: true}}, t0.Add(3*time.Second), cfg, ids)
 			if s.CardTag != "" || s.Letter != "" || s.Phase != Card {
 				t.Fatalf("inherited: card %q letter %q phase %v", s.CardTag, s.Letter, s.Phase)
 			}
@@ -214,7 +215,7 @@ func TestInputAfterTheDecisionIsDroppedNotInherited(t *testing.T) {
 	// Also without a camera, where the decision follows the document at once.
 	noFace := cfg
 	noFace.FaceEnabled = false
-	s, _ := run(t, noFace, DocRead{Doc: DocumentRead{Valid: true}}, CardRead{Tag: "LATE"})
+	s, _ := run(t, noFace, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, CardRead{Tag: "LATE"})
 	if s.CardTag != "" {
 		t.Fatalf("a card after the decision joined it: %q", s.CardTag)
 	}
@@ -234,7 +235,7 @@ func TestWelcomeScreenHoldsInputForAWindow(t *testing.T) {
 	if s.Message != "card_letter_held" || !s.HeldUntil.Equal(t0.Add(25*time.Second)) {
 		t.Fatalf("a second presentation restarts the window: %q %v", s.Message, s.HeldUntil)
 	}
-	s, _ = Step(s, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, t0.Add(24*time.Second), c, ids)
+	s, _ = Step(s, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}, NeedCard: true}}, t0.Add(24*time.Second), c, ids)
 	if s.CardTag != "AA" || s.Letter != "XPT1.x.y" || s.Phase != Face || s.Message != "" {
 		t.Fatalf("taken: %q %q %v %q", s.CardTag, s.Letter, s.Phase, s.Message)
 	}
@@ -244,7 +245,7 @@ func TestWelcomeScreenHoldsInputForAWindow(t *testing.T) {
 		t.Fatalf("not dropped on tick: %+v %q", s.Held, s.Message)
 	}
 	// Without a tick in between, the session start drops it.
-	s, fx = run(t, c, CardRead{Tag: "AA"}, 16*time.Second, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}})
+	s, fx = run(t, c, CardRead{Tag: "AA"}, 16*time.Second, Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}, NeedCard: true}})
 	if s.CardTag != "" || s.Phase != Card || !has(fx, Dropped{What: "card"}) {
 		t.Fatalf("stale card counted: %q %v %v", s.CardTag, s.Phase, fx)
 	}
@@ -266,8 +267,8 @@ func TestCardDuringTheSessionCounts(t *testing.T) {
 		name  string
 		steps []any
 	}{
-		{"document step", []any{Start{}, CardRead{Tag: "AA"}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}}},
-		{"face step", []any{Start{}, DocRead{Doc: DocumentRead{Valid: true}}, CardRead{Tag: "AA"}}},
+		{"document step", []any{Start{}, CardRead{Tag: "AA"}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}, NeedCard: true}}}},
+		{"face step", []any{Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, CardRead{Tag: "AA"}}},
 	} {
 		s, _ := run(t, cfg, at.steps...)
 		if s.CardTag != "AA" || s.Phase != Face {
@@ -343,7 +344,7 @@ func TestNeedMoreTime(t *testing.T) {
 		t.Fatalf("unprompted: %d %v", s.Extensions, fx)
 	}
 	// The card step (20 s) prompts at half its time; a card ends the prompt.
-	s, _ = run(t, c, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, 10*time.Second, Tick{})
+	s, _ = run(t, c, Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}, NeedCard: true}}, 10*time.Second, Tick{})
 	if !s.Prompt || s.Phase != Card {
 		t.Fatalf("card prompt: %v %v", s.Prompt, s.Phase)
 	}
@@ -360,7 +361,7 @@ func TestNeedMoreTime(t *testing.T) {
 // A card the reader could not read is said on the screen; a good read
 // clears it.
 func TestCardUnreadableMessage(t *testing.T) {
-	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true, NeedCard: true}}, CardUnreadable{})
+	s, fx := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}, NeedCard: true}}, CardUnreadable{})
 	if s.Message != "card_unreadable" || !has(fx, Show{Screen: view.ScreenCard}) || s.CardErrors != 1 {
 		t.Fatalf("%q %v", s.Message, fx)
 	}
@@ -376,7 +377,7 @@ func TestCardUnreadableMessage(t *testing.T) {
 
 // The outcome's reference comes with its durability.
 func TestReferenceShownWithOutcome(t *testing.T) {
-	s, _ := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Valid: true}}, FaceDone{}, Decided{Outcome: "referred"})
+	s, _ := run(t, cfg, Start{}, DocRead{Doc: DocumentRead{Document: decide.Document{Valid: true}}}, FaceDone{}, Decided{Outcome: "referred"})
 	s, _ = Step(s, Durable{TxID: s.TxID, Reference: "K7H-4XM"}, t0, cfg, ids)
 	if s.Reference != "K7H-4XM" || Screen(s) != view.ScreenReferred {
 		t.Fatalf("%q %s", s.Reference, Screen(s))
