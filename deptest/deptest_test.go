@@ -2,6 +2,7 @@ package deptest
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -125,6 +126,23 @@ func TestKioskCoreReachesNoStoreNorBroker(t *testing.T) {
 		for _, h := range heavy {
 			if pkg == h || strings.HasPrefix(pkg, h+"/") {
 				t.Errorf("agent/kiosk depends on %s", pkg)
+			}
+		}
+	}
+}
+
+// The decision (agent/decide) is a pure function over the protocol's
+// types: it reaches only the standard library and agent/wire. The parsed
+// zone is mapped into its Document by agent/mrzdoc, which adds mrz and
+// nothing else; mrz itself knows nothing of the agent (above).
+func TestDecisionAndItsDocumentStayLight(t *testing.T) {
+	for pattern, allowed := range map[string][]string{
+		"./agent/decide": {module + "/agent/decide", module + "/agent/wire"},
+		"./agent/mrzdoc": {module + "/agent/mrzdoc", module + "/agent/decide", module + "/agent/wire", module + "/mrz"},
+	} {
+		for pkg, std := range deps(t, pattern) {
+			if !std && !slices.Contains(allowed, pkg) {
+				t.Errorf("%s depends on %s", pattern, pkg)
 			}
 		}
 	}
