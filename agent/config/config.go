@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding"
 	"errors"
 	"fmt"
@@ -31,7 +32,15 @@ type Config struct {
 	Devices Devices `toml:"devices"`
 	Face    Face    `toml:"face"`
 	UI      UI      `toml:"ui"`
+
+	source    string   // the file Load read ("" for Parse)
+	sourceSum [32]byte // SHA-256 of its bytes then
 }
+
+// Source is the file the configuration was loaded from and the SHA-256 of
+// its bytes at that moment ("" when it came from Parse): the technician's
+// self-test tells from it whether the file changed since the agent started.
+func (c *Config) Source() (path string, sum [32]byte) { return c.source, c.sourceSum }
 
 // Kiosk is the kiosk's identity.
 type Kiosk struct {
@@ -106,6 +115,7 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	c.resolvePaths(filepath.Dir(path))
+	c.source, c.sourceSum = path, sha256.Sum256(data)
 	return c, nil
 }
 

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -61,8 +63,40 @@ func (l *liveDiag) SelfTest(ctx context.Context) []ui.SelfTestCheck {
 	var out []ui.SelfTestCheck
 	for _, c := range selftestChecks(selftestEnv{cfg: l.cfg, live: l.deviceChecks}) {
 		out = append(out, ui.SelfTestCheck{Name: c.Name, Status: c.Status, Detail: c.Detail})
+		if c.Name == "config" {
+			if f, ok := configFileCheck(l.cfg); ok {
+				out = append(out, ui.SelfTestCheck{Name: f.Name, Status: f.Status, Detail: f.Detail})
+			}
+		}
 	}
 	return out
+}
+
+// configFileCheck compares the configuration file with what the agent
+// read at start: the running agent's checks are of the configuration in
+// force, and a technician who edited the file needs to know whether the
+// next start will take it. No check for a configuration that came from no
+// file (the demo's).
+func configFileCheck(cfg *config.Config) (checkResult, bool) {
+	path, sum := cfg.Source()
+	if path == "" {
+		return checkResult{}, false
+	}
+	r := checkResult{Name: "config.file"}
+	data, err := os.ReadFile(path)
+	switch {
+	case err != nil:
+		r.Status, r.Detail = "fail", fmt.Sprintf("cannot read %s now: %v (the agent runs on with what it read at start; it would not start again)", path, err)
+	case sha256.Sum256(data) == sum:
+		r.Status, r.Detail = "ok", path+" unchanged since the agent started"
+	default:
+		if _, err := config.Load(path); err != nil {
+			r.Status, r.Detail = "fail", fmt.Sprintf("%s changed since the agent started and no longer loads; the agent runs on as it was, but would not start again: %v", path, err)
+		} else {
+			r.Status, r.Detail = "warn", path+" changed since the agent started: it loads, and takes effect when the agent restarts"
+		}
+	}
+	return r, true
 }
 
 func (l *liveDiag) device(name string) (view.Device, bool) {

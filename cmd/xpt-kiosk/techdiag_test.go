@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
@@ -95,4 +98,42 @@ func TestTechnicianSelfTestAndCapture(t *testing.T) {
 		t.Fatalf("capture %+v", s)
 	}
 	stopAgent(t, cancel, k.done, &k.logs)
+}
+
+// The console's self-test tells a configuration file edited since the
+// agent started: unchanged ok, changed and loading a warning (it takes
+// effect at the next start), changed and broken or gone a failure (the
+// next start would fail); none for a configuration from no file.
+func TestConfigFileCheck(t *testing.T) {
+	example, err := os.ReadFile("../../configs/kiosk.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "kiosk.toml")
+	os.WriteFile(path, example, 0o600)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(want, detail string) {
+		t.Helper()
+		r, ok := configFileCheck(cfg)
+		if !ok || r.Name != "config.file" || r.Status != want || !strings.Contains(r.Detail, detail) {
+			t.Errorf("%+v %v, want %s with %q", r, ok, want, detail)
+		}
+	}
+	check("ok", "unchanged")
+	os.WriteFile(path, append(append([]byte{}, example...), "\n# edited\n"...), 0o600)
+	check("warn", "takes effect when the agent restarts")
+	os.WriteFile(path, append(append([]byte{}, example...), "\n[nosuchsection]\nx = 1\n"...), 0o600)
+	check("fail", "no longer loads")
+	os.Remove(path)
+	check("fail", "cannot read")
+	parsed, err := config.Parse(example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := configFileCheck(parsed); ok {
+		t.Errorf("a configuration from no file checked: %+v", r)
+	}
 }
