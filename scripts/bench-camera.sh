@@ -30,9 +30,9 @@ echo "== 2. time to a good capture from the simulated camera ($RUNS runs)"
 XPT_CAMERA_RUNS=$RUNS nice go test -count=1 -run 'TestCaptureTimes' -v ./drivers/camera/face/ | grep -E 'capture|cold|warm|ok|FAIL'
 
 echo "== 3. resident memory over $FRAMES frames (640x480 at 120 fps, every 10th analysed and encoded)"
-XPT_CAMERA_LONGRUN=$FRAMES nice go test -count=1 -timeout 30m -run 'TestLongRunMemory' -v ./drivers/camera/ | grep -E 'rss|RSS|ok|FAIL'
+XPT_CAMERA_LONGRUN=$FRAMES nice go test -count=1 -timeout 30m -run 'TestLongRunMemory' -v ./drivers/camera/cvcam/ | grep -E 'rss|RSS|ok|FAIL'
 
 if [ "${MATPROFILE:-0}" = 1 ]; then
   echo "== 4. gocv Mat profile (every Mat closed)"
-  nice go test -tags matprofile -count=1 -timeout 30m -run 'TestNoMatLeaks' -v ./drivers/camera/ | grep -E 'Mat|ok|FAIL'
+  nice go test -tags matprofile -count=1 -timeout 30m -run 'TestNoMatLeaks' -v ./drivers/camera/cvcam/ | grep -E 'Mat|ok|FAIL'
 fi

@@ -16,8 +16,8 @@ APT_PACKAGES=(
   tesseract-ocr                # the OCR baseline in scripts/bench-imaging.sh (not used at run time)
   chromium                     # browser tests of the screens (tests/browser), never a downloaded browser
   poppler-utils                # pdftoppm: the central tests render letter PDFs at 300 dpi to scan their QR codes
-  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev   # go-gst (drivers/camera): capture pipelines into appsink
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good    # videotestsrc, videoconvert, decodebin, imagefreeze, pngdec, jpegdec, v4l2src (drivers/camera)
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev   # go-gst (drivers/camera/gstcam): capture pipelines into appsink
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good    # videotestsrc, videoconvert, decodebin, imagefreeze, pngdec, jpegdec, v4l2src (drivers/camera/gstcam)
   pcscd vsmartcard-vpcd        # PC/SC daemon and vsmartcard's virtual reader: the ePassport chip read end to end (drivers/chip/pcsc talks to pcscd's socket in pure Go, so no libpcsclite-dev; the simulated chip is drivers/chip/cardsim, not vicc)
 )
 

@@ -5,17 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image/jpeg"
 	"log/slog"
 	"sync"
 	"time"
-
-	"gocv.io/x/gocv"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc"
 )
@@ -298,8 +296,8 @@ func chipResult(c *chip.Check) kiosk.ChipResult {
 }
 
 // dg2JPEG is a DG2 image as JPEG: a JPEG as it is (copied), a JPEG 2000
-// image (JP2 file or codestream) decoded by OpenCV, which reads it
-// through OpenJPEG, and encoded with Go's JPEG encoder (the binary's
+// image (JP2 file or codestream) converted by face.ImageToJPEG (OpenCV
+// reads it through OpenJPEG; Go's encoder writes the JPEG, as the binary's
 // OpenCV must not encode JPEG: docs/camera.md). orig names the chip's
 // type when it was converted.
 func dg2JPEG(data []byte, typ chip.ImageType) (photo []byte, orig string, err error) {
@@ -311,23 +309,11 @@ func dg2JPEG(data []byte, typ chip.ImageType) (photo []byte, orig string, err er
 		return nil, "", fmt.Errorf("DG2 image of type %q", typ)
 	}
 	orig = string(typ)
-	m, err := gocv.IMDecode(data, gocv.IMReadColor)
-	if err != nil || m.Empty() {
-		if err == nil {
-			m.Close()
-		}
-		return nil, orig, fmt.Errorf("DG2: the JPEG 2000 image does not decode (%v)", err)
-	}
-	defer m.Close()
-	im, err := m.ToImage()
+	photo, err = face.ImageToJPEG(data, 92)
 	if err != nil {
-		return nil, orig, fmt.Errorf("DG2: %w", err)
+		return nil, orig, fmt.Errorf("DG2: JPEG 2000: %w", err)
 	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, im, &jpeg.Options{Quality: 92}); err != nil {
-		return nil, orig, fmt.Errorf("DG2: %w", err)
-	}
-	return b.Bytes(), orig, nil
+	return photo, orig, nil
 }
 
 // wipePassport overwrites what a chip read held: DG1, DG2, EF.SOD, EF.COM.

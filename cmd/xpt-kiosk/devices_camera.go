@@ -12,12 +12,12 @@ import (
 	"os"
 	"time"
 
-	"gocv.io/x/gocv"
-
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/cvcam"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/gstcam"
 )
 
 const devCameraUsage = `Usage: xpt-kiosk devices camera [--snapshot FILE] [--source SPEC] [--config FILE] [--preview ADDR]
@@ -112,7 +112,7 @@ func runDevicesCamera(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 	cmp, cmpErr := face.NewComparator(model)
 	defer cmp.Close()
 
-	cam, err := camera.Open(cc)
+	cam, err := gstcam.Open(cc)
 	if err != nil {
 		fmt.Fprintf(stderr, "xpt-kiosk devices camera: %v\n", err)
 		return exitUsage
@@ -122,19 +122,17 @@ func runDevicesCamera(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 	defer cancel()
 
 	// Wait for the first frame, or the camera's first fault.
-	first := gocv.NewMat()
-	defer first.Close()
 	fctx, fcancel := context.WithTimeout(ctx, *timeout)
-	_, err = cam.Next(fctx, &first, 0)
+	_, err = cam.Next(fctx, nil, 0)
 	fcancel()
 	if err != nil {
 		devCameraFault(stderr, cc, cam.Health(), *timeout)
 		return exitFail
 	}
 
-	st := &face.Station{Detector: det, Comparator: cmp, Source: func() face.FrameSource { return cam.NewReader() }}
+	st := &face.Station{Detector: det, Comparator: cmp, Source: func() face.FrameSource { return cvcam.NewReader(cam) }}
 	capDesc, verDesc := st.Describe()
-	c, err := det.Capture(ctx, cam.NewReader(), face.CaptureOptions{Window: *window})
+	c, err := det.Capture(ctx, cvcam.NewReader(cam), face.CaptureOptions{Window: *window})
 	var ce *face.CaptureError
 	var q face.Quality
 	var jpg []byte
@@ -201,7 +199,7 @@ func runDevicesCamera(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "xpt-kiosk devices camera: --preview: %v\n", err)
 			return exitFail
 		}
-		srv := &http.Server{Handler: camera.NewPreview(cam, camera.PreviewOptions{Overlay: det.Overlay}), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: cvcam.NewPreview(cam, cvcam.PreviewOptions{Overlay: det.Overlay}), ReadHeaderTimeout: 5 * time.Second}
 		fmt.Fprintf(stderr, "preview on http://%s/ (one JPEG: /?snapshot=1); Ctrl-C to stop\n", ln.Addr())
 		go func() { <-ctx.Done(); srv.Close() }()
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

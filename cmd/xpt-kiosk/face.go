@@ -11,14 +11,14 @@ import (
 	"strings"
 	"time"
 
-	"gocv.io/x/gocv"
-
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/cvcam"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/gstcam"
 )
 
 // faceDevice is the camera and its face pipeline as the kiosk uses them.
@@ -52,7 +52,7 @@ func openFace(cfg *config.Config, log *slog.Logger) (*faceDevice, deviceDesc) {
 		log.Error("face detector not available; running without the face step", "err", err)
 		return nil, desc
 	}
-	cam, err := camera.Open(camera.Config{Name: "camera", Source: c.Source, Device: c.Device, Width: c.Width, Height: c.Height,
+	cam, err := gstcam.Open(camera.Config{Name: "camera", Source: c.Source, Device: c.Device, Width: c.Width, Height: c.Height,
 		FPS: c.FPS, Files: c.Files, Pipeline: c.Pipeline, Logger: log})
 	if err != nil {
 		det.Close()
@@ -68,7 +68,7 @@ func openFace(cfg *config.Config, log *slog.Logger) (*faceDevice, deviceDesc) {
 	}
 	f := &faceDevice{cam: cam, det: det, cmp: cmp}
 	f.station = &face.Station{Detector: det, Comparator: cmp, Logger: log,
-		Source: func() face.FrameSource { return cam.NewReader() },
+		Source: func() face.FrameSource { return cvcam.NewReader(cam) },
 		Health: func() string {
 			if h := cam.Health(); h != nil {
 				return string(h.Code())
@@ -76,7 +76,7 @@ func openFace(cfg *config.Config, log *slog.Logger) (*faceDevice, deviceDesc) {
 			return ""
 		},
 		Options: face.CaptureOptions{Window: cfg.Face.CaptureWindow.Duration}}
-	f.preview = camera.NewPreview(cam, camera.PreviewOptions{Overlay: det.Overlay})
+	f.preview = cvcam.NewPreview(cam, cvcam.PreviewOptions{Overlay: det.Overlay})
 	desc.state = "ok"
 	return f, desc
 }
@@ -204,19 +204,7 @@ const selftestLookWindow = 3 * time.Second
 func (f *faceDevice) lookForFace(window time.Duration) (frames, withFace int) {
 	ctx, cancel := context.WithTimeout(context.Background(), window)
 	defer cancel()
-	r := f.cam.NewReader()
-	m := gocv.NewMat()
-	defer m.Close()
-	for withFace < 3 {
-		if err := r.Next(ctx, &m); err != nil {
-			return frames, withFace
-		}
-		frames++
-		if f.det.Analyze(m).Faces > 0 {
-			withFace++
-		}
-	}
-	return frames, withFace
+	return f.det.CountFaces(ctx, cvcam.NewReader(f.cam), 3)
 }
 
 // selftestFace says what the camera and face verification can do, and

@@ -9,13 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"gocv.io/x/gocv"
-
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/cvcam"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/capture"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
@@ -237,12 +235,12 @@ func (l *liveDiag) CaptureCamera(ctx context.Context) (ui.CameraCapture, error) 
 	if l.face == nil {
 		return ui.CameraCapture{}, errors.New("no camera")
 	}
-	p, ok := l.face.preview.(*camera.Preview)
+	p, ok := l.face.preview.(*cvcam.Preview)
 	if !ok {
 		return ui.CameraCapture{}, errors.New("no camera preview")
 	}
 	var q face.Quality
-	jpg, err := p.Snapshot(ctx, func(m gocv.Mat) { q = l.face.det.Analyze(m) })
+	jpg, err := p.Snapshot(ctx, l.face.det.AnalyzeInto(&q))
 	if err != nil {
 		return ui.CameraCapture{}, err
 	}

@@ -7,13 +7,11 @@ import (
 	"sync"
 	"time"
 
-	"gocv.io/x/gocv"
-
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 )
 
-// Camera runs one GStreamer pipeline on its own goroutine and keeps only the
-// latest frame: the appsink holds at most one buffer and drops older ones,
+// Camera runs one pipeline (GStreamer's, through its Source) on its own
+// goroutine and keeps only the latest frame: the appsink holds at most one buffer and drops older ones,
 // and the camera hands frames over through a single slot, so a slow reader
 // skips frames instead of queueing them. When the pipeline fails (a bus
 // error, end of stream, a vanished device, no frame for StallTimeout) the
@@ -21,14 +19,15 @@ import (
 // and reports drivers.Recovered with the first frame after.
 type Camera struct {
 	cfg    Config
+	src    Source
 	log    *slog.Logger
 	events chan drivers.Event
 	cancel context.CancelFunc
 	done   chan struct{}
 
 	mu       sync.Mutex
-	front    gocv.Mat // the latest frame; owned by the camera
-	seq      uint64   // number of the frame in front; 0 before the first
+	front    Frame  // the latest frame; owned by the camera
+	seq      uint64 // number of the frame in front; 0 before the first
 	at       time.Time
 	newFrame chan struct{} // closed and replaced on each new frame
 	health   *drivers.Error
@@ -50,24 +49,27 @@ type Stats struct {
 // loses events (counted in Stats.EventsDropped), never blocks the camera.
 const eventBuffer = 16
 
-// Open validates cfg and starts the camera. Only configuration errors are
-// returned: a device that is missing or fails is reported as a Fault event
-// and retried, so a kiosk whose camera is unplugged at boot starts anyway
-// and recovers when it is plugged in.
-func Open(cfg Config) (*Camera, error) {
+// Open validates cfg and starts the camera on src (gstcam.Open passes
+// GStreamer). Only configuration errors are returned: a device that is
+// missing or fails is reported as a Fault event and retried, so a kiosk
+// whose camera is unplugged at boot starts anyway and recovers when it is
+// plugged in.
+func Open(cfg Config, src Source) (*Camera, error) {
 	cfg.defaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	initGStreamer()
+	if src == nil {
+		return nil, &drivers.Error{Kind: drivers.CodeConfig, Device: cfg.Name, Op: "configure", Err: errors.New("no frame source")}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Camera{
 		cfg:      cfg,
+		src:      src,
 		log:      cfg.Logger,
 		events:   make(chan drivers.Event, eventBuffer),
 		cancel:   cancel,
 		done:     make(chan struct{}),
-		front:    gocv.NewMat(),
 		newFrame: make(chan struct{}),
 	}
 	go c.run(ctx)
@@ -103,7 +105,7 @@ func (c *Camera) Close() error {
 	defer c.mu.Unlock()
 	if !c.closed {
 		c.closed = true
-		c.front.Close()
+		c.front = Frame{}
 	}
 	return nil
 }
@@ -112,8 +114,19 @@ func (c *Camera) Close() error {
 // returns its number. Pass 0 for the latest frame, or the number Next last
 // returned for the one after it (frames in between are skipped). Each
 // reader keeps its own number, so several readers (face capture, preview)
-// share the camera. dst must be a Mat the caller owns and closes.
-func (c *Camera) Next(ctx context.Context, dst *gocv.Mat, after uint64) (uint64, error) {
+// share the camera. dst may be nil to wait for a frame without copying it.
+func (c *Camera) Next(ctx context.Context, dst *Frame, after uint64) (uint64, error) {
+	return c.View(ctx, after, func(f Frame) {
+		if dst != nil {
+			dst.CopyFrom(f)
+		}
+	})
+}
+
+// View is Next handing the frame to look instead of copying it: look runs
+// with the camera's lock held and must not keep f.Pix past its return
+// (package cvcam copies it into a Mat there, the one copy a frame needs).
+func (c *Camera) View(ctx context.Context, after uint64, look func(f Frame)) (uint64, error) {
 	for {
 		c.mu.Lock()
 		if c.closed {
@@ -121,7 +134,7 @@ func (c *Camera) Next(ctx context.Context, dst *gocv.Mat, after uint64) (uint64,
 			return after, &drivers.Error{Kind: drivers.CodeClosed, Device: c.cfg.Name, Op: "read", Err: errors.New("camera closed")}
 		}
 		if c.seq > after && !c.front.Empty() {
-			c.front.CopyTo(dst)
+			look(c.front)
 			s := c.seq
 			c.mu.Unlock()
 			return s, nil
@@ -135,7 +148,7 @@ func (c *Camera) Next(ctx context.Context, dst *gocv.Mat, after uint64) (uint64,
 		case <-c.done:
 			c.mu.Lock()
 			c.closed = true
-			c.front.Close()
+			c.front = Frame{}
 			c.mu.Unlock()
 		}
 	}
@@ -151,8 +164,8 @@ type Reader struct {
 // NewReader returns a reader that starts with the latest frame.
 func (c *Camera) NewReader() *Reader { return &Reader{c: c} }
 
-// Next copies the next new frame into dst.
-func (r *Reader) Next(ctx context.Context, dst *gocv.Mat) error {
+// Next copies the next new frame into dst (cvcam.Reader reads Mats).
+func (r *Reader) Next(ctx context.Context, dst *Frame) error {
 	s, err := r.c.Next(ctx, dst, r.seq)
 	r.seq = s
 	return err
@@ -170,9 +183,8 @@ func (c *Camera) emit(ev drivers.Event) {
 }
 
 func (c *Camera) run(ctx context.Context) {
-	back := gocv.NewMat()
+	var back Frame
 	defer func() {
-		back.Close()
 		close(c.events)
 		close(c.done)
 	}()
@@ -215,22 +227,22 @@ func (c *Camera) run(ctx context.Context) {
 		outage = ""
 	}
 	for ctx.Err() == nil {
-		var pl *pipeline
+		var pl Stream
 		launch, err := c.cfg.launch(file)
 		if err == nil {
 			c.log.Debug("camera pipeline", "device", c.cfg.Name, "launch", launch)
-			pl, err = startPipeline(launch, c.cfg.StartTimeout)
+			pl, err = c.src.Start(launch, c.cfg.StartTimeout)
 		}
 		if err == nil {
 			c.mu.Lock()
 			c.stats.Starts++
 			c.mu.Unlock()
 			err = c.pump(ctx, pl, &back, recovered)
-			pl.stop()
+			pl.Stop()
 			if ctx.Err() != nil {
 				return
 			}
-			if c.cfg.Source == SourceFile && errors.Is(err, errEOS) {
+			if c.cfg.Source == SourceFile && errors.Is(err, ErrEOS) {
 				// The simulated camera plays its files in a loop: the end of
 				// one is the start of the next, not a fault.
 				c.mu.Lock()
@@ -253,15 +265,15 @@ func (c *Camera) run(ctx context.Context) {
 
 // pump moves frames from the pipeline into the slot until the pipeline
 // fails or ctx is done. It returns nil only when ctx is done.
-func (c *Camera) pump(ctx context.Context, pl *pipeline, back *gocv.Mat, onFrame func()) error {
+func (c *Camera) pump(ctx context.Context, pl Stream, back *Frame, onFrame func()) error {
 	const poll = 100 * time.Millisecond
 	last := time.Now()
 	gotOne := false
 	for ctx.Err() == nil {
-		if e := pl.busError(); e != nil {
+		if e := pl.BusError(); e != nil {
 			return e
 		}
-		err := pullInto(pl.sinkPtr(), poll, back)
+		err := pl.Pull(poll, back)
 		switch {
 		case err == nil:
 			now := time.Now()
@@ -278,18 +290,18 @@ func (c *Camera) pump(ctx context.Context, pl *pipeline, back *gocv.Mat, onFrame
 				gotOne = true
 				onFrame()
 			}
-		case errors.Is(err, errNoSample):
+		case errors.Is(err, ErrNoSample):
 			if time.Since(last) > c.cfg.StallTimeout {
-				if e := pl.busError(); e != nil {
+				if e := pl.BusError(); e != nil {
 					return e
 				}
 				return &drivers.Error{Kind: drivers.CodeTimeout, Op: "read", Err: errors.New("no frame from the camera in " + c.cfg.StallTimeout.String())}
 			}
-		case errors.Is(err, errEOS):
-			if e := pl.busError(); e != nil && !errors.Is(e, errEOS) {
+		case errors.Is(err, ErrEOS):
+			if e := pl.BusError(); e != nil && !errors.Is(e, ErrEOS) {
 				return e
 			}
-			return &drivers.Error{Kind: drivers.CodeDisconnected, Op: "read", Err: errEOS}
+			return &drivers.Error{Kind: drivers.CodeDisconnected, Op: "read", Err: ErrEOS}
 		default:
 			return &drivers.Error{Kind: drivers.CodeProtocol, Op: "read", Err: err}
 		}

@@ -224,6 +224,14 @@ func (c *Config) launch(i int) (string, error) {
 	return "", &drivers.Error{Kind: drivers.CodeConfig, Err: fmt.Errorf("unknown source %q", c.Source)}
 }
 
+// LaunchString is the GStreamer launch string the camera builds for cfg
+// (with its defaults) when it starts the i-th time: for the file source,
+// for its i-th file. For tests and diagnostics.
+func (c Config) LaunchString(i int) (string, error) {
+	c.defaults()
+	return c.launch(i)
+}
+
 // where names the source for messages: the device, the file or "test".
 func (c *Config) where(i int) string {
 	switch c.Source {

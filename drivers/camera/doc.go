@@ -1,13 +1,19 @@
-// Package camera captures frames from a GStreamer pipeline into OpenCV
-// Mats: a USB camera (v4l2), GStreamer's test source, images or videos
-// played in a loop (the simulated camera) or any launch string. It keeps
-// only the latest frame, reports failures as drivers.Fault and
-// drivers.Recovered events and rebuilds the pipeline with back-off; it also
-// serves an MJPEG preview for the technician console.
+// Package camera runs the kiosk's camera: its configuration and the
+// GStreamer launch strings of its sources (a USB camera (v4l2),
+// GStreamer's test source, images or videos played in a loop (the
+// simulated camera) or any launch string), and the loop that keeps only the
+// latest frame, reports failures as drivers.Fault and drivers.Recovered
+// events and rebuilds the pipeline with back-off. It is pure Go: frames are
+// plain BGR bytes (Frame), and the pipelines come from a Source.
 //
-// Face detection, quality, capture and verification live in the
-// subpackage face, which takes frames from anything with a Next method.
+// The cgo leaves around it:
+//   - gstcam is the GStreamer Source (go-gst); gstcam.Open opens a camera
+//     on it. It knows nothing of OpenCV.
+//   - cvcam reads the camera's frames into OpenCV Mats (gocv) and serves
+//     the technician's MJPEG preview. It knows nothing of GStreamer.
+//   - face detects, rates, captures and verifies faces in Mats, from
+//     anything with a Next method (cvcam.Reader is one).
 //
-// This is a cgo leaf package (go-gst, gocv): nothing in the core imports
-// it; cmd wires it to the agent through the interfaces in package drivers.
+// Nothing in the core imports these; cmd wires them to the agent through
+// the interfaces in package drivers.
 package camera

@@ -13,7 +13,7 @@ import (
 
 // FrameSource gives frames one after another: each call waits for a frame
 // newer than the last and copies it into dst (a Mat the caller owns).
-// camera.Reader implements it.
+// cvcam.Reader implements it.
 type FrameSource interface {
 	Next(ctx context.Context, dst *gocv.Mat) error
 }

@@ -22,6 +22,6 @@
 // score 1 - Euclidean distance, DefaultThreshold); other models get
 // cosine similarity of L2-normalised embeddings.
 //
-// Frames come from any FrameSource (camera.Reader is one), so the package
+// Frames come from any FrameSource (cvcam.Reader is one), so the package
 // does not depend on GStreamer.
 package face

@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/cvcam"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/gstcam"
 )
 
 // The simulated camera (a GStreamer file source playing the sample face in
 // a loop) gives a good capture within seconds.
 func TestCaptureFromSimulatedCamera(t *testing.T) {
 	d := detector(t)
-	cam, err := camera.Open(camera.Config{Source: camera.SourceFile, Files: []string{"testdata/face.jpg"}, FPS: 15})
+	cam, err := gstcam.Open(camera.Config{Source: camera.SourceFile, Files: []string{"testdata/face.jpg"}, FPS: 15})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +26,7 @@ func TestCaptureFromSimulatedCamera(t *testing.T) {
 	defer cancel()
 	var times []time.Duration
 	for i := 0; i < 3; i++ {
-		c, err := d.Capture(ctx, cam.NewReader(), CaptureOptions{Window: 10 * time.Second})
+		c, err := d.Capture(ctx, cvcam.NewReader(cam), CaptureOptions{Window: 10 * time.Second})
 		if err != nil {
 			t.Fatalf("capture %d: %v (camera health %v)", i, err, cam.Health())
 		}
@@ -51,13 +53,13 @@ func TestCaptureFromFileSequence(t *testing.T) {
 	if !writeImg(files[0], f.blank) || !writeImg(files[1], f.four) || !writeImg(files[2], f.good) {
 		t.Fatal("cannot write test frames")
 	}
-	cam, err := camera.Open(camera.Config{Source: camera.SourceFile, Files: files, FPS: 15, ImageDuration: 300 * time.Millisecond})
+	cam, err := gstcam.Open(camera.Config{Source: camera.SourceFile, Files: files, FPS: 15, ImageDuration: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cam.Close()
 	seen := map[Code]bool{}
-	c, err := d.Capture(context.Background(), cam.NewReader(), CaptureOptions{Window: 10 * time.Second, OnFrame: func(q Quality) { seen[q.Code] = true }})
+	c, err := d.Capture(context.Background(), cvcam.NewReader(cam), CaptureOptions{Window: 10 * time.Second, OnFrame: func(q Quality) { seen[q.Code] = true }})
 	if err != nil {
 		t.Fatalf("capture: %v", err)
 	}
@@ -83,15 +85,15 @@ func TestCaptureTimes(t *testing.T) {
 	var cold, warm []time.Duration
 	for i := 0; i < runs; i++ {
 		start := time.Now()
-		cam, err := camera.Open(cfg)
+		cam, err := gstcam.Open(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := d.Capture(context.Background(), cam.NewReader(), CaptureOptions{Window: 10 * time.Second}); err != nil {
+		if _, err := d.Capture(context.Background(), cvcam.NewReader(cam), CaptureOptions{Window: 10 * time.Second}); err != nil {
 			t.Fatalf("cold capture %d: %v", i, err)
 		}
 		cold = append(cold, time.Since(start))
-		c, err := d.Capture(context.Background(), cam.NewReader(), CaptureOptions{Window: 10 * time.Second})
+		c, err := d.Capture(context.Background(), cvcam.NewReader(cam), CaptureOptions{Window: 10 * time.Second})
 		if err != nil {
 			t.Fatalf("warm capture %d: %v", i, err)
 		}

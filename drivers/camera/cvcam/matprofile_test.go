@@ -1,6 +1,6 @@
 //go:build matprofile
 
-package camera
+package cvcam
 
 import (
 	"bytes"
@@ -13,7 +13,9 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/gstcam"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/tinyonnx"
 )
 
@@ -22,7 +24,7 @@ import (
 // preview, the comparator) and checks gocv's Mat profile is back to where
 // it started once everything is closed. Run with
 //
-//	go test -tags matprofile -run TestNoMatLeaks ./drivers/camera/
+//	go test -tags matprofile -run TestNoMatLeaks ./drivers/camera/cvcam/
 func TestNoMatLeaks(t *testing.T) {
 	before := gocv.MatProfile.Count()
 
@@ -31,13 +33,13 @@ func TestNoMatLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The camera loop, many frames, analysed every 5th.
-	cam, err := Open(Config{Source: SourcePipeline, Pipeline: fastFacePipeline(320, 240, 200)})
+	cam, err := gstcam.Open(camera.Config{Source: camera.SourcePipeline, Pipeline: fastFacePipeline(320, 240, 200)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runLoop(t, cam, det, 2000, 5, nil)
-	// The profile is live: the camera's two frame buffers and the
-	// detector's scratch Mats are open now.
+	// The profile is live: the reader's frame and the detector's scratch
+	// Mats are open now (the camera itself holds plain bytes).
 	mid := gocv.MatProfile.Count()
 	if mid <= before {
 		t.Fatalf("Mat profile count %d mid-run, %d before: is the profile recording?", mid, before)
@@ -47,7 +49,7 @@ func TestNoMatLeaks(t *testing.T) {
 	}
 
 	// Capture, and the preview with the overlay.
-	c, err := det.Capture(context.Background(), cam.NewReader(), face.CaptureOptions{Window: 5 * time.Second})
+	c, err := det.Capture(context.Background(), NewReader(cam), face.CaptureOptions{Window: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,7 @@ func TestNoMatLeaks(t *testing.T) {
 	small := gocv.NewMatWithSize(120, 160, gocv.MatTypeCV8UC3)
 	gocv.IMWrite(b, small)
 	small.Close()
-	cam2, err := Open(Config{Source: SourceFile, Files: []string{a, b, filepath.Join(dir, "missing.jpg")}, FPS: 60, ImageDuration: 50 * time.Millisecond, MinBackoff: 10 * time.Millisecond})
+	cam2, err := gstcam.Open(camera.Config{Source: camera.SourceFile, Files: []string{a, b, filepath.Join(dir, "missing.jpg")}, FPS: 60, ImageDuration: 50 * time.Millisecond, MinBackoff: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package camera
+package cvcam
 
 import (
 	"context"
@@ -13,27 +13,29 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/gstcam"
 )
 
 // faceImage is the sample face the face package's tests use.
-var faceImage, _ = filepath.Abs("face/testdata/face.jpg")
+var faceImage, _ = filepath.Abs("../face/testdata/face.jpg")
 
 // fastFacePipeline plays the sample face at fps frames per second: a
 // camera loop faster than any kiosk camera.
 func fastFacePipeline(w, h, fps int) string {
-	return fmt.Sprintf("filesrc location=%s ! decodebin ! videoconvert ! videoscale ! video/x-raw,format=BGR,width=%d,height=%d,pixel-aspect-ratio=1/1 ! imagefreeze is-live=true ! video/x-raw,framerate=%d/1", quote(faceImage), w, h, fps)
+	return fmt.Sprintf("filesrc location=%s ! decodebin ! videoconvert ! videoscale ! video/x-raw,format=BGR,width=%d,height=%d,pixel-aspect-ratio=1/1 ! imagefreeze is-live=true ! video/x-raw,framerate=%d/1", quoted(faceImage), w, h, fps)
 }
 
 // runLoop reads n frames from cam the way the kiosk does: every frame is
 // copied out, every analyseEvery-th is analysed, drawn on and encoded.
 // sample, when not nil, is called every 1000 frames.
-func runLoop(t testing.TB, cam *Camera, det *face.Detector, n, analyseEvery int, sample func(i int)) {
+func runLoop(t testing.TB, cam *camera.Camera, det *face.Detector, n, analyseEvery int, sample func(i int)) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	frame := gocv.NewMat()
 	defer frame.Close()
-	r := cam.NewReader()
+	r := NewReader(cam)
 	for i := 1; i <= n; i++ {
 		if err := r.Next(ctx, &frame); err != nil {
 			t.Fatalf("frame %d: %v (health %v)", i, err, cam.Health())
@@ -80,7 +82,7 @@ func TestLongRunMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer det.Close()
-	cam, err := Open(Config{Source: SourcePipeline, Pipeline: fastFacePipeline(640, 480, 120)})
+	cam, err := gstcam.Open(camera.Config{Source: camera.SourcePipeline, Pipeline: fastFacePipeline(640, 480, 120)})
 	if err != nil {
 		t.Fatal(err)
 	}

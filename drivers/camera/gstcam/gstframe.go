@@ -1,4 +1,4 @@
-package camera
+package gstcam
 
 /*
 #cgo pkg-config: gstreamer-1.0 gstreamer-app-1.0 gstreamer-video-1.0
@@ -44,7 +44,7 @@ static int xpt_pull(GstElement *sink, GstClockTime timeout, xpt_frame *f) {
 }
 
 // xpt_copy copies the mapped BGR frame row by row into dst (a continuous
-// width*3 by height buffer: an OpenCV CV_8UC3 Mat's data).
+// width*3 by height buffer: a camera.Frame's Pix).
 static void xpt_copy(xpt_frame *f, guint8 *dst) {
 	const guint8 *src = GST_VIDEO_FRAME_PLANE_DATA(&f->frame, 0);
 	int row = f->width * 3;
@@ -73,25 +73,20 @@ import (
 	"time"
 	"unsafe"
 
-	"gocv.io/x/gocv"
-)
-
-var (
-	errNoSample = errors.New("no sample in time")
-	errEOS      = errors.New("end of stream")
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
 )
 
 // pullInto waits up to timeout for the next frame of the appsink and
-// copies it into *dst, reallocating dst only when the frame size changes.
+// copies it into *dst, reallocating dst's buffer only when the frame grows.
 // The GStreamer sample is released before it returns, whatever happens, so
 // no frame memory outlives the call. sink is a GstElement* (an appsink).
-func pullInto(sink unsafe.Pointer, timeout time.Duration, dst *gocv.Mat) error {
+func pullInto(sink unsafe.Pointer, timeout time.Duration, dst *camera.Frame) error {
 	var f C.xpt_frame
 	switch C.xpt_pull((*C.GstElement)(sink), C.GstClockTime(timeout.Nanoseconds()), &f) {
 	case 1:
-		return errNoSample
+		return camera.ErrNoSample
 	case 2:
-		return errEOS
+		return camera.ErrEOS
 	case 3:
 		return errors.New("the appsink delivered a sample that is not raw video")
 	}
@@ -100,14 +95,10 @@ func pullInto(sink unsafe.Pointer, timeout time.Duration, dst *gocv.Mat) error {
 		return fmt.Errorf("the appsink must receive video/x-raw,format=BGR (put videoconvert before it)")
 	}
 	w, h := int(f.width), int(f.height)
-	if dst.Empty() || dst.Cols() != w || dst.Rows() != h || dst.Type() != gocv.MatTypeCV8UC3 {
-		dst.Close()
-		*dst = gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("the appsink delivered a %dx%d frame", w, h)
 	}
-	data, err := dst.DataPtrUint8()
-	if err != nil || len(data) < w*h*3 {
-		return fmt.Errorf("frame buffer: %v", err)
-	}
-	C.xpt_copy(&f, (*C.guint8)(unsafe.Pointer(&data[0])))
+	dst.Resize(w, h)
+	C.xpt_copy(&f, (*C.guint8)(unsafe.Pointer(&dst.Pix[0])))
 	return nil
 }

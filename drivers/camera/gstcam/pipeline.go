@@ -1,4 +1,8 @@
-package camera
+// Package gstcam is the camera's GStreamer frame source (go-gst): it
+// builds and plays the launch strings package camera makes and copies each
+// frame out of the appsink as plain BGR bytes (camera.Frame). It does not
+// import OpenCV; package cvcam turns frames into Mats.
+package gstcam
 
 import (
 	"errors"
@@ -11,9 +15,27 @@ import (
 	"github.com/go-gst/go-gst/gst"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
 )
 
 var gstInit sync.Once
+
+// Open validates cfg and starts a camera on GStreamer (see camera.Open).
+func Open(cfg camera.Config) (*camera.Camera, error) {
+	return camera.Open(cfg, Source{})
+}
+
+// Source is the GStreamer camera.Source.
+type Source struct{}
+
+// Start implements camera.Source.
+func (Source) Start(launch string, timeout time.Duration) (camera.Stream, error) {
+	pl, err := startPipeline(launch, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return pl, nil
+}
 
 // initGStreamer initialises GStreamer once per process.
 func initGStreamer() { gstInit.Do(func() { gst.Init(nil) }) }
@@ -37,12 +59,12 @@ func startPipeline(launch string, timeout time.Duration) (*pipeline, error) {
 	pl := &pipeline{p: p, bus: p.GetPipelineBus()}
 	pl.sink, err = findSink(p)
 	if err != nil {
-		pl.stop()
+		pl.Stop()
 		return nil, &drivers.Error{Kind: drivers.CodeConfig, Op: "parse", Err: err}
 	}
 	if err := p.SetState(gst.StatePlaying); err != nil {
 		e := pl.busErrorWait(time.Second)
-		pl.stop()
+		pl.Stop()
 		if e != nil {
 			return nil, e
 		}
@@ -51,7 +73,7 @@ func startPipeline(launch string, timeout time.Duration) (*pipeline, error) {
 	ret, _ := p.GetState(gst.StatePlaying, gst.ClockTime(timeout.Nanoseconds()))
 	if ret == gst.StateChangeFailure {
 		e := pl.busErrorWait(time.Second)
-		pl.stop()
+		pl.Stop()
 		if e != nil {
 			return nil, e
 		}
@@ -63,7 +85,7 @@ func startPipeline(launch string, timeout time.Duration) (*pipeline, error) {
 }
 
 func findSink(p *gst.Pipeline) (*gst.Element, error) {
-	if e, err := p.GetElementByName(SinkName); err == nil && e != nil {
+	if e, err := p.GetElementByName(camera.SinkName); err == nil && e != nil {
 		return e, nil
 	}
 	sinks, _ := p.GetSinkElements()
@@ -72,12 +94,17 @@ func findSink(p *gst.Pipeline) (*gst.Element, error) {
 			return e, nil
 		}
 	}
-	return nil, fmt.Errorf("the launch string has no appsink (name it %q, or end the string before the conversion and let the camera add it)", SinkName)
+	return nil, fmt.Errorf("the launch string has no appsink (name it %q, or end the string before the conversion and let the camera add it)", camera.SinkName)
 }
 
-// busError pops the pending messages and returns the first error or EOS as
+// BusError pops the pending messages and returns the first error or EOS as
 // a device error, or nil when there is none.
-func (pl *pipeline) busError() *drivers.Error { return pl.busErrorWait(0) }
+func (pl *pipeline) BusError() *drivers.Error { return pl.busErrorWait(0) }
+
+// Pull copies the appsink's next frame into dst (camera.Stream).
+func (pl *pipeline) Pull(timeout time.Duration, dst *camera.Frame) error {
+	return pullInto(pl.sinkPtr(), timeout, dst)
+}
 
 // busErrorWait is busError waiting up to d for the first message.
 func (pl *pipeline) busErrorWait(d time.Duration) *drivers.Error {
@@ -89,7 +116,7 @@ func (pl *pipeline) busErrorWait(d time.Duration) *drivers.Error {
 		}
 		switch m.Type() {
 		case gst.MessageEOS:
-			return &drivers.Error{Kind: drivers.CodeDisconnected, Op: "read", Err: errEOS}
+			return &drivers.Error{Kind: drivers.CodeDisconnected, Op: "read", Err: camera.ErrEOS}
 		case gst.MessageError:
 			if ge := m.ParseError(); ge != nil {
 				return classify(ge.Error(), ge.DebugString(), "read")
@@ -102,9 +129,9 @@ func (pl *pipeline) busErrorWait(d time.Duration) *drivers.Error {
 // sinkPtr is the appsink as a GstElement*, for pullInto.
 func (pl *pipeline) sinkPtr() unsafe.Pointer { return unsafe.Pointer(pl.sink.Unsafe()) }
 
-// stop sets the pipeline to NULL, which releases the device and every
+// Stop sets the pipeline to NULL, which releases the device and every
 // buffer; GStreamer's own references are dropped with the Go wrappers.
-func (pl *pipeline) stop() {
+func (pl *pipeline) Stop() {
 	if pl == nil || pl.p == nil {
 		return
 	}

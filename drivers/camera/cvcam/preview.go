@@ -1,4 +1,4 @@
-package camera
+package cvcam
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/imgcodec"
 )
 
@@ -35,13 +36,13 @@ type PreviewOptions struct {
 // in the technician console behind its authentication: the frames show
 // travelers.
 type Preview struct {
-	cam     *Camera
+	cam     *camera.Camera
 	o       PreviewOptions
 	viewers atomic.Int32
 }
 
 // NewPreview returns the preview handler for cam.
-func NewPreview(cam *Camera, o PreviewOptions) *Preview {
+func NewPreview(cam *camera.Camera, o PreviewOptions) *Preview {
 	if o.MaxFPS <= 0 {
 		o.MaxFPS = 5
 	}
@@ -111,7 +112,7 @@ func (p *Preview) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		s, err := p.cam.Next(ctx, &frame, seq)
+		s, err := Next(ctx, p.cam, &frame, seq)
 		if err != nil {
 			return
 		}
@@ -145,7 +146,7 @@ var errNoFrame = errors.New("no frame from the camera")
 func (p *Preview) Snapshot(ctx context.Context, look func(frame gocv.Mat)) ([]byte, error) {
 	frame := gocv.NewMat()
 	defer frame.Close()
-	if _, err := p.cam.Next(ctx, &frame, 0); err != nil {
+	if _, err := Next(ctx, p.cam, &frame, 0); err != nil {
 		return nil, fmt.Errorf("%w: %s", errNoFrame, p.health())
 	}
 	if look != nil {

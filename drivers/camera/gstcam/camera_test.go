@@ -1,41 +1,28 @@
-package camera
+package gstcam_test
 
 import (
 	"context"
-	"errors"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"gocv.io/x/gocv"
-
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/camtest"
 )
 
-func open(t *testing.T, cfg Config) *Camera {
-	t.Helper()
-	if cfg.MinBackoff == 0 {
-		cfg.MinBackoff = 20 * time.Millisecond
-		cfg.MaxBackoff = 100 * time.Millisecond
-	}
-	c, err := Open(cfg)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-func frames(t *testing.T, c *Camera, n int, timeout time.Duration) gocv.Mat {
+func frames(t *testing.T, c *camera.Camera, n int, timeout time.Duration) camera.Frame {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	m := gocv.NewMat()
+	var m camera.Frame
 	r := c.NewReader()
 	for i := 0; i < n; i++ {
 		if err := r.Next(ctx, &m); err != nil {
-			m.Close()
 			t.Fatalf("frame %d: %v (health %v)", i, err, c.Health())
 		}
 	}
@@ -43,11 +30,10 @@ func frames(t *testing.T, c *Camera, n int, timeout time.Duration) gocv.Mat {
 }
 
 func TestTestSource(t *testing.T) {
-	c := open(t, Config{Source: SourceTest, Width: 320, Height: 240, FPS: 30})
+	c := camtest.Open(t, camera.Config{Source: camera.SourceTest, Width: 320, Height: 240, FPS: 30})
 	m := frames(t, c, 5, 10*time.Second)
-	defer m.Close()
-	if m.Cols() != 320 || m.Rows() != 240 || m.Type() != gocv.MatTypeCV8UC3 {
-		t.Fatalf("frame %dx%d type %v, want 320x240 BGR", m.Cols(), m.Rows(), m.Type())
+	if m.Width != 320 || m.Height != 240 || len(m.Pix) != 320*240*3 {
+		t.Fatalf("frame %dx%d with %d bytes, want 320x240 BGR", m.Width, m.Height, len(m.Pix))
 	}
 	if c.Health() != nil {
 		t.Fatalf("health %v", c.Health())
@@ -55,11 +41,10 @@ func TestTestSource(t *testing.T) {
 }
 
 func TestNextReturnsNewerFrames(t *testing.T) {
-	c := open(t, Config{Source: SourceTest, Width: 160, Height: 120, FPS: 30})
+	c := camtest.Open(t, camera.Config{Source: camera.SourceTest, Width: 160, Height: 120, FPS: 30})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	m := gocv.NewMat()
-	defer m.Close()
+	var m camera.Frame
 	a, err := c.Next(ctx, &m, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -76,11 +61,10 @@ func TestNextReturnsNewerFrames(t *testing.T) {
 // A slow reader must see the latest frame, never a backlog: after sleeping
 // while several frames go by, the next frame number jumps.
 func TestSlowReaderSkipsFrames(t *testing.T) {
-	c := open(t, Config{Source: SourceTest, Width: 160, Height: 120, FPS: 30})
+	c := camtest.Open(t, camera.Config{Source: camera.SourceTest, Width: 160, Height: 120, FPS: 30})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	m := gocv.NewMat()
-	defer m.Close()
+	var m camera.Frame
 	a, err := c.Next(ctx, &m, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +79,7 @@ func TestSlowReaderSkipsFrames(t *testing.T) {
 	}
 }
 
-func waitEvent(t *testing.T, c *Camera, timeout time.Duration) drivers.Event {
+func waitEvent(t *testing.T, c *camera.Camera, timeout time.Duration) drivers.Event {
 	t.Helper()
 	select {
 	case ev := <-c.Events():
@@ -106,7 +90,7 @@ func waitEvent(t *testing.T, c *Camera, timeout time.Duration) drivers.Event {
 	return nil
 }
 
-func wantFault(t *testing.T, c *Camera, code drivers.Code) drivers.Fault {
+func wantFault(t *testing.T, c *camera.Camera, code drivers.Code) drivers.Fault {
 	t.Helper()
 	ev := waitEvent(t, c, 10*time.Second)
 	f, ok := ev.(drivers.Fault)
@@ -123,18 +107,18 @@ func wantFault(t *testing.T, c *Camera, code drivers.Code) drivers.Fault {
 }
 
 func TestBadLaunchStringIsConfigFault(t *testing.T) {
-	c := open(t, Config{Source: SourcePipeline, Pipeline: "videotestsrc ! nosuchelement"})
+	c := camtest.Open(t, camera.Config{Source: camera.SourcePipeline, Pipeline: "videotestsrc ! nosuchelement"})
 	f := wantFault(t, c, drivers.CodeConfig)
 	t.Logf("fault: %v", f.Err)
 }
 
 func TestPipelineWithoutAppsinkIsConfigFault(t *testing.T) {
-	c := open(t, Config{Source: SourcePipeline, Pipeline: "videotestsrc ! fakesink"})
+	c := camtest.Open(t, camera.Config{Source: camera.SourcePipeline, Pipeline: "videotestsrc ! fakesink"})
 	wantFault(t, c, drivers.CodeConfig)
 }
 
 func TestMissingV4L2DeviceIsNotFound(t *testing.T) {
-	c := open(t, Config{Source: SourceV4L2, Device: "/dev/video9"})
+	c := camtest.Open(t, camera.Config{Source: camera.SourceV4L2, Device: "/dev/video9"})
 	f := wantFault(t, c, drivers.CodeNotFound)
 	if f.Err.Port != "/dev/video9" {
 		t.Errorf("fault port %q", f.Err.Port)
@@ -152,14 +136,14 @@ func TestMissingV4L2DeviceIsNotFound(t *testing.T) {
 }
 
 func TestMissingV4L2NameIsNotFound(t *testing.T) {
-	c := open(t, Config{Source: SourceV4L2, Device: "No Such Camera 3000"})
+	c := camtest.Open(t, camera.Config{Source: camera.SourceV4L2, Device: "No Such Camera 3000"})
 	wantFault(t, c, drivers.CodeNotFound)
 }
 
 func TestPipelineEOSIsDisconnectedThenRecovers(t *testing.T) {
 	// A source that ends after 10 frames: each pipeline delivers frames,
 	// then ends; the camera reports the end once and recovers on rebuild.
-	c := open(t, Config{Source: SourcePipeline, Pipeline: "videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120,framerate=100/1"})
+	c := camtest.Open(t, camera.Config{Source: camera.SourcePipeline, Pipeline: "videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120,framerate=100/1"})
 	wantFault(t, c, drivers.CodeDisconnected)
 	ev := waitEvent(t, c, 10*time.Second)
 	r, ok := ev.(drivers.Recovered)
@@ -173,7 +157,7 @@ func TestRecoveryAfterSourceError(t *testing.T) {
 	// appears, the camera recovers on its own.
 	dir := t.TempDir()
 	img := filepath.Join(dir, "face.png")
-	c := open(t, Config{Source: SourceFile, Files: []string{img}, Width: 160, Height: 120, FPS: 15})
+	c := camtest.Open(t, camera.Config{Source: camera.SourceFile, Files: []string{img}, Width: 160, Height: 120, FPS: 15})
 	wantFault(t, c, drivers.CodeNotFound)
 	writeTestImage(t, img)
 	ev := waitEvent(t, c, 10*time.Second)
@@ -183,8 +167,7 @@ func TestRecoveryAfterSourceError(t *testing.T) {
 	if c.Health() != nil {
 		t.Fatalf("health %v after recovery", c.Health())
 	}
-	m := frames(t, c, 2, 5*time.Second)
-	m.Close()
+	frames(t, c, 2, 5*time.Second)
 }
 
 func TestCorruptFileIsProtocolFault(t *testing.T) {
@@ -193,7 +176,7 @@ func TestCorruptFileIsProtocolFault(t *testing.T) {
 	if err := os.WriteFile(img, []byte("this is not a JPEG"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := open(t, Config{Source: SourceFile, Files: []string{img}})
+	c := camtest.Open(t, camera.Config{Source: camera.SourceFile, Files: []string{img}})
 	f := wantFault(t, c, drivers.CodeProtocol)
 	t.Logf("fault: %v", f.Err)
 }
@@ -204,57 +187,53 @@ func TestFileSourceLoopsImages(t *testing.T) {
 	b := filepath.Join(dir, "b.jpg")
 	writeTestImage(t, a)
 	writeTestImage(t, b)
-	c := open(t, Config{Source: SourceFile, Files: []string{a, b}, Width: 160, Height: 120, FPS: 30, ImageDuration: 100 * time.Millisecond})
-	m := frames(t, c, 20, 10*time.Second)
-	m.Close()
+	c := camtest.Open(t, camera.Config{Source: camera.SourceFile, Files: []string{a, b}, Width: 160, Height: 120, FPS: 30, ImageDuration: 100 * time.Millisecond})
+	frames(t, c, 20, 10*time.Second)
 	if s := c.Stats(); s.Loops < 2 || s.Faults != 0 {
 		t.Fatalf("stats %+v: want at least 2 files played, no fault", s)
 	}
 }
 
+// writeTestImage writes a plain 120x90 image (PNG or JPEG by path's
+// extension), atomically: the camera never sees half a file.
 func writeTestImage(t *testing.T, path string) {
 	t.Helper()
-	m := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(40, 120, 200, 0), 90, 120, gocv.MatTypeCV8UC3)
-	defer m.Close()
+	img := image.NewRGBA(image.Rect(0, 0, 120, 90))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = 200, 120, 40, 255
+	}
 	tmp := path + ".tmp" + filepath.Ext(path)
-	if !gocv.IMWrite(tmp, m) {
-		t.Fatalf("write %s", tmp)
+	f, err := os.Create(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Ext(path) == ".png" {
+		err = png.Encode(f, img)
+	} else {
+		err = jpeg.Encode(f, img, nil)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatalf("write %s: %v", tmp, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func TestConfigErrors(t *testing.T) {
-	for _, cfg := range []Config{
-		{Source: "webcam"},
-		{Source: SourceV4L2},
-		{Source: SourceFile},
-		{Source: SourcePipeline},
-		{Source: SourceTest, FPS: 500},
-	} {
-		_, err := Open(cfg)
-		if drivers.CodeOf(err) != drivers.CodeConfig {
-			t.Errorf("%+v: %v, want a config error", cfg, err)
-		}
-		var de *drivers.Error
-		if !errors.As(err, &de) {
-			t.Errorf("not a *drivers.Error: %T", err)
-		}
-	}
-}
-
 // A path that exists but is not a capture device (a USB camera's metadata
 // node, here /dev/null) is a configuration fault.
 func TestNotACameraIsConfigFault(t *testing.T) {
-	c := open(t, Config{Source: SourceV4L2, Device: "/dev/null"})
+	c := camtest.Open(t, camera.Config{Source: camera.SourceV4L2, Device: "/dev/null"})
 	f := wantFault(t, c, drivers.CodeConfig)
 	t.Logf("fault: %v", f.Err)
 }
 
 // A pipeline that plays but stops delivering frames is a timeout fault.
 func TestStallIsTimeoutFault(t *testing.T) {
-	c := open(t, Config{Source: SourcePipeline, Pipeline: "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=1/30",
+	c := camtest.Open(t, camera.Config{Source: camera.SourcePipeline, Pipeline: "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=1/30",
 		StallTimeout: 400 * time.Millisecond})
 	f := wantFault(t, c, drivers.CodeTimeout)
 	t.Logf("fault: %v", f.Err)

@@ -1,4 +1,4 @@
-package camera
+package cvcam
 
 import (
 	"bytes"
@@ -13,10 +13,13 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/camtest"
 )
 
 func TestPreviewMJPEG(t *testing.T) {
-	c := open(t, Config{Source: SourceTest, Width: 320, Height: 240, FPS: 30})
+	c := camtest.Open(t, camera.Config{Source: camera.SourceTest, Width: 320, Height: 240, FPS: 30})
 	var drawn atomic.Int32
 	p := NewPreview(c, PreviewOptions{MaxFPS: 10, Overlay: func(img *gocv.Mat) { drawn.Add(1) }})
 	srv := httptest.NewServer(p)
@@ -62,7 +65,7 @@ func TestPreviewMJPEG(t *testing.T) {
 }
 
 func TestPreviewSnapshotAndLimits(t *testing.T) {
-	c := open(t, Config{Source: SourceTest, Width: 160, Height: 120, FPS: 30})
+	c := camtest.Open(t, camera.Config{Source: camera.SourceTest, Width: 160, Height: 120, FPS: 30})
 	p := NewPreview(c, PreviewOptions{MaxViewers: 1})
 	rec := httptest.NewRecorder()
 	p.ServeHTTP(rec, httptest.NewRequest("GET", "/?snapshot=1", nil))
