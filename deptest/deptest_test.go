@@ -13,11 +13,18 @@ const module = "github.com/xpt-pilot/xpt-kiosk"
 var cgoLibraries = []string{"gocv.io/x/gocv", "github.com/go-gst/", "github.com/gen2brain/go-fitz"}
 
 // deps lists pattern's transitive dependencies as "importpath standard" lines.
-func deps(t *testing.T, pattern string) map[string]bool {
+func deps(t *testing.T, pattern string) map[string]bool { return depsCgo(t, pattern, false) }
+
+// depsCgo is deps with cgo on or off: with it on, the files of the cgo
+// leaves that import "C" count too.
+func depsCgo(t *testing.T, pattern string, cgo bool) map[string]bool {
 	t.Helper()
 	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{.Standard}}", pattern)
 	cmd.Dir = ".."
 	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
+	if cgo {
+		cmd.Env = append(cmd.Environ(), "CGO_ENABLED=1")
+	}
 	out, err := cmd.Output()
 	if err != nil {
 		var stderr string
@@ -44,7 +51,7 @@ func TestMRZImportsOnlyStandardLibrary(t *testing.T) {
 }
 
 func TestCoreHasNoCgoLibraries(t *testing.T) {
-	for _, pattern := range []string{"./mrz", "./agent/...", "./ui/...", "./drivers", "./drivers/chip/..."} {
+	for _, pattern := range []string{"./mrz", "./agent/...", "./ui/...", "./drivers", "./drivers/camera", "./drivers/chip/..."} {
 		for pkg := range deps(t, pattern) {
 			for _, lib := range cgoLibraries {
 				if strings.HasPrefix(pkg, lib) {
@@ -77,8 +84,8 @@ func imports(t *testing.T, pattern string) map[string][]string {
 // Drivers know devices, not the agent: no package under drivers/ imports
 // agent/... (the scanner reports a QR code's text; the agent verifies a
 // letter in it, once). Every pure-Go package under drivers/ (all but the
-// cgo leaves camera and scanner) stays free of the cgo libraries, with
-// CGO_ENABLED=0.
+// cgo leaves under drivers/camera/ and drivers/scanner) stays free of the
+// cgo libraries, with CGO_ENABLED=0.
 func TestDriversDoNotImportTheAgent(t *testing.T) {
 	for pkg, imps := range imports(t, "./drivers/...") {
 		for _, imp := range imps {
@@ -89,7 +96,7 @@ func TestDriversDoNotImportTheAgent(t *testing.T) {
 	}
 	for pkg := range imports(t, "./drivers/...") {
 		rel := "./" + strings.TrimPrefix(pkg, module+"/")
-		if strings.HasPrefix(rel, "./drivers/camera") || strings.HasPrefix(rel, "./drivers/scanner") {
+		if strings.HasPrefix(rel, "./drivers/camera/") || strings.HasPrefix(rel, "./drivers/scanner") {
 			continue
 		}
 		for dep := range deps(t, rel) {
@@ -97,6 +104,34 @@ func TestDriversDoNotImportTheAgent(t *testing.T) {
 				if strings.HasPrefix(dep, lib) {
 					t.Errorf("%s depends on %s (cgo libraries belong in leaf packages)", rel, dep)
 				}
+			}
+		}
+	}
+}
+
+// The camera's cgo leaves keep to one library each: the GStreamer source
+// (drivers/camera/gstcam) never reaches OpenCV, and the Mat side
+// (drivers/camera/cvcam, and face, which reads Mats from any source) never
+// reaches GStreamer; they meet only in drivers/camera's plain Frame. cmd
+// imports neither library itself: it passes plain Go types to the camera
+// and face packages.
+func TestCameraLeavesKeepToTheirLibrary(t *testing.T) {
+	const gocv, gst = "gocv.io/x/gocv", "github.com/go-gst/"
+	for pattern, banned := range map[string]string{
+		"./drivers/camera/gstcam": gocv,
+		"./drivers/camera/cvcam":  gst,
+		"./drivers/camera/face":   gst,
+	} {
+		for pkg := range depsCgo(t, pattern, true) {
+			if strings.HasPrefix(pkg, banned) {
+				t.Errorf("%s depends on %s", pattern, pkg)
+			}
+		}
+	}
+	for pkg, imps := range imports(t, "./cmd/xpt-kiosk") {
+		for _, imp := range imps {
+			if strings.HasPrefix(imp, gocv) || strings.HasPrefix(imp, gst) {
+				t.Errorf("%s imports %s: cmd goes through the camera and face packages", pkg, imp)
 			}
 		}
 	}
