@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,50 +21,14 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return subDispatch("audit", auditCommands, args, stdin, stdout, stderr)
 }
 
-func auditFlags(name, usage string, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("xpt-kiosk audit "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: xpt-kiosk audit %s %s\n", name, usage)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(stderr)
-	}
-	return fs
-}
-
-// parseAuditArgs accepts flags before or after FILE.
-func parseAuditArgs(fs *flag.FlagSet, args []string) (string, int, bool) {
-	var file string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return "", exitOK, false
-			}
-			return "", exitUsage, false
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		if file != "" {
-			return "", exitUsage, false
-		}
-		file, args = fs.Arg(0), fs.Args()[1:]
-	}
-	if file == "" {
-		fs.Usage()
-		return "", exitUsage, false
-	}
-	return file, 0, true
-}
-
 func runAuditVerify(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := auditFlags("verify", "FILE [--json]", stdout, stderr)
+	fs := newFlags("audit verify", "Usage: xpt-kiosk audit verify FILE [--json]\n", stderr)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	file, code, ok := parseAuditArgs(fs, args)
-	if !ok {
+	files, code := parseArgs(fs, args, stdout, 1, 1)
+	if code >= 0 {
 		return code
 	}
+	file := files[0]
 	f, err := os.Open(file)
 	if err != nil {
 		fmt.Fprintf(stderr, "xpt-kiosk audit verify: %v\n", err)
@@ -97,12 +60,13 @@ func runAuditVerify(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 }
 
 func runAuditShow(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := auditFlags("show", "FILE [--json]", stdout, stderr)
+	fs := newFlags("audit show", "Usage: xpt-kiosk audit show FILE [--json]\n", stderr)
 	asJSON := fs.Bool("json", false, "print each entry as a JSON line (with n and hash)")
-	file, code, ok := parseAuditArgs(fs, args)
-	if !ok {
+	files, code := parseArgs(fs, args, stdout, 1, 1)
+	if code >= 0 {
 		return code
 	}
+	file := files[0]
 	f, err := os.Open(file)
 	if err != nil {
 		fmt.Fprintf(stderr, "xpt-kiosk audit show: %v\n", err)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,36 +26,6 @@ var authzCommands = map[string]command{
 
 func runAuthz(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return subDispatch("authz", authzCommands, args, stdin, stdout, stderr)
-}
-
-func authzFlags(name, usage, about string, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("xpt-kiosk authz "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: xpt-kiosk authz %s %s\n\n%s\n\nFlags:\n", name, usage, about)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(stderr)
-	}
-	return fs
-}
-
-// parseAuthzFlags parses flags given before or after positional arguments.
-func parseAuthzFlags(fs *flag.FlagSet, args []string) ([]string, int, bool) {
-	var rest []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, exitOK, false
-			}
-			return nil, exitUsage, false
-		}
-		if fs.NArg() == 0 {
-			return rest, 0, true
-		}
-		rest = append(rest, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }
 
 // replicaPath is where the replica lives inside a data directory.
@@ -90,20 +59,14 @@ func openReplicaForReading(dataDir, keyFile string, stderr io.Writer, cmd string
 }
 
 func runAuthzStatus(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := authzFlags("status", "--data DIR [--key FILE] [--json] [--max-staleness 24h]",
-		"Prints the replica's seq, record count, last successful sync and staleness.\nExit status: 0 current, 1 stale or never synced, 2 usage or the replica cannot be opened.",
-		stdout, stderr)
+	fs := newFlags("authz status", "Usage: xpt-kiosk authz status --data DIR [--key FILE] [--json] [--max-staleness 24h]\n\n"+
+		"Prints the replica's seq, record count, last successful sync and staleness.\nExit status: 0 current, 1 stale or never synced, 2 usage or the replica cannot be opened.", stderr)
 	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.DirName+")")
 	keyFile := fs.String("key", "", "the storage key file ([storage] keyFile): a sealed replica needs it")
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
 	maxStale := fs.Duration("max-staleness", 24*time.Hour, "older than this counts as stale (policy.maxStaleness)")
-	rest, code, ok := parseAuthzFlags(fs, args)
-	if !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "xpt-kiosk authz status: unexpected argument %q (see --help)\n", rest[0])
-		return exitUsage
 	}
 	r, ok := openReplicaForReading(*dataDir, *keyFile, stderr, "status")
 	if !ok {
@@ -167,22 +130,16 @@ func humanBytes(n int64) string {
 }
 
 func runAuthzLookup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := authzFlags("lookup", "--data DIR [--key FILE] (--doc STATE:NUMBER | --card TAG | --membership ID | --auth ID)",
-		"Prints the matching authorization records as JSON. They hold personal data: for the\ntechnician's terminal only. Exit status: 0 found, 1 none found, 2 usage.",
-		stdout, stderr)
+	fs := newFlags("authz lookup", "Usage: xpt-kiosk authz lookup --data DIR [--key FILE] (--doc STATE:NUMBER | --card TAG | --membership ID | --auth ID)\n\n"+
+		"Prints the matching authorization records as JSON. They hold personal data: for the\ntechnician's terminal only. Exit status: 0 found, 1 none found, 2 usage.", stderr)
 	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.DirName+")")
 	keyFile := fs.String("key", "", "the storage key file ([storage] keyFile): a sealed replica needs it")
 	doc := fs.String("doc", "", "issuing state and document number, e.g. CAN:L898902C3 (fillers < are ignored)")
 	card := fs.String("card", "", "trusted-traveler card tag, e.g. 0A1B2C3D4E")
 	member := fs.String("membership", "", "trusted-traveler membership ID")
 	auth := fs.String("auth", "", "authorization ID, e.g. XPT-2026-0000123")
-	rest, code, ok := parseAuthzFlags(fs, args)
-	if !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "xpt-kiosk authz lookup: unexpected argument %q (see --help)\n", rest[0])
-		return exitUsage
 	}
 	n := 0
 	for _, s := range []string{*doc, *card, *member, *auth} {
@@ -191,16 +148,14 @@ func runAuthzLookup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if n != 1 {
-		fmt.Fprintln(stderr, "xpt-kiosk authz lookup: give exactly one of --doc STATE:NUMBER, --card TAG, --membership ID, --auth ID")
-		return exitUsage
+		return usageError(fs, "give exactly one of --doc STATE:NUMBER, --card TAG, --membership ID, --auth ID")
 	}
 	var state, number string
 	if *doc != "" {
 		var found bool
 		state, number, found = strings.Cut(*doc, ":")
 		if !found || strings.TrimSpace(state) == "" || strings.TrimSpace(number) == "" {
-			fmt.Fprintf(stderr, "xpt-kiosk authz lookup: --doc wants STATE:NUMBER, e.g. CAN:L898902C3 (got %q)\n", *doc)
-			return exitUsage
+			return usageError(fs, "--doc wants STATE:NUMBER, e.g. CAN:L898902C3 (got %q)", *doc)
 		}
 	}
 	r, ok := openReplicaForReading(*dataDir, *keyFile, stderr, "lookup")
@@ -251,7 +206,7 @@ func (t *trustFlag) String() string     { return strings.Join(*t, ",") }
 func (t *trustFlag) Set(v string) error { *t = append(*t, v); return nil }
 
 func runAuthzImport(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := authzFlags("import", "--data DIR --trust KEYFILE [--trust KEYFILE…] ENVELOPE_FILE...",
+	fs := newFlags("authz import", "Usage: xpt-kiosk authz import --data DIR --trust KEYFILE [--trust KEYFILE…] ENVELOPE_FILE...\n\n"+
 		`Applies signed AuthzBatch envelopes (one JSON envelope per file, or one per line)
 with the same checks and rules as the running agent: signature, seq order, version
 rule, removals. Give the files in seq order; a batch ahead of a gap is held until
@@ -259,20 +214,18 @@ the gap closes (up to 8), and reported if it never does. The agent must be stopp
 
 KEYFILE is a trusted central key: a .pub file (standard-base64 public key, the
 key ID is the file name), a .trust.toml snippet ("keyId" = "base64"), or lines
-"keyId base64". Exit status: 0 all applied, 1 some rejected or left pending, 2 usage.`,
-		stdout, stderr)
+"keyId base64". Exit status: 0 all applied, 1 some rejected or left pending, 2 usage.`, stderr)
 	dataDir := fs.String("data", "", "the kiosk's data directory (the replica is DIR/"+authz.DirName+", created if missing)")
 	keyFile := fs.String("key", "", "the storage key file ([storage] keyFile): the replica is sealed with it")
 	var trust trustFlag
 	fs.Var(&trust, "trust", "a file with trusted central public keys (repeatable)")
 	quiet := fs.Bool("q", false, "print only the summary")
-	files, code, ok := parseAuthzFlags(fs, args)
-	if !ok {
+	files, code := parseArgs(fs, args, stdout, 0, -1)
+	if code >= 0 {
 		return code
 	}
 	if *dataDir == "" || len(trust) == 0 || len(files) == 0 {
-		fmt.Fprintln(stderr, "xpt-kiosk authz import: needs --data DIR, at least one --trust KEYFILE and envelope files (see --help)")
-		return exitUsage
+		return usageError(fs, "needs --data DIR, at least one --trust KEYFILE and envelope files")
 	}
 	kr := &wire.KeyRing{}
 	for _, f := range trust {

@@ -9,10 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
@@ -36,36 +34,6 @@ var centralCommands = map[string]command{
 
 func runCentral(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return subDispatch("central", centralCommands, args, stdin, stdout, stderr)
-}
-
-func centralFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet("xpt-kiosk central "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: xpt-kiosk central %s %s\n\nFlags:\n", name, usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses and maps -h to exit 0 with the usage on stdout.
-func centralParse(fs *flag.FlagSet, args []string, stdout io.Writer) (int, bool) {
-	if len(args) > 0 && isHelp(args[0]) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK, false
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, false
-		}
-		return exitUsage, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
-		return exitUsage, false
-	}
-	return 0, true
 }
 
 type centralBrokerFlags struct {
@@ -96,10 +64,6 @@ func (b *centralBrokerFlags) connect(ctx context.Context, role string) (*central
 	return central.Connect(ctx, b.options(role))
 }
 
-func centralSignalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}
-
 func centralFail(stderr io.Writer, cmd string, err error) int {
 	fmt.Fprintf(stderr, "xpt-kiosk central %s: %v\n", cmd, err)
 	return exitFail
@@ -114,10 +78,10 @@ func centralLogger(stderr io.Writer, verbose bool) *slog.Logger {
 }
 
 func runCentralKeygen(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := centralFlagSet("keygen", stderr, "[--id central-2026-a] [--out DIR]")
+	fs := newFlags("central keygen", "Usage: xpt-kiosk central keygen [--id central-2026-a] [--out DIR]\n", stderr)
 	id := fs.String("id", central.DefaultKeyID, "key ID kiosks will know the key by")
 	out := fs.String("out", ".", "directory for {id}.key (0600), {id}.pub and {id}.trust.toml")
-	if code, ok := centralParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	s, err := central.GenerateSigner(*id, nil)
@@ -133,7 +97,7 @@ func runCentralKeygen(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 }
 
 func runCentralPublish(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := centralFlagSet("publish", stderr, "--broker URL --key FILE [--records FILE.jsonl] [--state DIR] [--serve] [test flags]")
+	fs := newFlags("central publish", "Usage: xpt-kiosk central publish --broker URL --key FILE [--records FILE.jsonl] [--state DIR] [--serve] [test flags]\n", stderr)
 	bf := centralAddBrokerFlags(fs)
 	keyFile := fs.String("key", "", "central signing key file (from central keygen)")
 	records := fs.String("records", "", "JSON lines of AuthzRecords and {\"remove\":ID} lines ('-' = stdin); none: publish nothing new")
@@ -151,16 +115,14 @@ func runCentralPublish(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	noHead := fs.Bool("no-head", false, "test: do not publish the head")
 	replaySeq := fs.Uint64("replay-seq", 0, "test: publish stored batch N again, byte for byte, on the broadcast topic")
 	verbose := fs.Bool("v", false, "verbose log")
-	if code, ok := centralParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	if *keyFile == "" && (*records != "" || *forge || *unknownKey) {
-		fmt.Fprintln(stderr, "xpt-kiosk central publish: --key is required to sign")
-		return exitUsage
+		return usageError(fs, "--key is required to sign")
 	}
 	if bf.url == "" && !*noBroker {
-		fmt.Fprintln(stderr, "xpt-kiosk central publish: --broker is required (or --offline)")
-		return exitUsage
+		return usageError(fs, "--broker is required (or --offline)")
 	}
 	log := centralLogger(stderr, *verbose)
 	st, err := central.OpenStore(*stateDir)
@@ -173,7 +135,7 @@ func runCentralPublish(args []string, _ io.Reader, stdout, stderr io.Writer) int
 			return centralFail(stderr, "publish", err)
 		}
 	}
-	ctx, cancel := centralSignalContext()
+	ctx, cancel := signalContext()
 	defer cancel()
 	var client *central.Client
 	var sink central.Sink
@@ -249,23 +211,22 @@ func runCentralPublish(args []string, _ io.Reader, stdout, stderr io.Writer) int
 }
 
 func runCentralReplay(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := centralFlagSet("replay", stderr, "--broker URL --kiosk ID [--from SEQ] [--state DIR]")
+	fs := newFlags("central replay", "Usage: xpt-kiosk central replay --broker URL --kiosk ID [--from SEQ] [--state DIR]\n", stderr)
 	bf := centralAddBrokerFlags(fs)
 	kiosk := fs.String("kiosk", "", "kiosk ID")
 	from := fs.Uint64("from", 0, "first seq to send (0 = everything)")
 	stateDir := fs.String("state", "central-state", "state directory of central publish")
-	if code, ok := centralParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	if !wire.ValidKioskID(*kiosk) {
-		fmt.Fprintln(stderr, "xpt-kiosk central replay: --kiosk must match ^[a-z0-9][a-z0-9-]{2,39}$")
-		return exitUsage
+		return usageError(fs, "--kiosk must match ^[a-z0-9][a-z0-9-]{2,39}$")
 	}
 	st, err := central.OpenStore(*stateDir)
 	if err != nil {
 		return centralFail(stderr, "replay", err)
 	}
-	ctx, cancel := centralSignalContext()
+	ctx, cancel := signalContext()
 	defer cancel()
 	c, err := bf.connect(ctx, "replay")
 	if err != nil {
@@ -281,7 +242,7 @@ func runCentralReplay(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 }
 
 func runCentralPopulation(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := centralFlagSet("population", stderr, "--count N [--seed S] [--out DIR] [--today YYYY-MM-DD] [--key FILE]")
+	fs := newFlags("central population", "Usage: xpt-kiosk central population --count N [--seed S] [--out DIR] [--today YYYY-MM-DD] [--key FILE]\n", stderr)
 	count := fs.Int("count", 1000, "travelers (at least one per scenario)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same files")
 	out := fs.String("out", ".", "directory for records.jsonl and travelers.jsonl")
@@ -290,15 +251,14 @@ func runCentralPopulation(args []string, _ io.Reader, stdout, stderr io.Writer) 
 	letterRate := fs.Float64("letter-rate", 0.02, "share of ordinary travelers carrying a letter")
 	troubleRate := fs.Float64("trouble-rate", 0.05, "share of ordinary travelers given a random data problem (negative: none)")
 	recordsOnly := fs.Bool("records-only", false, "write only records.jsonl (no travelers: about twice as fast, for replica benchmarks)")
-	if code, ok := centralParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	day := time.Now().UTC()
 	if *today != "" {
 		t, err := time.Parse(wire.DateFormat, *today)
 		if err != nil {
-			fmt.Fprintf(stderr, "xpt-kiosk central population: --today %q is not YYYY-MM-DD\n", *today)
-			return exitUsage
+			return usageError(fs, "--today %q is not YYYY-MM-DD", *today)
 		}
 		day = t
 	}
@@ -364,7 +324,7 @@ func runCentralPopulation(args []string, _ io.Reader, stdout, stderr io.Writer) 
 }
 
 func runCentralLetter(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := centralFlagSet("letter", stderr, "--auth ID --records FILE.jsonl --key FILE --out letter.pdf [--purpose TEXT] [--valid-until YYYY-MM-DD] [--png qr.png]")
+	fs := newFlags("central letter", "Usage: xpt-kiosk central letter --auth ID --records FILE.jsonl --key FILE --out letter.pdf [--purpose TEXT] [--valid-until YYYY-MM-DD] [--png qr.png]\n", stderr)
 	auth := fs.String("auth", "", "authorization ID")
 	records := fs.String("records", "", "records file (JSON lines of AuthzRecords)")
 	keyFile := fs.String("key", "", "central signing key file")
@@ -373,12 +333,11 @@ func runCentralLetter(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 	docNum := fs.String("document", "", "document number the letter is for (default the record's first)")
 	purpose := fs.String("purpose", "", "purpose of the visit")
 	validUntil := fs.String("valid-until", "", "YYYY-MM-DD (default 90 days, within the authorization)")
-	if code, ok := centralParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	if *auth == "" || *records == "" || *keyFile == "" || (*out == "" && *png == "") {
-		fmt.Fprintln(stderr, "xpt-kiosk central letter: --auth, --records, --key and --out (or --png) are required")
-		return exitUsage
+		return usageError(fs, "--auth, --records, --key and --out (or --png) are required")
 	}
 	s, err := central.LoadSigner(*keyFile)
 	if err != nil {
@@ -438,7 +397,7 @@ func runCentralLetter(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 }
 
 func runCentralCommand(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := centralFlagSet("command", stderr, "--broker URL --key FILE --kiosk ID --type lock|unlock|resync|set-referral-rate [--rate R] [--ttl 5m] | --replay FILE")
+	fs := newFlags("central command", "Usage: xpt-kiosk central command --broker URL --key FILE --kiosk ID --type lock|unlock|resync|set-referral-rate [--rate R] [--ttl 5m] | --replay FILE\n", stderr)
 	bf := centralAddBrokerFlags(fs)
 	keyFile := fs.String("key", "", "central signing key file")
 	kiosk := fs.String("kiosk", "", "kiosk ID")
@@ -449,14 +408,13 @@ func runCentralCommand(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	replay := fs.String("replay", "", "test: resend the captured envelope in FILE unchanged")
 	forge := fs.Bool("forge", false, "test: sign with a random key under the real key ID (bad signature)")
 	unknownKey := fs.Bool("unknown-key", false, "test: sign with a random key under key ID central-unknown")
-	if code, ok := centralParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	if bf.url == "" {
-		fmt.Fprintln(stderr, "xpt-kiosk central command: --broker is required")
-		return exitUsage
+		return usageError(fs, "--broker is required")
 	}
-	ctx, cancel := centralSignalContext()
+	ctx, cancel := signalContext()
 	defer cancel()
 	if *replay != "" {
 		env, err := os.ReadFile(*replay)
@@ -476,8 +434,7 @@ func runCentralCommand(args []string, _ io.Reader, stdout, stderr io.Writer) int
 		return exitOK
 	}
 	if *keyFile == "" || *kiosk == "" || *typ == "" {
-		fmt.Fprintln(stderr, "xpt-kiosk central command: --key, --kiosk and --type are required")
-		return exitUsage
+		return usageError(fs, "--key, --kiosk and --type are required")
 	}
 	s, err := central.LoadSigner(*keyFile)
 	if err != nil {
@@ -521,7 +478,7 @@ func runCentralCommand(args []string, _ io.Reader, stdout, stderr io.Writer) int
 }
 
 func runCentralDecide(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := centralFlagSet("decide", stderr, "--broker URL --key FILE --port YYZ --referral ID --kiosk ID --decision admit|refuse|secondary --officer ID [--note TEXT] [--unsigned]")
+	fs := newFlags("central decide", "Usage: xpt-kiosk central decide --broker URL --key FILE --port YYZ --referral ID --kiosk ID --decision admit|refuse|secondary --officer ID [--note TEXT] [--unsigned]\n", stderr)
 	bf := centralAddBrokerFlags(fs)
 	keyFile := fs.String("key", "", "central signing key file: kiosks accept only signed decisions")
 	unsigned := fs.Bool("unsigned", false, "test: publish the plain decision JSON, which kiosks refuse (unsigned)")
@@ -531,14 +488,13 @@ func runCentralDecide(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 	decision := fs.String("decision", "", "admit, refuse or secondary")
 	officer := fs.String("officer", "", "officer ID")
 	note := fs.String("note", "", "free text")
-	if code, ok := centralParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	if bf.url == "" || *port == "" || *referral == "" || *kiosk == "" || *decision == "" || *officer == "" || (*keyFile == "" && !*unsigned) {
-		fmt.Fprintln(stderr, "xpt-kiosk central decide: --broker, --key, --port, --referral, --kiosk, --decision and --officer are required")
-		return exitUsage
+		return usageError(fs, "--broker, --key, --port, --referral, --kiosk, --decision and --officer are required")
 	}
-	ctx, cancel := centralSignalContext()
+	ctx, cancel := signalContext()
 	defer cancel()
 	d := wire.OfficerDecision{ReferralID: *referral, KioskID: *kiosk, OfficerID: *officer, Decision: *decision, Note: *note, At: wire.FormatTime(time.Now())}
 	c, err := bf.connect(ctx, "officer")
@@ -569,21 +525,20 @@ func runCentralDecide(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 }
 
 func runCentralListen(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := centralFlagSet("listen", stderr, "--broker URL [--store DIR] [--json] [--duration D]")
+	fs := newFlags("central listen", "Usage: xpt-kiosk central listen --broker URL [--store DIR] [--json] [--duration D]\n", stderr)
 	bf := centralAddBrokerFlags(fs)
 	store := fs.String("store", "", "directory for events.jsonl (durable, de-duplicated); none: memory only")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	duration := fs.Duration("duration", 0, "stop after this long (default: at SIGINT)")
 	every := fs.Duration("report-every", 0, "also print a report this often")
 	quiet := fs.Bool("quiet", false, "do not print each event")
-	if code, ok := centralParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	if bf.url == "" {
-		fmt.Fprintln(stderr, "xpt-kiosk central listen: --broker is required")
-		return exitUsage
+		return usageError(fs, "--broker is required")
 	}
-	ctx, cancel := centralSignalContext()
+	ctx, cancel := signalContext()
 	defer cancel()
 	if *duration > 0 {
 		var c2 context.CancelFunc
@@ -671,7 +626,7 @@ func runCentralListen(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 }
 
 func runCentralProbe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := centralFlagSet("probe", stderr, "--broker URL --trust FILE.pub [--key-id ID] [--kiosk ID] [--from SEQ] [--wait 2s]")
+	fs := newFlags("central probe", "Usage: xpt-kiosk central probe --broker URL --trust FILE.pub [--key-id ID] [--kiosk ID] [--from SEQ] [--wait 2s]\n", stderr)
 	bf := centralAddBrokerFlags(fs)
 	trust := fs.String("trust", "", "public key file (central keygen's .pub) the probe trusts")
 	keyID := fs.String("key-id", "", "key ID of that key (default: the file name without .pub)")
@@ -679,12 +634,11 @@ func runCentralProbe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	from := fs.Uint64("from", 0, "fromSeq of the SyncRequest (0 = everything)")
 	wait := fs.Duration("wait", 2*time.Second, "stop after this long without a message")
 	noSync := fs.Bool("no-sync", false, "send no SyncRequest: only watch the head and the broadcast batches")
-	if code, ok := centralParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	if bf.url == "" || *trust == "" {
-		fmt.Fprintln(stderr, "xpt-kiosk central probe: --broker and --trust are required")
-		return exitUsage
+		return usageError(fs, "--broker and --trust are required")
 	}
 	pubText, err := os.ReadFile(*trust)
 	if err != nil {
@@ -698,7 +652,7 @@ func runCentralProbe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return centralFail(stderr, "probe", err)
 	}
-	ctx, cancel := centralSignalContext()
+	ctx, cancel := signalContext()
 	defer cancel()
 	c, err := bf.connect(ctx, "probe")
 	if err != nil {
@@ -764,7 +718,7 @@ func runCentralProbe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 }
 
 func runCentralEmit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := centralFlagSet("emit", stderr, "--broker URL --kiosk ID [--port YYZ] [--count N] [--from SEQ] [--skip 5,9] [--dup 3] [--swap 7]")
+	fs := newFlags("central emit", "Usage: xpt-kiosk central emit --broker URL --kiosk ID [--port YYZ] [--count N] [--from SEQ] [--skip 5,9] [--dup 3] [--swap 7]\n", stderr)
 	bf := centralAddBrokerFlags(fs)
 	kiosk := fs.String("kiosk", "test-kiosk", "kiosk ID the events claim")
 	port := fs.String("port", "YYZ", "port code")
@@ -773,12 +727,11 @@ func runCentralEmit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	skip := fs.String("skip", "", "seqs not to send (comma-separated): a gap")
 	dup := fs.String("dup", "", "seqs to send twice (same eventId)")
 	swap := fs.String("swap", "", "seqs to send after their successor (out of order)")
-	if code, ok := centralParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	if bf.url == "" || !wire.ValidKioskID(*kiosk) {
-		fmt.Fprintln(stderr, "xpt-kiosk central emit: --broker and a valid --kiosk are required")
-		return exitUsage
+		return usageError(fs, "--broker and a valid --kiosk are required")
 	}
 	set := func(s string) map[uint64]bool {
 		m := map[uint64]bool{}
@@ -791,7 +744,7 @@ func runCentralEmit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return m
 	}
 	skips, dups, swaps := set(*skip), set(*dup), set(*swap)
-	ctx, cancel := centralSignalContext()
+	ctx, cancel := signalContext()
 	defer cancel()
 	c, err := bf.connect(ctx, "emit")
 	if err != nil {

@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
@@ -42,41 +40,6 @@ func devKindOf(profile string) string { return capture.KindOf(profile) }
 
 // devProfileList names the profiles, from the drivers' registries.
 var devProfileList = "MRZ readers: " + strings.Join(mrzreader.Profiles, ", ") + "; card readers: " + strings.Join(cardreader.Profiles, ", ")
-
-// devFlags returns a flag set that prints its usage on stdout for --help
-// and reports errors on stderr.
-func devFlags(name, usage string, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// devParse handles --help (usage on stdout, exit 0) and errors (exit 2);
-// ok false means return code.
-func devParse(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, ok bool) {
-	for _, a := range args {
-		if a == "--" {
-			break
-		}
-		if isHelp(a) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return exitOK, false
-		}
-	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "xpt-kiosk %s: unexpected argument %q (see --help)\n", fs.Name(), fs.Arg(0))
-		return exitUsage, false
-	}
-	return 0, true
-}
 
 type devPortFlags struct {
 	cfg serialdev.Config
@@ -121,10 +84,6 @@ func devOpenError(stderr io.Writer, name string, cfg serialdev.Config, err error
 	}
 }
 
-func devSignalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}
-
 // ---- list
 
 type devVideo struct {
@@ -143,9 +102,9 @@ func devListVideo() []devVideo {
 }
 
 func runDevicesList(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := devFlags("devices list", "Usage: xpt-kiosk devices list [--json]\n\nLists the serial ports (with USB vendor and product ids, serial number and\nproduct name), the video devices and pcscd's PC/SC readers of this machine.\n\n", stdout, stderr)
+	fs := newFlags("devices list", "Usage: xpt-kiosk devices list [--json]\n\nLists the serial ports (with USB vendor and product ids, serial number and\nproduct name), the video devices and pcscd's PC/SC readers of this machine.\n\n", stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if code, ok := devParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	ports, err := serialdev.ListPorts()
@@ -229,7 +188,7 @@ Flags:
 `
 
 func runDevicesCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := devFlags("devices capture", devCaptureUsage, stdout, stderr)
+	fs := newFlags("devices capture", devCaptureUsage, stderr)
 	var pf devPortFlags
 	pf.register(fs)
 	profile := fs.String("profile", "", "decode frames of this `profile` as they arrive (optional; auto tries them all)")
@@ -237,7 +196,7 @@ func runDevicesCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	frames := fs.Int("frames", 0, "stop after this many frames (needs --profile)")
 	save := fs.String("save", "", "also write the raw bytes to this `file` (a trace for testdata/)")
 	checks := devCheckFlags(fs)
-	if code, ok := devParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	if !pf.check("capture", stderr) {
@@ -248,8 +207,7 @@ func runDevicesCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	if *profile != "" {
 		var err error
 		if dec, err = devNewDecoder(*profile, checks); err != nil {
-			fmt.Fprintf(stderr, "xpt-kiosk devices capture: --profile %q: unknown (%s)\n", *profile, devProfileList)
-			return exitUsage
+			return usageError(fs, "--profile %q: unknown (%s)", *profile, devProfileList)
 		}
 	}
 	var saveTo *os.File
@@ -269,7 +227,7 @@ func runDevicesCapture(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	}
 	defer port.Close()
 	port.SetReadTimeout(20 * time.Millisecond)
-	ctx, cancel := devSignalContext()
+	ctx, cancel := signalContext()
 	defer cancel()
 	if *duration > 0 {
 		var c2 context.CancelFunc
@@ -484,7 +442,7 @@ Flags:
 `
 
 func runDevicesRead(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := devFlags("devices read", devReadUsage, stdout, stderr)
+	fs := newFlags("devices read", devReadUsage, stderr)
 	var pf devPortFlags
 	pf.register(fs)
 	profile := fs.String("profile", "", "the reader's `profile` (required)")
@@ -492,28 +450,24 @@ func runDevicesRead(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 60*time.Second, "give up after this long")
 	today := fs.String("today", "", "reference date `YYYY-MM-DD` for the MRZ's dates (default: today)")
 	checks := devCheckFlags(fs)
-	if code, ok := devParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	*profile = strings.ToLower(*profile)
 	k := devKindOf(*profile)
 	switch {
 	case *profile == "":
-		fmt.Fprintf(stderr, "xpt-kiosk devices read: --profile is required (%s)\n", devProfileList)
-		return exitUsage
+		return usageError(fs, "--profile is required (%s)", devProfileList)
 	case k == "":
-		fmt.Fprintf(stderr, "xpt-kiosk devices read: --profile %q: unknown (%s)\n", *profile, devProfileList)
-		return exitUsage
+		return usageError(fs, "--profile %q: unknown (%s)", *profile, devProfileList)
 	case *kind != "" && *kind != k:
-		fmt.Fprintf(stderr, "xpt-kiosk devices read: --kind %s does not fit --profile %s, which is a %s reader's\n", *kind, *profile, map[string]string{"mrz": "passport (mrz)", "card": "card"}[k])
-		return exitUsage
+		return usageError(fs, "--kind %s does not fit --profile %s, which is a %s reader's", *kind, *profile, map[string]string{"mrz": "passport (mrz)", "card": "card"}[k])
 	}
 	opts := mrz.Options{Today: time.Now()}
 	if *today != "" {
 		t, err := time.Parse("2006-01-02", *today)
 		if err != nil {
-			fmt.Fprintf(stderr, "xpt-kiosk devices read: --today %q is not a date like 2026-11-26\n", *today)
-			return exitUsage
+			return usageError(fs, "--today %q is not a date like 2026-11-26", *today)
 		}
 		opts.Today = t
 	}
@@ -539,7 +493,7 @@ func runDevicesRead(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer dev.Close()
-	ctx, cancel := devSignalContext()
+	ctx, cancel := signalContext()
 	defer cancel()
 	what := map[string]string{"mrz": "a document", "card": "a card"}[k]
 	fmt.Fprintf(stderr, "waiting up to %v for %s on %s (profile %s, %d baud)...\n", *timeout, what, pf.cfg.Where(), *profile, pf.cfg.Baud)

@@ -43,7 +43,7 @@ Flags:
 
 // runDevicesCamera is 'xpt-kiosk devices camera'.
 func runDevicesCamera(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := devFlags("devices camera", devCameraUsage, stdout, stderr)
+	fs := newFlags("devices camera", devCameraUsage, stderr)
 	snapshot := fs.String("snapshot", "", "write the best frame to this JPEG `file`")
 	source := fs.String("source", "", "camera source `spec` (see above; default test, or the configuration's)")
 	cfgPath := fs.String("config", "", "kiosk configuration `file` for [devices.camera] and [face]")
@@ -56,7 +56,7 @@ func runDevicesCamera(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 	preview := fs.String("preview", "", "serve the MJPEG preview on this `host:port` until Ctrl-C")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
 	verbose := fs.Bool("v", false, "log the camera's pipeline and faults on stderr")
-	if code, ok := devParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 
@@ -81,8 +81,7 @@ func runDevicesCamera(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 	}
 	if *source != "" {
 		if err := cc.ParseSourceSpec(*source); err != nil {
-			fmt.Fprintf(stderr, "xpt-kiosk devices camera: --source: %v\n", err)
-			return exitUsage
+			return usageError(fs, "--source: %v", err)
 		}
 	}
 	if *width > 0 {
@@ -98,8 +97,7 @@ func runDevicesCamera(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 		fo.CascadeDir = *cascades
 	}
 	if *window <= 0 || *window > face.MaxWindow {
-		fmt.Fprintf(stderr, "xpt-kiosk devices camera: --window %v must be positive and at most %v\n", *window, face.MaxWindow)
-		return exitUsage
+		return usageError(fs, "--window %v must be positive and at most %v", *window, face.MaxWindow)
 	}
 
 	det, err := face.NewDetector(fo)
@@ -118,7 +116,7 @@ func runDevicesCamera(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	defer cam.Close()
-	ctx, cancel := devSignalContext()
+	ctx, cancel := signalContext()
 	defer cancel()
 
 	// Wait for the first frame, or the camera's first fault.

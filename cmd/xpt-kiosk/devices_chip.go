@@ -65,7 +65,7 @@ type devChipFace struct {
 }
 
 func runDevicesChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := devFlags("devices chip", devChipUsage, stdout, stderr)
+	fs := newFlags("devices chip", devChipUsage, stderr)
 	devMRZUsage(fs)
 	reader := fs.String("reader", "", "PC/SC reader `name` (default: the first with a card)")
 	socket := fs.String("socket", "", "pcscd's socket `path` (default $PCSCLITE_CSOCK_NAME or "+pcsc.DefaultSocket+")")
@@ -74,13 +74,12 @@ func runDevicesChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	wait := fs.Duration("timeout", 10*time.Second, "how long to wait for a passport on the reader")
 	photo := fs.String("save-photo", "", "write DG2's face image to `FILE` (personal data: delete it after use)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	lines, code, ok := devParseMRZ(fs, args, stdout)
-	if !ok {
+	lines, code := devParseMRZ(fs, args, stdout)
+	if code >= 0 {
 		return code
 	}
 	if len(lines) < 2 || len(lines) > 3 {
-		fmt.Fprintln(stderr, "xpt-kiosk devices chip: give the printed MRZ: --mrz LINE1 LINE2 [LINE3]")
-		return exitUsage
+		return usageError(fs, "give the printed MRZ: --mrz LINE1 LINE2 [LINE3]")
 	}
 	zone := mrz.Parse(lines, mrz.Options{Correct: true})
 	_, err := chip.MRZInfoFromFields(zone.Fields)
@@ -108,10 +107,9 @@ func runDevicesChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	case "pace":
 		opts.Access = chip.AccessPACE
 	default:
-		fmt.Fprintf(stderr, "xpt-kiosk devices chip: --access %q: auto, bac or pace\n", *access)
-		return exitUsage
+		return usageError(fs, "--access %q: auto, bac or pace", *access)
 	}
-	ok = devChipRead(&rep, zone.Lines, opts, ts, *socket, *reader, *wait, *photo)
+	ok := devChipRead(&rep, zone.Lines, opts, ts, *socket, *reader, *wait, *photo)
 	if *asJSON {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		fmt.Fprintln(stdout, string(b))
@@ -239,12 +237,12 @@ func devMRZArgs(args []string) (lines, rest []string) {
 	return lines, rest
 }
 
-// devParseMRZ parses args with fs, taking --mrz and its lines out first;
-// --help prints the usage. ok false means return code.
-func devParseMRZ(fs *flag.FlagSet, args []string, stdout io.Writer) (lines []string, code int, ok bool) {
+// devParseMRZ parses args with fs, taking --mrz and its lines out first.
+// It returns the lines and -1, or the exit status (as parseFlags).
+func devParseMRZ(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, int) {
 	lines, rest := devMRZArgs(args)
-	code, ok = devParse(fs, rest, stdout)
-	return lines, code, ok
+	_, code := parseArgs(fs, rest, stdout, 0, 0)
+	return lines, code
 }
 
 // devMRZUsage documents --mrz in the flag defaults.

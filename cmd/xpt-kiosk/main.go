@@ -60,7 +60,7 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "xpt-kiosk: unknown command %q (see xpt-kiosk --help)\n", args[0])
+		fmt.Fprintf(stderr, "xpt-kiosk: unknown command %q\nRun 'xpt-kiosk --help' for the commands.\n", args[0])
 		return exitUsage
 	}
 	return c.run(args[1:], stdin, stdout, stderr)
@@ -118,7 +118,7 @@ func subDispatch(parent string, table map[string]command, args []string, stdin i
 	}
 	c, ok := table[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "xpt-kiosk %s: unknown subcommand %q (see xpt-kiosk %s --help)\n", parent, args[0], parent)
+		fmt.Fprintf(stderr, "xpt-kiosk %s: unknown subcommand %q\nRun 'xpt-kiosk %s --help' for its subcommands.\n", parent, args[0], parent)
 		return exitUsage
 	}
 	return c.run(args[1:], stdin, stdout, stderr)

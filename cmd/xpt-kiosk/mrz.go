@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -24,38 +22,6 @@ var mrzCommands = map[string]command{
 
 func runMrz(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return subDispatch("mrz", mrzCommands, args, stdin, stdout, stderr)
-}
-
-// newFlags makes a flag set whose errors and help read the same way in
-// every subcommand that uses it: --help prints the manual on stdout (exit
-// 0); a mistake prints one line and a pointer to --help on stderr (exit 2).
-func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags returns -1 when parsing succeeded, else the exit status.
-func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) int {
-	errOut := fs.Output()
-	fs.SetOutput(io.Discard) // the flag package would print the whole manual
-	err := fs.Parse(args)
-	fs.SetOutput(errOut)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
-	}
-	if err != nil {
-		name := "xpt-kiosk " + strings.TrimPrefix(fs.Name(), "xpt-kiosk ")
-		fmt.Fprintf(errOut, "%s: %v\nRun '%s --help' for the flags and an example.\n", name, err, name)
-		return exitUsage
-	}
-	return -1
 }
 
 const mrzParseUsage = `Usage: xpt-kiosk mrz parse [--correct] [--strict] [--today YYYY-MM-DD] [--jsonl]

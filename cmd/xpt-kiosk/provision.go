@@ -9,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -45,8 +44,7 @@ Flags:
 `
 
 func runProvisionConfig(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("provision config", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("provision config", provisionConfigUsage, stderr)
 	id := fs.String("id", "", "kiosk ID, e.g. yyz-t1-k07")
 	port := fs.String("port", "", "port-of-entry code, e.g. YYZ")
 	dir := fs.String("direction", "", `"US>CA" at a Canadian port, "CA>US" at a US one`)
@@ -58,13 +56,8 @@ func runProvisionConfig(args []string, stdin io.Reader, stdout, stderr io.Writer
 	dataDir := fs.String("data", "/var/lib/xpt-kiosk", "data folder")
 	out := fs.String("out", "", "write here instead of standard output")
 	force := fs.Bool("force", false, "overwrite --out")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), provisionConfigUsage); fs.PrintDefaults() }
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "xpt-kiosk provision config: unexpected %q\n", fs.Arg(0))
-		return exitUsage
 	}
 	keys := map[string]string{}
 	for _, f := range strings.Split(*trust, ",") {
@@ -148,18 +141,15 @@ Flags:
 `
 
 func runProvisionCSR(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("provision csr", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("provision csr", provisionCSRUsage, stderr)
 	id := fs.String("id", "", "kiosk ID")
 	out := fs.String("out", "", "folder for kiosk.key and kiosk.csr")
 	force := fs.Bool("force", false, "overwrite an existing key")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), provisionCSRUsage); fs.PrintDefaults() }
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	if !wire.ValidKioskID(*id) || *out == "" {
-		fmt.Fprintln(stderr, "xpt-kiosk provision csr: --id (^[a-z0-9][a-z0-9-]{2,39}$) and --out are required")
-		return exitUsage
+		return usageError(fs, "--id (^[a-z0-9][a-z0-9-]{2,39}$) and --out are required")
 	}
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -210,15 +200,14 @@ Flags:
 `
 
 func runProvisionStorageKey(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlags("xpt-kiosk provision storage-key", provisionStorageKeyUsage, stderr)
+	fs := newFlags("provision storage-key", provisionStorageKeyUsage, stderr)
 	out := fs.String("out", "", "the key file to write")
 	force := fs.Bool("force", false, "replace an existing key (the events it sealed can no longer be read)")
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
-	if *out == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "xpt-kiosk provision storage-key: --out FILE is required (see --help)")
-		return exitUsage
+	if *out == "" {
+		return usageError(fs, "--out FILE is required")
 	}
 	if err := writeNew(*out, outbox.NewKey(), 0o400, *force); err != nil {
 		fmt.Fprintf(stderr, "xpt-kiosk provision storage-key: %v\n", err)

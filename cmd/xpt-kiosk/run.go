@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sync"
 	"syscall"
@@ -49,22 +47,19 @@ Flags:
 `
 
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("run", runUsage, stderr)
 	cfgPath := fs.String("config", "", "the kiosk configuration (TOML; docs/config.md)")
 	demo := fs.Bool("demo", false, "run the single-machine demo (simulated devices, embedded broker, central simulator)")
 	dataDir := fs.String("data", "", "override kiosk.dataDir (demo: var/demo)")
 	listen := fs.String("listen", "", "override ui.listen, e.g. 127.0.0.1:8080")
 	travelers := fs.Int("travelers", 60, "demo: how many synthetic travelers the central simulator enrols")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), runUsage); fs.PrintDefaults() }
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
-	if fs.NArg() > 0 || (*cfgPath == "") == !*demo {
-		fmt.Fprintln(stderr, "xpt-kiosk run: give either --config FILE or --demo (see xpt-kiosk run --help)")
-		return exitUsage
+	if (*cfgPath == "") == !*demo {
+		return usageError(fs, "give either --config FILE or --demo")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 
 	var cfg *config.Config

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
 	"time"
 
@@ -53,7 +50,7 @@ func runScan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // runScanning is `scan` and `mrz read`: mrzOnly drops text and QR codes.
 func runScanning(name, usage string, mrzOnly bool, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("xpt-kiosk "+name, usage+"\nFlags:\n", stderr)
+	fs := newFlags(name, usage, stderr)
 	asJSON := fs.Bool("json", false, "one JSON object per line per image and PDF page")
 	dpi := fs.Int("dpi", 300, "resolution PDF pages are rasterised at (300 or more for MRZs)")
 	today := fs.String("today", "", "date for expiry and letter validity, YYYY-MM-DD (default today)")
@@ -61,12 +58,12 @@ func runScanning(name, usage string, mrzOnly bool, args []string, stdout, stderr
 	if !mrzOnly {
 		trust = fs.String("trust", "", "file of trusted central public keys for XPT1 letters")
 	}
-	if rc := parseFlags(fs, args, stdout); rc >= 0 {
+	files, rc := parseArgs(fs, args, stdout, 0, -1)
+	if rc >= 0 {
 		return rc
 	}
-	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "xpt-kiosk %s: no files given (see xpt-kiosk %s --help)\n", name, name)
-		return exitUsage
+	if len(files) == 0 {
+		return usageError(fs, "no files given")
 	}
 	if *dpi < 72 || *dpi > 1200 {
 		fmt.Fprintf(stderr, "xpt-kiosk %s: --dpi %d is out of range (72..1200; 300 or more for MRZs)\n", name, *dpi)
@@ -101,11 +98,11 @@ func runScanning(name, usage string, mrzOnly bool, args []string, stdout, stderr
 		fmt.Fprintf(stderr, "xpt-kiosk %s: %v\n", name, err)
 		return exitFail
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
-	rc := exitOK
+	rc = exitOK
 	enc := json.NewEncoder(stdout)
-	for _, file := range fs.Args() {
+	for _, file := range files {
 		t0 := time.Now()
 		pages, err := sc.ScanFile(ctx, file)
 		if err != nil {

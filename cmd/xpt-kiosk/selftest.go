@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -53,19 +52,16 @@ type checkResult struct {
 }
 
 func runSelftest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("selftest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("selftest", selftestUsage, stderr)
 	cfgPath := fs.String("config", "", "the kiosk configuration")
 	offline := fs.Bool("offline", false, "do not try the broker")
 	asJSON := fs.Bool("json", false, "print the checks as JSON")
 	start := fs.Bool("start", false, "fail only on what keeps the agent from starting; devices warn (implies --offline)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), selftestUsage); fs.PrintDefaults() }
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
-	if *cfgPath == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "xpt-kiosk selftest: --config FILE is required (see xpt-kiosk selftest --help)")
-		return exitUsage
+	if *cfgPath == "" {
+		return usageError(fs, "--config FILE is required")
 	}
 	if *start {
 		*offline = true

@@ -38,7 +38,7 @@ Flags:
 `
 
 func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := devFlags("sim chip", fmt.Sprintf(simChipUsage, strings.Join(issuer.Kinds, ", ")), stdout, stderr)
+	fs := newFlags("sim chip", fmt.Sprintf(simChipUsage, strings.Join(issuer.Kinds, ", ")), stderr)
 	devMRZUsage(fs)
 	photo := fs.String("photo", "", "face image for DG2, a JPEG `file` (default: a grey placeholder)")
 	kind := fs.String("kind", issuer.Genuine, "which test passport: `KIND`, see above")
@@ -49,18 +49,16 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	paceCipher := fs.String("pace-cipher", "aes128", "PACE's secure messaging: 3des, aes128, aes192, aes256")
 	iso39794 := fs.Bool("iso39794", false, "put the photo in an ISO/IEC 39794-5 block instead of ISO/IEC 19794-5")
 	alg := fs.String("alg", string(issuer.ECDSA), "signature `algorithm`: ecdsa-p256-sha256, rsa-pkcs1-sha256, rsa-pss-sha256")
-	lines, code, ok := devParseMRZ(fs, args, stdout)
-	if !ok {
+	lines, code := devParseMRZ(fs, args, stdout)
+	if code >= 0 {
 		return code
 	}
 	zone := mrz.Parse(lines, mrz.Options{})
 	if len(lines) < 2 || !zone.Valid {
-		fmt.Fprintf(stderr, "xpt-kiosk sim chip: give a valid MRZ: --mrz LINE1 LINE2 [LINE3] (%v)\n", zone.Err())
-		return exitUsage
+		return usageError(fs, "give a valid MRZ: --mrz LINE1 LINE2 [LINE3] (%v)", zone.Err())
 	}
 	if *out == "" {
-		fmt.Fprintln(stderr, "xpt-kiosk sim chip: give --csca-out DIR for the test CSCA certificate")
-		return exitUsage
+		return usageError(fs, "give --csca-out DIR for the test CSCA certificate")
 	}
 	img, w, h, err := simChipPhoto(*photo)
 	if err != nil {
@@ -95,12 +93,11 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		last := map[string]int{"3des": 1, "aes128": 2, "aes192": 3, "aes256": 4}[*paceCipher]
 		card.PACE = &chip.PACEInfo{Protocol: append(append([]int{}, chip.OIDPACE...), 2, last), Version: 2, ParameterID: *paceParam}
 		if last == 0 || !card.PACE.Supported() {
-			fmt.Fprintf(stderr, "xpt-kiosk sim chip: --pace %d --pace-cipher %s is not implemented\n", *paceParam, *paceCipher)
-			return exitUsage
+			return usageError(fs, "--pace %d --pace-cipher %s is not implemented", *paceParam, *paceCipher)
 		}
 		card.RefuseBAC = card.RefuseBAC || *kind == issuer.RefuseBAC
 	}
-	ctx, stop := devSignalContext()
+	ctx, stop := signalContext()
 	defer stop()
 	fmt.Fprintf(stdout, "csca: %s\n", certFile)
 	fmt.Fprintf(stdout, "chip: %s passport, DG2 %d bytes, %s\n", *kind, len(p.Files[chip.FIDDG2]), a.Algorithm)

@@ -57,7 +57,7 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 		}
 		help = append(help, l)
 	}
-	fs := devFlags("sim "+name, fmt.Sprintf(simReaderUsage, name, what, strings.Join(profiles, ", "), strings.Join(help, "\n")), stdout, stderr)
+	fs := newFlags("sim "+name, fmt.Sprintf(simReaderUsage, name, what, strings.Join(profiles, ", "), strings.Join(help, "\n")), stderr)
 	profile := fs.String("profile", def, "wire `profile` to speak")
 	link := fs.String("link", "", "keep a symlink at `PATH` pointing at the current pty (stable across reconnects)")
 	control := fs.String("control", "", "also take commands on a unix socket at `PATH`")
@@ -72,7 +72,7 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 	repeat := fs.Duration("repeat", 100*time.Millisecond, "card: how often em4100/uhf-m100 readers repeat a card in the field")
 	seed := fs.Uint64("seed", 0, "random seed for noise and generated documents (0: from the clock)")
 	verbose := fs.Bool("v", false, "log each frame sent, unplug and plug-in on standard error")
-	if code, ok := devParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	if *seed == 0 {
@@ -139,7 +139,7 @@ type simulator interface {
 // socket when there is one, until quit, Ctrl-C or "shutdown" (or the end of
 // standard input without a socket).
 func serveSimulator(s simulator, control, name string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, cancel := devSignalContext()
+	ctx, cancel := signalContext()
 	defer cancel()
 	var quit <-chan struct{}
 	if control != "" {

@@ -1,22 +1,22 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/internal/fleet"
 )
 
+const simFleetUsage = `Usage: xpt-kiosk sim fleet --kiosks N [--broker URL] [--events-per-kiosk M] [--duration D]
+
+N simulated kiosks (real paho clients publishing through the real outbox) against one broker;
+restarts the broker mid-run, then reports the reconnect spread and checks that no event was lost.
+`
+
 func runSimFleet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("xpt-kiosk sim fleet", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("sim fleet", simFleetUsage, stderr)
 	kiosks := fs.Int("kiosks", 100, "number of simulated kiosks")
 	broker := fs.String("broker", "", "broker URL (tcp://127.0.0.1:1883); empty: start a private Mosquitto and restart it mid-run")
 	events := fs.Int("events-per-kiosk", 10, "events each kiosk produces")
@@ -29,19 +29,8 @@ func runSimFleet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	backoffBase := fs.Duration("backoff-base", 500*time.Millisecond, "reconnect back-off base")
 	backoffMax := fs.Duration("backoff-max", 15*time.Second, "reconnect back-off cap")
 	verbose := fs.Bool("v", false, "log the kiosks' links")
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: xpt-kiosk sim fleet --kiosks N [--broker URL] [--events-per-kiosk M] [--duration D]\n\n"+
-			"N simulated kiosks (real paho clients publishing through the real outbox) against one broker;\n"+
-			"restarts the broker mid-run, then reports the reconnect spread and checks that no event was lost.\n\n")
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(stderr)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
+		return code
 	}
 	if *restartAt < 0 {
 		*restartAt = *duration / 2
@@ -54,7 +43,7 @@ func runSimFleet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
 	res, err := fleet.RunSim(ctx, fleet.SimConfig{Kiosks: *kiosks, Broker: *broker, EventsPerKiosk: *events, Duration: *duration,
 		RestartAt: *restartAt, RestartCmd: *restartCmd, Down: *down, Ramp: *ramp, DataDir: *dataDir, BackoffBase: *backoffBase,

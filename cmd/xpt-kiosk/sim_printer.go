@@ -24,13 +24,13 @@ Flags:
 `
 
 func runSimPrinter(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := devFlags("sim printer", fmt.Sprintf(simPrinterUsage, sim.PrinterHelp), stdout, stderr)
+	fs := newFlags("sim printer", fmt.Sprintf(simPrinterUsage, sim.PrinterHelp), stderr)
 	link := fs.String("link", "", "keep a symlink at `PATH` pointing at the current pty")
 	dir := fs.String("dir", "receipts", "render each receipt into this `folder`")
 	width := fs.Int("paper-width", 80, "the roll's width in mm: 80 or 58")
 	control := fs.String("control", "", "also take commands on a unix socket at `PATH`")
 	verbose := fs.Bool("v", false, "log each receipt, unplug and plug-in on standard error")
-	if code, ok := devParse(fs, args, stdout); !ok {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	o := sim.PrinterOptions{Link: *link, Dir: *dir, PaperWidth: *width}

@@ -51,7 +51,7 @@ type usersFlags struct {
 }
 
 func newUsersFlags(name, usage string, stderr io.Writer, password bool) (*flag.FlagSet, usersFlags) {
-	fs := newFlags("xpt-kiosk users "+name, usage+usersCommon, stderr)
+	fs := newFlags("users "+name, usage+usersCommon, stderr)
 	f := usersFlags{
 		cfg:  fs.String("config", "", "the kiosk configuration (its kiosk.dataDir holds the accounts)"),
 		data: fs.String("data", "", "the kiosk's data folder, instead of --config"),
@@ -124,28 +124,6 @@ func (f usersFlags) password(id string, stdin io.Reader, stderr io.Writer) (stri
 	return string(a), nil
 }
 
-// usersArgs parses flags before or after the positional arguments and
-// wants exactly n of them.
-func usersArgs(fs *flag.FlagSet, args []string, n int, stdout io.Writer) ([]string, int) {
-	var pos []string
-	for {
-		if code := parseFlags(fs, args, stdout); code >= 0 {
-			return nil, code
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(pos) != n {
-		fmt.Fprintf(fs.Output(), "%s: want %d argument(s), got %d\nRun '%s --help' for the flags and an example.\n",
-			fs.Name(), n, len(pos), fs.Name())
-		return nil, exitUsage
-	}
-	return pos, -1
-}
-
 func usersFail(stderr io.Writer, name string, err error) int {
 	fmt.Fprintf(stderr, "xpt-kiosk users %s: %v\n", name, err)
 	return exitFail
@@ -164,7 +142,7 @@ Example:
 `, stderr, true)
 	role := fs.String("role", "", "officer, technician or supervisor")
 	name := fs.String("name", "", "the person's name, shown on the console (optional)")
-	pos, code := usersArgs(fs, args, 1, stdout)
+	pos, code := parseArgs(fs, args, stdout, 1, 1)
 	if code >= 0 {
 		return code
 	}
@@ -201,7 +179,7 @@ Lists the accounts: ID, role, state, when created and when the password was
 last set. Never a password or its hash.
 `, stderr, false)
 	asJSON := fs.Bool("json", false, "one JSON array")
-	if _, code := usersArgs(fs, args, 0, stdout); code >= 0 {
+	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
 	st, err := f.store()
@@ -240,7 +218,7 @@ func runUsersPasswd(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 
 Sets a new password for an account. Its open sessions go on.
 `, stderr, true)
-	pos, code := usersArgs(fs, args, 1, stdout)
+	pos, code := parseArgs(fs, args, stdout, 1, 1)
 	if code >= 0 {
 		return code
 	}
@@ -268,7 +246,7 @@ func runUsersRole(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 Changes an account's role (officer, technician, supervisor). Its open
 sessions end: the person signs in again with the new role.
 `, stderr, false)
-	pos, code := usersArgs(fs, args, 2, stdout)
+	pos, code := parseArgs(fs, args, stdout, 2, 2)
 	if code >= 0 {
 		return code
 	}
@@ -286,7 +264,7 @@ sessions end: the person signs in again with the new role.
 func usersToggle(name, what string, disable bool) func([]string, io.Reader, io.Writer, io.Writer) int {
 	return func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fs, f := newUsersFlags(name, "Usage: xpt-kiosk users "+name+" ID (--config FILE | --data DIR)\n\n"+what+"\n", stderr, false)
-		pos, code := usersArgs(fs, args, 1, stdout)
+		pos, code := parseArgs(fs, args, stdout, 1, 1)
 		if code >= 0 {
 			return code
 		}
@@ -315,7 +293,7 @@ func runUsersRemove(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 Deletes an account; its open sessions end. The audit log keeps what it did.
 `, stderr, false)
-	pos, code := usersArgs(fs, args, 1, stdout)
+	pos, code := parseArgs(fs, args, stdout, 1, 1)
 	if code >= 0 {
 		return code
 	}
