@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -359,7 +358,7 @@ type devDecoder interface {
 func devNewDecoder(profile string, c *devChecks) (devDecoder, error) {
 	if profile == "auto" {
 		a := &devAutoDecoder{}
-		for _, p := range append(slices.Clone(mrzreader.Profiles), cardreader.Profiles...) {
+		for _, p := range capture.Profiles() {
 			d, _ := devNewDecoder(p, c)
 			a.names = append(a.names, p)
 			a.decs = append(a.decs, d)
@@ -645,23 +644,21 @@ func (a *devAutoDecoder) stats() drivers.Stats {
 }
 
 func (a *devAutoDecoder) summary(w io.Writer) {
-	// Score: good frames (for MRZ readers, valid MRZs) less refusals; on a
-	// tie the stricter framing wins (names are in that order below).
-	prefer := []string{"3m", "desko", "em4100", "uhf-m100", "lines", "ascii"}
-	best, bestScore := "", 0
+	// The score and its tie-break are the drivers' (capture.Best): good
+	// frames (for MRZ readers, valid MRZs) less refusals, then the stricter
+	// framing.
+	scores := make([]capture.Score, len(a.decs))
 	for i, d := range a.decs {
 		s := d.stats()
 		good := int(s.Frames)
 		if m, ok := d.(*devNoteDecoder); ok && m.mrz {
 			good = m.valid
 		}
-		score := good - int(s.Rejected())
+		scores[i] = capture.Score{Profile: a.names[i], Frames: int(s.Frames), Good: good, Refused: int(s.Rejected())}
 		fmt.Fprintf(w, "--   %-9s frames %d (good %d), refused %d\n", a.names[i], s.Frames, good, s.Rejected())
-		if good > 0 && (best == "" || score > bestScore || (score == bestScore && slices.Index(prefer, a.names[i]) < slices.Index(prefer, best))) {
-			best, bestScore = a.names[i], score
-		}
 	}
-	if best == "" {
+	best, ok := capture.Best(scores)
+	if !ok {
 		fmt.Fprintln(w, "-- no profile recognised a frame: check the baud rate (9600, 115200) and parity.")
 		return
 	}

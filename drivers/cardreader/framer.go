@@ -24,17 +24,21 @@ const (
 // documents profiles (the configuration, the simulator, the commands,
 // docs/config.md) reads Profiles, and tests hold them to it.
 var framers = registry.Of[FramerOptions, Framer]{
-	{Name: ProfileEM4100, New: func(o FramerOptions) Framer {
+	{Name: ProfileEM4100, Strictness: 40, New: func(o FramerOptions) Framer {
 		return &scanFramer{s: scan.Scanner[tag]{Start: STX, Max: 14, Timeout: o.InterByteTimeout, Parse: parseEM4100(o)}}
 	}},
-	{Name: ProfileUHFM100, New: func(o FramerOptions) Framer {
+	{Name: ProfileUHFM100, Strictness: 30, New: func(o FramerOptions) Framer {
 		return &scanFramer{s: scan.Scanner[tag]{Start: UHFHeader, Max: maxUHF, Timeout: o.InterByteTimeout, Parse: parseUHF(o)}}
 	}},
-	{Name: ProfileASCII, New: func(o FramerOptions) Framer { return newASCIIFramer(o) }},
+	{Name: ProfileASCII, Strictness: 10, New: func(o FramerOptions) Framer { return newASCIIFramer(o) }},
 }
 
 // Profiles lists the profile names, from the registry of framers.
 var Profiles = framers.Names()
+
+// ProfileStrictness ranks a profile's framing for auto-detection's
+// tie-break (capture.Best): higher is stricter. False for an unknown profile.
+func ProfileStrictness(profile string) (int, bool) { return framers.Strictness(profile) }
 
 // Formats are the ascii profile's tag formats.
 var Formats = []string{"hex", "decimal", "any"}

@@ -21,17 +21,21 @@ const (
 // documents profiles (the configuration, the simulator, the commands,
 // docs/config.md) reads Profiles, and tests hold them to it.
 var framers = registry.Of[FramerOptions, Framer]{
-	{Name: ProfileDesko, New: func(o FramerOptions) Framer {
+	{Name: ProfileDesko, Strictness: 50, New: func(o FramerOptions) Framer {
 		return &scanFramer{s: scan.Scanner[[]string]{Start: STX, Max: o.MaxFrame, Timeout: o.InterByteTimeout, Parse: parseDesko}}
 	}},
-	{Name: Profile3M, New: func(o FramerOptions) Framer {
+	{Name: Profile3M, Strictness: 60, New: func(o FramerOptions) Framer {
 		return &scanFramer{s: scan.Scanner[[]string]{Start: SOH, Max: o.MaxFrame, Timeout: o.InterByteTimeout, Parse: parse3M(o)}}
 	}},
-	{Name: ProfileLines, New: func(o FramerOptions) Framer { return newLinesFramer(o) }},
+	{Name: ProfileLines, Strictness: 20, New: func(o FramerOptions) Framer { return newLinesFramer(o) }},
 }
 
 // Profiles lists the profile names, from the registry of framers.
 var Profiles = framers.Names()
+
+// ProfileStrictness ranks a profile's framing for auto-detection's
+// tie-break (capture.Best): higher is stricter. False for an unknown profile.
+func ProfileStrictness(profile string) (int, bool) { return framers.Strictness(profile) }
 
 // Delimiters on the wire.
 const (

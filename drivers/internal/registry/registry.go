@@ -11,11 +11,17 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 )
 
-// Profile is one profile: its name and how to make its framer from the
-// framing options.
+// Profile is one profile: its name, how strict its framing is and how to
+// make its framer from the framing options.
 type Profile[O, F any] struct {
 	Name string
-	New  func(O) F
+	// Strictness ranks the framing by how much it checks (a length byte, a
+	// checksum, delimiters), higher for stricter, on one scale for every
+	// reader package: when several profiles decode the same bytes equally
+	// well, auto-detection (capture.Best) picks the strictest. Required
+	// (above 0), and no two profiles of the readers share one.
+	Strictness int
+	New        func(O) F
 }
 
 // Of is a package's profiles, in the order they are listed.
@@ -28,6 +34,17 @@ func (r Of[O, F]) Names() []string {
 		names[i] = p.Name
 	}
 	return names
+}
+
+// Strictness is the profile's Strictness; false when no profile is named
+// name (in any case).
+func (r Of[O, F]) Strictness(name string) (int, bool) {
+	for _, p := range r {
+		if strings.EqualFold(p.Name, name) {
+			return p.Strictness, true
+		}
+	}
+	return 0, false
 }
 
 // Lookup finds a profile by name, in any case.
