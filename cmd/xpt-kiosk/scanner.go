@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/agent/scanfeed"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/scanner"
 )
 
@@ -60,18 +59,9 @@ func openScanner(ctx context.Context, cfg *config.Config, k *kiosk.Kiosk, log *s
 	if err != nil {
 		return nil, fmt.Errorf("storage.keyFile: %w", err)
 	}
-	var mu sync.Mutex
-	seen := map[string]bool{} // results are delivered at least once
-	sp := &scanner.Spool{Dir: c.SpoolDir, Scanner: sc, Logger: log, KeepFailed: c.KeepFailed.Duration, Key: key, Deliver: func(r scanner.Result) {
-		mu.Lock()
-		dup := seen[r.ID]
-		seen[r.ID] = true
-		mu.Unlock()
-		if dup {
-			return
-		}
-		deliverScan(k, r, log)
-	}}
+	feed := scanfeed.New(k, log)
+	sp := &scanner.Spool{Dir: c.SpoolDir, Scanner: sc, Logger: log, KeepFailed: c.KeepFailed.Duration, Key: key,
+		Deliver: func(r scanner.Result) { feed.Deliver(scanOf(r)) }}
 	k.SetDeviceState("scanner", "spool", "ok", "", "")
 	k.DescribeDevice("scanner", "spool", c.SpoolDir, false)
 	sctx, cancel := context.WithCancel(ctx)
@@ -86,26 +76,18 @@ func openScanner(ctx context.Context, cfg *config.Config, k *kiosk.Kiosk, log *s
 	return run, nil
 }
 
-// deliverScan hands one spooled file to the kiosk.
-func deliverScan(k *kiosk.Kiosk, r scanner.Result, log *slog.Logger) {
-	log.Info("scanner: file read", "id", r.ID, "kind", r.Kind)
-	letterSent, docSent := false, false
-	for _, p := range r.Pages {
-		for _, q := range p.QR {
-			if !letterSent && wire.IsLetter(q.Text) {
-				_ = k.Letter(q.Text)
-				letterSent = true
-			}
-		}
-	}
+// scanOf is what the kiosk's delivery policy (agent/scanfeed) reads of a
+// spooled file.
+func scanOf(r scanner.Result) scanfeed.Scan {
+	s := scanfeed.Scan{ID: r.ID, Kind: r.Kind, Pages: make([]scanfeed.Page, len(r.Pages))}
 	if r.Passport != nil {
-		_ = k.Document(r.Passport.Lines, "scanner")
-		docSent = true
+		s.Passport = r.Passport.Lines
 	}
-	for _, p := range r.Pages {
-		if !docSent && p.Found && len(p.Lines) > 0 {
-			_ = k.Document(p.Lines, "scanner") // invalid: the kiosk refers with MRZ_INVALID
-			docSent = true
+	for i, p := range r.Pages {
+		s.Pages[i] = scanfeed.Page{Found: p.Found, Lines: p.Lines}
+		for _, q := range p.QR {
+			s.Pages[i].QR = append(s.Pages[i].QR, q.Text)
 		}
 	}
+	return s
 }
