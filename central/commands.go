@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // NewCommand builds a command for one kiosk, valid for ttl from now.

@@ -11,9 +11,9 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
 	"github.com/xpt-pilot/xpt-kiosk/agent/mrzdoc"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // TestPopulationAgreesWithDecisionEngine presents every traveler of a

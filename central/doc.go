@@ -7,7 +7,7 @@
 // deliver (gaps, duplicates, order).
 //
 // It speaks the protocol of ../shared/spec/central-protocol.md through the
-// message types of agent/wire. The command-line front end is
+// message types of wire. The command-line front end is
 // `xpt-kiosk central ...` (cmd/xpt-kiosk/central.go); docs/central.md says
 // how to use it and describes the file formats.
 //

@@ -3,8 +3,8 @@ package central_test
 import (
 	"fmt"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // A fleet test feeds every event it receives to a Ledger and checks the

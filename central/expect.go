@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Expect is this package's reading of the spec's decision table for the

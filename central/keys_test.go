@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 func TestKeyFilesRoundTrip(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Ledger checks the events kiosks deliver: it de-duplicates by eventId and

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // EventStore keeps received events durably in {dir}/events.jsonl, one JSON

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // collector gathers messages of one subscription, in arrival order.

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Traveler is one line of travelers.jsonl: what a simulated traveler

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 type popFiles struct {

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Sink takes what central sends. *Client (MQTT) is one; tests use a

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 func recordsJSONL(t testing.TB, from, n int) string {

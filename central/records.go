@@ -10,7 +10,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Item is one line of a records file: an AuthzRecord, or a removal written

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 type fakeMsg struct {

@@ -42,6 +42,16 @@ func depsCgo(t *testing.T, pattern string, cgo bool) map[string]bool {
 	return m
 }
 
+// The protocol package is shared by the agent, central and the CLI: it
+// reaches only the standard library.
+func TestWireImportsOnlyStandardLibrary(t *testing.T) {
+	for pkg, std := range deps(t, "./wire") {
+		if !std && pkg != module+"/wire" {
+			t.Errorf("wire depends on %s, outside the standard library", pkg)
+		}
+	}
+}
+
 func TestMRZImportsOnlyStandardLibrary(t *testing.T) {
 	for pkg, std := range deps(t, "./mrz") {
 		if !std && pkg != module+"/mrz" {
@@ -167,13 +177,13 @@ func TestKioskCoreReachesNoStoreNorBroker(t *testing.T) {
 }
 
 // The decision (agent/decide) is a pure function over the protocol's
-// types: it reaches only the standard library and agent/wire. The parsed
+// types: it reaches only the standard library and wire. The parsed
 // zone is mapped into its Document by agent/mrzdoc, which adds mrz and
 // nothing else; mrz itself knows nothing of the agent (above).
 func TestDecisionAndItsDocumentStayLight(t *testing.T) {
 	for pattern, allowed := range map[string][]string{
-		"./agent/decide": {module + "/agent/decide", module + "/agent/wire"},
-		"./agent/mrzdoc": {module + "/agent/mrzdoc", module + "/agent/decide", module + "/agent/wire", module + "/mrz"},
+		"./agent/decide": {module + "/agent/decide", module + "/wire"},
+		"./agent/mrzdoc": {module + "/agent/mrzdoc", module + "/agent/decide", module + "/wire", module + "/mrz"},
 	} {
 		for pkg, std := range deps(t, pattern) {
 			if !std && !slices.Contains(allowed, pkg) {

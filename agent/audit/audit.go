@@ -28,7 +28,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Entry is one audited fact. Kind is "transaction" for a traveler's pass,

@@ -3,7 +3,7 @@ package authz
 import (
 	"unicode/utf8"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Fast paths for the two JSON shapes that dominate a batch: its records

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // checkRecordFast asserts the contract of decodeRecordFast on data and

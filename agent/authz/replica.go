@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // SyncRequester asks the central system to replay batches from fromSeq on

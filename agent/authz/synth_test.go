@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Test keys: fixed seeds, so that benchmark stores built by one run verify

@@ -10,7 +10,7 @@
 // non-determinism, the random referral, is an injected io.Reader
 // (crypto/rand by default).
 //
-// The package imports only the standard library and agent/wire; the agent
+// The package imports only the standard library and wire; the agent
 // maps the MRZ reader's result into Document (agent/mrzdoc).
 package decide
 
@@ -24,7 +24,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // DefaultMaxStaleness applies when a policy sets none: an unset limit must

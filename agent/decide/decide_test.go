@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 var now = time.Date(2026, 11, 27, 10, 30, 0, 0, time.UTC)

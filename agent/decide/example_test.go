@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 func ExampleDecide() {

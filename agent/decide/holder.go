@@ -3,7 +3,7 @@ package decide
 import (
 	"strings"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Holder matching. Records carry names in MRZ character form (A-Z, spaces

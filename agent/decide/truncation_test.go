@@ -3,7 +3,7 @@ package decide
 import (
 	"testing"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // A TD1 name field cut by ICAO truncation on both identifiers still matches

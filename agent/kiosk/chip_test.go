@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // fakeChip is a chip reader that answers with a prepared result, after

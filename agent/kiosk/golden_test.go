@@ -13,8 +13,8 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

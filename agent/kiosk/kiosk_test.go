@@ -19,9 +19,9 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/agent/session"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 var today = time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)

@@ -12,9 +12,9 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/mrzdoc"
 	"github.com/xpt-pilot/xpt-kiosk/agent/session"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Run drives the kiosk until ctx ends.

@@ -4,8 +4,8 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // receiptWords are a receipt's words in each of the traveler languages.

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // memPrinter is an in-memory receipt printer: it keeps what it is asked to

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/session"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Replica is what the kiosk needs of the authorization replica

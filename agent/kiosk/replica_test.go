@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // countingReplica is the rig's replica, with its look-ups written down.

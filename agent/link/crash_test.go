@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 const helperEnv = "XPT_LINK_CRASH_HELPER"

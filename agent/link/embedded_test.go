@@ -8,8 +8,8 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/internal/embedbroker"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // The same link runs unchanged against the embedded mochi broker of the demo.

@@ -8,7 +8,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Reasons beyond wire's reject codes, for command.rejected.

@@ -9,8 +9,8 @@ import (
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 func seal(t *testing.T, keyID string, priv ed25519.PrivateKey, v any) []byte {

@@ -1,6 +1,6 @@
 // Package mrzdoc maps a parsed machine readable zone (package mrz) into
 // the one representation the agent keeps of it after parsing: the
-// protocol's document and holder (agent/wire), as decide.Document holds
+// protocol's document and holder (wire), as decide.Document holds
 // them with the zone's validity. The kiosk maps each traveler's zone once;
 // the decision, the events and the referral all use the result.
 //
@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Of is what the zone r says of the document and its holder: fields as

@@ -6,8 +6,8 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
 	"github.com/xpt-pilot/xpt-kiosk/agent/mrzdoc"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 func TestOf(t *testing.T) {

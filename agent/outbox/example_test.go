@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 func Example() {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // FuzzRecover opens an outbox whose only segment holds arbitrary bytes (a

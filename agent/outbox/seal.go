@@ -8,8 +8,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/internal/atrest"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Encryption at rest. With Options.Key, every record's event is sealed

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 func testKey(b byte) []byte { return bytes.Repeat([]byte{b}, KeyLen) }

@@ -16,7 +16,7 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Source is the source the documents of scans are handed with.

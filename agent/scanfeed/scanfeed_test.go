@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 type kiosk struct {

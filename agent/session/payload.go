@@ -2,7 +2,7 @@ package session
 
 import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // What the agent hands the flow with a document, a chip step and a face

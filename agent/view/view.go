@@ -8,7 +8,7 @@ package view
 import (
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Traveler screens, in the order a traveler meets them.
@@ -114,7 +114,7 @@ type FaceMatch struct {
 }
 
 // Check is one verification step as the officer sees it: the protocol's
-// check (agent/wire), the same type and the same JSON as the events carry.
+// check (wire), the same type and the same JSON as the events carry.
 type Check = wire.Check
 
 // Technician is the technician console's status page.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 var authzCommands = map[string]command{

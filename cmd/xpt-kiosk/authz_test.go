@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 func runAuthzCLI(args ...string) (int, string, string) {

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // centralCommands are the central-system stand-in's subcommands

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
@@ -24,6 +23,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/issuer"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // The demo's chip travelers: copies of an admitted traveler whose

@@ -24,9 +24,9 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // TestDemoEndToEnd runs the whole kiosk as `run --demo` does: embedded

@@ -13,12 +13,12 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/cvcam"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/gstcam"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // faceDevice is the camera and its face pipeline as the kiosk uses them.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/scanner"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // rasteriseChildFlag is the hidden first argument of `xpt-kiosk scan` that

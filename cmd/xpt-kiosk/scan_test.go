@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 const scanTestPage = "../../mrz/ocr/testdata/pages/TD2-skew-6001.png"

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // The technician console's self-test runs the command line's checks in the

@@ -15,8 +15,8 @@ import (
 	"gocv.io/x/gocv"
 	"golang.org/x/image/tiff"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/central"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // The test binary is also the rasteriser child: the scanner starts it with

@@ -21,8 +21,8 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/link"
 	"github.com/xpt-pilot/xpt-kiosk/agent/link/linktest"
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // SimConfig configures a simulated fleet.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // ChipFixture is a referral whose passport chip was read (or not), with

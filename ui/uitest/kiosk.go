@@ -18,11 +18,11 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/agent/wire"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/printer"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
+	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
 // Timings of the automatic run (Tick); tests that drive the machine by
