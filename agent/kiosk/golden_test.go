@@ -49,7 +49,7 @@ func TestTravelerJSONIsPinned(t *testing.T) {
 			r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", c.mod))
 			if c.card {
 				r.card.send(drivers.Card{Device: "cardReader", Tag: "0A1B2C3D4E"})
-				time.Sleep(50 * time.Millisecond)
+				r.waitCardHeld()
 			}
 			lines := passport("L898902C3")
 			if c.lines != nil {

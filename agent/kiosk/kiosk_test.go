@@ -210,7 +210,7 @@ func (r *rig) lastTx() *wire.Transaction {
 func TestAdmittedTravelerIsDurableBeforeShown(t *testing.T) {
 	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", nil))
 	r.card.send(drivers.Card{Device: "cardReader", Tag: "0A1B2C3D4E"})
-	time.Sleep(50 * time.Millisecond)
+	r.waitCardHeld()
 	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
 	r.waitScreen(view.ScreenAdmitted)
 	tx := r.lastTx() // shown, so already durable
@@ -580,13 +580,7 @@ func TestLateCardOrLetterNeverReachesTheNextTraveler(t *testing.T) {
 func TestCardOnTheWelcomeScreenIsShownAndHeld(t *testing.T) {
 	r := newRig(t, Policy{}, record("XPT-2026-0000123", "L898902C3", func(a *wire.AuthzRecord) { a.RequireCard = true }))
 	r.card.send(drivers.Card{Device: "cardReader", Tag: "0A1B2C3D4E"})
-	deadline := time.Now().Add(5 * time.Second)
-	for v := r.k.Traveler(); v.Message != "card_held"; v = r.k.Traveler() {
-		if time.Now().After(deadline) {
-			t.Fatalf("welcome screen %+v", v)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	r.waitCardHeld()
 	if v := r.k.Traveler(); v.Screen != view.ScreenWelcome || !v.Deadline.Equal(today.Add(session.DefaultHoldWindow)) {
 		t.Fatalf("held card on screen: %+v", v)
 	}
@@ -594,6 +588,21 @@ func TestCardOnTheWelcomeScreenIsShownAndHeld(t *testing.T) {
 	r.waitScreen(view.ScreenAdmitted)
 	if tx := r.lastTx(); tx.Card == nil || tx.Card.Tag != "0A1B2C3D4E" {
 		t.Fatalf("held card not used: %+v", tx.Card)
+	}
+}
+
+// waitCardHeld waits until a card tapped on the welcome screen is held
+// (the screen says "card_held"): the card and the passport come on two
+// channels, and a passport sent before the card is taken would otherwise
+// race it.
+func (r *rig) waitCardHeld() {
+	r.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for v := r.k.Traveler(); v.Message != "card_held"; v = r.k.Traveler() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("card not held on the welcome screen: %+v", v)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -52,10 +52,10 @@ func TestOneReplicaLookUpPerTraveler(t *testing.T) {
 
 	r, cr = countingRig(t, record("XPT-2026-0000123", "L898902C3", nil))
 	r.card.send(drivers.Card{Device: "cardReader", Tag: "0A1B2C3D4E"})
-	r.waitScreen(view.ScreenWelcome)
+	r.waitCardHeld()
 	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
 	r.waitScreen(view.ScreenAdmitted)
-	if tx := r.lastTx(); tx.Outcome != wire.OutcomeAdmitted || tx.AuthorizationID != "XPT-2026-0000123" || tx.Card.Tag != "0A1B2C3D4E" {
+	if tx := r.lastTx(); tx.Outcome != wire.OutcomeAdmitted || tx.AuthorizationID != "XPT-2026-0000123" || tx.Card == nil || tx.Card.Tag != "0A1B2C3D4E" {
 		t.Fatalf("transaction %+v", tx)
 	}
 	if got := cr.lookups(); !slices.Equal(got, []string{"CAN/L898902C3/", "//0A1B2C3D4E"}) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -32,8 +33,15 @@ func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 		fmt.Fprint(fs.Output(), text+"\n")
 		fs.PrintDefaults()
 	}
+	if line, _, _ := strings.Cut(text, "\n"); strings.HasPrefix(line, "Usage: ") {
+		synopses.Store(fs, line)
+	}
 	return fs
 }
+
+// synopses holds each flag set's "Usage: …" line, which a wrong count of
+// arguments repeats: the arguments it names are what was missing.
+var synopses sync.Map // *flag.FlagSet → string
 
 // parseFlags parses args with fs and leaves the positional arguments in
 // fs.Args(). It returns -1 when parsing succeeded, else the exit status
@@ -79,7 +87,11 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer, min, max int) 
 	case max == 0 && len(pos) > 0:
 		return nil, usageError(fs, "unexpected argument %q", pos[0])
 	case len(pos) < min || (max >= 0 && len(pos) > max):
-		return nil, usageError(fs, "want %s, got %d", argCount(min, max), len(pos))
+		msg := fmt.Sprintf("want %s, got %d", argCount(min, max), len(pos))
+		if line, ok := synopses.Load(fs); ok {
+			msg += "\n" + line.(string)
+		}
+		return nil, usageError(fs, "%s", msg)
 	}
 	return pos, -1
 }

@@ -31,9 +31,9 @@ func TestFlagHelpers(t *testing.T) {
 	}{
 		{[]string{"--bogus"}, 0, 0, "xpt-kiosk demo thing: flag provided but not defined: -bogus\n"},
 		{[]string{"stray"}, 0, 0, "xpt-kiosk demo thing: unexpected argument \"stray\"\n"},
-		{nil, 1, 1, "xpt-kiosk demo thing: want 1 argument, got 0\n"},
-		{[]string{"a", "b", "c"}, 1, 2, "xpt-kiosk demo thing: want 1 to 2 arguments, got 3\n"},
-		{nil, 2, -1, "xpt-kiosk demo thing: want at least 2 arguments, got 0\n"},
+		{nil, 1, 1, "xpt-kiosk demo thing: want 1 argument, got 0\nUsage: xpt-kiosk demo thing FILE\n"},
+		{[]string{"a", "b", "c"}, 1, 2, "xpt-kiosk demo thing: want 1 to 2 arguments, got 3\nUsage: xpt-kiosk demo thing FILE\n"},
+		{nil, 2, -1, "xpt-kiosk demo thing: want at least 2 arguments, got 0\nUsage: xpt-kiosk demo thing FILE\n"},
 	} {
 		_, code, out, errs, _ := parse(c.min, c.max, c.args...)
 		if code != exitUsage || out != "" || errs != c.want+pointer {
