@@ -187,13 +187,20 @@ func TestDeviceOverPipe(t *testing.T) {
 	d.Close() // twice is fine
 }
 
-// TestCloseUnblocksEmit: Close returns even when nobody reads the events.
+// TestCloseUnblocksEmit: Close returns even when nobody reads the events
+// and the link's goroutine waits to emit its fault on the full channel.
+// The port's open waits until the test has filled the one buffered slot,
+// so the link's fault is the event that has to wait.
 func TestCloseUnblocksEmit(t *testing.T) {
 	d := serialdev.NewDevice("x", 1)
+	gate := make(chan struct{})
 	d.Start(serialdev.LinkOptions{Open: func() (serialdev.Transport, error) {
+		<-gate
 		return nil, io.ErrUnexpectedEOF
 	}, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}, &handler{})
 	d.Emit(drivers.Recovered{}) // fills the buffer
+	close(gate)
+	time.Sleep(20 * time.Millisecond) // the link fails to open and waits to emit
 	done := make(chan struct{})
 	go func() { d.Close(); close(done) }()
 	select {
