@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/onnxpb"
 )
 
 // The recognition network's input, as face-api.js and dlib feed it: a
@@ -25,7 +27,7 @@ const ManifestName = "face_recognition_model-weights_manifest.json"
 type shape struct{ c, h, w int }
 
 type builder struct {
-	g  graph
+	g  onnxpb.Graph
 	wm map[string]Tensor
 }
 
@@ -97,12 +99,12 @@ func (b *builder) conv(prefix, x string, in shape, stride int, same, relu, norm 
 	if norm && pad != 0 {
 		return "", shape{}, fmt.Errorf("%s: the input normalisation cannot be folded into a padded convolution", prefix)
 	}
-	wn := b.g.init(prefix+"/W", []int64{int64(out), int64(in.c), int64(k), int64(k)}, w)
-	bn := b.g.init(prefix+"/B", []int64{int64(out)}, bb)
-	y := b.g.node("Conv", []string{x, wn, bn}, attrInts("kernel_shape", int64(k), int64(k)),
-		attrInts("strides", int64(stride), int64(stride)), attrInts("pads", int64(pad), int64(pad), int64(pad), int64(pad)))
+	wn := b.g.Init(prefix+"/W", []int64{int64(out), int64(in.c), int64(k), int64(k)}, w)
+	bn := b.g.Init(prefix+"/B", []int64{int64(out)}, bb)
+	y := b.g.Node("Conv", []string{x, wn, bn}, onnxpb.AttrInts("kernel_shape", int64(k), int64(k)),
+		onnxpb.AttrInts("strides", int64(stride), int64(stride)), onnxpb.AttrInts("pads", int64(pad), int64(pad), int64(pad), int64(pad)))
 	if relu {
-		y = b.g.node("Relu", []string{y})
+		y = b.g.Node("Relu", []string{y})
 	}
 	os := shape{out, (in.h+2*pad-k)/stride + 1, (in.w+2*pad-k)/stride + 1}
 	if os.h <= 0 || os.w <= 0 {
@@ -124,7 +126,7 @@ func (b *builder) residual(prefix, x string, in shape) (string, shape, error) {
 	if s != in {
 		return "", shape{}, fmt.Errorf("%s: the residual branch gives %v, the input is %v: %w", prefix, s, in, errShape)
 	}
-	return b.g.node("Relu", []string{b.g.node("Add", []string{y, x})}), s, nil
+	return b.g.Node("Relu", []string{b.g.Node("Add", []string{y, x})}), s, nil
 }
 
 // residualDown: convDown (3x3, stride 2, valid), conv without relu; the
@@ -151,17 +153,17 @@ func (b *builder) residualDown(prefix, x string, in shape) (string, shape, error
 			w[(c*in.c+c)*4+j] = 0.25
 		}
 	}
-	wn := b.g.init(prefix+"/shortcut", []int64{int64(s.c), int64(in.c), 2, 2}, w)
-	sc := b.g.node("Conv", []string{x, wn}, attrInts("kernel_shape", 2, 2), attrInts("strides", 2, 2), attrInts("pads", 0, 0, 0, 0))
+	wn := b.g.Init(prefix+"/shortcut", []int64{int64(s.c), int64(in.c), 2, 2}, w)
+	sc := b.g.Node("Conv", []string{x, wn}, onnxpb.AttrInts("kernel_shape", 2, 2), onnxpb.AttrInts("strides", 2, 2), onnxpb.AttrInts("pads", 0, 0, 0, 0))
 	dh, dw := ps.h-s.h, ps.w-s.w
 	if dh < 0 || dh > 1 || dw < 0 || dw > 1 || dh != dw {
 		return "", shape{}, fmt.Errorf("%s: branch %v against shortcut %v: %w", prefix, s, ps, errShape)
 	}
 	if dh == 1 {
-		y = b.g.node("Pad", []string{y}, attrString("mode", "constant"), attrFloat("value", 0),
-			attrInts("pads", 0, 0, 0, 0, 0, 0, 1, 1))
+		y = b.g.Node("Pad", []string{y}, onnxpb.AttrString("mode", "constant"), onnxpb.AttrFloat("value", 0),
+			onnxpb.AttrInts("pads", 0, 0, 0, 0, 0, 0, 1, 1))
 	}
-	return b.g.node("Relu", []string{b.g.node("Add", []string{y, sc})}), ps, nil
+	return b.g.Node("Relu", []string{b.g.Node("Add", []string{y, sc})}), ps, nil
 }
 
 // Build returns the ONNX model of face-api.js's FaceRecognitionNet made
@@ -175,7 +177,7 @@ func Build(wm map[string]Tensor) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	x = b.g.node("MaxPool", []string{x}, attrInts("kernel_shape", 3, 3), attrInts("strides", 2, 2), attrInts("pads", 0, 0, 0, 0))
+	x = b.g.Node("MaxPool", []string{x}, onnxpb.AttrInts("kernel_shape", 3, 3), onnxpb.AttrInts("strides", 2, 2), onnxpb.AttrInts("pads", 0, 0, 0, 0))
 	s = shape{s.c, (s.h-3)/2 + 1, (s.w-3)/2 + 1}
 	for _, l := range []struct {
 		name string
@@ -196,8 +198,8 @@ func Build(wm map[string]Tensor) ([]byte, error) {
 			return nil, err
 		}
 	}
-	x = b.g.node("GlobalAveragePool", []string{x})
-	x = b.g.node("Flatten", []string{x}, attrInt("axis", 1))
+	x = b.g.Node("GlobalAveragePool", []string{x})
+	x = b.g.Node("Flatten", []string{x}, onnxpb.AttrInt("axis", 1))
 	fc, err := b.get("fc", s.c, Descriptor)
 	if err != nil {
 		return nil, err
@@ -210,13 +212,16 @@ func Build(wm map[string]Tensor) ([]byte, error) {
 			wt[j*s.c+i] = fc.Data[i*Descriptor+j]
 		}
 	}
-	fn := b.g.init("fc/W", []int64{Descriptor, int64(s.c)}, wt)
-	cn := b.g.init("fc/B", []int64{Descriptor}, make([]float32, Descriptor))
+	fn := b.g.Init("fc/W", []int64{Descriptor, int64(s.c)}, wt)
+	cn := b.g.Init("fc/B", []int64{Descriptor}, make([]float32, Descriptor))
 	out := "descriptor"
-	b.g.named(out, "Gemm", []string{x, fn, cn}, attrInt("transB", 1))
+	b.g.Named(out, "Gemm", []string{x, fn, cn}, onnxpb.AttrInt("transB", 1))
 	doc := "face-api.js FaceRecognitionNet (dlib ResNet face descriptor), converted by xpt-kiosk facemodel; " +
 		"input: 1x3x150x150 RGB 0..255; output: 128-value descriptor"
-	return b.g.model("face_recognition_net", doc, "input", []int64{1, 3, InputSize, InputSize}, out, []int64{1, Descriptor}), nil
+	// IR 4, opset 9: Pad takes its pads as an attribute, which every
+	// OpenCV version reads.
+	return b.g.Model(onnxpb.Model{Name: "face_recognition_net", Doc: doc, Producer: Producer, IRVersion: 4, Opset: 9,
+		Input: "input", InDims: []int64{1, 3, InputSize, InputSize}, Output: out, OutDims: []int64{1, Descriptor}}), nil
 }
 
 // Convert reads the recognition network's weights from dir (face-api.js's
