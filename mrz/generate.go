@@ -24,7 +24,11 @@ func genErr(field, format string, a ...any) error {
 // a TD1 or TD2 document number longer than 9 characters is written the
 // ICAO way (< in the check digit position, the rest and the check digit,
 // computed over the whole number, in the optional data). An empty Sex is
-// written as <. A zero date is written as fillers.
+// written as <. A zero date is written as fillers. The national formats
+// get their issuer when IssuingState is empty and refuse any other; the
+// Dutch licence takes VersionNumber, a 10-digit number and up to 13
+// characters of OptionalData. The French and Swiss driving licences are
+// read, not written.
 func Generate(f Fields) ([]string, error) {
 	format := f.Format
 	if format == FormatUnknown {
@@ -37,7 +41,11 @@ func Generate(f Fields) ([]string, error) {
 			format = TD1
 		}
 	}
-	if format > FrenchID {
+	switch format {
+	case FrenchDL, SwissDL:
+		return nil, genErr("format", "%s is read, not written", format)
+	}
+	if format > DutchDL {
 		return nil, genErr("format", "unknown format %d", format)
 	}
 	l := layouts[format]
@@ -47,18 +55,26 @@ func Generate(f Fields) ([]string, error) {
 	}
 	put := func(s span, v string) { copy(buf[s.line][s.start:s.end], v) }
 
-	if format == FrenchID {
+	switch format {
+	case FrenchID:
 		if f.DocumentCode == "" {
 			f.DocumentCode = "ID"
 		}
-		if f.IssuingState == "" {
-			f.IssuingState = "FRA"
-		}
-		if f.DocumentCode != "ID" || f.IssuingState != "FRA" {
-			return nil, genErr("documentCode", "the French national ID layout is for code ID issued by FRA")
+	case DutchDL:
+		if f.DocumentCode == "" {
+			f.DocumentCode = "D1"
 		}
 	}
-	code, err := clean("documentCode", f.DocumentCode, 2, true)
+	if issuer := nationalIssuers[format]; issuer != "" {
+		// A national format has its one issuer (the parser refuses others).
+		if f.IssuingState == "" {
+			f.IssuingState = issuer
+		}
+		if f.IssuingState != issuer {
+			return nil, genErr("issuingState", "%q: a %s is issued by %s", f.IssuingState, formatTitles[format], issuer)
+		}
+	}
+	code, err := clean("documentCode", f.DocumentCode, 2, format != DutchDL) // "D1": the BAP digit
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +107,9 @@ func Generate(f Fields) ([]string, error) {
 	number, err := clean("documentNumber", f.DocumentNumber, 0, false)
 	if err != nil {
 		return nil, err
+	}
+	if format == DutchDL {
+		return generateDutchDL(l, buf, f, number)
 	}
 	if strings.Contains(number, "<") {
 		return nil, genErr("documentNumber", "%q holds a filler, space or hyphen", f.DocumentNumber)
@@ -212,6 +231,34 @@ func Generate(f Fields) ([]string, error) {
 }
 
 func (s span) ofBytes(b [][]byte) []byte { return b[s.line][s.start:s.end] }
+
+// generateDutchDL finishes the Dutch licence's one line, whose code and
+// state are in buf: the version character, the 10-digit number, up to 13
+// characters of optional data and the check digit over positions 1–29.
+// The zone holds no name, dates or sex.
+func generateDutchDL(l *layout, buf [][]byte, f Fields, number string) ([]string, error) {
+	put := func(s span, v string) { copy(s.ofBytes(buf), v) }
+	version, err := clean("versionNumber", f.VersionNumber, 1, false)
+	if err != nil {
+		return nil, err
+	}
+	if version == "" {
+		return nil, genErr("versionNumber", "required (one character)")
+	}
+	put(l.version, version)
+	if len(number) != l.number.n() || !allDigits(number) {
+		return nil, genErr("documentNumber", "%q: a %s number is %d digits", f.DocumentNumber, formatTitles[DutchDL], l.number.n())
+	}
+	put(l.number, number)
+	opt, err := clean("optionalData", f.OptionalData, l.opt.n(), false)
+	if err != nil {
+		return nil, err
+	}
+	put(l.opt, opt)
+	d, _ := CheckDigit(string(l.numberOver.ofBytes(buf)))
+	put(l.numberCD, string(d))
+	return []string{string(buf[0])}, nil
+}
 
 // fitName joins the identifiers and truncates them to n characters the
 // ICAO way: the secondary identifier loses characters first (keeping at

@@ -241,13 +241,15 @@ Example:
   xpt-kiosk mrz generate --code P --state UTO --number L898902C3 \
     --surname Eriksson --given 'Anna María' --sex F --birth 1974-08-12 \
     --expiry 2012-04-15 --optional ZE184226B
+  xpt-kiosk mrz generate --format DUTCH_DRIVING_LICENSE --code D1 --state NLD \
+    --version-number 1 --number 5094962111 --optional 659VW87Z78NB8
 
 Flags:
 `
 
 func runMrzGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("mrz generate", mrzGenerateUsage, stderr)
-	format := fs.String("format", "", "TD1, TD2, TD3, MRVA, MRVB or FRENCH_ID (default: from --code: P→TD3, V→MRVA, else TD1)")
+	format := fs.String("format", "", "TD1, TD2, TD3, MRVA, MRVB, FRENCH_ID, SLOVAK_ID or DUTCH_DRIVING_LICENSE (default: from --code: P→TD3, V→MRVA, else TD1)")
 	code := fs.String("code", "P", "document code (P, V, I, ID, AC, ...)")
 	state := fs.String("state", "UTO", "issuing state or organization (ICAO code)")
 	nat := fs.String("nationality", "", "nationality (default: the issuing state)")
@@ -259,6 +261,7 @@ func runMrzGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 	expiry := fs.String("expiry", "", "date of expiry `YYYY-MM-DD`")
 	opt := fs.String("optional", "", "optional data or personal number")
 	opt2 := fs.String("optional2", "", "TD1 line 2 optional data")
+	version := fs.String("version-number", "", "DUTCH_DRIVING_LICENSE: the version character after the state")
 	jsonl := fs.Bool("jsonl", false, "print the lines as one JSON array")
 	random := fs.Int("random", 0, "print `N` random fictional documents as JSON arrays, one per line")
 	seed := fs.Uint64("seed", 1, "seed for --random")
@@ -275,6 +278,7 @@ func runMrzGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 	f := mrz.Fields{
 		DocumentCode: *code, IssuingState: *state, Nationality: *nat, DocumentNumber: *number,
 		Surname: *surname, GivenNames: *given, Sex: *sex, OptionalData: *opt, OptionalData2: *opt2,
+		VersionNumber: *version,
 	}
 	if f.Nationality == "" {
 		f.Nationality = f.IssuingState
@@ -282,7 +286,7 @@ func runMrzGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 	if *format != "" {
 		ff, ok := mrz.ParseFormat(strings.ToUpper(*format))
 		if !ok {
-			fmt.Fprintf(stderr, "xpt-kiosk mrz generate: --format %q: use TD1, TD2, TD3, MRVA, MRVB or FRENCH_ID\n", *format)
+			fmt.Fprintf(stderr, "xpt-kiosk mrz generate: --format %q: use TD1, TD2, TD3, MRVA, MRVB, FRENCH_ID, SLOVAK_ID or DUTCH_DRIVING_LICENSE\n", *format)
 			return exitUsage
 		}
 		f.Format = ff

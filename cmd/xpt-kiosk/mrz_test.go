@@ -163,6 +163,11 @@ func TestMrzGenerateThenParse(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, `"surname":"MUELLER"`) || !strings.Contains(out, `"issuingState":"D"`) {
 		t.Fatalf("parse: exit %d: %s", code, out)
 	}
+	code, out, errs = run(t, "", "mrz", "generate", "--format", "DUTCH_DRIVING_LICENSE", "--code", "D1", "--state", "NLD",
+		"--version-number", "1", "--number", "5094962111", "--optional", "659VW87Z78NB8")
+	if code != exitOK || out != "D1NLD15094962111659VW87Z78NB84\n" {
+		t.Fatalf("generate Dutch licence: exit %d: %q %s", code, out, errs)
+	}
 	code, out, _ = run(t, "", "mrz", "generate", "--random", "50", "--seed", "7")
 	if code != exitOK || strings.Count(out, "\n") != 50 {
 		t.Fatalf("random: exit %d, %d lines", code, strings.Count(out, "\n"))
