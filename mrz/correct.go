@@ -640,7 +640,8 @@ func cleanLines(r *Result) {
 }
 
 // padLines pads a line a few fillers short of its neighbour's length,
-// except line keep.
+// except line keep. Each filler added is a correction ({"from":"",
+// "to":"<"}), and the warning names the columns.
 func padLines(r *Result, keep int) {
 	max := 0
 	for _, s := range r.Lines {
@@ -654,7 +655,10 @@ func padLines(r *Result, keep int) {
 	for i, s := range r.Lines {
 		if d := max - len(s); d > 0 && d <= 6 && i != keep {
 			r.lineBuf[i] = s + "<<<<<<"[:d]
-			r.addWarning("lines", CodeCleaned, i+1, len(s)+1, fmt.Sprintf("line %d was %d character(s) short and was padded with fillers", i+1, d))
+			for col := len(s) + 1; col <= max; col++ {
+				r.Corrections = append(r.Corrections, Correction{Line: i + 1, Col: col, To: '<'})
+			}
+			r.addWarning("lines", CodeCleaned, i+1, len(s)+1, fmt.Sprintf("line %d was %d character(s) short: %d filler(s) added at its end, columns %d-%d", i+1, d, d, len(s)+1, max))
 		}
 	}
 }
