@@ -455,10 +455,11 @@ func TestPreapprovalLetter(t *testing.T) {
 		screen  string
 		reasons []string
 	}{{good, view.ScreenAdmitted, nil}, {other, view.ScreenReferred, []string{wire.ReasonPreapprovalInvalid}}} {
+		// Letter hands the letter to the loop's queue before the passport
+		// is sent: the loop takes it first.
 		if err := r.k.Letter(c.letter); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(50 * time.Millisecond)
 		r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
 		r.waitScreen(c.screen)
 		if tx := r.lastTx(); !slices.Equal(tx.Reasons, c.reasons) {
@@ -531,7 +532,7 @@ func TestFaultOfADeviceNotNeededDoesNotRefer(t *testing.T) {
 	}
 	r.waitScreen(view.ScreenDocument)
 	r.card.send(drivers.Fault{Device: "cardReader", Err: drivers.Errorf(drivers.CodeDisconnected, "unplugged")})
-	time.Sleep(50 * time.Millisecond)
+	r.waitDevice("cardReader", "fault")
 	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
 	r.waitScreen(view.ScreenAdmitted)
 	if tx := r.lastTx(); len(tx.Reasons) != 0 {
@@ -601,6 +602,25 @@ func (r *rig) waitCardHeld() {
 	for v := r.k.Traveler(); v.Message != "card_held"; v = r.k.Traveler() {
 		if time.Now().After(deadline) {
 			r.t.Fatalf("card not held on the welcome screen: %+v", v)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitDevice waits until the technician's view shows the device in state:
+// a device's events and another's come on two channels, and one sent
+// after the other may otherwise overtake it.
+func (r *rig) waitDevice(name, state string) {
+	r.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, d := range r.k.Technician().Devices {
+			if d.Name == name && d.State == state {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("device %s not %s: %+v", name, state, r.k.Technician().Devices)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

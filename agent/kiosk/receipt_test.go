@@ -151,7 +151,7 @@ func TestPrinterFaultNeverBlocksACrossing(t *testing.T) {
 	}
 	r.waitScreen(view.ScreenDocument)
 	pr.send(drivers.Fault{Device: "printer", Err: pr.fail})
-	time.Sleep(50 * time.Millisecond)
+	r.waitDevice("printer", "fault")
 	r.mrz.send(drivers.Document{Device: "mrzReader", Lines: passport("L898902C3")})
 	r.waitScreen(view.ScreenAdmitted)
 	if tx := r.lastTx(); tx.Outcome != wire.OutcomeAdmitted || len(tx.Reasons) != 0 {
