@@ -121,16 +121,18 @@ func TestDriversDoNotImportTheAgent(t *testing.T) {
 
 // The camera's cgo leaves keep to one library each: the GStreamer source
 // (drivers/camera/gstcam) never reaches OpenCV, and the Mat side
-// (drivers/camera/cvcam, and face, which reads Mats from any source) never
+// (drivers/camera/cvcam; face, which reads Mats from any source; facecam,
+// the kiosk's camera station over them, given an opened camera) never
 // reaches GStreamer; they meet only in drivers/camera's plain Frame. cmd
 // imports neither library itself: it passes plain Go types to the camera
 // and face packages.
 func TestCameraLeavesKeepToTheirLibrary(t *testing.T) {
 	const gocv, gst = "gocv.io/x/gocv", "github.com/go-gst/"
 	for pattern, banned := range map[string]string{
-		"./drivers/camera/gstcam": gocv,
-		"./drivers/camera/cvcam":  gst,
-		"./drivers/camera/face":   gst,
+		"./drivers/camera/gstcam":  gocv,
+		"./drivers/camera/cvcam":   gst,
+		"./drivers/camera/face":    gst,
+		"./drivers/camera/facecam": gst,
 	} {
 		for pkg := range depsCgo(t, pattern, true) {
 			if strings.HasPrefix(pkg, banned) {

@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
 )
 
 func TestDevicesCameraSnapshot(t *testing.T) {
@@ -73,16 +71,5 @@ func TestDevicesCameraErrors(t *testing.T) {
 	stdout.Reset()
 	if code := runDevicesCamera([]string{"--help"}, nil, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "--snapshot") {
 		t.Fatalf("help: exit %d\n%s", code, stdout.String())
-	}
-}
-
-// The technician page's verification line is "state: why", the state
-// first, whatever the comparator's own sentence says.
-func TestVerificationState(t *testing.T) {
-	if got := verificationState(face.Unsupported{Reason: face.NoModel}.Status()); got != "not_supported: "+face.NoModel {
-		t.Errorf("%q", got)
-	}
-	if got := verificationState(face.Status{Supported: true, Model: "arcface.onnx", Threshold: 0.42, Detail: "loaded"}); got != "ok: arcface.onnx (threshold 0.420)" {
-		t.Errorf("%q", got)
 	}
 }

@@ -68,7 +68,7 @@ func TestKioskVerifiesWithTheInstalledModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := f.cmp.Compare(context.Background(), live, face.Reference{Image: live}); r.Result != face.Successful || *r.Score < 0.99 {
+	if r := f.Comparator().Compare(context.Background(), live, face.Reference{Image: live}); r.Result != face.Successful || *r.Score < 0.99 {
 		t.Fatalf("the demo face against itself: %+v", r)
 	}
 }

@@ -13,8 +13,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/cvcam"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/facecam"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/capture"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
@@ -30,7 +29,7 @@ type liveDiag struct {
 	k      *kiosk.Kiosk
 	serial map[string]tappable // the serial readers, by name
 	order  []string
-	face   *faceDevice
+	face   *facecam.Device
 }
 
 // tappable is a running serial reader: its bytes can be tapped, and its
@@ -41,7 +40,7 @@ type tappable interface {
 	Stats() drivers.Stats
 }
 
-func newLiveDiag(cfg *config.Config, k *kiosk.Kiosk, devs []drivers.Device, f *faceDevice) *liveDiag {
+func newLiveDiag(cfg *config.Config, k *kiosk.Kiosk, devs []drivers.Device, f *facecam.Device) *liveDiag {
 	l := &liveDiag{cfg: cfg, k: k, serial: map[string]tappable{}, face: f}
 	for _, d := range devs {
 		switch d.(type) {
@@ -134,7 +133,7 @@ func (l *liveDiag) deviceChecks(check string) []checkResult {
 		return one("ok", "%s: port open (live); since the start %d byte(s), %d frame(s), %d refused, %d fault(s)", where, s.Bytes, s.Frames, s.Rejected(), s.Faults)
 	}
 	if name == "camera" && l.face != nil {
-		return l.face.selftest(l.cfg, deviceDesc{kind: d.Kind, path: d.Path})
+		return faceChecks(l.face, deviceDesc{kind: d.Kind, path: d.Path})
 	}
 	return one("ok", "%s: working (live)", where)
 }
@@ -235,16 +234,11 @@ func (l *liveDiag) CaptureCamera(ctx context.Context) (ui.CameraCapture, error) 
 	if l.face == nil {
 		return ui.CameraCapture{}, errors.New("no camera")
 	}
-	p, ok := l.face.preview.(*cvcam.Preview)
-	if !ok {
-		return ui.CameraCapture{}, errors.New("no camera preview")
-	}
-	var q face.Quality
-	jpg, err := p.Snapshot(ctx, l.face.det.AnalyzeInto(&q))
+	jpg, q, err := l.face.Snapshot(ctx)
 	if err != nil {
 		return ui.CameraCapture{}, err
 	}
-	o := l.face.det.Options()
+	o := l.face.DetectorOptions()
 	f := func(v float64) *float64 { return &v }
 	return ui.CameraCapture{JPEG: jpg, Width: q.Width, Height: q.Height, Faces: q.Faces, OK: q.OK, Guidance: string(q.Code),
 		Figures: []ui.CameraFigure{
