@@ -75,7 +75,19 @@ func TestCoreHasNoCgoLibraries(t *testing.T) {
 // imports lists pattern's packages with their direct imports.
 func imports(t *testing.T, pattern string) map[string][]string {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", pattern)
+	return importsOf(t, pattern, "{{join .Imports \" \"}}")
+}
+
+// testImports lists pattern's packages with their tests' direct imports.
+func testImports(t *testing.T, pattern string) map[string][]string {
+	t.Helper()
+	return importsOf(t, pattern, "{{join .TestImports \" \"}} {{join .XTestImports \" \"}}")
+}
+
+// importsOf lists pattern's packages with the imports list names.
+func importsOf(t *testing.T, pattern, list string) map[string][]string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}} "+list, pattern)
 	cmd.Dir = ".."
 	out, err := cmd.Output()
 	if err != nil {
@@ -124,8 +136,8 @@ func TestDriversDoNotImportTheAgent(t *testing.T) {
 // (drivers/camera/cvcam; face, which reads Mats from any source; facecam,
 // the kiosk's camera station over them, given an opened camera) never
 // reaches GStreamer; they meet only in drivers/camera's plain Frame. cmd
-// imports neither library itself: it passes plain Go types to the camera
-// and face packages.
+// imports neither library itself, nor do its tests: it passes plain Go
+// types to the camera and face packages.
 func TestCameraLeavesKeepToTheirLibrary(t *testing.T) {
 	const gocv, gst = "gocv.io/x/gocv", "github.com/go-gst/"
 	for pattern, banned := range map[string]string{
@@ -140,10 +152,12 @@ func TestCameraLeavesKeepToTheirLibrary(t *testing.T) {
 			}
 		}
 	}
-	for pkg, imps := range imports(t, "./cmd/xpt-kiosk") {
-		for _, imp := range imps {
-			if strings.HasPrefix(imp, gocv) || strings.HasPrefix(imp, gst) {
-				t.Errorf("%s imports %s: cmd goes through the camera and face packages", pkg, imp)
+	for _, list := range []map[string][]string{imports(t, "./cmd/xpt-kiosk"), testImports(t, "./cmd/xpt-kiosk")} {
+		for pkg, imps := range list {
+			for _, imp := range imps {
+				if strings.HasPrefix(imp, gocv) || strings.HasPrefix(imp, gst) {
+					t.Errorf("%s (or its tests) imports %s: cmd goes through the camera and face packages", pkg, imp)
+				}
 			}
 		}
 	}
