@@ -208,3 +208,29 @@ func TestDecisionAndItsDocumentStayLight(t *testing.T) {
 		}
 	}
 }
+
+// The single-machine demo (internal/demo: the embedded broker, the
+// central simulator, the simulated devices and the console's simulator
+// panel) is cmd's to run: no other package, nor any other package's tests,
+// imports it, so that nothing the kiosk runs on can reach the demo's fixed
+// tokens and accounts. It is pure Go, tested with the core.
+func TestOnlyCmdImportsTheDemo(t *testing.T) {
+	const demo = module + "/internal/demo"
+	for _, list := range []map[string][]string{imports(t, "./..."), testImports(t, "./...")} {
+		for pkg, imps := range list {
+			if pkg == module+"/cmd/xpt-kiosk" || pkg == demo {
+				continue
+			}
+			if slices.Contains(imps, demo) {
+				t.Errorf("%s (or its tests) imports %s: only cmd/xpt-kiosk runs the demo", pkg, demo)
+			}
+		}
+	}
+	for pkg := range deps(t, "./internal/demo") {
+		for _, lib := range cgoLibraries {
+			if strings.HasPrefix(pkg, lib) {
+				t.Errorf("internal/demo depends on %s (the demo is pure Go)", pkg)
+			}
+		}
+	}
+}

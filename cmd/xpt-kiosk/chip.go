@@ -16,11 +16,12 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc"
+	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
 )
 
 // chipSource is where the chip reader finds the passport's chip: pcscd
 // (a real reader, or vsmartcard's virtual one), or the demo's in-process
-// emulated chip.
+// emulated chip (demo.Chips).
 type chipSource interface {
 	// Card waits for a chip in the field until ctx ends and connects to
 	// it; done disconnects. A reader that cannot be reached is a
@@ -91,6 +92,20 @@ func (p pcscSource) Health() *drivers.Error {
 		what = fmt.Sprintf("pcscd has no reader %q", p.reader)
 	}
 	return &drivers.Error{Kind: drivers.CodeNotFound, Device: "chipReader", Op: "find reader", Err: errors.New(what)}
+}
+
+// demoChipSource is how the kiosk reads the demo's passport chips: through
+// pcscd's virtual reader the demo plays them to, or in process (nil: the
+// demo has no chips).
+func demoChipSource(env *demo.Env) chipSource {
+	reader, chips := env.ChipReader()
+	switch {
+	case reader != "":
+		return pcscSource{reader: reader}
+	case chips != nil:
+		return chips
+	}
+	return nil
 }
 
 func asDriverError(err error, op string) *drivers.Error {

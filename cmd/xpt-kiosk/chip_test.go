@@ -21,6 +21,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/issuer"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc/pcsctest"
+	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
@@ -37,13 +38,13 @@ var chipZone = func() []string {
 
 // testChipDevice is the kiosk's chip reader over the demo's in-process
 // emulated chip, trusting the demo CSCAs written to a folder.
-func testChipDevice(t *testing.T) (*chipDevice, *demoChips) {
+func testChipDevice(t *testing.T) (*chipDevice, *demo.Chips) {
 	t.Helper()
 	if !mrz.Parse(chipZone, mrz.Options{}).Valid {
 		t.Fatal("test zone not valid")
 	}
 	dir := t.TempDir()
-	chips, err := newDemoChips(filepath.Join(dir, "csca"), []central.Traveler{{MRZ: chipZone, Document: wire.Document{IssuingState: "CAN"}}})
+	chips, err := demo.NewChips(filepath.Join(dir, "csca"), []central.Traveler{{MRZ: chipZone, Document: wire.Document{IssuingState: "CAN"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,11 +82,11 @@ func TestChipStepOnTheEmulatedChip(t *testing.T) {
 		{issuer.DG1Mismatch, true, "", "valid", "", []string{wire.ReasonChipMRZMismatch}},
 		{issuer.GarbageSOD, true, "", "invalid", "sod_format", []string{wire.ReasonChipInvalid}},
 		{issuer.RefuseBAC, false, kiosk.ChipAccessDenied, "", "", []string{wire.ReasonChipUnreadable}},
-		{demoNoChip, false, kiosk.ChipNoChip, "", "", []string{wire.ReasonChipUnreadable}},
+		{demo.NoChip, false, kiosk.ChipNoChip, "", "", []string{wire.ReasonChipUnreadable}},
 	}
 	for _, c := range cases {
 		t.Run(c.kind, func(t *testing.T) {
-			if err := chips.present(chipZone, c.kind); err != nil {
+			if err := chips.Present(chipZone, c.kind); err != nil {
 				t.Fatal(err)
 			}
 			var stages []string
@@ -126,7 +127,7 @@ func TestChipStepOnTheEmulatedChip(t *testing.T) {
 // testdata/face.jp2 is the demo face in JPEG 2000 (OpenCV's encoder, at 0.02
 // of its lossless rate), so that this test needs no image codec of its own.
 func TestChipJPEG2000Photo(t *testing.T) {
-	src, err := png.DecodeConfig(bytes.NewReader(demoFace))
+	src, err := png.DecodeConfig(bytes.NewReader(demo.Face()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,10 +184,10 @@ func (fixedSource) Path() string           { return "test" }
 // answers garbage are each a typed failure, never a panic nor a pass.
 func TestChipBadInput(t *testing.T) {
 	d, chips := testChipDevice(t)
-	if err := chips.present(chipZone, issuer.Genuine); err != nil {
+	if err := chips.Present(chipZone, issuer.Genuine); err != nil {
 		t.Fatal(err)
 	}
-	card := chips.card
+	card := chips.InField()
 	n := 0
 	removed := chip.TransportFunc(func(apdu []byte) ([]byte, error) {
 		if n++; n > 6 {
@@ -223,10 +224,10 @@ func TestChipBadInput(t *testing.T) {
 // DG2 was altered.
 func TestChipStepOverPCSC(t *testing.T) {
 	d, chips := testChipDevice(t)
-	if err := chips.present(chipZone, issuer.Genuine); err != nil {
+	if err := chips.Present(chipZone, issuer.Genuine); err != nil {
 		t.Fatal(err)
 	}
-	card := chips.card
+	card := chips.InField()
 	_, reader := pcsctest.Start(t, card)
 	d = d.with(pcscSource{reader: reader})
 	if h := d.src.Health(); h != nil {
@@ -236,10 +237,10 @@ func TestChipStepOverPCSC(t *testing.T) {
 	if !res.Read || res.PA.Status != "valid" || !res.DG1Matches || len(res.Photo) == 0 {
 		t.Fatalf("genuine over PC/SC: %+v", res)
 	}
-	if err := chips.present(chipZone, issuer.BadDG2Hash); err != nil {
+	if err := chips.Present(chipZone, issuer.BadDG2Hash); err != nil {
 		t.Fatal(err)
 	}
-	card.Replace(chips.card.Keys, chips.card.Files)
+	card.Replace(chips.InField().Keys, chips.InField().Files)
 	if res := d.Check(context.Background(), chipZone, func(string) {}); res.PA.Status != "invalid" || res.PA.Step != "dg_hash" || res.PA.DG != 2 {
 		t.Fatalf("altered DG2 over PC/SC: %+v", res.PA)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/central"
+	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
@@ -41,7 +42,7 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	k := startTestKiosk(t, ctx, demoOptions{})
+	k := startTestKiosk(t, ctx, demo.Options{})
 	env, base, c := k.env, k.base, k.c
 
 	// The replica syncs from the central simulator first.
@@ -64,7 +65,7 @@ func TestDemoEndToEnd(t *testing.T) {
 
 	// An officer decides the first referral, signed in with the account:
 	// the API token reads the queue but may not decide.
-	o := &apiClient{t: t, base: base, token: demoOfficer}
+	o := &apiClient{t: t, base: base, token: demo.OfficerToken}
 	var queue struct {
 		Referrals []view.Referral `json:"referrals"`
 	}
@@ -86,20 +87,20 @@ func TestDemoEndToEnd(t *testing.T) {
 	// decision sent by an authenticated one is refused and counted; a
 	// signed one decides, audited with its officer.
 	decided := min(len(refs), 1)
-	anon := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(env.brokerURL).SetClientID("anon").SetAutoReconnect(false).SetConnectRetry(false))
+	anon := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(env.BrokerURL).SetClientID("anon").SetAutoReconnect(false).SetConnectRetry(false))
 	if tok := anon.Connect(); tok.WaitTimeout(5*time.Second) && tok.Error() == nil {
 		anon.Disconnect(50)
 		t.Error("the demo broker let an anonymous client in")
 	}
 	if len(refs) > 1 {
-		d := wire.OfficerDecision{ReferralID: refs[1].ReferralID, KioskID: demoKioskID, OfficerID: "nobody", Decision: wire.DecisionAdmit,
+		d := wire.OfficerDecision{ReferralID: refs[1].ReferralID, KioskID: demo.KioskID, OfficerID: "nobody", Decision: wire.DecisionAdmit,
 			At: wire.FormatTime(time.Now())}
 		plain, _ := json.Marshal(d)
-		if err := env.client.Publish(wire.DecisionTopic(demoPort, d.ReferralID), 1, false, plain); err != nil {
+		if err := env.Client.Publish(wire.DecisionTopic(demo.Port, d.ReferralID), 1, false, plain); err != nil {
 			t.Fatal(err)
 		}
-		forger, _ := central.GenerateSigner(demoKeyID, nil)
-		if _, err := central.SendDecision(env.client, forger, demoPort, d); err != nil {
+		forger, _ := central.GenerateSigner(demo.KeyID, nil)
+		if _, err := central.SendDecision(env.Client, forger, demo.Port, d); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, 10*time.Second, "forged decisions refused", func() bool {
@@ -108,7 +109,7 @@ func TestDemoEndToEnd(t *testing.T) {
 			return tech.Counters["rejected_unsigned"] == 1 && tech.Counters["rejected_bad_signature"] == 1
 		})
 		d.OfficerID = "O-55"
-		if _, err := central.SendDecision(env.client, env.signer, demoPort, d); err != nil {
+		if _, err := central.SendDecision(env.Client, env.Signer, demo.Port, d); err != nil {
 			t.Fatal(err)
 		}
 		decided++
@@ -125,12 +126,12 @@ func TestDemoEndToEnd(t *testing.T) {
 
 	// Every event reached the central listener, in a gap-free sequence.
 	waitFor(t, 20*time.Second, "events delivered", func() bool {
-		rep := env.ledger.Report()
-		k, ok := rep.Kiosk(demoKioskID)
+		rep := env.Ledger.Report()
+		k, ok := rep.Kiosk(demo.KioskID)
 		return ok && rep.OK && k.Types["transaction.completed"] == presented && k.Types["referral.opened"] == referred &&
 			k.Types["referral.decided"] == decided
 	})
-	rep := env.ledger.Report()
+	rep := env.Ledger.Report()
 	if !rep.OK || rep.Conflicts > 0 {
 		var b strings.Builder
 		rep.WriteText(&b)
@@ -139,10 +140,10 @@ func TestDemoEndToEnd(t *testing.T) {
 	stopAgent(t, cancel, k.done, &k.logs)
 	// The audit log names the officer of the console decision, and holds
 	// the sign-in, the API token's refused decision aside.
-	checkConsoleAudit(t, filepath.Join(env.dir, "kiosk", "audit.log"))
+	checkConsoleAudit(t, filepath.Join(env.Dir, "kiosk", "audit.log"))
 	// Nothing the agent wrote (replica, outbox, audit log, link state) is
 	// readable by anyone but the kiosk's user.
-	filepath.WalkDir(filepath.Join(env.dir, "kiosk"), func(path string, d fs.DirEntry, err error) error {
+	filepath.WalkDir(filepath.Join(env.Dir, "kiosk"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -158,7 +159,7 @@ func TestDemoEndToEnd(t *testing.T) {
 // reference as text and as a QR code, and no personal data; out of paper,
 // the printer is a fault on the technician console while a traveler is
 // still admitted. It returns how many more travelers it presented.
-func checkReceipts(t *testing.T, c *apiClient, env *demoEnv) int {
+func checkReceipts(t *testing.T, c *apiClient, env *demo.Env) int {
 	t.Helper()
 	var tech struct {
 		view.Technician
@@ -170,7 +171,7 @@ func checkReceipts(t *testing.T, c *apiClient, env *demoEnv) int {
 			Travelers []ui.SimTraveler `json:"travelers"`
 		} `json:"simulator"`
 	}
-	n := len(env.travelers)
+	n := len(env.Travelers)
 	waitFor(t, 10*time.Second, "every receipt printed", func() bool {
 		c.get("/api/tech", &tech)
 		return tech.Receipts != nil && tech.Receipts.Printed+tech.Receipts.Failed >= int64(n)
@@ -178,7 +179,7 @@ func checkReceipts(t *testing.T, c *apiClient, env *demoEnv) int {
 	if tech.Receipts.Printed != int64(n) || tech.LastReceipt == nil || tech.LastReceipt.Image == "" {
 		t.Fatalf("receipts %+v, last %+v", tech.Receipts, tech.LastReceipt)
 	}
-	last, ok := env.printerSim.Last()
+	last, ok := env.PrinterSim.Last()
 	if !ok {
 		t.Fatal("the simulated printer printed nothing")
 	}
@@ -195,13 +196,13 @@ func checkReceipts(t *testing.T, c *apiClient, env *demoEnv) int {
 	if err != nil || res.GetText() != ref[1] {
 		t.Fatalf("the receipt's QR code: %v %v", res, err)
 	}
-	files, _ := filepath.Glob(filepath.Join(env.dir, "receipts", "receipt-*.txt"))
+	files, _ := filepath.Glob(filepath.Join(env.Dir, "receipts", "receipt-*.txt"))
 	if len(files) == 0 {
 		t.Fatal("no receipt rendered to var/demo/receipts")
 	}
 	for _, f := range files {
 		b, _ := os.ReadFile(f)
-		for _, tr := range env.travelers {
+		for _, tr := range env.Travelers {
 			for _, w := range strings.Fields(tr.DisplayName) {
 				if len(w) > 3 && strings.Contains(strings.ToUpper(string(b)), strings.ToUpper(w)) {
 					t.Errorf("%s names the traveler (%q):\n%s", f, w, b)
@@ -262,7 +263,7 @@ func stopAgent(t *testing.T, cancel context.CancelFunc, done chan error, logs *s
 
 // testKiosk is a demo environment with the kiosk agent running in it.
 type testKiosk struct {
-	env  *demoEnv
+	env  *demo.Env
 	base string     // the consoles' URL
 	c    *apiClient // as the technician
 	done chan error // the agent's result
@@ -272,25 +273,25 @@ type testKiosk struct {
 // startTestKiosk starts the demo environment (forty travelers, short
 // device timeouts, o's broker and publishing choices) and the agent in
 // it, until ctx ends.
-func startTestKiosk(t *testing.T, ctx context.Context, o demoOptions) *testKiosk {
+func startTestKiosk(t *testing.T, ctx context.Context, o demo.Options) *testKiosk {
 	t.Helper()
-	o.dir, o.listen, o.count, o.logLevel = t.TempDir(), "127.0.0.1:0", 40, "warn"
-	o.documentTimeout, o.cardTimeout = 3*time.Second, 2*time.Second
-	o.inProcessChip = true
-	env, cfg, err := startDemoWith(ctx, o)
+	o.Dir, o.Listen, o.Count, o.LogLevel = t.TempDir(), "127.0.0.1:0", 40, "warn"
+	o.DocumentTimeout, o.CardTimeout = 3*time.Second, 2*time.Second
+	o.InProcessChip = true
+	env, cfg, err := demo.StartWith(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(env.Close)
 	k := &testKiosk{env: env}
 	k.base, k.done = startAgent(t, ctx, cfg, env, &k.logs)
-	k.c = &apiClient{t: t, base: k.base, token: demoTech}
+	k.c = &apiClient{t: t, base: k.base, token: demo.TechnicianToken}
 	return k
 }
 
 // startAgent runs the kiosk agent around env until ctx ends; it returns
 // the console's base URL once it serves, and the agent's result.
-func startAgent(t *testing.T, ctx context.Context, cfg *config.Config, env *demoEnv, logs *syncBuffer) (string, chan error) {
+func startAgent(t *testing.T, ctx context.Context, cfg *config.Config, env *demo.Env, logs *syncBuffer) (string, chan error) {
 	t.Helper()
 	ready := make(chan string, 1)
 	done := make(chan error, 1)

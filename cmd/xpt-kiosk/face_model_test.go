@@ -5,40 +5,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/BurntSushi/toml"
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
+	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
 )
-
-// The demo uses the face model make deps installs, and only when it is there.
-func TestDemoUsesTheInstalledFaceModel(t *testing.T) {
-	dir := t.TempDir()
-	m := filepath.Join(dir, "face_recognition_dlib.onnx")
-	if err := os.WriteFile(m, []byte("model"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("XPT_FACE_MODEL", m)
-	got, err := demoCameraTOML(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v struct {
-		Face struct {
-			ModelFile string `toml:"modelFile"`
-		} `toml:"face"`
-	}
-	if _, err := toml.Decode(got, &v); err != nil || v.Face.ModelFile != m {
-		t.Fatalf("demo camera TOML %q: modelFile %q, %v", got, v.Face.ModelFile, err)
-	}
-	t.Setenv("XPT_FACE_MODEL", filepath.Join(dir, "gone.onnx"))
-	if got, _ := demoCameraTOML(dir); strings.Contains(got, "[face]") {
-		t.Fatalf("a missing model is configured: %q", got)
-	}
-}
 
 // With the converted model configured (no threshold: the model's default),
 // the kiosk's face step verifies: the technician sees "ok", and nothing is
@@ -64,10 +36,7 @@ func TestKioskVerifiesWithTheInstalledModel(t *testing.T) {
 	if _, v := f.Describe(); v != "ok: "+m+" (threshold 0.500)" {
 		t.Fatalf("verification %q", v)
 	}
-	live, err := os.ReadFile(filepath.Join("demodata", "face.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	live := demo.Face()
 	if r := f.Comparator().Compare(context.Background(), live, face.Reference{Image: live}); r.Result != face.Successful || *r.Score < 0.99 {
 		t.Fatalf("the demo face against itself: %+v", r)
 	}

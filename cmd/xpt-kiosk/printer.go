@@ -8,8 +8,6 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/printer"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
-	"github.com/xpt-pilot/xpt-kiosk/ui"
 )
 
 // openPrinter opens the receipt printer the configuration enables; nil and
@@ -36,18 +34,6 @@ func receiptPrinterOrNil(p *printer.Printer) drivers.ReceiptPrinter {
 		return nil
 	}
 	return p
-}
-
-// simReceipts shows the simulated printer's last receipt on the
-// technician console.
-type simReceipts struct{ p *sim.Printer }
-
-func (s simReceipts) LastReceipt() (ui.Receipt, bool) {
-	r, ok := s.p.Last()
-	if !ok {
-		return ui.Receipt{}, false
-	}
-	return ui.Receipt{At: r.At, Text: r.Text, PNG: r.PNG}, true
 }
 
 // selftestPrinter opens the receipt printer as the agent does and reads

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/central"
+	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
 )
 
@@ -50,7 +51,7 @@ func TestReplicaThroughMosquittoWithBadTraffic(t *testing.T) {
 	broker := testbroker.New(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	k := startTestKiosk(t, ctx, demoOptions{brokerURL: broker.URL(), noPublish: true})
+	k := startTestKiosk(t, ctx, demo.Options{BrokerURL: broker.URL(), NoPublish: true})
 	env, c := k.env, k.c
 	tech := func() view.Technician {
 		var v view.Technician
@@ -61,7 +62,7 @@ func TestReplicaThroughMosquittoWithBadTraffic(t *testing.T) {
 
 	// The population's records in four parts, each published as batches
 	// of four records.
-	raw, err := os.ReadFile(env.records)
+	raw, err := os.ReadFile(env.Records)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,24 +75,24 @@ func TestReplicaThroughMosquittoWithBadTraffic(t *testing.T) {
 	publish := func(what string, part int, sink central.Sink, opt central.PublishOptions) {
 		t.Helper()
 		opt.BatchSize = 4
-		if _, err := central.Publish(ctx, env.store, env.signer, strings.NewReader(strings.Join(parts[part], "\n")), sink, opt); err != nil {
+		if _, err := central.Publish(ctx, env.Store, env.Signer, strings.NewReader(strings.Join(parts[part], "\n")), sink, opt); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		if err := env.client.Flush(5 * time.Second); err != nil {
+		if err := env.Client.Flush(5 * time.Second); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	bad := &countingSink{Sink: env.client}
+	bad := &countingSink{Sink: env.Client}
 
-	publish("part 1, in order", 0, env.client, central.PublishOptions{})
+	publish("part 1, in order", 0, env.Client, central.PublishOptions{})
 	publish("part 2 forged", 1, bad, central.PublishOptions{Forge: true})
 	publish("part 2 under an unknown key", 1, bad, central.PublishOptions{UnknownKey: true, NoHead: true})
-	publish("part 2, out of order", 1, env.client, central.PublishOptions{Reverse: true})
-	old := &countingSink{Sink: env.client}
+	publish("part 2, out of order", 1, env.Client, central.PublishOptions{Reverse: true})
+	old := &countingSink{Sink: env.Client}
 	publish("part 1 again, an old seq", 0, old, central.PublishOptions{StartSeq: 1, NoHead: true})
 	publish("part 3, lost on the way", 2, lostSink{}, central.PublishOptions{})
-	publish("part 4, after the gap", 3, env.client, central.PublishOptions{})
-	want := env.store.State()
+	publish("part 4, after the gap", 3, env.Client, central.PublishOptions{})
+	want := env.Store.State()
 	if bad.n.Load() == 0 {
 		t.Fatal("no bad message was sent")
 	}
@@ -115,8 +116,8 @@ func TestReplicaThroughMosquittoWithBadTraffic(t *testing.T) {
 		t.Errorf("%d of %d travelers referred; reasons seen %v", referred, presented, seen)
 	}
 	waitFor(t, 20*time.Second, "events delivered", func() bool {
-		rep := env.ledger.Report()
-		k, ok := rep.Kiosk(demoKioskID)
+		rep := env.Ledger.Report()
+		k, ok := rep.Kiosk(demo.KioskID)
 		return ok && rep.OK && k.Types["transaction.completed"] == presented && k.Types["security.message_rejected"] > 0
 	})
 	stopAgent(t, cancel, k.done, &k.logs)

@@ -27,6 +27,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
+	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 )
 
@@ -49,28 +50,28 @@ Flags:
 func runRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("run", runUsage, stderr)
 	cfgPath := fs.String("config", "", "the kiosk configuration (TOML; docs/config.md)")
-	demo := fs.Bool("demo", false, "run the single-machine demo (simulated devices, embedded broker, central simulator)")
+	demoMode := fs.Bool("demo", false, "run the single-machine demo (simulated devices, embedded broker, central simulator)")
 	dataDir := fs.String("data", "", "override kiosk.dataDir (demo: var/demo)")
 	listen := fs.String("listen", "", "override ui.listen, e.g. 127.0.0.1:8080")
 	travelers := fs.Int("travelers", 60, "demo: how many synthetic travelers the central simulator enrols")
 	if _, code := parseArgs(fs, args, stdout, 0, 0); code >= 0 {
 		return code
 	}
-	if (*cfgPath == "") == !*demo {
+	if (*cfgPath == "") == !*demoMode {
 		return usageError(fs, "give either --config FILE or --demo")
 	}
 	ctx, stop := signalContext()
 	defer stop()
 
 	var cfg *config.Config
-	var env *demoEnv
+	var env *demo.Env
 	var err error
-	if *demo {
+	if *demoMode {
 		dir := *dataDir
 		if dir == "" {
 			dir = filepath.Join("var", "demo")
 		}
-		env, cfg, err = startDemo(ctx, dir, *travelers, *listen)
+		env, cfg, err = demo.Start(ctx, dir, *travelers, *listen)
 		if err != nil {
 			fmt.Fprintf(stderr, "xpt-kiosk run --demo: %v\n", err)
 			return exitFail
@@ -159,9 +160,10 @@ func tightenPermissions(dir string) (int, error) {
 	return n, err
 }
 
-// runAgent wires the kiosk from its configuration and runs it until ctx ends.
-// ready, when set, receives the consoles' base URL once they listen.
-func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<- string, stdout, stderr io.Writer) error {
+// runAgent wires the kiosk from its configuration and runs it until ctx ends,
+// around the demo's environment when env is set. ready, when set, receives
+// the consoles' base URL once they listen.
+func runAgent(ctx context.Context, cfg *config.Config, env *demo.Env, ready chan<- string, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.Log.Level, stderr)
 	var parts agentParts
 	defer parts.close()
@@ -232,7 +234,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	}
 	var chipSrc chipSource
 	if env != nil {
-		chipSrc = env.chipSource()
+		chipSrc = demoChipSource(env)
 	}
 	chipDev, err := openChip(cfg, chipSrc, log)
 	if err != nil {
@@ -310,10 +312,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	var sim ui.Simulator
 	var receipts ui.Receipts
 	if env != nil {
-		sim = env.simulator(k)
-		if env.printerSim != nil {
-			receipts = simReceipts{env.printerSim}
-		}
+		sim, receipts = env.Simulator(k), env.Receipts()
 	}
 	// The consoles' accounts. A broken file closes the consoles to people
 	// (every sign-in refused, the error logged) but not the kiosk: the
@@ -367,7 +366,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demoEnv, ready chan<
 	fmt.Fprintf(stdout, "xpt-kiosk %s: kiosk %s at %s (%s), broker %s\n", version, cfg.Kiosk.ID, cfg.Kiosk.PortCode, cfg.Kiosk.Direction, cfg.MQTT.Broker)
 	fmt.Fprintf(stdout, "  traveler screen:     %s/\n  officer console:     %s/officer\n  technician console:  %s/tech\n", base, base, base)
 	if env != nil {
-		env.printIntro(stdout, cfg)
+		env.PrintIntro(stdout, cfg)
 	}
 	log.Info("kiosk running", "kiosk", cfg.Kiosk.ID, "ui", base)
 	if ready != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
+	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
 )
 
@@ -22,7 +23,7 @@ import (
 // face is ok.
 func TestSelftestSaysWhetherTheCameraSeesAFace(t *testing.T) {
 	dir := t.TempDir()
-	faceCam, err := demoCameraTOML(dir)
+	faceCam, err := demo.CameraTOML(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

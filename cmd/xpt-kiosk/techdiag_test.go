@@ -10,6 +10,7 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/central"
+	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
@@ -23,7 +24,7 @@ func TestTechnicianSelfTestAndCapture(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	k := startTestKiosk(t, ctx, demoOptions{})
+	k := startTestKiosk(t, ctx, demo.Options{})
 	c := k.c
 	c.signIn("tech", "T100", "technician-demo-password")
 
@@ -51,11 +52,11 @@ func TestTechnicianSelfTestAndCapture(t *testing.T) {
 	// In service: refused.
 	c.do("POST", "/api/tech/capture", map[string]any{"device": "mrzReader", "seconds": 2}, 409, nil)
 	// Locked by the central system: allowed.
-	cmd, err := central.NewCommand(demoKioskID, wire.CommandLock, nil, time.Minute, time.Now())
+	cmd, err := central.NewCommand(demo.KioskID, wire.CommandLock, nil, time.Minute, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := central.SendCommand(k.env.client, k.env.signer, cmd); err != nil {
+	if _, err := central.SendCommand(k.env.Client, k.env.Signer, cmd); err != nil {
 		t.Fatal(err)
 	}
 	var tech struct {
@@ -69,10 +70,10 @@ func TestTechnicianSelfTestAndCapture(t *testing.T) {
 	}
 	c.do("POST", "/api/tech/capture", map[string]any{"device": "mrzReader", "seconds": 2}, 202, nil)
 	time.Sleep(200 * time.Millisecond)
-	if _, err := k.env.mrzSim.Exec("noise 8"); err != nil {
+	if _, err := k.env.MRZSim.Exec("noise 8"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := k.env.mrzSim.Exec("present 1"); err != nil {
+	if _, err := k.env.MRZSim.Exec("present 1"); err != nil {
 		t.Fatal(err)
 	}
 	var capt struct {

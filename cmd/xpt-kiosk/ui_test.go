@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
 )
 
@@ -28,9 +29,9 @@ func TestConsolesOverTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := demoOptions{dir: dir, listen: "127.0.0.1:0", count: 4, logLevel: "warn",
-		documentTimeout: 3 * time.Second, cardTimeout: 2 * time.Second}
-	env, cfg, err := startDemoWith(ctx, o)
+	o := demo.Options{Dir: dir, Listen: "127.0.0.1:0", Count: 4, LogLevel: "warn",
+		DocumentTimeout: 3 * time.Second, CardTimeout: 2 * time.Second}
+	env, cfg, err := demo.StartWith(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}

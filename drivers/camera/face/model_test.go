@@ -78,7 +78,7 @@ func referenceDescriptors(t *testing.T, crops []gocv.Mat) [][]float32 {
 func TestModelMatchesFaceAPI(t *testing.T) {
 	c := dlibComparator(t)
 	var crops []gocv.Mat
-	for _, f := range []string{"testdata/face.jpg", "../../../cmd/xpt-kiosk/demodata/face.png"} {
+	for _, f := range []string{"testdata/face.jpg", "../../../internal/demo/demodata/face.png"} {
 		m := read(t, f)
 		q := c.o.Detector.Analyze(m)
 		if q.Face.Empty() {

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ import (
 // The demo's chip travelers: copies of an admitted traveler whose
 // passport chip is broken in one way each, with the reason the kiosk must
 // give. Labels avoid the word "unknown" (a French-page scan flags it).
-var demoChipKinds = []struct {
+var badChips = []struct {
 	kind, label, reason string
 }{
 	{issuer.BadSignature, "chip: SOD signature broken", wire.ReasonChipInvalid},
@@ -37,16 +37,16 @@ var demoChipKinds = []struct {
 	{issuer.UnknownCSCA, "chip: signed by a CSCA the kiosk does not hold", wire.ReasonChipUntrusted},
 	{issuer.DG1Mismatch, "chip: DG1 differs from the printed MRZ", wire.ReasonChipMRZMismatch},
 	{issuer.RefuseBAC, "chip: refuses BAC", wire.ReasonChipUnreadable},
-	{demoNoChip, "passport without a chip", wire.ReasonChipUnreadable},
+	{NoChip, "passport without a chip", wire.ReasonChipUnreadable},
 }
 
-const demoNoChip = "no-chip"
+const NoChip = "no-chip"
 
-// demoChips issues the demo travelers' passport chips from demo CSCAs (one
+// Chips issues the demo travelers' passport chips from demo CSCAs (one
 // per issuing country, written to the kiosk's cscaDir) with the demo's
 // face as DG2, and puts the presented traveler's chip in the field of the
 // in-process reader.
-type demoChips struct {
+type Chips struct {
 	photo       []byte
 	w, h        int
 	authorities map[string]*issuer.Authority // by the certificates' country (ISO alpha-2 form)
@@ -66,7 +66,7 @@ type demoChips struct {
 // vsmartcard-vpcd configuration (its virtual reader on 127.0.0.1:35963),
 // until ctx ends. It says whether the reader took the emulated chip; the
 // demo never starts a pcscd itself (its socket is the machine's).
-func (d *demoChips) usePCSC(ctx context.Context) bool {
+func (d *Chips) usePCSC(ctx context.Context) bool {
 	c, err := pcsc.Dial("")
 	if err != nil {
 		return false
@@ -110,10 +110,10 @@ func (d *demoChips) usePCSC(ctx context.Context) bool {
 	return true
 }
 
-// newDemoChips makes a CSCA for each issuing state of the travelers and
+// NewChips makes a CSCA for each issuing state of the travelers and
 // writes them into dir (emptied first).
-func newDemoChips(dir string, travelers []central.Traveler) (*demoChips, error) {
-	img, _, err := image.Decode(bytes.NewReader(demoFace))
+func NewChips(dir string, travelers []central.Traveler) (*Chips, error) {
+	img, _, err := image.Decode(bytes.NewReader(facePNG))
 	if err != nil {
 		return nil, fmt.Errorf("demo face: %w", err)
 	}
@@ -121,7 +121,7 @@ func newDemoChips(dir string, travelers []central.Traveler) (*demoChips, error) 
 	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
 		return nil, err
 	}
-	d := &demoChips{photo: b.Bytes(), w: img.Bounds().Dx(), h: img.Bounds().Dy(), authorities: map[string]*issuer.Authority{},
+	d := &Chips{photo: b.Bytes(), w: img.Bounds().Dx(), h: img.Bounds().Dy(), authorities: map[string]*issuer.Authority{},
 		seen: make(chan struct{})}
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
@@ -163,11 +163,12 @@ func chipCountry(state string) string {
 	return state + "X"
 }
 
-// present puts the chip of a passport with this zone in the field: the
-// kind's test passport, none for demoNoChip or a zone that is not valid.
-func (d *demoChips) present(lines []string, kind string) error {
+// Present puts the chip of a passport with this zone in the field: the
+// kind's test passport (issuer.Genuine when empty), none for NoChip or a
+// zone that is not valid.
+func (d *Chips) Present(lines []string, kind string) error {
 	zone := mrz.Parse(lines, mrz.Options{})
-	if kind == demoNoChip || !zone.Valid {
+	if kind == NoChip || !zone.Valid {
 		d.put(nil)
 		return nil
 	}
@@ -186,7 +187,7 @@ func (d *demoChips) present(lines []string, kind string) error {
 	return nil
 }
 
-func (d *demoChips) put(c *cardsim.Card) {
+func (d *Chips) put(c *cardsim.Card) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.vpcd != nil {
@@ -206,8 +207,9 @@ func (d *demoChips) put(c *cardsim.Card) {
 	}
 }
 
-// Card is the chip in the field, waiting for one until ctx ends (chipSource).
-func (d *demoChips) Card(ctx context.Context) (chip.Transport, func(), error) {
+// Card is the chip in the field, waiting for one until ctx ends (the
+// kiosk's chip source, as pcscd is for a real reader).
+func (d *Chips) Card(ctx context.Context) (chip.Transport, func(), error) {
 	for {
 		d.mu.Lock()
 		c, seen := d.card, d.seen
@@ -224,19 +226,30 @@ func (d *demoChips) Card(ctx context.Context) (chip.Transport, func(), error) {
 	}
 }
 
-func (d *demoChips) Health() *drivers.Error { return nil }
-func (d *demoChips) Kind() string           { return "cardsim" }
-func (d *demoChips) Path() string           { return "in-process emulated ePassport chip" }
+func (d *Chips) Health() *drivers.Error { return nil }
+func (d *Chips) Kind() string           { return "cardsim" }
+func (d *Chips) Path() string           { return "in-process emulated ePassport chip" }
 
-// chipSource is the demo's chip reader (nil: the demo has no chips).
-func (e *demoEnv) chipSource() chipSource {
-	if e.chips == nil {
-		return nil
+// InField is the in-process reader's chip in the field (nil: none).
+func (d *Chips) InField() *cardsim.Card {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.card
+}
+
+// ChipReader says how the kiosk reads the demo's chips: pcscReader names
+// pcscd's virtual reader that holds them (vsmartcard's vpcd, played by the
+// demo), or, when it is empty, the kiosk reads them from inProcess, the
+// in-process reader (Card, Health, Kind, Path). Both are zero when the
+// demo has no chips.
+func (e *Env) ChipReader() (pcscReader string, inProcess *Chips) {
+	switch {
+	case e.chips == nil:
+		return "", nil
+	case e.chips.vpcd != nil:
+		return e.chips.reader, nil
 	}
-	if e.chips.vpcd != nil {
-		return pcscSource{reader: e.chips.reader}
-	}
-	return e.chips
+	return "", e.chips
 }
 
 // addChipTravelers appends the bad-chip travelers: copies of the first
@@ -245,7 +258,7 @@ func addChipTravelers(travelers []central.Traveler) ([]central.Traveler, []strin
 	kinds := make([]string, len(travelers))
 	base := -1
 	for i, t := range travelers {
-		if e, ok := t.Expect[demoDirection]; ok && e.Outcome == wire.OutcomeAdmitted && len(t.MRZ) > 0 && t.Format == "TD3" {
+		if e, ok := t.Expect[direction]; ok && e.Outcome == wire.OutcomeAdmitted && len(t.MRZ) > 0 && t.Format == "TD3" {
 			base = i
 			break
 		}
@@ -253,10 +266,10 @@ func addChipTravelers(travelers []central.Traveler) ([]central.Traveler, []strin
 	if base < 0 {
 		return travelers, kinds, errors.New("no admitted passport traveler to give a bad chip")
 	}
-	for _, k := range demoChipKinds {
+	for _, k := range badChips {
 		t := travelers[base]
 		t.Scenario = k.label
-		t.Expect = map[string]central.Expectation{demoDirection: {Outcome: wire.OutcomeReferred, Reasons: []string{k.reason}}}
+		t.Expect = map[string]central.Expectation{direction: {Outcome: wire.OutcomeReferred, Reasons: []string{k.reason}}}
 		travelers = append(travelers, t)
 		kinds = append(kinds, k.kind)
 	}

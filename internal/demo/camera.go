@@ -1,6 +1,7 @@
-package main
+package demo
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"os"
@@ -8,12 +9,16 @@ import (
 )
 
 //go:embed demodata/face.png
-var demoFace []byte
+var facePNG []byte
 
-// demoCameraTOML is the demo's camera: a file source playing a face.
-func demoCameraTOML(dir string) (string, error) {
+// Face is the demo face (a PNG): the simulated camera plays it, and the
+// demo chips carry it as DG2.
+func Face() []byte { return bytes.Clone(facePNG) }
+
+// CameraTOML is the demo's camera: a file source playing a face.
+func CameraTOML(dir string) (string, error) {
 	path := filepath.Join(dir, "face.png")
-	if err := os.WriteFile(path, demoFace, 0o600); err != nil {
+	if err := os.WriteFile(path, facePNG, 0o600); err != nil {
 		return "", err
 	}
 	abs, err := filepath.Abs(path)
@@ -21,16 +26,16 @@ func demoCameraTOML(dir string) (string, error) {
 		return "", err
 	}
 	t := fmt.Sprintf("[devices.camera]\nsource = \"file\"\nfiles = [%q]\n", abs)
-	if m := demoFaceModel(); m != "" {
+	if m := faceModel(); m != "" {
 		t += fmt.Sprintf("\n[face]\nmodelFile = %q\n", m)
 	}
 	return t, nil
 }
 
-// demoFaceModel is the face model make deps converts (docs/camera.md),
+// faceModel is the face model make deps converts (docs/camera.md),
 // when it is installed: $XPT_FACE_MODEL, else var/models/ under the
 // working directory. Without it the demo's verification is not_supported.
-func demoFaceModel() string {
+func faceModel() string {
 	p := os.Getenv("XPT_FACE_MODEL")
 	if p == "" {
 		p = filepath.Join("var", "models", "face_recognition_dlib.onnx")
