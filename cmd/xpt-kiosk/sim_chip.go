@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"encoding/pem"
 	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/cardsim"
@@ -60,7 +55,7 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if *out == "" {
 		return usageError(fs, "give --csca-out DIR for the test CSCA certificate")
 	}
-	img, w, h, err := simChipPhoto(*photo)
+	img, w, h, err := issuer.Photo(*photo)
 	if err != nil {
 		fmt.Fprintf(stderr, "xpt-kiosk sim chip: --photo: %v\n", err)
 		return exitUsage
@@ -114,48 +109,8 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	for ctx.Err() == nil { // vpcd hangs up on pcscd's restart: reconnect
-		fmt.Fprintf(stdout, "connecting to vpcd at %s\n", *vpcd)
-		err := cardsim.Dial(ctx, *vpcd, card)
-		if ctx.Err() != nil {
-			break
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "xpt-kiosk sim chip: vpcd: %v (is pcscd with vsmartcard-vpcd running?)\n", err)
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
+	cardsim.Play(ctx, *vpcd, card, func() { fmt.Fprintf(stdout, "connecting to vpcd at %s\n", *vpcd) }, func(err error) {
+		fmt.Fprintf(stderr, "xpt-kiosk sim chip: vpcd: %v (is pcscd with vsmartcard-vpcd running?)\n", err)
+	})
 	return exitOK
-}
-
-// simChipPhoto reads the DG2 photo, or makes a placeholder.
-func simChipPhoto(path string) ([]byte, int, int, error) {
-	if path == "" {
-		img := image.NewGray(image.Rect(0, 0, 240, 320))
-		for y := 0; y < 320; y++ {
-			for x := 0; x < 240; x++ {
-				img.SetGray(x, y, color.Gray{uint8(96 + (x+y)/8)})
-			}
-		}
-		var b bytes.Buffer
-		if err := jpeg.Encode(&b, img, nil); err != nil {
-			return nil, 0, 0, err
-		}
-		return b.Bytes(), 240, 320, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	if chip.SniffImage(b) == chip.ImageUnknown {
-		return nil, 0, 0, fmt.Errorf("%s is neither JPEG nor JPEG 2000", path)
-	}
-	w, h := 0, 0
-	if cfg, err := jpeg.DecodeConfig(bytes.NewReader(b)); err == nil {
-		w, h = cfg.Width, cfg.Height
-	}
-	return b, w, h, nil
 }

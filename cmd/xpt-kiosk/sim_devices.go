@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -48,16 +46,7 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 	if kind == sim.KindCard {
 		name, what, profiles, def = "card-reader", "trusted-traveler card reader", sim.CardProfiles, cardreader.DefaultProfile
 	}
-	var help []string
-	for _, l := range strings.Split(sim.Help, "\n") {
-		isCard := strings.HasPrefix(strings.TrimSpace(l), "card ")
-		isDoc := strings.HasPrefix(strings.TrimSpace(l), "present ")
-		if (kind == sim.KindMRZ && isCard) || (kind == sim.KindCard && isDoc) {
-			continue
-		}
-		help = append(help, l)
-	}
-	fs := newFlags("sim "+name, fmt.Sprintf(simReaderUsage, name, what, strings.Join(profiles, ", "), strings.Join(help, "\n")), stderr)
+	fs := newFlags("sim "+name, fmt.Sprintf(simReaderUsage, name, what, strings.Join(profiles, ", "), sim.ReaderHelp(kind)), stderr)
 	profile := fs.String("profile", def, "wire `profile` to speak")
 	link := fs.String("link", "", "keep a symlink at `PATH` pointing at the current pty (stable across reconnects)")
 	control := fs.String("control", "", "also take commands on a unix socket at `PATH`")
@@ -128,48 +117,14 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 	return serveSimulator(s, *control, "sim "+name, stdin, stdout, stderr)
 }
 
-// simulator is what serveSimulator drives: a reader or printer simulator.
-type simulator interface {
-	Serve(ctx context.Context, r io.Reader, w io.Writer) error
-	ListenControl(path string) (*sim.Control, error)
-	Close() error
-}
-
-// serveSimulator takes commands on standard input, and on the control
-// socket when there is one, until quit, Ctrl-C or "shutdown" (or the end of
-// standard input without a socket).
-func serveSimulator(s simulator, control, name string, stdin io.Reader, stdout, stderr io.Writer) int {
+// serveSimulator runs s's console (sim.RunConsole) until quit, Ctrl-C or
+// "shutdown" on the control socket.
+func serveSimulator(s sim.Console, control, name string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, cancel := signalContext()
 	defer cancel()
-	var quit <-chan struct{}
-	if control != "" {
-		c, err := s.ListenControl(control)
-		if err != nil {
-			fmt.Fprintf(stderr, "xpt-kiosk %s: %v\n", name, err)
-			return exitFail
-		}
-		defer func() {
-			s.Close() // first, so that a command in progress stops waiting
-			c.Close()
-		}()
-		quit = c.Quit()
-		fmt.Fprintf(stderr, "control socket: %s\n", control)
-	}
-	fmt.Fprintln(stderr, "type 'help' for the commands")
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, stdin, stdout) }()
-	select {
-	case err := <-done:
-		if errors.Is(err, sim.ErrQuit) || control == "" {
-			return exitOK
-		}
-		// standard input ended: keep serving the control socket
-		select {
-		case <-ctx.Done():
-		case <-quit:
-		}
-	case <-ctx.Done():
-	case <-quit:
+	if err := sim.RunConsole(ctx, s, control, stdin, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk %s: %v\n", name, err)
+		return exitFail
 	}
 	return exitOK
 }

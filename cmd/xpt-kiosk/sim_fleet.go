@@ -52,28 +52,8 @@ func runSimFleet(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xpt-kiosk sim fleet: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(stdout, "kiosks %d, durable events %d, received %d unique, lost %d, duplicates %d (same eventId), seq conflicts %d, elapsed %v\n",
-		res.Kiosks, res.Events, res.Received, res.Lost, res.Duplicates, res.Conflicts, res.Elapsed.Round(time.Millisecond))
-	if res.Restarted {
-		r := res.Reconnect
-		fmt.Fprintf(stdout, "broker restart: down %v; reconnected %d/%d; time from broker up to reconnect: p50 %v p90 %v p99 %v max %v\n",
-			res.DownFor.Round(time.Millisecond), len(r), res.Kiosks,
-			fleet.Percentile(r, 0.5).Round(time.Millisecond), fleet.Percentile(r, 0.9).Round(time.Millisecond),
-			fleet.Percentile(r, 0.99).Round(time.Millisecond), fleet.Percentile(r, 1).Round(time.Millisecond))
-		width := max(100*time.Millisecond, (fleet.Percentile(r, 1) / 20).Round(100*time.Millisecond))
-		fmt.Fprintf(stdout, "reconnect spread (kiosks per %v after the broker was back):\n%s", width, fleet.Histogram(r, width))
-	}
-	for i, b := range res.BadKiosks {
-		if i == 20 {
-			fmt.Fprintf(stdout, "... and %d more\n", len(res.BadKiosks)-20)
-			break
-		}
-		fmt.Fprintln(stdout, "BAD", b)
-	}
-	if res.Lost > 0 || res.Conflicts > 0 || res.NotReconnected > 0 {
-		fmt.Fprintln(stdout, "FAIL")
+	if !res.WriteReport(stdout) {
 		return exitFail
 	}
-	fmt.Fprintln(stdout, "OK: no event lost")
 	return exitOK
 }

@@ -87,15 +87,7 @@ func (d *Chips) usePCSC(ctx context.Context) bool {
 	}
 	card := &cardsim.Card{Files: map[uint16][]byte{}}
 	pctx, cancel := context.WithCancel(ctx)
-	go func() {
-		for pctx.Err() == nil { // vpcd hangs up when pcscd restarts: reconnect
-			_ = cardsim.Dial(pctx, fmt.Sprintf("127.0.0.1:%d", cardsim.DefaultVPCDPort), card)
-			select {
-			case <-pctx.Done():
-			case <-time.After(time.Second):
-			}
-		}
-	}()
+	go cardsim.Play(pctx, fmt.Sprintf("127.0.0.1:%d", cardsim.DefaultVPCDPort), card, nil, nil)
 	wctx, wcancel := context.WithTimeout(ctx, 3*time.Second)
 	defer wcancel()
 	st, err := c.WaitCard(wctx, name)

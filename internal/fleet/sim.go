@@ -343,6 +343,37 @@ func simEvent(j int) *wire.Event {
 	}}
 }
 
+// WriteReport writes the run's figures to w: delivery, and the reconnect
+// spread after the broker's restart, then "OK: no event lost" or "FAIL"
+// (an event lost, a seq conflict or a kiosk that did not reconnect), and
+// says whether it was OK.
+func (r *SimResult) WriteReport(w io.Writer) bool {
+	fmt.Fprintf(w, "kiosks %d, durable events %d, received %d unique, lost %d, duplicates %d (same eventId), seq conflicts %d, elapsed %v\n",
+		r.Kiosks, r.Events, r.Received, r.Lost, r.Duplicates, r.Conflicts, r.Elapsed.Round(time.Millisecond))
+	if r.Restarted {
+		rc := r.Reconnect
+		fmt.Fprintf(w, "broker restart: down %v; reconnected %d/%d; time from broker up to reconnect: p50 %v p90 %v p99 %v max %v\n",
+			r.DownFor.Round(time.Millisecond), len(rc), r.Kiosks,
+			Percentile(rc, 0.5).Round(time.Millisecond), Percentile(rc, 0.9).Round(time.Millisecond),
+			Percentile(rc, 0.99).Round(time.Millisecond), Percentile(rc, 1).Round(time.Millisecond))
+		width := max(100*time.Millisecond, (Percentile(rc, 1) / 20).Round(100*time.Millisecond))
+		fmt.Fprintf(w, "reconnect spread (kiosks per %v after the broker was back):\n%s", width, Histogram(rc, width))
+	}
+	for i, b := range r.BadKiosks {
+		if i == 20 {
+			fmt.Fprintf(w, "... and %d more\n", len(r.BadKiosks)-20)
+			break
+		}
+		fmt.Fprintln(w, "BAD", b)
+	}
+	if r.Lost > 0 || r.Conflicts > 0 || r.NotReconnected > 0 {
+		fmt.Fprintln(w, "FAIL")
+		return false
+	}
+	fmt.Fprintln(w, "OK: no event lost")
+	return true
+}
+
 // Percentile of a sorted slice.
 func Percentile(d []time.Duration, p float64) time.Duration {
 	if len(d) == 0 {

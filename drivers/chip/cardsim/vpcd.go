@@ -89,6 +89,29 @@ func Dial(ctx context.Context, addr string, card *Card) error {
 	return Serve(ctx, conn, card)
 }
 
+// Play keeps card connected to a vpcd at addr (as Dial) until ctx is done,
+// dialing again a second after each hang-up or failure: vpcd hangs up
+// when pcscd restarts. dialing, when set, is called before each dial, and
+// failed with each error Dial returns while ctx is not done.
+func Play(ctx context.Context, addr string, card *Card, dialing func(), failed func(error)) {
+	for ctx.Err() == nil {
+		if dialing != nil {
+			dialing()
+		}
+		err := Dial(ctx, addr, card)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil && failed != nil {
+			failed(err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
 // Listen waits on ln for vpcd to connect (vpcd's reversed mode, DEVICENAME
 // host:port) and serves card on each connection in turn until ctx is done.
 // The card is what a passport on the reader would be: it stays in the
