@@ -13,6 +13,9 @@
 //     the technician's MJPEG preview. It knows nothing of GStreamer.
 //   - face detects, rates, captures and verifies faces in Mats, from
 //     anything with a Next method (cvcam.Reader is one).
+//   - facecam is the kiosk's camera station: a camera its caller opened,
+//     through face (via cvcam), with the preview and the self-test's
+//     checks. It knows nothing of GStreamer either.
 //
 // Nothing in the core imports these; cmd wires them to the agent through
 // the interfaces in package drivers.

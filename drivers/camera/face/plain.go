@@ -9,9 +9,9 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/imgcodec"
 )
 
-// The functions here do in the face package what cmd would otherwise do
-// with gocv itself: cmd passes and gets plain Go types and never imports
-// OpenCV.
+// The functions here do in the face package what its callers (facecam,
+// cmd) would otherwise do with gocv themselves: they pass and get plain Go
+// types and never import OpenCV.
 
 // CountFaces reads src's frames until ctx is done or enough of them showed
 // a face, and says how many it read and how many had a face (the

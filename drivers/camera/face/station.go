@@ -10,8 +10,8 @@ import (
 
 // Station is the face step of a kiosk session as one call: a guided
 // capture from the camera, then 1:1 verification against the reference
-// when there is one. cmd wires it to the agent; it owns nothing and closes
-// nothing.
+// when there is one. facecam runs it on the kiosk's camera; it owns
+// nothing and closes nothing.
 type Station struct {
 	Detector   *Detector
 	Comparator Comparator // Unsupported when no model is configured
