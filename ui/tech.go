@@ -235,16 +235,22 @@ func (s *server) techMaintenance(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "taking the kiosk out of service is a person's action: sign in with your own account")
 		return
 	}
-	if err := s.k.SetMaintenance(*req.On); err != nil {
-		writeError(w, http.StatusConflict, err.Error())
-		return
-	}
+	// The mode takes effect even when it cannot be kept across a restart
+	// (the error then says so): it is audited either way.
+	keepErr := s.k.SetMaintenance(*req.On)
 	detail := "off: returned to service"
 	if *req.On {
 		detail = "on: out of service"
 	}
+	if keepErr != nil {
+		detail += " (not kept across a restart: " + keepErr.Error() + ")"
+	}
 	s.log.Info("ui: maintenance", "user", c.user, "on", *req.On)
 	s.auditTech(r, "console.maintenance", detail)
+	if keepErr != nil {
+		writeError(w, http.StatusInternalServerError, "in force now, but not kept across a restart: "+keepErr.Error())
+		return
+	}
 	if !*req.On && s.diagnostics != nil && !s.locked() {
 		s.dropCapture(nil, "the kiosk returned to service")
 	}

@@ -14,7 +14,8 @@ import (
 // progress finishes, then the kiosk closes) and reports itself locked with
 // the reason "maintenance". It is a flag of its own: returning to service
 // never lifts a central lock, and a central unlock does not end a
-// maintenance.
+// maintenance. Both are kept across restarts (Options.StatePath); the
+// error is one of keeping it (the mode holds in memory even then).
 func (k *Kiosk) SetMaintenance(on bool) error {
 	k.mu.Lock()
 	was := k.maintenance
@@ -29,8 +30,9 @@ func (k *Kiosk) SetMaintenance(on bool) error {
 			k.log.Info("kiosk: maintenance over")
 		}
 	}
+	err := k.keep()
 	k.refreshState()
-	return nil
+	return err
 }
 
 // ApplyCommand carries out a verified central command (the link verified
@@ -58,11 +60,16 @@ func (k *Kiosk) ApplyCommand(ctx context.Context, cmd wire.Command) error {
 		}
 		k.mu.Lock()
 		k.rate = *args.Rate
+		k.rateSet = args.Rate
 		k.mu.Unlock()
 	default:
 		return errors.New("unknown_command")
 	}
 	k.count("command_" + cmd.Type)
+	if cmd.Type != wire.CommandResync {
+		// A lock holds even if it could not be kept; the error is logged.
+		_ = k.keep()
+	}
 	k.refreshState()
 	return nil
 }

@@ -107,6 +107,10 @@ type Options struct {
 	// ReferralRetention: how long a decided referral (with its personal
 	// data) stays in memory for the officer console.
 	ReferralRetention time.Duration
+	// StatePath is where the central lock, the referral rate a command set
+	// and the maintenance mode are kept across restarts (persist.go;
+	// {kiosk.dataDir}/kiosk-state.json); "" keeps them in memory only.
+	StatePath string
 
 	Now    func() time.Time
 	Rand   io.Reader // crypto randomness for random referral; crypto/rand by default
@@ -134,6 +138,8 @@ type Kiosk struct {
 	// system lifts.
 	maintenance bool
 	rate        float64
+	rateSet     *float64   // the rate a set-referral-rate command set (kept)
+	keepMu      sync.Mutex // serialises writes of the kept state
 	faceStop    context.CancelFunc
 	chipStop    context.CancelFunc
 	tx          *txData
@@ -185,6 +191,19 @@ func New(o Options) (*Kiosk, error) {
 		o: o, log: o.Logger, in: make(chan any, 64),
 		changed: make(chan struct{}), started: o.Now(),
 		counters: map[string]int64{}, rate: o.Policy.RandomReferralRate, state: wire.StateOnline,
+	}
+	if o.StatePath != "" {
+		s, err := loadKept(o.StatePath)
+		if err != nil {
+			k.log.Error(err.Error())
+		}
+		k.locked, k.maintenance, k.rateSet = s.Locked, s.Maintenance, s.ReferralRate
+		if s.ReferralRate != nil {
+			k.rate = *s.ReferralRate
+		}
+		if k.locked || k.maintenance {
+			k.log.Info("kiosk: closed at start, as it was kept", "locked", k.locked, "maintenance", k.maintenance)
+		}
 	}
 	for _, d := range o.Devices {
 		k.devices.add(view.Device{Name: d.Name(), State: "ok", Since: k.started})

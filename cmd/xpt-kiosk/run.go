@@ -266,6 +266,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demo.Env, ready chan
 		Replica: rep, Outbox: ob, Audit: al, Keys: keys, Devices: devs, Face: faceOrNil(face), Printer: receiptPrinterOrNil(prn),
 		Chip: chipReaderOrNil(chipDev), ChipPolicy: kiosk.ChipPolicy{OnInvalid: cfg.Devices.Chip.OnInvalid, OnNoTrustAnchor: cfg.Devices.Chip.OnNoTrustAnchor},
 		InlinePhoto: cfg.Face.InlinePhoto, OutboxCapacity: cfg.Outbox.MaxEvents, TelemetryInterval: cfg.MQTT.TelemetryInterval.Duration, Logger: log,
+		StatePath: filepath.Join(cfg.Kiosk.DataDir, "kiosk-state.json"),
 	})
 	if err != nil {
 		return err
