@@ -11,6 +11,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/xpt-pilot/xpt-kiosk/internal/atomicfile"
 	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
@@ -157,11 +158,11 @@ func reseal(path string, o storeOptions) error {
 	if err := os.Rename(path, aside); err != nil {
 		return fmt.Errorf("authz: %w", err)
 	}
-	syncDir(filepath.Dir(path))
+	atomicfile.SyncDir(filepath.Dir(path))
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("authz: %w", err)
 	}
-	syncDir(filepath.Dir(path))
+	atomicfile.SyncDir(filepath.Dir(path))
 	if err := os.RemoveAll(aside); err != nil {
 		return fmt.Errorf("authz: %w", err)
 	}
@@ -182,11 +183,4 @@ func finishReseal(path string) error {
 		return os.RemoveAll(aside) // the sealed copy took its place
 	}
 	return os.Rename(aside, path)
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }

@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/xpt-pilot/xpt-kiosk/internal/atomicfile"
 )
 
 // kept is what the kiosk keeps across restarts (Options.StatePath): the
@@ -44,36 +45,15 @@ func loadKept(path string) (kept, error) {
 	return s, nil
 }
 
-// saveKept writes the kept state atomically: a crash leaves the old file
-// or the new one, never a part.
+// saveKept writes the kept state whole: a crash leaves the old file or
+// the new one, never a part.
 func saveKept(path string, s kept) error {
 	raw, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".kiosk-state-*")
-	if err != nil {
+	if err := atomicfile.WriteBytes(path, append(raw, '\n')); err != nil {
 		return fmt.Errorf("kiosk: keep state: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(append(raw, '\n'))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("kiosk: keep state: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -3,11 +3,14 @@ package link
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/internal/atomicfile"
 )
 
 // seenCommands remembers command IDs until their notAfter (and, under
@@ -42,25 +45,14 @@ func openSeen(dir string, now time.Time) (*seenCommands, error) {
 		f.Close()
 	}
 	// Rewrite without the expired ones.
-	tmp := s.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	err := atomicfile.Write(s.path, func(f io.Writer) error {
+		w := bufio.NewWriter(f)
+		for id, t := range s.ids {
+			fmt.Fprintf(w, "%s %s\n", t.UTC().Format(time.RFC3339Nano), id)
+		}
+		return w.Flush()
+	})
 	if err != nil {
-		return nil, err
-	}
-	w := bufio.NewWriter(f)
-	for id, t := range s.ids {
-		fmt.Fprintf(w, "%s %s\n", t.UTC().Format(time.RFC3339Nano), id)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	f.Close()
-	if err := os.Rename(tmp, s.path); err != nil {
 		return nil, err
 	}
 	s.f, err = os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND, 0o600)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/internal/atomicfile"
 	"github.com/xpt-pilot/xpt-kiosk/internal/atrest"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
@@ -186,7 +187,7 @@ func (s *Spool) sealClaimed(id string) error {
 		return err
 	}
 	defer f.Close()
-	return writeFileSync(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		sw := atrest.NewStreamWriter(w, s.aead, []byte(id))
 		if _, err := io.Copy(sw, f); err != nil {
 			return err
@@ -262,7 +263,7 @@ func (s *Spool) Recover(ctx context.Context) error {
 	}
 	for _, e := range ents {
 		name := e.Name()
-		if !e.Type().IsRegular() || strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".tmp") {
+		if !e.Type().IsRegular() || strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".tmp") || strings.HasPrefix(name, ".") {
 			continue
 		}
 		side := filepath.Join(proc, name+".json")
@@ -289,7 +290,7 @@ func (s *Spool) Recover(ctx context.Context) error {
 			}
 		}
 	}
-	syncDir(proc)
+	atomicfile.SyncDir(proc)
 	return nil
 }
 
@@ -311,7 +312,7 @@ func (s *Spool) sweepFailed() {
 		}
 	}
 	if removed > 0 {
-		syncDir(dir)
+		atomicfile.SyncDir(dir)
 		s.Logger.Info("scanner spool: unreadable files past their retention removed", "files", removed)
 	}
 }
@@ -363,8 +364,8 @@ func (s *Spool) Step(ctx context.Context) error {
 			continue
 		}
 		os.Chmod(filepath.Join(s.Dir, dirProcessing, id), 0o600) // the scanner may write 0644
-		syncDir(s.Dir)
-		syncDir(filepath.Join(s.Dir, dirProcessing))
+		atomicfile.SyncDir(s.Dir)
+		atomicfile.SyncDir(filepath.Join(s.Dir, dirProcessing))
 		s.process(ctx, id)
 	}
 	return nil
@@ -419,7 +420,7 @@ func (s *Spool) process(ctx context.Context, id string) {
 	r.classify()
 	b, _ := json.MarshalIndent(&r, "", "  ")
 	side := path + ".json"
-	if err := writeFileSync(side, func(w io.Writer) error {
+	if err := atomicfile.Write(side, func(w io.Writer) error {
 		if s.aead == nil {
 			_, err := w.Write(b)
 			return err
@@ -450,8 +451,8 @@ func (s *Spool) finish(r *Result) {
 		if err := os.Rename(filepath.Join(proc, r.ID+".json"), r.Path+".json"); err != nil && !errors.Is(err, os.ErrNotExist) {
 			s.Logger.Error("scanner spool: cannot move a sidecar", "err", err)
 		}
-		syncDir(proc)
-		syncDir(to)
+		atomicfile.SyncDir(proc)
+		atomicfile.SyncDir(to)
 		s.Logger.Info("scanner spool: file unreadable", "id", r.ID, "recovered", r.Recovered)
 		s.Deliver(*r)
 		return
@@ -465,7 +466,7 @@ func (s *Spool) finish(r *Result) {
 			s.Logger.Error("scanner spool: cannot remove a delivered file", "err", err)
 		}
 	}
-	syncDir(proc)
+	atomicfile.SyncDir(proc)
 }
 
 // readSidecar decodes a sidecar. The mrz results are parsed again from
@@ -521,38 +522,4 @@ func sealedFile(path string) bool {
 type readCloser struct {
 	io.Reader
 	io.Closer
-}
-
-// writeFileSync writes what write writes to path through a temporary file,
-// fsynced and renamed into place.
-func writeFileSync(path string, write func(io.Writer) error) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	syncDir(filepath.Dir(path))
-	return nil
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers/printer"
+	"github.com/xpt-pilot/xpt-kiosk/internal/atomicfile"
 )
 
 // PrinterOptions configure a simulated ESC/POS receipt printer.
@@ -170,7 +171,7 @@ func (p *Printer) cut(pg printer.Page) {
 		r.PNGPath, r.TextPath = base+".png", base+".txt"
 		for path, data := range map[string][]byte{r.PNGPath: png, r.TextPath: []byte(r.Text),
 			filepath.Join(p.o.Dir, "last.png"): png, filepath.Join(p.o.Dir, "last.txt"): []byte(r.Text)} {
-			if err := writeAtomic(path, data); err != nil {
+			if err := atomicfile.WriteBytes(path, data); err != nil {
 				p.log.Error("simulated printer: writing the receipt", "err", err)
 			}
 		}
@@ -187,14 +188,6 @@ func (p *Printer) cut(pg printer.Page) {
 	}
 	p.mu.Unlock()
 	p.log.Info("simulated printer: receipt printed", "n", r.N, "png", r.PNGPath)
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // Path is the device path a driver should open: the symlink when one was
