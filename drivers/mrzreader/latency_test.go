@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/internal/readertest"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/sim"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 )
@@ -20,8 +22,12 @@ func latencies(tb testing.TB, profile string, n int) []time.Duration {
 		tb.Fatal(err)
 	}
 	defer s.Close()
-	r := openReaderTB(tb, s.Path(), profile)
+	r, err := open(s.Path(), profile, 115200)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	defer r.Close()
+	readertest.WaitOpen(tb, r)
 	out := make([]time.Duration, 0, n)
 	var res mrz.Result
 	for i := 0; i < n; i++ {
@@ -48,18 +54,6 @@ func latencies(tb testing.TB, profile string, n int) []time.Duration {
 	return out
 }
 
-func openReaderTB(tb testing.TB, port, profile string) drivers.Device {
-	t, ok := tb.(*testing.T)
-	if ok {
-		r := openReader(t, port, profile, 115200)
-		waitOpen(t, r)
-		return r
-	}
-	b := tb.(*testing.B)
-	r := openReaderB(b, port, profile)
-	return r
-}
-
 func median(d []time.Duration) time.Duration {
 	d = slices.Clone(d)
 	slices.Sort(d)
@@ -77,7 +71,7 @@ func TestLatencyBudget(t *testing.T) {
 		t.Skip("pty test")
 	}
 	enforce := os.Getenv("XPT_TIMING") == "1"
-	for _, p := range Profiles() {
+	for _, p := range mrzreader.Profiles {
 		lat := latencies(t, p, 21)
 		m := median(lat)
 		t.Logf("%s: median %v, max %v over %d documents", p, m, slices.Max(lat), len(lat))
@@ -90,7 +84,7 @@ func TestLatencyBudget(t *testing.T) {
 // BenchmarkPTYLatency reports the median last-byte-to-validated-document
 // time through a pseudo-terminal at 115200 baud (metric "median-µs").
 func BenchmarkPTYLatency(b *testing.B) {
-	for _, p := range Profiles() {
+	for _, p := range mrzreader.Profiles {
 		b.Run(p, func(b *testing.B) {
 			lat := latencies(b, p, b.N)
 			b.ReportMetric(float64(median(lat).Microseconds()), "median-µs")
