@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 
 var today = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-func newScanner(t *testing.T, mod func(*Options)) *Scanner {
+func newScanner(t testing.TB, mod func(*Options)) *Scanner {
 	t.Helper()
 	opt := Options{
 		DPI: 200, ChildPath: os.Args[0], ChildEnv: []string{"XPT_SCANNER_CHILD=1"},
