@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/go-pdf/fpdf"
-	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
@@ -59,10 +58,11 @@ func MakeLetter(s Signer, in *LetterInput) (wire.Letter, string, error) {
 	return l, text, err
 }
 
-// QRPNG renders text as a QR code PNG (error correction M) with px pixels
-// per module and the standard four-module quiet zone.
+// QRPNG renders text as a PNG of the QR code a letter carries (letterQR:
+// error correction M), px pixels a module, with the standard four-module
+// quiet zone.
 func QRPNG(text string, px int) ([]byte, error) {
-	q, err := qrcode.New(text, qrcode.Medium)
+	q, err := letterQR(text)
 	if err != nil {
 		return nil, err
 	}
@@ -72,28 +72,20 @@ func QRPNG(text string, px int) ([]byte, error) {
 	return q.PNG(-px)
 }
 
-// qrModules is the QR code's width in modules, quiet zone included.
-func qrModules(text string) (int, error) {
-	q, err := qrcode.New(text, qrcode.Medium)
-	if err != nil {
-		return 0, err
-	}
-	return len(q.Bitmap()), nil
-}
-
 // LetterPDF writes the letter as a one-page A4 PDF: letterhead, the
 // traveler's and the authorization's details, the purpose and validity,
 // and the signed QR code, printed at least 0.5 mm a module so that a 300
 // dpi scan gives 6 pixels a module.
 func LetterPDF(w io.Writer, in *LetterInput, l wire.Letter, qrText string) error {
-	png, err := QRPNG(qrText, 10)
+	q, err := letterQR(qrText)
 	if err != nil {
 		return err
 	}
-	modules, err := qrModules(qrText)
+	png, err := q.PNG(-10)
 	if err != nil {
 		return err
 	}
+	modules := len(q.Bitmap()) // the quiet zone included
 	r := &in.Record
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetTitle("XPT pre-approval letter "+r.AuthorizationID, true)
