@@ -60,11 +60,7 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xpt-kiosk sim chip: --photo: %v\n", err)
 		return exitUsage
 	}
-	country := zone.IssuingState
-	if len(country) > 2 { // the certificates' C is ISO 3166 alpha-2; keep the test one recognisable
-		country = country[:2]
-	}
-	a, err := issuer.NewAuthority(issuer.Options{Country: country, Algorithm: issuer.Algorithm(*alg)})
+	a, err := issuer.NewAuthority(issuer.Options{Country: issuer.CertCountry(zone.IssuingState), Algorithm: issuer.Algorithm(*alg)})
 	if err != nil {
 		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
 		return exitFail

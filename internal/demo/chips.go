@@ -124,7 +124,7 @@ func NewChips(dir string, travelers []central.Traveler) (*Chips, error) {
 	states := map[string]bool{}
 	for _, t := range travelers {
 		if len(t.MRZ) > 0 {
-			states[chipCountry(t.Document.IssuingState)] = true
+			states[issuer.CertCountry(t.Document.IssuingState)] = true
 		}
 	}
 	names := make([]string, 0, len(states))
@@ -146,15 +146,6 @@ func NewChips(dir string, travelers []central.Traveler) (*Chips, error) {
 	return d, nil
 }
 
-// chipCountry is the certificates' country for an MRZ issuing state (the
-// first two letters, as `sim chip` does; "D" is Germany's one-letter code).
-func chipCountry(state string) string {
-	if len(state) >= 2 {
-		return state[:2]
-	}
-	return state + "X"
-}
-
 // Present puts the chip of a passport with this zone in the field: the
 // kind's test passport (issuer.Genuine when empty), none for NoChip or a
 // zone that is not valid.
@@ -164,7 +155,7 @@ func (d *Chips) Present(lines []string, kind string) error {
 		d.put(nil)
 		return nil
 	}
-	a := d.authorities[chipCountry(zone.IssuingState)]
+	a := d.authorities[issuer.CertCountry(zone.IssuingState)]
 	if a == nil {
 		return fmt.Errorf("no demo CSCA for %s", zone.IssuingState)
 	}

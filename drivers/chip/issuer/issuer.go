@@ -83,6 +83,21 @@ func nextSerial() *big.Int {
 	return n.Add(n, big.NewInt(1))
 }
 
+// CertCountry is the country a test authority's certificates name (their C,
+// an ISO 3166 alpha-2 code) for a document's MRZ issuing state: the state's
+// first two letters, which is right for most states (CA, US, GB, FR, NL,
+// CH) and keeps the specimens' UTO recognisable as UT; Germany's one-letter
+// D is DE. `sim chip` and the demo's chips both name their CSCAs so.
+func CertCountry(state string) string {
+	switch {
+	case state == "D":
+		return "DE"
+	case len(state) >= 2:
+		return state[:2]
+	}
+	return state + "X"
+}
+
 // NewAuthority makes a CSCA (self-signed, 10 years) and a DS (3 years)
 // certified by it.
 func NewAuthority(o Options) (*Authority, error) {
