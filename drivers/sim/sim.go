@@ -280,7 +280,8 @@ func (s *Sim) PresentDocument(lines []string, extra Faults) (time.Time, error) {
 
 // PresentCard holds tag in the field for hold (Options.Hold when zero): the
 // em4100 and uhf-m100 readers repeat it every Options.Repeat, the ascii
-// reader reports it once. It returns when the card is taken away.
+// reader reports it once. It returns when the card is taken away, at the
+// end of hold, whatever the profile.
 func (s *Sim) PresentCard(tag string, hold time.Duration, extra Faults) error {
 	if s.o.Kind != KindCard {
 		return fmt.Errorf("an MRZ reader presents documents, not cards")
@@ -303,7 +304,13 @@ func (s *Sim) PresentCard(tag string, hold time.Duration, extra Faults) error {
 		if _, err := s.send(frame, extra); err != nil {
 			return err
 		}
-		if s.o.Profile == "ascii" || time.Now().Add(s.o.Repeat).After(end) {
+		if s.o.Profile == "ascii" { // one line a card: then it lies in the field
+			if left := time.Until(end); left > 0 && !s.wait(left) {
+				return ErrClosed
+			}
+			return nil
+		}
+		if time.Now().Add(s.o.Repeat).After(end) {
 			return nil
 		}
 		if !s.wait(s.o.Repeat) {

@@ -301,3 +301,32 @@ func open(t *testing.T, o sim.Options) {
 	}
 	s.Close()
 }
+
+// An ascii card reader reports a card once, but the card lies in the field
+// for the hold, as with the repeating profiles: PresentCard returns when
+// it is taken away, and Close ends the hold at once.
+func TestPresentCardHoldsASCII(t *testing.T) {
+	s, got := pipeSim(t, sim.Options{Kind: sim.KindCard, Profile: "ascii"})
+	start := time.Now()
+	if err := s.PresentCard("123456789", 150*time.Millisecond, sim.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	if held := time.Since(start); held < 150*time.Millisecond {
+		t.Errorf("PresentCard returned after %v, before the card was taken away (150ms)", held)
+	}
+	if b := got(11); string(b) != "123456789\r\n" {
+		t.Errorf("sent %q, want the tag once", b)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.PresentCard("123456789", time.Hour, sim.Faults{}) }()
+	time.Sleep(20 * time.Millisecond)
+	s.Close()
+	select {
+	case err := <-done:
+		if err != sim.ErrClosed {
+			t.Errorf("hold ended by Close: %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the hold")
+	}
+}
