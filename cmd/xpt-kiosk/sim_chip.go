@@ -74,7 +74,7 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
 		return exitFail
 	}
-	certFile := filepath.Join(*out, "csca-"+country+".pem")
+	certFile := filepath.Join(*out, "csca-"+a.Country+".pem")
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.CSCA.Raw}), 0o644); err != nil {
 		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
 		return exitFail
