@@ -68,6 +68,34 @@ func TestNoCameraSectionIsAnError(t *testing.T) {
 	}
 }
 
+// The camera section is the driver's configuration: its problems come
+// from the driver's Validate, each on its own key, all at once; a key the
+// driver has but that is no configuration key (its name) is unknown.
+func TestCameraSectionIsTheDriversConfig(t *testing.T) {
+	bad := strings.Replace(minimal, cameraSection, "[devices.camera]\nsource = \"file\"\nwidth = 100\nheight = 9000\nfps = 120\n", 1)
+	_, err := Parse([]byte(bad))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"devices.camera.files: the file source needs", "devices.camera.width: 100 is out of range",
+		"devices.camera.height: 9000 is out of range", "devices.camera.fps: 120 is out of range"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("no %q in %v", want, err)
+		}
+	}
+	if _, err := Parse([]byte(strings.Replace(minimal, cameraSection, cameraSection+"name = \"cam0\"\n", 1))); err == nil ||
+		!strings.Contains(err.Error(), "devices.camera.name") {
+		t.Errorf("the driver's Name taken as a key: %v", err)
+	}
+	c, err := Parse([]byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cam := c.Devices.Camera.Config; cam.Width != 640 || cam.Height != 480 || cam.FPS != 15 || cam.Device != "/dev/video0" {
+		t.Errorf("camera defaults: %+v", cam)
+	}
+}
+
 func TestEveryProblemAtOnceWithFieldPaths(t *testing.T) {
 	bad := strings.NewReplacer(`id = "yyz-t1-k07"`, `id = "YYZ T1"`, `direction = "US>CA"`, `direction = "north"`).Replace(minimal) +
 		"[policy]\nrandomReferal = 0.1\nmaxStaleness = \"soon\"\n"

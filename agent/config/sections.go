@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/cardreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/mrzreader"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/printer"
@@ -234,16 +235,12 @@ func validateDriver(p *problems, path string, d driverSection) {
 	}
 }
 
-// Camera selects the face camera's source.
+// Camera is [devices.camera], the face camera: the driver's own
+// configuration (its keys, defaults and validation) and whether the kiosk
+// has one.
 type Camera struct {
-	Enabled  *bool    `toml:"enabled"`
-	Source   string   `toml:"source"` // v4l2 | test | file | pipeline
-	Device   string   `toml:"device"`
-	Width    int      `toml:"width"`
-	Height   int      `toml:"height"`
-	FPS      int      `toml:"fps"`
-	Files    []string `toml:"files"`
-	Pipeline string   `toml:"pipeline"`
+	Enabled *bool `toml:"enabled"`
+	camera.Config
 }
 
 // On reports whether the camera is enabled (the default).
@@ -265,18 +262,7 @@ func (s Scanner) On() bool { return s.Enabled != nil && *s.Enabled }
 func (d *Devices) defaults() {
 	d.MRZReader.Defaults()
 	d.CardReader.Defaults()
-	// The camera has no default source: a test pattern would refer every
-	// traveler FACE_CAPTURE_FAILED, and guessing /dev/video0 would hide a
-	// missing camera. validate says what to write.
-	if d.Camera.Width == 0 {
-		d.Camera.Width = 640
-	}
-	if d.Camera.Height == 0 {
-		d.Camera.Height = 480
-	}
-	if d.Camera.FPS == 0 {
-		d.Camera.FPS = 15
-	}
+	d.Camera.Defaults()
 	if d.Scanner.DPI == 0 {
 		d.Scanner.DPI = 300
 	}
@@ -290,31 +276,7 @@ func (d *Devices) validate(p *problems) {
 	validateDriver(p, "devices.cardReader", d.CardReader)
 	validateDriver(p, "devices.printer", d.Printer)
 	d.Chip.validate(p)
-	if d.Camera.On() {
-		switch d.Camera.Source {
-		case "":
-			p.add("devices.camera.source", "no camera is configured: set source = \"v4l2\" and device = \"/dev/video0\" "+
-				"(or \"file\", \"pipeline\"), or enabled = false for a kiosk without a face step")
-		case "v4l2":
-			if d.Camera.Device == "" {
-				p.add("devices.camera.device", "v4l2 needs a device, for example /dev/video0")
-			}
-		case "file":
-			if len(d.Camera.Files) == 0 {
-				p.add("devices.camera.files", "the file source needs at least one image or video")
-			}
-		case "pipeline":
-			if d.Camera.Pipeline == "" {
-				p.add("devices.camera.pipeline", "the pipeline source needs a GStreamer launch string ending in an appsink")
-			}
-		case "test":
-		default:
-			p.add("devices.camera.source", "%q must be v4l2, test, file or pipeline", d.Camera.Source)
-		}
-		if d.Camera.Width < 160 || d.Camera.Height < 120 || d.Camera.FPS < 1 || d.Camera.FPS > 60 {
-			p.add("devices.camera", "%dx%d at %d fps is out of range (640x480 to 1920x1080 at 15-30 fps is usual)", d.Camera.Width, d.Camera.Height, d.Camera.FPS)
-		}
-	}
+	validateDriver(p, "devices.camera", d.Camera)
 	if d.Scanner.On() && d.Scanner.SpoolDir == "" {
 		p.add("devices.scanner.spoolDir", "the scanner needs a spool folder")
 	}

@@ -74,8 +74,8 @@ func runDevicesCamera(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "xpt-kiosk devices camera: %v\n", err)
 			return exitUsage
 		}
-		cam := c.Devices.Camera
-		cc.Source, cc.Device, cc.Width, cc.Height, cc.FPS, cc.Files, cc.Pipeline = cam.Source, cam.Device, cam.Width, cam.Height, cam.FPS, cam.Files, cam.Pipeline
+		cc = c.Devices.Camera.Config
+		cc.Logger = log
 		fo.CascadeDir = c.Face.CascadeDir
 		model = face.ModelOptions{ModelFile: c.Face.ModelFile, Threshold: c.Face.Threshold}
 	}

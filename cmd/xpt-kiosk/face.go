@@ -9,7 +9,6 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
 	"github.com/xpt-pilot/xpt-kiosk/drivers"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/camera"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/facecam"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/gstcam"
@@ -30,9 +29,10 @@ func openFace(cfg *config.Config, log *slog.Logger) (*facecam.Device, deviceDesc
 		desc.state = "disabled"
 		return nil, desc
 	}
+	cc := c.Config
+	cc.Name, cc.Logger = "camera", log
 	f, err := facecam.Open(facecam.Options{
-		Camera: camera.Config{Name: "camera", Source: c.Source, Device: c.Device, Width: c.Width, Height: c.Height,
-			FPS: c.FPS, Files: c.Files, Pipeline: c.Pipeline, Logger: log},
+		Camera:   cc,
 		Open:     gstcam.Open,
 		Detector: face.Options{CascadeDir: cfg.Face.CascadeDir},
 		Model:    face.ModelOptions{ModelFile: cfg.Face.ModelFile, Threshold: cfg.Face.Threshold},

@@ -25,39 +25,50 @@ const (
 // otherwise the camera appends the conversion and the appsink itself.
 const SinkName = "xptsink"
 
-// Config says where frames come from. The field names follow
-// [devices.camera] in the kiosk configuration; the durations have no
-// configuration keys and take their defaults when zero.
+// Config says where frames come from. Its keyed fields are
+// [devices.camera] of the kiosk configuration, which embeds this type:
+// their keys, defaults (Defaults) and checks (Validate) are the driver's
+// alone. The others have no configuration keys and take their defaults
+// when zero.
 type Config struct {
-	Name     string   // device name in events and logs ("camera" when empty)
-	Source   string   // v4l2 | test | file | pipeline
-	Device   string   // v4l2: /dev/videoN, or (part of) the name the driver gives the camera
-	Width    int      // frame size the camera delivers (640x480 when zero)
-	Height   int      //
-	FPS      int      // frames per second (15 when zero)
-	Files    []string // file: images (.jpg, .jpeg, .png) and videos, played in turn, looped
-	Pipeline string   // pipeline: a GStreamer launch string
-	Pattern  string   // test: videotestsrc pattern ("smpte" when empty)
+	Name     string   `toml:"-" json:"-"`               // device name in events and logs ("camera" when empty)
+	Source   string   `toml:"source" json:"source"`     // v4l2 | test | file | pipeline
+	Device   string   `toml:"device" json:"device"`     // v4l2: /dev/videoN, or (part of) the name the driver gives the camera
+	Width    int      `toml:"width" json:"width"`       // frame size the camera delivers (640x480 by default)
+	Height   int      `toml:"height" json:"height"`     //
+	FPS      int      `toml:"fps" json:"fps"`           // frames per second (15 by default)
+	Files    []string `toml:"files" json:"files"`       // file: images (.jpg, .jpeg, .png) and videos, played in turn, looped
+	Pipeline string   `toml:"pipeline" json:"pipeline"` // pipeline: a GStreamer launch string
+	Pattern  string   `toml:"-" json:"-"`               // test: videotestsrc pattern ("smpte" when empty)
 
 	// ImageDuration is how long the file source shows each still image
 	// before the next file (2 s by default).
-	ImageDuration time.Duration
+	ImageDuration time.Duration `toml:"-" json:"-"`
 	// MinBackoff and MaxBackoff bound the wait before a failed pipeline is
 	// rebuilt (250 ms and 5 s by default); the wait doubles on each failure.
-	MinBackoff, MaxBackoff time.Duration
+	MinBackoff time.Duration `toml:"-" json:"-"`
+	MaxBackoff time.Duration `toml:"-" json:"-"`
 	// StallTimeout is how long a playing pipeline may deliver no frame
 	// before it counts as a timeout fault (5 s by default).
-	StallTimeout time.Duration
+	StallTimeout time.Duration `toml:"-" json:"-"`
 	// StartTimeout bounds the state change to PLAYING (5 s by default).
-	StartTimeout time.Duration
+	StartTimeout time.Duration `toml:"-" json:"-"`
 
-	Logger *slog.Logger
+	Logger *slog.Logger `toml:"-" json:"-"`
 }
 
-func (c *Config) defaults() {
-	if c.Name == "" {
-		c.Name = "camera"
-	}
+// The frame sizes and rates Validate accepts.
+const (
+	MinWidth, MinHeight = 160, 120
+	MaxWidth, MaxHeight = 7680, 4320
+	MinFPS, MaxFPS      = 1, 60
+)
+
+// Defaults fills the keyed fields left zero: 640x480 at 15 fps. There is
+// no default source: a test pattern would refer every traveler
+// FACE_CAPTURE_FAILED, and guessing /dev/video0 would hide a missing
+// camera; Validate says what to write.
+func (c *Config) Defaults() {
 	if c.Width == 0 {
 		c.Width = 640
 	}
@@ -66,6 +77,62 @@ func (c *Config) defaults() {
 	}
 	if c.FPS == 0 {
 		c.FPS = 15
+	}
+}
+
+// Validate reports every problem of the keyed fields at once, as
+// drivers.FieldErrors with the key paths under prefix
+// ("devices.camera.source"), nil when there are none.
+func (c Config) Validate(prefix string) error {
+	var fe drivers.FieldErrors
+	add := func(key, format string, a ...any) {
+		fe = append(fe, drivers.FieldError{Field: prefix + "." + key, Message: fmt.Sprintf(format, a...)})
+	}
+	switch c.Source {
+	case "":
+		add("source", "no camera is configured: set source = \"v4l2\" and device = \"/dev/video0\" "+
+			"(or \"file\", \"pipeline\"), or enabled = false for a kiosk without a face step")
+	case SourceV4L2:
+		if c.Device == "" {
+			add("device", "v4l2 needs a device, for example /dev/video0")
+		}
+	case SourceTest:
+	case SourceFile:
+		if len(c.Files) == 0 {
+			add("files", "the file source needs at least one image or video")
+		}
+		for _, f := range c.Files {
+			if f == "" {
+				add("files", "an empty file name")
+				break
+			}
+		}
+	case SourcePipeline:
+		if strings.TrimSpace(c.Pipeline) == "" {
+			add("pipeline", "the pipeline source needs a GStreamer launch string ending in an appsink")
+		}
+	default:
+		add("source", "%q must be v4l2, test, file or pipeline", c.Source)
+	}
+	if c.Width < MinWidth || c.Width > MaxWidth {
+		add("width", "%d is out of range (%d to %d; 640 to 1920 is usual)", c.Width, MinWidth, MaxWidth)
+	}
+	if c.Height < MinHeight || c.Height > MaxHeight {
+		add("height", "%d is out of range (%d to %d; 480 to 1080 is usual)", c.Height, MinHeight, MaxHeight)
+	}
+	if c.FPS < MinFPS || c.FPS > MaxFPS {
+		add("fps", "%d is out of range (%d to %d; 15 to 30 is usual)", c.FPS, MinFPS, MaxFPS)
+	}
+	if len(fe) == 0 {
+		return nil
+	}
+	return fe
+}
+
+func (c *Config) defaults() {
+	c.Defaults()
+	if c.Name == "" {
+		c.Name = "camera"
 	}
 	if c.Pattern == "" {
 		c.Pattern = "smpte"
@@ -93,41 +160,13 @@ func (c *Config) defaults() {
 	}
 }
 
-// validate reports every configuration problem at once, as a config error.
+// validate is Validate as Open reports it: one config error of the device.
 func (c *Config) validate() error {
-	var p []string
-	switch c.Source {
-	case SourceV4L2:
-		if c.Device == "" {
-			p = append(p, "v4l2 needs a device, for example /dev/video0")
-		}
-	case SourceTest:
-	case SourceFile:
-		if len(c.Files) == 0 {
-			p = append(p, "the file source needs at least one image or video")
-		}
-		for _, f := range c.Files {
-			if f == "" {
-				p = append(p, "an empty file name")
-			}
-		}
-	case SourcePipeline:
-		if strings.TrimSpace(c.Pipeline) == "" {
-			p = append(p, "the pipeline source needs a GStreamer launch string")
-		}
-	default:
-		p = append(p, fmt.Sprintf("source %q must be v4l2, test, file or pipeline", c.Source))
+	fe := c.Validate("devices." + c.Name)
+	if fe == nil {
+		return nil
 	}
-	if c.Width < 16 || c.Height < 16 || c.Width > 7680 || c.Height > 4320 {
-		p = append(p, fmt.Sprintf("frame size %dx%d is out of range", c.Width, c.Height))
-	}
-	if c.FPS < 1 || c.FPS > 120 {
-		p = append(p, fmt.Sprintf("%d fps is out of range", c.FPS))
-	}
-	if len(p) > 0 {
-		return &drivers.Error{Kind: drivers.CodeConfig, Device: c.Name, Op: "configure", Err: fmt.Errorf("%s", strings.Join(p, "; "))}
-	}
-	return nil
+	return &drivers.Error{Kind: drivers.CodeConfig, Device: c.Name, Op: "configure", Err: fe}
 }
 
 // ParseSourceSpec fills Source and its fields from the short form the
