@@ -18,13 +18,18 @@ const STRINGS = (() => {
   return window.XPT_STRINGS;
 })();
 
-// Every reason code of the central protocol: none may reach the traveler.
-const REASONS = ['MRZ_UNREADABLE', 'MRZ_INVALID', 'DOC_EXPIRED', 'NOT_AUTHORIZED', 'HOLDER_MISMATCH',
-  'AUTH_SUSPENDED', 'AUTH_REVOKED', 'AUTH_NOT_YET_VALID', 'AUTH_EXPIRED', 'DIRECTION_NOT_ALLOWED',
-  'CARD_MISSING', 'CARD_MISMATCH', 'FACE_CAPTURE_FAILED', 'FACE_MISMATCH', 'PREAPPROVAL_INVALID',
-  'DATA_STALE', 'DEVICE_FAULT', 'RANDOM_SELECTION',
-  // The passport chip's (issue 11).
-  'CHIP_UNREADABLE', 'CHIP_MRZ_MISMATCH', 'CHIP_INVALID', 'CHIP_UNTRUSTED'];
+// Every reason code of the central protocol and the project's: none may
+// reach the traveler. Read from wire/messages.go (wire.AllReasons), so a
+// reason added there is checked here without another list to keep.
+const REASONS = (() => {
+  const src = readFileSync(path.join(repoRoot, 'wire/messages.go'), 'utf8');
+  const codes = new Map([...src.matchAll(/^\t(Reason\w+)\s*=\s*"([A-Z_]+)"/gm)].map((m) => [m[1], m[2]]));
+  const list = src.match(/var AllReasons = \[\]string\{([^}]*)\}/);
+  assert.ok(list, 'wire.AllReasons not found in wire/messages.go');
+  const out = [...list[1].matchAll(/\bReason\w+/g)].map((m) => codes.get(m[0]));
+  assert.ok(out.length >= 22 && out.every(Boolean), 'wire.AllReasons read wrong: ' + out);
+  return out;
+})();
 
 let srv;
 let browser;
