@@ -28,6 +28,7 @@ var deviceCommands = map[string]command{
 	"read":    {"wait for one document or card on a reader and print it as JSON", runDevicesRead},
 	"camera":  {"take a picture and show the face quality figures; live preview", runDevicesCamera},
 	"chip":    {"read and verify an ePassport's chip on a PC/SC reader", runDevicesChip},
+	"scanner": {"list the scans the spool could not read, and read one again", runDevicesScanner},
 }
 
 func runDevices(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

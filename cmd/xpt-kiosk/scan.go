@@ -126,25 +126,35 @@ func runScanning(name, usage string, mrzOnly bool, args []string, stdout, stderr
 				p.Lines = []string{}
 			}
 			qrs := checkQRs(p.QR, kr, todayFn())
-			if *asJSON {
-				var v any = &p
-				if !mrzOnly {
-					// scan always has text and qr, empty or not
-					sj := scanJSON{Page: p, QR: qrs}
-					if p.Text != nil {
-						sj.Text = *p.Text
-					}
-					v = &sj
-				}
-				if err := enc.Encode(v); err != nil {
+			if mrzOnly && *asJSON {
+				if err := enc.Encode(&p); err != nil {
 					return exitFail
 				}
 				continue
 			}
-			printPage(stdout, p, qrs, mrzOnly)
+			if err := writePage(stdout, enc, p, qrs, *asJSON, mrzOnly); err != nil {
+				return exitFail
+			}
 		}
 	}
 	return rc
+}
+
+// writePage prints a page as `scan` does: with asJSON one scanJSON line
+// (text and qr always there, empty or not), else printPage's lines.
+func writePage(w io.Writer, enc *json.Encoder, p scanner.Page, qrs []scanQR, asJSON, mrzOnly bool) error {
+	if p.Lines == nil {
+		p.Lines = []string{}
+	}
+	if !asJSON {
+		printPage(w, p, qrs, mrzOnly)
+		return nil
+	}
+	sj := scanJSON{Page: p, QR: qrs}
+	if p.Text != nil {
+		sj.Text = *p.Text
+	}
+	return enc.Encode(&sj)
 }
 
 // scanJSON is a page as `scan --json` prints it.
