@@ -23,7 +23,7 @@ import (
 const helperEnv = "XPT_LINK_CRASH_HELPER"
 
 // crashHelper is the agent process of TestAgentCrash: it appends events
-// until the outbox holds XPT_TARGET of them, prints "D seq eventId" for each
+// until the outbox holds XPT_TARGET of them (0: until it is killed), prints "D seq eventId" for each
 // once it is durable and "C" once the link is connected (its Last Will is
 // registered with the broker from then on), waits until all are delivered
 // and exits.
@@ -61,7 +61,7 @@ func crashHelper() int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ob.LastSeq() < target {
+			for target == 0 || ob.LastSeq() < target {
 				ev := txEvent(0)
 				seq, err := ob.Append(ev)
 				if err != nil {
@@ -105,8 +105,8 @@ func TestAgentCrash(t *testing.T) {
 	b := testbroker.New(t)
 	col := collector(t, b.URL())
 	dir := t.TempDir()
-	const target = 3000
 	durable := map[uint64]string{}
+	var maxSeq uint64
 	offline := func() int {
 		n := 0
 		for _, s := range col.States("yyz-crash-k1") {
@@ -117,10 +117,16 @@ func TestAgentCrash(t *testing.T) {
 		return n
 	}
 	runs := 0
-	run := func(killAfter time.Duration) {
+	// A killed run appends until it is killed: one that could reach its
+	// target first would stop cleanly instead (this test once failed so,
+	// when a fast run finished before its kill and the final run then had
+	// nothing to send, never connected and published no offline state).
+	// The final run appends 500 more, so it has events to deliver: it
+	// connects, and its clean stop publishes the offline state.
+	run := func(killAfter time.Duration, target uint64) {
 		runs++
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), helperEnv+"="+dir, "XPT_BROKER="+b.URL(), "XPT_TARGET="+strconv.Itoa(target))
+		cmd.Env = append(os.Environ(), helperEnv+"="+dir, "XPT_BROKER="+b.URL(), "XPT_TARGET="+strconv.FormatUint(target, 10))
 		stdout, _ := cmd.StdoutPipe()
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
@@ -140,6 +146,7 @@ func TestAgentCrash(t *testing.T) {
 					t.Errorf("seq %d reused: %s then %s", seq, old, f[2])
 				}
 				durable[seq] = f[2]
+				maxSeq = max(maxSeq, seq)
 			}
 		}
 		err := cmd.Wait()
@@ -152,6 +159,9 @@ func TestAgentCrash(t *testing.T) {
 		if killAfter > 0 && timer == nil {
 			t.Fatalf("run %d never connected: %v: %s", runs, err, stderr.String())
 		}
+		if killAfter > 0 && err == nil {
+			t.Fatalf("run %d ended before its kill: %s", runs, stderr.String())
+		}
 		if killAfter > 0 {
 			t.Logf("run %d, kill %v after connecting: %v, %d durable so far", runs, killAfter, err, len(durable))
 		} else {
@@ -162,9 +172,10 @@ func TestAgentCrash(t *testing.T) {
 		}
 	}
 	for i := 0; i < 4; i++ {
-		run(time.Duration(rand.IntN(500)) * time.Millisecond)
+		run(time.Duration(1+rand.IntN(500))*time.Millisecond, 0)
 	}
-	run(0)
+	target := maxSeq + 500
+	run(0, target)
 	if !col.WaitFor(20*time.Second, func() bool { return col.Unique("yyz-crash-k1") >= len(durable) }) {
 		t.Fatalf("lost events: %v", col.Report("yyz-crash-k1"))
 	}
