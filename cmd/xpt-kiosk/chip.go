@@ -1,383 +1,39 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
 	"log/slog"
-	"sync"
-	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/chipcheck"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
-	"github.com/xpt-pilot/xpt-kiosk/agent/view"
-	"github.com/xpt-pilot/xpt-kiosk/drivers"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc"
 	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
 )
 
-// chipSource is where the chip reader finds the passport's chip: pcscd
-// (a real reader, or vsmartcard's virtual one), or the demo's in-process
-// emulated chip (demo.Chips).
-type chipSource interface {
-	// Card waits for a chip in the field until ctx ends and connects to
-	// it; done disconnects. A reader that cannot be reached is a
-	// *drivers.Error other than timeout; no chip in time is timeout.
-	Card(ctx context.Context) (t chip.Transport, done func(), err error)
-	// Health is nil when the reader is there, else its fault.
-	Health() *drivers.Error
-	// Kind and Path say what the technician console shows.
-	Kind() string
-	Path() string
-}
-
-// pcscSource is a PC/SC reader through pcscd.
-type pcscSource struct{ socket, reader string }
-
-func (p pcscSource) Kind() string { return "pcsc" }
-func (p pcscSource) Path() string {
-	if p.reader != "" {
-		return p.reader
-	}
-	if p.socket != "" {
-		return p.socket
-	}
-	return pcsc.Socket()
-}
-
-func (p pcscSource) Card(ctx context.Context) (chip.Transport, func(), error) {
-	c, err := pcsc.Dial(p.socket)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := c.WaitCard(ctx, p.reader)
-	if err != nil {
-		c.Close()
-		return nil, nil, err
-	}
-	card, err := c.Connect(st.Name)
-	if err != nil {
-		c.Close()
-		return nil, nil, err
-	}
-	var once sync.Once
-	return card, func() {
-		once.Do(func() {
-			_ = card.Disconnect(true)
-			c.Close() // also breaks a Transmit still waiting
-		})
-	}, nil
-}
-
-func (p pcscSource) Health() *drivers.Error {
-	c, err := pcsc.Dial(p.socket)
-	if err != nil {
-		return asDriverError(err, "dial pcscd")
-	}
-	defer c.Close()
-	rs, err := c.Readers()
-	if err != nil {
-		return asDriverError(err, "list readers")
-	}
-	for _, r := range rs {
-		if p.reader == "" || r.Name == p.reader {
-			return nil
-		}
-	}
-	what := "pcscd has no reader"
-	if p.reader != "" {
-		what = fmt.Sprintf("pcscd has no reader %q", p.reader)
-	}
-	return &drivers.Error{Kind: drivers.CodeNotFound, Device: "chipReader", Op: "find reader", Err: errors.New(what)}
+// openChip is the chip reader the configuration enables (agent/chipcheck;
+// nil when disabled), reading from src (nil: pcscd, as configured), its
+// JPEG 2000 photos converted by OpenCV (face.ImageToJPEG).
+func openChip(cfg *config.Config, src chipcheck.Source, log *slog.Logger) (*chipcheck.Reader, error) {
+	return chipcheck.Open(cfg, src, face.ImageToJPEG, log)
 }
 
 // demoChipSource is how the kiosk reads the demo's passport chips: through
 // pcscd's virtual reader the demo plays them to, or in process (nil: the
 // demo has no chips).
-func demoChipSource(env *demo.Env) chipSource {
+func demoChipSource(env *demo.Env) chipcheck.Source {
 	reader, chips := env.ChipReader()
 	switch {
 	case reader != "":
-		return pcscSource{reader: reader}
+		return chipcheck.PCSC{Reader: reader}
 	case chips != nil:
 		return chips
 	}
 	return nil
 }
 
-func asDriverError(err error, op string) *drivers.Error {
-	var e *drivers.Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return &drivers.Error{Kind: drivers.CodeIO, Device: "chipReader", Op: op, Err: err}
-}
-
-// chipDevice is the kiosk's chip reader: kiosk.ChipReader for the
-// session, drivers.Device for its health (polled; Fault and Recovered).
-type chipDevice struct {
-	src     chipSource
-	trust   *chip.TrustStore
-	access  chip.Access
-	timeout time.Duration
-	log     *slog.Logger
-
-	events chan drivers.Event
-	stop   context.CancelFunc
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	health *drivers.Error
-}
-
-const chipHealthInterval = 5 * time.Second
-
-// openChip builds the chip reader the configuration enables (nil when
-// disabled). A trust store that does not load is an error: the kiosk
-// never runs a chip check with fewer anchors than configured.
-func openChip(cfg *config.Config, src chipSource, log *slog.Logger) (*chipDevice, error) {
-	c := cfg.Devices.Chip
-	if !c.On() {
-		return nil, nil
-	}
-	ts, err := chip.LoadCSCAs(c.CSCADir)
-	if err != nil {
-		return nil, fmt.Errorf("devices.chip.cscaDir: %w", err)
-	}
-	if ts.Len() == 0 {
-		log.Warn("chip reader: no CSCA in cscaDir: every chip is no_trust_anchor", "dir", c.CSCADir)
-	}
-	if src == nil {
-		src = pcscSource{socket: c.Socket, reader: c.Reader}
-	}
-	access := chip.AccessAuto
-	if c.Access == "BAC" || c.Access == "PACE" {
-		access = chip.Access(c.Access)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	d := &chipDevice{src: src, trust: ts, access: access, timeout: c.Timeout.Duration, log: log,
-		events: make(chan drivers.Event, 8), stop: cancel}
-	d.health = src.Health()
-	d.wg.Add(1)
-	go d.watch(ctx)
-	log.Info("chip reader", "kind", src.Kind(), "path", src.Path(), "anchors", ts.Len(), "health", errString(d.health))
-	return d, nil
-}
-
-func errString(e *drivers.Error) string {
-	if e == nil {
-		return "ok"
-	}
-	return e.Error()
-}
-
-// watch polls the reader's health and reports its changes.
-func (d *chipDevice) watch(ctx context.Context) {
-	defer d.wg.Done()
-	defer close(d.events)
-	d.mu.Lock()
-	first := d.health
-	d.mu.Unlock()
-	if first != nil {
-		d.emit(ctx, drivers.Fault{Device: "chipReader", Err: first, At: time.Now()})
-	}
-	t := time.NewTicker(chipHealthInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		h := d.src.Health()
-		d.mu.Lock()
-		prev := d.health
-		d.health = h
-		d.mu.Unlock()
-		switch {
-		case h != nil && (prev == nil || prev.Kind != h.Kind):
-			d.emit(ctx, drivers.Fault{Device: "chipReader", Err: h, At: time.Now()})
-		case h == nil && prev != nil:
-			d.emit(ctx, drivers.Recovered{Device: "chipReader", After: prev.Kind, At: time.Now()})
-		}
-	}
-}
-
-func (d *chipDevice) emit(ctx context.Context, ev drivers.Event) {
-	select {
-	case d.events <- ev:
-	case <-ctx.Done():
-	}
-}
-
-func (d *chipDevice) Name() string                 { return "chipReader" }
-func (d *chipDevice) Events() <-chan drivers.Event { return d.events }
-func (d *chipDevice) Health() *drivers.Error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.health
-}
-func (d *chipDevice) Close() error {
-	d.stop()
-	d.wg.Wait()
-	return nil
-}
-
-// Check is one traveler's chip step (kiosk.ChipReader): wait for the chip,
-// read and verify it with the printed zone, give back the verdict and DG2's
-// photo as JPEG, and wipe the raw files.
-func (d *chipDevice) Check(ctx context.Context, printed []string, progress func(string)) kiosk.ChipResult {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	progress(kiosk.ChipStageWaiting)
-	t, done, err := d.src.Card(ctx)
-	if err != nil {
-		if drivers.CodeOf(err) == drivers.CodeTimeout {
-			return kiosk.ChipResult{Failure: kiosk.ChipNoChip, Detail: "no chip came into the reader's field in " + d.timeout.String()}
-		}
-		return kiosk.ChipResult{Failure: kiosk.ChipReadError, Detail: err.Error(), ReaderFault: string(drivers.CodeOf(err))}
-	}
-	defer done()
-	progress(kiosk.ChipStageReading)
-	type answer struct {
-		c   *chip.Check
-		err error
-	}
-	ch := make(chan answer, 1)
-	go func() {
-		c, err := chip.ReadAndVerify(t, printed, d.trust, chip.ReadOptions{Access: d.access}, chip.VerifyOptions{})
-		ch <- answer{c, err}
-	}()
-	var a answer
-	select {
-	case a = <-ch:
-	case <-ctx.Done():
-		done() // breaks the read in flight
-		go func() {
-			if a := <-ch; a.c != nil {
-				wipePassport(a.c.Passport)
-			}
-		}()
-		return kiosk.ChipResult{Failure: kiosk.ChipTimeout, Detail: "the chip was not read in " + d.timeout.String()}
-	}
-	if a.err != nil {
-		return kiosk.ChipResult{Failure: chipFailure(a.err), Detail: a.err.Error()}
-	}
-	res := chipResult(a.c)
-	wipePassport(a.c.Passport)
-	d.log.Debug("chip read", "protocol", res.Protocol, "pa", res.PA.Status, "step", res.PA.Step, "dg1Matches", res.DG1Matches,
-		"read", a.c.Passport.Timings.Total, "verify", a.c.VerifyTime)
-	return res
-}
-
-// chipFailure says which failure a read error is.
-func chipFailure(err error) string {
-	switch {
-	case errors.Is(err, chip.ErrAccessDenied):
-		return kiosk.ChipAccessDenied
-	case errors.Is(err, chip.ErrMalformed):
-		return kiosk.ChipMalformed
-	}
-	switch drivers.CodeOf(err) {
-	case drivers.CodeDisconnected:
-		return kiosk.ChipRemoved
-	case drivers.CodeTimeout:
-		return kiosk.ChipTimeout
-	}
-	return kiosk.ChipReadError
-}
-
-// chipResult maps a chip check into the kiosk's result, DG2's photo
-// converted to JPEG when it is JPEG 2000.
-func chipResult(c *chip.Check) kiosk.ChipResult {
-	p := c.Passport
-	res := kiosk.ChipResult{Read: true, Protocol: p.Protocol, DG1Matches: c.DG1Matches,
-		PA: view.PassiveAuth{Status: string(c.PA.Status), Step: c.PA.Step, DG: c.PA.DG, Detail: c.PA.Detail,
-			Country: c.PA.Country, CSCA: c.PA.CSCA}}
-	if p.DG2 == nil || len(p.DG2.Faces) == 0 {
-		res.PhotoDetail = "the chip has no DG2"
-		return res
-	}
-	img := p.DG2.Faces[0]
-	photo, orig, err := dg2JPEG(img.Data, img.Type)
-	if err != nil {
-		res.PhotoDetail = err.Error()
-		return res
-	}
-	res.Photo, res.PhotoType, res.PhotoOriginalType = photo, "image/jpeg", orig
-	return res
-}
-
-// dg2JPEG is a DG2 image as JPEG: a JPEG as it is (copied), a JPEG 2000
-// image (JP2 file or codestream) converted by face.ImageToJPEG (OpenCV
-// reads it through OpenJPEG; Go's encoder writes the JPEG, as the binary's
-// OpenCV must not encode JPEG: docs/camera.md). orig names the chip's
-// type when it was converted.
-func dg2JPEG(data []byte, typ chip.ImageType) (photo []byte, orig string, err error) {
-	switch typ {
-	case chip.ImageJPEG:
-		return bytes.Clone(data), "", nil
-	case chip.ImageJPEG2K, chip.ImageJ2K:
-	default:
-		return nil, "", fmt.Errorf("DG2 image of type %q", typ)
-	}
-	orig = string(typ)
-	photo, err = face.ImageToJPEG(data, 92)
-	if err != nil {
-		return nil, orig, fmt.Errorf("DG2: JPEG 2000: %w", err)
-	}
-	return photo, orig, nil
-}
-
-// wipePassport overwrites what a chip read held: DG1, DG2, EF.SOD, EF.COM.
-func wipePassport(p *chip.Passport) {
-	if p == nil {
-		return
-	}
-	for _, b := range p.Files {
-		clear(b)
-	}
-	clear(p.SODFile)
-	clear(p.COMFile)
-	if p.DG2 != nil {
-		for _, f := range p.DG2.Faces {
-			clear(f.Data)
-		}
-	}
-	p.Files, p.SODFile, p.COMFile, p.DG1, p.DG2 = nil, nil, nil, nil, nil
-}
-
-func chipReaderOrNil(d *chipDevice) kiosk.ChipReader {
+func chipReaderOrNil(d *chipcheck.Reader) kiosk.ChipReader {
 	if d == nil {
 		return nil
 	}
 	return d
-}
-
-// selftestChip checks the chip reader: pcscd answers, the reader is there,
-// and the CSCA folder loads (how many trust anchors).
-func selftestChip(cfg *config.Config, add func(name, status, format string, a ...any)) {
-	c := cfg.Devices.Chip
-	if !c.On() {
-		add("devices.chip", "ok", "disabled")
-		return
-	}
-	ts, err := chip.LoadCSCAs(c.CSCADir)
-	if err != nil {
-		add("devices.chip", "fail", "cscaDir %s: %v", c.CSCADir, err)
-		return
-	}
-	anchors := fmt.Sprintf("%d CSCA trust anchor(s) in %s", ts.Len(), c.CSCADir)
-	src := pcscSource{socket: c.Socket, reader: c.Reader}
-	if h := src.Health(); h != nil {
-		add("devices.chip", "fail", "%s: %v (is pcscd running? xpt-kiosk devices list shows the PC/SC readers); %s", src.Path(), h, anchors)
-		return
-	}
-	if ts.Len() == 0 {
-		add("devices.chip", "warn", "%s: reader ready, but no CSCA in %s: every chip would be no_trust_anchor (CHIP_UNTRUSTED)", src.Path(), c.CSCADir)
-		return
-	}
-	add("devices.chip", "ok", "%s: reader ready, access %s, timeout %s; %s", src.Path(), c.Access, c.Timeout, anchors)
 }

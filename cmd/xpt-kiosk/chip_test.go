@@ -2,128 +2,19 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"encoding/pem"
 	"image/jpeg"
 	"image/png"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
-	"github.com/xpt-pilot/xpt-kiosk/agent/config"
-	"github.com/xpt-pilot/xpt-kiosk/agent/decide"
-	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
-	"github.com/xpt-pilot/xpt-kiosk/central"
-	"github.com/xpt-pilot/xpt-kiosk/drivers"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/issuer"
-	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc/pcsctest"
+	"github.com/xpt-pilot/xpt-kiosk/agent/chipcheck"
+	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/face"
 	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
-	"github.com/xpt-pilot/xpt-kiosk/mrz"
-	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
 
-var chipZone = func() []string {
-	lines, err := mrz.Generate(mrz.Fields{DocumentCode: "P", IssuingState: "CAN", Nationality: "CAN", DocumentNumber: "L898902C3",
-		Surname: "ERIKSSON", GivenNames: "ANNA MARIA", Sex: "F",
-		BirthDate: time.Date(1974, 8, 12, 0, 0, 0, 0, time.UTC), ExpiryDate: time.Date(2030, 4, 15, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		panic(err)
-	}
-	return lines
-}()
-
-// testChipDevice is the kiosk's chip reader over the demo's in-process
-// emulated chip, trusting the demo CSCAs written to a folder.
-func testChipDevice(t *testing.T) (*chipDevice, *demo.Chips) {
-	t.Helper()
-	if !mrz.Parse(chipZone, mrz.Options{}).Valid {
-		t.Fatal("test zone not valid")
-	}
-	dir := t.TempDir()
-	chips, err := demo.NewChips(filepath.Join(dir, "csca"), []central.Traveler{{MRZ: chipZone, Document: wire.Document{IssuingState: "CAN"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	on := true
-	cfg := &config.Config{Devices: config.Devices{Chip: config.Chip{Enabled: &on, CSCADir: filepath.Join(dir, "csca"),
-		Timeout: config.Duration{Duration: 2 * time.Second}, Access: "auto"}}}
-	d, err := openChip(cfg, chips, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d, chips
-}
-
-// Through the real chip stack (BAC, secure messaging, LDS, passive
-// authentication) on the emulated chip: a genuine passport passes and its
-// DG2 is the face reference; each tampered kind gives its verdict and the
-// decision its reason.
-func TestChipStepOnTheEmulatedChip(t *testing.T) {
-	d, chips := testChipDevice(t)
-	cases := []struct {
-		kind    string
-		read    bool
-		failure string
-		pa      string
-		step    string
-		reasons []string
-	}{
-		{issuer.Genuine, true, "", "valid", "", nil},
-		{issuer.BadSignature, true, "", "invalid", "sod_signature", []string{wire.ReasonChipInvalid}},
-		{issuer.BadDG2Hash, true, "", "invalid", "dg_hash", []string{wire.ReasonChipInvalid}},
-		{issuer.BadDG1Hash, true, "", "invalid", "dg_hash", []string{wire.ReasonChipMRZMismatch, wire.ReasonChipInvalid}},
-		{issuer.ForgedCSCA, true, "", "invalid", "ds_certificate", []string{wire.ReasonChipInvalid}},
-		{issuer.UnknownCSCA, true, "", "no_trust_anchor", "", []string{wire.ReasonChipUntrusted}},
-		{issuer.DG1Mismatch, true, "", "valid", "", []string{wire.ReasonChipMRZMismatch}},
-		{issuer.GarbageSOD, true, "", "invalid", "sod_format", []string{wire.ReasonChipInvalid}},
-		{issuer.RefuseBAC, false, kiosk.ChipAccessDenied, "", "", []string{wire.ReasonChipUnreadable}},
-		{demo.NoChip, false, kiosk.ChipNoChip, "", "", []string{wire.ReasonChipUnreadable}},
-	}
-	for _, c := range cases {
-		t.Run(c.kind, func(t *testing.T) {
-			if err := chips.Present(chipZone, c.kind); err != nil {
-				t.Fatal(err)
-			}
-			var stages []string
-			res := d.Check(context.Background(), chipZone, func(s string) { stages = append(stages, s) })
-			if res.Read != c.read || res.Failure != c.failure || res.PA.Status != c.pa || res.PA.Step != c.step {
-				t.Fatalf("result %+v", res)
-			}
-			if len(stages) == 0 || stages[0] != kiosk.ChipStageWaiting {
-				t.Errorf("stages %v", stages)
-			}
-			if c.read {
-				if res.Protocol != "BAC" || res.ReaderFault != "" {
-					t.Errorf("protocol %q fault %q", res.Protocol, res.ReaderFault)
-				}
-				if c.kind != issuer.BadDG2Hash && c.kind != issuer.GarbageSOD {
-					if _, err := jpeg.Decode(bytes.NewReader(res.Photo)); err != nil || res.PhotoType != "image/jpeg" {
-						t.Errorf("DG2 photo: %v (%q)", err, res.PhotoType)
-					}
-				}
-			}
-			// The decision over it, as the kiosk weighs it.
-			in := decide.Input{Chip: &decide.Chip{Read: res.Read, Failure: res.Failure, DG1Matches: res.DG1Matches, PA: res.PA.Status,
-				PAStep: res.PA.Step, PADG: res.PA.DG}}
-			var got []string
-			for _, r := range decide.Decide(in).Reasons {
-				if strings.HasPrefix(r, "CHIP_") {
-					got = append(got, r)
-				}
-			}
-			if strings.Join(got, ",") != strings.Join(c.reasons, ",") {
-				t.Errorf("chip reasons %v, want %v", got, c.reasons)
-			}
-		})
-	}
-}
-
-// A DG2 in JPEG 2000 is converted to JPEG for the face step and the officer.
+// A DG2 in JPEG 2000 is converted to JPEG for the face step and the officer,
+// by the converter openChip gives the chip reader (face.ImageToJPEG).
 // testdata/face.jp2 is the demo face in JPEG 2000 (OpenCV's encoder, at 0.02
 // of its lossless rate), so that this test needs no image codec of its own.
 func TestChipJPEG2000Photo(t *testing.T) {
@@ -135,7 +26,7 @@ func TestChipJPEG2000Photo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, orig, err := dg2JPEG(photo, "image/jp2")
+	out, orig, err := chipcheck.DG2JPEG(photo, "image/jp2", face.ImageToJPEG)
 	if err != nil || orig != "image/jp2" {
 		t.Fatalf("convert: %v %q", err, orig)
 	}
@@ -143,114 +34,10 @@ func TestChipJPEG2000Photo(t *testing.T) {
 	if err != nil || img.Bounds().Dx() != src.Width || img.Bounds().Dy() != src.Height {
 		t.Fatalf("converted JPEG: %v", err)
 	}
-	if _, _, err := dg2JPEG([]byte("not an image at all"), "image/jp2"); err == nil {
+	if _, _, err := chipcheck.DG2JPEG([]byte("not an image at all"), "image/jp2", face.ImageToJPEG); err == nil {
 		t.Fatal("garbage JPEG 2000 converted")
 	}
-	if _, _, err := dg2JPEG([]byte{1, 2, 3}, ""); err == nil {
+	if _, _, err := chipcheck.DG2JPEG([]byte{1, 2, 3}, "", face.ImageToJPEG); err == nil {
 		t.Fatal("an untyped image converted")
 	}
-}
-
-// The chip reader's selftest: the CSCA folder, pcscd.
-func TestSelftestChip(t *testing.T) {
-	var got []string
-	add := func(name, status, format string, a ...any) { got = append(got, name+" "+status) }
-	selftestChip(&config.Config{}, add)
-	on := true
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "bad.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("junk")}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	selftestChip(&config.Config{Devices: config.Devices{Chip: config.Chip{Enabled: &on, CSCADir: dir}}}, add)
-	selftestChip(&config.Config{Devices: config.Devices{Chip: config.Chip{Enabled: &on, CSCADir: t.TempDir(),
-		Socket: filepath.Join(t.TempDir(), "no-pcscd.comm")}}}, add)
-	want := []string{"devices.chip ok", "devices.chip fail", "devices.chip fail"}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Fatalf("selftest %v, want %v", got, want)
-	}
-}
-
-// fixedSource hands out one transport (chipSource).
-type fixedSource struct{ t chip.Transport }
-
-func (f fixedSource) Card(context.Context) (chip.Transport, func(), error) {
-	return f.t, func() {}, nil
-}
-func (fixedSource) Health() *drivers.Error { return nil }
-func (fixedSource) Kind() string           { return "test" }
-func (fixedSource) Path() string           { return "test" }
-
-// A chip taken away mid-read, a DG2 that is no image and a chip that
-// answers garbage are each a typed failure, never a panic nor a pass.
-func TestChipBadInput(t *testing.T) {
-	d, chips := testChipDevice(t)
-	if err := chips.Present(chipZone, issuer.Genuine); err != nil {
-		t.Fatal(err)
-	}
-	card := chips.InField()
-	n := 0
-	removed := chip.TransportFunc(func(apdu []byte) ([]byte, error) {
-		if n++; n > 6 {
-			return nil, &drivers.Error{Kind: drivers.CodeDisconnected, Device: "chipReader", Op: "transmit"}
-		}
-		return card.Transmit(apdu)
-	})
-	garbage := chip.TransportFunc(func([]byte) ([]byte, error) { return []byte{0x90}, nil })
-	for _, c := range []struct {
-		name    string
-		t       chip.Transport
-		failure string
-	}{
-		{"removed", removed, kiosk.ChipRemoved},
-		{"garbage answers", garbage, kiosk.ChipMalformed},
-	} {
-		card.Reset()
-		d := d.with(fixedSource{c.t})
-		res := d.Check(context.Background(), chipZone, func(string) {})
-		if res.Read || res.Failure != c.failure || res.Detail == "" {
-			t.Errorf("%s: %+v", c.name, res)
-		}
-	}
-	card.Files[chip.FIDDG2] = chip.EncodeTLV(0x75, []byte("no image here"))
-	card.Reset()
-	d = d.with(fixedSource{card})
-	if res := d.Check(context.Background(), chipZone, func(string) {}); res.Read || res.Failure != kiosk.ChipMalformed {
-		t.Errorf("DG2 not an image: %+v", res)
-	}
-}
-
-// The chip reader over the real PC/SC path: pcscd, vsmartcard's vpcd, the
-// emulated chip behind it (pcsctest), a genuine passport and one whose
-// DG2 was altered.
-func TestChipStepOverPCSC(t *testing.T) {
-	d, chips := testChipDevice(t)
-	if err := chips.Present(chipZone, issuer.Genuine); err != nil {
-		t.Fatal(err)
-	}
-	card := chips.InField()
-	_, reader := pcsctest.Start(t, card)
-	d = d.with(pcscSource{reader: reader})
-	if h := d.src.Health(); h != nil {
-		t.Fatalf("health %v", h)
-	}
-	res := d.Check(context.Background(), chipZone, func(string) {})
-	if !res.Read || res.PA.Status != "valid" || !res.DG1Matches || len(res.Photo) == 0 {
-		t.Fatalf("genuine over PC/SC: %+v", res)
-	}
-	if err := chips.Present(chipZone, issuer.BadDG2Hash); err != nil {
-		t.Fatal(err)
-	}
-	card.Replace(chips.InField().Keys, chips.InField().Files)
-	if res := d.Check(context.Background(), chipZone, func(string) {}); res.PA.Status != "invalid" || res.PA.Step != "dg_hash" || res.PA.DG != 2 {
-		t.Fatalf("altered DG2 over PC/SC: %+v", res.PA)
-	}
-	if h := (pcscSource{reader: "No Such Reader 00 00"}).Health(); h == nil || h.Kind != drivers.CodeNotFound {
-		t.Fatalf("missing reader: %v", h)
-	}
-}
-
-// with is d's reader over another source, without d's health watcher
-// (which reads d's source).
-func (d *chipDevice) with(src chipSource) *chipDevice {
-	return &chipDevice{src: src, trust: d.trust, access: d.access, timeout: d.timeout, log: d.log}
 }

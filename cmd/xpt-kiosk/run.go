@@ -19,6 +19,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
 	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
+	"github.com/xpt-pilot/xpt-kiosk/agent/chipcheck"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/kiosk"
 	"github.com/xpt-pilot/xpt-kiosk/agent/link"
@@ -232,7 +233,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demo.Env, ready chan
 		parts.add(face.Close)
 		devs = append(devs, face.Device())
 	}
-	var chipSrc chipSource
+	var chipSrc chipcheck.Source
 	if env != nil {
 		chipSrc = demoChipSource(env)
 	}
@@ -280,7 +281,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demo.Env, ready chan
 		k.DescribeDevice(faceDesc.name, faceDesc.kind, faceDesc.path, env != nil)
 	}
 	if chipDev != nil {
-		k.DescribeDevice("chipReader", chipDev.src.Kind(), chipDev.src.Path(), env != nil)
+		k.DescribeDevice("chipReader", chipDev.Source().Kind(), chipDev.Source().Path(), env != nil)
 	}
 	if prn == nil {
 		k.SetDeviceState(prnDesc.name, prnDesc.kind, prnDesc.state, "", prnDesc.message)

@@ -16,6 +16,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
 	"github.com/xpt-pilot/xpt-kiosk/agent/authz"
+	"github.com/xpt-pilot/xpt-kiosk/agent/chipcheck"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/agent/link"
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
@@ -145,7 +146,7 @@ func selftestChecks(env selftestEnv) []checkResult {
 		selftestPrinter(cfg, add)
 	}
 	if !env.liveDevice(&checks, "devices.chip") {
-		selftestChip(cfg, add)
+		chipcheck.Selftest(cfg, add)
 	}
 	selftestCredentials(cfg, time.Now(), add)
 	selftestStorage(cfg, add)
