@@ -234,3 +234,28 @@ func TestOnlyCmdImportsTheDemo(t *testing.T) {
 		}
 	}
 }
+
+// The kiosk's chip reader (agent/chipcheck) reads real chips only: it
+// reaches the chip stack's protocol and its pcscd client, never the test
+// issuer nor the emulated chip (drivers/chip/issuer, drivers/chip/cardsim;
+// the demo's chips are handed to it as a Source, by cmd), nor the demo,
+// nor a camera leaf (drivers/camera/...: a JPEG 2000 photo is converted
+// by the function it is given, cmd passes face.ImageToJPEG; the camera's
+// pure-Go parent comes with agent/config). The kiosk core sees it only
+// through kiosk.ChipReader: agent/kiosk reaches neither it nor
+// drivers/chip. A banned entry ending in "/" bans what is under it.
+func TestChipReaderReachesNoTestChips(t *testing.T) {
+	for pattern, banned := range map[string][]string{
+		"./agent/chipcheck": {module + "/drivers/chip/issuer", module + "/drivers/chip/cardsim", module + "/internal/demo", module + "/drivers/camera/"},
+		"./agent/kiosk":     {module + "/agent/chipcheck", module + "/drivers/chip"},
+	} {
+		for pkg := range deps(t, pattern) {
+			for _, b := range banned {
+				under := strings.TrimSuffix(b, "/") + "/"
+				if pkg == b || strings.HasPrefix(pkg, under) {
+					t.Errorf("%s depends on %s", pattern, pkg)
+				}
+			}
+		}
+	}
+}
