@@ -229,6 +229,7 @@ type ReferralChip struct {
 	Step        string `json:"step,omitempty"`        // the failing step when invalid
 	DG          int    `json:"dg,omitempty"`
 	Country     string `json:"country,omitempty"`
+	ActiveAuth  string `json:"activeAuth,omitempty"` // valid | invalid | not_supported (the project's: docs/protocol.md)
 }
 
 // DeviceEvent is the body of device.fault and device.recovered.

@@ -82,7 +82,7 @@ func (e *emulatedChips) Present(lines []string, kind string) error {
 		if err != nil {
 			return err
 		}
-		c = &cardsim.Card{Keys: p.Keys, Files: p.Files, RefuseBAC: kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo}
+		c = &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, RefuseBAC: kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo}
 	}
 	e.mu.Lock()
 	e.card = c
@@ -147,17 +147,19 @@ func TestChipStepOnTheEmulatedChip(t *testing.T) {
 		pa      string
 		step    string
 		reasons []string
+		aa      string // active authentication's verdict ("valid" for a read chip unless said)
 	}{
-		{issuer.Genuine, true, "", "valid", "", nil},
-		{issuer.BadSignature, true, "", "invalid", "sod_signature", []string{wire.ReasonChipInvalid}},
-		{issuer.BadDG2Hash, true, "", "invalid", "dg_hash", []string{wire.ReasonChipInvalid}},
-		{issuer.BadDG1Hash, true, "", "invalid", "dg_hash", []string{wire.ReasonChipMRZMismatch, wire.ReasonChipInvalid}},
-		{issuer.ForgedCSCA, true, "", "invalid", "ds_certificate", []string{wire.ReasonChipInvalid}},
-		{issuer.UnknownCSCA, true, "", "no_trust_anchor", "", []string{wire.ReasonChipUntrusted}},
-		{issuer.DG1Mismatch, true, "", "valid", "", []string{wire.ReasonChipMRZMismatch}},
-		{issuer.GarbageSOD, true, "", "invalid", "sod_format", []string{wire.ReasonChipInvalid}},
-		{issuer.RefuseBAC, false, kiosk.ChipAccessDenied, "", "", []string{wire.ReasonChipUnreadable}},
-		{noChip, false, kiosk.ChipNoChip, "", "", []string{wire.ReasonChipUnreadable}},
+		{issuer.Genuine, true, "", "valid", "", nil, ""},
+		{issuer.Cloned, true, "", "valid", "", []string{wire.ReasonChipInvalid}, "invalid"},
+		{issuer.BadSignature, true, "", "invalid", "sod_signature", []string{wire.ReasonChipInvalid}, ""},
+		{issuer.BadDG2Hash, true, "", "invalid", "dg_hash", []string{wire.ReasonChipInvalid}, ""},
+		{issuer.BadDG1Hash, true, "", "invalid", "dg_hash", []string{wire.ReasonChipMRZMismatch, wire.ReasonChipInvalid}, ""},
+		{issuer.ForgedCSCA, true, "", "invalid", "ds_certificate", []string{wire.ReasonChipInvalid}, ""},
+		{issuer.UnknownCSCA, true, "", "no_trust_anchor", "", []string{wire.ReasonChipUntrusted}, ""},
+		{issuer.DG1Mismatch, true, "", "valid", "", []string{wire.ReasonChipMRZMismatch}, ""},
+		{issuer.GarbageSOD, true, "", "invalid", "sod_format", []string{wire.ReasonChipInvalid}, ""},
+		{issuer.RefuseBAC, false, kiosk.ChipAccessDenied, "", "", []string{wire.ReasonChipUnreadable}, ""},
+		{noChip, false, kiosk.ChipNoChip, "", "", []string{wire.ReasonChipUnreadable}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.kind, func(t *testing.T) {
@@ -168,6 +170,13 @@ func TestChipStepOnTheEmulatedChip(t *testing.T) {
 			res := d.Check(context.Background(), chipZone, func(s string) { stages = append(stages, s) })
 			if res.Read != c.read || res.Failure != c.failure || res.PA.Status != c.pa || res.PA.Step != c.step {
 				t.Fatalf("result %+v", res)
+			}
+			wantAA := c.aa
+			if wantAA == "" && c.read {
+				wantAA = "valid"
+			}
+			if res.AA.Status != wantAA || (c.read && !strings.HasPrefix(res.AA.Algorithm, "ecdsa-plain-SHA256")) {
+				t.Errorf("active authentication %+v, want %s", res.AA, wantAA)
 			}
 			if len(stages) == 0 || stages[0] != kiosk.ChipStageWaiting {
 				t.Errorf("stages %v", stages)
@@ -184,7 +193,7 @@ func TestChipStepOnTheEmulatedChip(t *testing.T) {
 			}
 			// The decision over it, as the kiosk weighs it.
 			in := decide.Input{Chip: &decide.Chip{Read: res.Read, Failure: res.Failure, DG1Matches: res.DG1Matches, PA: res.PA.Status,
-				PAStep: res.PA.Step, PADG: res.PA.DG}}
+				PAStep: res.PA.Step, PADG: res.PA.DG, AA: res.AA.Status, AADetail: res.AA.Detail}}
 			var got []string
 			for _, r := range decide.Decide(in).Reasons {
 				if strings.HasPrefix(r, "CHIP_") {
@@ -324,7 +333,7 @@ func TestChipStepOverPCSC(t *testing.T) {
 	if err := chips.Present(chipZone, issuer.BadDG2Hash); err != nil {
 		t.Fatal(err)
 	}
-	card.Replace(chips.InField().Keys, chips.InField().Files)
+	card.Replace(chips.InField().Keys, chips.InField().Files, chips.InField().AAKey)
 	if res := d.Check(context.Background(), chipZone, func(string) {}); res.PA.Status != "invalid" || res.PA.Step != "dg_hash" || res.PA.DG != 2 {
 		t.Fatalf("altered DG2 over PC/SC: %+v", res.PA)
 	}

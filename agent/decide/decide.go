@@ -79,6 +79,10 @@ type Chip struct {
 	PAStep     string // sod_format | sod_signature | ds_certificate | dg_hash, when invalid
 	PADG       int    // the data group of a dg_hash failure
 	PADetail   string
+	// AA is active authentication's verdict: valid | invalid |
+	// not_supported (the chip has no DG15); "" when it did not run.
+	AA       string
+	AADetail string
 }
 
 // Chip verdicts.
@@ -86,6 +90,9 @@ const (
 	PAValid         = "valid"
 	PAInvalid       = "invalid"
 	PANoTrustAnchor = "no_trust_anchor"
+	AAValid         = "valid"
+	AAInvalid       = "invalid"
+	AANotSupported  = "not_supported" // AA: the chip has no DG15 (AA is optional for issuers)
 )
 
 // Chip policies (Policy.ChipOnInvalid, ChipOnNoTrustAnchor).
@@ -157,6 +164,7 @@ const (
 	CheckChipRead       = "chip.read"
 	CheckChipDG1        = "chip.dg1_match"
 	CheckChipPA         = "chip.passive_auth"
+	CheckChipAA         = "chip.active_auth"
 )
 
 type collector struct {
@@ -355,6 +363,15 @@ func chipAdmissible(in Input) bool {
 	if !ch.Read || !ch.DG1Matches {
 		return false
 	}
+	switch ch.AA {
+	case AAValid, AANotSupported, "":
+	case AAInvalid:
+		if in.Policy.ChipOnInvalid != ChipIgnore {
+			return false
+		}
+	default:
+		return false
+	}
 	switch ch.PA {
 	case PAValid:
 		return true
@@ -544,6 +561,7 @@ func chipChecks(c *collector, in Input) {
 		c.check(CheckChipRead, wire.CheckFailed, detail)
 		c.check(CheckChipDG1, wire.CheckUndetermined, "chip not read")
 		c.check(CheckChipPA, wire.CheckUndetermined, "chip not read")
+		c.check(CheckChipAA, wire.CheckUndetermined, "chip not read")
 		return
 	}
 	c.check(CheckChipRead, wire.CheckSuccessful, "")
@@ -574,6 +592,26 @@ func chipChecks(c *collector, in Input) {
 		// A verdict this decision does not know never passes.
 		c.add(wire.ReasonChipInvalid)
 		c.check(CheckChipPA, wire.CheckUndetermined, "no passive authentication verdict")
+	}
+	// Active authentication: the chip is the issuer's, not a copy of its
+	// files. A chip without it (no DG15) is no fault: AA is optional.
+	switch ch.AA {
+	case AAValid:
+		c.check(CheckChipAA, wire.CheckSuccessful, "")
+	case AANotSupported, "":
+		detail := ch.AADetail
+		if ch.AA == "" {
+			detail = "not run"
+		}
+		c.check(CheckChipAA, wire.CheckNotSupported, detail)
+	case AAInvalid:
+		if in.Policy.ChipOnInvalid != ChipIgnore {
+			c.add(wire.ReasonChipInvalid)
+		}
+		c.check(CheckChipAA, wire.CheckFailed, ch.AADetail)
+	default:
+		c.add(wire.ReasonChipInvalid)
+		c.check(CheckChipAA, wire.CheckUndetermined, "no active authentication verdict")
 	}
 }
 

@@ -160,6 +160,17 @@ func TestDecisionTable(t *testing.T) {
 			in.Policy.ChipOnInvalid = ChipIgnore
 		}, []string{wire.ReasonChipUntrusted}, ""},
 		{"chip verdict unknown never admits", func(in *Input) { in.Chip = genuineChip(); in.Chip.PA = "" }, []string{wire.ReasonChipInvalid}, ""},
+		{"chip without active authentication: admitted", func(in *Input) { in.Chip = genuineChip(); in.Chip.AA = AANotSupported }, nil, ""},
+		{"CHIP_INVALID: active authentication failed (a clone)", func(in *Input) {
+			in.Chip = genuineChip()
+			in.Chip.AA, in.Chip.AADetail = AAInvalid, "the signature does not verify"
+		}, []string{wire.ReasonChipInvalid}, ""},
+		{"clone, policy ignore: admitted", func(in *Input) {
+			in.Chip = genuineChip()
+			in.Chip.AA = AAInvalid
+			in.Policy.ChipOnInvalid = ChipIgnore
+		}, nil, ""},
+		{"active authentication verdict unknown never admits", func(in *Input) { in.Chip = genuineChip(); in.Chip.AA = "maybe" }, []string{wire.ReasonChipInvalid}, ""},
 
 		// Holder matching.
 		{"truncated given names", func(in *Input) {
@@ -315,7 +326,7 @@ func TestRandomRateIsRoughlyHonoured(t *testing.T) {
 	}
 }
 
-func genuineChip() *Chip { return &Chip{Read: true, DG1Matches: true, PA: PAValid} }
+func genuineChip() *Chip { return &Chip{Read: true, DG1Matches: true, PA: PAValid, AA: AAValid} }
 
 // The chip's checks carry the spec's results and name the failing step.
 func TestChipChecks(t *testing.T) {
@@ -352,5 +363,21 @@ func TestChipChecks(t *testing.T) {
 	}
 	if _, ok := checks(nil, Policy{})[CheckChipRead]; ok {
 		t.Error("a chip check without a chip step")
+	}
+	if got[CheckChipAA].Result != wire.CheckSuccessful {
+		t.Errorf("aa of a chip that passed it: %+v", got[CheckChipAA])
+	}
+	clone := genuineChip()
+	clone.AA, clone.AADetail = AAInvalid, "the chip's signature of the challenge does not verify"
+	if c := checks(clone, Policy{})[CheckChipAA]; c.Result != wire.CheckFailed || c.Detail != clone.AADetail {
+		t.Errorf("aa of a clone %+v", c)
+	}
+	none := genuineChip()
+	none.AA, none.AADetail = AANotSupported, "the chip has no DG15"
+	if c := checks(none, Policy{})[CheckChipAA]; c.Result != wire.CheckNotSupported || c.Detail != none.AADetail {
+		t.Errorf("aa of a chip without it %+v", c)
+	}
+	if c := checks(&Chip{Failure: "no_chip"}, Policy{})[CheckChipAA]; c.Result != wire.CheckUndetermined {
+		t.Errorf("aa, chip not read %+v", c)
 	}
 }

@@ -122,7 +122,7 @@ func (k *Kiosk) chipDone(ctx context.Context, m msgChipDone) {
 		k.count("chips_unreadable")
 	}
 	k.log.Debug("kiosk: chip step done", "read", m.res.Read, "failure", m.res.Failure, "protocol", m.res.Protocol,
-		"dg1Matches", m.res.DG1Matches, "pa", m.res.PA.Status, "step", m.res.PA.Step)
+		"dg1Matches", m.res.DG1Matches, "pa", m.res.PA.Status, "step", m.res.PA.Step, "aa", m.res.AA.Status)
 	r := m.res
 	k.step(ctx, session.ChipDone{TxID: m.txID, Result: &r})
 }
@@ -145,7 +145,7 @@ func decideChip(c *ChipResult) *decide.Chip {
 		return nil
 	}
 	return &decide.Chip{Read: c.Read, Failure: c.Failure, Detail: c.Detail, DG1Matches: c.DG1Matches,
-		PA: c.PA.Status, PAStep: c.PA.Step, PADG: c.PA.DG, PADetail: c.PA.Detail}
+		PA: c.PA.Status, PAStep: c.PA.Step, PADG: c.PA.DG, PADetail: c.PA.Detail, AA: c.AA.Status, AADetail: c.AA.Detail}
 }
 
 // chipView is what the officer sees of the chip.
@@ -157,8 +157,11 @@ func chipView(c *ChipResult) *view.Chip {
 	if c.Read {
 		m := c.DG1Matches
 		v.DG1Matches = &m
-		pa := c.PA
+		pa, aa := c.PA, c.AA
 		v.PassiveAuth = &pa
+		if aa.Status != "" {
+			v.ActiveAuth = &aa
+		}
 	}
 	return v
 }
@@ -172,7 +175,7 @@ func chipWire(c *ChipResult) *wire.ReferralChip {
 	if c.Read {
 		m := c.DG1Matches
 		w.DG1Matches = &m
-		w.PassiveAuth, w.Step, w.DG, w.Country = c.PA.Status, c.PA.Step, c.PA.DG, c.PA.Country
+		w.PassiveAuth, w.Step, w.DG, w.Country, w.ActiveAuth = c.PA.Status, c.PA.Step, c.PA.DG, c.PA.Country, c.AA.Status
 	}
 	return w
 }

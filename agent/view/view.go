@@ -92,6 +92,16 @@ type Chip struct {
 	Protocol    string       `json:"protocol,omitempty"` // BAC | PACE
 	DG1Matches  *bool        `json:"dg1Matches,omitempty"`
 	PassiveAuth *PassiveAuth `json:"passiveAuth,omitempty"`
+	ActiveAuth  *ActiveAuth  `json:"activeAuth,omitempty"`
+}
+
+// ActiveAuth is the verdict of active authentication (ICAO 9303-11 §6.1):
+// the chip signed the kiosk's challenge with the key DG15 holds, so it is
+// the issuer's chip and not a copy of its files.
+type ActiveAuth struct {
+	Status    string `json:"status"`              // valid | invalid | not_supported (no DG15)
+	Algorithm string `json:"algorithm,omitempty"` // "ecdsa-plain-SHA256 P-256", "rsa-iso9796-2 SHA1 1024"
+	Detail    string `json:"detail,omitempty"`
 }
 
 // PassiveAuth is the verdict of passive authentication (ICAO 9303-11 §5.1).

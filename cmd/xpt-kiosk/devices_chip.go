@@ -21,15 +21,17 @@ const devChipUsage = `Usage: xpt-kiosk devices chip --mrz LINE1 LINE2 [LINE3] [-
 
 Reads an ePassport's chip on a PC/SC reader (through pcscd): waits for the
 passport, runs PACE (when EF.CardAccess offers it) or BAC with keys from the
-printed MRZ, reads EF.COM, DG1, DG2 and
-EF.SOD over secure messaging, compares DG1 with the printed MRZ, and runs
-passive authentication against the CSCA certificates in --csca (PEM, DER or
-ICAO master list files). Prints the data groups read, the access protocol,
-timings and the verification result; no name or document number.
+printed MRZ, reads EF.COM, DG1, DG2 and EF.SOD over secure messaging
+(and DG14, DG15 when the chip has them), compares DG1 with the printed MRZ, runs passive authentication against the
+CSCA certificates in --csca (PEM, DER or ICAO master list files) and, when
+the chip has DG15, active authentication (the chip signs a random
+challenge with its own key: a copy of its files cannot). Prints the data
+groups read, the access protocol, timings and both verdicts; no name or
+document number.
 
-Exit status: 0 when the chip is genuine (passive authentication valid) and its
-MRZ is the printed one, 1 otherwise or when the chip cannot be read, 2 for bad
-arguments. Try it on the simulated chip: 'xpt-kiosk sim chip --help'.
+Exit status: 0 when the chip is genuine (passive authentication valid, active
+authentication valid or not supported) and its MRZ is the printed one, 1
+otherwise or when the chip cannot be read, 2 for bad arguments. Try it on the simulated chip: 'xpt-kiosk sim chip --help'.
 
 Flags:
 `
@@ -48,6 +50,7 @@ type devChipReport struct {
 	DG1Matches  bool           `json:"dg1MatchesPrintedMrz"`
 	Faces       []devChipFace  `json:"faces"`
 	PA          chip.PAResult  `json:"passiveAuthentication"`
+	AA          chip.AAResult  `json:"activeAuthentication"`
 	Error       string         `json:"error,omitempty"`
 	ErrorCode   drivers.Code   `json:"errorCode,omitempty"`
 	CSCAs       int            `json:"cscaCertificates"`
@@ -165,7 +168,7 @@ func devChipRead(rep *devChipReport, printed []string, opts chip.ReadOptions, ts
 			rep.PhotoSaved = photo
 		}
 	}
-	rep.PA, rep.VerifyMS = res.PA, ms(res.VerifyTime)
+	rep.PA, rep.AA, rep.VerifyMS = res.PA, res.AA, ms(res.VerifyTime)
 	rep.TotalMS = ms(p.Timings.Total) + rep.VerifyMS
 	return res.Genuine()
 }
@@ -212,6 +215,14 @@ func devChipPrint(w io.Writer, r *devChipReport) {
 	if r.PA.DSSubject != "" {
 		fmt.Fprintf(w, "               document signer %q\n", r.PA.DSSubject)
 	}
+	aa := string(r.AA.Status)
+	if r.AA.Algorithm != "" {
+		aa += " (" + r.AA.Algorithm + ")"
+	}
+	if r.AA.Detail != "" {
+		aa += ": " + r.AA.Detail
+	}
+	fmt.Fprintf(w, "Active auth.:  %s\n", aa)
 	fmt.Fprintf(w, "Total:         %.1f ms\n", r.TotalMS)
 }
 

@@ -46,12 +46,13 @@ func TestDevicesChip(t *testing.T) {
 		{issuer.Genuine, exitOK, chip.PAValid, "", true},
 		{issuer.BadDG2Hash, exitFail, chip.PAInvalid, chip.StepDGHash, true},
 		{issuer.DG1Mismatch, exitFail, chip.PAValid, "", false},
+		{issuer.Cloned, exitFail, chip.PAValid, "", true},
 	} {
 		p, err := a.IssueKind(issuer.Document{MRZ: chipSpecimen, Photo: jpg.Bytes(), Width: 60, Height: 80}, c.kind)
 		if err != nil {
 			t.Fatal(err)
 		}
-		card.Replace(p.Keys, p.Files)
+		card.Replace(p.Keys, p.Files, p.AAKey)
 		protocol := "BAC"
 		card.SetPACE(nil, "")
 		if c.pace {
@@ -67,6 +68,9 @@ func TestDevicesChip(t *testing.T) {
 		if code != c.code || rep.PA.Status != c.status || rep.PA.Step != c.step || rep.Protocol != protocol {
 			t.Errorf("%s: exit %d, %v, protocol %q; want exit %d, %s %s\n%s", c.kind, code, rep.PA, rep.Protocol, c.code, c.status, c.step, errs)
 		}
+		if wantAA := map[bool]chip.AAStatus{true: chip.AAInvalid, false: chip.AAValid}[c.kind == issuer.Cloned]; rep.AA.Status != wantAA {
+			t.Errorf("%s: active authentication %+v, want %s", c.kind, rep.AA, wantAA)
+		}
 		if rep.DG1Matches != (c.kind != issuer.DG1Mismatch) || len(rep.Faces) != 1 || rep.Faces[0].Type != chip.ImageJPEG {
 			t.Errorf("%s: DG1 matches %v, faces %+v", c.kind, rep.DG1Matches, rep.Faces)
 		}
@@ -75,10 +79,10 @@ func TestDevicesChip(t *testing.T) {
 		}
 	}
 	p, _ := a.IssueKind(issuer.Document{MRZ: chipSpecimen, Photo: jpg.Bytes()}, issuer.Genuine)
-	card.Replace(p.Keys, p.Files)
+	card.Replace(p.Keys, p.Files, p.AAKey)
 	card.SetPACE(nil, "")
 	code, out, _ := devRun(append([]string{"devices", "chip", "--mrz"}, chipSpecimen...)...)
-	if code != exitFail || !strings.Contains(out, "no_trust_anchor") || !strings.Contains(out, "DG1:           matches") {
+	if code != exitFail || !strings.Contains(out, "no_trust_anchor") || !strings.Contains(out, "DG1:           matches") || !strings.Contains(out, "Active auth.:  valid (ecdsa-plain-SHA256 P-256)") {
 		t.Errorf("without --csca: exit %d\n%s", code, out)
 	}
 	if code, out, _ := devRun("devices", "list"); !strings.Contains(out, "card present") || code != exitOK {

@@ -139,13 +139,22 @@ func parseECCertificate(der []byte) (*Certificate, error) {
 	return out, nil
 }
 
-// ecParameters reads named (brainpoolP256r1) or explicit prime-field EC
-// domain parameters (RFC 3279 2.3.5).
+// namedCurves are the curves EC parameters may name, by OID.
+var namedCurves = map[string]*curve{
+	"1.3.132.0.33":              paceCurves[10], // P-224
+	"1.2.840.10045.3.1.7":       paceCurves[12], // P-256
+	oidBrainpoolP256r1.String(): brainpoolP256r1,
+	"1.3.132.0.34":              paceCurves[15], // P-384
+	"1.3.132.0.35":              paceCurves[18], // P-521
+}
+
+// ecParameters reads named (P-224, P-256, P-384, P-521, brainpoolP256r1)
+// or explicit prime-field EC domain parameters (RFC 3279 2.3.5).
 func ecParameters(der []byte) (*curve, string, error) {
 	var named asn1.ObjectIdentifier
 	if _, err := asn1.Unmarshal(der, &named); err == nil {
-		if named.Equal(oidBrainpoolP256r1) {
-			return brainpoolP256r1, brainpoolP256r1.name, nil
+		if c, ok := namedCurves[named.String()]; ok {
+			return c, c.name, nil
 		}
 		return nil, "", fmt.Errorf("EC curve %s not implemented", named)
 	}

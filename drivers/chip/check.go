@@ -8,21 +8,27 @@ import (
 )
 
 // Check is what a kiosk needs to know about a traveler's chip: what was
-// read, whether DG1 is the printed zone, and passive authentication.
+// read, whether DG1 is the printed zone, passive authentication (the data
+// is the issuer's) and active authentication (the chip is the issuer's,
+// not a copy).
 type Check struct {
 	Passport   *Passport
 	DG1Matches bool
 	PA         PAResult
+	AA         AAResult
 	VerifyTime time.Duration
 }
 
-// Genuine reports whether the chip passed passive authentication and holds
-// the printed zone.
-func (c *Check) Genuine() bool { return c.PA.Status == PAValid && c.DG1Matches }
+// Genuine reports whether the chip passed passive authentication, holds
+// the printed zone and, when it supports active authentication, passed it.
+func (c *Check) Genuine() bool {
+	return c.PA.Status == PAValid && c.DG1Matches && c.AA.Status != AAInvalid
+}
 
 // ReadAndVerify reads the chip over t with the keys of the printed zone
 // (lines as the MRZ reader gave them, after the agent's correction), then
-// compares DG1 with them and runs passive authentication against ts. A read
+// compares DG1 with them, runs passive authentication against ts and
+// checks active authentication's signature. A read
 // failure is an error (a *drivers.Error, see Read); a chip read but not
 // genuine is a Check whose Genuine is false.
 func ReadAndVerify(t Transport, printed []string, ts *TrustStore, opts ReadOptions, vopts VerifyOptions) (*Check, error) {
@@ -41,6 +47,10 @@ func ReadAndVerify(t Transport, printed []string, ts *TrustStore, opts ReadOptio
 	c := &Check{Passport: p, DG1Matches: p.DG1 != nil && p.DG1.MatchesPrinted(zone.Lines)}
 	start := time.Now()
 	c.PA = Verify(p.SODFile, p.Files, ts, vopts)
+	c.AA = VerifyAA(p.Files[15], p.Files[14], p.AAChallenge, p.AASignature, p.AAError)
+	if opts.NoAA {
+		c.AA = AAResult{Status: AANotSupported, Detail: "not run (NoAA)"}
+	}
 	c.VerifyTime = time.Since(start)
 	return c, nil
 }

@@ -1,9 +1,14 @@
 package chip
 
 import (
+	"crypto/rand"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/xpt-pilot/xpt-kiosk/drivers"
 )
 
 // Access says which access control Read runs.
@@ -28,6 +33,10 @@ type ReadOptions struct {
 	// BAC and PACE fix the terminal's random values (tests only).
 	BAC  *BACParams
 	PACE *PACEParams
+	// AAChallenge fixes active authentication's challenge (tests only;
+	// crypto/rand when nil). NoAA skips active authentication.
+	AAChallenge []byte
+	NoAA        bool
 }
 
 // Timings of one chip read.
@@ -53,6 +62,12 @@ type Passport struct {
 	DG2       *DG2
 	Bytes     int // bytes of file content read
 	Timings   Timings
+	// Active authentication, run when EF.COM lists DG15 (DG15 and DG14
+	// are then read too): the challenge sent, the chip's signature, or
+	// why the chip gave none. VerifyAA judges them.
+	AAChallenge []byte
+	AASignature []byte
+	AAError     error
 }
 
 // Read opens the chip with the MRZ information mrzInfo (see MRZInfo): PACE
@@ -81,9 +96,13 @@ func Read(t Transport, mrzInfo string, opts ReadOptions) (*Passport, error) {
 	if len(dgs) == 0 {
 		dgs = []int{1, 2}
 	}
+	aa := !opts.NoAA && p.COM.Has(15)
+	if aa { // DG15's key, DG14's AA algorithm: hashed by passive authentication with the rest
+		dgs = append(slices.Clone(dgs), 14, 15)
+	}
 	p.Bytes = len(p.COMFile)
 	for _, n := range dgs {
-		if !p.COM.Has(n) {
+		if _, done := p.Files[n]; done || !p.COM.Has(n) {
 			continue
 		}
 		b, err := r.ReadFile(FIDOfDG(n))
@@ -97,6 +116,19 @@ func Read(t Transport, mrzInfo string, opts ReadOptions) (*Passport, error) {
 		return nil, err
 	}
 	p.Bytes += len(p.SODFile)
+	if aa {
+		if p.AAChallenge = opts.AAChallenge; p.AAChallenge == nil {
+			p.AAChallenge = make([]byte, AAChallengeLen)
+			if _, err := rand.Read(p.AAChallenge); err != nil {
+				return nil, fault("active authentication", err)
+			}
+		}
+		p.AASignature, p.AAError = InternalAuthenticate(r.T, p.AAChallenge)
+		var de *drivers.Error
+		if errors.As(p.AAError, &de) && de.Kind != drivers.CodeProtocol {
+			return nil, p.AAError // the card went away, a timeout: a read failure, not a verdict
+		}
+	}
 	p.Timings.Read = time.Since(start) - p.Timings.Access
 	if b, ok := p.Files[1]; ok {
 		if p.DG1, err = ParseDG1(b); err != nil {

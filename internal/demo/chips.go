@@ -36,6 +36,7 @@ var badChips = []struct {
 	{issuer.BadDG2Hash, "chip: photo (DG2) altered after signing", wire.ReasonChipInvalid},
 	{issuer.UnknownCSCA, "chip: signed by a CSCA the kiosk does not hold", wire.ReasonChipUntrusted},
 	{issuer.DG1Mismatch, "chip: DG1 differs from the printed MRZ", wire.ReasonChipMRZMismatch},
+	{issuer.Cloned, "chip: a copy of a genuine chip (active authentication fails)", wire.ReasonChipInvalid},
 	{issuer.RefuseBAC, "chip: refuses BAC", wire.ReasonChipUnreadable},
 	{NoChip, "passport without a chip", wire.ReasonChipUnreadable},
 }
@@ -166,7 +167,7 @@ func (d *Chips) Present(lines []string, kind string) error {
 	if err != nil {
 		return err
 	}
-	d.put(&cardsim.Card{Keys: p.Keys, Files: p.Files, RefuseBAC: kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo})
+	d.put(&cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, RefuseBAC: kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo})
 	return nil
 }
 
@@ -180,7 +181,7 @@ func (d *Chips) put(c *cardsim.Card) {
 			c = &cardsim.Card{Files: map[uint16][]byte{}}
 		}
 		d.vpcd.RefuseBAC = c.RefuseBAC
-		d.vpcd.Replace(c.Keys, c.Files)
+		d.vpcd.Replace(c.Keys, c.Files, c.AAKey)
 		return
 	}
 	d.card = c

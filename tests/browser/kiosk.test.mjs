@@ -430,6 +430,11 @@ test('officer: the passport chip, its photo beside the live capture, genuine and
       const pa = await page.locator('.chip-facts .f-pa').innerText();
       assert.ok(pa.includes(S['officer.pa']) && pa.includes(S['pa.valid']), 'passive authentication: ' + pa);
       if (genuine.chip.passiveAuth.country) assert.ok(pa.includes(genuine.chip.passiveAuth.country), 'signer country: ' + pa);
+      if (genuine.chip.activeAuth) {
+        const aa = await page.locator('.chip-facts .f-pa .aa').innerText();
+        assert.ok(aa.includes('AA') && aa.includes(S['aa.' + genuine.chip.activeAuth.status]), 'active authentication: ' + aa);
+        assert.ok((await page.locator('.chip-facts .f-pa .aa').getAttribute('title')).includes(genuine.chip.activeAuth.algorithm), 'the algorithm in the title');
+      }
       if (lang === 'fr') await frenchPage(page, 'officer-chip-genuine-fr');
       else await axe(page, 'officer-chip-genuine-en');
       await chipLayout(page, `officer-chip-genuine-${lang}`);
@@ -448,6 +453,22 @@ test('officer: the passport chip, its photo beside the live capture, genuine and
       else await axe(page, 'officer-chip-tampered-en');
       await chipLayout(page, `officer-chip-tampered-${lang}`);
 
+      // A copy of a chip: passive authentication valid, active
+      // authentication invalid, shown as a failure with the agent's why.
+      const cloned = open.find((r) => r.chip && r.chip.activeAuth && r.chip.activeAuth.status === 'invalid');
+      if (cloned) {
+        await openReferral(page, cloned);
+        const aa = await page.locator('.chip-facts .f-pa .aa').innerText();
+        assert.ok(aa.includes(S['aa.invalid']), 'a clone: ' + aa);
+        assert.equal(await page.locator('.chip-facts .f-pa .aa .result.failed').count(), 1, 'a clone shown as a failure');
+        const checks = await page.locator('.checks').innerText();
+        assert.ok(checks.includes(S['check.chip.active_auth']), 'the checks name active authentication: ' + checks);
+        assert.ok((await page.locator('.chip-facts .f-pa').innerText()).includes(S['pa.valid']), 'a clone passes passive authentication');
+        if (lang === 'fr') await frenchPage(page, 'officer-chip-cloned-fr');
+        else await axe(page, 'officer-chip-cloned-en');
+        await chipLayout(page, `officer-chip-cloned-${lang}`);
+      }
+
       // A kiosk without a chip reader: the console as it was.
       if (noChip) {
         await openReferral(page, noChip);
@@ -457,7 +478,7 @@ test('officer: the passport chip, its photo beside the live capture, genuine and
       }
       // Every other chip case the server has (uidev: each kind of
       // failure): axe-core, no English in French, the panel's height.
-      for (const r of open.filter((x) => x.chip && x !== genuine && x !== tampered)) {
+      for (const r of open.filter((x) => x.chip && x !== genuine && x !== tampered && x !== cloned)) {
         await openReferral(page, r);
         const label = `officer-chip-${r.referralId}-${lang}`;
         if (lang === 'fr') await frenchPage(page, label);

@@ -130,6 +130,15 @@
         typeof c.dg1Matches === 'boolean' ? [' · ', dg1(c.dg1Matches)] : null,
         c.read && c.dg1Matches !== false ? null : agentSays(c.detail));
       const pa = c.passiveAuth;
+      // Active authentication (the chip is the issued one, not a copy)
+      // rides on passive authentication's line, short: the algorithm
+      // and the agent's why are its title, and the checks table says it
+      // in full (chip.active_auth).
+      const aa = c.activeAuth;
+      const aaCls = (s) => (s === 'valid' ? 'successful' : s === 'invalid' ? 'failed' : 'undetermined');
+      const aaFact = aa ? [' · ', el('span', { class: 'aa', title: t('officer.aa') + (aa.algorithm ? ' — ' + aa.algorithm : '') + (aa.detail ? ' (' + aa.detail + ')' : '') },
+        el('abbr', { title: t('officer.aa') }, 'AA'), ' ',
+        el('span', { class: 'result ' + aaCls(aa.status) }, has('aa.' + aa.status) ? t('aa.' + aa.status) : aa.status))] : null;
       if (pa) {
         const cls = pa.status === 'valid' ? 'successful' : pa.status === 'invalid' ? 'failed' : 'undetermined';
         fact('f-pa', t('officer.pa'),
@@ -138,7 +147,8 @@
           pa.country || pa.csca ? [' · ', el('span', { class: 'signer', title: t('officer.pa.signer') },
             pa.country ? el('code', {}, pa.country) : null,
             pa.country && pa.csca ? ' · ' : null,
-            pa.csca ? el('code', { class: 'csca', title: pa.csca }, cscaName(pa.csca)) : null)] : null);
+            pa.csca ? el('code', { class: 'csca', title: pa.csca }, cscaName(pa.csca)) : null)] : null,
+          aaFact);
       }
     }
     return el('section', { class: 'd-photos', 'aria-label': t('officer.photos') },

@@ -111,7 +111,8 @@ func ChipFixtures(now time.Time) []ChipFixture {
 	const utopia = "CN=CSCA Utopia,O=Utopia Passport Office,C=UTO"
 	genuineChip := func(protocol, country, csca string) *view.Chip {
 		return &view.Chip{Read: true, Protocol: protocol, DG1Matches: yes(),
-			PassiveAuth: &view.PassiveAuth{Status: "valid", Country: country, CSCA: csca, Detail: "DG1, DG2 hashes match the SOD"}}
+			PassiveAuth: &view.PassiveAuth{Status: "valid", Country: country, CSCA: csca, Detail: "DG1, DG2 hashes match the SOD"},
+			ActiveAuth:  &view.ActiveAuth{Status: "valid", Algorithm: "ecdsa-plain-SHA256 brainpoolP256r1"}}
 	}
 	match := func(result string, score float64) *view.FaceMatch {
 		return &view.FaceMatch{Result: result, Score: ptr(score), Threshold: ptr(0.6), Reference: "chip"}
@@ -161,6 +162,12 @@ func ChipFixtures(now time.Time) []ChipFixture {
 			reasons: []string{"CHIP_MRZ_MISMATCH"}, chip: &view.Chip{Read: true, Protocol: "BAC", DG1Matches: no(), Detail: "DG1: another document number",
 				PassiveAuth: &view.PassiveAuth{Status: "valid", Country: "UTO", CSCA: utopia}},
 			match: match("successful", 0.87), chipFace: &personC, liveFace: &personC},
+		{name: "aa-invalid", surname: "NOVAK", given: "JANA", nat: "UTO", doc: "U4402917",
+			reasons: []string{"CHIP_INVALID"}, chip: &view.Chip{Read: true, Protocol: "BAC", DG1Matches: yes(),
+				PassiveAuth: &view.PassiveAuth{Status: "valid", Country: "UTO", CSCA: utopia},
+				ActiveAuth: &view.ActiveAuth{Status: "invalid", Algorithm: "ecdsa-plain-SHA256 P-256",
+					Detail: "the chip's signature of the challenge does not verify with DG15's key: the chip may be a copy"}},
+			match: match("successful", 0.89), chipFace: &personB, liveFace: &personB},
 		{name: "face-mismatch", surname: "TANAKA", given: "YUKI", nat: "CAN", doc: "HK900214",
 			reasons: []string{"FACE_MISMATCH"}, chip: genuineChip("PACE", "CAN", canada), match: match("failed", 0.31),
 			chipFace: &personA, liveFace: &personB},
@@ -222,6 +229,14 @@ func chipChecks(r view.Referral) []view.Check {
 				checks = append(checks, view.Check{Name: "chip.passive_auth", Result: "failed", Detail: "invalid " + pa.Step})
 			default:
 				checks = append(checks, view.Check{Name: "chip.passive_auth", Result: "undetermined", Detail: pa.Status})
+			}
+			switch aa := c.ActiveAuth; {
+			case aa == nil:
+				checks = append(checks, view.Check{Name: "chip.active_auth", Result: "not_supported", Detail: "the chip has no DG15"})
+			case aa.Status == "valid":
+				checks = append(checks, view.Check{Name: "chip.active_auth", Result: "successful"})
+			default:
+				checks = append(checks, view.Check{Name: "chip.active_auth", Result: "failed", Detail: aa.Detail})
 			}
 		}
 	}

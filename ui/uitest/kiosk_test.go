@@ -136,6 +136,9 @@ func TestChipFixtures(t *testing.T) {
 			}
 			pa := c.PassiveAuth
 			seen[pa.Status+" "+pa.Step] = true
+			if c.ActiveAuth != nil && c.ActiveAuth.Status == "invalid" {
+				seen["aa invalid"] = true
+			}
 			if pa.Step == "dg_hash" && pa.DG != 2 {
 				t.Errorf("%s: dg_hash of DG%d", f.Name, pa.DG)
 			}
@@ -149,7 +152,7 @@ func TestChipFixtures(t *testing.T) {
 	}
 	for _, want := range []string{"nil", "failure no_chip", "failure access_denied", "dg1 mismatch", "valid ",
 		"invalid sod_format", "invalid sod_signature", "invalid ds_certificate", "invalid dg_hash", "no_trust_anchor ",
-		"face mismatch", "jp2"} {
+		"face mismatch", "jp2", "aa invalid"} {
 		if !seen[want] {
 			t.Errorf("no fixture for %q; have %v", want, seen)
 		}

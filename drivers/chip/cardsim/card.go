@@ -10,9 +10,17 @@
 package cardsim
 
 import (
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/asn1"
+	"errors"
+	"fmt"
 	"io"
+	"math/big"
 	"sync"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
@@ -45,6 +53,11 @@ type Card struct {
 	NoExtended bool
 	// Rand is the source of challenges and keys (crypto/rand when nil).
 	Rand io.Reader
+	// AAKey is the chip's active authentication key (the private half of
+	// DG15's): INTERNAL AUTHENTICATE signs with it, ECDSA in plain format
+	// over SHA-256 (as issuer's DG14 declares) or RSA with ISO/IEC 9796-2
+	// scheme 1 over SHA-1. Nil: the chip does not support it (6D00).
+	AAKey crypto.Signer
 
 	mu        sync.Mutex
 	appSel    bool
@@ -56,11 +69,11 @@ type Card struct {
 	commands  int
 }
 
-// Replace puts another passport's chip in the field: new keys and files,
-// and a reset.
-func (c *Card) Replace(keys chip.Keys, files map[uint16][]byte) {
+// Replace puts another passport's chip in the field: new keys, files and
+// active authentication key (nil: none), and a reset.
+func (c *Card) Replace(keys chip.Keys, files map[uint16][]byte, aaKey crypto.Signer) {
 	c.mu.Lock()
-	c.Keys, c.Files = keys, files
+	c.Keys, c.Files, c.AAKey = keys, files, aaKey
 	c.mu.Unlock()
 	c.Reset()
 }
@@ -127,14 +140,55 @@ func (c *Card) Transmit(apdu []byte) (resp []byte, err error) {
 
 func (c *Card) random(n int) []byte {
 	b := make([]byte, n)
-	r := c.Rand
-	if r == nil {
-		r = rand.Reader
-	}
-	if _, err := io.ReadFull(r, b); err != nil {
+	if _, err := io.ReadFull(c.randReader(), b); err != nil {
 		panic(err)
 	}
 	return b
+}
+
+func (c *Card) randReader() io.Reader {
+	if c.Rand == nil {
+		return rand.Reader
+	}
+	return c.Rand
+}
+
+// SignAA is a chip's answer to INTERNAL AUTHENTICATE with challenge: an
+// ECDSA key signs SHA-256(challenge) in plain format (r || s, each as long
+// as the order: BSI TR-03111), an RSA key with ISO/IEC 9796-2 digital
+// signature scheme 1, partial recovery, SHA-1 (6A || M1 || SHA-1(M1 ||
+// challenge) || BC, M1 random), as ICAO 9303-11 6.1 describes.
+func SignAA(key crypto.Signer, challenge []byte, r io.Reader) ([]byte, error) {
+	switch k := key.(type) {
+	case *ecdsa.PrivateKey:
+		d := sha256.Sum256(challenge)
+		rr, ss, err := ecdsa.Sign(r, k, d[:])
+		if err != nil {
+			return nil, err
+		}
+		l := (k.Curve.Params().N.BitLen() + 7) / 8
+		out := make([]byte, 2*l)
+		rr.FillBytes(out[:l])
+		ss.FillBytes(out[l:])
+		return out, nil
+	case *rsa.PrivateKey:
+		size := k.Size()
+		m := make([]byte, size)
+		m[0], m[size-1] = 0x6A, 0xBC
+		m1 := m[1 : size-1-sha1.Size]
+		if _, err := io.ReadFull(r, m1); err != nil {
+			return nil, err
+		}
+		h := sha1.New()
+		h.Write(m1)
+		h.Write(challenge)
+		copy(m[size-1-sha1.Size:], h.Sum(nil))
+		if new(big.Int).SetBytes(m).Cmp(k.N) >= 0 {
+			return nil, errors.New("cardsim: an RSA key shorter than its size in bytes")
+		}
+		return new(big.Int).Exp(new(big.Int).SetBytes(m), k.D, k.N).FillBytes(make([]byte, size)), nil
+	}
+	return nil, fmt.Errorf("cardsim: an active authentication key of type %T", key)
 }
 
 // process runs a plain command; secure tells whether it came protected.
@@ -171,6 +225,21 @@ func (c *Card) process(cmd chip.Command, secure bool) ([]byte, uint16) {
 		// The session starts with the next command; this answer is plain.
 		defer func() { c.sm = sm }()
 		return resp, chip.SWOK
+	case 0x88: // INTERNAL AUTHENTICATE (active authentication)
+		if !secure {
+			return nil, chip.SWSecurityNotSat
+		}
+		if c.AAKey == nil {
+			return nil, chip.SWInsNotSupported
+		}
+		if len(cmd.Data) != chip.AAChallengeLen {
+			return nil, chip.SWWrongData
+		}
+		sig, err := SignAA(c.AAKey, cmd.Data, c.randReader())
+		if err != nil {
+			return nil, 0x6F00
+		}
+		return sig, chip.SWOK
 	case 0xB0, 0xB1: // READ BINARY
 		if !secure && !(c.hasFile && c.selected == chip.FIDCardAccess) {
 			return nil, chip.SWSecurityNotSat

@@ -174,13 +174,19 @@ type Document struct {
 	// a chip whose zone differs from the printed one. BAC keys still come
 	// from MRZ, as a kiosk derives them from the printed zone.
 	ChipMRZ []string
+	// NoAA issues a chip without active authentication (no DG14, DG15 or
+	// key), as many issuers do; by default the chip has an ECDSA P-256 key.
+	NoAA bool
 }
 
 // Passport is an issued chip's content.
 type Passport struct {
 	MRZInfo string            // the MRZ information: BAC's key seed, PACE's password
 	Keys    chip.Keys         // BAC keys of the MRZ
-	Files   map[uint16][]byte // by file identifier: EF.COM, DG1, DG2, EF.SOD
+	Files   map[uint16][]byte // by file identifier: EF.COM, DG1, DG2, DG14, DG15, EF.SOD
+	// AAKey is the chip's active authentication key, DG15's private half
+	// (nil with Document.NoAA): give it to cardsim.Card.AAKey.
+	AAKey crypto.Signer
 }
 
 // Issue builds the chip's files for doc and signs its SOD with the DS.
@@ -209,11 +215,23 @@ func (a *Authority) Issue(doc Document) (*Passport, error) {
 		}
 		list = append(list, 2)
 	}
+	var aaKey crypto.Signer
+	if !doc.NoAA {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		if dgs[14], dgs[15], err = AAFiles(&k.PublicKey); err != nil {
+			return nil, err
+		}
+		aaKey = k
+		list = append(list, 14, 15)
+	}
 	sod, err := a.SignSOD(dgs)
 	if err != nil {
 		return nil, err
 	}
-	p := &Passport{MRZInfo: info, Keys: chip.BACKeys(info), Files: map[uint16][]byte{
+	p := &Passport{MRZInfo: info, Keys: chip.BACKeys(info), AAKey: aaKey, Files: map[uint16][]byte{
 		chip.FIDCOM: chip.EncodeCOM(list...),
 		chip.FIDSOD: sod,
 	}}
@@ -221,6 +239,35 @@ func (a *Authority) Issue(doc Document) (*Passport, error) {
 		p.Files[chip.FIDOfDG(n)] = b
 	}
 	return p, nil
+}
+
+// AAFiles are DG14 (an ActiveAuthenticationInfo naming ecdsa-plain-SHA256
+// for an EC key; none for RSA, whose ISO/IEC 9796-2 trailer names its
+// hash) and DG15 (the key's SubjectPublicKeyInfo) for an active
+// authentication public key.
+func AAFiles(pub crypto.PublicKey) (dg14, dg15 []byte, err error) {
+	spki, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, nil, err
+	}
+	dg15 = chip.EncodeTLV(0x6F, spki)
+	var infos []asn1.RawValue
+	if _, ok := pub.(*ecdsa.PublicKey); ok {
+		info, err := asn1.Marshal(struct {
+			Protocol  asn1.ObjectIdentifier
+			Version   int
+			Algorithm asn1.ObjectIdentifier
+		}{asn1.ObjectIdentifier{2, 23, 136, 1, 1, 5}, 1, chip.OIDECDSAPlainSHA256})
+		if err != nil {
+			return nil, nil, err
+		}
+		infos = append(infos, asn1.RawValue{FullBytes: info})
+	}
+	set, err := asn1.MarshalWithParams(infos, "set")
+	if err != nil {
+		return nil, nil, err
+	}
+	return chip.EncodeTLV(0x6E, set), dg15, nil
 }
 
 // CMS structures as package chip parses them (RFC 5652).

@@ -2,6 +2,9 @@ package issuer
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"fmt"
 	"maps"
 	"strings"
@@ -21,10 +24,14 @@ const (
 	DG1Mismatch  = "dg1-mismatch"  // genuine signature, but DG1 holds another zone than the printed one
 	RefuseBAC    = "refuse-bac"    // the chip refuses BAC (set cardsim.Card.RefuseBAC)
 	GarbageSOD   = "sod-garbage"   // EF.SOD is not ASN.1: invalid, sod_format
+	// Cloned is a copy of a genuine chip: every file as issued (passive
+	// authentication valid), but the copy cannot hold the chip's private
+	// key, so active authentication fails: invalid, active_authentication.
+	Cloned = "cloned"
 )
 
 // Kinds lists every kind, Genuine first.
-var Kinds = []string{Genuine, BadDG2Hash, BadDG1Hash, BadSignature, ForgedCSCA, UnknownCSCA, DG1Mismatch, RefuseBAC, GarbageSOD}
+var Kinds = []string{Genuine, BadDG2Hash, BadDG1Hash, BadSignature, ForgedCSCA, UnknownCSCA, DG1Mismatch, RefuseBAC, GarbageSOD, Cloned}
 
 // IssueKind issues doc as the given kind of test passport. The CSCA that a
 // kiosk must trust is a's, whatever the kind (ForgedCSCA and UnknownCSCA
@@ -43,6 +50,10 @@ func (a *Authority) IssueKind(doc Document, kind string) (*Passport, error) {
 		}
 	case DG1Mismatch:
 		doc.ChipMRZ = otherZone(doc.MRZ)
+	case Cloned:
+		if doc.NoAA {
+			return nil, fmt.Errorf("issuer: %s needs a chip with active authentication (not NoAA)", kind)
+		}
 	}
 	p, err := signer.Issue(doc)
 	if err != nil {
@@ -67,6 +78,12 @@ func (a *Authority) IssueKind(doc Document, kind string) (*Passport, error) {
 		p.Files[chip.FIDSOD] = sod
 	case GarbageSOD:
 		p.Files[chip.FIDSOD] = chip.EncodeTLV(0x77, []byte("not a signed object"))
+	case Cloned:
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader) // the cloner's own
+		if err != nil {
+			return nil, err
+		}
+		p.AAKey = k
 	default:
 		return nil, fmt.Errorf("issuer: unknown kind %q (kinds: %s)", kind, strings.Join(Kinds, ", "))
 	}

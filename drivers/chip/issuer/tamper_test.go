@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/jpeg"
+	"slices"
 	"testing"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
@@ -41,6 +42,7 @@ func TestKinds(t *testing.T) {
 		issuer.UnknownCSCA:  {chip.PANoTrustAnchor, "", 0, true},
 		issuer.DG1Mismatch:  {chip.PAValid, "", 0, false},
 		issuer.GarbageSOD:   {chip.PAInvalid, chip.StepSODFormat, 0, true},
+		issuer.Cloned:       {chip.PAValid, "", 0, true},
 	}
 	for _, kind := range issuer.Kinds {
 		t.Run(kind, func(t *testing.T) {
@@ -48,7 +50,7 @@ func TestKinds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			card := &cardsim.Card{Keys: p.Keys, Files: p.Files, RefuseBAC: kind == issuer.RefuseBAC}
+			card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, RefuseBAC: kind == issuer.RefuseBAC}
 			got, err := chip.Read(card, p.MRZInfo, chip.ReadOptions{})
 			if kind == issuer.RefuseBAC {
 				if !errors.Is(err, chip.ErrAccessDenied) {
@@ -67,9 +69,51 @@ func TestKinds(t *testing.T) {
 			if got.DG1.MatchesPrinted(specimen) != w.matches {
 				t.Errorf("DG1 matches the printed zone: %v, want %v", !w.matches, w.matches)
 			}
+			// Every kind's chip has its own key but a clone, which holds
+			// the files and not the key.
+			aa := chip.VerifyAA(got.Files[15], got.Files[14], got.AAChallenge, got.AASignature, got.AAError)
+			if wantAA := map[bool]chip.AAStatus{true: chip.AAInvalid, false: chip.AAValid}[kind == issuer.Cloned]; aa.Status != wantAA {
+				t.Errorf("active authentication %+v, want %s", aa, wantAA)
+			}
 		})
 	}
 	if _, err := a.IssueKind(issuer.Document{MRZ: specimen}, "bogus"); err == nil {
 		t.Error("an unknown kind was accepted")
+	}
+}
+
+// A chip issued without active authentication has no DG14 or DG15, sends
+// no INTERNAL AUTHENTICATE and is genuine (not_supported); one with it
+// lists DG14 and DG15 in EF.COM and its SOD hashes them.
+func TestNoAA(t *testing.T) {
+	a, err := issuer.NewAuthority(issuer.Options{Country: "UT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := chip.NewTrustStore(a.CSCA)
+	p, err := a.Issue(issuer.Document{MRZ: specimen, NoAA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.AAKey != nil || p.Files[chip.FIDOfDG(15)] != nil || p.Files[chip.FIDOfDG(14)] != nil {
+		t.Fatal("NoAA issued AA files or a key")
+	}
+	c, err := chip.ReadAndVerify(&cardsim.Card{Keys: p.Keys, Files: p.Files}, specimen, ts, chip.ReadOptions{}, chip.VerifyOptions{})
+	if err != nil || !c.Genuine() || c.AA.Status != chip.AANotSupported {
+		t.Fatalf("%v %+v", err, c.AA)
+	}
+	if _, err := a.IssueKind(issuer.Document{MRZ: specimen, NoAA: true}, issuer.Cloned); err == nil {
+		t.Error("a clone of a chip without AA was issued")
+	}
+	p, err = a.Issue(issuer.Document{MRZ: specimen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err = chip.ReadAndVerify(&cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey}, specimen, ts, chip.ReadOptions{}, chip.VerifyOptions{})
+	if err != nil || !c.Genuine() || c.AA.Status != chip.AAValid || c.AA.Algorithm != "ecdsa-plain-SHA256 P-256" {
+		t.Fatalf("%v %+v", err, c.AA)
+	}
+	if !slices.Equal(c.PA.Checked, []int{1, 14, 15}) {
+		t.Errorf("passive authentication checked DG %v, want 1 14 15", c.PA.Checked)
 	}
 }

@@ -1,0 +1,330 @@
+package chip
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"math/big"
+
+	_ "crypto/sha1" // AA's hash functions, named by DG14 or the RSA trailer
+	_ "crypto/sha256"
+	_ "crypto/sha512"
+)
+
+// Active authentication (ICAO 9303-11 6.1) proves that the chip is the one
+// its issuer made, not a copy: the chip signs the terminal's random
+// challenge with a private key it never gives out, and the signature
+// verifies with the public key in DG15, which passive authentication
+// vouches for (its hash is in the SOD). A clone holds the files but not
+// the key. Read runs it when EF.COM lists DG15; VerifyAA checks it.
+
+// AAStatus is the verdict of active authentication.
+type AAStatus string
+
+const (
+	// AAValid: the chip signed the challenge with DG15's key.
+	AAValid AAStatus = "valid"
+	// AAInvalid: DG15 is there but the signature does not verify, the
+	// chip refused to sign, or DG15/DG14 cannot be used: the chip may be
+	// a copy. The kiosk refers (CHIP_INVALID).
+	AAInvalid AAStatus = "invalid"
+	// AANotSupported: the chip has no DG15 (AA is optional for issuers).
+	AANotSupported AAStatus = "not_supported"
+)
+
+// StepActiveAuth names an active authentication failure where a failing
+// step is shown (the console's chip verdict), beside passive
+// authentication's steps.
+const StepActiveAuth = "active_authentication"
+
+// AAResult is the outcome of active authentication. It holds no personal
+// data.
+type AAResult struct {
+	Status    AAStatus `json:"status"`
+	Algorithm string   `json:"algorithm,omitempty"` // "ecdsa-plain-SHA256 brainpoolP256r1", "rsa-iso9796-2 SHA1 1024"
+	Detail    string   `json:"detail,omitempty"`
+}
+
+// OIDs of active authentication.
+var (
+	oidAAProtocol = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 5} // id-icao-mrtd-security-aaProtocolObject
+	oidRSA        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	// ecdsa-plain-SHA* (BSI TR-03111), by their last arc.
+	oidECDSAPlain = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1}
+	// ecdsa-with-SHA* (X9.62), which some chips name instead.
+	oidECDSAWith = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3}
+)
+
+// OIDECDSAPlainSHA256 is ecdsa-plain-SHA256, the AA signature algorithm
+// test chips declare in DG14.
+var OIDECDSAPlainSHA256 = append(append(asn1.ObjectIdentifier{}, oidECDSAPlain...), 3)
+
+// AAChallengeLen is the length of RND.IFD, the challenge (8 bytes).
+const AAChallengeLen = 8
+
+// InternalAuthenticate sends INTERNAL AUTHENTICATE with challenge (over
+// the secure messaging session t) and returns the chip's signature.
+func InternalAuthenticate(t Transport, challenge []byte) ([]byte, error) {
+	data, sw, err := transmit(t, Command{INS: 0x88, Data: challenge, Ne: 256})
+	if err != nil {
+		return nil, err
+	}
+	if sw != SWOK {
+		return nil, &StatusError{sw}
+	}
+	if len(data) == 0 {
+		return nil, fmt.Errorf("%w: an empty INTERNAL AUTHENTICATE response", ErrMalformed)
+	}
+	return data, nil
+}
+
+// aaKey is DG15's public key: RSA, or EC on a curve this package computes on.
+type aaKey struct {
+	rsa *rsa.PublicKey
+	ec  *ECPublicKey
+}
+
+// parseDG15 reads the public key in DG15 (tag 6F: a SubjectPublicKeyInfo):
+// RSA, or EC with a named curve (P-224, P-256, P-384, P-521,
+// brainpoolP256r1) or explicit prime-field parameters.
+func parseDG15(b []byte) (*aaKey, error) {
+	t, err := parseFile(b, 0x6F, "DG15")
+	if err != nil {
+		return nil, err
+	}
+	var spki struct {
+		Algorithm struct {
+			OID    asn1.ObjectIdentifier
+			Params asn1.RawValue `asn1:"optional"`
+		}
+		Key asn1.BitString
+	}
+	if rest, err := asn1.Unmarshal(t.Value, &spki); err != nil || len(rest) > 0 {
+		return nil, fmt.Errorf("%w: DG15 is not a SubjectPublicKeyInfo", ErrMalformed)
+	}
+	switch {
+	case spki.Algorithm.OID.Equal(oidRSA):
+		pub, err := x509.ParsePKIXPublicKey(t.Value)
+		if err != nil {
+			return nil, fmt.Errorf("%w: DG15's RSA key: %v", ErrMalformed, err)
+		}
+		k, ok := pub.(*rsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("%w: DG15's RSA key", ErrMalformed)
+		}
+		return &aaKey{rsa: k}, nil
+	case spki.Algorithm.OID.Equal(OIDECPublicKey):
+		c, name, err := ecParameters(spki.Algorithm.Params.FullBytes)
+		if err != nil {
+			return nil, fmt.Errorf("%w: DG15's key: %v", ErrMalformed, err)
+		}
+		q, err := c.decode(spki.Key.RightAlign())
+		if err != nil {
+			return nil, fmt.Errorf("DG15's key: %w", err)
+		}
+		return &aaKey{ec: &ECPublicKey{Curve: name, c: c, q: q}}, nil
+	}
+	return nil, fmt.Errorf("%w: DG15's key algorithm %v is neither RSA nor EC", ErrMalformed, spki.Algorithm.OID)
+}
+
+// aaHash is the hash an ECDSA AA signature uses: DG14's
+// ActiveAuthenticationInfo names it (ICAO 9303-11 9.2.3), required for an
+// EC key.
+func aaHash(dg14 []byte) (crypto.Hash, error) {
+	if dg14 == nil {
+		return 0, errors.New("an ECDSA key needs DG14's ActiveAuthenticationInfo, and the chip has no DG14")
+	}
+	infos, err := parseSecurityInfos(dg14)
+	if err != nil {
+		return 0, err
+	}
+	for _, si := range infos {
+		if !si.Protocol.Equal(oidAAProtocol) {
+			continue
+		}
+		var info struct {
+			Protocol  asn1.ObjectIdentifier
+			Version   int
+			Algorithm asn1.ObjectIdentifier
+		}
+		if _, err := asn1.Unmarshal(si.Raw, &info); err != nil || info.Version != 1 {
+			return 0, fmt.Errorf("%w: DG14's ActiveAuthenticationInfo", ErrMalformed)
+		}
+		a := info.Algorithm
+		for _, base := range []asn1.ObjectIdentifier{oidECDSAPlain, oidECDSAWith} {
+			if len(a) == len(base)+1 && a[:len(base)].Equal(base) {
+				last := a[len(base)]
+				if base.Equal(oidECDSAWith) {
+					last++ // X9.62 numbers SHA-224 1, SHA-256 2...
+				}
+				switch last {
+				case 1:
+					return crypto.SHA1, nil
+				case 2:
+					return crypto.SHA224, nil
+				case 3:
+					return crypto.SHA256, nil
+				case 4:
+					return crypto.SHA384, nil
+				case 5:
+					return crypto.SHA512, nil
+				}
+			}
+		}
+		return 0, fmt.Errorf("%w: DG14 names the AA signature algorithm %v, which is not ECDSA", ErrMalformed, a)
+	}
+	return 0, errors.New("DG14 has no ActiveAuthenticationInfo, which an ECDSA key needs")
+}
+
+// securityInfo is one element of DG14's SecurityInfos.
+type securityInfo struct {
+	Protocol asn1.ObjectIdentifier
+	Raw      []byte
+}
+
+// parseSecurityInfos reads DG14 (tag 6E: a SET OF SecurityInfo).
+func parseSecurityInfos(b []byte) ([]securityInfo, error) {
+	t, err := parseFile(b, 0x6E, "DG14")
+	if err != nil {
+		return nil, err
+	}
+	var set asn1.RawValue
+	if rest, err := asn1.Unmarshal(t.Value, &set); err != nil || len(rest) > 0 || set.Tag != asn1.TagSet {
+		return nil, fmt.Errorf("%w: DG14 is not a SET OF SecurityInfo", ErrMalformed)
+	}
+	var out []securityInfo
+	for rest := set.Bytes; len(rest) > 0; {
+		var el asn1.RawValue
+		var err error
+		if rest, err = asn1.Unmarshal(rest, &el); err != nil {
+			return nil, fmt.Errorf("%w: DG14: %v", ErrMalformed, err)
+		}
+		var head struct {
+			Protocol asn1.ObjectIdentifier
+			Rest     asn1.RawValue `asn1:"optional"`
+		}
+		if _, err := asn1.UnmarshalWithParams(el.FullBytes, &head, ""); err != nil {
+			var lax struct{ Protocol asn1.ObjectIdentifier }
+			if _, err := asn1.Unmarshal(el.FullBytes, &lax); err != nil {
+				continue // not shaped as a SecurityInfo: skip it, as ICAO says of unknown infos
+			}
+			head.Protocol = lax.Protocol
+		}
+		out = append(out, securityInfo{Protocol: head.Protocol, Raw: el.FullBytes})
+	}
+	return out, nil
+}
+
+// VerifyAA checks active authentication: sig, the chip's answer to
+// challenge, against DG15's key (and, for ECDSA, DG14's hash). dg15 nil
+// means the chip does not support it. chipErr is why the chip gave no
+// signature (nil when it gave one). DG15's and DG14's integrity is passive
+// authentication's, which hashes them with the other data groups.
+func VerifyAA(dg15, dg14, challenge, sig []byte, chipErr error) AAResult {
+	if dg15 == nil {
+		return AAResult{Status: AANotSupported, Detail: "the chip has no DG15"}
+	}
+	invalid := func(alg, format string, a ...any) AAResult {
+		return AAResult{Status: AAInvalid, Algorithm: alg, Detail: fmt.Sprintf(format, a...)}
+	}
+	k, err := parseDG15(dg15)
+	if err != nil {
+		return invalid("", "%v", err)
+	}
+	if chipErr != nil {
+		return invalid(k.String(), "the chip did not sign the challenge: %v", chipErr)
+	}
+	if len(challenge) != AAChallengeLen {
+		return invalid(k.String(), "no challenge was sent")
+	}
+	if k.rsa != nil {
+		alg, err := verifyISO9796(k.rsa, challenge, sig)
+		if err != nil {
+			return invalid(alg, "%v", err)
+		}
+		return AAResult{Status: AAValid, Algorithm: alg}
+	}
+	h, err := aaHash(dg14)
+	if err != nil {
+		return invalid(k.String(), "%v", err)
+	}
+	alg := "ecdsa-plain-" + hashName(h) + " " + k.ec.Curve
+	hh := h.New()
+	hh.Write(challenge)
+	if l := (k.ec.c.n.BitLen() + 7) / 8; len(sig) != 2*l || !k.ec.verify(hh.Sum(nil), sig) {
+		return invalid(alg, "%v", errAASignature)
+	}
+	return AAResult{Status: AAValid, Algorithm: alg}
+}
+
+func (k *aaKey) String() string {
+	if k.rsa != nil {
+		return fmt.Sprintf("rsa %d", k.rsa.N.BitLen())
+	}
+	return "ecdsa " + k.ec.Curve
+}
+
+func hashName(h crypto.Hash) string {
+	switch h {
+	case crypto.SHA1:
+		return "SHA1"
+	case crypto.SHA224:
+		return "SHA224"
+	case crypto.SHA256:
+		return "SHA256"
+	case crypto.SHA384:
+		return "SHA384"
+	case crypto.SHA512:
+		return "SHA512"
+	}
+	return h.String()
+}
+
+// errAASignature is the verdict on a signature that does not verify.
+var errAASignature = errors.New("the chip's signature of the challenge does not verify with DG15's key: the chip may be a copy")
+
+// iso9796Hashes are ISO/IEC 10118-3's hash identifiers in a two-byte
+// trailer (xx CC).
+var iso9796Hashes = map[byte]crypto.Hash{0x33: crypto.SHA1, 0x34: crypto.SHA256, 0x35: crypto.SHA512, 0x36: crypto.SHA384, 0x38: crypto.SHA224}
+
+// verifyISO9796 verifies an RSA AA signature: ISO/IEC 9796-2 digital
+// signature scheme 1 with partial message recovery, the challenge the
+// non-recoverable part M2 (ICAO 9303-11 6.1). The representative is
+// 6A || M1 || H(M1 || M2) || BC (SHA-1) or || hash-id CC.
+func verifyISO9796(k *rsa.PublicKey, challenge, sig []byte) (string, error) {
+	size := (k.N.BitLen() + 7) / 8
+	alg := fmt.Sprintf("rsa-iso9796-2 %d", k.N.BitLen())
+	if len(sig) != size {
+		return alg, fmt.Errorf("%w (a signature of %d bytes, want %d)", errAASignature, len(sig), size)
+	}
+	s := new(big.Int).SetBytes(sig)
+	if s.Cmp(k.N) >= 0 {
+		return alg, errAASignature
+	}
+	m := new(big.Int).Exp(s, big.NewInt(int64(k.E)), k.N).FillBytes(make([]byte, size))
+	h, t := crypto.SHA1, 1
+	switch {
+	case m[size-1] == 0xBC:
+	case m[size-1] == 0xCC && iso9796Hashes[m[size-2]] != 0:
+		h, t = iso9796Hashes[m[size-2]], 2
+	default:
+		return alg, errAASignature
+	}
+	alg = fmt.Sprintf("rsa-iso9796-2 %s %d", hashName(h), k.N.BitLen())
+	hl := h.Size()
+	if m[0] != 0x6A || size < 1+hl+t+1 {
+		return alg, errAASignature
+	}
+	m1, d := m[1:size-t-hl], m[size-t-hl:size-t]
+	hh := h.New()
+	hh.Write(m1)
+	hh.Write(challenge)
+	if !bytes.Equal(hh.Sum(nil), d) {
+		return alg, errAASignature
+	}
+	return alg, nil
+}
