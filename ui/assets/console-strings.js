@@ -164,7 +164,7 @@ window.XPT_STRINGS = {
     'reason.RANDOM_SELECTION': 'Random selection (no adverse finding)',
     'reason.CHIP_UNREADABLE': 'The passport chip could not be read (no chip, access refused, time-out or read error)',
     'reason.CHIP_MRZ_MISMATCH': 'The chip’s data (DG1) differ from the printed MRZ',
-    'reason.CHIP_INVALID': 'The chip failed authentication: its data or signature were altered (passive), or it is a copy of a chip (active)',
+    'reason.CHIP_INVALID': 'The chip failed authentication: altered data or signature, or a copied chip',
     'reason.CHIP_UNTRUSTED': 'The chip’s signer is not covered by any trusted CSCA',
 
     // The checks' results, and the checks in words (their code beside).
@@ -191,7 +191,7 @@ window.XPT_STRINGS = {
     'check.chip.read': 'Chip read',
     'check.chip.dg1_match': 'Chip data (DG1) match the MRZ',
     'check.chip.passive_auth': 'Chip passive authentication',
-    'check.chip.active_auth': 'Chip active authentication (not a copy)',
+    'check.chip.active_auth': 'Chip authentic (AA)',
     'check.face.capture': 'Face captured',
     'check.face.threshold': 'Face comparison threshold',
     'check.face.verify': 'Face compared with the reference photo',
@@ -676,7 +676,7 @@ window.XPT_STRINGS = {
     'reason.RANDOM_SELECTION': 'Sélection aléatoire (aucune constatation défavorable)',
     'reason.CHIP_UNREADABLE': 'La puce du passeport n’a pu être lue (aucune puce, accès refusé, délai dépassé ou erreur de lecture)',
     'reason.CHIP_MRZ_MISMATCH': 'Les données de la puce (DG1) diffèrent de la ZLA imprimée',
-    'reason.CHIP_INVALID': 'La puce a échoué à l’authentification\u00a0: ses données ou sa signature ont été altérées (passive), ou c’est une copie de puce (active)',
+    'reason.CHIP_INVALID': 'La puce a échoué à l’authentification\u00a0: données ou signature altérées, ou puce copiée',
     'reason.CHIP_UNTRUSTED': 'Le signataire de la puce ne relève d’aucune autorité de certification (CSCA) de confiance',
 
     'result.successful': 'réussie',
@@ -702,7 +702,7 @@ window.XPT_STRINGS = {
     'check.chip.read': 'Lecture de la puce',
     'check.chip.dg1_match': 'Données de la puce (DG1) conformes à la ZLA',
     'check.chip.passive_auth': 'Authentification passive de la puce',
-    'check.chip.active_auth': 'Authentification active de la puce (pas une copie)',
+    'check.chip.active_auth': 'Puce authentique (AA)',
     'check.face.capture': 'Saisie du visage',
     'check.face.threshold': 'Seuil de comparaison faciale',
     'check.face.verify': 'Visage comparé à la photo de référence',

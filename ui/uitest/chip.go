@@ -204,7 +204,7 @@ func ChipFixtures(now time.Time) []ChipFixture {
 }
 
 // chipChecks are the checks the agent lists for r: the printed zone, the
-// authorization, the chip's three and the face's.
+// authorization, the chip's four and the face's.
 func chipChecks(r view.Referral) []view.Check {
 	checks := []view.Check{{Name: "document.mrz", Result: "successful"}}
 	if r.AuthorizationID != "" {
