@@ -66,6 +66,9 @@ func BenchmarkChipRead(b *testing.B) {
 				if res := chip.Verify(got.SODFile, got.Files, ts, chip.VerifyOptions{}); res.Status != chip.PAValid {
 					b.Fatal(res)
 				}
+				if aa := chip.VerifyAA(got.Files[15], got.Files[14], got.AAChallenge, got.AASignature, got.AAError); aa.Status != chip.AAValid {
+					b.Fatal(aa)
+				}
 			}
 			b.ReportMetric(float64(len(p.Files[chip.FIDDG2])), "DG2-bytes")
 		})
