@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -127,7 +126,7 @@ func listFailed(sp *scanner.Spool, asJSON bool, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, string(b))
 		return exitOK
 	}
-	dir := filepath.Join(sp.Dir, "failed")
+	dir := sp.FailedDir()
 	if len(list) == 0 {
 		fmt.Fprintf(stdout, "no unreadable scans in %s\n", dir)
 		return exitOK

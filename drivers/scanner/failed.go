@@ -11,8 +11,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/xpt-pilot/xpt-kiosk/internal/atrest"
 )
 
 // Failed is a file the spool could not read, kept in failed/ for
@@ -38,7 +36,7 @@ var ErrNoSuchFailed = errors.New("no such file in the spool's failed/ folder (it
 // retention is still listed until the running spool sweeps it.
 func (s *Spool) Failed() ([]Failed, error) {
 	s.defaults()
-	dir := filepath.Join(s.Dir, dirFailed)
+	dir := s.FailedDir()
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -97,7 +95,7 @@ func (s *Spool) Rescan(ctx context.Context, id string) ([]Page, error) {
 	if id == "" || id != filepath.Base(id) || strings.HasPrefix(id, ".") || strings.HasSuffix(id, ".json") {
 		return nil, fmt.Errorf("%q is not a failed file's ID (as Failed lists them)", id)
 	}
-	path := filepath.Join(s.Dir, dirFailed, id)
+	path := filepath.Join(s.FailedDir(), id)
 	info, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", id, ErrNoSuchFailed)
@@ -105,18 +103,11 @@ func (s *Spool) Rescan(ctx context.Context, id string) ([]Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := originalName(id)
 	if !sealedFile(path) {
-		return s.Scanner.ScanStream(ctx, name, info.Size(), func() (io.ReadCloser, error) { return os.Open(path) })
+		return s.Scanner.ScanStream(ctx, originalName(id), info.Size(), func() (io.ReadCloser, error) { return os.Open(path) })
 	}
-	return s.Scanner.ScanStream(ctx, name, info.Size(), func() (io.ReadCloser, error) {
-		if s.aead == nil {
-			return nil, errSealed
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		return readCloser{atrest.NewStreamReader(f, s.aead, []byte(id)), f}, nil
-	})
+	return s.scanSealed(ctx, path, id, info.Size())
 }
+
+// FailedDir is the folder Failed lists.
+func (s *Spool) FailedDir() string { return filepath.Join(s.Dir, dirFailed) }

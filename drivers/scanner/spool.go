@@ -391,17 +391,7 @@ func (s *Spool) process(ctx context.Context, id string) {
 	} else if s.aead == nil && !sealedFile(path) {
 		pages, err = s.Scanner.ScanFile(ctx, path)
 	} else {
-		pages, err = s.Scanner.ScanStream(ctx, r.File, info.Size(), func() (io.ReadCloser, error) {
-			f, err := os.Open(path)
-			if err != nil {
-				return nil, err
-			}
-			if s.aead == nil {
-				f.Close()
-				return nil, errSealed
-			}
-			return readCloser{atrest.NewStreamReader(f, s.aead, []byte(id)), f}, nil
-		})
+		pages, err = s.scanSealed(ctx, path, id, info.Size())
 	}
 	if ctx.Err() != nil {
 		return // stopping: leave it claimed, Recover redoes it
@@ -517,6 +507,22 @@ func sealedFile(path string) bool {
 	head := make([]byte, len(atrest.StreamMagic))
 	n, _ := io.ReadFull(f, head)
 	return atrest.IsStream(head[:n])
+}
+
+// scanSealed reads the kept file at path, sealed under its claim ID id, as
+// it is opened: the child gets it on its standard input, never in clear on
+// disk. Without the key it is errSealed.
+func (s *Spool) scanSealed(ctx context.Context, path, id string, size int64) ([]Page, error) {
+	return s.Scanner.ScanStream(ctx, originalName(id), size, func() (io.ReadCloser, error) {
+		if s.aead == nil {
+			return nil, errSealed
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		return readCloser{atrest.NewStreamReader(f, s.aead, []byte(id)), f}, nil
+	})
 }
 
 type readCloser struct {
