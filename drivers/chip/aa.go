@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 
 	_ "crypto/sha1" // AA's hash functions, named by DG14 or the RSA trailer
 	_ "crypto/sha256"
@@ -53,17 +54,15 @@ type AAResult struct {
 
 // OIDs of active authentication.
 var (
-	oidAAProtocol = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 5} // id-icao-mrtd-security-aaProtocolObject
+	// OIDAAProtocol is id-icao-mrtd-security-aaProtocolObject, the
+	// protocol of DG14's ActiveAuthenticationInfo.
+	OIDAAProtocol = asn1.ObjectIdentifier{2, 23, 136, 1, 1, 5}
 	oidRSA        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	// ecdsa-plain-SHA* (BSI TR-03111), by their last arc.
-	oidECDSAPlain = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1}
-	// ecdsa-with-SHA* (X9.62), which some chips name instead.
-	oidECDSAWith = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3}
 )
 
 // OIDECDSAPlainSHA256 is ecdsa-plain-SHA256, the AA signature algorithm
 // test chips declare in DG14.
-var OIDECDSAPlainSHA256 = append(append(asn1.ObjectIdentifier{}, oidECDSAPlain...), 3)
+var OIDECDSAPlainSHA256 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1, 3}
 
 // AAChallengeLen is the length of RND.IFD, the challenge (8 bytes).
 const AAChallengeLen = 8
@@ -133,6 +132,22 @@ func parseDG15(b []byte) (*aaKey, error) {
 	return nil, fmt.Errorf("%w: DG15's key algorithm %v is neither RSA nor EC", ErrMalformed, spki.Algorithm.OID)
 }
 
+// aaHashes are the AA signature algorithms DG14 may name for an EC key:
+// ecdsa-plain-SHA* (BSI TR-03111) and the X9.62 ecdsa-with-SHA* some chips
+// write instead.
+var aaHashes = map[string]crypto.Hash{
+	"0.4.0.127.0.7.1.1.4.1.1": crypto.SHA1,
+	"0.4.0.127.0.7.1.1.4.1.2": crypto.SHA224,
+	"0.4.0.127.0.7.1.1.4.1.3": crypto.SHA256,
+	"0.4.0.127.0.7.1.1.4.1.4": crypto.SHA384,
+	"0.4.0.127.0.7.1.1.4.1.5": crypto.SHA512,
+	"1.2.840.10045.4.1":       crypto.SHA1,
+	"1.2.840.10045.4.3.1":     crypto.SHA224,
+	"1.2.840.10045.4.3.2":     crypto.SHA256,
+	"1.2.840.10045.4.3.3":     crypto.SHA384,
+	"1.2.840.10045.4.3.4":     crypto.SHA512,
+}
+
 // aaHash is the hash an ECDSA AA signature uses: DG14's
 // ActiveAuthenticationInfo names it (ICAO 9303-11 9.2.3), required for an
 // EC key.
@@ -140,85 +155,32 @@ func aaHash(dg14 []byte) (crypto.Hash, error) {
 	if dg14 == nil {
 		return 0, errors.New("an ECDSA key needs DG14's ActiveAuthenticationInfo, and the chip has no DG14")
 	}
-	infos, err := parseSecurityInfos(dg14)
+	t, err := parseFile(dg14, 0x6E, "DG14")
 	if err != nil {
 		return 0, err
 	}
-	for _, si := range infos {
-		if !si.Protocol.Equal(oidAAProtocol) {
-			continue
-		}
+	infos, err := securityInfos(t.Value, "DG14")
+	if err != nil {
+		return 0, err
+	}
+	for _, raw := range infos {
 		var info struct {
 			Protocol  asn1.ObjectIdentifier
-			Version   int
-			Algorithm asn1.ObjectIdentifier
+			Version   int                   `asn1:"optional"`
+			Algorithm asn1.ObjectIdentifier `asn1:"optional"`
 		}
-		if _, err := asn1.Unmarshal(si.Raw, &info); err != nil || info.Version != 1 {
+		if _, err := asn1.Unmarshal(raw.FullBytes, &info); err != nil || !info.Protocol.Equal(OIDAAProtocol) {
+			continue // another kind of SecurityInfo
+		}
+		if info.Version != 1 || info.Algorithm == nil {
 			return 0, fmt.Errorf("%w: DG14's ActiveAuthenticationInfo", ErrMalformed)
 		}
-		a := info.Algorithm
-		for _, base := range []asn1.ObjectIdentifier{oidECDSAPlain, oidECDSAWith} {
-			if len(a) == len(base)+1 && a[:len(base)].Equal(base) {
-				last := a[len(base)]
-				if base.Equal(oidECDSAWith) {
-					last++ // X9.62 numbers SHA-224 1, SHA-256 2...
-				}
-				switch last {
-				case 1:
-					return crypto.SHA1, nil
-				case 2:
-					return crypto.SHA224, nil
-				case 3:
-					return crypto.SHA256, nil
-				case 4:
-					return crypto.SHA384, nil
-				case 5:
-					return crypto.SHA512, nil
-				}
-			}
+		if h, ok := aaHashes[info.Algorithm.String()]; ok {
+			return h, nil
 		}
-		return 0, fmt.Errorf("%w: DG14 names the AA signature algorithm %v, which is not ECDSA", ErrMalformed, a)
+		return 0, fmt.Errorf("%w: DG14 names the AA signature algorithm %v, which is not ECDSA", ErrMalformed, info.Algorithm)
 	}
 	return 0, errors.New("DG14 has no ActiveAuthenticationInfo, which an ECDSA key needs")
-}
-
-// securityInfo is one element of DG14's SecurityInfos.
-type securityInfo struct {
-	Protocol asn1.ObjectIdentifier
-	Raw      []byte
-}
-
-// parseSecurityInfos reads DG14 (tag 6E: a SET OF SecurityInfo).
-func parseSecurityInfos(b []byte) ([]securityInfo, error) {
-	t, err := parseFile(b, 0x6E, "DG14")
-	if err != nil {
-		return nil, err
-	}
-	var set asn1.RawValue
-	if rest, err := asn1.Unmarshal(t.Value, &set); err != nil || len(rest) > 0 || set.Tag != asn1.TagSet {
-		return nil, fmt.Errorf("%w: DG14 is not a SET OF SecurityInfo", ErrMalformed)
-	}
-	var out []securityInfo
-	for rest := set.Bytes; len(rest) > 0; {
-		var el asn1.RawValue
-		var err error
-		if rest, err = asn1.Unmarshal(rest, &el); err != nil {
-			return nil, fmt.Errorf("%w: DG14: %v", ErrMalformed, err)
-		}
-		var head struct {
-			Protocol asn1.ObjectIdentifier
-			Rest     asn1.RawValue `asn1:"optional"`
-		}
-		if _, err := asn1.UnmarshalWithParams(el.FullBytes, &head, ""); err != nil {
-			var lax struct{ Protocol asn1.ObjectIdentifier }
-			if _, err := asn1.Unmarshal(el.FullBytes, &lax); err != nil {
-				continue // not shaped as a SecurityInfo: skip it, as ICAO says of unknown infos
-			}
-			head.Protocol = lax.Protocol
-		}
-		out = append(out, securityInfo{Protocol: head.Protocol, Raw: el.FullBytes})
-	}
-	return out, nil
 }
 
 // VerifyAA checks active authentication: sig, the chip's answer to
@@ -292,21 +254,8 @@ func (k *aaKey) String() string {
 	return "ecdsa " + k.ec.Curve
 }
 
-func hashName(h crypto.Hash) string {
-	switch h {
-	case crypto.SHA1:
-		return "SHA1"
-	case crypto.SHA224:
-		return "SHA224"
-	case crypto.SHA256:
-		return "SHA256"
-	case crypto.SHA384:
-		return "SHA384"
-	case crypto.SHA512:
-		return "SHA512"
-	}
-	return h.String()
-}
+// hashName is h as AA's algorithm names write it (SHA256).
+func hashName(h crypto.Hash) string { return strings.ReplaceAll(h.String(), "-", "") }
 
 // errAASignature is the verdict on a signature that does not verify.
 var errAASignature = errors.New("the chip's signature of the challenge does not verify with DG15's key: the chip may be a copy")

@@ -47,9 +47,10 @@ func ReadAndVerify(t Transport, printed []string, ts *TrustStore, opts ReadOptio
 	c := &Check{Passport: p, DG1Matches: p.DG1 != nil && p.DG1.MatchesPrinted(zone.Lines)}
 	start := time.Now()
 	c.PA = Verify(p.SODFile, p.Files, ts, vopts)
-	c.AA = VerifyAA(p.Files[15], p.Files[14], p.AAChallenge, p.AASignature, p.AAError)
 	if opts.NoAA {
 		c.AA = AAResult{Status: AANotSupported, Detail: "not run (NoAA)"}
+	} else {
+		c.AA = VerifyAA(p.Files[15], p.Files[14], p.AAChallenge, p.AASignature, p.AAError)
 	}
 	c.VerifyTime = time.Since(start)
 	return c, nil

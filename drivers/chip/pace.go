@@ -66,10 +66,9 @@ func (p PACEInfo) suite() (paceSuite, error) {
 // ParseCardAccess returns the PACEInfos of EF.CardAccess (a DER SET OF
 // SecurityInfo); other security infos are skipped.
 func ParseCardAccess(b []byte) ([]PACEInfo, error) {
-	var infos []asn1.RawValue
-	rest, err := asn1.UnmarshalWithParams(b, &infos, "set")
-	if err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("%w: EF.CardAccess: %v", ErrMalformed, err)
+	infos, err := securityInfos(b, "EF.CardAccess")
+	if err != nil {
+		return nil, err
 	}
 	var out []PACEInfo
 	for _, raw := range infos {
@@ -86,6 +85,17 @@ func ParseCardAccess(b []byte) ([]PACEInfo, error) {
 		}
 	}
 	return out, nil
+}
+
+// securityInfos reads a SET OF SecurityInfo (EF.CardAccess; DG14's
+// content): each element as it is, for the caller to pick its own kinds.
+func securityInfos(b []byte, what string) ([]asn1.RawValue, error) {
+	var infos []asn1.RawValue
+	rest, err := asn1.UnmarshalWithParams(b, &infos, "set")
+	if err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("%w: %s: %v", ErrMalformed, what, err)
+	}
+	return infos, nil
 }
 
 // EncodeCardAccess builds EF.CardAccess holding infos.

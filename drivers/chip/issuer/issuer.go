@@ -257,7 +257,7 @@ func AAFiles(pub crypto.PublicKey) (dg14, dg15 []byte, err error) {
 			Protocol  asn1.ObjectIdentifier
 			Version   int
 			Algorithm asn1.ObjectIdentifier
-		}{asn1.ObjectIdentifier{2, 23, 136, 1, 1, 5}, 1, chip.OIDECDSAPlainSHA256})
+		}{chip.OIDAAProtocol, 1, chip.OIDECDSAPlainSHA256})
 		if err != nil {
 			return nil, nil, err
 		}
