@@ -41,6 +41,10 @@ var alternatives = func() (t [256]string) {
 			}
 		}
 	}
+	// L is what a lower-case l (an I or a 1 read by the OCR) becomes
+	// once raised; OCR-B's I and 1 do not turn into an L.
+	t['I'] = "1"
+	t['1'] = "I"
 	return
 }()
 
@@ -91,6 +95,7 @@ func correct(r *Result, opts *Options) {
 	if n < 1 || n > 3 {
 		return
 	}
+	stripLeadingFillers(r)
 	trimTails(r)
 	cleanLines(r)
 	padLines(r, fixLength(r, opts))
@@ -222,8 +227,10 @@ func (c *corrector) fix() {
 		}))
 	}
 	c.decide(fields)
-	// Fields without a check digit of their own, under the composite.
-	if l.composite.ok() && !c.compositeOK() {
+	// Fields without a check digit of their own, under the composite,
+	// when every other check digit passes: while one fails, the composite
+	// is off anyway and cannot vouch for a change elsewhere.
+	if l.composite.ok() && !c.compositeOK() && c.ownDigitsOK(long) {
 		var over []span
 		if !l.optCD.ok() && !long && l.opt.ok() {
 			over = append(over, l.opt)
@@ -323,6 +330,25 @@ func (c *corrector) ambiguous(f guidedField, n int) {
 			a.line+1, a.col+1, c.buf[a.line][a.col], a.to, b.line+1, b.col+1, c.buf[b.line][b.col], b.to)
 	}
 	c.r.errAt(f.name, CodeAmbiguous, f.at, msg)
+}
+
+// ownDigitsOK reports whether the check digits other than the composite
+// pass (the number's, unless it is a long one, which its own repair
+// judged; the dates'; the personal number's).
+func (c *corrector) ownDigitsOK(long bool) bool {
+	l := c.l
+	own := func(data, cd span) bool { return !cd.ok() || checkDigitOK(c.str(data), c.get(cd)[0]) }
+	if !long && !c.numberOK() {
+		return false
+	}
+	if !own(l.birth, l.birthCD) || !own(l.expiry, l.expiryCD) {
+		return false
+	}
+	if l.optCD.ok() {
+		raw, cd := c.str(l.opt), c.get(l.optCD)[0]
+		return allFillers(raw) && (cd == '<' || cd == '0') || checkDigitOK(raw, cd)
+	}
+	return true
 }
 
 // numberOK reports whether the document number's check digit passes.
@@ -548,12 +574,52 @@ func (c *corrector) longNumber() guidedField {
 	})
 }
 
+// stripLeadingFillers drops fillers the OCR read before a zone: every
+// line of a zone starts with data (a document code, a number, a date; a
+// TD1 names line may open with fillers for an empty surname, but its
+// zone's line 1 does not), so when line 1 is k characters longer than a
+// zone line (30, 36 or 44) and opens with k fillers, they are not the
+// zone's. The other lines lose the same k leading fillers when they have
+// them and line 1's length is theirs too. Each dropped filler is a
+// correction ({"from":"<","to":""}) and the warning says how many.
+func stripLeadingFillers(r *Result) {
+	first := r.Lines[0]
+	k := 0
+	for k < len(first) && first[k] == '<' {
+		k++
+	}
+	if k == 0 {
+		return
+	}
+	want := 0
+	for _, n := range [...]int{30, 36, 44} {
+		if d := len(first) - n; d > 0 && d <= k {
+			want = n
+		}
+	}
+	if want == 0 {
+		return
+	}
+	k = len(first) - want
+	for i, s := range r.Lines {
+		if len(s) != len(first) || strings.Count(s[:k], "<") != k {
+			continue
+		}
+		r.lineBuf[i] = s[k:]
+		for col := 1; col <= k; col++ {
+			r.Corrections = append(r.Corrections, Correction{Line: i + 1, Col: col, From: '<'})
+		}
+		r.addWarning("lines", CodeCleaned, i+1, 1, fmt.Sprintf("line %d: %d filler(s) before the zone dropped", i+1, k))
+	}
+}
+
 // trimTails drops what the OCR read after the end of a line: when the
 // other lines all have a zone's length (30, 36 or 44, spaces not counted)
 // and one line is longer, ends its zone part with a filler and goes on with
 // characters no MRZ holds (lower case, punctuation: the page's text beside
-// the zone, PassportEye's "extrachars"), the rest is dropped. A longer line
-// without such characters is left to the length repair.
+// the zone, PassportEye's "extrachars") or with two or more letters or
+// digits, the rest is dropped. A line longer by fillers or by one
+// character is left to the length repair.
 func trimTails(r *Result) {
 	n := len(r.Lines)
 	if n < 2 {
@@ -584,13 +650,21 @@ func trimTails(r *Result) {
 		}
 		last := strings.TrimRight(s[:cut], " ")
 		tail := strings.TrimSpace(s[cut:])
-		foreign := false
+		foreign, data, n := false, false, 0
 		for j := 0; j < len(tail); j++ {
-			if c := tail[j]; c != ' ' && c != '<' && !isDigit(c) && !isLetter(c) {
+			c := tail[j]
+			if c != ' ' {
+				n++
+			}
+			if c != ' ' && c != '<' && !isDigit(c) && !isLetter(c) {
 				foreign = true
 			}
+			data = data || isDigit(c) || isLetter(c)
 		}
-		if !foreign || last == "" || last[len(last)-1] != '<' {
+		// Two or more letters or digits after a zone part that ends with
+		// a filler are text beside the zone too (mrz-fast's EXTRATEXT);
+		// one is left to the length repair.
+		if !foreign && !(data && n >= 2) || last == "" || last[len(last)-1] != '<' {
 			continue
 		}
 		col := want + 1
@@ -653,14 +727,36 @@ func padLines(r *Result, keep int) {
 		return
 	}
 	for i, s := range r.Lines {
-		if d := max - len(s); d > 0 && d <= 6 && i != keep {
-			r.lineBuf[i] = s + "<<<<<<"[:d]
+		if d := max - len(s); d > 0 && (d <= 6 || namesRead(r.Lines, i, max)) && i != keep {
+			r.lineBuf[i] = s + strings.Repeat("<", d)
 			for col := len(s) + 1; col <= max; col++ {
 				r.Corrections = append(r.Corrections, Correction{Line: i + 1, Col: col, To: '<'})
 			}
 			r.addWarning("lines", CodeCleaned, i+1, len(s)+1, fmt.Sprintf("line %d was %d character(s) short: %d filler(s) added at its end, columns %d-%d", i+1, d, d, len(s)+1, max))
 		}
 	}
+}
+
+// namesRead reports whether line i, short of the zone's length n, is a
+// line no check digit covers (a names line) that was read up to its given
+// names: a surname, the << that ends it and a letter after it. The OCR
+// lost the fillers after them, and the line is padded whatever their
+// number (mrz-fast and PassportEye pad too). A names line cut before its
+// given names is not: what is missing there is a name.
+func namesRead(lines []string, i, n int) bool {
+	var zone [3]string
+	copy(zone[:], lines)
+	zone[i] = lines[i] + strings.Repeat("<", n-len(lines[i]))
+	if coveredLine(zone[:len(lines)], i) {
+		return false
+	}
+	l := detect(zone[:len(lines)])
+	if l == nil || !l.name.ok() || int(l.name.line) != i || int(l.name.start) >= len(lines[i]) {
+		return false
+	}
+	s, from := lines[i], int(l.name.start)
+	j := strings.Index(s[from:], "<<")
+	return j > 0 && from+j+2 < len(s) && isLetter(s[from+j+2])
 }
 
 // sortCorrections orders the corrections by position and merges two
