@@ -54,7 +54,9 @@ type Entry struct {
 	// Console access (console.sign-in, console.sign-out, console.refused,
 	// console.held-back): the console, the account tried and its role, the
 	// source address, and why (a sign-out's cause, a refusal's). Never a
-	// password or a token.
+	// password or a token. A failed scan read again on the command line
+	// (scanner.rescan): the user who ran it, source "cli", the scan's ID
+	// and page count in Detail.
 	Console  string `json:"console,omitempty"`
 	Account  string `json:"account,omitempty"`
 	Role     string `json:"role,omitempty"`
@@ -131,12 +133,20 @@ func chainHash(prev string, n uint64, entry []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// Log appends to an audit file.
+// FileName is the audit file's name in the kiosk's data folder.
+const FileName = "audit.log"
+
+// Log appends to an audit file. Several processes may append to one file
+// (the agent, and a technician's command that shows personal data): each
+// append holds an exclusive lock on the file (flock, on Unix) and first
+// reads what others appended since, so the chain runs on through every
+// writer's entries.
 type Log struct {
 	mu      sync.Mutex
 	f       *os.File
 	n       uint64
 	head    string
+	off     int64 // the end of the records read or written so far
 	now     func() time.Time
 	damaged int // complete lines that are not records, found at Open
 }
@@ -152,8 +162,38 @@ func Open(path string) (*Log, error) {
 		return nil, err
 	}
 	l := &Log{f: f, head: Genesis, now: time.Now}
-	var good int64
-	r := bufio.NewReaderSize(f, 1<<16)
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	defer unlockFile(f)
+	if err := l.catchUp(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// catchUp reads the records after l.off (all of them when the file is
+// shorter than that: it was cut), drops a torn last line and leaves the
+// file's offset at its end. The caller holds the file lock.
+func (l *Log) catchUp() error {
+	st, err := l.f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.Size() == l.off {
+		_, err := l.f.Seek(l.off, io.SeekStart)
+		return err
+	}
+	if st.Size() < l.off {
+		l.off, l.n, l.head, l.damaged = 0, 0, Genesis, 0
+	}
+	if _, err := l.f.Seek(l.off, io.SeekStart); err != nil {
+		return err
+	}
+	good := l.off
+	r := bufio.NewReaderSize(l.f, 1<<16)
 	for {
 		line, err := r.ReadBytes('\n')
 		if len(line) > 0 && line[len(line)-1] == '\n' {
@@ -169,17 +209,14 @@ func Open(path string) (*Log, error) {
 			break
 		}
 	}
-	if st, err := f.Stat(); err == nil && st.Size() > good {
-		if err := f.Truncate(good); err != nil {
-			f.Close()
-			return nil, err
+	if st, err := l.f.Stat(); err == nil && st.Size() > good {
+		if err := l.f.Truncate(good); err != nil {
+			return err
 		}
 	}
-	if _, err := f.Seek(good, io.SeekStart); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return l, nil
+	l.off = good
+	_, err = l.f.Seek(good, io.SeekStart)
+	return err
 }
 
 // Append adds e (setting At when empty), syncs the file and returns the
@@ -194,6 +231,13 @@ func (l *Log) Append(e Entry) (uint64, string, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if err := lockFile(l.f); err != nil {
+		return 0, "", err
+	}
+	defer unlockFile(l.f)
+	if err := l.catchUp(); err != nil {
+		return 0, "", err
+	}
 	n := l.n + 1
 	rec := Record{N: n, Prev: l.head, Hash: chainHash(l.head, n, raw), Entry: raw}
 	line, err := json.Marshal(rec)
@@ -207,7 +251,7 @@ func (l *Log) Append(e Entry) (uint64, string, error) {
 	if err := l.f.Sync(); err != nil {
 		return 0, "", err
 	}
-	l.n, l.head = n, rec.Hash
+	l.n, l.head, l.off = n, rec.Hash, l.off+int64(len(line))
 	return n, rec.Hash, nil
 }
 

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
 	"github.com/xpt-pilot/xpt-kiosk/agent/config"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/scanner"
 )
@@ -27,13 +31,16 @@ same limits) and prints what it finds as 'xpt-kiosk scan' does, MRZ and
 letters included: the pages are personal data, on this terminal only. The
 files are not moved, copied or written in clear: a sealed file is opened
 as it is read. Use it to see why a scan failed, or whether a fix (another
-dpi, a new build) reads it; the traveler rescans at the kiosk.
+dpi, a new build) reads it; the traveler rescans at the kiosk. Each read
+is written to the kiosk's audit log (kiosk.dataDir/audit.log) first, with
+the user who ran it (SUDO_USER, or this process's user); if the log cannot
+be written, nothing is read.
 
 The spool is sealed with the storage key ([storage] keyFile): run as the
 kiosk's user or root, which can read it.
 
-Exit status: 0 listed, or every ID read; 1 the spool cannot be read, an ID
-is not there or does not read; 2 bad arguments.
+Exit status: 0 listed, or every ID read; 1 the spool or the audit log cannot
+be read or written, an ID is not there or does not read; 2 bad arguments.
 
 Flags:
 `
@@ -86,12 +93,37 @@ func runDevicesScanner(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	if err != nil {
 		kr = nil // letters are then reported unverified, with why
 	}
+	// Reading a failed scan again shows personal data: each read is in
+	// the kiosk's audit log, with who ran it, before anything is shown.
+	// The log must be the kiosk's own: one this command created (as root,
+	// say) would shut the agent out of it.
+	auditPath := filepath.Join(cfg.Kiosk.DataDir, audit.FileName)
+	if _, err := os.Stat(auditPath); err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk devices scanner: no audit log at %s (kiosk.dataDir), so nothing is read: has the kiosk run with this configuration? (%v)\n", auditPath, err)
+		return exitFail
+	}
+	al, err := audit.Open(auditPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk devices scanner: the audit log cannot be written, so nothing is read: %v\n", err)
+		return exitFail
+	}
+	defer al.Close()
+	who := technician()
 	ctx, stop := signalContext()
 	defer stop()
 	enc := json.NewEncoder(stdout)
 	rc := exitOK
 	for _, id := range ids {
 		pages, err := sp.Rescan(ctx, id)
+		entry := audit.Entry{Kind: auditRescan, Account: who, Source: "cli", Detail: fmt.Sprintf("failed scan %s read again: %d page(s)", id, len(pages))}
+		if err != nil {
+			entry.Detail = fmt.Sprintf("failed scan %s read again: no page shown", id)
+			entry.Errors = []string{scanErrorCode(err)}
+		}
+		if _, _, aerr := al.Append(entry); aerr != nil {
+			fmt.Fprintf(stderr, "xpt-kiosk devices scanner: the audit log cannot be written, so %s is not shown: %v\n", id, aerr)
+			return exitFail
+		}
 		if err != nil {
 			rc = exitFail
 			msg := err.Error()
@@ -109,6 +141,29 @@ func runDevicesScanner(args []string, _ io.Reader, stdout, stderr io.Writer) int
 		}
 	}
 	return rc
+}
+
+// auditRescan is the audit entry kind of a failed scan read again.
+const auditRescan = "scanner.rescan"
+
+// technician names who runs the command, for the audit: the user sudo was
+// run by, else the process's user.
+func technician() string {
+	if u := os.Getenv("SUDO_USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "uid " + strconv.Itoa(os.Getuid())
+}
+
+// scanErrorCode is the audit's code for a rescan that showed nothing.
+func scanErrorCode(err error) string {
+	if errors.Is(err, scanner.ErrNoSuchFailed) {
+		return "scanner:not_found"
+	}
+	return "scanner:unreadable"
 }
 
 // listFailed prints failed/: a table, or one JSON array.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xpt-pilot/xpt-kiosk/agent/audit"
 	"github.com/xpt-pilot/xpt-kiosk/agent/outbox"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/scanner"
 )
@@ -78,6 +79,21 @@ func TestDevicesScannerListsAndRescansFailed(t *testing.T) {
 			junkID = f.ID
 		}
 	}
+	// A read shows personal data, so it is audited first: without the
+	// kiosk's audit log, nothing is read (and no log is made).
+	auditPath := filepath.Join(dir, "data", audit.FileName)
+	if code, out, errs := cli("devices", "scanner", "--config", cfgPath, pageID); code != exitFail || out != "" || !strings.Contains(errs, "no audit log") {
+		t.Fatalf("rescan without an audit log: %d %q %q", code, out, errs)
+	}
+	if _, err := os.Stat(auditPath); err == nil {
+		t.Fatal("the rescan made an audit log")
+	}
+	os.MkdirAll(filepath.Dir(auditPath), 0o700)
+	agentLog, err := audit.Open(auditPath) // the agent's, open meanwhile
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer agentLog.Close()
 	code, out, errs = cli("devices", "scanner", "--config", cfgPath, pageID)
 	if code != exitOK || !strings.Contains(out, "TD3 MRZ, valid") {
 		t.Fatalf("rescan: %d %q %q", code, out, errs)
@@ -88,6 +104,37 @@ func TestDevicesScannerListsAndRescansFailed(t *testing.T) {
 	}
 	if code, _, errs = cli("devices", "scanner", "--config", cfgPath, "../kiosk.toml"); code != exitFail || !strings.Contains(errs, "not a failed file's ID") {
 		t.Fatalf("a path as ID: %d %q", code, errs)
+	}
+	// Every read is one entry, with who ran it; the agent's next entry
+	// continues the chain after them.
+	if _, _, err := agentLog.Append(audit.Entry{Kind: "device.fault"}); err != nil {
+		t.Fatal(err)
+	}
+	fh, err := os.Open(auditPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds, details []string
+	audit.Scan(fh, func(_ int, rec audit.Record, _ error) bool {
+		var e audit.Entry
+		json.Unmarshal(rec.Entry, &e)
+		kinds = append(kinds, e.Kind)
+		if e.Kind == "scanner.rescan" {
+			if e.Account != technician() || e.Source != "cli" {
+				t.Errorf("rescan entry without who ran it: %+v", e)
+			}
+			details = append(details, e.Detail+" "+strings.Join(e.Errors, ","))
+		}
+		return true
+	})
+	fh.Seek(0, 0)
+	res, verr := audit.Verify(fh)
+	fh.Close()
+	if verr != nil || res.Entries != 5 || strings.Join(kinds, " ") != "scanner.rescan scanner.rescan scanner.rescan scanner.rescan device.fault" {
+		t.Fatalf("audit: %+v %v, kinds %v", res, verr, kinds)
+	}
+	if !strings.Contains(details[0], pageID+" read again: 1 page(s)") || !strings.Contains(details[2], "scanner:not_found") || !strings.Contains(details[3], "scanner:unreadable") {
+		t.Errorf("rescan entries: %q", details)
 	}
 	code, out, _ = cli("devices", "scanner", "--config", cfgPath, "--json")
 	var after []scanner.Failed

@@ -196,7 +196,7 @@ func runAgent(ctx context.Context, cfg *config.Config, env *demo.Env, ready chan
 		return fmt.Errorf("outbox: %w", err)
 	}
 	parts.add(ob.Close)
-	auditPath := filepath.Join(cfg.Kiosk.DataDir, "audit.log")
+	auditPath := filepath.Join(cfg.Kiosk.DataDir, audit.FileName)
 	al, err := audit.Open(auditPath)
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)

@@ -262,7 +262,7 @@ func selftestDataDir(cfg *config.Config, add func(name, status, format string, a
 		}
 	}
 
-	auditPath := filepath.Join(dir, "audit.log")
+	auditPath := filepath.Join(dir, audit.FileName)
 	if f, err := os.Open(auditPath); err == nil {
 		res, err := audit.Verify(f)
 		f.Close()
