@@ -68,9 +68,17 @@ var OIDECDSAPlainSHA256 = asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1, 
 const AAChallengeLen = 8
 
 // InternalAuthenticate sends INTERNAL AUTHENTICATE with challenge (over
-// the secure messaging session t) and returns the chip's signature.
-func InternalAuthenticate(t Transport, challenge []byte) ([]byte, error) {
-	data, sw, err := transmit(t, Command{INS: 0x88, Data: challenge, Ne: 256})
+// the secure messaging session t) and returns the chip's signature. ne is
+// the signature's expected length (AASignatureLen of DG15; 256 when 0):
+// over secure messaging an answer of more than 223 to 231 bytes (an RSA
+// key over about 1,800 bits) no longer fits a short response, so the
+// command then asks for an extended one, which the chip and reader must
+// support; a smaller key keeps the short form every chip reads.
+func InternalAuthenticate(t Transport, challenge []byte, ne int) ([]byte, error) {
+	if ne <= 0 || ne > 65536 {
+		ne = 256
+	}
+	data, sw, err := transmit(t, Command{INS: 0x88, Data: challenge, Ne: ne})
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +89,20 @@ func InternalAuthenticate(t Transport, challenge []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: an empty INTERNAL AUTHENTICATE response", ErrMalformed)
 	}
 	return data, nil
+}
+
+// AASignatureLen is the length of the chip's answer to INTERNAL
+// AUTHENTICATE with DG15's key: the RSA modulus's, or an ECDSA signature's
+// two values; 256 (the most a short answer holds) when DG15 does not parse.
+func AASignatureLen(dg15 []byte) int {
+	k, err := parseDG15(dg15)
+	switch {
+	case err != nil:
+		return 256
+	case k.rsa != nil:
+		return (k.rsa.N.BitLen() + 7) / 8
+	}
+	return 2 * ((k.ec.c.n.BitLen() + 7) / 8)
 }
 
 // aaKey is DG15's public key: RSA, or EC on a curve this package computes on.

@@ -123,7 +123,7 @@ func Read(t Transport, mrzInfo string, opts ReadOptions) (*Passport, error) {
 				return nil, fault("active authentication", err)
 			}
 		}
-		p.AASignature, p.AAError = InternalAuthenticate(r.T, p.AAChallenge)
+		p.AASignature, p.AAError = InternalAuthenticate(r.T, p.AAChallenge, AASignatureLen(p.Files[15]))
 		var de *drivers.Error
 		if errors.As(p.AAError, &de) && de.Kind != drivers.CodeProtocol {
 			return nil, p.AAError // the card went away, a timeout: a read failure, not a verdict

@@ -200,10 +200,30 @@ func (sm *SecureMessaging) Protect(c Command) Command {
 	data = append(data, do97...)
 	data = append(data, doBytes(0x8E, cc)...)
 	ne := 256
-	if c.Ne > 256 || len(data) > 255 {
+	if c.Ne > 256 || len(data) > 255 || protectedLen(c.Ne, sm.block()) > 256 {
 		ne = 65536
 	}
 	return Command{CLA: c.CLA | 0x0C, INS: c.INS, P1: c.P1, P2: c.P2, Data: data, Ne: ne}
+}
+
+// protectedLen is the most bytes a protected response to a command asking
+// for ne bytes holds: the data padded to the block size in DO'87' (with its
+// padding-content byte), DO'99' and an 8-byte MAC in DO'8E'. Above 256 the
+// command needs an extended Le: 0xDF bytes of READ BINARY fit a short one,
+// a 256-byte RSA signature does not.
+func protectedLen(ne, block int) int {
+	if ne <= 0 {
+		return 4 + 10
+	}
+	v := 1 + (ne/block+1)*block
+	l := 2 + v // the tag, one length octet and the value
+	switch {
+	case v > 0xFF:
+		l += 2
+	case v > 0x7F:
+		l++
+	}
+	return l + 4 + 10
 }
 
 // Unprotect checks and decrypts a secure messaging response: the MAC in

@@ -127,6 +127,37 @@ func TestProtectExtended(t *testing.T) {
 	}
 }
 
+// The protected command asks for an extended response exactly when the
+// protected answer to its Ne could pass 256 bytes, and that answer is as
+// long as protectedLen says.
+func TestProtectedResponseFitsLe(t *testing.T) {
+	for _, aes := range []bool{false, true} {
+		for ne := 1; ne <= 300; ne++ {
+			sm, card := d4Session(), d4Session()
+			block := 8
+			if aes {
+				k := bytes.Repeat([]byte{1}, 16)
+				sm, card, block = NewSecureMessagingAES(k, k, make([]byte, 16)), NewSecureMessagingAES(k, k, make([]byte, 16)), 16
+			}
+			p := sm.Protect(Command{INS: 0xB0, Ne: ne})
+			pc, _ := ParseCommand(p.Bytes())
+			if _, err := card.UnprotectCommand(pc); err != nil {
+				t.Fatal(err)
+			}
+			resp := card.ProtectResponse(bytes.Repeat([]byte{7}, ne), 0x9000)
+			if got := len(resp) - 2; got != protectedLen(ne, block) {
+				t.Fatalf("Ne %d (block %d): protected answer %d bytes, protectedLen %d", ne, block, got, protectedLen(ne, block))
+			}
+			if fits := len(resp)-2 <= 256; fits != (p.Ne == 256) {
+				t.Errorf("Ne %d (block %d): answer %d bytes, outer Ne %d", ne, block, len(resp)-2, p.Ne)
+			}
+		}
+	}
+	if protectedLen(DefaultChunk, 8) > 256 || protectedLen(DefaultChunk, 16) > 256 {
+		t.Error("a default READ BINARY chunk no longer fits a short response")
+	}
+}
+
 // RFC 4493 section 4: AES-CMAC examples 1 to 4.
 func TestCMAC(t *testing.T) {
 	k := h("2b7e151628aed2a6abf7158809cf4f3c")

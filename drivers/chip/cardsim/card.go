@@ -129,7 +129,13 @@ func (c *Card) Transmit(apdu []byte) (resp []byte, err error) {
 			return sw(chip.SWSMObjectsWrong), nil
 		}
 		data, s := c.process(plain, true)
-		return c.sm.ProtectResponse(data, s), nil
+		resp := c.sm.ProtectResponse(data, s)
+		if len(resp)-2 > cmd.Ne {
+			// An answer the command's Le cannot carry (a short Le for a
+			// 2048-bit RSA signature): a real chip refuses it.
+			return sw(chip.SWWrongLength), nil
+		}
+		return resp, nil
 	}
 	if c.sm != nil {
 		c.sm = nil // a plain command ends secure messaging

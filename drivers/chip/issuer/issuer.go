@@ -177,6 +177,10 @@ type Document struct {
 	// NoAA issues a chip without active authentication (no DG14, DG15 or
 	// key), as many issuers do; by default the chip has an ECDSA P-256 key.
 	NoAA bool
+	// AAKey, when set, is the chip's active authentication key instead of
+	// a new P-256 one: an *ecdsa.PrivateKey or an *rsa.PrivateKey (ISO/IEC
+	// 9796-2, as chips with RSA keys sign).
+	AAKey crypto.Signer
 }
 
 // Passport is an issued chip's content.
@@ -217,14 +221,18 @@ func (a *Authority) Issue(doc Document) (*Passport, error) {
 	}
 	var aaKey crypto.Signer
 	if !doc.NoAA {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
+		aaKey = doc.AAKey
+		if aaKey == nil {
+			k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			if err != nil {
+				return nil, err
+			}
+			aaKey = k
+		}
+		var err error
+		if dgs[14], dgs[15], err = AAFiles(aaKey.Public()); err != nil {
 			return nil, err
 		}
-		if dgs[14], dgs[15], err = AAFiles(&k.PublicKey); err != nil {
-			return nil, err
-		}
-		aaKey = k
 		list = append(list, 14, 15)
 	}
 	sod, err := a.SignSOD(dgs)
