@@ -2,6 +2,7 @@ package mrz
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -25,10 +26,18 @@ func genErr(field, format string, a ...any) error {
 // ICAO way (< in the check digit position, the rest and the check digit,
 // computed over the whole number, in the optional data). An empty Sex is
 // written as <. A zero date is written as fillers. The national formats
-// get their issuer when IssuingState is empty and refuse any other; the
+// get their issuer when IssuingState is empty (the Swiss licence: CHE)
+// and refuse any other. The driving licences get their document code
+// when DocumentCode is empty (D1, FA) and ignore the fields their zones
+// do not hold (nationality, sex, and the names and dates they lack). The
 // Dutch licence takes VersionNumber, a 10-digit number and up to 13
-// characters of OptionalData. The French and Swiss driving licences are
-// read, not written.
+// characters of OptionalData. The French licence takes a code of D, A or
+// B and a digit, a number of up to 9 characters, the expiry date and the
+// surname, of which it keeps the first 8 characters. The Swiss licence
+// takes a 7-character number (office: 3 letters or digits, 3 digits,
+// the language code D, F, I or R; LanguageCode, when set, must match),
+// a 9-digit PINCode, a 3-digit VersionNumber, the birth date and the
+// names; neither licence has optional data.
 func Generate(f Fields) ([]string, error) {
 	format := f.Format
 	if format == FormatUnknown {
@@ -40,10 +49,6 @@ func Generate(f Fields) ([]string, error) {
 		default:
 			format = TD1
 		}
-	}
-	switch format {
-	case FrenchDL, SwissDL:
-		return nil, genErr("format", "%s is read, not written", format)
 	}
 	if format > DutchDL {
 		return nil, genErr("format", "unknown format %d", format)
@@ -60,21 +65,26 @@ func Generate(f Fields) ([]string, error) {
 		if f.DocumentCode == "" {
 			f.DocumentCode = "ID"
 		}
-	case DutchDL:
+	case DutchDL, FrenchDL:
 		if f.DocumentCode == "" {
 			f.DocumentCode = "D1"
 		}
+	case SwissDL:
+		if f.DocumentCode == "" {
+			f.DocumentCode = "FA"
+		}
 	}
-	if issuer := nationalIssuers[format]; issuer != "" {
-		// A national format has its one issuer (the parser refuses others).
+	if issuers := nationalIssuers[format]; issuers != "" {
+		// A national format has its issuers (the parser refuses others);
+		// the first is the default.
 		if f.IssuingState == "" {
-			f.IssuingState = issuer
+			f.IssuingState, _, _ = strings.Cut(issuers, " ")
 		}
-		if f.IssuingState != issuer {
-			return nil, genErr("issuingState", "%q: a %s is issued by %s", f.IssuingState, formatTitles[format], issuer)
+		if !slices.Contains(strings.Fields(issuers), f.IssuingState) {
+			return nil, genErr("issuingState", "%q: a %s is issued by %s", f.IssuingState, formatTitles[format], strings.ReplaceAll(issuers, " ", " or "))
 		}
 	}
-	code, err := clean("documentCode", f.DocumentCode, 2, format != DutchDL) // "D1": the BAP digit
+	code, err := clean("documentCode", f.DocumentCode, 2, format != DutchDL && format != FrenchDL) // "D1": the BAP digit
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +118,11 @@ func Generate(f Fields) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if format == DutchDL {
+	switch format {
+	case DutchDL:
 		return generateDutchDL(l, buf, f, number)
+	case SwissDL:
+		return generateSwissDL(l, buf, f, number)
 	}
 	if strings.Contains(number, "<") {
 		return nil, genErr("documentNumber", "%q holds a filler, space or hyphen", f.DocumentNumber)
@@ -151,8 +164,15 @@ func Generate(f Fields) ([]string, error) {
 			return nil, genErr("documentNumber", "required")
 		}
 		put(l.number, number)
-		d, _ := CheckDigit(string(l.number.ofBytes(buf)))
+		over := l.number
+		if l.numberOver.ok() {
+			over = l.numberOver // FRENCH_DRIVING_LICENSE: code, state and number
+		}
+		d, _ := CheckDigit(string(over.ofBytes(buf)))
 		put(l.numberCD, string(d))
+	}
+	if opt != "" && !l.opt.ok() {
+		return nil, noOptionalData(format)
 	}
 	if len(opt) > l.opt.n() {
 		return nil, genErr("optionalData", "%d characters, %s has room for %d here", len(opt), format, l.opt.n())
@@ -193,17 +213,12 @@ func Generate(f Fields) ([]string, error) {
 		return nil, genErr("sex", "%q is not M, F, X or empty", f.Sex)
 	}
 
-	sur, err := clean("surname", f.Surname, 0, true)
+	sur, giv, err := cleanNames(f)
 	if err != nil {
 		return nil, err
 	}
-	giv, err := clean("givenNames", f.GivenNames, 0, true)
-	if err != nil {
-		return nil, err
-	}
-	sur, giv = collapseFillers(sur), collapseFillers(giv)
-	if sur == "" && giv == "" {
-		return nil, genErr("surname", "a name is required")
+	if sur == "" && l.surname.ok() && !l.given.ok() {
+		return nil, genErr("surname", "required: a %s holds the surname alone", formatTitles[format])
 	}
 	if l.name.ok() {
 		put(l.name, fitName(sur, giv, l.name.n()))
@@ -258,6 +273,79 @@ func generateDutchDL(l *layout, buf [][]byte, f Fields, number string) ([]string
 	d, _ := CheckDigit(string(l.numberOver.ofBytes(buf)))
 	put(l.numberCD, string(d))
 	return []string{string(buf[0])}, nil
+}
+
+// generateSwissDL finishes the Swiss licence's three lines, whose code
+// and state are in buf: the number (office, 3 digits, language code) on a
+// first line of 9 characters, the PIN, version and birth date on the
+// second, the names on the third. The zone has no check digit, no
+// optional data, no sex and no expiry date.
+func generateSwissDL(l *layout, buf [][]byte, f Fields, number string) ([]string, error) {
+	put := func(s span, v string) { copy(s.ofBytes(buf), v) }
+	if !swissNumber(number) {
+		return nil, genErr("documentNumber", "%q: a %s number is 3 letters or digits, 3 digits and the language code D, F, I or R (AAA001D)", f.DocumentNumber, formatTitles[SwissDL])
+	}
+	put(l.number, number)
+	if lang := number[l.lang.start:l.lang.end]; f.LanguageCode != "" && f.LanguageCode != lang {
+		return nil, genErr("languageCode", "%q, but the number %q ends in the language code %s", f.LanguageCode, number, lang)
+	}
+	for _, v := range []struct {
+		field, v string
+		s        span
+	}{{"pinCode", f.PINCode, l.pin}, {"versionNumber", f.VersionNumber, l.version}} {
+		if len(v.v) != v.s.n() || !allDigits(v.v) {
+			return nil, genErr(v.field, "%q: a %s has %d digits here", v.v, formatTitles[SwissDL], v.s.n())
+		}
+		put(v.s, v.v)
+	}
+	if f.OptionalData != "" {
+		return nil, noOptionalData(SwissDL)
+	}
+	if f.OptionalData2 != "" {
+		return nil, genErr("optionalData2", "%s has no second optional data field", SwissDL)
+	}
+	put(l.birth, yymmdd(f.BirthDate))
+	sur, giv, err := cleanNames(f)
+	if err != nil {
+		return nil, err
+	}
+	put(l.name, fitName(sur, giv, l.name.n()))
+	// The first line is the number and two fillers: 9 characters.
+	return []string{string(buf[0][:l.fillers[0].end]), string(buf[1]), string(buf[2])}, nil
+}
+
+// swissNumber reports whether a Swiss licence number reads as the parser
+// wants it: 3 letters or digits, 3 digits and the language code.
+func swissNumber(n string) bool {
+	if len(n) != 7 || !allDigits(n[3:6]) || !strings.Contains("DFIR", n[6:]) {
+		return false
+	}
+	for i := 0; i < 3; i++ {
+		if !isLetter(n[i]) && !isDigit(n[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func noOptionalData(format Format) error {
+	return genErr("optionalData", "%s has no optional data field", format)
+}
+
+// cleanNames transliterates the names and collapses their fillers; one
+// of them is required.
+func cleanNames(f Fields) (sur, giv string, err error) {
+	if sur, err = clean("surname", f.Surname, 0, true); err != nil {
+		return "", "", err
+	}
+	if giv, err = clean("givenNames", f.GivenNames, 0, true); err != nil {
+		return "", "", err
+	}
+	sur, giv = collapseFillers(sur), collapseFillers(giv)
+	if sur == "" && giv == "" {
+		return "", "", genErr("surname", "a name is required")
+	}
+	return sur, giv, nil
 }
 
 // fitName joins the identifiers and truncates them to n characters the

@@ -230,12 +230,17 @@ func decodeLines(b []byte, lines []string) ([]string, bool) {
 }
 
 const mrzGenerateUsage = `Usage: xpt-kiosk mrz generate [field flags] [--jsonl]
-       xpt-kiosk mrz generate --random N [--seed S]
+       xpt-kiosk mrz generate --random N [--seed S] [--format F]
 
 Builds a valid MRZ from fields and prints its lines (one per line, or one
 JSON array with --jsonl). Names are transliterated as ICAO 9303 says
-(É→E, Ä→AE, ß→SS, Ø→OE). With --random it prints N fictional documents of
-mixed formats as JSON arrays, one per line: input for "mrz parse --jsonl".
+(É→E, Ä→AE, ß→SS, Ø→OE). Formats: TD1, TD2, TD3, MRVA, MRVB, FRENCH_ID,
+SLOVAK_ID, FRENCH_DRIVING_LICENSE, SWISS_DRIVING_LICENSE and
+DUTCH_DRIVING_LICENSE; a format ignores the fields its zone does not hold.
+With --random it prints N fictional documents as JSON arrays, one per
+line: input for "mrz parse --jsonl". They are of mixed formats (TD1, TD2,
+TD3, MRVA, MRVB, FRENCH_ID, the same for the same seed as always), or all
+of the one given with --format.
 
 Example:
   xpt-kiosk mrz generate --code P --state UTO --number L898902C3 \
@@ -243,17 +248,22 @@ Example:
     --expiry 2012-04-15 --optional ZE184226B
   xpt-kiosk mrz generate --format DUTCH_DRIVING_LICENSE --code D1 --state NLD \
     --version-number 1 --number 5094962111 --optional 659VW87Z78NB8
+  xpt-kiosk mrz generate --format FRENCH_DRIVING_LICENSE --code D1 --state FRA \
+    --number 13AA00002 --expiry 2018-12-31 --surname Martin
+  xpt-kiosk mrz generate --format SWISS_DRIVING_LICENSE --code FA --state CHE \
+    --number AAA001D --pin 305142128 --version-number 097 --birth 1980-01-26 \
+    --surname Marchand --given Fabienne
 
 Flags:
 `
 
 func runMrzGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("mrz generate", mrzGenerateUsage, stderr)
-	format := fs.String("format", "", "TD1, TD2, TD3, MRVA, MRVB, FRENCH_ID, SLOVAK_ID or DUTCH_DRIVING_LICENSE (default: from --code: P→TD3, V→MRVA, else TD1)")
+	format := fs.String("format", "", "TD1, TD2, TD3, MRVA, MRVB, FRENCH_ID, SLOVAK_ID, FRENCH_DRIVING_LICENSE, SWISS_DRIVING_LICENSE or DUTCH_DRIVING_LICENSE (default: from --code: P→TD3, V→MRVA, else TD1)")
 	code := fs.String("code", "P", "document code (P, V, I, ID, AC, ...)")
 	state := fs.String("state", "UTO", "issuing state or organization (ICAO code)")
 	nat := fs.String("nationality", "", "nationality (default: the issuing state)")
-	number := fs.String("number", "", "document number (TD1/TD2 allow more than 9 characters)")
+	number := fs.String("number", "", "document number (TD1/TD2 allow more than 9 characters; SWISS_DRIVING_LICENSE: office, 3 digits and the language code D, F, I or R)")
 	surname := fs.String("surname", "", "primary identifier")
 	given := fs.String("given", "", "secondary identifier (given names)")
 	sex := fs.String("sex", "", "M, F, X or empty (unspecified)")
@@ -261,7 +271,8 @@ func runMrzGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 	expiry := fs.String("expiry", "", "date of expiry `YYYY-MM-DD`")
 	opt := fs.String("optional", "", "optional data or personal number")
 	opt2 := fs.String("optional2", "", "TD1 line 2 optional data")
-	version := fs.String("version-number", "", "DUTCH_DRIVING_LICENSE: the version character after the state")
+	version := fs.String("version-number", "", "DUTCH_DRIVING_LICENSE: the version character after the state; SWISS_DRIVING_LICENSE: the 3-digit version")
+	pin := fs.String("pin", "", "SWISS_DRIVING_LICENSE: the holder's 9-digit PIN")
 	jsonl := fs.Bool("jsonl", false, "print the lines as one JSON array")
 	random := fs.Int("random", 0, "print `N` random fictional documents as JSON arrays, one per line")
 	seed := fs.Uint64("seed", 1, "seed for --random")
@@ -272,13 +283,10 @@ func runMrzGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "xpt-kiosk mrz generate: unexpected argument %q (fields are flags; see --help)\n", fs.Arg(0))
 		return exitUsage
 	}
-	if *random > 0 {
-		return generateRandom(*random, *seed, stdout, stderr)
-	}
 	f := mrz.Fields{
 		DocumentCode: *code, IssuingState: *state, Nationality: *nat, DocumentNumber: *number,
 		Surname: *surname, GivenNames: *given, Sex: *sex, OptionalData: *opt, OptionalData2: *opt2,
-		VersionNumber: *version,
+		VersionNumber: *version, PINCode: *pin,
 	}
 	if f.Nationality == "" {
 		f.Nationality = f.IssuingState
@@ -286,10 +294,17 @@ func runMrzGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 	if *format != "" {
 		ff, ok := mrz.ParseFormat(strings.ToUpper(*format))
 		if !ok {
-			fmt.Fprintf(stderr, "xpt-kiosk mrz generate: --format %q: use TD1, TD2, TD3, MRVA, MRVB, FRENCH_ID, SLOVAK_ID or DUTCH_DRIVING_LICENSE\n", *format)
+			fmt.Fprintf(stderr, "xpt-kiosk mrz generate: --format %q: use TD1, TD2, TD3, MRVA, MRVB, FRENCH_ID, SLOVAK_ID, FRENCH_DRIVING_LICENSE, SWISS_DRIVING_LICENSE or DUTCH_DRIVING_LICENSE\n", *format)
 			return exitUsage
 		}
 		f.Format = ff
+	}
+	if *random > 0 {
+		formats := mrz.TravelFormats() // the benchmark against npm mrz compares on these
+		if f.Format != mrz.FormatUnknown {
+			formats = []mrz.Format{f.Format}
+		}
+		return generateRandom(*random, *seed, formats, stdout, stderr)
 	}
 	for _, d := range []struct {
 		flag string
@@ -323,13 +338,13 @@ func runMrzGenerate(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 	return exitOK
 }
 
-// generateRandom prints n fictional documents of mixed formats.
-func generateRandom(n int, seed uint64, stdout, stderr io.Writer) int {
+// generateRandom prints n fictional documents of the formats.
+func generateRandom(n int, seed uint64, formats []mrz.Format, stdout, stderr io.Writer) int {
 	bw := bufio.NewWriterSize(stdout, 1<<16)
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	var buf []byte
 	for i := 0; i < n; i++ {
-		lines, err := mrz.Generate(mrz.RandomFields(rng))
+		lines, err := mrz.Generate(mrz.RandomFieldsOf(rng, formats...))
 		if err != nil {
 			fmt.Fprintf(stderr, "xpt-kiosk mrz generate: %v\n", err)
 			return exitFail

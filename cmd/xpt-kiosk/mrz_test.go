@@ -187,3 +187,47 @@ func TestMrzParseIgnoresBOM(t *testing.T) {
 		t.Fatalf("jsonl with BOM: %s", out)
 	}
 }
+
+// TestMrzGenerateLicences writes the French and Swiss driving licences
+// through --format, the real zones byte for byte, and random ones of one
+// format with --random and --format.
+func TestMrzGenerateLicences(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--format", "FRENCH_DRIVING_LICENSE", "--code", "D1", "--state", "FRA", "--number", "13AA00002", "--expiry", "2018-12-31", "--surname", "Martin"},
+			"D1FRA13AA000026181231MARTIN<<9\n"},
+		{[]string{"--format", "swiss_driving_license", "--code", "FA", "--state", "CHE", "--number", "AAA001D", "--pin", "305142128",
+			"--version-number", "097", "--birth", "1980-01-26", "--surname", "Marchand", "--given", "Fabienne"},
+			"AAA001D<<\nFACHE305142128097<<800126<<<<<\nMARCHAND<<FABIENNE<<<<<<<<<<<<\n"},
+	} {
+		code, out, errs := run(t, "", append([]string{"mrz", "generate"}, c.args...)...)
+		if code != exitOK || out != c.want {
+			t.Fatalf("generate %q: exit %d: %q, want %q %s", c.args, code, out, c.want, errs)
+		}
+		if code, res, _ := run(t, out, "mrz", "parse", "--today", "2026-11-26"); code != exitOK {
+			t.Fatalf("parse %q: exit %d: %s", out, code, res)
+		}
+	}
+	// The French licence is a D1 of FRA, not a P of UTO (the defaults).
+	code, _, errs := run(t, "", "mrz", "generate", "--format", "FRENCH_DRIVING_LICENSE", "--number", "13AA00002", "--surname", "Martin")
+	if code != exitUsage || !strings.Contains(errs, "issuingState") {
+		t.Errorf("French licence with the default code: exit %d: %s", code, errs)
+	}
+	code, _, errs = run(t, "", "mrz", "generate", "--format", "SWISS_DRIVING_LICENSE", "--code", "FA", "--state", "CHE",
+		"--number", "AAA001D", "--pin", "3051421", "--version-number", "097", "--surname", "Marchand")
+	if code != exitUsage || !strings.Contains(errs, "pinCode") {
+		t.Errorf("Swiss licence with a PIN of 7: exit %d: %s", code, errs)
+	}
+	for _, f := range []string{"FRENCH_DRIVING_LICENSE", "SWISS_DRIVING_LICENSE", "SLOVAK_ID", "DUTCH_DRIVING_LICENSE"} {
+		code, out, _ := run(t, "", "mrz", "generate", "--random", "20", "--seed", "3", "--format", f)
+		if code != exitOK || strings.Count(out, "\n") != 20 {
+			t.Fatalf("random %s: exit %d, %d lines", f, code, strings.Count(out, "\n"))
+		}
+		code, res, _ := run(t, out, "mrz", "parse", "--jsonl", "--today", "2026-11-26")
+		if code != exitOK || strings.Count(res, `"valid":true`) != 20 || strings.Count(res, `"format":"`+f+`"`) != 20 {
+			t.Fatalf("random %s documents do not all parse valid as %s:\n%s", f, f, res)
+		}
+	}
+}

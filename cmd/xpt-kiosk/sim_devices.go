@@ -85,10 +85,11 @@ func runSimReader(kind string, args []string, stdin io.Reader, stdout, stderr io
 	}
 	rng := rand.New(rand.NewPCG(*seed, *seed^0x9e3779b97f4a7c15))
 	var rngMu sync.Mutex
+	formats := mrz.TravelFormats() // as before the licences: the same documents for a seed
 	o.Generate = func() ([]string, error) {
 		rngMu.Lock()
 		defer rngMu.Unlock()
-		return mrz.Generate(mrz.RandomFields(rng))
+		return mrz.Generate(mrz.RandomFieldsOf(rng, formats...))
 	}
 	o.PresentGenerated = *generated
 	s, err := sim.New(o)

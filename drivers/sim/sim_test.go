@@ -30,7 +30,7 @@ func documents(t *testing.T) [][]string {
 	docs := slices.Clone(sim.Specimens)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 30 {
-		l, err := mrz.Generate(mrz.RandomFields(rng))
+		l, err := mrz.Generate(mrz.RandomFieldsOf(rng, mrz.TravelFormats()...))
 		if err != nil {
 			t.Fatal(err)
 		}
