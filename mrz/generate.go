@@ -104,6 +104,16 @@ func Generate(f Fields) ([]string, error) {
 	}
 	put(l.state, state)
 	if l.nat.ok() {
+		if issuers := nationalIssuers[format]; issuers != "" {
+			// The Slovak card's holder is Slovak: the parser takes only
+			// its issuer as the nationality too.
+			if f.Nationality == "" {
+				f.Nationality, _, _ = strings.Cut(issuers, " ")
+			}
+			if !slices.Contains(strings.Fields(issuers), f.Nationality) {
+				return nil, genErr("nationality", "%q: a %s holder's nationality is %s", f.Nationality, formatTitles[format], strings.ReplaceAll(issuers, " ", " or "))
+			}
+		}
 		nat, err := clean("nationality", f.Nationality, 3, true)
 		if err != nil {
 			return nil, err

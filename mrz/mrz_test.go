@@ -126,6 +126,10 @@ func TestGenerateNational(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sk.Nationality = "" // the holder is Slovak
+	if again, err := Generate(sk); err != nil || !slices.Equal(again, lines) {
+		t.Fatalf("Slovak card without a nationality: %q %v, want %q", again, err, lines)
+	}
 	r := Parse(lines, Options{Today: today})
 	if !r.Valid || r.Format != SlovakID || r.IssuingState != "SVK" || r.DocumentNumber != "AB1234567" || r.Surname != "NOVAK" ||
 		r.GivenNames != "JAN" || r.OptionalData != "749313" || !r.BirthDate.Equal(sk.BirthDate) || !r.ExpiryDate.Equal(sk.ExpiryDate) {
@@ -139,6 +143,7 @@ func TestGenerateNational(t *testing.T) {
 		"Dutch code P":               {Format: DutchDL, DocumentCode: "P", VersionNumber: "1", DocumentNumber: "5094962111"},
 		"Slovak card from CZE":       {Format: SlovakID, DocumentCode: "I", IssuingState: "CZE", Nationality: "CZE", DocumentNumber: "1", Surname: "A"},
 		"Slovak number of 10":        {Format: SlovakID, DocumentCode: "I", Nationality: "SVK", DocumentNumber: "1234567890", Surname: "A"},
+		"Slovak card, Czech holder":  {Format: SlovakID, DocumentCode: "I", Nationality: "CZE", DocumentNumber: "1", Surname: "A"},
 	} {
 		var ge *GenerateError
 		if _, err := Generate(f); !errors.As(err, &ge) {
