@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+
+	"github.com/xpt-pilot/xpt-kiosk/internal/atomicfile"
 )
 
 // Store is the state directory of the central stand-in:
@@ -250,55 +252,23 @@ func (s *Store) saveIDs() (int64, error) {
 	}
 	s.ids = mergeIDs(s.ids, s.ops)
 	s.ops, s.adds, s.dels = nil, 0, 0
-	path := filepath.Join(s.dir, "ids.bin")
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return 0, err
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	var b [8]byte
-	for _, h := range s.ids {
-		binary.LittleEndian.PutUint64(b[:], h)
-		_, _ = bw.Write(b[:])
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return 0, err
-	}
-	if err := f.Close(); err != nil {
-		return 0, err
-	}
-	return int64(len(s.ids)), os.Rename(tmp, path)
+	err := atomicfile.WriteWith(filepath.Join(s.dir, "ids.bin"), atomicfile.Options{NoSync: true}, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<20)
+		var b [8]byte
+		for _, h := range s.ids {
+			binary.LittleEndian.PutUint64(b[:], h)
+			_, _ = bw.Write(b[:])
+		}
+		return bw.Flush()
+	})
+	return int64(len(s.ids)), err
 }
 
+// writeFileAtomic replaces path with data; durable files (the state, the
+// head) are fsynced, the batches (rebuilt from the records) are not.
 func writeFileAtomic(path string, data []byte, durable bool) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
+	return atomicfile.WriteWith(path, atomicfile.Options{NoSync: !durable}, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if durable {
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if durable {
-		if d, err := os.Open(filepath.Dir(path)); err == nil {
-			_ = d.Sync()
-			d.Close()
-		}
-	}
-	return nil
+	})
 }

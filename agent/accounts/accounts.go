@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,6 +29,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/xpt-pilot/xpt-kiosk/internal/atomicfile"
 )
 
 // Role is what an account may do.
@@ -273,33 +276,11 @@ func (s *Store) save(recs map[string]record) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".accounts-*")
+	// Run as root (the users command), the file goes to the data folder's
+	// owner: the agent's own user reads it.
+	err = atomicfile.WriteWith(s.path, atomicfile.Options{Perm: 0o600, Prepare: func(f *os.File) error { return chownLike(f, dir) }},
+		func(w io.Writer) error { _, err := w.Write(b); return err })
 	if err != nil {
-		return fmt.Errorf("accounts: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err == nil {
-		// Run as root (the users command), the file goes to the data
-		// folder's owner: the agent's own user reads it.
-		err = chownLike(tmp, dir)
-		if _, err = tmp.Write(b); err == nil {
-			err = tmp.Sync()
-		}
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp.Name(), s.path)
-		}
-		if err == nil {
-			if d, derr := os.Open(dir); derr == nil {
-				d.Sync()
-				d.Close()
-			}
-		}
-	}
-	if err != nil {
-		tmp.Close()
 		return fmt.Errorf("accounts: %w", err)
 	}
 	st, err := stampOf(s.path)

@@ -14,14 +14,41 @@ import (
 // the rename outlives a power cut. On an error path is unchanged and the
 // temporary file is gone.
 func Write(path string, write func(io.Writer) error) error {
+	return WriteWith(path, Options{}, write)
+}
+
+// Options change how WriteWith writes.
+type Options struct {
+	// Perm is the file's mode (0600 when 0).
+	Perm os.FileMode
+	// Prepare, when set, is called on the temporary file before anything
+	// is written to it (to give it an owner, say); an error stops the
+	// write.
+	Prepare func(*os.File) error
+	// NoSync skips both fsyncs: the file is whole or absent after a crash
+	// of the process, but a power cut may lose it (a cache that can be
+	// rebuilt, a simulator's state).
+	NoSync bool
+}
+
+// WriteWith is Write with options.
+func WriteWith(path string, o Options, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	err = write(f)
+	if o.Perm != 0 {
+		err = f.Chmod(o.Perm)
+	}
+	if err == nil && o.Prepare != nil {
+		err = o.Prepare(f)
+	}
 	if err == nil {
+		err = write(f)
+	}
+	if err == nil && !o.NoSync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -34,7 +61,9 @@ func Write(path string, write func(io.Writer) error) error {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	SyncDir(dir)
+	if !o.NoSync {
+		SyncDir(dir)
+	}
 	return nil
 }
 

@@ -2,10 +2,12 @@ package model
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers/camera/internal/onnxpb"
+	"github.com/xpt-pilot/xpt-kiosk/internal/atomicfile"
 )
 
 // The recognition network's input, as face-api.js and dlib feed it: a
@@ -239,21 +241,8 @@ func Convert(dir, out string) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".facemodel-*")
-	if err != nil {
+	return atomicfile.WriteWith(out, atomicfile.Options{Perm: 0o644}, func(w io.Writer) error {
+		_, err := w.Write(m)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(m); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), out)
+	})
 }
