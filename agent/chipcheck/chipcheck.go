@@ -70,6 +70,10 @@ func Open(cfg *config.Config, src Source, toJPEG ToJPEG, log *slog.Logger) (*Rea
 	if ts.Len() == 0 {
 		log.Warn("chip reader: no CSCA in cscaDir: every chip is no_trust_anchor", "dir", c.CSCADir)
 	}
+	if n := ts.UnusedCRLs(); n > 0 {
+		log.Warn("chip reader: CRLs in cscaDir that no CSCA of the folder signed are not used (another country's, or a signature that does not verify)",
+			"dir", c.CSCADir, "unused", n, "used", ts.CRLs())
+	}
 	if src == nil {
 		src = PCSC{Socket: c.Socket, Reader: c.Reader}
 	}
@@ -292,7 +296,10 @@ func Selftest(cfg *config.Config, add func(name, status, format string, a ...any
 		add("devices.chip", "fail", "cscaDir %s: %v", c.CSCADir, err)
 		return
 	}
-	anchors := fmt.Sprintf("%d CSCA trust anchor(s) in %s", ts.Len(), c.CSCADir)
+	anchors := fmt.Sprintf("%d CSCA trust anchor(s) and %d CRL(s) in %s", ts.Len(), ts.CRLs(), c.CSCADir)
+	if n := ts.UnusedCRLs(); n > 0 {
+		anchors += fmt.Sprintf(" (%d CRL(s) no CSCA there signed: not used)", n)
+	}
 	src := PCSC{Socket: c.Socket, Reader: c.Reader}
 	if h := src.Health(); h != nil {
 		add("devices.chip", "fail", "%s: %v (is pcscd running? xpt-kiosk devices list shows the PC/SC readers); %s", src.Path(), h, anchors)

@@ -54,6 +54,7 @@ type devChipReport struct {
 	Error       string         `json:"error,omitempty"`
 	ErrorCode   drivers.Code   `json:"errorCode,omitempty"`
 	CSCAs       int            `json:"cscaCertificates"`
+	CRLs        int            `json:"crls"`
 	DataGroups  map[string]int `json:"dataGroupBytes"`
 	PhotoSaved  string         `json:"photoSaved,omitempty"`
 	MRZWarnings []string       `json:"mrzWarnings,omitempty"`
@@ -101,7 +102,7 @@ func runDevicesChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
-	rep.CSCAs = ts.Len()
+	rep.CSCAs, rep.CRLs = ts.Len(), ts.CRLs()
 	opts := chip.ReadOptions{}
 	switch *access {
 	case "auto":
@@ -211,7 +212,7 @@ func devChipPrint(w io.Writer, r *devChipReport) {
 	if r.PhotoSaved != "" {
 		fmt.Fprintf(w, "               saved to %s\n", r.PhotoSaved)
 	}
-	fmt.Fprintf(w, "Passive auth.: %s (%d CSCA certificates, %.1f ms)\n", r.PA, r.CSCAs, r.VerifyMS)
+	fmt.Fprintf(w, "Passive auth.: %s (%d CSCA certificates, %d CRLs, %.1f ms)\n", r.PA, r.CSCAs, r.CRLs, r.VerifyMS)
 	if r.PA.DSSubject != "" {
 		fmt.Fprintf(w, "               document signer %q\n", r.PA.DSSubject)
 	}

@@ -30,7 +30,7 @@ const (
 const (
 	StepSODFormat     = "sod_format"     // EF.SOD is not a well-formed signed LDS security object
 	StepSODSignature  = "sod_signature"  // the signer info's signature (or its messageDigest) does not verify
-	StepDSCertificate = "ds_certificate" // no DS certificate, or it is not signed by the CSCA, or not valid now
+	StepDSCertificate = "ds_certificate" // no DS certificate, or it is not signed by the CSCA, not valid now, or revoked by the CSCA's CRL
 	StepDGHash        = "dg_hash"        // a data group's hash differs from the SOD's (or the SOD has none for it)
 )
 
@@ -66,7 +66,9 @@ func (r PAResult) String() string {
 // TrustStore holds CSCA certificates, the trust anchors of passive
 // authentication.
 type TrustStore struct {
-	certs []*Certificate
+	certs      []*Certificate
+	crls       []CRL
+	unusedCRLs int
 }
 
 // NewTrustStore returns a store holding certs.
@@ -85,15 +87,18 @@ func (ts *TrustStore) Add(certs ...*Certificate) { ts.certs = append(ts.certs, c
 func (ts *TrustStore) Len() int { return len(ts.certs) }
 
 // LoadCSCAs reads every file of dir: PEM files (any number of
-// CERTIFICATE blocks), DER certificates, and ICAO CSCA master lists (CMS
-// SignedData holding a CscaMasterList; the master list's own signature is
-// not verified here: a master list is trusted as the directory is).
+// CERTIFICATE and X509 CRL blocks), DER certificates and CRLs, and ICAO
+// CSCA master lists (CMS SignedData holding a CscaMasterList; the master
+// list's own signature is not verified here: a master list is trusted as
+// the directory is). A CRL is used when a CSCA of the folder signed it
+// (AddCRLs).
 func LoadCSCAs(dir string) (*TrustStore, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	ts := &TrustStore{}
+	var crls []*x509.RevocationList
 	for _, e := range entries {
 		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 			continue
@@ -102,13 +107,56 @@ func LoadCSCAs(dir string) (*TrustStore, error) {
 		if err != nil {
 			return nil, err
 		}
-		certs, err := ParseCertificates(b)
+		certs, lists, err := parseTrustFile(b)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", e.Name(), err)
 		}
 		ts.Add(certs...)
+		crls = append(crls, lists...)
 	}
+	ts.AddCRLs(crls...)
 	return ts, nil
+}
+
+// parseTrustFile reads a trust folder's file: certificates (PEM, DER, a
+// master list) or CRLs (PEM X509 CRL blocks, DER).
+func parseTrustFile(b []byte) ([]*Certificate, []*x509.RevocationList, error) {
+	if bytes.Contains(b, []byte("-----BEGIN X509 CRL")) {
+		var lists []*x509.RevocationList
+		rest := b
+		for {
+			var blk *pem.Block
+			blk, rest = pem.Decode(rest)
+			if blk == nil {
+				break
+			}
+			if blk.Type != "X509 CRL" {
+				continue
+			}
+			l, err := x509.ParseRevocationList(blk.Bytes)
+			if err != nil {
+				return nil, nil, fmt.Errorf("CRL: %w", err)
+			}
+			lists = append(lists, l)
+		}
+		var certs []*Certificate
+		if bytes.Contains(b, []byte("-----BEGIN CERTIFICATE")) {
+			var err error
+			if certs, err = ParseCertificates(b); err != nil {
+				return nil, nil, err
+			}
+		}
+		return certs, lists, nil
+	}
+	if !bytes.Contains(b, []byte("-----BEGIN")) {
+		if _, err := ParseCertificate(b); err != nil {
+			if l, err := x509.ParseRevocationList(b); err == nil {
+				return nil, []*x509.RevocationList{l}, nil
+			}
+		}
+	}
+	certs, err := ParseCertificates(b)
+	return certs, nil, err
 }
 
 // ParseCertificates reads certificates from PEM, DER or an ICAO master list.
@@ -266,6 +314,10 @@ func Verify(sodFile []byte, dgs map[int][]byte, ts *TrustStore, opts VerifyOptio
 		if err := checkIssued(sod.DS, c, now); err != nil {
 			lastErr = err
 			continue
+		}
+		if at, ok := ts.revoked(sod.DS, c); ok {
+			return fail(StepDSCertificate, fmt.Sprintf("the DS certificate (serial %s) is revoked by the CRL of the CSCA %q, since %s",
+				sod.DS.SerialNumber, c.Subject.String(), at.UTC().Format(time.DateOnly)))
 		}
 		res.Status, res.CSCA = PAValid, c.Subject.String()
 		return res

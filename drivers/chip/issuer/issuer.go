@@ -435,3 +435,17 @@ func (a *Authority) MasterList(cscas ...*x509.Certificate) ([]byte, error) {
 	}{0, asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: set}}))
 	return sign(a.Algorithm, chip.OIDCSCAMasterList, ml, chip.FromX509(a.DS), a.DSKey)
 }
+
+// CRL builds the authority's certificate revocation list (DER), signed by
+// its CSCA, revoking the certificates with the given serial numbers (its
+// DS's, say) at revokedAt.
+func (a *Authority) CRL(revokedAt time.Time, serials ...*big.Int) ([]byte, error) {
+	var entries []x509.RevocationListEntry
+	for _, s := range serials {
+		entries = append(entries, x509.RevocationListEntry{SerialNumber: s, RevocationTime: revokedAt})
+	}
+	return x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(1), ThisUpdate: revokedAt, NextUpdate: revokedAt.AddDate(0, 3, 0),
+		RevokedCertificateEntries: entries,
+	}, a.CSCA, a.CSCAKey)
+}
