@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
@@ -20,8 +19,9 @@ const simChipUsage = `Usage: xpt-kiosk sim chip --mrz LINE1 LINE2 [LINE3] --csca
 Issues a test ePassport (a fresh test CSCA and document signer, EF.COM, DG1
 from the MRZ, DG2 from the photo, a signed EF.SOD) and plays its chip to
 vsmartcard's virtual reader in pcscd, as if the passport lay on a PC/SC
-reader, until Ctrl-C. The CSCA certificate goes to DIR/csca-<country>.pem:
-give DIR to 'xpt-kiosk devices chip --csca DIR'.
+reader, until Ctrl-C. The CSCA certificate and its CRL (which revokes the
+signer of the revoked-ds kind) go to DIR/csca-<country>.pem: give DIR to
+'xpt-kiosk devices chip --csca DIR'.
 
 By default it connects to vpcd at 127.0.0.1:35963 (Debian's
 /etc/reader.conf.d/vpcd, a pcscd started with 'pcscd --foreground'); with
@@ -75,7 +75,12 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	certFile := filepath.Join(*out, "csca-"+a.Country+".pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.CSCA.Raw}), 0o644); err != nil {
+	trust, err := a.TrustPEM()
+	if err != nil {
+		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
+		return exitFail
+	}
+	if err := os.WriteFile(certFile, trust, 0o644); err != nil {
 		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
 		return exitFail
 	}

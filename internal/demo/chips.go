@@ -3,7 +3,6 @@ package demo
 import (
 	"bytes"
 	"context"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"image"
@@ -37,6 +36,7 @@ var badChips = []struct {
 	{issuer.UnknownCSCA, "chip: signed by a CSCA the kiosk does not hold", wire.ReasonChipUntrusted},
 	{issuer.DG1Mismatch, "chip: DG1 differs from the printed MRZ", wire.ReasonChipMRZMismatch},
 	{issuer.Cloned, "chip: a copy of a genuine chip (active authentication fails)", wire.ReasonChipInvalid},
+	{issuer.RevokedDS, "chip: signed by a document signer its CSCA revoked (CRL)", wire.ReasonChipInvalid},
 	{issuer.RefuseBAC, "chip: refuses BAC", wire.ReasonChipUnreadable},
 	{NoChip, "passport without a chip", wire.ReasonChipUnreadable},
 }
@@ -139,7 +139,10 @@ func NewChips(dir string, travelers []central.Traveler) (*Chips, error) {
 			return nil, err
 		}
 		d.authorities[c] = a
-		pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.CSCA.Raw})
+		pemBytes, err := a.TrustPEM()
+		if err != nil {
+			return nil, err
+		}
 		if err := os.WriteFile(filepath.Join(dir, "csca-"+c+".pem"), pemBytes, 0o600); err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +46,10 @@ type Authority struct {
 	CSCAKey   crypto.Signer
 	DS        *x509.Certificate
 	DSKey     crypto.Signer
+	// RevokedDS is a second document signer of the CSCA, which its CRL
+	// (RevocationList) revokes: the signer of the RevokedDS kind.
+	RevokedDS    *x509.Certificate
+	revokedDSKey crypto.Signer
 }
 
 // Options for NewAuthority.
@@ -145,21 +150,33 @@ func NewAuthority(o Options) (*Authority, error) {
 	if a.CSCA, err = x509.ParseCertificate(der); err != nil {
 		return nil, err
 	}
+	if a.DS, err = a.newDS(o, start, "Document Signer "+o.Country, a.DSKey); err != nil {
+		return nil, err
+	}
+	if a.revokedDSKey, err = newKey(o.Algorithm, o.Rand); err != nil {
+		return nil, err
+	}
+	if a.RevokedDS, err = a.newDS(o, start, "Document Signer "+o.Country+" (revoked)", a.revokedDSKey); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// newDS certifies key as a document signer of a's CSCA for 3 years.
+func (a *Authority) newDS(o Options, start time.Time, name string, key crypto.Signer) (*x509.Certificate, error) {
 	dt := &x509.Certificate{
 		SerialNumber:       nextSerial(),
-		Subject:            pkix.Name{Country: []string{o.Country}, Organization: []string{"XPT test issuer"}, CommonName: "Document Signer " + o.Country},
+		Subject:            pkix.Name{Country: []string{o.Country}, Organization: []string{"XPT test issuer"}, CommonName: name},
 		NotBefore:          start,
 		NotAfter:           start.AddDate(3, 0, 0),
 		KeyUsage:           x509.KeyUsageDigitalSignature,
 		SignatureAlgorithm: x509Alg(o.Algorithm),
 	}
-	if der, err = x509.CreateCertificate(o.Rand, dt, a.CSCA, a.DSKey.Public(), a.CSCAKey); err != nil {
+	der, err := x509.CreateCertificate(o.Rand, dt, a.CSCA, key.Public(), a.CSCAKey)
+	if err != nil {
 		return nil, err
 	}
-	if a.DS, err = x509.ParseCertificate(der); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return x509.ParseCertificate(der)
 }
 
 // Document is what goes on a chip.
@@ -434,6 +451,23 @@ func (a *Authority) MasterList(cscas ...*x509.Certificate) ([]byte, error) {
 		CertList asn1.RawValue
 	}{0, asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: set}}))
 	return sign(a.Algorithm, chip.OIDCSCAMasterList, ml, chip.FromX509(a.DS), a.DSKey)
+}
+
+// TrustPEM is what a kiosk trusting this authority puts in its cscaDir:
+// the CSCA certificate and its CRL (RevocationList), as PEM.
+func (a *Authority) TrustPEM() ([]byte, error) {
+	crl, err := a.RevocationList()
+	if err != nil {
+		return nil, err
+	}
+	return append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.CSCA.Raw}),
+		pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crl})...), nil
+}
+
+// RevocationList is the CSCA's CRL (DER) that a kiosk trusting it holds:
+// it revokes RevokedDS, since its validity began.
+func (a *Authority) RevocationList() ([]byte, error) {
+	return a.CRL(a.RevokedDS.NotBefore, a.RevokedDS.SerialNumber)
 }
 
 // CRL builds the authority's certificate revocation list (DER), signed by

@@ -28,10 +28,13 @@ const (
 	// authentication valid), but the copy cannot hold the chip's private
 	// key, so active authentication fails: invalid, active_authentication.
 	Cloned = "cloned"
+	// RevokedDS is signed by a document signer the CSCA's CRL revokes
+	// (RevocationList): valid for a kiosk without the CRL.
+	RevokedDS = "revoked-ds"
 )
 
 // Kinds lists every kind, Genuine first.
-var Kinds = []string{Genuine, BadDG2Hash, BadDG1Hash, BadSignature, ForgedCSCA, UnknownCSCA, DG1Mismatch, RefuseBAC, GarbageSOD, Cloned}
+var Kinds = []string{Genuine, BadDG2Hash, BadDG1Hash, BadSignature, ForgedCSCA, UnknownCSCA, DG1Mismatch, RefuseBAC, GarbageSOD, Cloned, RevokedDS}
 
 // IssueKind issues doc as the given kind of test passport. The CSCA that a
 // kiosk must trust is a's, whatever the kind (ForgedCSCA and UnknownCSCA
@@ -50,6 +53,8 @@ func (a *Authority) IssueKind(doc Document, kind string) (*Passport, error) {
 		}
 	case DG1Mismatch:
 		doc.ChipMRZ = otherZone(doc.MRZ)
+	case RevokedDS:
+		signer = &Authority{Country: a.Country, Algorithm: a.Algorithm, CSCA: a.CSCA, CSCAKey: a.CSCAKey, DS: a.RevokedDS, DSKey: a.revokedDSKey}
 	case Cloned:
 		if doc.NoAA {
 			return nil, fmt.Errorf("issuer: %s needs a chip with active authentication (not NoAA)", kind)
@@ -61,7 +66,7 @@ func (a *Authority) IssueKind(doc Document, kind string) (*Passport, error) {
 	}
 	p.Files = maps.Clone(p.Files)
 	switch kind {
-	case Genuine, ForgedCSCA, UnknownCSCA, DG1Mismatch, RefuseBAC:
+	case Genuine, ForgedCSCA, UnknownCSCA, DG1Mismatch, RefuseBAC, RevokedDS:
 	case BadDG2Hash:
 		dg2 := p.Files[chip.FIDDG2]
 		if dg2 == nil {

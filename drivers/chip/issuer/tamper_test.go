@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"errors"
 	"image"
 	"image/jpeg"
@@ -30,6 +31,15 @@ func TestKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := chip.NewTrustStore(a.CSCA)
+	crl, err := a.RevocationList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := x509.ParseRevocationList(crl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.AddCRLs(list)
 	want := map[string]struct {
 		status  chip.PAStatus
 		step    string
@@ -45,6 +55,7 @@ func TestKinds(t *testing.T) {
 		issuer.DG1Mismatch:  {chip.PAValid, "", 0, false},
 		issuer.GarbageSOD:   {chip.PAInvalid, chip.StepSODFormat, 0, true},
 		issuer.Cloned:       {chip.PAValid, "", 0, true},
+		issuer.RevokedDS:    {chip.PAInvalid, chip.StepDSCertificate, 0, true},
 	}
 	for _, kind := range issuer.Kinds {
 		t.Run(kind, func(t *testing.T) {
