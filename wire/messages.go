@@ -230,6 +230,7 @@ type ReferralChip struct {
 	DG          int    `json:"dg,omitempty"`
 	Country     string `json:"country,omitempty"`
 	ActiveAuth  string `json:"activeAuth,omitempty"` // valid | invalid | not_supported (the project's: docs/protocol.md)
+	ChipAuth    string `json:"chipAuth,omitempty"`   // chip authentication, as activeAuth
 }
 
 // DeviceEvent is the body of device.fault and device.recovered.

@@ -225,7 +225,8 @@ func chipResult(c *chip.Check, toJPEG ToJPEG) kiosk.ChipResult {
 	res := kiosk.ChipResult{Read: true, Protocol: p.Protocol, DG1Matches: c.DG1Matches,
 		PA: view.PassiveAuth{Status: string(c.PA.Status), Step: c.PA.Step, DG: c.PA.DG, Detail: c.PA.Detail,
 			Country: c.PA.Country, CSCA: c.PA.CSCA},
-		AA: view.ActiveAuth{Status: string(c.AA.Status), Algorithm: c.AA.Algorithm, Detail: c.AA.Detail}}
+		AA: view.ActiveAuth{Status: string(c.AA.Status), Algorithm: c.AA.Algorithm, Detail: c.AA.Detail},
+		CA: view.ActiveAuth{Status: string(c.CA.Status), Algorithm: c.CA.Algorithm, Detail: c.CA.Detail}}
 	if p.DG2 == nil || len(p.DG2.Faces) == 0 {
 		res.PhotoDetail = "the chip has no DG2"
 		return res

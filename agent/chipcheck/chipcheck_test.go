@@ -82,7 +82,7 @@ func (e *emulatedChips) Present(lines []string, kind string) error {
 		if err != nil {
 			return err
 		}
-		c = &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, RefuseBAC: kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo}
+		c = &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey, RefuseBAC: kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo}
 	}
 	e.mu.Lock()
 	e.card = c
@@ -333,7 +333,7 @@ func TestChipStepOverPCSC(t *testing.T) {
 	if err := chips.Present(chipZone, issuer.BadDG2Hash); err != nil {
 		t.Fatal(err)
 	}
-	card.Replace(chips.InField().Keys, chips.InField().Files, chips.InField().AAKey)
+	card.Replace(chips.InField().Keys, chips.InField().Files, chips.InField().AAKey, chips.InField().CAKey)
 	if res := d.Check(context.Background(), chipZone, func(string) {}); res.PA.Status != "invalid" || res.PA.Step != "dg_hash" || res.PA.DG != 2 {
 		t.Fatalf("altered DG2 over PC/SC: %+v", res.PA)
 	}

@@ -83,6 +83,10 @@ type Chip struct {
 	// not_supported (the chip has no DG15); "" when it did not run.
 	AA       string
 	AADetail string
+	// CA is chip authentication's verdict, with AA's values
+	// (not_supported: DG14 offers none); "" when it did not run.
+	CA       string
+	CADetail string
 }
 
 // Chip verdicts.
@@ -165,6 +169,7 @@ const (
 	CheckChipDG1        = "chip.dg1_match"
 	CheckChipPA         = "chip.passive_auth"
 	CheckChipAA         = "chip.active_auth"
+	CheckChipCA         = "chip.chip_auth"
 )
 
 type collector struct {
@@ -363,14 +368,16 @@ func chipAdmissible(in Input) bool {
 	if !ch.Read || !ch.DG1Matches {
 		return false
 	}
-	switch ch.AA {
-	case AAValid, AANotSupported, "":
-	case AAInvalid:
-		if in.Policy.ChipOnInvalid != ChipIgnore {
+	for _, v := range []string{ch.AA, ch.CA} {
+		switch v {
+		case AAValid, AANotSupported, "":
+		case AAInvalid:
+			if in.Policy.ChipOnInvalid != ChipIgnore {
+				return false
+			}
+		default:
 			return false
 		}
-	default:
-		return false
 	}
 	switch ch.PA {
 	case PAValid:
@@ -562,6 +569,7 @@ func chipChecks(c *collector, in Input) {
 		c.check(CheckChipDG1, wire.CheckUndetermined, "chip not read")
 		c.check(CheckChipPA, wire.CheckUndetermined, "chip not read")
 		c.check(CheckChipAA, wire.CheckUndetermined, "chip not read")
+		c.check(CheckChipCA, wire.CheckUndetermined, "chip not read")
 		return
 	}
 	c.check(CheckChipRead, wire.CheckSuccessful, "")
@@ -593,25 +601,31 @@ func chipChecks(c *collector, in Input) {
 		c.add(wire.ReasonChipInvalid)
 		c.check(CheckChipPA, wire.CheckUndetermined, "no passive authentication verdict")
 	}
-	// Active authentication: the chip is the issuer's, not a copy of its
-	// files. A chip without it (no DG15) is no fault: AA is optional.
-	switch ch.AA {
+	// Active and chip authentication: the chip is the issuer's, not a copy
+	// of its files. A chip without one (no DG15, or no chip authentication
+	// in DG14) is no fault: both are optional for issuers.
+	c.antiCloning(in, CheckChipAA, ch.AA, ch.AADetail, "active authentication")
+	c.antiCloning(in, CheckChipCA, ch.CA, ch.CADetail, "chip authentication")
+}
+
+// antiCloning records active or chip authentication's verdict v.
+func (c *collector) antiCloning(in Input, name, v, detail, what string) {
+	switch v {
 	case AAValid:
-		c.check(CheckChipAA, wire.CheckSuccessful, "")
+		c.check(name, wire.CheckSuccessful, "")
 	case AANotSupported, "":
-		detail := ch.AADetail
-		if ch.AA == "" {
+		if v == "" {
 			detail = "not run"
 		}
-		c.check(CheckChipAA, wire.CheckNotSupported, detail)
+		c.check(name, wire.CheckNotSupported, detail)
 	case AAInvalid:
 		if in.Policy.ChipOnInvalid != ChipIgnore {
 			c.add(wire.ReasonChipInvalid)
 		}
-		c.check(CheckChipAA, wire.CheckFailed, ch.AADetail)
+		c.check(name, wire.CheckFailed, detail)
 	default:
 		c.add(wire.ReasonChipInvalid)
-		c.check(CheckChipAA, wire.CheckUndetermined, "no active authentication verdict")
+		c.check(name, wire.CheckUndetermined, "no "+what+" verdict")
 	}
 }
 

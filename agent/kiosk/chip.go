@@ -122,7 +122,7 @@ func (k *Kiosk) chipDone(ctx context.Context, m msgChipDone) {
 		k.count("chips_unreadable")
 	}
 	k.log.Debug("kiosk: chip step done", "read", m.res.Read, "failure", m.res.Failure, "protocol", m.res.Protocol,
-		"dg1Matches", m.res.DG1Matches, "pa", m.res.PA.Status, "step", m.res.PA.Step, "aa", m.res.AA.Status)
+		"dg1Matches", m.res.DG1Matches, "pa", m.res.PA.Status, "step", m.res.PA.Step, "aa", m.res.AA.Status, "ca", m.res.CA.Status)
 	r := m.res
 	k.step(ctx, session.ChipDone{TxID: m.txID, Result: &r})
 }
@@ -145,7 +145,8 @@ func decideChip(c *ChipResult) *decide.Chip {
 		return nil
 	}
 	return &decide.Chip{Read: c.Read, Failure: c.Failure, Detail: c.Detail, DG1Matches: c.DG1Matches,
-		PA: c.PA.Status, PAStep: c.PA.Step, PADG: c.PA.DG, PADetail: c.PA.Detail, AA: c.AA.Status, AADetail: c.AA.Detail}
+		PA: c.PA.Status, PAStep: c.PA.Step, PADG: c.PA.DG, PADetail: c.PA.Detail, AA: c.AA.Status, AADetail: c.AA.Detail,
+		CA: c.CA.Status, CADetail: c.CA.Detail}
 }
 
 // chipView is what the officer sees of the chip.
@@ -157,10 +158,13 @@ func chipView(c *ChipResult) *view.Chip {
 	if c.Read {
 		m := c.DG1Matches
 		v.DG1Matches = &m
-		pa, aa := c.PA, c.AA
+		pa, aa, ca := c.PA, c.AA, c.CA
 		v.PassiveAuth = &pa
 		if aa.Status != "" {
 			v.ActiveAuth = &aa
+		}
+		if ca.Status != "" {
+			v.ChipAuth = &ca
 		}
 	}
 	return v
@@ -175,7 +179,7 @@ func chipWire(c *ChipResult) *wire.ReferralChip {
 	if c.Read {
 		m := c.DG1Matches
 		w.DG1Matches = &m
-		w.PassiveAuth, w.Step, w.DG, w.Country, w.ActiveAuth = c.PA.Status, c.PA.Step, c.PA.DG, c.PA.Country, c.AA.Status
+		w.PassiveAuth, w.Step, w.DG, w.Country, w.ActiveAuth, w.ChipAuth = c.PA.Status, c.PA.Step, c.PA.DG, c.PA.Country, c.AA.Status, c.CA.Status
 	}
 	return w
 }

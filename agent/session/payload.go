@@ -45,6 +45,7 @@ type ChipResult struct {
 	DG1Matches bool
 	PA         view.PassiveAuth
 	AA         view.ActiveAuth
+	CA         view.ActiveAuth
 	// Photo is DG2's face image as JPEG (a JPEG 2000 original converted:
 	// PhotoOriginalType says so); nil when DG2 had none or it could not be
 	// decoded (PhotoDetail says why).

@@ -93,6 +93,10 @@ type Chip struct {
 	DG1Matches  *bool        `json:"dg1Matches,omitempty"`
 	PassiveAuth *PassiveAuth `json:"passiveAuth,omitempty"`
 	ActiveAuth  *ActiveAuth  `json:"activeAuth,omitempty"`
+	// ChipAuth is chip authentication's verdict (ICAO 9303-11 §6.2), in
+	// ActiveAuth's shape: valid | invalid | not_supported (DG14 offers
+	// none); Algorithm "ECDH-AES-128 v2 P-256".
+	ChipAuth *ActiveAuth `json:"chipAuth,omitempty"`
 }
 
 // ActiveAuth is the verdict of active authentication (ICAO 9303-11 §6.1):

@@ -51,6 +51,7 @@ type devChipReport struct {
 	Faces       []devChipFace  `json:"faces"`
 	PA          chip.PAResult  `json:"passiveAuthentication"`
 	AA          chip.AAResult  `json:"activeAuthentication"`
+	CA          chip.CAResult  `json:"chipAuthentication"`
 	Error       string         `json:"error,omitempty"`
 	ErrorCode   drivers.Code   `json:"errorCode,omitempty"`
 	CSCAs       int            `json:"cscaCertificates"`
@@ -169,7 +170,7 @@ func devChipRead(rep *devChipReport, printed []string, opts chip.ReadOptions, ts
 			rep.PhotoSaved = photo
 		}
 	}
-	rep.PA, rep.AA, rep.VerifyMS = res.PA, res.AA, ms(res.VerifyTime)
+	rep.PA, rep.AA, rep.CA, rep.VerifyMS = res.PA, res.AA, res.CA, ms(res.VerifyTime)
 	rep.TotalMS = ms(p.Timings.Total) + rep.VerifyMS
 	return res.Genuine()
 }
@@ -216,14 +217,18 @@ func devChipPrint(w io.Writer, r *devChipReport) {
 	if r.PA.DSSubject != "" {
 		fmt.Fprintf(w, "               document signer %q\n", r.PA.DSSubject)
 	}
-	aa := string(r.AA.Status)
-	if r.AA.Algorithm != "" {
-		aa += " (" + r.AA.Algorithm + ")"
+	auth := func(a chip.AAResult) string {
+		s := string(a.Status)
+		if a.Algorithm != "" {
+			s += " (" + a.Algorithm + ")"
+		}
+		if a.Detail != "" {
+			s += ": " + a.Detail
+		}
+		return s
 	}
-	if r.AA.Detail != "" {
-		aa += ": " + r.AA.Detail
-	}
-	fmt.Fprintf(w, "Active auth.:  %s\n", aa)
+	fmt.Fprintf(w, "Active auth.:  %s\n", auth(r.AA))
+	fmt.Fprintf(w, "Chip auth.:    %s\n", auth(r.CA))
 	fmt.Fprintf(w, "Total:         %.1f ms\n", r.TotalMS)
 }
 

@@ -52,7 +52,7 @@ func TestDevicesChip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		card.Replace(p.Keys, p.Files, p.AAKey)
+		card.Replace(p.Keys, p.Files, p.AAKey, p.CAKey)
 		protocol := "BAC"
 		card.SetPACE(nil, "")
 		if c.pace {
@@ -71,6 +71,10 @@ func TestDevicesChip(t *testing.T) {
 		if wantAA := map[bool]chip.AAStatus{true: chip.AAInvalid, false: chip.AAValid}[c.kind == issuer.Cloned]; rep.AA.Status != wantAA {
 			t.Errorf("%s: active authentication %+v, want %s", c.kind, rep.AA, wantAA)
 		}
+		// Chip authentication through pcscd too: a clone has another key.
+		if wantCA := map[bool]chip.AAStatus{true: chip.AAInvalid, false: chip.AAValid}[c.kind == issuer.Cloned]; rep.CA.Status != wantCA {
+			t.Errorf("%s: chip authentication %+v, want %s", c.kind, rep.CA, wantCA)
+		}
 		if rep.DG1Matches != (c.kind != issuer.DG1Mismatch) || len(rep.Faces) != 1 || rep.Faces[0].Type != chip.ImageJPEG {
 			t.Errorf("%s: DG1 matches %v, faces %+v", c.kind, rep.DG1Matches, rep.Faces)
 		}
@@ -79,7 +83,7 @@ func TestDevicesChip(t *testing.T) {
 		}
 	}
 	p, _ := a.IssueKind(issuer.Document{MRZ: chipSpecimen, Photo: jpg.Bytes()}, issuer.Genuine)
-	card.Replace(p.Keys, p.Files, p.AAKey)
+	card.Replace(p.Keys, p.Files, p.AAKey, p.CAKey)
 	card.SetPACE(nil, "")
 	code, out, _ := devRun(append([]string{"devices", "chip", "--mrz"}, chipSpecimen...)...)
 	if code != exitFail || !strings.Contains(out, "no_trust_anchor") || !strings.Contains(out, "DG1:           matches") || !strings.Contains(out, "Active auth.:  valid (ecdsa-plain-SHA256 P-256)") {

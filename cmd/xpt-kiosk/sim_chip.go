@@ -84,7 +84,7 @@ func runSimChip(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xpt-kiosk sim chip: %v\n", err)
 		return exitFail
 	}
-	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, RefuseBAC: *kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo}
+	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey, RefuseBAC: *kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo}
 	if *paceParam != 0 {
 		last := map[string]int{"3des": 1, "aes128": 2, "aes192": 3, "aes256": 4}[*paceCipher]
 		card.PACE = &chip.PACEInfo{Protocol: append(append([]int{}, chip.OIDPACE...), 2, last), Version: 2, ParameterID: *paceParam}

@@ -56,7 +56,7 @@ func BenchmarkChipRead(b *testing.B) {
 			}
 			ts := chip.NewTrustStore(a.CSCA)
 			info := specimenInfo(b)
-			card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, PACE: c.pace, MRZInfo: p.MRZInfo}
+			card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey, PACE: c.pace, MRZInfo: p.MRZInfo}
 			for b.Loop() {
 				card.Reset()
 				got, err := chip.Read(card, info, chip.ReadOptions{})

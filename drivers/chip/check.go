@@ -16,13 +16,15 @@ type Check struct {
 	DG1Matches bool
 	PA         PAResult
 	AA         AAResult
+	CA         CAResult
 	VerifyTime time.Duration
 }
 
 // Genuine reports whether the chip passed passive authentication, holds
-// the printed zone and, when it supports active authentication, passed it.
+// the printed zone and passed active and chip authentication where it
+// supports them.
 func (c *Check) Genuine() bool {
-	return c.PA.Status == PAValid && c.DG1Matches && c.AA.Status != AAInvalid
+	return c.PA.Status == PAValid && c.DG1Matches && c.AA.Status != AAInvalid && c.CA.Status != AAInvalid
 }
 
 // ReadAndVerify reads the chip over t with the keys of the printed zone
@@ -51,6 +53,11 @@ func ReadAndVerify(t Transport, printed []string, ts *TrustStore, opts ReadOptio
 		c.AA = AAResult{Status: AANotSupported, Detail: "not run (NoAA)"}
 	} else {
 		c.AA = VerifyAA(p.Files[15], p.Files[14], p.AAChallenge, p.AASignature, p.AAError)
+	}
+	if opts.NoCA {
+		c.CA = CAResult{Status: AANotSupported, Detail: "not run (NoCA)"}
+	} else {
+		c.CA = VerifyCA(p.Files[14], p.CARan, p.CAError)
 	}
 	c.VerifyTime = time.Since(start)
 	return c, nil

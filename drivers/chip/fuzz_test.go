@@ -2,6 +2,11 @@ package chip
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/asn1"
 	"testing"
 )
 
@@ -117,6 +122,35 @@ func FuzzSecureMessaging(f *testing.F) {
 					break
 				}
 			}
+		}
+	})
+}
+
+// FuzzParseCA: DG14 from the chip is untrusted until passive
+// authentication checks it, and chip authentication reads it first:
+// whatever it holds, ParseCA returns an error or a usable key, never
+// panics.
+func FuzzParseCA(f *testing.F) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	spki, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	ci, _ := asn1.Marshal(struct {
+		Protocol asn1.ObjectIdentifier
+		Version  int
+	}{OIDCAECDHAES128, 2})
+	pk, _ := asn1.Marshal(struct {
+		Protocol asn1.ObjectIdentifier
+		Key      asn1.RawValue
+	}{OIDPKECDH, asn1.RawValue{FullBytes: spki}})
+	set, _ := asn1.MarshalWithParams([]asn1.RawValue{{FullBytes: ci}, {FullBytes: pk}}, "set")
+	f.Add(EncodeTLV(0x6E, set))
+	f.Add([]byte{0x6E, 0x02, 0x31, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		info, err := ParseCA(b)
+		if err == nil && info != nil && (info.Key == nil || !info.Key.c.onCurve(info.Key.q)) {
+			t.Fatalf("a chip authentication key that is not on its curve: %+v", info)
 		}
 	})
 }

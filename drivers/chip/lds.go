@@ -182,6 +182,14 @@ func (r *Reader) ReadFile(fid uint16) ([]byte, error) {
 	return buf, nil
 }
 
+// ReadPrefix selects fid and reads its first n bytes (one READ BINARY).
+func (r *Reader) ReadPrefix(fid uint16, n int) ([]byte, error) {
+	if err := r.Select(fid); err != nil {
+		return nil, err
+	}
+	return r.readBinary(0, n)
+}
+
 // tlvSize returns the size of the whole object whose first bytes are head.
 func tlvSize(head []byte) (int, error) {
 	if len(head) < 2 {

@@ -49,7 +49,7 @@ func issue(t testing.TB, a *issuer.Authority, lines []string) *issuer.Passport {
 // readAndVerify reads the passport through the emulated chip and verifies it.
 func readAndVerify(t *testing.T, p *issuer.Passport, ts *chip.TrustStore) (*chip.Passport, chip.PAResult) {
 	t.Helper()
-	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey}
+	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey}
 	got, err := chip.Read(card, specimenInfo(t), chip.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -254,7 +254,7 @@ func TestReadAndVerify(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := chip.ReadAndVerify(&cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey}, specimen, ts, chip.ReadOptions{}, chip.VerifyOptions{})
+		c, err := chip.ReadAndVerify(&cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey}, specimen, ts, chip.ReadOptions{}, chip.VerifyOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

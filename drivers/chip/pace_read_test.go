@@ -26,7 +26,7 @@ func TestReadWithPACE(t *testing.T) {
 		"P-256 3DES":              paceInfo(1, 12),
 	} {
 		t.Run(name, func(t *testing.T) {
-			card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, PACE: pi, MRZInfo: p.MRZInfo, RefuseBAC: true}
+			card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey, PACE: pi, MRZInfo: p.MRZInfo, RefuseBAC: true}
 			got, err := chip.Read(card, specimenInfo(t), chip.ReadOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -47,7 +47,7 @@ func TestReadWithPACE(t *testing.T) {
 func TestPACEFallbackAndRefusal(t *testing.T) {
 	p := issue(t, authorities(t)[issuer.ECDSA], specimen)
 	card := func() *cardsim.Card {
-		return &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, PACE: paceInfo(2, 13), MRZInfo: p.MRZInfo}
+		return &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey, PACE: paceInfo(2, 13), MRZInfo: p.MRZInfo}
 	}
 	// The chip refuses PACE: BAC after it, and the reason is kept.
 	c := card()

@@ -37,6 +37,8 @@ type ReadOptions struct {
 	// crypto/rand when nil). NoAA skips active authentication.
 	AAChallenge []byte
 	NoAA        bool
+	// NoCA skips chip authentication.
+	NoCA bool
 }
 
 // Timings of one chip read.
@@ -68,6 +70,10 @@ type Passport struct {
 	AAChallenge []byte
 	AASignature []byte
 	AAError     error
+	// Chip authentication, run when DG14 offers it (DG14 is then read):
+	// whether it ran, and why it failed. VerifyCA judges them.
+	CARan   bool
+	CAError error
 }
 
 // Read opens the chip with the MRZ information mrzInfo (see MRZInfo): PACE
@@ -100,6 +106,9 @@ func Read(t Transport, mrzInfo string, opts ReadOptions) (*Passport, error) {
 	if aa { // DG15's key, DG14's AA algorithm: hashed by passive authentication with the rest
 		dgs = append(slices.Clone(dgs), 14, 15)
 	}
+	if !opts.NoCA && p.COM.Has(14) { // chip authentication's key and protocol
+		dgs = append(slices.Clone(dgs), 14)
+	}
 	p.Bytes = len(p.COMFile)
 	for _, n := range dgs {
 		if _, done := p.Files[n]; done || !p.COM.Has(n) {
@@ -127,6 +136,19 @@ func Read(t Transport, mrzInfo string, opts ReadOptions) (*Passport, error) {
 		var de *drivers.Error
 		if errors.As(p.AAError, &de) && de.Kind != drivers.CodeProtocol {
 			return nil, p.AAError // the card went away, a timeout: a read failure, not a verdict
+		}
+	}
+	// Chip authentication last: it replaces the session's keys. A DG14
+	// that does not parse is passive and chip authentication's verdict
+	// (VerifyCA), not a read failure.
+	if s, ok := sess.(*Session); ok && !opts.NoCA {
+		if info, err := ParseCA(p.Files[14]); err == nil && info != nil {
+			p.CARan = true
+			_, p.CAError = ChipAuthenticate(s, info, p.COMFile, nil)
+			var de *drivers.Error
+			if errors.As(p.CAError, &de) && de.Kind != drivers.CodeProtocol {
+				return nil, p.CAError
+			}
 		}
 	}
 	p.Timings.Read = time.Since(start) - p.Timings.Access

@@ -170,7 +170,7 @@ func (d *Chips) Present(lines []string, kind string) error {
 	if err != nil {
 		return err
 	}
-	d.put(&cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, RefuseBAC: kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo})
+	d.put(&cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey, RefuseBAC: kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo})
 	return nil
 }
 
@@ -184,7 +184,7 @@ func (d *Chips) put(c *cardsim.Card) {
 			c = &cardsim.Card{Files: map[uint16][]byte{}}
 		}
 		d.vpcd.RefuseBAC = c.RefuseBAC
-		d.vpcd.Replace(c.Keys, c.Files, c.AAKey)
+		d.vpcd.Replace(c.Keys, c.Files, c.AAKey, c.CAKey)
 		return
 	}
 	d.card = c

@@ -130,15 +130,23 @@
         typeof c.dg1Matches === 'boolean' ? [' · ', dg1(c.dg1Matches)] : null,
         c.read && c.dg1Matches !== false ? null : agentSays(c.detail));
       const pa = c.passiveAuth;
-      // Active authentication (the chip is the issued one, not a copy)
-      // rides on passive authentication's line, short: the algorithm
-      // and the agent's why are its title, and the checks table says it
-      // in full (chip.active_auth).
-      const aa = c.activeAuth;
+      // Active and chip authentication (the chip is the issued one, not a
+      // copy) ride on passive authentication's line, short: one verdict
+      // for both when they agree ("AA+CA valid"), the algorithms and the
+      // agent's why in the title, and the checks table says each in full
+      // (chip.active_auth, chip.chip_auth).
       const aaCls = (s) => (s === 'valid' ? 'successful' : s === 'invalid' ? 'failed' : 'undetermined');
-      const aaFact = aa ? [' · ', el('span', { class: 'aa', title: t('officer.aa') + (aa.algorithm ? ' — ' + aa.algorithm : '') + (aa.detail ? ' (' + aa.detail + ')' : '') },
-        el('abbr', { title: t('officer.aa') }, 'AA'), ' ',
-        el('span', { class: 'result ' + aaCls(aa.status) }, has('aa.' + aa.status) ? t('aa.' + aa.status) : aa.status))] : null;
+      const auths = [['aa', 'AA', c.activeAuth], ['ca', 'CA', c.chipAuth]].filter((a) => a[2]);
+      const title = (a) => t('officer.' + a[0]) + (a[2].algorithm ? ' — ' + a[2].algorithm : '') + (a[2].detail ? ' (' + a[2].detail + ')' : '');
+      const verdict = (s) => el('span', { class: 'result ' + aaCls(s) }, has('aa.' + s) ? t('aa.' + s) : s);
+      let aaFact = null;
+      if (auths.length === 2 && auths[0][2].status === auths[1][2].status) {
+        aaFact = [' · ', el('span', { class: 'aa', title: auths.map(title).join('\n') },
+          el('abbr', { title: t('officer.aa') }, 'AA'), '+', el('abbr', { title: t('officer.ca') }, 'CA'), ' ', verdict(auths[0][2].status))];
+      } else if (auths.length) {
+        aaFact = auths.map((a) => [' · ', el('span', { class: a[0], title: title(a) },
+          el('abbr', { title: t('officer.' + a[0]) }, a[1]), ' ', verdict(a[2].status))]);
+      }
       if (pa) {
         const cls = pa.status === 'valid' ? 'successful' : pa.status === 'invalid' ? 'failed' : 'undetermined';
         fact('f-pa', t('officer.pa'),

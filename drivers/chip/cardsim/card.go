@@ -11,6 +11,7 @@ package cardsim
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
@@ -58,8 +59,15 @@ type Card struct {
 	// over SHA-256 (as issuer's DG14 declares) or RSA with ISO/IEC 9796-2
 	// scheme 1 over SHA-1. Nil: the chip does not support it (6D00).
 	AAKey crypto.Signer
+	// CAKey is the chip authentication key (the private half of DG14's
+	// ChipAuthenticationPublicKeyInfo, P-256): MSE:Set KAT (version 1) or
+	// MSE:Set AT and GENERAL AUTHENTICATE (version 2) agree new secure
+	// messaging keys with it. Nil: the chip refuses them.
+	CAKey *ecdsa.PrivateKey
 
 	mu        sync.Mutex
+	caProto   asn1.ObjectIdentifier // chip authentication set by MSE:Set AT, for GENERAL AUTHENTICATE
+	nextSM    *chip.SecureMessaging // the session after this answer (chip authentication's)
 	appSel    bool
 	selected  uint16
 	hasFile   bool
@@ -69,11 +77,11 @@ type Card struct {
 	commands  int
 }
 
-// Replace puts another passport's chip in the field: new keys, files and
-// active authentication key (nil: none), and a reset.
-func (c *Card) Replace(keys chip.Keys, files map[uint16][]byte, aaKey crypto.Signer) {
+// Replace puts another passport's chip in the field: new keys, files,
+// active and chip authentication keys (nil: none), and a reset.
+func (c *Card) Replace(keys chip.Keys, files map[uint16][]byte, aaKey crypto.Signer, caKey *ecdsa.PrivateKey) {
 	c.mu.Lock()
-	c.Keys, c.Files, c.AAKey = keys, files, aaKey
+	c.Keys, c.Files, c.AAKey, c.CAKey = keys, files, aaKey, caKey
 	c.mu.Unlock()
 	c.Reset()
 }
@@ -90,7 +98,7 @@ func (c *Card) SetPACE(info *chip.PACEInfo, mrzInfo string) {
 func (c *Card) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.appSel, c.hasFile, c.challenge, c.sm, c.pace = false, false, nil, nil, nil
+	c.appSel, c.hasFile, c.challenge, c.sm, c.pace, c.caProto, c.nextSM = false, false, nil, nil, nil, nil, nil
 }
 
 // Commands returns how many APDUs the card has processed.
@@ -130,6 +138,11 @@ func (c *Card) Transmit(apdu []byte) (resp []byte, err error) {
 		}
 		data, s := c.process(plain, true)
 		resp := c.sm.ProtectResponse(data, s)
+		if c.nextSM != nil {
+			// Chip authentication: its answer goes under the old keys,
+			// what follows under the new ones.
+			c.sm, c.nextSM = c.nextSM, nil
+		}
 		if len(resp)-2 > cmd.Ne {
 			// An answer the command's Le cannot carry (a short Le for a
 			// 2048-bit RSA signature): a real chip refuses it.
@@ -203,9 +216,15 @@ func (c *Card) process(cmd chip.Command, secure bool) ([]byte, uint16) {
 		return nil, chip.SWClaNotSupported
 	}
 	switch cmd.INS {
-	case 0x22: // MSE:Set AT for PACE
+	case 0x22: // MSE:Set AT for PACE, MSE:Set KAT or Set AT for chip authentication
+		if cmd.P1 == 0x41 {
+			return c.chipAuthMSE(cmd, secure)
+		}
 		return nil, c.setAT(cmd)
 	case 0x86: // GENERAL AUTHENTICATE
+		if c.caProto != nil {
+			return c.chipAuthGA(cmd, secure)
+		}
 		return c.generalAuthenticate(cmd)
 	case 0xA4: // SELECT
 		return nil, c.selectFile(cmd, secure)
@@ -368,6 +387,87 @@ func (c *Card) generalAuthenticate(cmd chip.Command) ([]byte, uint16) {
 		defer func() { c.sm, c.appSel, c.hasFile = sm, false, false }()
 	}
 	return resp, chip.SWOK
+}
+
+// chipAuthMSE is MSE:Set KAT (41 A6: chip authentication version 1, 3DES,
+// with the terminal's key) or MSE:Set AT (41 A4: version 2, the protocol;
+// the key follows in GENERAL AUTHENTICATE).
+func (c *Card) chipAuthMSE(cmd chip.Command, secure bool) ([]byte, uint16) {
+	c.caProto = nil
+	if !secure {
+		return nil, chip.SWSecurityNotSat
+	}
+	if c.CAKey == nil {
+		return nil, chip.SWInsNotSupported
+	}
+	switch cmd.P2 {
+	case 0xA6:
+		pk, ok := chip.Find(cmd.Data, 0x91)
+		if !ok {
+			return nil, chip.SWWrongData
+		}
+		return c.chipAuthAgree(chip.OIDCAECDH3DES, pk.Value)
+	case 0xA4:
+		o, ok := chip.Find(cmd.Data, 0x80)
+		if !ok {
+			return nil, chip.SWWrongData
+		}
+		var proto asn1.ObjectIdentifier
+		if _, err := asn1.Unmarshal(append([]byte{0x06, byte(len(o.Value))}, o.Value...), &proto); err != nil {
+			return nil, chip.SWWrongData
+		}
+		if _, err := chip.CASession(proto, make([]byte, 32)); err != nil {
+			return nil, chip.SWWrongData
+		}
+		c.caProto = proto
+		return nil, chip.SWOK
+	}
+	return nil, chip.SWWrongP1P2
+}
+
+// chipAuthGA is chip authentication version 2's GENERAL AUTHENTICATE: the
+// terminal's ephemeral key in 7C { 80 }, answered 7C 00.
+func (c *Card) chipAuthGA(cmd chip.Command, secure bool) ([]byte, uint16) {
+	proto := c.caProto
+	c.caProto = nil
+	if !secure {
+		return nil, chip.SWSecurityNotSat
+	}
+	dad, ok := chip.Find(cmd.Data, 0x7C)
+	if !ok {
+		return nil, chip.SWWrongData
+	}
+	pk, ok := chip.Find(dad.Value, 0x80)
+	if !ok {
+		return nil, chip.SWWrongData
+	}
+	if _, s := c.chipAuthAgree(proto, pk.Value); s != chip.SWOK {
+		return nil, s
+	}
+	return []byte{0x7C, 0x00}, chip.SWOK
+}
+
+// chipAuthAgree computes the shared secret with the terminal's key and
+// sets the session that starts after this answer.
+func (c *Card) chipAuthAgree(proto asn1.ObjectIdentifier, terminal []byte) ([]byte, uint16) {
+	peer, err := ecdh.P256().NewPublicKey(terminal)
+	if err != nil {
+		return nil, chip.SWWrongData
+	}
+	sk, err := c.CAKey.ECDH()
+	if err != nil {
+		return nil, 0x6F00
+	}
+	k, err := sk.ECDH(peer)
+	if err != nil {
+		return nil, chip.SWWrongData
+	}
+	sm, err := chip.CASession(proto, k)
+	if err != nil {
+		return nil, chip.SWWrongData
+	}
+	c.nextSM = sm
+	return nil, chip.SWOK
 }
 
 // oidContent is the DER content of the protocol's object identifier.

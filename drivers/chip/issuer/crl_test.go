@@ -51,7 +51,7 @@ func TestRevokedDocumentSigner(t *testing.T) {
 			forged := parse(forger.CRL(at, a.DS.SerialNumber))
 			read := func(ts *chip.TrustStore) chip.PAResult {
 				t.Helper()
-				c, err := chip.ReadAndVerify(&cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey}, specimen, ts, chip.ReadOptions{}, chip.VerifyOptions{})
+				c, err := chip.ReadAndVerify(&cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey}, specimen, ts, chip.ReadOptions{}, chip.VerifyOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}

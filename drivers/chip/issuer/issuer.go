@@ -198,6 +198,11 @@ type Document struct {
 	// a new P-256 one: an *ecdsa.PrivateKey or an *rsa.PrivateKey (ISO/IEC
 	// 9796-2, as chips with RSA keys sign).
 	AAKey crypto.Signer
+	// NoCA issues a chip without chip authentication; by default DG14
+	// offers it with a P-256 key, over CAProtocol (chip.OIDCAECDHAES128,
+	// version 2, when nil; chip.OIDCAECDH3DES runs version 1).
+	NoCA       bool
+	CAProtocol asn1.ObjectIdentifier
 }
 
 // Passport is an issued chip's content.
@@ -208,6 +213,9 @@ type Passport struct {
 	// AAKey is the chip's active authentication key, DG15's private half
 	// (nil with Document.NoAA): give it to cardsim.Card.AAKey.
 	AAKey crypto.Signer
+	// CAKey is the chip authentication key, DG14's private half (nil with
+	// Document.NoCA): give it to cardsim.Card.CAKey.
+	CAKey *ecdsa.PrivateKey
 }
 
 // Issue builds the chip's files for doc and signs its SOD with the DS.
@@ -237,6 +245,7 @@ func (a *Authority) Issue(doc Document) (*Passport, error) {
 		list = append(list, 2)
 	}
 	var aaKey crypto.Signer
+	var aaPub crypto.PublicKey
 	if !doc.NoAA {
 		aaKey = doc.AAKey
 		if aaKey == nil {
@@ -246,17 +255,36 @@ func (a *Authority) Issue(doc Document) (*Passport, error) {
 			}
 			aaKey = k
 		}
+		aaPub = aaKey.Public()
+	}
+	var caKey *ecdsa.PrivateKey
+	if !doc.NoCA {
 		var err error
-		if dgs[14], dgs[15], err = AAFiles(aaKey.Public()); err != nil {
+		if caKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
 			return nil, err
 		}
-		list = append(list, 14, 15)
+	}
+	if aaKey != nil || caKey != nil {
+		var caPub *ecdsa.PublicKey
+		if caKey != nil {
+			caPub = &caKey.PublicKey
+		}
+		dg14, dg15, err := SecurityFiles(aaPub, caPub, doc.CAProtocol)
+		if err != nil {
+			return nil, err
+		}
+		dgs[14] = dg14
+		list = append(list, 14)
+		if dg15 != nil {
+			dgs[15] = dg15
+			list = append(list, 15)
+		}
 	}
 	sod, err := a.SignSOD(dgs)
 	if err != nil {
 		return nil, err
 	}
-	p := &Passport{MRZInfo: info, Keys: chip.BACKeys(info), AAKey: aaKey, Files: map[uint16][]byte{
+	p := &Passport{MRZInfo: info, Keys: chip.BACKeys(info), AAKey: aaKey, CAKey: caKey, Files: map[uint16][]byte{
 		chip.FIDCOM: chip.EncodeCOM(list...),
 		chip.FIDSOD: sod,
 	}}
@@ -271,13 +299,52 @@ func (a *Authority) Issue(doc Document) (*Passport, error) {
 // hash) and DG15 (the key's SubjectPublicKeyInfo) for an active
 // authentication public key.
 func AAFiles(pub crypto.PublicKey) (dg14, dg15 []byte, err error) {
-	spki, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, nil, err
-	}
-	dg15 = chip.EncodeTLV(0x6F, spki)
+	return SecurityFiles(pub, nil, nil)
+}
+
+// SecurityFiles are DG14 and DG15 for an active authentication key (aa;
+// nil: none, and no DG15) and a chip authentication key (ca; nil: none):
+// DG14 holds AA's ActiveAuthenticationInfo (for an EC key), and CA's
+// ChipAuthenticationInfo (protocol, chip.OIDCAECDHAES128 when nil;
+// version 1 for 3DES, 2 otherwise) and ChipAuthenticationPublicKeyInfo.
+func SecurityFiles(aa crypto.PublicKey, ca *ecdsa.PublicKey, caProtocol asn1.ObjectIdentifier) (dg14, dg15 []byte, err error) {
 	var infos []asn1.RawValue
-	if _, ok := pub.(*ecdsa.PublicKey); ok {
+	if ca != nil {
+		if caProtocol == nil {
+			caProtocol = chip.OIDCAECDHAES128
+		}
+		version := 2
+		if caProtocol.Equal(chip.OIDCAECDH3DES) {
+			version = 1
+		}
+		spki, err := x509.MarshalPKIXPublicKey(ca)
+		if err != nil {
+			return nil, nil, err
+		}
+		ci, err := asn1.Marshal(struct {
+			Protocol asn1.ObjectIdentifier
+			Version  int
+		}{caProtocol, version})
+		if err != nil {
+			return nil, nil, err
+		}
+		pk, err := asn1.Marshal(struct {
+			Protocol asn1.ObjectIdentifier
+			Key      asn1.RawValue
+		}{chip.OIDPKECDH, asn1.RawValue{FullBytes: spki}})
+		if err != nil {
+			return nil, nil, err
+		}
+		infos = append(infos, asn1.RawValue{FullBytes: ci}, asn1.RawValue{FullBytes: pk})
+	}
+	if aa != nil {
+		spki, err := x509.MarshalPKIXPublicKey(aa)
+		if err != nil {
+			return nil, nil, err
+		}
+		dg15 = chip.EncodeTLV(0x6F, spki)
+	}
+	if _, ok := aa.(*ecdsa.PublicKey); ok {
 		info, err := asn1.Marshal(struct {
 			Protocol  asn1.ObjectIdentifier
 			Version   int

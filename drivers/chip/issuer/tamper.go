@@ -56,8 +56,8 @@ func (a *Authority) IssueKind(doc Document, kind string) (*Passport, error) {
 	case RevokedDS:
 		signer = &Authority{Country: a.Country, Algorithm: a.Algorithm, CSCA: a.CSCA, CSCAKey: a.CSCAKey, DS: a.RevokedDS, DSKey: a.revokedDSKey}
 	case Cloned:
-		if doc.NoAA {
-			return nil, fmt.Errorf("issuer: %s needs a chip with active authentication (not NoAA)", kind)
+		if doc.NoAA && doc.NoCA {
+			return nil, fmt.Errorf("issuer: %s needs a chip with active or chip authentication (not NoAA and NoCA)", kind)
 		}
 	}
 	p, err := signer.Issue(doc)
@@ -84,11 +84,18 @@ func (a *Authority) IssueKind(doc Document, kind string) (*Passport, error) {
 	case GarbageSOD:
 		p.Files[chip.FIDSOD] = chip.EncodeTLV(0x77, []byte("not a signed object"))
 	case Cloned:
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader) // the cloner's own
-		if err != nil {
-			return nil, err
+		if p.AAKey != nil {
+			k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader) // the cloner's own
+			if err != nil {
+				return nil, err
+			}
+			p.AAKey = k
 		}
-		p.AAKey = k
+		if p.CAKey != nil {
+			if p.CAKey, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+				return nil, err
+			}
+		}
 	default:
 		return nil, fmt.Errorf("issuer: unknown kind %q (kinds: %s)", kind, strings.Join(Kinds, ", "))
 	}

@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"image"
 	"image/jpeg"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip"
@@ -63,7 +65,7 @@ func TestKinds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, RefuseBAC: kind == issuer.RefuseBAC}
+			card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey, RefuseBAC: kind == issuer.RefuseBAC}
 			got, err := chip.Read(card, p.MRZInfo, chip.ReadOptions{})
 			if kind == issuer.RefuseBAC {
 				if !errors.Is(err, chip.ErrAccessDenied) {
@@ -104,30 +106,97 @@ func TestNoAA(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := chip.NewTrustStore(a.CSCA)
-	p, err := a.Issue(issuer.Document{MRZ: specimen, NoAA: true})
+	p, err := a.Issue(issuer.Document{MRZ: specimen, NoAA: true, NoCA: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.AAKey != nil || p.Files[chip.FIDOfDG(15)] != nil || p.Files[chip.FIDOfDG(14)] != nil {
-		t.Fatal("NoAA issued AA files or a key")
+	if p.AAKey != nil || p.CAKey != nil || p.Files[chip.FIDOfDG(15)] != nil || p.Files[chip.FIDOfDG(14)] != nil {
+		t.Fatal("NoAA and NoCA issued DG14, DG15 or a key")
 	}
 	c, err := chip.ReadAndVerify(&cardsim.Card{Keys: p.Keys, Files: p.Files}, specimen, ts, chip.ReadOptions{}, chip.VerifyOptions{})
-	if err != nil || !c.Genuine() || c.AA.Status != chip.AANotSupported {
-		t.Fatalf("%v %+v", err, c.AA)
+	if err != nil || !c.Genuine() || c.AA.Status != chip.AANotSupported || c.CA.Status != chip.AANotSupported {
+		t.Fatalf("%v %+v %+v", err, c.AA, c.CA)
 	}
-	if _, err := a.IssueKind(issuer.Document{MRZ: specimen, NoAA: true}, issuer.Cloned); err == nil {
-		t.Error("a clone of a chip without AA was issued")
+	if _, err := a.IssueKind(issuer.Document{MRZ: specimen, NoAA: true, NoCA: true}, issuer.Cloned); err == nil {
+		t.Error("a clone of a chip without AA and CA was issued")
 	}
 	p, err = a.Issue(issuer.Document{MRZ: specimen})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err = chip.ReadAndVerify(&cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey}, specimen, ts, chip.ReadOptions{}, chip.VerifyOptions{})
+	c, err = chip.ReadAndVerify(&cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey}, specimen, ts, chip.ReadOptions{}, chip.VerifyOptions{})
 	if err != nil || !c.Genuine() || c.AA.Status != chip.AAValid || c.AA.Algorithm != "ecdsa-plain-SHA256 P-256" {
 		t.Fatalf("%v %+v", err, c.AA)
 	}
 	if !slices.Equal(c.PA.Checked, []int{1, 14, 15}) {
 		t.Errorf("passive authentication checked DG %v, want 1 14 15", c.PA.Checked)
+	}
+}
+
+// Chip authentication (DG14's ECDH key): version 2 with AES and version 1
+// with 3DES agree new keys that EF.COM is read under, after BAC or PACE;
+// a copy of the files on a chip without the private key fails it, with
+// or without active authentication beside it; a chip that refuses it
+// fails too; NoCA reads skip it.
+func TestChipAuthentication(t *testing.T) {
+	a, err := issuer.NewAuthority(issuer.Options{Country: "UT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := chip.NewTrustStore(a.CSCA)
+	read := func(card *cardsim.Card, opts chip.ReadOptions) *chip.Check {
+		t.Helper()
+		c, err := chip.ReadAndVerify(card, specimen, ts, opts, chip.VerifyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		name  string
+		proto asn1.ObjectIdentifier
+		pace  bool
+		alg   string
+	}{
+		{"AES-128 v2 after BAC", nil, false, "ECDH-AES-128 v2 P-256"},
+		{"3DES v1 after BAC", chip.OIDCAECDH3DES, false, "ECDH-3DES v1 P-256"},
+		{"AES-128 v2 after PACE", nil, true, "ECDH-AES-128 v2 P-256"},
+	} {
+		p, err := a.Issue(issuer.Document{MRZ: specimen, NoAA: true, CAProtocol: tc.proto})
+		if err != nil {
+			t.Fatal(err)
+		}
+		card := &cardsim.Card{Keys: p.Keys, Files: p.Files, CAKey: p.CAKey, MRZInfo: p.MRZInfo}
+		if tc.pace {
+			card.PACE = &chip.PACEInfo{Protocol: append(slices.Clone(chip.OIDPACE), 2, 2), Version: 2, ParameterID: 12}
+		}
+		c := read(card, chip.ReadOptions{})
+		if !c.Genuine() || c.CA.Status != chip.AAValid || c.CA.Algorithm != tc.alg || c.AA.Status != chip.AANotSupported {
+			t.Fatalf("%s: genuine %v, CA %+v, AA %+v", tc.name, c.Genuine(), c.CA, c.AA)
+		}
+		if tc.pace && c.Passport.Protocol != "PACE" {
+			t.Errorf("%s: read over %s", tc.name, c.Passport.Protocol)
+		}
+		if !slices.Contains(c.PA.Checked, 14) {
+			t.Errorf("%s: passive authentication did not check DG14 (%v)", tc.name, c.PA.Checked)
+		}
+		if c = read(card, chip.ReadOptions{NoCA: true}); !c.Genuine() || c.CA.Status != chip.AANotSupported {
+			t.Errorf("%s, NoCA: %+v", tc.name, c.CA)
+		}
+		// No private key on the chip: it refuses the commands.
+		refusing := &cardsim.Card{Keys: p.Keys, Files: p.Files, MRZInfo: p.MRZInfo, PACE: card.PACE}
+		if c = read(refusing, chip.ReadOptions{}); c.Genuine() || c.CA.Status != chip.AAInvalid {
+			t.Errorf("%s, a chip refusing CA: genuine %v, %+v", tc.name, c.Genuine(), c.CA)
+		}
+	}
+	// A clone without AA: passive authentication valid, CA invalid.
+	p, err := a.IssueKind(issuer.Document{MRZ: specimen, NoAA: true}, issuer.Cloned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := read(&cardsim.Card{Keys: p.Keys, Files: p.Files, CAKey: p.CAKey}, chip.ReadOptions{})
+	if c.Genuine() || c.PA.Status != chip.PAValid || c.CA.Status != chip.AAInvalid || !strings.Contains(c.CA.Detail, "copy") {
+		t.Fatalf("a clone: genuine %v, PA %v, CA %+v", c.Genuine(), c.PA, c.CA)
 	}
 }
 
@@ -151,7 +220,7 @@ func TestAARSAKeySizes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		card := &recorder{Card: &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey}}
+		card := &recorder{Card: &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey}}
 		c, err := chip.ReadAndVerify(card, specimen, ts, chip.ReadOptions{}, chip.VerifyOptions{})
 		if err != nil || !c.Genuine() || c.AA.Status != chip.AAValid {
 			t.Fatalf("RSA %d: %v %+v", bits, err, c.AA)

@@ -48,7 +48,7 @@ func TestChipThroughPCSC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey}
+	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey}
 	c, reader := pcsctest.Start(t, card)
 	k, err := c.Connect(reader)
 	if err != nil {
@@ -71,7 +71,7 @@ func TestChipThroughPCSC(t *testing.T) {
 
 	// The same passport offering PACE (brainpoolP256r1, AES-128) is opened
 	// with PACE, through pcscd too.
-	card.Replace(p.Keys, p.Files, p.AAKey)
+	card.Replace(p.Keys, p.Files, p.AAKey, p.CAKey)
 	card.SetPACE(&chip.PACEInfo{Protocol: append(append([]int{}, chip.OIDPACE...), 2, 2), Version: 2, ParameterID: 13}, p.MRZInfo)
 	got, err = chip.Read(k, info, chip.ReadOptions{Access: chip.AccessPACE})
 	if err != nil || got.Protocol != "PACE" {
@@ -103,7 +103,7 @@ func BenchmarkChipReadPCSC(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey}
+	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey}
 	c, reader := pcsctest.Start(b, card)
 	k, err := c.Connect(reader)
 	if err != nil {
@@ -153,7 +153,7 @@ func TestChipReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey}
+	card := &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey}
 	_, reader := pcsctest.Start(t, card)
 	cr := &pcsc.ChipReader{Trust: chip.NewTrustStore(a.CSCA)}
 	res, name, err := cr.Check(context.Background(), specimen)
