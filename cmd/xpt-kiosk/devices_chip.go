@@ -23,14 +23,16 @@ Reads an ePassport's chip on a PC/SC reader (through pcscd): waits for the
 passport, runs PACE (when EF.CardAccess offers it) or BAC with keys from the
 printed MRZ, reads EF.COM, DG1, DG2 and EF.SOD over secure messaging
 (and DG14, DG15 when the chip has them), compares DG1 with the printed MRZ, runs passive authentication against the
-CSCA certificates in --csca (PEM, DER or ICAO master list files) and, when
-the chip has DG15, active authentication (the chip signs a random
-challenge with its own key: a copy of its files cannot). Prints the data
-groups read, the access protocol, timings and both verdicts; no name or
-document number.
+CSCA certificates and CRLs in --csca (PEM, DER or ICAO master list files)
+and, when the chip has DG15, active authentication (the chip signs a
+random challenge with its own key), and when DG14 offers it, chip
+authentication (the chip agrees new session keys with its own key): a
+copy of its files on another chip can do neither. Prints the data groups
+read, the access protocol, timings and the verdicts; no name or document
+number.
 
 Exit status: 0 when the chip is genuine (passive authentication valid, active
-authentication valid or not supported) and its MRZ is the printed one, 1
+and chip authentication valid or not supported) and its MRZ is the printed one, 1
 otherwise or when the chip cannot be read, 2 for bad arguments. Try it on the simulated chip: 'xpt-kiosk sim chip --help'.
 
 Flags:
