@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
@@ -251,19 +250,11 @@ func VerifyAA(dg15, dg14, challenge, sig []byte, chipErr error) AAResult {
 // the NIST curves (about 40 times faster than the package's own math/big
 // arithmetic), which brainpool and explicit curves take.
 func (k *ECPublicKey) verifyAA(digest, sig []byte) bool {
-	var c elliptic.Curve
-	switch k.Curve {
-	case "P-224":
-		c = elliptic.P224()
-	case "P-256":
-		c = elliptic.P256()
-	case "P-384":
-		c = elliptic.P384()
-	case "P-521":
-		c = elliptic.P521()
-	default:
+	n, ok := nistCurves[k.Curve]
+	if !ok {
 		return k.verify(digest, sig)
 	}
+	c := n.ec
 	l := len(sig) / 2
 	pub := &ecdsa.PublicKey{Curve: c, X: k.q.x, Y: k.q.y}
 	return ecdsa.Verify(pub, digest, new(big.Int).SetBytes(sig[:l]), new(big.Int).SetBytes(sig[l:]))

@@ -2,7 +2,6 @@ package chip
 
 import (
 	"bytes"
-	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/asn1"
 	"errors"
@@ -160,16 +159,7 @@ func ecdhAgree(key *ECPublicKey, r io.Reader) (pub, k []byte, err error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	var std ecdh.Curve
-	switch c.name {
-	case "P-256":
-		std = ecdh.P256()
-	case "P-384":
-		std = ecdh.P384()
-	case "P-521":
-		std = ecdh.P521()
-	}
-	if std != nil && r == rand.Reader {
+	if std := nistCurves[c.name].dh; std != nil && r == rand.Reader {
 		peer, err := std.NewPublicKey(c.encode(key.q))
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: the chip authentication key: %v", ErrMalformed, err)

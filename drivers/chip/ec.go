@@ -1,6 +1,7 @@
 package chip
 
 import (
+	"crypto/ecdh"
 	"crypto/elliptic"
 	"fmt"
 	"math/big"
@@ -52,6 +53,19 @@ var paceCurves = map[int]*curve{
 	13: brainpoolP256r1,
 	15: fromStdlib("P-384", elliptic.P384()),
 	18: fromStdlib("P-521", elliptic.P521()),
+}
+
+// nistCurves are the curves Go's crypto implements, by name: crypto/ecdsa
+// and crypto/ecdh are much faster on them than this package's math/big
+// arithmetic, which brainpool and explicit curves take (no ECDH on P-224).
+var nistCurves = map[string]struct {
+	ec elliptic.Curve
+	dh ecdh.Curve
+}{
+	"P-224": {elliptic.P224(), nil},
+	"P-256": {elliptic.P256(), ecdh.P256()},
+	"P-384": {elliptic.P384(), ecdh.P384()},
+	"P-521": {elliptic.P521(), ecdh.P521()},
 }
 
 func (c *curve) g() point { return point{c.gx, c.gy} }

@@ -123,17 +123,8 @@ func LoadCSCAs(dir string) (*TrustStore, error) {
 func parseTrustFile(b []byte) ([]*Certificate, []*x509.RevocationList, error) {
 	if bytes.Contains(b, []byte("-----BEGIN X509 CRL")) {
 		var lists []*x509.RevocationList
-		rest := b
-		for {
-			var blk *pem.Block
-			blk, rest = pem.Decode(rest)
-			if blk == nil {
-				break
-			}
-			if blk.Type != "X509 CRL" {
-				continue
-			}
-			l, err := x509.ParseRevocationList(blk.Bytes)
+		for _, der := range pemBlocks(b, "X509 CRL") {
+			l, err := x509.ParseRevocationList(der)
 			if err != nil {
 				return nil, nil, fmt.Errorf("CRL: %w", err)
 			}
@@ -159,20 +150,26 @@ func parseTrustFile(b []byte) ([]*Certificate, []*x509.RevocationList, error) {
 	return certs, nil, err
 }
 
+// pemBlocks returns the DER of b's PEM blocks of type typ, in order.
+func pemBlocks(b []byte, typ string) [][]byte {
+	var out [][]byte
+	for {
+		var blk *pem.Block
+		if blk, b = pem.Decode(b); blk == nil {
+			return out
+		}
+		if blk.Type == typ {
+			out = append(out, blk.Bytes)
+		}
+	}
+}
+
 // ParseCertificates reads certificates from PEM, DER or an ICAO master list.
 func ParseCertificates(b []byte) ([]*Certificate, error) {
 	if bytes.Contains(b, []byte("-----BEGIN")) {
 		var out []*Certificate
-		for {
-			var blk *pem.Block
-			blk, b = pem.Decode(b)
-			if blk == nil {
-				break
-			}
-			if blk.Type != "CERTIFICATE" {
-				continue
-			}
-			c, err := ParseCertificate(blk.Bytes)
+		for _, der := range pemBlocks(b, "CERTIFICATE") {
+			c, err := ParseCertificate(der)
 			if err != nil {
 				return nil, err
 			}
