@@ -147,6 +147,7 @@ type Log struct {
 	n       uint64
 	head    string
 	off     int64 // the end of the records read or written so far
+	closed  bool
 	now     func() time.Time
 	damaged int // complete lines that are not records, found at Open
 }
@@ -231,6 +232,9 @@ func (l *Log) Append(e Entry) (uint64, string, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.closed {
+		return 0, "", fmt.Errorf("audit: append after close: %w", os.ErrClosed)
+	}
 	if err := lockFile(l.f); err != nil {
 		return 0, "", err
 	}
@@ -267,7 +271,18 @@ func (l *Log) Head() (uint64, string) {
 }
 
 // Close closes the file.
-func (l *Log) Close() error { return l.f.Close() }
+// Close closes the file; an Append after it (a console request still
+// finishing while the agent stops) is an error, never a write to a closed
+// or reused descriptor.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return os.ErrClosed
+	}
+	l.closed = true
+	return l.f.Close()
+}
 
 // Result of Verify.
 type Result struct {

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -99,5 +100,30 @@ func verifyEntries(t *testing.T, path string, want int) {
 	res, err := Verify(fh)
 	if err != nil || res.Entries != want {
 		t.Fatalf("verify: %+v %v, want %d intact entries", res, err, want)
+	}
+}
+
+// An append racing the log's close (a console request finishing while the
+// agent stops) is an error, not a write to a closed descriptor.
+func TestAppendAfterClose(t *testing.T) {
+	l, err := Open(filepath.Join(t.TempDir(), "audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 50; i++ {
+			l.Append(Entry{Kind: "console.sign-out"})
+		}
+	}()
+	l.Close()
+	wg.Wait()
+	if _, _, err := l.Append(Entry{Kind: "console.sign-out"}); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("append after close: %v", err)
+	}
+	if err := l.Close(); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("second close: %v", err)
 	}
 }
