@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,6 +70,10 @@ func Open(cfg *config.Config, src Source, toJPEG ToJPEG, log *slog.Logger) (*Rea
 	}
 	if ts.Len() == 0 {
 		log.Warn("chip reader: no CSCA in cscaDir: every chip is no_trust_anchor", "dir", c.CSCADir)
+	}
+	if stale := ts.StaleCRLs(time.Now()); len(stale) > 0 {
+		log.Warn("chip reader: CRLs in cscaDir past their next update: their revocations apply, but newer lists are due (documents signers revoked since are not known)",
+			"dir", c.CSCADir, "cscas", strings.Join(stale, "; "))
 	}
 	if n := ts.UnusedCRLs(); n > 0 {
 		log.Warn("chip reader: CRLs in cscaDir that no CSCA of the folder signed are not used (another country's, or a signature that does not verify)",
@@ -308,6 +313,11 @@ func Selftest(cfg *config.Config, add func(name, status, format string, a ...any
 	}
 	if ts.Len() == 0 {
 		add("devices.chip", "warn", "%s: reader ready, but no CSCA in %s: every chip would be no_trust_anchor (CHIP_UNTRUSTED)", src.Path(), c.CSCADir)
+		return
+	}
+	if stale := ts.StaleCRLs(time.Now()); len(stale) > 0 {
+		add("devices.chip", "warn", "%s: reader ready, access %s, timeout %s; %s; the CRL of %s is past its next update: put the newer one in %s",
+			src.Path(), c.Access, c.Timeout, anchors, strings.Join(stale, "; "), c.CSCADir)
 		return
 	}
 	add("devices.chip", "ok", "%s: reader ready, access %s, timeout %s; %s", src.Path(), c.Access, c.Timeout, anchors)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -44,6 +45,27 @@ func (ts *TrustStore) AddCRLs(lists ...*x509.RevocationList) {
 // set aside (no CSCA of the store signed them).
 func (ts *TrustStore) CRLs() int       { return len(ts.crls) }
 func (ts *TrustStore) UnusedCRLs() int { return ts.unusedCRLs }
+
+// StaleCRLs lists the CSCAs (subjects) whose newest CRL in use is past its
+// next update at now: their revocations still apply, but a newer list is
+// due (ICAO 9303-12: CSCAs issue one at least every 90 days) and the
+// document signers revoked since are not known here.
+func (ts *TrustStore) StaleCRLs(now time.Time) []string {
+	newest := map[*Certificate]*x509.RevocationList{}
+	for _, l := range ts.crls {
+		if n := newest[l.CSCA]; n == nil || l.List.ThisUpdate.After(n.ThisUpdate) {
+			newest[l.CSCA] = l.List
+		}
+	}
+	var out []string
+	for c, l := range newest {
+		if !l.NextUpdate.IsZero() && now.After(l.NextUpdate) {
+			out = append(out, c.Subject.String())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 // revoked says whether a CRL of csca lists ds, and since when.
 func (ts *TrustStore) revoked(ds, csca *Certificate) (time.Time, bool) {

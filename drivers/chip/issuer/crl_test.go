@@ -108,3 +108,35 @@ func TestLoadCSCAsWithCRLs(t *testing.T) {
 		t.Fatalf("a broken CRL: %v", err)
 	}
 }
+
+// A CSCA whose newest CRL is past its next update is named by StaleCRLs;
+// a newer list of the same CSCA makes it current again.
+func TestStaleCRLs(t *testing.T) {
+	a, err := issuer.NewAuthority(issuer.Options{Country: "UT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	old, err := a.CRL(now.AddDate(0, -4, 0), big.NewInt(7)) // next update: a month ago
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := x509.ParseRevocationList(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := chip.NewTrustStore(a.CSCA)
+	ts.AddCRLs(l)
+	if got := ts.StaleCRLs(now); len(got) != 1 || !strings.Contains(got[0], a.CSCA.Subject.CommonName) {
+		t.Fatalf("stale: %v", got)
+	}
+	fresh, err := a.CRL(now.Add(-time.Hour), big.NewInt(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2, _ := x509.ParseRevocationList(fresh)
+	ts.AddCRLs(l2)
+	if got := ts.StaleCRLs(now); len(got) != 0 {
+		t.Fatalf("with a newer CRL: %v", got)
+	}
+}
