@@ -74,15 +74,9 @@ func Generate(f Fields) ([]string, error) {
 			f.DocumentCode = "FA"
 		}
 	}
-	if issuers := nationalIssuers[format]; issuers != "" {
-		// A national format has its issuers (the parser refuses others);
-		// the first is the default.
-		if f.IssuingState == "" {
-			f.IssuingState, _, _ = strings.Cut(issuers, " ")
-		}
-		if !slices.Contains(strings.Fields(issuers), f.IssuingState) {
-			return nil, genErr("issuingState", "%q: a %s is issued by %s", f.IssuingState, formatTitles[format], strings.ReplaceAll(issuers, " ", " or "))
-		}
+	var err error
+	if f.IssuingState, err = nationalState(format, "issuingState", f.IssuingState, "is issued by"); err != nil {
+		return nil, err
 	}
 	code, err := clean("documentCode", f.DocumentCode, 2, format != DutchDL && format != FrenchDL) // "D1": the BAP digit
 	if err != nil {
@@ -104,15 +98,10 @@ func Generate(f Fields) ([]string, error) {
 	}
 	put(l.state, state)
 	if l.nat.ok() {
-		if issuers := nationalIssuers[format]; issuers != "" {
-			// The Slovak card's holder is Slovak: the parser takes only
-			// its issuer as the nationality too.
-			if f.Nationality == "" {
-				f.Nationality, _, _ = strings.Cut(issuers, " ")
-			}
-			if !slices.Contains(strings.Fields(issuers), f.Nationality) {
-				return nil, genErr("nationality", "%q: a %s holder's nationality is %s", f.Nationality, formatTitles[format], strings.ReplaceAll(issuers, " ", " or "))
-			}
+		// The Slovak card's holder is Slovak: the parser takes only its
+		// issuer as the nationality too.
+		if f.Nationality, err = nationalState(format, "nationality", f.Nationality, "holder's nationality is"); err != nil {
+			return nil, err
 		}
 		nat, err := clean("nationality", f.Nationality, 3, true)
 		if err != nil {
@@ -253,6 +242,23 @@ func Generate(f Fields) ([]string, error) {
 		out[l.composite.line] = string(buf[l.composite.line])
 	}
 	return out, nil
+}
+
+// nationalState is v for a state field of a national format: its first
+// issuer when v is empty, an error when v is none of them (the parser
+// refuses others); v as given for the other formats.
+func nationalState(format Format, field, v, says string) (string, error) {
+	issuers := nationalIssuers[format]
+	if issuers == "" {
+		return v, nil
+	}
+	if v == "" {
+		v, _, _ = strings.Cut(issuers, " ")
+	}
+	if !slices.Contains(strings.Fields(issuers), v) {
+		return "", genErr(field, "%q: a %s %s %s", v, formatTitles[format], says, strings.ReplaceAll(issuers, " ", " or "))
+	}
+	return v, nil
 }
 
 func (s span) ofBytes(b [][]byte) []byte { return b[s.line][s.start:s.end] }

@@ -55,6 +55,13 @@ func caCipher(o asn1.ObjectIdentifier) (paceCipher, bool) {
 	return ci, ok
 }
 
+// CAProtocolSupported reports whether this package runs the chip
+// authentication protocol o (id-CA-ECDH with 3DES or AES).
+func CAProtocolSupported(o asn1.ObjectIdentifier) bool {
+	_, ok := caCipher(o)
+	return ok
+}
+
 // ParseCA reads DG14's chip authentication: the first ECDH protocol this
 // package runs, with the public key of the same key reference. It returns
 // nil and no error when DG14 offers none (nil DG14, only active

@@ -416,7 +416,7 @@ func (c *Card) chipAuthMSE(cmd chip.Command, secure bool) ([]byte, uint16) {
 		if _, err := asn1.Unmarshal(append([]byte{0x06, byte(len(o.Value))}, o.Value...), &proto); err != nil {
 			return nil, chip.SWWrongData
 		}
-		if _, err := chip.CASession(proto, make([]byte, 32)); err != nil {
+		if !chip.CAProtocolSupported(proto) {
 			return nil, chip.SWWrongData
 		}
 		c.caProto = proto
