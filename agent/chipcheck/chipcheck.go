@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -34,7 +35,7 @@ type ToJPEG func(data []byte, quality int) ([]byte, error)
 // drivers.Device for its health (polled; Fault and Recovered).
 type Reader struct {
 	src     Source
-	trust   *chip.TrustStore
+	cscaDir string
 	access  chip.Access
 	timeout time.Duration
 	toJPEG  ToJPEG
@@ -45,6 +46,10 @@ type Reader struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	health *drivers.Error
+	trust  *chip.TrustStore // replaced whole when cscaDir changes (reloadTrust)
+	stamp  string           // cscaDir as trust was loaded from it (trustStamp)
+	failed string           // cscaDir as it last failed to load ("": it loaded)
+	stale  string           // the CSCAs whose CRLs were last reported stale
 }
 
 var (
@@ -53,6 +58,10 @@ var (
 )
 
 const healthInterval = 5 * time.Second
+
+// trustInterval is how often the reader looks at cscaDir for new or
+// changed files (a variable for the tests).
+var trustInterval = 10 * time.Second
 
 // Open builds the chip reader the configuration enables (nil when
 // disabled), reading from src (nil: pcscd, as configured) and converting
@@ -64,20 +73,13 @@ func Open(cfg *config.Config, src Source, toJPEG ToJPEG, log *slog.Logger) (*Rea
 	if !c.On() {
 		return nil, nil
 	}
-	ts, err := chip.LoadCSCAs(c.CSCADir)
+	stamp, err := trustStamp(c.CSCADir)
 	if err != nil {
 		return nil, fmt.Errorf("devices.chip.cscaDir: %w", err)
 	}
-	if ts.Len() == 0 {
-		log.Warn("chip reader: no CSCA in cscaDir: every chip is no_trust_anchor", "dir", c.CSCADir)
-	}
-	if stale := ts.StaleCRLs(time.Now()); len(stale) > 0 {
-		log.Warn("chip reader: CRLs in cscaDir past their next update: their revocations apply, but newer lists are due (documents signers revoked since are not known)",
-			"dir", c.CSCADir, "cscas", strings.Join(stale, "; "))
-	}
-	if n := ts.UnusedCRLs(); n > 0 {
-		log.Warn("chip reader: CRLs in cscaDir that no CSCA of the folder signed are not used (another country's, or a signature that does not verify)",
-			"dir", c.CSCADir, "unused", n, "used", ts.CRLs())
+	ts, err := chip.LoadCSCAs(c.CSCADir)
+	if err != nil {
+		return nil, fmt.Errorf("devices.chip.cscaDir: %w", err)
 	}
 	if src == nil {
 		src = PCSC{Socket: c.Socket, Reader: c.Reader}
@@ -87,9 +89,10 @@ func Open(cfg *config.Config, src Source, toJPEG ToJPEG, log *slog.Logger) (*Rea
 		access = chip.Access(c.Access)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &Reader{src: src, trust: ts, access: access, timeout: c.Timeout.Duration, toJPEG: toJPEG, log: log,
+	d := &Reader{src: src, cscaDir: c.CSCADir, trust: ts, stamp: stamp, access: access, timeout: c.Timeout.Duration, toJPEG: toJPEG, log: log,
 		events: make(chan drivers.Event, 8), stop: cancel}
 	d.health = src.Health()
+	d.warnTrust(ts, time.Now())
 	d.wg.Add(1)
 	go d.watch(ctx)
 	log.Info("chip reader", "kind", src.Kind(), "path", src.Path(), "anchors", ts.Len(), "health", errString(d.health))
@@ -115,10 +118,15 @@ func (d *Reader) watch(ctx context.Context) {
 	}
 	t := time.NewTicker(healthInterval)
 	defer t.Stop()
+	tt := time.NewTicker(trustInterval)
+	defer tt.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-tt.C:
+			d.reloadTrust(time.Now())
+			continue
 		case <-t.C:
 		}
 		h := d.src.Health()
@@ -140,6 +148,106 @@ func (d *Reader) emit(ctx context.Context, ev drivers.Event) {
 	case d.events <- ev:
 	case <-ctx.Done():
 	}
+}
+
+// trustStamp is what cscaDir holds as LoadCSCAs reads it: every file's
+// name, size, modification time and mode. A file replaced, added, removed
+// or rewritten changes it.
+func trustStamp(dir string) (string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%s\x00%d\x00%d\x00%v\n", e.Name(), fi.Size(), fi.ModTime().UnixNano(), fi.Mode())
+	}
+	return b.String(), nil
+}
+
+// reloadTrust reads cscaDir again when its files changed since the trust
+// store in use was loaded: new CSCAs and CRLs apply from the next chip on,
+// without a restart. A folder that no longer loads (a file half copied, or
+// one that is no trust file) leaves the store in use as it was, logged as
+// an error once per state of the folder, and selftest fails on it; the
+// next change is tried again. The stale-CRL warning is repeated when the
+// set of stale CSCAs changes, a CRL's next update passing while the agent
+// runs included.
+func (d *Reader) reloadTrust(now time.Time) {
+	stamp, err := trustStamp(d.cscaDir)
+	var next *chip.TrustStore
+	if err == nil {
+		d.mu.Lock()
+		tried := stamp == d.stamp || stamp == d.failed
+		d.mu.Unlock()
+		if !tried {
+			next, err = chip.LoadCSCAs(d.cscaDir)
+		}
+	} else {
+		stamp = "unreadable: " + err.Error()
+	}
+	d.mu.Lock()
+	prev := d.trust
+	news := err != nil && stamp != d.failed
+	switch {
+	case err != nil:
+		d.failed = stamp
+	case next != nil:
+		d.trust, d.stamp, d.failed = next, stamp, ""
+	}
+	d.mu.Unlock()
+	if news {
+		d.log.Error("chip reader: cscaDir changed but does not load: the trust anchors and CRLs loaded before stay in use (xpt-kiosk selftest names the file)",
+			"dir", d.cscaDir, "err", err)
+	}
+	if next == nil {
+		d.warnStale(prev, now)
+		return
+	}
+	d.log.Info("chip reader: cscaDir changed: trust store reloaded", "dir", d.cscaDir,
+		"anchors", next.Len(), "crls", next.CRLs(), "before", fmt.Sprintf("%d anchors, %d CRLs", prev.Len(), prev.CRLs()))
+	d.warnTrust(next, now)
+}
+
+// warnTrust warns about a trust store just loaded: no CSCA at all, CRLs
+// no CSCA of the folder signed, stale CRLs.
+func (d *Reader) warnTrust(ts *chip.TrustStore, now time.Time) {
+	if ts.Len() == 0 {
+		d.log.Warn("chip reader: no CSCA in cscaDir: every chip is no_trust_anchor", "dir", d.cscaDir)
+	}
+	if n := ts.UnusedCRLs(); n > 0 {
+		d.log.Warn("chip reader: CRLs in cscaDir that no CSCA of the folder signed are not used (another country's, or a signature that does not verify)",
+			"dir", d.cscaDir, "unused", n, "used", ts.CRLs())
+	}
+	d.warnStale(ts, now)
+}
+
+// warnStale warns when the CSCAs whose newest CRL is past its next update
+// are not those last warned about.
+func (d *Reader) warnStale(ts *chip.TrustStore, now time.Time) {
+	stale := strings.Join(ts.StaleCRLs(now), "; ")
+	d.mu.Lock()
+	changed := stale != d.stale
+	d.stale = stale
+	d.mu.Unlock()
+	if changed && stale != "" {
+		d.log.Warn("chip reader: CRLs in cscaDir past their next update: their revocations apply, but newer lists are due (documents signers revoked since are not known)",
+			"dir", d.cscaDir, "cscas", stale)
+	}
+}
+
+// trustStore is the trust store in use.
+func (d *Reader) trustStore() *chip.TrustStore {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.trust
 }
 
 // Source is where d reads the chip from (what the technician console
@@ -175,13 +283,14 @@ func (d *Reader) Check(ctx context.Context, printed []string, progress func(stri
 	}
 	defer done()
 	progress(kiosk.ChipStageReading)
+	trust := d.trustStore()
 	type answer struct {
 		c   *chip.Check
 		err error
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		c, err := chip.ReadAndVerify(t, printed, d.trust, chip.ReadOptions{Access: d.access}, chip.VerifyOptions{})
+		c, err := chip.ReadAndVerify(t, printed, trust, chip.ReadOptions{Access: d.access}, chip.VerifyOptions{})
 		ch <- answer{c, err}
 	}()
 	var a answer

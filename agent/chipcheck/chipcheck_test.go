@@ -347,3 +347,121 @@ func TestChipStepOverPCSC(t *testing.T) {
 func (d *Reader) with(src Source) *Reader {
 	return &Reader{src: src, trust: d.trust, access: d.access, timeout: d.timeout, toJPEG: d.toJPEG, log: d.log}
 }
+
+// syncBuffer is a log's text, written by the reader's goroutine and read
+// by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// A CRL, a CSCA added or removed while the agent runs applies from the
+// next chip on; a folder that stops loading keeps the store in use, and
+// says so once.
+func TestTrustStoreReload(t *testing.T) {
+	old := trustInterval
+	trustInterval = 10 * time.Millisecond
+	defer func() { trustInterval = old }()
+	dir := t.TempDir()
+	chips, err := newEmulatedChips(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	on := true
+	cfg := &config.Config{Devices: config.Devices{Chip: config.Chip{Enabled: &on, CSCADir: dir,
+		Timeout: config.Duration{Duration: 2 * time.Second}, Access: "auto"}}}
+	d, err := Open(cfg, chips, nil, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := chips.Present(chipZone, issuer.RevokedDS); err != nil {
+		t.Fatal(err)
+	}
+	pa := func() string {
+		t.Helper()
+		r := d.Check(context.Background(), chipZone, func(string) {})
+		if !r.Read {
+			t.Fatalf("not read: %s %s", r.Failure, r.Detail)
+		}
+		return strings.TrimSuffix(r.PA.Status+" "+r.PA.Step, " ")
+	}
+	waitFor := func(what string, ok func(ts *chip.TrustStore) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !ok(d.trustStore()); {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not reloaded; log:\n%s", what, logs.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if got := pa(); got != "valid" {
+		t.Fatalf("before the CRL: %s, want valid", got)
+	}
+
+	crl, err := chips.authority.RevocationList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "csca.crl"), crl, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("CRL added", func(ts *chip.TrustStore) bool { return ts.CRLs() == 1 })
+	if got := pa(); got != "invalid ds_certificate" {
+		t.Fatalf("after the CRL: %s, want invalid ds_certificate", got)
+	}
+
+	// A file that is no trust file: the store in use stays, one error.
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "does not load"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no error for a folder that does not load; log:\n%s", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(10 * trustInterval)
+	if n := strings.Count(logs.String(), "does not load"); n != 1 {
+		t.Errorf("the folder that does not load was reported %d times, want once", n)
+	}
+	if ts := d.trustStore(); ts.Len() != 1 || ts.CRLs() != 1 {
+		t.Errorf("store in use after a bad file: %d anchors, %d CRLs; want the last loaded (1, 1)", ts.Len(), ts.CRLs())
+	}
+	if got := pa(); got != "invalid ds_certificate" {
+		t.Fatalf("with the bad file: %s, want invalid ds_certificate (the store loaded before)", got)
+	}
+	if err := os.Remove(filepath.Join(dir, "notes.txt")); err != nil {
+		t.Fatal(err)
+	}
+
+	// The CSCA withdrawn: no trust anchor from the next chip on.
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "csca-") {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	waitFor("CSCA removed", func(ts *chip.TrustStore) bool { return ts.Len() == 0 })
+	if got := pa(); got != "no_trust_anchor" {
+		t.Fatalf("after the CSCA was removed: %s, want no_trust_anchor", got)
+	}
+	if !strings.Contains(logs.String(), "trust store reloaded") {
+		t.Errorf("no reload logged:\n%s", logs.String())
+	}
+}
