@@ -23,6 +23,7 @@ import (
 
 	"github.com/xpt-pilot/xpt-kiosk/agent/accounts"
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
+	"github.com/xpt-pilot/xpt-kiosk/internal/logbuf"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 	"github.com/xpt-pilot/xpt-kiosk/ui/uitest"
 )
@@ -46,7 +47,7 @@ const testHost = "127.0.0.1:8080"
 type fixture struct {
 	k      *uitest.Kiosk
 	h      http.Handler
-	log    *syncBuffer
+	log    *logbuf.Buffer
 	accts  *accounts.Store
 	peers  atomic.Int64
 	mu     sync.Mutex
@@ -94,27 +95,10 @@ func newAccounts(t testing.TB) *accounts.Store {
 	return st
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func newFixture(t *testing.T, mod ...func(*ui.Options)) *fixture {
 	t.Helper()
 	k := uitest.New()
-	buf := &syncBuffer{}
+	buf := &logbuf.Buffer{}
 	f := &fixture{k: k, log: buf, accts: newAccounts(t)}
 	o := ui.Options{Kiosk: k, Sim: k, OfficerToken: officerToken, TechnicianToken: techToken, Accounts: f.accts,
 		Logger: slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo})),

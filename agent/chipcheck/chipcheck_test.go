@@ -22,6 +22,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/cardsim"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/issuer"
 	"github.com/xpt-pilot/xpt-kiosk/drivers/chip/pcsc/pcsctest"
+	"github.com/xpt-pilot/xpt-kiosk/internal/logbuf"
 	"github.com/xpt-pilot/xpt-kiosk/mrz"
 	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
@@ -348,25 +349,6 @@ func (d *Reader) with(src Source) *Reader {
 	return &Reader{src: src, trust: d.trust, access: d.access, timeout: d.timeout, toJPEG: d.toJPEG, log: d.log}
 }
 
-// syncBuffer is a log's text, written by the reader's goroutine and read
-// by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // A CRL, a CSCA added or removed while the agent runs applies from the
 // next chip on; a folder that stops loading keeps the store in use, and
 // says so once.
@@ -379,7 +361,7 @@ func TestTrustStoreReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs logbuf.Buffer
 	on := true
 	cfg := &config.Config{Devices: config.Devices{Chip: config.Chip{Enabled: &on, CSCADir: dir,
 		Timeout: config.Duration{Duration: 2 * time.Second}, Access: "auto"}}}

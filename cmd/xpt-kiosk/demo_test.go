@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +25,7 @@ import (
 	"github.com/xpt-pilot/xpt-kiosk/agent/view"
 	"github.com/xpt-pilot/xpt-kiosk/central"
 	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
+	"github.com/xpt-pilot/xpt-kiosk/internal/logbuf"
 	"github.com/xpt-pilot/xpt-kiosk/ui"
 	"github.com/xpt-pilot/xpt-kiosk/wire"
 )
@@ -245,7 +245,7 @@ func checkReceipts(t *testing.T, c *apiClient, env *demo.Env) int {
 
 // stopAgent stops the agent startAgent started and checks that it ended
 // cleanly and that no document number reached its logs above debug level.
-func stopAgent(t *testing.T, cancel context.CancelFunc, done chan error, logs *syncBuffer) {
+func stopAgent(t *testing.T, cancel context.CancelFunc, done chan error, logs *logbuf.Buffer) {
 	t.Helper()
 	cancel()
 	select {
@@ -267,7 +267,7 @@ type testKiosk struct {
 	base string     // the consoles' URL
 	c    *apiClient // as the technician
 	done chan error // the agent's result
-	logs syncBuffer
+	logs logbuf.Buffer
 }
 
 // startTestKiosk starts the demo environment (forty travelers, short
@@ -291,7 +291,7 @@ func startTestKiosk(t *testing.T, ctx context.Context, o demo.Options) *testKios
 
 // startAgent runs the kiosk agent around env until ctx ends; it returns
 // the console's base URL once it serves, and the agent's result.
-func startAgent(t *testing.T, ctx context.Context, cfg *config.Config, env *demo.Env, logs *syncBuffer) (string, chan error) {
+func startAgent(t *testing.T, ctx context.Context, cfg *config.Config, env *demo.Env, logs *logbuf.Buffer) (string, chan error) {
 	t.Helper()
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
@@ -311,7 +311,7 @@ func startAgent(t *testing.T, ctx context.Context, cfg *config.Config, env *demo
 // simulator, with their card, and compares each outcome and its reasons
 // with what the central simulator expects. It returns how many were
 // presented and referred, and every reason seen.
-func presentAll(t *testing.T, c *apiClient, logs *syncBuffer) (int, int, map[string]bool) {
+func presentAll(t *testing.T, c *apiClient, logs *logbuf.Buffer) (int, int, map[string]bool) {
 	t.Helper()
 	var tech struct {
 		Simulator struct {
@@ -430,24 +430,6 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a log sink the test may read while the agent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func checkConsoleAudit(t *testing.T, path string) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xpt-pilot/xpt-kiosk/internal/demo"
+	"github.com/xpt-pilot/xpt-kiosk/internal/logbuf"
 	"github.com/xpt-pilot/xpt-kiosk/internal/testbroker"
 )
 
@@ -37,7 +38,7 @@ func TestConsolesOverTLS(t *testing.T) {
 	}
 	t.Cleanup(env.Close)
 	cfg.UI.CertFile, cfg.UI.KeyFile = cert, key
-	var logs syncBuffer
+	var logs logbuf.Buffer
 	base, done := startAgent(t, ctx, cfg, env, &logs)
 	if !strings.HasPrefix(base, "https://127.0.0.1:") {
 		t.Fatalf("consoles at %s", base)
