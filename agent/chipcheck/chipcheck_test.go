@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -49,9 +48,7 @@ type emulatedChips struct {
 	authority *issuer.Authority
 	photo     []byte
 	w, h      int
-
-	mu   sync.Mutex
-	card *cardsim.Card // in the field; nil: none
+	cardsim.Field
 }
 
 func newEmulatedChips(dir string) (*emulatedChips, error) {
@@ -85,32 +82,9 @@ func (e *emulatedChips) Present(lines []string, kind string) error {
 		}
 		c = &cardsim.Card{Keys: p.Keys, Files: p.Files, AAKey: p.AAKey, CAKey: p.CAKey, RefuseBAC: kind == issuer.RefuseBAC, MRZInfo: p.MRZInfo}
 	}
-	e.mu.Lock()
-	e.card = c
-	e.mu.Unlock()
+	e.Put(c)
 	return nil
 }
-
-// InField is the chip in the field (nil: none).
-func (e *emulatedChips) InField() *cardsim.Card {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.card
-}
-
-// Card is the chip in the field; with none, no chip comes until ctx ends.
-func (e *emulatedChips) Card(ctx context.Context) (chip.Transport, func(), error) {
-	if c := e.InField(); c != nil {
-		c.Reset()
-		return c, func() {}, nil
-	}
-	<-ctx.Done()
-	return nil, nil, &drivers.Error{Kind: drivers.CodeTimeout, Device: "chipReader", Op: "wait for a card", Err: ctx.Err()}
-}
-
-func (e *emulatedChips) Health() *drivers.Error { return nil }
-func (e *emulatedChips) Kind() string           { return "cardsim" }
-func (e *emulatedChips) Path() string           { return "in-process emulated ePassport chip" }
 
 // testChipDevice is the kiosk's chip reader over an in-process emulated
 // chip, trusting its CSCA written to a folder.

@@ -52,10 +52,9 @@ type Chips struct {
 	w, h        int
 	authorities map[string]*issuer.Authority // by the certificates' country (ISO alpha-2 form)
 
-	mu   sync.Mutex
-	card *cardsim.Card // in the field; nil: none
-	seen chan struct{} // closed when a card is put in the field
+	field cardsim.Field // the in-process reader's
 
+	mu sync.Mutex
 	// vpcd is the chip played to the machine's pcscd through vsmartcard's
 	// virtual reader (reader names it), when one runs: the kiosk then
 	// reads it over the real PC/SC path. Nil: the in-process reader.
@@ -114,8 +113,7 @@ func NewChips(dir string, travelers []central.Traveler) (*Chips, error) {
 	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
 		return nil, err
 	}
-	d := &Chips{photo: b.Bytes(), w: img.Bounds().Dx(), h: img.Bounds().Dy(), authorities: map[string]*issuer.Authority{},
-		seen: make(chan struct{})}
+	d := &Chips{photo: b.Bytes(), w: img.Bounds().Dx(), h: img.Bounds().Dy(), authorities: map[string]*issuer.Authority{}}
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, err
 	}
@@ -187,42 +185,19 @@ func (d *Chips) put(c *cardsim.Card) {
 		d.vpcd.Replace(c.Keys, c.Files, c.AAKey, c.CAKey)
 		return
 	}
-	d.card = c
-	if c != nil {
-		close(d.seen)
-		d.seen = make(chan struct{})
-	}
+	d.field.Put(c)
 }
 
-// Card is the chip in the field, waiting for one until ctx ends (the
-// kiosk's chip source, as pcscd is for a real reader).
-func (d *Chips) Card(ctx context.Context) (chip.Transport, func(), error) {
-	for {
-		d.mu.Lock()
-		c, seen := d.card, d.seen
-		d.mu.Unlock()
-		if c != nil {
-			c.Reset()
-			return c, func() {}, nil
-		}
-		select {
-		case <-seen:
-		case <-ctx.Done():
-			return nil, nil, &drivers.Error{Kind: drivers.CodeTimeout, Device: "chipReader", Op: "wait for a card", Err: ctx.Err()}
-		}
-	}
-}
+// Card is the chip in the in-process reader's field, waiting for one
+// until ctx ends (the kiosk's chip source, as pcscd is for a real reader).
+func (d *Chips) Card(ctx context.Context) (chip.Transport, func(), error) { return d.field.Card(ctx) }
 
-func (d *Chips) Health() *drivers.Error { return nil }
-func (d *Chips) Kind() string           { return "cardsim" }
-func (d *Chips) Path() string           { return "in-process emulated ePassport chip" }
+func (d *Chips) Health() *drivers.Error { return d.field.Health() }
+func (d *Chips) Kind() string           { return d.field.Kind() }
+func (d *Chips) Path() string           { return d.field.Path() }
 
 // InField is the in-process reader's chip in the field (nil: none).
-func (d *Chips) InField() *cardsim.Card {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.card
-}
+func (d *Chips) InField() *cardsim.Card { return d.field.InField() }
 
 // ChipReader says how the kiosk reads the demo's chips: pcscReader names
 // pcscd's virtual reader that holds them (vsmartcard's vpcd, played by the
