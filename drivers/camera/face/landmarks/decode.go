@@ -18,10 +18,17 @@ type decoder struct {
 	base     int64 // stream offset of buf[0]
 	err      error
 	what     string // what is being read, for error messages
+	size     int64  // length of the whole stream, or -1 if unknown
 }
 
-func newDecoder(r io.Reader) *decoder {
-	return &decoder{r: r, buf: make([]byte, 1<<16)}
+func newDecoder(r io.Reader, size int64) *decoder {
+	return &decoder{r: r, buf: make([]byte, 1<<16), size: size}
+}
+
+// affords reports whether the rest of the stream is known to be long
+// enough for n values of at least minBytes bytes each.
+func (d *decoder) affords(n, minBytes int) bool {
+	return d.size >= 0 && int64(n) <= (d.size-d.offset())/int64(minBytes)
 }
 
 // offset is the stream offset of the next unread byte.
@@ -129,6 +136,50 @@ func (d *decoder) count(max uint64, what string) int {
 // float first, then scaled. dlib's older ASCII float format (first byte
 // with a bit of 0x70 set) is not supported.
 func (d *decoder) float32() float32 {
+	// Fast path: both integers whole in the buffer, well formed, and the
+	// exponent a plain one.
+	if b := d.buf[d.pos:d.end]; len(b) >= 12 {
+		ctl := b[0]
+		n := int(ctl & 0x0f)
+		if ctl&0x70 == 0 && n != 0 && n <= 7 {
+			var man int64
+			for i := n; i >= 1; i-- {
+				man = man<<8 | int64(b[i])
+			}
+			if ctl&0x80 != 0 {
+				man = -man
+			}
+			ectl := b[n+1]
+			if ectl == 1 || ectl == 2 || ectl == 0x81 || ectl == 0x82 {
+				var exp int
+				if ectl&0x0f == 1 {
+					exp = int(b[n+2])
+				} else {
+					exp = int(b[n+2]) | int(b[n+3])<<8
+				}
+				if ectl&0x80 != 0 {
+					exp = -exp
+				}
+				if exp > -1000 && exp < 1000 {
+					d.pos += n + 2 + int(ectl&0x0f)
+					return scale(man, exp)
+				}
+			}
+		}
+	}
+	return d.float32Slow()
+}
+
+// scale returns mantissa*2^exp rounded to float32 as
+// float_details::convert_to_T<float> does: the mantissa is rounded to a
+// float first, then scaled. The float32 value times a power of two in
+// float64 is exact for |exp| < 1000, so the final conversion rounds like
+// std::ldexp(float, int).
+func scale(man int64, exp int) float32 {
+	return float32(float64(float32(man)) * math.Float64frombits(uint64(exp+1023)<<52))
+}
+
+func (d *decoder) float32Slow() float32 {
 	if !d.fill(1) {
 		return 0
 	}
@@ -138,17 +189,15 @@ func (d *decoder) float32() float32 {
 	}
 	man := d.int(8)
 	exp := d.int(2)
-	switch exp {
-	case 32000:
+	switch {
+	case exp == 32000:
 		return float32(math.Inf(1))
-	case 32001:
+	case exp == 32001:
 		return float32(math.Inf(-1))
-	}
-	if exp >= 32000 {
+	case exp >= 32000:
 		return float32(math.NaN())
+	case exp > -1000 && exp < 1000:
+		return scale(man, int(exp))
 	}
-	// float32(man) rounds once, as (float)mantissa does in C++; Ldexp in
-	// float64 of a float32 value is exact over float32's range, so the
-	// final conversion rounds like std::ldexp(float, int).
 	return float32(math.Ldexp(float64(float32(man)), int(exp)))
 }

@@ -24,6 +24,7 @@ func (p *Predictor) Detect(img *image.Gray, box image.Rectangle) []Point {
 	shape := make([]float32, len(p.initial))
 	copy(shape, p.initial)
 	feats := make([]float32, p.maxPix)
+	n := len(shape)
 
 	// unnormalizing_tform(rect): (0,0) to the top-left corner, (1,1) to
 	// dlib's bottom-right corner, which is inclusive.
@@ -56,8 +57,9 @@ func (p *Predictor) Detect(img *image.Gray, box image.Rectangle) []Point {
 					i = 2*i + 2
 				}
 			}
-			off := t.leaf + (i-len(splits))*len(shape)
-			leaf := cs.leaves[off : off+len(shape)]
+			// dlib adds the leaves in tree order; so must we, for the same
+			// float rounding.
+			leaf := cs.leaves[t.leaf+(i-len(splits))*n:][:n]
 			for j := range shape {
 				shape[j] += leaf[j]
 			}

@@ -59,7 +59,11 @@ func Load(path string) (*Predictor, error) {
 		return nil, fmt.Errorf("landmarks: %w", err)
 	}
 	defer f.Close()
-	p, err := Read(f)
+	size := int64(-1)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	p, err := read(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
@@ -71,7 +75,16 @@ func Load(path string) (*Predictor, error) {
 // truncated, corrupt or foreign stream is an error naming the byte offset;
 // every index the model holds is checked, so Detect cannot go out of range.
 func Read(r io.Reader) (*Predictor, error) {
-	d := newDecoder(r)
+	size := int64(-1)
+	if l, ok := r.(interface{ Len() int }); ok { // bytes.Reader, strings.Reader, bytes.Buffer
+		size = int64(l.Len())
+	}
+	return read(r, size)
+}
+
+// read decodes a model from r, whose length is size if size >= 0.
+func read(r io.Reader, size int64) (*Predictor, error) {
+	d := newDecoder(r, size)
 	p := &Predictor{}
 	p.read(d)
 	if d.err != nil {
@@ -200,8 +213,24 @@ func (p *Predictor) readForest(d *decoder, c int) cascade {
 		}
 		cs.trees = grow(cs.trees, nt-t)
 		cs.trees = append(cs.trees, tr)
+		if t == 0 && d.err == nil {
+			cs.reserve(d, nt)
+		}
 	}
 	return cs
+}
+
+// reserve sizes the cascade's storage for nt trees like its first, when
+// the rest of the stream is known to be long enough to hold them (a split
+// takes at least 8 bytes, a float 4), so that a 100 MB model is read
+// without regrowing its largest slices. Otherwise storage grows as read.
+func (cs *cascade) reserve(d *decoder, nt int) {
+	ns, nl := len(cs.splits)*(nt-1), len(cs.leaves)*(nt-1)
+	if !d.affords(ns, 8) || !d.affords(nl, 4) || !d.affords(ns*8+nl*4, 1) {
+		return
+	}
+	cs.splits = append(make([]split, 0, len(cs.splits)+ns), cs.splits...)
+	cs.leaves = append(make([]float32, 0, len(cs.leaves)+nl), cs.leaves...)
 }
 
 // floatColumn reads a dlib::matrix<float,0,1> and appends its values to
