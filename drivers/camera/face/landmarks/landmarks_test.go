@@ -205,3 +205,28 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// Detect may run on several goroutines at once (run with -race).
+func TestDetectConcurrent(t *testing.T) {
+	p := predictor(t)
+	img := readGray(t, "s3-7.png")
+	box := image.Rect(136, 136, 395, 395)
+	want := p.Detect(img, box)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				got := p.Detect(img, box)
+				for i := range got {
+					if got[i] != want[i] {
+						t.Errorf("point %d: %v, alone %v", i, got[i], want[i])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -27,6 +27,7 @@ type Predictor struct {
 	initial  []float32 // mean shape, x0 y0 x1 y1 ..., in box-normalised units
 	cascades []cascade
 	maxPix   int // largest feature-pixel count of any cascade
+	maxTrees int // largest tree count of any cascade
 }
 
 type cascade struct {
@@ -129,6 +130,7 @@ func (p *Predictor) read(d *decoder) {
 	for c := 0; c < nc && d.err == nil; c++ {
 		p.cascades = grow(p.cascades, nc-c)
 		p.cascades = append(p.cascades, p.readForest(d, c))
+		p.maxTrees = max(p.maxTrees, len(p.cascades[c].trees))
 	}
 
 	d.what = "anchor indices"
