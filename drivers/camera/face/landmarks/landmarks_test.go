@@ -50,12 +50,17 @@ type golden struct {
 		Box    [4]int       `json:"box"` // dlib rectangle, inclusive
 		Parts  [][2]float64 `json:"parts"`
 		Points [][2]float64 `json:"points"`
-		Chips  []struct {
-			Size    int           `json:"size"`
-			Padding float64       `json:"padding"`
-			ToChip  [2][3]float64 `json:"to_chip"`
-		} `json:"chips"`
+		Chips  []goldenChip `json:"chips"`
+		// The 5-point template on five of the parts.
+		FiveParts []int        `json:"five_parts"`
+		Chips5    []goldenChip `json:"chips5"`
 	} `json:"cases"`
+}
+
+type goldenChip struct {
+	Size    int           `json:"size"`
+	Padding float64       `json:"padding"`
+	ToChip  [2][3]float64 `json:"to_chip"`
 }
 
 func readGolden(t *testing.T) golden {
@@ -117,15 +122,27 @@ func TestGoldenAgainstDlib(t *testing.T) {
 				t.Errorf("%s: part %d = (%v, %v), dlib's operator() (%v, %v)", c.Image, i, pt.X, pt.Y, c.Parts[i][0], c.Parts[i][1])
 			}
 		}
-		for _, ch := range c.Chips {
-			got := ChipTransform(parts, ch.Size, ch.Padding)
-			for r := 0; r < 2; r++ {
-				for k := 0; k < 3; k++ {
-					scale := math.Max(1, math.Abs(ch.ToChip[r][k]))
-					d := math.Abs(got[r][k]-ch.ToChip[r][k]) / scale
-					maxChip = math.Max(maxChip, d)
-					if !(d <= chipTol) {
-						t.Errorf("%s: chip %d/%v: [%d][%d] = %.12g, dlib %.12g", c.Image, ch.Size, ch.Padding, r, k, got[r][k], ch.ToChip[r][k])
+		five := make([]Point, len(c.FiveParts))
+		for i, k := range c.FiveParts {
+			five[i] = parts[k]
+		}
+		if len(five) != 5 || len(c.Chips5) == 0 {
+			t.Fatalf("%s: golden.json has no 5-point chip", c.Image)
+		}
+		for _, cs := range []struct {
+			pts   []Point
+			chips []goldenChip
+		}{{parts, c.Chips}, {five, c.Chips5}} {
+			for _, ch := range cs.chips {
+				got := ChipTransform(cs.pts, ch.Size, ch.Padding)
+				for r := 0; r < 2; r++ {
+					for k := 0; k < 3; k++ {
+						scale := math.Max(1, math.Abs(ch.ToChip[r][k]))
+						d := math.Abs(got[r][k]-ch.ToChip[r][k]) / scale
+						maxChip = math.Max(maxChip, d)
+						if !(d <= chipTol) {
+							t.Errorf("%s: %d-point chip %d/%v: [%d][%d] = %.12g, dlib %.12g", c.Image, len(cs.pts), ch.Size, ch.Padding, r, k, got[r][k], ch.ToChip[r][k])
+						}
 					}
 				}
 			}

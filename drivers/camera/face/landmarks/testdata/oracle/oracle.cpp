@@ -152,6 +152,15 @@ int main(int argc, char** argv)
             std::printf("],\n     \"chips\": [\n");
             print_chip(det, 150, 0.25, false);
             print_chip(det, 200, 0.2, true);
+            // The 5-point template, on five of the 68 parts in the order of
+            // dlib's 5-point model (outer and inner corner of the eye on
+            // the image's right, then of the other eye, then the nose).
+            const long five[] = {45, 42, 36, 39, 33};
+            std::vector<point> parts5;
+            for (long k : five)
+                parts5.push_back(det.part(k));
+            std::printf("     ],\n     \"five_parts\": [45, 42, 36, 39, 33],\n     \"chips5\": [\n");
+            print_chip(full_object_detection(rect, parts5), 150, 0.25, true);
             std::printf("     ]}%s\n", a + 1 < argc ? "," : "");
         }
         std::printf("  ]\n}\n");
