@@ -16,7 +16,7 @@ GOTAGS := pebblegozstd
 # camera's parent package (drivers/camera: its configuration and loop) is
 # pure Go and core; its leaves under drivers/camera/ are not.
 CGO_PKGS = $(shell $(GO) list ./... | grep -e '/cmd/' -e '/mrz/ocr' -e '/drivers/camera/' -e '/drivers/scanner' -e '/imaging' -e '/scripts/')
-CORE_PKGS = $(shell CGO_ENABLED=0 $(GO) list ./... | grep -v -e '/cmd/' -e '/mrz/ocr' -e '/drivers/camera/' -e '/drivers/scanner' -e '/imaging' -e '/scripts/')
+CORE_PKGS = $(shell CGO_ENABLED=0 $(GO) list ./... | grep -v -e '/cmd/' -e '/mrz/ocr' -e '/drivers/camera/' -e '/drivers/scanner' -e '/imaging' -e '/scripts/') ./drivers/camera/face/landmarks/
 
 .PHONY: all deps build test test-core test-race test-leaks test-browser test-contract bench demo fuzz clean
 

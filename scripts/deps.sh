@@ -18,6 +18,7 @@ APT_PACKAGES=(
   poppler-utils                # pdftoppm: the central tests render letter PDFs at 300 dpi to scan their QR codes
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev   # go-gst (drivers/camera/gstcam): capture pipelines into appsink
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good    # videotestsrc, videoconvert, decodebin, imagefreeze, pngdec, jpegdec, v4l2src (drivers/camera/gstcam)
+  libdlib-data                 # dlib's 68-point face landmark model (drivers/camera/face/landmarks reads it in pure Go): the face chips are cut from the landmarks
   pcscd vsmartcard-vpcd        # PC/SC daemon and vsmartcard's virtual reader: the ePassport chip read end to end (drivers/chip/pcsc talks to pcscd's socket in pure Go, so no libpcsclite-dev; the simulated chip is drivers/chip/cardsim, not vicc)
 )
 

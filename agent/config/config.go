@@ -252,6 +252,9 @@ func (c *Config) resolvePaths(dir string) {
 			*s = filepath.Join(dir, *s)
 		}
 	}
+	if f := c.Face.LandmarkModel; f != "" && f != NoLandmarks && !filepath.IsAbs(f) {
+		c.Face.LandmarkModel = filepath.Join(dir, f)
+	}
 	for i, f := range c.Devices.Camera.Files {
 		if !filepath.IsAbs(f) {
 			c.Devices.Camera.Files[i] = filepath.Join(dir, f)

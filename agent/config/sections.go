@@ -353,16 +353,38 @@ func (c *Chip) validate(p *problems) {
 // Face configures capture and 1:1 verification. With no ModelFile,
 // verification reports not_supported and the policy decides.
 type Face struct {
-	ModelFile     string   `toml:"modelFile"`
+	ModelFile string `toml:"modelFile"`
+	// LandmarkModel is dlib's 68-point landmark model, from which the
+	// dlib descriptor's face chips are cut (default: Debian's
+	// libdlib-data file); "none" places them from the face box.
+	LandmarkModel string   `toml:"landmarkModel"`
 	Threshold     float64  `toml:"threshold"`
 	CascadeDir    string   `toml:"cascadeDir"`
 	CaptureWindow Duration `toml:"captureWindow"`
 	InlinePhoto   bool     `toml:"inlinePhoto"`
 }
 
+// DefaultLandmarkModel is where Debian's libdlib-data installs dlib's
+// 68-point face landmark model.
+const DefaultLandmarkModel = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
+
+// NoLandmarks is the landmarkModel that turns landmark alignment off.
+const NoLandmarks = "none"
+
+// LandmarkFile is the landmark model to load, "" for none.
+func (f *Face) LandmarkFile() string {
+	if f.LandmarkModel == NoLandmarks {
+		return ""
+	}
+	return f.LandmarkModel
+}
+
 func (f *Face) defaults() {
 	if f.CascadeDir == "" {
 		f.CascadeDir = "/usr/share/opencv4/haarcascades"
+	}
+	if f.LandmarkModel == "" {
+		f.LandmarkModel = DefaultLandmarkModel
 	}
 	setDur(&f.CaptureWindow, 10*time.Second)
 }

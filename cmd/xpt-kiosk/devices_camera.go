@@ -77,7 +77,7 @@ func runDevicesCamera(args []string, _ io.Reader, stdout, stderr io.Writer) int 
 		cc = c.Devices.Camera.Config
 		cc.Logger = log
 		fo.CascadeDir = c.Face.CascadeDir
-		model = face.ModelOptions{ModelFile: c.Face.ModelFile, Threshold: c.Face.Threshold}
+		model = face.ModelOptions{ModelFile: c.Face.ModelFile, Threshold: c.Face.Threshold, LandmarkFile: c.Face.LandmarkFile()}
 	}
 	if *source != "" {
 		if err := cc.ParseSourceSpec(*source); err != nil {

@@ -35,7 +35,7 @@ func openFace(cfg *config.Config, log *slog.Logger) (*facecam.Device, deviceDesc
 		Camera:   cc,
 		Open:     gstcam.Open,
 		Detector: face.Options{CascadeDir: cfg.Face.CascadeDir},
-		Model:    face.ModelOptions{ModelFile: cfg.Face.ModelFile, Threshold: cfg.Face.Threshold},
+		Model:    face.ModelOptions{ModelFile: cfg.Face.ModelFile, Threshold: cfg.Face.Threshold, LandmarkFile: cfg.Face.LandmarkFile()},
 		Window:   cfg.Face.CaptureWindow.Duration, Logger: log})
 	if err != nil {
 		desc.state, desc.code, desc.message = "fault", string(drivers.CodeOf(err)), err.Error()

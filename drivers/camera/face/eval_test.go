@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -218,6 +219,21 @@ func TestVerifyFigures(t *testing.T) {
 	report(t, pairs, c.o.Threshold)
 }
 
+// meanSD is the mean and standard deviation of the pairs' scores.
+func meanSD(ps []pairScore) (mean, sd float64) {
+	if len(ps) == 0 {
+		return 0, 0
+	}
+	for _, p := range ps {
+		mean += p.score
+	}
+	mean /= float64(len(ps))
+	for _, p := range ps {
+		sd += (p.score - mean) * (p.score - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(ps)))
+}
+
 func report(t *testing.T, pairs []pairScore, th float64) {
 	var gen, imp []pairScore
 	for _, p := range pairs {
@@ -241,6 +257,17 @@ func report(t *testing.T, pairs []pairScore, th float64) {
 		}
 	}
 	fmt.Printf("pairs: %d genuine, %d impostor\n", len(gen), len(imp))
+	mg, sg := meanSD(gen)
+	mi, si := meanSD(imp)
+	fmt.Printf("scores: genuine mean %.4f (sd %.4f), impostor mean %.4f (sd %.4f); decidability d' %.2f\n",
+		mg, sg, mi, si, (mg-mi)/math.Sqrt((sg*sg+si*si)/2))
+	if f := os.Getenv("XPT_FACE_PAIRS"); f != "" {
+		var b strings.Builder
+		for _, p := range pairs {
+			fmt.Fprintf(&b, "%v %.4f %s %s\n", p.same, p.score, p.a, p.b)
+		}
+		os.WriteFile(f, []byte(b.String()), 0o644)
+	}
 	fmt.Printf("threshold %.3f: false non-match %d/%d = %.1f%%, false match %d/%d = %.2f%%\n",
 		th, fnm, len(gen), 100*float64(fnm)/float64(max(1, len(gen))), fm, len(imp), 100*float64(fm)/float64(max(1, len(imp))))
 	for i := 0; i < min(5, len(gen)); i++ {

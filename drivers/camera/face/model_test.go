@@ -27,10 +27,28 @@ func dlibModel(t testing.TB) string {
 	return p
 }
 
+// landmarkFile is the landmark model the kiosk uses by default
+// (XPT_FACE_LANDMARKS=none: chips placed from the face box, for the
+// evaluation's comparison).
+func landmarkFile(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("XPT_FACE_LANDMARKS")
+	switch p {
+	case "none":
+		return ""
+	case "":
+		p = DefaultLandmarkFile
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("no landmark model (%v): make deps installs libdlib-data", err)
+	}
+	return p
+}
+
 func dlibComparator(t testing.TB) *ModelComparator {
 	t.Helper()
 	// Recognised as the converted model: DlibOptions, DefaultThreshold.
-	c, err := NewModelComparator(ModelOptions{ModelFile: dlibModel(t), Detector: detector(t)})
+	c, err := NewModelComparator(ModelOptions{ModelFile: dlibModel(t), Detector: detector(t), LandmarkFile: landmarkFile(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +135,8 @@ func TestModelMatchesFaceAPI(t *testing.T) {
 // match.
 func TestDlibSameAndDifferentPeople(t *testing.T) {
 	c := dlibComparator(t)
-	if st := c.Status(); !st.Supported || st.Threshold != DefaultThreshold || !strings.Contains(st.Detail, "150x150 face crops to 128-value embeddings, score 1 - Euclidean distance") {
+	if st := c.Status(); !st.Supported || st.Threshold != DefaultThreshold || !strings.Contains(st.Detail, "150x150 face crops") ||
+		!strings.Contains(st.Detail, "to 128-value embeddings, score 1 - Euclidean distance") {
 		t.Fatalf("status %+v", st)
 	}
 	face := read(t, "testdata/face.jpg")
@@ -195,5 +214,69 @@ func TestOtherModelsNeedAThreshold(t *testing.T) {
 	c, err := NewComparator(ModelOptions{ModelFile: writeModel(t), Detector: detector(t)})
 	if err == nil || c.Status().Supported || !strings.Contains(err.Error(), "threshold 0 must be between 0 and 1") {
 		t.Fatalf("err %v, status %+v", err, c.Status())
+	}
+}
+
+// Chips cut from the landmarks undo a head's tilt: a face turned 14° in
+// the frame scores with its upright self as dlib's own alignment would
+// have it, far above chips placed from the face box (docs/camera.md,
+// "Alignment").
+func TestLandmarkChipUndoesTilt(t *testing.T) {
+	lm := dlibComparator(t)
+	if lm.marks == nil {
+		t.Skip("XPT_FACE_LANDMARKS=none")
+	}
+	box, err := NewModelComparator(ModelOptions{ModelFile: dlibModel(t), Detector: detector(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer box.Close()
+	if !strings.Contains(lm.Status().Detail, "68 landmarks") || !strings.Contains(box.Status().Detail, "face box") {
+		t.Errorf("status does not say how chips are cut: %q / %q", lm.Status().Detail, box.Status().Detail)
+	}
+	four := read(t, "testdata/four-faces.jpg")
+	defer four.Close()
+	r := four.Region(image.Rect(0, 0, four.Cols()/2, four.Rows()/2))
+	face := r.Clone()
+	r.Close()
+	defer face.Close()
+	frames := map[string]gocv.Mat{}
+	for _, l := range variants("four-0", face) {
+		frames[strings.TrimPrefix(l.name, "four-0/")] = l.frame
+		defer l.frame.Close()
+	}
+	score := func(c *ModelComparator) float64 {
+		a, err := c.EmbedFrame(frames["reference"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.EmbedFrame(frames["tilted14"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Score(a, b)
+	}
+	sl, sb := score(lm), score(box)
+	t.Logf("upright against tilted 14°: landmark chips %.3f, face-box chips %.3f", sl, sb)
+	if sl < 0.8 || sl < sb+0.1 {
+		t.Errorf("landmark chips score %.3f (face-box chips %.3f): want at least 0.8 and 0.1 above", sl, sb)
+	}
+}
+
+// A landmark model that is missing or not one is an error naming the key,
+// never chips silently placed another way.
+func TestBadLandmarkModel(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.dat")
+	if err := os.WriteFile(bad, []byte("not a dlib model"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{filepath.Join(t.TempDir(), "missing.dat"), bad} {
+		c, err := NewComparator(ModelOptions{ModelFile: dlibModel(t), Detector: detector(t), LandmarkFile: f})
+		if err == nil || !strings.Contains(err.Error(), "landmarkModel") {
+			t.Errorf("%s: err %v, want one naming [face] landmarkModel", f, err)
+		}
+		if st := c.Status(); st.Supported {
+			t.Errorf("%s: comparator supported: %+v", f, st)
+		}
 	}
 }
