@@ -210,6 +210,9 @@ func NewModelComparator(o ModelOptions) (*ModelComparator, error) {
 		if marks, err = landmarks.Load(o.LandmarkFile); err != nil {
 			return nil, fmt.Errorf("face landmark model ([face] landmarkModel): %w", err)
 		}
+		if n := marks.NumParts(); n != 68 && n != 5 {
+			return nil, fmt.Errorf("face landmark model ([face] landmarkModel) %s: %d landmarks; a face chip needs dlib's 68- or 5-point layout", o.LandmarkFile, n)
+		}
 	}
 	cpath := C.CString(o.ModelFile)
 	defer C.free(unsafe.Pointer(cpath))
