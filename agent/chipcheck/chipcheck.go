@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -150,19 +149,16 @@ func (d *Reader) emit(ctx context.Context, ev drivers.Event) {
 	}
 }
 
-// trustStamp is what cscaDir holds as LoadCSCAs reads it: every file's
-// name, size, modification time and mode. A file replaced, added, removed
-// or rewritten changes it.
+// trustStamp is what cscaDir holds as LoadCSCAs reads it (chip.TrustFiles):
+// every file's name, size, modification time and mode. A file replaced,
+// added, removed or rewritten changes it.
 func trustStamp(dir string) (string, error) {
-	entries, err := os.ReadDir(dir)
+	entries, err := chip.TrustFiles(dir)
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
 	for _, e := range entries {
-		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
 		fi, err := e.Info()
 		if err != nil {
 			return "", err

@@ -93,16 +93,13 @@ func (ts *TrustStore) Len() int { return len(ts.certs) }
 // the directory is). A CRL is used when a CSCA of the folder signed it
 // (AddCRLs).
 func LoadCSCAs(dir string) (*TrustStore, error) {
-	entries, err := os.ReadDir(dir)
+	entries, err := TrustFiles(dir)
 	if err != nil {
 		return nil, err
 	}
 	ts := &TrustStore{}
 	var crls []*x509.RevocationList
 	for _, e := range entries {
-		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
@@ -116,6 +113,22 @@ func LoadCSCAs(dir string) (*TrustStore, error) {
 	}
 	ts.AddCRLs(crls...)
 	return ts, nil
+}
+
+// TrustFiles are the files of dir that LoadCSCAs reads: every one but
+// folders and hidden files, in name order.
+func TrustFiles(dir string) ([]os.DirEntry, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	files := entries[:0]
+	for _, e := range entries {
+		if !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			files = append(files, e)
+		}
+	}
+	return files, nil
 }
 
 // parseTrustFile reads a trust folder's file: certificates (PEM, DER, a
