@@ -502,10 +502,17 @@ func ChipCrop(frame gocv.Mat, q Quality, size int) gocv.Mat {
 	f := q.Face
 	midX, midY := float64(f.Min.X+f.Max.X)/2, float64(f.Min.Y)+boxEyeY*float64(f.Dy())
 	k := chipEyeDist * float64(size) / (boxEyeDist * float64(f.Dx()))
+	return warpChip(frame, landmarks.Affine{{k, 0, chipEyeX*float64(size) - k*midX}, {0, k, chipEyeY*float64(size) - k*midY}}, size)
+}
+
+// warpChip cuts the size x size chip that a (image to chip coordinates)
+// maps the frame onto, bilinear, the border replicated. The caller closes
+// it.
+func warpChip(frame gocv.Mat, a landmarks.Affine, size int) gocv.Mat {
 	m := gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
 	defer m.Close()
-	for i, v := range []float64{k, 0, chipEyeX*float64(size) - k*midX, 0, k, chipEyeY*float64(size) - k*midY} {
-		m.SetDoubleAt(i/3, i%3, v)
+	for i := 0; i < 6; i++ {
+		m.SetDoubleAt(i/3, i%3, a[i/3][i%3])
 	}
 	out := gocv.NewMat()
 	gocv.WarpAffineWithParams(frame, &out, m, image.Pt(size, size), gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
@@ -545,15 +552,7 @@ func dlibBox(f image.Rectangle) image.Rectangle {
 // are the border replicated. The caller closes it.
 func LandmarkChip(frame gocv.Mat, q Quality, size int, pred *landmarks.Predictor) gocv.Mat {
 	pts := pred.Detect(grayImage(frame), dlibBox(q.Face))
-	a := landmarks.ChipTransform(pts, size, chipPadding)
-	m := gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
-	defer m.Close()
-	for i := 0; i < 6; i++ {
-		m.SetDoubleAt(i/3, i%3, a[i/3][i%3])
-	}
-	out := gocv.NewMat()
-	gocv.WarpAffineWithParams(frame, &out, m, image.Pt(size, size), gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
-	return out
+	return warpChip(frame, landmarks.ChipTransform(pts, size, chipPadding), size)
 }
 
 // grayImage is frame (BGR, BGRA or grey) as a Go grey image, for the

@@ -138,8 +138,6 @@ func covariance(n int, pair func(i int) (fx, fy, tx, ty float64)) (a, b, sigma f
 	return c00 + c11, c10 - c01, sigma
 }
 
-var unrolled bool
-
 // lookahead is how many leaves ahead addLeaves reads.
 const lookahead = 8
 
